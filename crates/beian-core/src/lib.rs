@@ -25,5 +25,6 @@
 pub mod division;
 pub mod id;
 pub mod message;
+pub mod number;
 pub mod province;
 pub mod text;
