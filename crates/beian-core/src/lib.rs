@@ -25,6 +25,9 @@
 pub mod division;
 pub mod id;
 pub mod message;
+pub mod model;
 pub mod number;
+pub mod policy;
 pub mod province;
+pub mod rules;
 pub mod text;

@@ -21,6 +21,8 @@ pub struct Province {
     pub name: &'static str,
     /// Short name, `四川`.
     pub short_name: &'static str,
+    /// English name, `Sichuan`.
+    pub name_en: &'static str,
     /// Prefix of ICP filing and licence numbers, `蜀`.
     pub icp_prefix: char,
     /// Prefix of public-security filing numbers, `川`.
@@ -122,6 +124,7 @@ pub fn provinces() -> &'static [Province] {
                     code: ProvinceCode(c[0].parse().expect("provinces.tsv: bad code")),
                     name: c[1],
                     short_name: c[2],
+                    name_en: c[6],
                     icp_prefix: ch(c[3]),
                     psb_prefix: ch(c[4]),
                     psb_prefix_confirmed: c[5] == "yes",

@@ -1,0 +1,38 @@
+//! Rules on access information (rules.md §2.7, §3.5): a public IP from the provider's own
+//! pools, and the provider's service number where the provider requires one.
+
+use super::{Cx, arg, detail};
+use crate::id::PublicIp;
+use crate::model::OrderKind;
+
+pub(super) fn check(cx: &mut Cx<'_>) {
+    let kind = cx.order.kind;
+    let needs_access = kind.adds_services() || matches!(kind, OrderKind::NewAccess | OrderKind::ChangeAccess);
+    if !needs_access {
+        return;
+    }
+    let services = cx.paths.services(cx.order);
+    for s in &services {
+        let field = format!("{}.access", s.path);
+        if s.access.ips.iter().all(|ip| ip.trim().is_empty()) {
+            cx.emit("ACCESS_IP_MISSING", format!("{field}.ips"), &[]);
+        }
+        for (i, raw) in s.access.ips.iter().enumerate() {
+            let f = format!("{field}.ips[{i}]");
+            match PublicIp::parse(raw) {
+                Err(e) => cx.emit("ACCESS_IP_INVALID", f, &[arg("ip", raw.trim().to_owned()), detail(&e)]),
+                Ok(ip) => {
+                    let pools = &cx.ctx.provider_ip_pools;
+                    if !pools.is_empty() && !pools.iter().any(|p| p.contains(ip.value.addr())) {
+                        cx.emit("ACCESS_IP_NOT_PROVIDER", f, &[arg("ip", ip.value.to_string())]);
+                    }
+                }
+            }
+        }
+        if cx.ctx.require_service_number
+            && s.access.service_number.as_deref().is_none_or(|n| n.trim().is_empty())
+        {
+            cx.emit("ACCESS_SERVICE_NUMBER_MISSING", format!("{field}.service_number"), &[]);
+        }
+    }
+}

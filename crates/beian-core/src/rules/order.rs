@@ -1,0 +1,208 @@
+//! Rules on the order as a whole (rules.md §1.2, §1.3, §1.8, §1.9, §3.8): kind against what
+//! is on file, one open order per subject, limits per order and per individual, re-audit of
+//! already-filed sites on additions, empty shells, and the targets of cancellations and
+//! migrations.
+
+use super::{Cx, arg, bi, detail};
+use crate::model::{OrderKind, normalize_cert};
+use crate::number::{Number, ServiceKind, parse as parse_number};
+
+pub(super) fn check(cx: &mut Cx<'_>) {
+    let order = cx.order;
+    let kind = order.kind;
+    let (kind_zh, kind_en) = kind.label();
+    let individual = order.subject.nature.is_individual();
+    let count = order.service_count();
+    let adding = kind.adds_services();
+    let v = &cx.policy.values;
+
+    if (adding || kind == OrderKind::NewAccess) && count == 0 {
+        cx.emit("ORDER_NO_SERVICES", "websites", &[bi("kind", kind_zh, kind_en)]);
+    }
+    if adding || kind == OrderKind::NewAccess {
+        let (max, who) = if individual {
+            (v.max_services_per_order_individual, ("个人", "Individuals"))
+        } else {
+            (v.max_services_per_order_unit, ("单位", "Units"))
+        };
+        if count > max {
+            cx.emit(
+                "ORDER_SERVICE_LIMIT",
+                "websites",
+                &[bi("who", who.0, who.1), arg("max", max.to_string()), arg("count", count.to_string())],
+            );
+        }
+    }
+    if individual && adding {
+        let on_file = cx.ctx.on_file.as_ref().map_or(0, |f| f.services.len());
+        let max = v.individual_max_services;
+        if on_file + count > max {
+            cx.emit(
+                "ORDER_INDIVIDUAL_SERVICE_LIMIT",
+                "websites",
+                &[arg("max", max.to_string()), arg("count", (on_file + count).to_string())],
+            );
+        }
+    }
+    if individual && !order.websites.is_empty() && !order.apps.is_empty() {
+        cx.emit("ORDER_INDIVIDUAL_MIXED", "apps", &[]);
+    }
+    kind_against_record(cx);
+    if cx.ctx.open_orders > 0 {
+        cx.emit("ORDER_OPEN_ORDER", "kind", &[arg("count", cx.ctx.open_orders.to_string())]);
+    }
+    let additions =
+        matches!(kind, OrderKind::NewServiceHere | OrderKind::NewServiceElsewhere | OrderKind::NewAccess);
+    if additions && cx.ctx.pending_change {
+        cx.emit("ORDER_CHANGE_PENDING", "kind", &[]);
+    }
+    if additions {
+        existing_sites(cx);
+    }
+    targets(cx);
+    immutable(cx);
+}
+
+fn kind_against_record(cx: &mut Cx<'_>) {
+    let order = cx.order;
+    let Some(on_file) = cx.ctx.on_file.as_ref() else { return };
+    let expected = if order.kind == OrderKind::FirstFiling {
+        Some(OrderKind::NewServiceHere)
+    } else if matches!(order.kind, OrderKind::NewServiceHere | OrderKind::NewServiceElsewhere) {
+        // A domain already filed under this subject is not a new service.
+        let filed: Vec<String> =
+            on_file.services.iter().flat_map(|s| s.domains.iter()).map(|d| d.to_lowercase()).collect();
+        order
+            .websites
+            .iter()
+            .flat_map(|w| w.domains.iter())
+            .any(|d| filed.contains(&d.trim().to_lowercase()))
+            .then_some(OrderKind::ChangeService)
+    } else {
+        None
+    };
+    if let Some(expected) = expected {
+        let (ez, ee) = expected.label();
+        let (kz, ke) = order.kind.label();
+        cx.emit("ORDER_KIND_MISMATCH", "kind", &[bi("expected", ez, ee), bi("kind", kz, ke)]);
+    }
+}
+
+fn existing_sites(cx: &mut Cx<'_>) {
+    let Some(on_file) = cx.ctx.on_file.as_ref() else { return };
+    if on_file.services.is_empty()
+        && cx.order.kind != OrderKind::NewAccess
+        && !cx.policy.values.shell_subject_may_add_service
+    {
+        let p = cx.province_arg();
+        cx.emit("ORDER_SHELL_SUBJECT", "kind", &[p]);
+    }
+    let mut hits = Vec::new();
+    for s in on_file.services.iter().filter(|s| s.kind == ServiceKind::Website) {
+        let domain = s.domains.first().cloned().unwrap_or_default();
+        if s.reachable == Some(false) {
+            hits.push(("ORDER_EXISTING_SITE_UNREACHABLE", s.number.clone(), domain));
+        } else if s.footer_ok == Some(false) {
+            hits.push(("ORDER_EXISTING_SITE_FOOTER", s.number.clone(), domain));
+        }
+    }
+    for (code, number, domain) in hits {
+        cx.emit(code, "subject.existing_number", &[arg("number", number), arg("domain", domain)]);
+    }
+}
+
+fn targets(cx: &mut Cx<'_>) {
+    let order = cx.order;
+    let kind = order.kind;
+    if !matches!(kind, OrderKind::CancelService | OrderKind::CancelAccess | OrderKind::MigrateService) {
+        return;
+    }
+    let (kz, ke) = kind.label();
+    if order.target_numbers.len() != 1 {
+        cx.emit(
+            "ORDER_TARGET_REQUIRED",
+            "target_numbers",
+            &[bi("kind", kz, ke), bi("what", "一个网站/APP备案号（每单一个）", "exactly one service number")],
+        );
+        return;
+    }
+    let raw = order.target_numbers[0].trim();
+    let field = "target_numbers[0]";
+    let invalid = |zh: &'static str, en: &'static str| [arg("number", raw.to_owned()), bi("detail", zh, en)];
+    let parsed = match parse_number(raw) {
+        Ok(p) => p.number,
+        Err(e) => {
+            cx.emit("ORDER_TARGET_INVALID", field, &[arg("number", raw.to_owned()), detail(&e)]);
+            return;
+        }
+    };
+    let Number::IcpFiling(n) = parsed else {
+        cx.emit("ORDER_TARGET_INVALID", field, &invalid("不是ICP备案号。", "not an ICP filing number."));
+        return;
+    };
+    let Some(service) = n.service() else {
+        cx.emit(
+            "ORDER_TARGET_INVALID",
+            field,
+            &invalid(
+                "这是主体备案号，请填写网站/APP备案号。",
+                "this is a subject number; give the service number.",
+            ),
+        );
+        return;
+    };
+    let subject_number = order
+        .subject
+        .existing_number
+        .as_deref()
+        .and_then(|s| parse_number(s).ok())
+        .and_then(|p| p.number.subject_number());
+    if subject_number.is_some_and(|s| s != n.subject().to_string()) {
+        cx.emit("ORDER_TARGET_INVALID", field, &invalid("不属于该主体。", "it belongs to another subject."));
+        return;
+    }
+    if let Some(on_file) = cx.ctx.on_file.as_ref() {
+        let canonical = n.to_string();
+        let known = on_file
+            .services
+            .iter()
+            .any(|s| parse_number(&s.number).is_ok_and(|p| p.number.to_string() == canonical));
+        if !known {
+            cx.emit(
+                "ORDER_TARGET_INVALID",
+                field,
+                &invalid("该主体下没有这个网站/APP。", "the subject has no such service."),
+            );
+            return;
+        }
+    }
+    if kind == OrderKind::MigrateService {
+        let reason = if service.kind != ServiceKind::Website {
+            Some((
+                "APP不能迁移，须注销后在新主体下重新备案。",
+                "Apps cannot be migrated; cancel and file again under the new subject.",
+            ))
+        } else if order.subject.nature.is_individual() {
+            Some(("网站不能迁移到个人主体。", "A website cannot be migrated into an individual subject."))
+        } else {
+            None
+        };
+        if let Some((zh, en)) = reason {
+            cx.emit("ORDER_MIGRATION_NOT_ALLOWED", field, &[bi("reason", zh, en)]);
+        }
+    }
+}
+
+fn immutable(cx: &mut Cx<'_>) {
+    if !cx.order.kind.is_change() {
+        return;
+    }
+    let on_record = cx.ctx.on_file.as_ref().and_then(|f| f.certificate.as_deref());
+    if on_record.is_some_and(|c| normalize_cert(c) != normalize_cert(&cx.order.subject.certificate.number)) {
+        cx.emit(
+            "ORDER_CHANGE_IMMUTABLE",
+            "subject.certificate.number",
+            &[bi("what", "主办单位证件号码", "subject's certificate number")],
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! Rules on websites and apps as services: names, service content, languages, remarks and
+//! pre-approvals (rules.md §2.4, §3.1, §3.3, §3.6). Word lists come from `data/words.toml`.
+
+use std::collections::BTreeSet;
+
+use super::{Cx, arg, bi, han_count, is_han};
+use crate::id::DomainName;
+use crate::model::{OrderKind, Service, SubjectNature};
+use crate::number::ServiceKind;
+
+/// Symbols allowed in a service name besides letters, digits and ideographs.
+const ALLOWED_SYMBOLS: &[char] = &['(', ')', '（', '）', '-', '－', '·', ' '];
+
+pub(super) fn check(cx: &mut Cx<'_>) {
+    let services = cx.paths.services(cx.order);
+    for s in &services {
+        name(cx, s);
+        if carries_service_data(cx.order.kind) {
+            content(cx, s);
+        }
+        pre_approvals(cx, s);
+    }
+}
+
+/// Order kinds whose services carry full service data (content, language, remark).
+fn carries_service_data(kind: OrderKind) -> bool {
+    kind.adds_services()
+        || matches!(kind, OrderKind::NewAccess | OrderKind::ChangeService | OrderKind::ChangeFiling)
+}
+
+fn name(cx: &mut Cx<'_>, s: &Service<'_>) {
+    let field = format!("{}.name", s.path);
+    let name = s.name.trim();
+    if name.is_empty() {
+        cx.emit("SERVICE_NAME_MISSING", field, &[]);
+        return;
+    }
+    let website = s.kind == ServiceKind::Website;
+    let form = if name.chars().all(|c| c.is_ascii_digit()) {
+        Some(("纯数字", "digits only"))
+    } else if name.contains('.') && DomainName::parse(name).is_ok() {
+        Some(("域名", "a domain name"))
+    } else if website && !name.chars().any(is_han) {
+        Some(("纯英文字母", "Latin letters only"))
+    } else {
+        None
+    };
+    if let Some((zh, en)) = form {
+        cx.emit("SERVICE_NAME_FORM", field.clone(), &[bi("reason", zh, en)]);
+    } else if website && han_count(name) < cx.policy.values.site_name_min_han {
+        let min = cx.policy.values.site_name_min_han.to_string();
+        cx.emit("SERVICE_NAME_TOO_SHORT", field.clone(), &[arg("min", min)]);
+    }
+    if let Some(sym) = name.chars().find(|c| !(c.is_alphanumeric() || ALLOWED_SYMBOLS.contains(c))) {
+        cx.emit("SERVICE_NAME_SYMBOLS", field.clone(), &[arg("symbol", sym.to_string())]);
+    }
+    let nature = cx.order.subject.nature;
+    let words = &cx.set.words;
+    let mut hits: Vec<(&'static str, String)> = Vec::new();
+    if !matches!(nature, SubjectNature::Government | SubjectNature::Military) {
+        if let Some(w) = words.national.find_in(name) {
+            hits.push(("SERVICE_NAME_NATIONAL", w.to_owned()));
+        }
+        if let Some(w) = words.government.find_in(name) {
+            hits.push(("SERVICE_NAME_GOVERNMENT", w.to_owned()));
+        }
+    }
+    if let Some(w) = words.sensitive.find_in(name) {
+        hits.push(("SERVICE_NAME_SENSITIVE", w.to_owned()));
+    }
+    if nature.is_individual() {
+        if let Some(w) = words.company_forms.find_in(name) {
+            hits.push(("SERVICE_NAME_COMPANY_FORM", w.to_owned()));
+        } else if let Some(w) = words.individual_forbidden.find_in(name) {
+            hits.push(("SERVICE_NAME_INDIVIDUAL", w.to_owned()));
+        } else if let Some(w) = words.individual_discouraged.find_in(name) {
+            hits.push(("SERVICE_NAME_INDIVIDUAL_DISCOURAGED", w.to_owned()));
+        }
+    }
+    for (code, word) in hits {
+        cx.emit(code, field.clone(), &[arg("word", word)]);
+    }
+    let mut needs: Vec<(String, String, String, String)> = Vec::new();
+    for (key, kind) in &words.pre_approval_kinds {
+        if s.pre_approvals.iter().any(|p| &p.kind == key) {
+            continue;
+        }
+        if let Some(word) = kind.keywords.iter().find(|k| name.contains(k.as_str())) {
+            needs.push((word.clone(), kind.name.clone(), key.replace('_', " "), kind.document.clone()));
+        }
+    }
+    for (word, kind_zh, kind_en, document) in needs {
+        cx.emit(
+            "SERVICE_NAME_PRE_APPROVAL",
+            field.clone(),
+            &[arg("word", word), bi("kind", kind_zh, kind_en), arg("document", document)],
+        );
+    }
+    if website && !nature.is_individual() && !related(name, &cx.order.subject.name) {
+        cx.emit("SERVICE_NAME_UNRELATED", field, &[]);
+    }
+}
+
+/// Whether a site name shares a two-ideograph run with the unit's name (a full or short name).
+fn related(site: &str, unit: &str) -> bool {
+    let chars: Vec<char> = site.chars().filter(|c| is_han(*c)).collect();
+    if chars.len() < 2 {
+        return true;
+    }
+    chars.windows(2).any(|w| unit.contains(&w.iter().collect::<String>()))
+}
+
+fn content(cx: &mut Cx<'_>, s: &Service<'_>) {
+    let individual = cx.order.subject.nature.is_individual();
+    let field = format!("{}.service_content", s.path);
+    if s.service_content.iter().all(|c| c.trim().is_empty()) {
+        cx.emit("SERVICE_CONTENT_MISSING", field.clone(), &[]);
+    }
+    let max = cx.policy.values.max_service_content_items;
+    if s.service_content.len() > max {
+        cx.emit("SERVICE_CONTENT_TOO_MANY", field.clone(), &[arg("max", max.to_string())]);
+    }
+    if individual {
+        let allowed = &cx.set.words.service_content.individual_allowed;
+        if let Some((i, item)) = s.service_content.iter().enumerate().find(|(_, c)| !allowed.contains(c)) {
+            let allowed = allowed.join("”“");
+            cx.emit(
+                "SERVICE_CONTENT_INDIVIDUAL",
+                format!("{field}[{i}]"),
+                &[arg("allowed", allowed), arg("item", item.as_str())],
+            );
+        }
+        let min = cx.policy.values.individual_remark_min_chars;
+        if s.remark.is_none_or(|r| r.trim().chars().count() < min) {
+            cx.emit("SERVICE_REMARK_REQUIRED", format!("{}.remark", s.path), &[arg("min", min.to_string())]);
+        }
+    }
+    if s.languages.iter().all(|l| l.trim().is_empty()) {
+        cx.emit("SERVICE_LANGUAGE_MISSING", format!("{}.languages", s.path), &[]);
+    }
+}
+
+fn pre_approvals(cx: &mut Cx<'_>, s: &Service<'_>) {
+    if s.pre_approvals.is_empty() {
+        return;
+    }
+    if cx.order.subject.nature.is_individual() {
+        cx.emit("PRE_APPROVAL_INDIVIDUAL", format!("{}.pre_approvals", s.path), &[]);
+    }
+    let mut seen = BTreeSet::new();
+    for (i, p) in s.pre_approvals.iter().enumerate() {
+        let field = format!("{}.pre_approvals[{i}]", s.path);
+        if !cx.set.words.pre_approval_kinds.contains_key(&p.kind) {
+            cx.emit("PRE_APPROVAL_KIND_UNKNOWN", format!("{field}.kind"), &[arg("kind", p.kind.as_str())]);
+        }
+        if !seen.insert(p.kind.as_str()) {
+            cx.emit("PRE_APPROVAL_DUPLICATE", format!("{field}.kind"), &[arg("kind", p.kind.as_str())]);
+        }
+        if p.number.trim().is_empty() {
+            cx.emit(
+                "PRE_APPROVAL_NUMBER_MISSING",
+                format!("{field}.number"),
+                &[arg("kind", p.kind.as_str())],
+            );
+        }
+    }
+}
