@@ -48,9 +48,9 @@ pub enum Level {
 
 impl Level {
     pub fn of(code: u32) -> Level {
-        if code % 10_000 == 0 {
+        if code.is_multiple_of(10_000) {
             Level::Province
-        } else if code % 100 == 0 {
+        } else if code.is_multiple_of(100) {
             Level::City
         } else {
             Level::County
@@ -127,10 +127,10 @@ impl DivisionTable {
     pub fn path(&self, code: u32) -> Vec<&Division> {
         let mut out = Vec::with_capacity(3);
         for parent in [code / 10_000 * 10_000, code / 100 * 100, code] {
-            if let Some(d) = self.get(parent) {
-                if out.last().is_none_or(|last: &&Division| last.code != d.code) {
-                    out.push(d);
-                }
+            if let Some(d) = self.get(parent)
+                && out.last().is_none_or(|last: &&Division| last.code != d.code)
+            {
+                out.push(d);
             }
         }
         out

@@ -174,10 +174,11 @@ fn candidate(text: &str, pos: usize, anchor: Anchor) -> Option<(usize, usize)> {
             }
         }
         _ => {
-            if let Some((c, at)) = prev_solid(text, start) {
-                if !c.is_ascii() && !matches!(c, '：' | '，' | '。' | '、' | '（' | '【' | '|' | '©') {
-                    start = at;
-                }
+            if let Some((c, at)) = prev_solid(text, start)
+                && !c.is_ascii()
+                && !matches!(c, '：' | '，' | '。' | '、' | '（' | '【' | '|' | '©')
+            {
+                start = at;
             }
         }
     }
@@ -195,29 +196,27 @@ fn candidate(text: &str, pos: usize, anchor: Anchor) -> Option<(usize, usize)> {
     }
     if let Some(('-', at)) = next_solid(text, end) {
         let dash_len = text[at..].chars().next()?.len_utf8();
-        if let Some((d, dat)) = next_solid(text, at + dash_len) {
-            if d.is_ascii_digit() {
-                let mut e = dat;
-                for c in text[dat..].chars() {
-                    if fold_char(c).is_ascii_digit() {
-                        e += c.len_utf8();
-                    } else {
-                        break;
-                    }
+        if let Some((d, dat)) = next_solid(text, at + dash_len)
+            && d.is_ascii_digit()
+        {
+            let mut e = dat;
+            for c in text[dat..].chars() {
+                if fold_char(c).is_ascii_digit() {
+                    e += c.len_utf8();
+                } else {
+                    break;
                 }
-                if let Some(c) = text[e..].chars().next() {
-                    let f = fold_char(c).to_ascii_uppercase();
-                    let after = text[e + c.len_utf8()..].chars().next().map(fold_char);
-                    if matches!(f, 'A' | 'X' | 'K') && !after.is_some_and(|a| a.is_ascii_alphanumeric()) {
-                        e += c.len_utf8();
-                    }
+            }
+            if let Some(c) = text[e..].chars().next() {
+                let f = fold_char(c).to_ascii_uppercase();
+                let after = text[e + c.len_utf8()..].chars().next().map(fold_char);
+                if matches!(f, 'A' | 'X' | 'K') && !after.is_some_and(|a| a.is_ascii_alphanumeric()) {
+                    e += c.len_utf8();
                 }
-                end = e;
-                if !hao {
-                    if let Some(('号', at)) = next_solid(text, end) {
-                        end = at + '号'.len_utf8();
-                    }
-                }
+            }
+            end = e;
+            if !hao && let Some(('号', at)) = next_solid(text, end) {
+                end = at + '号'.len_utf8();
             }
         }
     }

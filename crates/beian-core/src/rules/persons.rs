@@ -76,10 +76,8 @@ fn each_person(cx: &mut Cx<'_>, path: &str, p: &Person, is_subject_head: bool, m
             cx.emit("PERSON_CERT_EXPIRING", field, &[arg("date", until.to_string())]);
         }
     }
-    if unit {
-        if parsed_id.is_some_and(|id| id.age_on(cx.ctx.today) < 18) {
-            cx.emit("PERSON_MINOR", cert_field.clone(), &[]);
-        }
+    if unit && parsed_id.is_some_and(|id| id.age_on(cx.ctx.today) < 18) {
+        cx.emit("PERSON_MINOR", cert_field.clone(), &[]);
     }
     // Phones and e-mail.
     let mobile = match Mobile::parse(&p.mobile) {
@@ -139,7 +137,7 @@ fn each_person(cx: &mut Cx<'_>, path: &str, p: &Person, is_subject_head: bool, m
     if unit
         && is_subject_head
         && cx.policy.values.unit_office_landline_required
-        && !office.is_some_and(|o| Landline::parse(o).is_ok())
+        && office.is_none_or(|o| Landline::parse(o).is_err())
     {
         let pr = cx.province_arg();
         cx.emit("PERSON_OFFICE_LANDLINE_REQUIRED", office_field, &[pr]);

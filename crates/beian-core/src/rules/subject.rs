@@ -144,20 +144,20 @@ fn region_and_addresses(cx: &mut Cx<'_>) {
         let p = cx.province_arg();
         cx.emit("SUBJECT_ADDRESS_PROVINCE", "subject.mailing_address", &[arg("other", other.name), p]);
     }
-    if cx.policy.values.mailing_address_same_city {
-        if let Some(own_city) = region.map(|r| r / 100 * 100) {
-            let prefix = own_city / 10_000;
-            let other = table.iter().find(|d| {
-                d.code / 10_000 == prefix
-                    && d.code != own_city
-                    && d.level() == Level::City
-                    && d.is_current()
-                    && d.name.ends_with(['市', '州', '盟'])
-                    && mailing.contains(d.name)
-            });
-            if let Some(other) = other {
-                cx.emit("SUBJECT_ADDRESS_CITY", "subject.mailing_address", &[arg("other", other.name)]);
-            }
+    if cx.policy.values.mailing_address_same_city
+        && let Some(own_city) = region.map(|r| r / 100 * 100)
+    {
+        let prefix = own_city / 10_000;
+        let other = table.iter().find(|d| {
+            d.code / 10_000 == prefix
+                && d.code != own_city
+                && d.level() == Level::City
+                && d.is_current()
+                && d.name.ends_with(['市', '州', '盟'])
+                && mailing.contains(d.name)
+        });
+        if let Some(other) = other {
+            cx.emit("SUBJECT_ADDRESS_CITY", "subject.mailing_address", &[arg("other", other.name)]);
         }
     }
 }
@@ -282,10 +282,10 @@ fn government_domains(cx: &mut Cx<'_>) {
     let mut hits = Vec::new();
     for (i, w) in cx.order.websites.iter().enumerate() {
         for (j, raw) in w.domains.iter().enumerate() {
-            if let Ok(d) = DomainName::parse(raw) {
-                if !ok(&d.value) {
-                    hits.push((format!("websites[{i}].domains[{j}]"), d.value.to_string()));
-                }
+            if let Ok(d) = DomainName::parse(raw)
+                && !ok(&d.value)
+            {
+                hits.push((format!("websites[{i}].domains[{j}]"), d.value.to_string()));
             }
         }
     }
