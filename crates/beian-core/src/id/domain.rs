@@ -234,6 +234,8 @@ mod tests {
         #[test]
         fn generated_domains_round_trip(label in "[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", tld in proptest::sample::select(vec!["com", "cn", "net", "com.cn", "top"])) {
             let d = format!("{label}.{tld}");
+            // Some short names are public suffixes themselves (de.com, us.com).
+            prop_assume!(psl::suffix_str(&d) != Some(d.as_str()));
             let p = DomainName::parse(&d).unwrap();
             prop_assert_eq!(p.value.as_ascii(), d.as_str());
             prop_assert_eq!(p.value.registrable(), d.as_str());
