@@ -31,3 +31,4 @@ pub mod policy;
 pub mod province;
 pub mod rules;
 pub mod text;
+pub mod workflow;

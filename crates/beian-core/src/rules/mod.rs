@@ -19,7 +19,7 @@ mod persons;
 mod services;
 mod subject;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use context::{Cidr, Context, DomainFacts, FiledService, FiledSubject, add_working_days};
 
