@@ -62,7 +62,9 @@ pub enum OrderState {
     InReview,
     /// The reviewer asked for paper materials by mail.
     AwaitingMail,
-    Returned { reason: ReturnReason },
+    Returned {
+        reason: ReturnReason,
+    },
     /// Approved by the provider; the outbox will deliver it to the regulator.
     QueuedForRegulator,
     /// At MIIT, waiting for the responsible persons' SMS codes.
@@ -131,12 +133,16 @@ pub struct Readiness {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Submit { ready: Readiness },
+    Submit {
+        ready: Readiness,
+    },
     Withdraw,
     Claim,
     Release,
     Approve,
-    Reject { findings: usize },
+    Reject {
+        findings: usize,
+    },
     RequestMail,
     MailReceived,
     /// The regulator accepted the submission and texted these persons.
@@ -145,7 +151,9 @@ pub enum Event {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
-    SmsVerified { recipient: Recipient },
+    SmsVerified {
+        recipient: Recipient,
+    },
     SmsWrongCode,
     SmsResent,
     SmsTimeout {
@@ -183,10 +191,20 @@ impl Event {
 #[error("{}", self.message(Lang::En))]
 pub enum TransitionError {
     /// The event does not apply in this state.
-    NotAllowed { state: &'static str, event: &'static str },
+    NotAllowed {
+        state: &'static str,
+        event: &'static str,
+    },
     /// This actor may not cause this event.
-    Forbidden { actor: Actor, event: &'static str },
-    NotReady { error_findings: usize, documents_complete: bool, identity_verified: bool },
+    Forbidden {
+        actor: Actor,
+        event: &'static str,
+    },
+    NotReady {
+        error_findings: usize,
+        documents_complete: bool,
+        identity_verified: bool,
+    },
     RejectWithoutFindings,
     UnknownRecipient,
     AlreadyVerified,
@@ -208,9 +226,10 @@ impl Problem for TransitionError {
 
     fn message(&self, lang: Lang) -> String {
         let (zh, en) = match self {
-            TransitionError::NotAllowed { state, event } => {
-                (format!("订单当前状态（{state}）不允许此操作（{event}）。"), format!("`{event}` is not allowed while the order is `{state}`."))
-            }
+            TransitionError::NotAllowed { state, event } => (
+                format!("订单当前状态（{state}）不允许此操作（{event}）。"),
+                format!("`{event}` is not allowed while the order is `{state}`."),
+            ),
             TransitionError::Forbidden { event, .. } => {
                 (format!("您无权执行此操作（{event}）。"), format!("You may not perform `{event}`."))
             }
@@ -235,9 +254,10 @@ impl Problem for TransitionError {
                 "驳回时须至少给出一条字段级原因。".to_owned(),
                 "A rejection needs at least one field-level reason.".to_owned(),
             ),
-            TransitionError::UnknownRecipient => {
-                ("该负责人不需要进行短信核验。".to_owned(), "This person is not due an SMS verification.".to_owned())
-            }
+            TransitionError::UnknownRecipient => (
+                "该负责人不需要进行短信核验。".to_owned(),
+                "This person is not due an SMS verification.".to_owned(),
+            ),
             TransitionError::AlreadyVerified => {
                 ("该负责人已完成短信核验。".to_owned(), "This person has already verified.".to_owned())
             }
@@ -275,7 +295,12 @@ fn allowed(event: &Event, actor: Actor) -> bool {
 
 /// The one transition function. `kind` decides whether provider approval ends the order
 /// (provider-internal kinds) or hands it to the regulator.
-pub fn transition(state: &OrderState, event: &Event, actor: Actor, kind: OrderKind) -> Result<OrderState, TransitionError> {
+pub fn transition(
+    state: &OrderState,
+    event: &Event,
+    actor: Actor,
+    kind: OrderKind,
+) -> Result<OrderState, TransitionError> {
     use OrderState as S;
     if !allowed(event, actor) {
         return Err(TransitionError::Forbidden { actor, event: event.name() });
@@ -317,7 +342,10 @@ pub fn transition(state: &OrderState, event: &Event, actor: Actor, kind: OrderKi
                 }
             }
         }
-        (S::SmsPending { pending, verified, wrong_codes, sms_deadline }, Event::SmsVerified { recipient }) => {
+        (
+            S::SmsPending { pending, verified, wrong_codes, sms_deadline },
+            Event::SmsVerified { recipient },
+        ) => {
             if verified.contains(recipient) {
                 return Err(TransitionError::AlreadyVerified);
             }
@@ -384,10 +412,13 @@ mod tests {
     use time::macros::datetime;
 
     const T0: OffsetDateTime = datetime!(2026-11-28 10:00 +8);
-    const READY: Readiness = Readiness { error_findings: 0, documents_complete: true, identity_verified: true };
+    const READY: Readiness =
+        Readiness { error_findings: 0, documents_complete: true, identity_verified: true };
 
     fn recipients(n: usize) -> BTreeSet<Recipient> {
-        (0..n).map(|i| if i == 0 { "subject.head".to_owned() } else { format!("websites[{}].head", i - 1) }).collect()
+        (0..n)
+            .map(|i| if i == 0 { "subject.head".to_owned() } else { format!("websites[{}].head", i - 1) })
+            .collect()
     }
 
     fn run(events: &[(Event, Actor)]) -> Result<OrderState, TransitionError> {
@@ -433,8 +464,13 @@ mod tests {
     #[test]
     fn submission_needs_a_clean_check_documents_and_verification() {
         let not_ready = Readiness { error_findings: 1, documents_complete: false, identity_verified: true };
-        let e = transition(&OrderState::Draft, &Event::Submit { ready: not_ready }, Actor::Applicant, OrderKind::FirstFiling)
-            .unwrap_err();
+        let e = transition(
+            &OrderState::Draft,
+            &Event::Submit { ready: not_ready },
+            Actor::Applicant,
+            OrderKind::FirstFiling,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "ORDER_NOT_READY");
         assert!(e.message(Lang::Zh).contains("还有1项校验错误"));
     }
@@ -448,7 +484,10 @@ mod tests {
             sms_deadline: T0 + SMS_WINDOW,
         };
         let early = Event::SmsTimeout { now: T0 + Duration::hours(23) };
-        assert_eq!(transition(&s, &early, Actor::Regulator, OrderKind::FirstFiling), Err(TransitionError::DeadlineNotReached));
+        assert_eq!(
+            transition(&s, &early, Actor::Regulator, OrderKind::FirstFiling),
+            Err(TransitionError::DeadlineNotReached)
+        );
         let late = Event::SmsTimeout { now: T0 + Duration::hours(24) };
         assert_eq!(
             transition(&s, &late, Actor::Regulator, OrderKind::FirstFiling).unwrap(),
@@ -465,15 +504,24 @@ mod tests {
 
     #[test]
     fn actors_are_enforced() {
-        let e = transition(&OrderState::Submitted, &Event::Claim, Actor::Applicant, OrderKind::FirstFiling).unwrap_err();
+        let e = transition(&OrderState::Submitted, &Event::Claim, Actor::Applicant, OrderKind::FirstFiling)
+            .unwrap_err();
         assert_eq!(e.code(), "TRANSITION_FORBIDDEN");
-        let e = transition(&OrderState::BureauReview, &Event::BureauApproved, Actor::Reviewer, OrderKind::FirstFiling).unwrap_err();
+        let e = transition(
+            &OrderState::BureauReview,
+            &Event::BureauApproved,
+            Actor::Reviewer,
+            OrderKind::FirstFiling,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "TRANSITION_FORBIDDEN");
     }
 
     #[test]
     fn provider_internal_kinds_end_at_provider_approval() {
-        let s = transition(&OrderState::InReview, &Event::Approve, Actor::Reviewer, OrderKind::TransferFiling).unwrap();
+        let s =
+            transition(&OrderState::InReview, &Event::Approve, Actor::Reviewer, OrderKind::TransferFiling)
+                .unwrap();
         assert_eq!(s, OrderState::Filed);
     }
 
@@ -513,7 +561,11 @@ mod tests {
             documents_complete: d,
             identity_verified: i,
         });
-        let recipient = prop_oneof![Just("subject.head".to_owned()), Just("websites[0].head".to_owned()), Just("nobody".to_owned())];
+        let recipient = prop_oneof![
+            Just("subject.head".to_owned()),
+            Just("websites[0].head".to_owned()),
+            Just("nobody".to_owned())
+        ];
         let event = prop_oneof![
             ready.prop_map(|ready| Event::Submit { ready }),
             Just(Event::Withdraw),

@@ -686,3 +686,57 @@ fn check_is_deterministic() {
     o.websites[2].head.mobile = "123".into();
     assert_eq!(check(&o, &c), check(&o, &c));
 }
+
+/// The JSON schema and the worked examples in `docs/` are generated from the types and the
+/// fixtures above; this test fails when they drift. `BEIAN_BLESS=1 cargo test` rewrites them.
+#[test]
+fn docs_are_current() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+    let schema = schemars::schema_for!(Order);
+    let ctx_schema = schemars::schema_for!(Context);
+    let envelope = |o: &Order, c: &Context| serde_json::json!({ "order": o, "context": c });
+    let mut bad = individual_order();
+    bad.websites[0].name = "李雷的博客".into();
+    bad.websites[0].domains = vec!["www.lilei.io".into()];
+    bad.subject.head.mobile = "1370013700".into();
+    let mut new_site = company_order();
+    let mut new_site_ctx = company_context();
+    as_new_site(&mut new_site, &mut new_site_ctx);
+    let files: Vec<(&str, String)> = vec![
+        ("order.schema.json", serde_json::to_string_pretty(&schema).unwrap()),
+        ("context.schema.json", serde_json::to_string_pretty(&ctx_schema).unwrap()),
+        (
+            "examples/first-filing-company.json",
+            serde_json::to_string_pretty(&envelope(&company_order(), &company_context())).unwrap(),
+        ),
+        (
+            "examples/first-filing-individual.json",
+            serde_json::to_string_pretty(&envelope(&individual_order(), &individual_context())).unwrap(),
+        ),
+        (
+            "examples/first-filing-app.json",
+            serde_json::to_string_pretty(&envelope(&app_order(), &company_context())).unwrap(),
+        ),
+        (
+            "examples/new-site.json",
+            serde_json::to_string_pretty(&envelope(&new_site, &new_site_ctx)).unwrap(),
+        ),
+        ("examples/individual-with-errors.json", serde_json::to_string_pretty(&bad).unwrap()),
+    ];
+    let bless = std::env::var_os("BEIAN_BLESS").is_some();
+    let mut stale = Vec::new();
+    for (name, content) in files {
+        let path = docs.join(name);
+        let content = content + "\n";
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &content).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
+            stale.push(name);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "docs out of date (run BEIAN_BLESS=1 cargo test -p beian-core docs_are_current): {stale:?}"
+    );
+}

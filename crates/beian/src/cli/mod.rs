@@ -1,0 +1,139 @@
+//! Command definitions and dispatch.
+
+mod check;
+mod id;
+mod number;
+
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+
+use beian_core::message::Lang;
+use clap::{Parser, Subcommand, ValueEnum};
+use time::{Date, OffsetDateTime, UtcOffset};
+
+/// beian — China website and app filing (ICP备案 / 公安联网备案) tools.
+#[derive(Debug, Parser)]
+#[command(name = "beian", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Identifiers: resident IDs, unified social credit codes, organization codes.
+    #[command(subcommand)]
+    Id(IdCommand),
+    /// ICP filing, ICP licence and public-security numbers.
+    #[command(subcommand)]
+    Number(NumberCommand),
+    /// Run the rule engine on an order (JSON) and report findings.
+    Check(check::CheckArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum IdCommand {
+    /// Check certificate numbers given as arguments, or one per line on stdin; prints one
+    /// JSON object per input.
+    Check(id::IdCheckArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum NumberCommand {
+    /// Parse numbers given as arguments, or one per line on stdin; prints one JSON object
+    /// per input.
+    Parse(number::ParseArgs),
+    /// Find every number in text or HTML read from stdin; prints one JSON object per number.
+    Extract(number::ExtractArgs),
+}
+
+/// Output language for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+/// A command failure that is the user's to fix (bad file, bad JSON): one line, exit 2.
+#[derive(Debug)]
+pub struct UserError(pub String);
+
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+pub fn run(cli: Cli) -> Result<ExitCode, UserError> {
+    let result = match cli.command {
+        Command::Id(IdCommand::Check(a)) => id::run(a),
+        Command::Number(NumberCommand::Parse(a)) => number::parse(a),
+        Command::Number(NumberCommand::Extract(a)) => number::extract(a),
+        Command::Check(a) => check::run(a),
+    };
+    match result {
+        // A closed pipe (`beian … | head`) is not an error worth reporting.
+        Err(e) if e.0.contains("Broken pipe") => Ok(ExitCode::SUCCESS),
+        other => other,
+    }
+}
+
+/// Today's date in China (UTC+8), or the date given with `--today`.
+pub fn today(given: Option<Date>) -> Date {
+    given.unwrap_or_else(|| {
+        let cst = UtcOffset::from_hms(8, 0, 0).expect("valid offset");
+        OffsetDateTime::now_utc().to_offset(cst).date()
+    })
+}
+
+/// Parses `YYYY-MM-DD` for `--today`.
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s, format).map_err(|_| format!("`{s}` is not a date like 2026-11-28"))
+}
+
+/// Feeds each input to `each`: the arguments if any, else stdin line by line (invalid UTF-8
+/// is replaced, never fatal). Output goes through one buffered, locked stdout.
+pub fn for_each_input(
+    args: &[String],
+    mut each: impl FnMut(&str, &mut dyn Write) -> io::Result<()>,
+) -> Result<(), UserError> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let io_err = |e: io::Error| UserError(format!("cannot write output: {e}"));
+    if !args.is_empty() {
+        for a in args {
+            each(a, &mut out).map_err(io_err)?;
+        }
+    } else {
+        let stdin = io::stdin();
+        let mut input = io::BufReader::with_capacity(1 << 16, stdin.lock());
+        let mut line = Vec::with_capacity(64);
+        loop {
+            line.clear();
+            let n = input
+                .read_until(b'\n', &mut line)
+                .map_err(|e| UserError(format!("cannot read stdin: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            while matches!(line.last(), Some(b'\n' | b'\r')) {
+                line.pop();
+            }
+            let text = String::from_utf8_lossy(&line);
+            each(&text, &mut out).map_err(io_err)?;
+        }
+    }
+    out.flush().map_err(io_err)
+}

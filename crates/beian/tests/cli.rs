@@ -1,0 +1,180 @@
+//! The CLI contract, exercised through the real binary: output shape, streaming from stdin,
+//! exit codes (0 valid, 1 invalid, 2 usage or unreadable input) and one-line errors.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn beian(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_beian"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run beian");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn docs(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn id_check_from_arguments() {
+    let out =
+        beian(&["id", "check", "--today", "2026-11-28", "11010519491231002X", "91330106673959654P"], "");
+    assert_eq!(out.status.code(), Some(0));
+    let l = lines(&out);
+    assert_eq!(l.len(), 2);
+    assert_eq!(l[0]["input"], "11010519491231002X");
+    assert_eq!(l[0]["valid"], true);
+    assert_eq!(l[0]["kind"], "resident-id");
+    assert_eq!(l[0]["normalized"], "11010519491231002X");
+    assert_eq!(l[0]["error"], Value::Null);
+    assert_eq!(l[0]["warnings"], serde_json::json!([]));
+    assert_eq!(l[1]["kind"], "uscc");
+}
+
+#[test]
+fn id_check_streams_stdin_in_order_and_exits_1_on_any_invalid() {
+    let input =
+        "11010519491231002X\r\n110105194912310021\n\n91350211M00013FA1N\nD2143569-X\n\u{ff}\u{fe}bad\n";
+    let out = beian(&["id", "check", "--lang", "en"], input);
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert_eq!(l.len(), 6);
+    assert_eq!(l[0]["valid"], true);
+    assert_eq!(l[1]["error"]["code"], "RESIDENT_ID_CHECKSUM");
+    assert!(l[1]["error"]["message"].as_str().unwrap().contains("check character"));
+    assert_eq!(l[2]["error"]["code"], "ID_EMPTY");
+    assert_eq!(l[3]["kind"], "uscc");
+    assert_eq!(l[3]["error"]["code"], "USCC_CHECKSUM");
+    assert_eq!(l[4]["kind"], "org-code");
+    assert_eq!(l[4]["normalized"], "D2143569-X");
+    assert_eq!(l[5]["valid"], false);
+}
+
+#[test]
+fn id_check_forced_kind_and_legacy_numbers() {
+    let out = beian(&["id", "check", "--kind", "resident-id", "110105491231002"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(lines(&out)[0]["error"]["code"], "RESIDENT_ID_LEGACY_15");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(beian(&["id", "check", "--kind", "passport", "x"], "").status.code(), Some(2));
+    assert_eq!(beian(&["frobnicate"], "").status.code(), Some(2));
+    assert_eq!(beian(&["id", "check", "--today", "yesterday", "x"], "").status.code(), Some(2));
+}
+
+#[test]
+fn number_parse_contract() {
+    let out = beian(
+        &[
+            "number",
+            "parse",
+            "京ICP备16020626号-8",
+            "浙B2-20080101-4",
+            "京公网安备 11010502030143号",
+            "粤ICP备2022xxxxxx号",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert_eq!(l[0]["kind"], "icp_filing");
+    assert_eq!(l[0]["province"], "11");
+    assert_eq!(l[0]["subject_number"], "京ICP备16020626号");
+    assert_eq!(l[0]["service_seq"], 8);
+    assert_eq!(l[0]["service_kind"], "website");
+    assert_eq!(l[1]["kind"], "icp_licence");
+    assert_eq!(l[1]["province"], "33");
+    assert_eq!(l[2]["kind"], "psb");
+    assert_eq!(l[2]["normalized"], "京公网安备11010502030143号");
+    assert_eq!(l[2]["service_kind"], Value::Null);
+    assert_eq!(l[3]["error"]["code"], "NUMBER_PLACEHOLDER");
+    let bare = lines(&beian(&["number", "parse", "京ICP备16020626"], ""));
+    assert_eq!(bare[0]["service_kind"], Value::Null);
+    assert_eq!(bare[0]["deviations"][0]["code"], "MISSING_HAO");
+}
+
+#[test]
+fn number_extract_contract() {
+    let html = "<footer>© 阿里云 <a href=\"https://beian.miit.gov.cn/\">浙ICP备12022327号-80</a>\
+                <span>浙公网安备 33010602009975号</span> 京网文〔2020〕1039-165号 蜀公网安备51010402000001号</footer>";
+    let out = beian(&["number", "extract"], html);
+    assert_eq!(out.status.code(), Some(0));
+    let l = lines(&out);
+    assert_eq!(l.len(), 2);
+    assert_eq!(l[0]["normalized"], "浙ICP备12022327号-80");
+    assert_eq!(l[0]["kind"], "icp_filing");
+    let offset = l[0]["offset"].as_u64().unwrap() as usize;
+    assert_eq!(&html[offset..offset + l[0]["text"].as_str().unwrap().len()], l[0]["text"].as_str().unwrap());
+    assert_eq!(l[1]["kind"], "psb");
+    let all = lines(&beian(&["number", "extract", "--all"], html));
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[2]["error"]["code"], "NUMBER_PREFIX_WRONG");
+}
+
+#[test]
+fn check_reports_and_exit_codes() {
+    let clean = beian(&["check", "--today", "2026-11-28", &docs("first-filing-company.json")], "");
+    assert_eq!(clean.status.code(), Some(0), "{}", String::from_utf8_lossy(&clean.stdout));
+    let text = String::from_utf8(clean.stdout).unwrap();
+    assert!(text.contains("首次备案"), "{text}");
+
+    let bad =
+        beian(&["check", "--today", "2026-11-28", "--lang", "en", &docs("individual-with-errors.json")], "");
+    assert_eq!(bad.status.code(), Some(1));
+    let text = String::from_utf8(bad.stdout).unwrap();
+    assert!(text.contains("Errors (block submission)") && text.contains("DOMAIN_TLD_NOT_APPROVED"), "{text}");
+
+    let json = beian(
+        &["check", "--today", "2026-11-28", "--format", "json", &docs("individual-with-errors.json")],
+        "",
+    );
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["submittable"], false);
+    assert!(v["errors"].as_u64().unwrap() >= 1);
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["message"]["zh-CN"].is_string() && f["source"].is_string())
+    );
+}
+
+#[test]
+fn check_reads_stdin_and_rejects_bad_input_in_one_line() {
+    for (input, expect) in [
+        ("{\"kind\": \"first_filing\"", "EOF while parsing"),
+        ("[1,2]", "expected a JSON object"),
+        ("{\"kind\": \"first_filing\", \"province\": \"99\"}", "not a filing province"),
+        ("{\"order\": {}, \"contxt\": {}}", "unknown top-level field"),
+    ] {
+        let out = beian(&["check", "-"], input);
+        assert_eq!(out.status.code(), Some(2), "{input}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(expect), "{input}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"));
+    }
+    let out = beian(&["check", "/definitely/not/here.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let out = beian(&["check", "-"], "\u{ff}");
+    assert_eq!(out.status.code(), Some(2));
+}
