@@ -35,10 +35,20 @@ impl ResidentId {
     pub fn parse(input: &str, today: Date) -> Result<Parsed<ResidentId>, IdError> {
         let mut raw = [0u8; 18];
         let mut warnings = Vec::new();
-        let n = match fold_into(input, &mut raw, &mut warnings, false) {
-            Ok(n) => n,
-            Err(FoldError::NonAscii { pos }) => return Err(IdError::ResidentIdChar { pos }),
-            Err(FoldError::TooLong { len }) => return Err(IdError::ResidentIdLength { len }),
+        let bytes = input.as_bytes();
+        // Fast path for the common case, already canonical: skips char-by-char folding.
+        let canonical = bytes.len() == 18
+            && bytes[..17].iter().all(u8::is_ascii_digit)
+            && (bytes[17].is_ascii_digit() || bytes[17] == b'X');
+        let n = if canonical {
+            raw.copy_from_slice(bytes);
+            18
+        } else {
+            match fold_into(input, &mut raw, &mut warnings, false) {
+                Ok(n) => n,
+                Err(FoldError::NonAscii { pos }) => return Err(IdError::ResidentIdChar { pos }),
+                Err(FoldError::TooLong { len }) => return Err(IdError::ResidentIdLength { len }),
+            }
         };
         if n == 0 {
             return Err(IdError::Empty);

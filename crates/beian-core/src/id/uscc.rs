@@ -67,10 +67,17 @@ impl Uscc {
     pub fn parse(input: &str) -> Result<Parsed<Uscc>, IdError> {
         let mut raw = [0u8; 18];
         let mut warnings = Vec::new();
-        let n = match fold_into(input, &mut raw, &mut warnings, false) {
-            Ok(n) => n,
-            Err(FoldError::NonAscii { pos }) => return Err(IdError::UsccChar { pos }),
-            Err(FoldError::TooLong { len }) => return Err(IdError::UsccLength { len }),
+        let bytes = input.as_bytes();
+        // Fast path for input that is already canonical.
+        let n = if bytes.len() == 18 && bytes.iter().all(|&b| VALUE[b as usize] != 255) {
+            raw.copy_from_slice(bytes);
+            18
+        } else {
+            match fold_into(input, &mut raw, &mut warnings, false) {
+                Ok(n) => n,
+                Err(FoldError::NonAscii { pos }) => return Err(IdError::UsccChar { pos }),
+                Err(FoldError::TooLong { len }) => return Err(IdError::UsccLength { len }),
+            }
         };
         if n == 0 {
             return Err(IdError::Empty);
