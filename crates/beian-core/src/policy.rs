@@ -279,6 +279,12 @@ impl PolicySet {
         for (code, info) in catalog.iter_mut() {
             info.code = code.clone();
         }
+        // The engine emits every built-in rule; a replacement catalog must define them all.
+        let builtin: BTreeMap<String, toml::Value> =
+            toml::from_str(RULES).map_err(|e| invalid("rules.toml", e))?;
+        if let Some(missing) = builtin.keys().find(|c| !catalog.contains_key(*c)) {
+            return Err(invalid("rules.toml", format!("rule {missing} is missing")));
+        }
         for policy in out.values() {
             if let Some(code) = policy.severity.keys().find(|c| !catalog.contains_key(*c)) {
                 return Err(invalid("policy.toml", format!("severity override for unknown rule {code}")));
@@ -367,5 +373,8 @@ mod tests {
         assert!(PolicySet::from_toml(&p, WORDS, SMS, RULES).is_err());
         let p = format!("{POLICY}\n[province.11.severity]\nNOT_A_RULE = \"warning\"\n");
         assert!(PolicySet::from_toml(&p, WORDS, SMS, RULES).is_err());
+        let rules = RULES.replace("[ORDER_CHANGE_IMMUTABLE]", "[ORDER_CHANGE_IMMUTABLX]");
+        let e = PolicySet::from_toml(POLICY, WORDS, SMS, &rules).unwrap_err();
+        assert!(e.to_string().contains("ORDER_CHANGE_IMMUTABLE is missing"), "{e}");
     }
 }

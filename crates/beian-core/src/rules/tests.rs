@@ -740,3 +740,47 @@ fn docs_are_current() {
         "docs out of date (run BEIAN_BLESS=1 cargo test -p beian-core docs_are_current): {stale:?}"
     );
 }
+
+/// Every code a rule module emits is in the catalog (the other direction of
+/// `every_catalog_rule_has_a_case`), checked on the source so untested branches count too.
+#[test]
+fn every_emitted_code_is_in_the_catalog() {
+    let sources = [
+        include_str!("access.rs"),
+        include_str!("apps.rs"),
+        include_str!("domains.rs"),
+        include_str!("order.rs"),
+        include_str!("persons.rs"),
+        include_str!("services.rs"),
+        include_str!("subject.rs"),
+    ];
+    let set = crate::policy::PolicySet::builtin();
+    let mut emitted = 0;
+    for src in sources {
+        for (i, _) in src.match_indices('"') {
+            let rest = &src[i + 1..];
+            let Some(end) = rest.find('"') else { continue };
+            let lit = &rest[..end];
+            let looks_like_code = lit.len() > 6
+                && lit.contains('_')
+                && lit.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                && [
+                    "SUBJECT_",
+                    "PERSON_",
+                    "SERVICE_",
+                    "PRE_APPROVAL_",
+                    "DOMAIN_",
+                    "ACCESS_",
+                    "APP_",
+                    "ORDER_",
+                ]
+                .iter()
+                .any(|p| lit.starts_with(p));
+            if looks_like_code {
+                emitted += 1;
+                assert!(set.rule(lit).is_some(), "{lit} is emitted but not in data/rules.toml");
+            }
+        }
+    }
+    assert!(emitted >= 100, "found only {emitted} emitted codes");
+}
