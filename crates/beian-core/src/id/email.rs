@@ -3,8 +3,7 @@
 
 use std::fmt;
 
-use super::{DomainName, IdError, IdWarning, Parsed};
-use crate::text::fold;
+use super::{DomainName, IdError, Parsed, fold_non_empty};
 
 /// An e-mail address with its domain in lower-case punycode.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -15,14 +14,7 @@ pub struct Email {
 
 impl Email {
     pub fn parse(input: &str) -> Result<Parsed<Email>, IdError> {
-        let folded = fold(input);
-        if folded.is_empty() {
-            return Err(IdError::Empty);
-        }
-        let mut warnings = Vec::new();
-        if folded.as_ref() != input.trim() {
-            warnings.push(IdWarning::FullWidthFolded);
-        }
+        let (folded, warnings) = fold_non_empty(input)?;
         let s = folded.as_ref();
         let (local, domain) = s.rsplit_once('@').ok_or(IdError::EmailFormat { reason: "missing @" })?;
         if local.is_empty() || local.len() > 64 {

@@ -406,6 +406,19 @@ pub fn guess_cert_kind(input: &str) -> CertKind {
     }
 }
 
+/// Trims and folds `input`, refusing an empty value and noting full-width characters.
+pub(crate) fn fold_non_empty(input: &str) -> Result<(std::borrow::Cow<'_, str>, Vec<IdWarning>), IdError> {
+    let folded = crate::text::fold(input);
+    if folded.is_empty() {
+        return Err(IdError::Empty);
+    }
+    let mut warnings = Vec::new();
+    if folded.as_ref() != input.trim_matches(crate::text::is_space) {
+        warnings.push(IdWarning::FullWidthFolded);
+    }
+    Ok((folded, warnings))
+}
+
 /// Folds and compacts `input` into ASCII upper-case bytes in `buf`, recording warnings.
 /// Returns the number of bytes written, or `Err(len)` with the character count when the
 /// value does not fit or contains a non-ASCII character after folding (the position of the

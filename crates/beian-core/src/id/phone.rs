@@ -3,8 +3,8 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use super::{IdError, IdWarning, Parsed};
-use crate::text::{fold, is_space};
+use super::{IdError, IdWarning, Parsed, fold_non_empty};
+use crate::text::is_space;
 
 const PREFIXES: &str = include_str!("../../data/mobile_prefixes.tsv");
 
@@ -26,14 +26,7 @@ pub struct Mobile(String);
 impl Mobile {
     /// Accepts `13800138000`, `+86 138-0013-8000`, `0086 13800138000`, full-width digits.
     pub fn parse(input: &str) -> Result<Parsed<Mobile>, IdError> {
-        let folded = fold(input);
-        if folded.is_empty() {
-            return Err(IdError::Empty);
-        }
-        let mut warnings = Vec::new();
-        if folded.as_ref() != input.trim() {
-            warnings.push(IdWarning::FullWidthFolded);
-        }
+        let (folded, mut warnings) = fold_non_empty(input)?;
         let mut s: String =
             folded.chars().filter(|c| !(is_space(*c) || matches!(c, '-' | '(' | ')'))).collect();
         if s.len() != folded.len() {
@@ -95,14 +88,7 @@ pub struct Landline {
 
 impl Landline {
     pub fn parse(input: &str) -> Result<Parsed<Landline>, IdError> {
-        let folded = fold(input);
-        if folded.is_empty() {
-            return Err(IdError::Empty);
-        }
-        let mut warnings = Vec::new();
-        if folded.as_ref() != input.trim() {
-            warnings.push(IdWarning::FullWidthFolded);
-        }
+        let (folded, mut warnings) = fold_non_empty(input)?;
         let mut s = folded.replace(['(', ')'], "-");
         for prefix in ["+86-", "+86", "0086-", "0086"] {
             if let Some(rest) = s.strip_prefix(prefix) {
