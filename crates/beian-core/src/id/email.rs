@@ -76,3 +76,25 @@ mod tests {
         assert_eq!(Email::parse("zhangsan@qq.com").unwrap().value.masked(), "z*******@qq.com");
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn generated_addresses_round_trip(local in "[a-z0-9]([a-z0-9._+-]{0,20}[a-z0-9])?", host in "[a-z0-9]{1,20}", tld in proptest::sample::select(vec!["com", "cn", "net", "com.cn"])) {
+            prop_assume!(!local.contains(".."));
+            let addr = format!("{local}@{host}.{tld}");
+            let parsed = Email::parse(&addr).unwrap();
+            prop_assert_eq!(parsed.value.to_string(), addr.clone());
+            prop_assert_eq!(Email::parse(&addr.to_uppercase().replace(&local.to_uppercase(), &local)).unwrap().value.to_string(), addr);
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,60}") {
+            let _ = Email::parse(&s);
+        }
+    }
+}

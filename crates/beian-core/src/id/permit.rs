@@ -68,3 +68,22 @@ mod tests {
         assert!(HkMacauPermit::parse("H12345678").unwrap().value.is_hong_kong());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn generated_permits_round_trip(p in "[HM]([0-9]{8}|[0-9]{10})") {
+            let parsed = HkMacauPermit::parse(&p.to_lowercase()).unwrap();
+            prop_assert_eq!(parsed.value.as_str(), p.as_str());
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,20}") {
+            let _ = HkMacauPermit::parse(&s);
+        }
+    }
+}

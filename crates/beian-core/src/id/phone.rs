@@ -237,6 +237,14 @@ mod tests {
         }
 
         #[test]
+        fn generated_landlines_round_trip(area in "0(10|2[0-9]|[3-9][0-9]{2})", local in "[2-9][0-9]{6,7}") {
+            let n = format!("{area}-{local}");
+            prop_assert_eq!(Landline::parse(&n).unwrap().value.to_string(), n.clone());
+            let spaced = format!("({area}) {local}");
+            prop_assert_eq!(Landline::parse(&spaced).unwrap().value.to_string(), n);
+        }
+
+        #[test]
         fn never_panics(s in "\\PC{0,30}") {
             let _ = Mobile::parse(&s);
             let _ = Landline::parse(&s);

@@ -319,6 +319,21 @@ mod tests {
         }
 
         #[test]
+        fn licence_numbers_round_trip(
+            p in proptest::sample::select(province::provinces().to_vec()),
+            b2 in "[0-9]{8}",
+            zheng in "[0-9]{6}",
+            seq in proptest::option::of(1u32..100),
+        ) {
+            let suffix = seq.map(|s| format!("-{s}")).unwrap_or_default();
+            for n in [format!("{}B2-{b2}{suffix}", p.icp_prefix), format!("{}ICP证{zheng}号{suffix}", p.icp_prefix)] {
+                let parsed = parse(&n).unwrap();
+                prop_assert_eq!(parsed.number.kind(), NumberKind::IcpLicence);
+                prop_assert_eq!(parsed.number.to_string(), n.clone());
+            }
+        }
+
+        #[test]
         fn psb_numbers_round_trip(p in proptest::sample::select(province::provinces().to_vec()), tail in "[0-9]{12}") {
             let n = format!("{}公网安备{:02}{tail}号", p.psb_prefix, p.code.get());
             prop_assert_eq!(parse(&n).unwrap().number.to_string(), n);
