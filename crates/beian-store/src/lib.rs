@@ -1,0 +1,314 @@
+//! # beian-store
+//!
+//! Persistence for beian: one logical schema on **SQLite** (the default: a file in the data
+//! directory) and **PostgreSQL** (at scale), each with its own migrations in `migrations/`.
+//!
+//! ## Shape
+//!
+//! [`Store`] is an enum over the two connection pools and [`Tx`] an enum over their write
+//! transactions. Every query is written once: the `on!` macro expands the same body for both
+//! backends with their concrete types, so there are no generic database bounds anywhere and the
+//! layers above use one concrete type. Where the dialects really differ (job claiming with
+//! `FOR UPDATE SKIP LOCKED`) the two arms are written out.
+//!
+//! ## Rules this crate keeps
+//!
+//! - Writes happen in a [`Tx`]; on SQLite it starts with `BEGIN IMMEDIATE`, so a
+//!   read-then-write transaction never fails on a stale snapshot.
+//! - The state change, its audit event and its jobs are written in the same [`Tx`]
+//!   (transactional outbox); a job is never enqueued outside the transaction that causes it.
+//! - No business rules and no HTTP here; PII arrives already encrypted (`data` columns) or as
+//!   blind indexes.
+//! - Constraint violations come back as [`StoreError::Conflict`] naming what collided, decided by
+//!   the database error's kind, never by parsing its message.
+
+mod accounts;
+mod audit;
+mod jobs;
+mod misc;
+mod orders;
+mod subjects;
+
+pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
+pub use audit::{AuditRow, NewAudit};
+pub use jobs::{JobRow, NewJob};
+pub use misc::{IdempotencyRow, IpPoolRow, MessageRow, NewMessage, SettingRow};
+pub use orders::{NewOrder, OrderEventRow, OrderRow, OrderUpdate, QueueFilter};
+pub use subjects::{NewSubject, SubjectRow};
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+pub use uuid::Uuid;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static PG_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique or foreign-key constraint refused the write; `what` names the constraint.
+    #[error("conflict: {what}")]
+    Conflict { what: String },
+    /// The schema is not the one this build knows.
+    #[error("{0}")]
+    Schema(String),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) => match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation | sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    // PostgreSQL names the constraint; SQLite names the columns in its message.
+                    let what = db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned());
+                    StoreError::Conflict { what }
+                }
+                _ => StoreError::Database(e),
+            },
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool to one of the two backends.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls back. After any error the
+/// transaction is finished — PostgreSQL aborts it, so SQLite code must not rely on going on —
+/// and the caller drops it.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Expands `$body` once per backend with `$c` bound to that backend's executor: the pool for a
+/// [`Store`], the connection inside the transaction for a [`Tx`].
+macro_rules! on {
+    (store $s:expr, |$c:ident| $body:expr) => {
+        match $s {
+            $crate::Store::Sqlite(pool) => {
+                let $c = pool;
+                $body
+            }
+            $crate::Store::Postgres(pool) => {
+                let $c = pool;
+                $body
+            }
+        }
+    };
+    (tx $t:expr, |$c:ident| $body:expr) => {
+        match $t {
+            $crate::Tx::Sqlite(tx) => {
+                let $c = &mut **tx;
+                $body
+            }
+            $crate::Tx::Postgres(tx) => {
+                let $c = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on;
+
+/// Where the schema stands relative to the migrations this build carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaStatus {
+    Current,
+    /// Migrations this build knows have not been applied.
+    Behind {
+        missing: Vec<i64>,
+    },
+    /// The database has migrations this build does not know (a newer beian migrated it).
+    Ahead {
+        unknown: Vec<i64>,
+    },
+}
+
+impl Store {
+    /// Connects to `postgres://…` or to a SQLite file (`sqlite://path` or a plain path),
+    /// creating the SQLite file if needed. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(StoreError::Database)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            return Ok(Store::Postgres(pool));
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        Self::connect_sqlite(Path::new(path)).await
+    }
+
+    /// Opens (creating if needed) a SQLite database file with WAL, foreign keys on,
+    /// a busy timeout and `synchronous = NORMAL`.
+    pub async fn connect_sqlite(path: &Path) -> Result<Store> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        Ok(Store::Sqlite(pool))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self {
+            Store::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Store::Postgres(_) => &PG_MIGRATIONS,
+        }
+    }
+
+    /// Applies every pending migration (`beian migrate`).
+    pub async fn migrate(&self) -> Result<()> {
+        let m = self.migrator();
+        let r = match self {
+            Store::Sqlite(p) => m.run(p).await,
+            Store::Postgres(p) => m.run(p).await,
+        };
+        r.map_err(|e| StoreError::Schema(format!("migration failed: {e}")))
+    }
+
+    /// Compares the applied migrations with the ones this build carries.
+    pub async fn schema_status(&self) -> Result<SchemaStatus> {
+        let exists: bool = on!(store self, |c| {
+            match self.backend() {
+                Backend::Sqlite => sqlx::query_scalar::<_, i64>(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                )
+                .fetch_one(c)
+                .await?
+                    > 0,
+                Backend::Postgres => sqlx::query_scalar::<_, i64>(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_name = '_sqlx_migrations' AND table_schema = current_schema()",
+                )
+                .fetch_one(c)
+                .await?
+                    > 0,
+            }
+        });
+        let applied: Vec<i64> = if exists {
+            on!(store self, |c| sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+                .fetch_all(c)
+                .await?)
+        } else {
+            Vec::new()
+        };
+        let known: Vec<i64> = self.migrator().iter().map(|m| m.version).collect();
+        let unknown: Vec<i64> = applied.iter().copied().filter(|v| !known.contains(v)).collect();
+        if !unknown.is_empty() {
+            return Ok(SchemaStatus::Ahead { unknown });
+        }
+        let missing: Vec<i64> = known.iter().copied().filter(|v| !applied.contains(v)).collect();
+        Ok(if missing.is_empty() { SchemaStatus::Current } else { SchemaStatus::Behind { missing } })
+    }
+
+    /// Fails with a message a self-hoster can act on unless the schema is current.
+    pub async fn ensure_current(&self) -> Result<()> {
+        match self.schema_status().await? {
+            SchemaStatus::Current => Ok(()),
+            SchemaStatus::Behind { missing } => Err(StoreError::Schema(format!(
+                "the database is not migrated (missing migrations {missing:?}); run `beian migrate` first"
+            ))),
+            SchemaStatus::Ahead { unknown } => Err(StoreError::Schema(format!(
+                "the database was migrated by a newer beian (unknown migrations {unknown:?}); upgrade beian"
+            ))),
+        }
+    }
+
+    /// A cheap round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        on!(store self, |c| sqlx::query("SELECT 1").execute(c).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Store::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(p) => p.close().await,
+            Store::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A fresh time-ordered id.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// Unix microseconds of a time, the representation of every timestamp column.
+pub fn micros(t: time::OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000) as i64
+}
+
+/// The time of a timestamp column.
+pub fn from_micros(us: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -1,0 +1,228 @@
+//! Small tables: idempotency keys, rate-limit counters, settings (the provider profile),
+//! IP pools and the message outbox.
+
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use crate::{Result, Store, Tx, new_id, on};
+
+/// A stored response for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct IdempotencyRow {
+    pub request_hash: Vec<u8>,
+    pub status: i64,
+    pub body: Vec<u8>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct SettingRow {
+    pub name: String,
+    pub value: String,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct IpPoolRow {
+    pub id: Uuid,
+    pub cidr: String,
+    pub note: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct MessageRow {
+    pub id: Uuid,
+    pub channel: String,
+    /// Encrypted by the application.
+    pub recipient: Vec<u8>,
+    pub recipient_masked: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub error: Option<String>,
+}
+
+pub type NewMessage = MessageRow;
+
+impl Tx {
+    /// Stores the response of an idempotent request. False if the key was taken meanwhile.
+    pub async fn put_idempotency(
+        &mut self,
+        account_id: Uuid,
+        key: &str,
+        row: &IdempotencyRow,
+    ) -> Result<bool> {
+        let n = on!(tx self, |c| sqlx::query(
+            "INSERT INTO idempotency_keys (account_id, key, request_hash, status, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, key) DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(key)
+        .bind(&row.request_hash)
+        .bind(row.status)
+        .bind(&row.body)
+        .bind(row.created_at)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Counts one hit in `key`'s window and returns the count so far.
+    pub async fn rate_limit_hit(&mut self, key: &str, window_start: i64) -> Result<i64> {
+        Ok(on!(tx self, |c| sqlx::query_scalar::<_, i64>(
+            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
+             ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count",
+        )
+        .bind(key)
+        .bind(window_start)
+        .fetch_one(c)
+        .await?))
+    }
+
+    /// Writes a setting if its version is still `expected_version` (0 = must not exist yet).
+    pub async fn put_setting(
+        &mut self,
+        name: &str,
+        value: &str,
+        expected_version: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let n = if expected_version == 0 {
+            on!(tx self, |c| sqlx::query(
+                "INSERT INTO settings (name, value, version, updated_at) VALUES ($1, $2, 1, $3) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(value)
+            .bind(now)
+            .execute(c)
+            .await?
+            .rows_affected())
+        } else {
+            on!(tx self, |c| sqlx::query(
+                "UPDATE settings SET value = $2, version = version + 1, updated_at = $4 WHERE name = $1 AND version = $3",
+            )
+            .bind(name)
+            .bind(value)
+            .bind(expected_version)
+            .bind(now)
+            .execute(c)
+            .await?
+            .rows_affected())
+        };
+        Ok(n == 1)
+    }
+
+    pub async fn insert_ip_pool(&mut self, cidr: &str, note: &str, now: i64) -> Result<Uuid> {
+        let id = new_id();
+        on!(tx self, |c| sqlx::query("INSERT INTO ip_pools (id, cidr, note, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(cidr)
+            .bind(note)
+            .bind(now)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(id)
+    }
+
+    pub async fn delete_ip_pool(&mut self, id: Uuid) -> Result<bool> {
+        let n = on!(tx self, |c| sqlx::query("DELETE FROM ip_pools WHERE id = $1").bind(id).execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    pub async fn insert_message(&mut self, m: &NewMessage) -> Result<()> {
+        on!(tx self, |c| sqlx::query(
+            "INSERT INTO messages (id, channel, recipient, recipient_masked, subject, body, status, created_at, sent_at, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(m.id)
+        .bind(&m.channel)
+        .bind(&m.recipient)
+        .bind(&m.recipient_masked)
+        .bind(&m.subject)
+        .bind(&m.body)
+        .bind(&m.status)
+        .bind(m.created_at)
+        .bind(m.sent_at)
+        .bind(&m.error)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn idempotency(&self, account_id: Uuid, key: &str) -> Result<Option<IdempotencyRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, IdempotencyRow>(
+            "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE account_id = $1 AND key = $2",
+        )
+        .bind(account_id)
+        .bind(key)
+        .fetch_optional(c)
+        .await?))
+    }
+
+    pub async fn setting(&self, name: &str) -> Result<Option<SettingRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, SettingRow>(
+            "SELECT name, value, version, updated_at FROM settings WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(c)
+        .await?))
+    }
+
+    pub async fn ip_pools(&self) -> Result<Vec<IpPoolRow>> {
+        Ok(
+            on!(store self, |c| sqlx::query_as::<_, IpPoolRow>("SELECT id, cidr, note, created_at FROM ip_pools ORDER BY cidr")
+            .fetch_all(c)
+            .await?),
+        )
+    }
+
+    pub async fn message(&self, id: Uuid) -> Result<Option<MessageRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, MessageRow>(
+            "SELECT id, channel, recipient, recipient_masked, subject, body, status, created_at, sent_at, error FROM messages WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await?))
+    }
+
+    /// Messages of a channel, newest first, before the cursor (the outbox pages).
+    pub async fn messages(&self, channel: &str, before: Option<Uuid>, limit: i64) -> Result<Vec<MessageRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, MessageRow>(
+            "SELECT id, channel, recipient, recipient_masked, subject, body, status, created_at, sent_at, error FROM messages
+             WHERE channel = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(channel)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(c)
+        .await?))
+    }
+
+    /// Marks a message sent (or failed with `error`).
+    pub async fn mark_message(
+        &self,
+        id: Uuid,
+        status: &str,
+        sent_at: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        on!(store self, |c| sqlx::query("UPDATE messages SET status = $2, sent_at = $3, error = $4 WHERE id = $1")
+            .bind(id)
+            .bind(status)
+            .bind(sent_at)
+            .bind(error)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+}

@@ -1,0 +1,264 @@
+//! Orders, their timeline, and the review queue. The order document (with its PII) is
+//! encrypted in `data`; `state`, `kind`, `province` and the timestamps stay in clear columns
+//! because the review queue filters and sorts on them.
+
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use crate::{Result, Store, Tx, on};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub subject_id: Uuid,
+    pub kind: String,
+    pub province: String,
+    pub state: String,
+    /// The full `OrderState` as JSON (SMS recipients, deadline, return reason).
+    pub state_data: String,
+    pub data: Vec<u8>,
+    /// The last rule-engine findings, JSON.
+    pub findings: String,
+    /// The reviewer's field-level rejection reasons, JSON.
+    pub review_findings: String,
+    pub reviewer_id: Option<Uuid>,
+    pub open: bool,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub submitted_at: Option<i64>,
+    /// When the order entered its current stage (the SLA clock's start).
+    pub stage_since: i64,
+}
+
+pub type NewOrder = OrderRow;
+
+/// The mutable part of an order, written back under optimistic concurrency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderUpdate {
+    pub state: String,
+    pub state_data: String,
+    pub data: Vec<u8>,
+    pub findings: String,
+    pub review_findings: String,
+    pub reviewer_id: Option<Uuid>,
+    pub open: bool,
+    pub updated_at: i64,
+    pub submitted_at: Option<i64>,
+    pub stage_since: i64,
+}
+
+impl From<&OrderRow> for OrderUpdate {
+    fn from(o: &OrderRow) -> Self {
+        OrderUpdate {
+            state: o.state.clone(),
+            state_data: o.state_data.clone(),
+            data: o.data.clone(),
+            findings: o.findings.clone(),
+            review_findings: o.review_findings.clone(),
+            reviewer_id: o.reviewer_id,
+            open: o.open,
+            updated_at: o.updated_at,
+            submitted_at: o.submitted_at,
+            stage_since: o.stage_since,
+        }
+    }
+}
+
+/// One entry of an order's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct OrderEventRow {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub at: i64,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: String,
+    pub event: String,
+    pub from_state: String,
+    pub to_state: String,
+    /// JSON without PII.
+    pub detail: String,
+}
+
+/// Review-queue filters. `state` is required so the queue walks one index range.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    pub state: String,
+    pub province: Option<String>,
+    pub kind: Option<String>,
+    /// Only orders submitted before this time (older than an age).
+    pub submitted_before: Option<i64>,
+}
+
+impl Tx {
+    pub async fn insert_order(&mut self, o: &NewOrder) -> Result<()> {
+        on!(tx self, |c| sqlx::query(
+            "INSERT INTO orders (id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
+                                 reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        )
+        .bind(o.id)
+        .bind(o.owner_id)
+        .bind(o.subject_id)
+        .bind(&o.kind)
+        .bind(&o.province)
+        .bind(&o.state)
+        .bind(&o.state_data)
+        .bind(&o.data)
+        .bind(&o.findings)
+        .bind(&o.review_findings)
+        .bind(o.reviewer_id)
+        .bind(o.open)
+        .bind(o.version)
+        .bind(o.created_at)
+        .bind(o.updated_at)
+        .bind(o.submitted_at)
+        .bind(o.stage_since)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// Reads an order inside the transaction (under SQLite's write lock / PG's snapshot).
+    pub async fn order(&mut self, id: Uuid) -> Result<Option<OrderRow>> {
+        Ok(on!(tx self, |c| sqlx::query_as::<_, OrderRow>(
+            "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
+                    reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
+             FROM orders WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await?))
+    }
+
+    /// Writes `u` if the order is still at `expected_version`; false if another writer won.
+    pub async fn update_order(&mut self, id: Uuid, expected_version: i64, u: &OrderUpdate) -> Result<bool> {
+        let n = on!(tx self, |c| sqlx::query(
+            "UPDATE orders SET state = $3, state_data = $4, data = $5, findings = $6, review_findings = $7, reviewer_id = $8,
+                    open = $9, updated_at = $10, submitted_at = $11, stage_since = $12, version = version + 1
+             WHERE id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .bind(&u.state)
+        .bind(&u.state_data)
+        .bind(&u.data)
+        .bind(&u.findings)
+        .bind(&u.review_findings)
+        .bind(u.reviewer_id)
+        .bind(u.open)
+        .bind(u.updated_at)
+        .bind(u.submitted_at)
+        .bind(u.stage_since)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    pub async fn insert_order_event(&mut self, e: &OrderEventRow) -> Result<()> {
+        on!(tx self, |c| sqlx::query(
+            "INSERT INTO order_events (id, order_id, at, actor_id, actor_role, event, from_state, to_state, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(e.id)
+        .bind(e.order_id)
+        .bind(e.at)
+        .bind(e.actor_id)
+        .bind(&e.actor_role)
+        .bind(&e.event)
+        .bind(&e.from_state)
+        .bind(&e.to_state)
+        .bind(&e.detail)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn order(&self, id: Uuid) -> Result<Option<OrderRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, OrderRow>(
+            "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
+                    reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
+             FROM orders WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await?))
+    }
+
+    /// An owner's orders, newest first, before the cursor.
+    pub async fn orders_of(&self, owner_id: Uuid, before: Option<Uuid>, limit: i64) -> Result<Vec<OrderRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, OrderRow>(
+            "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
+                    reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
+             FROM orders WHERE owner_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(owner_id)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(c)
+        .await?))
+    }
+
+    /// The open order of a subject, if any.
+    pub async fn open_order_of_subject(&self, subject_id: Uuid) -> Result<Option<Uuid>> {
+        Ok(
+            on!(store self, |c| sqlx::query_scalar::<_, Uuid>("SELECT id FROM orders WHERE subject_id = $1 AND open")
+            .bind(subject_id)
+            .fetch_optional(c)
+            .await?),
+        )
+    }
+
+    /// One page of the review queue, oldest submission first, strictly after the
+    /// `(submitted_at, id)` cursor (keyset pagination: the cost of a page does not grow with
+    /// the table).
+    pub async fn review_queue(
+        &self,
+        f: &QueueFilter,
+        after: Option<(i64, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>> {
+        let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+        Ok(on!(store self, |c| sqlx::query_as::<_, OrderRow>(
+            "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
+                    reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
+             FROM orders
+             WHERE state = $1 AND ($2 IS NULL OR province = $2) AND ($3 IS NULL OR kind = $3)
+               AND ($4 IS NULL OR submitted_at < $4)
+               AND ($5 IS NULL OR submitted_at > $5 OR (submitted_at = $5 AND id > $6))
+             ORDER BY submitted_at, id LIMIT $7",
+        )
+        .bind(&f.state)
+        .bind(&f.province)
+        .bind(&f.kind)
+        .bind(f.submitted_before)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(c)
+        .await?))
+    }
+
+    pub async fn order_events(&self, order_id: Uuid) -> Result<Vec<OrderEventRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, OrderEventRow>(
+            "SELECT id, order_id, at, actor_id, actor_role, event, from_state, to_state, detail
+             FROM order_events WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(order_id)
+        .fetch_all(c)
+        .await?))
+    }
+
+    /// Number of orders on file (for the load benchmark's report).
+    pub async fn order_count(&self) -> Result<i64> {
+        Ok(
+            on!(store self, |c| sqlx::query_scalar::<_, i64>("SELECT count(*) FROM orders").fetch_one(c).await?),
+        )
+    }
+}

@@ -1,0 +1,124 @@
+//! Subjects (主体). The certificate number, addresses and head live encrypted in `data`;
+//! `cert_index` is the blind index used for "one person, one individual subject" and for
+//! finding a subject by certificate without decrypting anything.
+
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use crate::{Result, Store, Tx, on};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct SubjectRow {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub nature: String,
+    pub name: String,
+    pub province: String,
+    pub cert_index: Vec<u8>,
+    pub data: Vec<u8>,
+    pub filed_number: Option<String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A subject to insert (version starts at 1).
+pub type NewSubject = SubjectRow;
+
+impl Tx {
+    pub async fn insert_subject(&mut self, s: &NewSubject) -> Result<()> {
+        on!(tx self, |c| sqlx::query(
+            "INSERT INTO subjects (id, owner_id, nature, name, province, cert_index, data, filed_number, version, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(s.id)
+        .bind(s.owner_id)
+        .bind(&s.nature)
+        .bind(&s.name)
+        .bind(&s.province)
+        .bind(&s.cert_index)
+        .bind(&s.data)
+        .bind(&s.filed_number)
+        .bind(s.version)
+        .bind(s.created_at)
+        .bind(s.updated_at)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// Rewrites a subject if its version is still `expected_version` (optimistic
+    /// concurrency); returns false when someone else changed it first.
+    pub async fn update_subject(&mut self, s: &SubjectRow, expected_version: i64) -> Result<bool> {
+        let n = on!(tx self, |c| sqlx::query(
+            "UPDATE subjects SET nature = $3, name = $4, province = $5, cert_index = $6, data = $7, filed_number = $8,
+                    version = version + 1, updated_at = $9
+             WHERE id = $1 AND version = $2",
+        )
+        .bind(s.id)
+        .bind(expected_version)
+        .bind(&s.nature)
+        .bind(&s.name)
+        .bind(&s.province)
+        .bind(&s.cert_index)
+        .bind(&s.data)
+        .bind(&s.filed_number)
+        .bind(s.updated_at)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    pub async fn subject(&mut self, id: Uuid) -> Result<Option<SubjectRow>> {
+        Ok(on!(tx self, |c| sqlx::query_as::<_, SubjectRow>(
+            "SELECT id, owner_id, nature, name, province, cert_index, data, filed_number, version, created_at, updated_at
+             FROM subjects WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await?))
+    }
+}
+
+impl Store {
+    pub async fn subject(&self, id: Uuid) -> Result<Option<SubjectRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, SubjectRow>(
+            "SELECT id, owner_id, nature, name, province, cert_index, data, filed_number, version, created_at, updated_at
+             FROM subjects WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await?))
+    }
+
+    /// An owner's subjects, newest first, after the cursor.
+    pub async fn subjects_of(
+        &self,
+        owner_id: Uuid,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<SubjectRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, SubjectRow>(
+            "SELECT id, owner_id, nature, name, province, cert_index, data, filed_number, version, created_at, updated_at
+             FROM subjects WHERE owner_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(owner_id)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(c)
+        .await?))
+    }
+
+    /// Subjects whose certificate has this blind index.
+    pub async fn subjects_by_cert_index(&self, cert_index: &[u8]) -> Result<Vec<SubjectRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, SubjectRow>(
+            "SELECT id, owner_id, nature, name, province, cert_index, data, filed_number, version, created_at, updated_at
+             FROM subjects WHERE cert_index = $1 ORDER BY id",
+        )
+        .bind(cert_index)
+        .fetch_all(c)
+        .await?))
+    }
+}

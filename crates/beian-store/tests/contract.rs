@@ -1,0 +1,442 @@
+//! The store contract: every test runs against SQLite, and against PostgreSQL when
+//! `BEIAN_TEST_DATABASE_URL` is set. Both backends must behave identically.
+
+use std::collections::BTreeSet;
+
+use beian_store::testing::{self, TestStore};
+use beian_store::*;
+
+/// Runs `body` once per configured backend.
+macro_rules! contract {
+    ($name:ident, |$s:ident| $body:block) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for db in testing::all().await {
+                let $s: &Store = &db.store;
+                eprintln!("{}: {}", stringify!($name), db.label);
+                $body
+            }
+        }
+    };
+}
+
+fn account(email: &str) -> AccountRow {
+    AccountRow {
+        id: new_id(),
+        email: email.into(),
+        display_name: "张三".into(),
+        password_hash: "$argon2id$test".into(),
+        role: "applicant".into(),
+        disabled: false,
+        created_at: 1,
+    }
+}
+
+async fn with_account(s: &Store, email: &str) -> AccountRow {
+    let a = account(email);
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_account(&a).await.unwrap();
+    tx.commit().await.unwrap();
+    a
+}
+
+fn subject(owner: Uuid, nature: &str, cert: &[u8]) -> SubjectRow {
+    SubjectRow {
+        id: new_id(),
+        owner_id: owner,
+        nature: nature.into(),
+        name: "阿里云计算有限公司".into(),
+        province: "33".into(),
+        cert_index: cert.to_vec(),
+        data: vec![1, 2, 3],
+        filed_number: None,
+        version: 1,
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+fn order(owner: Uuid, subject: Uuid, state: &str, submitted_at: Option<i64>, open: bool) -> OrderRow {
+    OrderRow {
+        id: new_id(),
+        owner_id: owner,
+        subject_id: subject,
+        kind: "first_filing".into(),
+        province: "33".into(),
+        state: state.into(),
+        state_data: format!("{{\"state\":\"{state}\"}}"),
+        data: vec![9; 16],
+        findings: "[]".into(),
+        review_findings: "[]".into(),
+        reviewer_id: None,
+        open,
+        version: 1,
+        created_at: 1,
+        updated_at: 1,
+        submitted_at,
+        stage_since: 1,
+    }
+}
+
+contract!(accounts_sessions_tokens, |s| {
+    let a = with_account(s, "a@example.com").await;
+    assert_eq!(s.account_by_email("a@example.com").await.unwrap().unwrap(), a);
+    assert!(s.account_by_email("b@example.com").await.unwrap().is_none());
+    let mut tx = s.begin().await.unwrap();
+    let dup = tx.insert_account(&account("a@example.com")).await;
+    assert!(matches!(dup, Err(StoreError::Conflict { .. })), "{dup:?}");
+    drop(tx);
+
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_session(&SessionRow {
+        token_hash: vec![7; 32],
+        account_id: a.id,
+        csrf_token: "c".into(),
+        created_at: 1,
+        expires_at: 100,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(s.session(&[7; 32], 50).await.unwrap().unwrap().1.id, a.id);
+    assert!(s.session(&[7; 32], 100).await.unwrap().is_none(), "expired sessions are not returned");
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.delete_expired_sessions(100).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+
+    let t = ApiTokenRow {
+        id: new_id(),
+        account_id: a.id,
+        name: "ci".into(),
+        token_hash: vec![8; 32],
+        created_at: 1,
+        last_used_at: None,
+        revoked: false,
+    };
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_api_token(&t).await.unwrap();
+    tx.commit().await.unwrap();
+    let (found, acct) = s.api_token(&[8; 32], 42).await.unwrap().unwrap();
+    assert_eq!((found.last_used_at, acct.id), (Some(42), a.id));
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.revoke_api_token(t.id, a.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(s.api_token(&[8; 32], 43).await.unwrap().is_none());
+});
+
+contract!(subjects_versioning_and_individual_uniqueness, |s| {
+    let a = with_account(s, "owner@example.com").await;
+    let one = subject(a.id, "individual", b"cert-1");
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_subject(&one).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    let again = tx.insert_subject(&subject(a.id, "individual", b"cert-1")).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { .. })),
+        "one person, one individual subject: {again:?}"
+    );
+    drop(tx);
+    // Companies may share the index value with nothing special: the rule is only for individuals.
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_subject(&subject(a.id, "enterprise", b"cert-2")).await.unwrap();
+    tx.insert_subject(&subject(a.id, "enterprise", b"cert-2")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(s.subjects_by_cert_index(b"cert-2").await.unwrap().len(), 2);
+
+    let mut changed = one.clone();
+    changed.name = "李雷".into();
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.update_subject(&changed, 1).await.unwrap());
+    assert!(!tx.update_subject(&changed, 1).await.unwrap(), "stale version must lose");
+    tx.commit().await.unwrap();
+    let now = s.subject(one.id).await.unwrap().unwrap();
+    assert_eq!((now.name.as_str(), now.version), ("李雷", 2));
+    let page = s.subjects_of(a.id, None, 2).await.unwrap();
+    assert_eq!(page.len(), 2);
+    let rest = s.subjects_of(a.id, Some(page[1].id), 10).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert!(page[0].id > page[1].id && page[1].id > rest[0].id);
+});
+
+contract!(orders_open_uniqueness_versioning_and_queue, |s| {
+    let a = with_account(s, "o@example.com").await;
+    let subj = subject(a.id, "enterprise", b"c");
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_subject(&subj).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let first = order(a.id, subj.id, "draft", None, true);
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_order(&first).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    let second = tx.insert_order(&order(a.id, subj.id, "draft", None, true)).await;
+    assert!(matches!(second, Err(StoreError::Conflict { .. })), "one open order per subject: {second:?}");
+    drop(tx);
+    assert_eq!(s.open_order_of_subject(subj.id).await.unwrap(), Some(first.id));
+
+    let mut u = OrderUpdate::from(&first);
+    u.state = "submitted".into();
+    u.submitted_at = Some(10);
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.update_order(first.id, 1, &u).await.unwrap());
+    assert!(!tx.update_order(first.id, 1, &u).await.unwrap(), "two writers cannot both win");
+    tx.insert_order_event(&OrderEventRow {
+        id: new_id(),
+        order_id: first.id,
+        at: 10,
+        actor_id: Some(a.id),
+        actor_role: "applicant".into(),
+        event: "submit".into(),
+        from_state: "draft".into(),
+        to_state: "submitted".into(),
+        detail: "{}".into(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(s.order(first.id).await.unwrap().unwrap().version, 2);
+    assert_eq!(s.order_events(first.id).await.unwrap().len(), 1);
+
+    // A closed order frees the subject for the next one.
+    let mut closed = u.clone();
+    closed.open = false;
+    closed.state = "withdrawn".into();
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.update_order(first.id, 2, &closed).await.unwrap());
+    tx.insert_order(&order(a.id, subj.id, "draft", None, true)).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // Queue: 25 submitted orders over several subjects, paged 10 at a time in (submitted_at, id) order.
+    let mut expected = Vec::new();
+    let mut tx = s.begin().await.unwrap();
+    for i in 0..25 {
+        let subj = subject(a.id, "enterprise", b"q");
+        tx.insert_subject(&subj).await.unwrap();
+        let mut o = order(a.id, subj.id, "submitted", Some(1000 + (i % 5)), true);
+        if i % 2 == 1 {
+            o.province = "11".into();
+        }
+        tx.insert_order(&o).await.unwrap();
+        expected.push((o.submitted_at.unwrap(), o.id));
+    }
+    tx.commit().await.unwrap();
+    expected.sort();
+    let filter = QueueFilter { state: "submitted".into(), ..Default::default() };
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = s.review_queue(&filter, cursor, 10).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        cursor = page.last().map(|o| (o.submitted_at.unwrap(), o.id));
+        seen.extend(page.iter().map(|o| (o.submitted_at.unwrap(), o.id)));
+    }
+    assert_eq!(seen, expected);
+    let bj = QueueFilter { state: "submitted".into(), province: Some("11".into()), ..Default::default() };
+    assert_eq!(s.review_queue(&bj, None, 100).await.unwrap().len(), 12);
+    let old = QueueFilter { state: "submitted".into(), submitted_before: Some(1002), ..Default::default() };
+    assert_eq!(s.review_queue(&old, None, 100).await.unwrap().len(), 10);
+    let page = s.orders_of(a.id, None, 5).await.unwrap();
+    assert_eq!(page.len(), 5);
+    assert!(page.windows(2).all(|w| w[0].id > w[1].id));
+});
+
+contract!(dropped_transaction_writes_nothing, |s| {
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_account(&account("ghost@example.com")).await.unwrap();
+    tx.enqueue(
+        &NewJob { kind: "k".into(), payload: "{}".into(), run_at: 0, max_attempts: 3, dedup_key: None },
+        0,
+    )
+    .await
+    .unwrap();
+    drop(tx);
+    assert!(s.account_by_email("ghost@example.com").await.unwrap().is_none());
+    assert!(s.pending_jobs().await.unwrap().is_empty());
+});
+
+contract!(jobs_lease_retry_dead_letter_and_dedup, |s| {
+    let job = |key: Option<&str>| NewJob {
+        kind: "mail".into(),
+        payload: "{\"id\":1}".into(),
+        run_at: 10,
+        max_attempts: 2,
+        dedup_key: key.map(str::to_owned),
+    };
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.enqueue(&job(Some("crawl:2026-11-28")), 1).await.unwrap());
+    assert!(!tx.enqueue(&job(Some("crawl:2026-11-28")), 1).await.unwrap(), "deduplicated");
+    tx.commit().await.unwrap();
+
+    assert!(s.claim_job("w1", 5, 100).await.unwrap().is_none(), "not due yet");
+    let j = s.claim_job("w1", 10, 100).await.unwrap().unwrap();
+    assert_eq!((j.attempts, j.locked_by.as_deref()), (1, Some("w1")));
+    assert!(s.claim_job("w2", 50, 150).await.unwrap().is_none(), "leased");
+    // The lease runs out (worker crashed): another worker gets it.
+    let j2 = s.claim_job("w2", 101, 200).await.unwrap().unwrap();
+    assert_eq!((j2.id, j2.attempts), (j.id, 2));
+    assert!(!s.complete_job(j.id, "w1").await.unwrap(), "w1 lost its lease");
+    s.fail_job(j.id, "w2", "smtp down", None).await.unwrap();
+    let dead = s.dead_jobs(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("smtp down"));
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.revive_job(j.id, 300).await.unwrap());
+    tx.commit().await.unwrap();
+    let again = s.claim_job("w3", 300, 400).await.unwrap().unwrap();
+    s.fail_job(again.id, "w3", "try later", Some(350)).await.unwrap();
+    assert!(s.claim_job("w3", 320, 400).await.unwrap().is_none(), "backoff");
+    let back = s.claim_job("w3", 350, 450).await.unwrap().unwrap();
+    assert_eq!(s.release_jobs("w3").await.unwrap(), 1, "shutdown releases held jobs");
+    let after_release = s.claim_job("w4", 351, 450).await.unwrap().unwrap();
+    assert_eq!(after_release.attempts, back.attempts, "a released job does not use up an attempt");
+    assert!(s.complete_job(after_release.id, "w4").await.unwrap());
+    assert!(s.pending_jobs().await.unwrap().is_empty());
+});
+
+contract!(concurrent_claims_never_share_a_job, |s| {
+    let mut tx = s.begin().await.unwrap();
+    for i in 0..40 {
+        tx.enqueue(
+            &NewJob {
+                kind: "k".into(),
+                payload: format!("{{\"n\":{i}}}"),
+                run_at: 0,
+                max_attempts: 3,
+                dedup_key: None,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(j) = s.claim_job(&format!("w{w}"), 1, 1_000_000).await.unwrap() {
+                got.push(j.id);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let distinct: BTreeSet<_> = all.iter().collect();
+    assert_eq!(all.len(), 40);
+    assert_eq!(distinct.len(), 40, "a job was claimed twice");
+});
+
+contract!(audit_idempotency_rate_limits_settings_pools_messages, |s| {
+    let a = with_account(s, "x@example.com").await;
+    let mut tx = s.begin().await.unwrap();
+    for action in ["order.create", "order.submit"] {
+        tx.audit(
+            &NewAudit {
+                actor_id: Some(a.id),
+                actor_role: "applicant".into(),
+                action: action.into(),
+                object_type: "order".into(),
+                object_id: "o1".into(),
+                detail: "{}".into(),
+                ..Default::default()
+            },
+            5,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    s.audit(
+        &NewAudit {
+            actor_role: "system".into(),
+            action: "job.run".into(),
+            object_type: "job".into(),
+            object_id: "j".into(),
+            detail: "{}".into(),
+            ..Default::default()
+        },
+        6,
+    )
+    .await
+    .unwrap();
+    let all = s.audit_events(None, None, 10).await.unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["order.create", "order.submit", "job.run"]
+    );
+    assert_eq!(s.audit_events(Some(("order", "o1")), None, 10).await.unwrap().len(), 2);
+    assert_eq!(s.audit_events(None, Some(all[0].id), 10).await.unwrap().len(), 2);
+
+    let row = IdempotencyRow { request_hash: vec![1], status: 201, body: b"{}".to_vec(), created_at: 1 };
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.put_idempotency(a.id, "key-1", &row).await.unwrap());
+    assert!(!tx.put_idempotency(a.id, "key-1", &row).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(s.idempotency(a.id, "key-1").await.unwrap().unwrap().status, 201);
+
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.rate_limit_hit("login:1.2.3.4", 60).await.unwrap(), 1);
+    assert_eq!(tx.rate_limit_hit("login:1.2.3.4", 60).await.unwrap(), 2);
+    assert_eq!(tx.rate_limit_hit("login:1.2.3.4", 120).await.unwrap(), 1);
+    assert!(tx.put_setting("provider_profile", "{}", 0, 1).await.unwrap());
+    assert!(!tx.put_setting("provider_profile", "{}", 0, 1).await.unwrap());
+    assert!(tx.put_setting("provider_profile", "{\"name\":1}", 1, 2).await.unwrap());
+    assert!(!tx.put_setting("provider_profile", "{}", 1, 3).await.unwrap(), "stale version");
+    let pool = tx.insert_ip_pool("47.96.0.0/11", "hangzhou", 1).await.unwrap();
+    tx.commit().await.unwrap();
+    // After an error a transaction is finished (PostgreSQL aborts it): use a fresh one.
+    let mut tx = s.begin().await.unwrap();
+    assert!(matches!(tx.insert_ip_pool("47.96.0.0/11", "again", 1).await, Err(StoreError::Conflict { .. })));
+    drop(tx);
+    assert_eq!(s.setting("provider_profile").await.unwrap().unwrap().version, 2);
+    assert_eq!(s.ip_pools().await.unwrap().len(), 1);
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.delete_ip_pool(pool).await.unwrap());
+    let m = MessageRow {
+        id: new_id(),
+        channel: "sms".into(),
+        recipient: vec![1, 2],
+        recipient_masked: "138****8000".into(),
+        subject: String::new(),
+        body: "code 123456".into(),
+        status: "queued".into(),
+        created_at: 1,
+        sent_at: None,
+        error: None,
+    };
+    tx.insert_message(&m).await.unwrap();
+    tx.commit().await.unwrap();
+    s.mark_message(m.id, "sent", Some(2), None).await.unwrap();
+    let listed = s.messages("sms", None, 10).await.unwrap();
+    assert_eq!((listed.len(), listed[0].status.as_str()), (1, "sent"));
+});
+
+#[tokio::test]
+async fn schema_status_tracks_migrations() {
+    let mut stores: Vec<TestStore> = vec![testing::sqlite_unmigrated().await];
+    stores.extend(testing::postgres(false).await);
+    for db in stores {
+        let s = &db.store;
+        assert!(matches!(s.schema_status().await.unwrap(), SchemaStatus::Behind { .. }), "{}", db.label);
+        let e = s.ensure_current().await.unwrap_err().to_string();
+        assert!(e.contains("beian migrate"), "{e}");
+        s.migrate().await.unwrap();
+        assert_eq!(s.schema_status().await.unwrap(), SchemaStatus::Current);
+        s.migrate().await.unwrap();
+        // A newer beian migrated this database.
+        match s {
+            Store::Sqlite(p) => sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (99999999999999, 'future', CURRENT_TIMESTAMP, TRUE, X'00', 0)").execute(p).await.unwrap().rows_affected(),
+            Store::Postgres(p) => sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (99999999999999, 'future', now(), TRUE, '\\x00', 0)").execute(p).await.unwrap().rows_affected(),
+        };
+        assert!(matches!(s.schema_status().await.unwrap(), SchemaStatus::Ahead { .. }));
+        assert!(s.ensure_current().await.unwrap_err().to_string().contains("newer beian"));
+    }
+}
