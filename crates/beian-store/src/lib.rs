@@ -24,6 +24,7 @@
 
 mod accounts;
 mod audit;
+mod documents;
 mod jobs;
 mod misc;
 mod orders;
@@ -31,6 +32,7 @@ mod subjects;
 
 pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
 pub use audit::{AuditRow, NewAudit};
+pub use documents::DocumentRow;
 pub use jobs::{JobRow, NewJob};
 pub use misc::{IdempotencyRow, IpPoolRow, MessageRow, NewMessage, SettingRow};
 pub use orders::{NewOrder, OrderEventRow, OrderRow, OrderUpdate, QueueFilter};

@@ -1,0 +1,351 @@
+//! Accounts, roles, sessions and API tokens.
+//!
+//! Passwords are Argon2id; sessions and API tokens are random 256-bit secrets of which the
+//! store keeps only a SHA-256 hash. A login always creates a new session (the old cookie is
+//! worth nothing), and login attempts are counted in the database per client address and per
+//! account, so limits hold across several server processes.
+
+use beian_core::id::Email;
+use beian_store::{AccountRow, ApiTokenRow, SessionRow, Uuid, new_id};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::crypto::{random_token, token_hash};
+use crate::{App, AppError, AppResult, Ctx, FieldError, passwords};
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages their own subjects and orders (a site owner or an agency).
+    Applicant,
+    /// The provider's review staff.
+    Reviewer,
+    /// Users, provider profile, IP pools, templates, audit log.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Applicant => "applicant",
+            Role::Reviewer => "reviewer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "applicant" => Some(Role::Applicant),
+            "reviewer" => Some(Role::Reviewer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// Staff see every applicant's orders (for review) — applicants only their own.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Reviewer | Role::Admin)
+    }
+}
+
+/// The signed-in caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub id: Uuid,
+    pub role: Role,
+    pub email: String,
+    pub display_name: String,
+}
+
+impl Principal {
+    fn of(a: &AccountRow) -> Option<Principal> {
+        Some(Principal {
+            id: a.id,
+            role: Role::parse(&a.role)?,
+            email: a.email.clone(),
+            display_name: a.display_name.clone(),
+        })
+    }
+}
+
+/// A new account's details.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    /// Only admins may set a role; self-registration is always `applicant`.
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+/// A fresh login session. The token goes into an HttpOnly cookie; the CSRF token is echoed
+/// by the client in a header on unsafe requests.
+#[derive(Debug, Clone)]
+pub struct LoginSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: time::OffsetDateTime,
+    pub principal: Principal,
+}
+
+/// A created API token; `token` is shown once and never stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedToken {
+    pub id: Uuid,
+    pub name: String,
+    pub token: String,
+}
+
+/// The minimum password length.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+fn validate_new_account(a: &NewAccount) -> AppResult<String> {
+    let mut errors = Vec::new();
+    let email = match Email::parse(&a.email) {
+        Ok(e) => Some(e.value.to_string().to_lowercase()),
+        Err(e) => {
+            errors.push(FieldError::new("email", &e));
+            None
+        }
+    };
+    if a.password.chars().count() < MIN_PASSWORD_CHARS {
+        errors.push(FieldError::text(
+            "password",
+            "PASSWORD_TOO_SHORT",
+            "密码至少需要10个字符。",
+            "The password needs at least 10 characters.",
+        ));
+    }
+    if a.password.len() > 1024 {
+        errors.push(FieldError::text(
+            "password",
+            "PASSWORD_TOO_LONG",
+            "密码过长。",
+            "The password is too long.",
+        ));
+    }
+    let name = a.display_name.trim();
+    if name.is_empty() || name.chars().count() > 50 || name.chars().any(char::is_control) {
+        errors.push(FieldError::text(
+            "display_name",
+            "DISPLAY_NAME_INVALID",
+            "名称须为1到50个字符。",
+            "The name must have 1 to 50 characters.",
+        ));
+    }
+    match (errors.is_empty(), email) {
+        (true, Some(e)) => Ok(e),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+impl App {
+    /// Self-registration (role `applicant`) or, for admins, creating staff accounts.
+    pub async fn register(&self, ctx: &Ctx, a: NewAccount) -> AppResult<Principal> {
+        let role = match (a.role, ctx.principal.as_ref()) {
+            (None | Some(Role::Applicant), _) => Role::Applicant,
+            (Some(r), Some(p)) if p.role == Role::Admin => r,
+            _ => return Err(AppError::Forbidden),
+        };
+        let email = validate_new_account(&a)?;
+        self.rate_limit(&format!("register:{}", ctx.ip.as_deref().unwrap_or("-")), 20, 3600).await?;
+        let hash = passwords::hash(a.password.clone()).await?;
+        let row = AccountRow {
+            id: new_id(),
+            email: email.clone(),
+            display_name: a.display_name.trim().to_owned(),
+            password_hash: hash,
+            role: role.as_str().to_owned(),
+            disabled: false,
+            created_at: self.now_us(),
+        };
+        let mut tx = self.store().begin().await?;
+        match tx.insert_account(&row).await {
+            Ok(()) => {}
+            Err(beian_store::StoreError::Conflict { .. }) => {
+                return Err(AppError::conflict(
+                    "EMAIL_TAKEN",
+                    "该邮箱已注册。",
+                    "This e-mail address is already registered.",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.audit(
+            &ctx.audit("account.create", "account", row.id, json!({ "role": role.as_str() })),
+            self.now_us(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Principal::of(&row).expect("role is valid"))
+    }
+
+    /// Counts a hit against a database-held limit of `max` per `window_secs`.
+    pub async fn rate_limit(&self, key: &str, max: i64, window_secs: i64) -> AppResult<()> {
+        let now = self.now_us() / 1_000_000;
+        let window_start = now - now.rem_euclid(window_secs);
+        let mut tx = self.store().begin().await?;
+        let n = tx.rate_limit_hit(key, window_start).await?;
+        tx.commit().await?;
+        if n > max {
+            return Err(AppError::RateLimited {
+                retry_after_secs: (window_start + window_secs - now).max(1) as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the password and opens a new session.
+    pub async fn login(&self, ctx: &Ctx, email: &str, password: &str) -> AppResult<LoginSession> {
+        let email = email.trim().to_lowercase();
+        let cfg = self.config();
+        self.rate_limit(
+            &format!("login-ip:{}", ctx.ip.as_deref().unwrap_or("-")),
+            cfg.login_attempts_per_ip,
+            900,
+        )
+        .await?;
+        self.rate_limit(&format!("login-account:{email}"), cfg.login_attempts_per_account, 900).await?;
+        let account = self.store().account_by_email(&email).await?.filter(|a| !a.disabled);
+        let ok =
+            passwords::verify(password.to_owned(), account.as_ref().map(|a| a.password_hash.clone())).await;
+        let (Some(account), true) = (account, ok) else {
+            self.store()
+                .audit(&ctx.audit("session.login_failed", "account", "-", json!({})), self.now_us())
+                .await?;
+            return Err(AppError::InvalidCredentials);
+        };
+        let principal = Principal::of(&account).ok_or(AppError::InvalidCredentials)?;
+        let token = random_token()?;
+        let csrf_token = random_token()?;
+        let now = self.clock().now();
+        let expires_at = now + cfg.session_ttl;
+        let mut tx = self.store().begin().await?;
+        tx.insert_session(&SessionRow {
+            token_hash: token_hash(&token),
+            account_id: account.id,
+            csrf_token: csrf_token.clone(),
+            created_at: beian_store::micros(now),
+            expires_at: beian_store::micros(expires_at),
+        })
+        .await?;
+        let ctx = Ctx { principal: Some(principal.clone()), ..ctx.clone() };
+        tx.audit(&ctx.audit("session.login", "account", account.id, json!({})), beian_store::micros(now))
+            .await?;
+        tx.commit().await?;
+        Ok(LoginSession { token, csrf_token, expires_at, principal })
+    }
+
+    /// Ends a session.
+    pub async fn logout(&self, ctx: &Ctx, session_token: &str) -> AppResult<()> {
+        let mut tx = self.store().begin().await?;
+        tx.delete_session(&token_hash(session_token)).await?;
+        if let Some(p) = &ctx.principal {
+            tx.audit(&ctx.audit("session.logout", "account", p.id, json!({})), self.now_us()).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The caller behind a session cookie, with the session's CSRF token.
+    pub async fn session_principal(&self, session_token: &str) -> AppResult<Option<(Principal, String)>> {
+        let found = self.store().session(&token_hash(session_token), self.now_us()).await?;
+        Ok(found.filter(|(_, a)| !a.disabled).and_then(|(s, a)| Principal::of(&a).map(|p| (p, s.csrf_token))))
+    }
+
+    /// The caller behind an API token.
+    pub async fn token_principal(&self, token: &str) -> AppResult<Option<Principal>> {
+        let found = self.store().api_token(&token_hash(token), self.now_us()).await?;
+        Ok(found.filter(|(_, a)| !a.disabled).and_then(|(_, a)| Principal::of(&a)))
+    }
+
+    /// Creates an API token for scripts; the plaintext is returned once.
+    pub async fn create_api_token(&self, ctx: &Ctx, name: &str) -> AppResult<CreatedToken> {
+        let p = ctx.principal()?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::field(
+                "name",
+                "TOKEN_NAME_INVALID",
+                "令牌名称须为1到100个字符。",
+                "The token name must have 1 to 100 characters.",
+            ));
+        }
+        let token = format!("beian_{}", random_token()?);
+        let row = ApiTokenRow {
+            id: new_id(),
+            account_id: p.id,
+            name: name.to_owned(),
+            token_hash: token_hash(&token),
+            created_at: self.now_us(),
+            last_used_at: None,
+            revoked: false,
+        };
+        let mut tx = self.store().begin().await?;
+        tx.insert_api_token(&row).await?;
+        tx.audit(&ctx.audit("api_token.create", "api_token", row.id, json!({ "name": name })), self.now_us())
+            .await?;
+        tx.commit().await?;
+        Ok(CreatedToken { id: row.id, name: name.to_owned(), token })
+    }
+
+    /// Revokes one of the caller's API tokens.
+    pub async fn revoke_api_token(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+        let p = ctx.principal()?;
+        let mut tx = self.store().begin().await?;
+        if !tx.revoke_api_token(id, p.id).await? {
+            return Err(AppError::NotFound);
+        }
+        tx.audit(&ctx.audit("api_token.revoke", "api_token", id, json!({})), self.now_us()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Accounts, for admins.
+    pub async fn list_accounts(
+        &self,
+        ctx: &Ctx,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> AppResult<Vec<Principal>> {
+        ctx.require(&[Role::Admin])?;
+        Ok(self
+            .store()
+            .accounts(after, limit.clamp(1, 200))
+            .await?
+            .iter()
+            .filter_map(Principal::of)
+            .collect())
+    }
+
+    /// Changes an account's role or disables it (admins); its sessions end.
+    pub async fn update_account(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        role: Role,
+        disabled: bool,
+    ) -> AppResult<Principal> {
+        ctx.require(&[Role::Admin])?;
+        let a = self.store().account(id).await?.ok_or(AppError::NotFound)?;
+        let mut tx = self.store().begin().await?;
+        tx.update_account(id, &a.display_name, role.as_str(), disabled).await?;
+        tx.delete_sessions_of(id).await?;
+        tx.audit(
+            &ctx.audit(
+                "account.update",
+                "account",
+                id,
+                json!({ "role": role.as_str(), "disabled": disabled }),
+            ),
+            self.now_us(),
+        )
+        .await?;
+        tx.commit().await?;
+        let a = self.store().account(id).await?.ok_or(AppError::NotFound)?;
+        Principal::of(&a).ok_or(AppError::NotFound)
+    }
+}

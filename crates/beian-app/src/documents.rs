@@ -1,0 +1,365 @@
+//! Documents: ID card sides, licences, letters, face photos.
+//!
+//! The type is decided by the bytes, never by the file name or the declared type (a file that
+//! claims to be one thing and is another is refused). Images are decoded within size and
+//! pixel limits and re-encoded, which drops EXIF (GPS positions, device ids) and anything
+//! hidden after the image data. Every document is encrypted before it reaches the blob store,
+//! and served only through an authorized call that writes an audit event per view.
+
+use std::fmt;
+use std::future::Future;
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use beian_store::{DocumentRow, Uuid, new_id};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::views::rfc3339;
+use crate::{App, AppError, AppResult, Ctx, FieldError};
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where encrypted document bytes live. Local folder by default; an S3-compatible bucket at
+/// scale.
+pub trait BlobStore: Send + Sync + fmt::Debug {
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> BoxFuture<'a, anyhow::Result<()>>;
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, anyhow::Result<Vec<u8>>>;
+}
+
+/// Blobs as files under one folder (keys are generated, never taken from users).
+#[derive(Debug, Clone)]
+pub struct LocalBlobStore {
+    root: PathBuf,
+}
+
+impl LocalBlobStore {
+    pub fn new(root: PathBuf) -> anyhow::Result<LocalBlobStore> {
+        std::fs::create_dir_all(&root)?;
+        Ok(LocalBlobStore { root })
+    }
+
+    fn path(&self, key: &str) -> anyhow::Result<PathBuf> {
+        anyhow::ensure!(
+            !key.is_empty()
+                && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'/')
+                && !key.contains(".."),
+            "invalid blob key"
+        );
+        Ok(self.root.join(key))
+    }
+}
+
+impl BlobStore for LocalBlobStore {
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let path = self.path(key)?;
+            if let Some(dir) = path.parent() {
+                tokio::fs::create_dir_all(dir).await?;
+            }
+            // Write then rename, so a crash never leaves a half-written blob under the key.
+            let tmp = path.with_extension("partial");
+            tokio::fs::write(&tmp, &bytes).await?;
+            let f = tokio::fs::File::open(&tmp).await?;
+            f.sync_all().await?;
+            tokio::fs::rename(&tmp, &path).await?;
+            Ok(())
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, anyhow::Result<Vec<u8>>> {
+        Box::pin(async move { Ok(tokio::fs::read(self.path(key)?).await?) })
+    }
+}
+
+/// Document kinds an order may carry (rules.md §2.8).
+pub const DOCUMENT_KINDS: &[&str] = &[
+    "business_licence",
+    "id_front",
+    "id_back",
+    "face_photo",
+    "authorization_letter",
+    "commitment_letter",
+    "pre_approval",
+    "domain_certificate",
+    "residence_permit",
+    "other",
+];
+
+/// At most this many documents per order.
+const MAX_DOCUMENTS_PER_ORDER: usize = 100;
+
+/// What the bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    Jpeg,
+    Png,
+    Pdf,
+}
+
+impl Sniffed {
+    pub fn of(bytes: &[u8]) -> Option<Sniffed> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Sniffed::Jpeg)
+        } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(Sniffed::Png)
+        } else if bytes.starts_with(b"%PDF-") {
+            Some(Sniffed::Pdf)
+        } else {
+            None
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Sniffed::Jpeg => "image/jpeg",
+            Sniffed::Png => "image/png",
+            Sniffed::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// A document as listed (no bytes).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub kind: String,
+    pub subject_path: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: String,
+}
+
+impl From<&DocumentRow> for DocumentView {
+    fn from(d: &DocumentRow) -> Self {
+        DocumentView {
+            id: d.id,
+            order_id: d.order_id,
+            kind: d.kind.clone(),
+            subject_path: d.subject_path.clone(),
+            content_type: d.content_type.clone(),
+            size: d.size,
+            sha256: hex::encode(&d.sha256),
+            created_at: rfc3339(d.created_at),
+        }
+    }
+}
+
+/// An upload as received.
+#[derive(Debug)]
+pub struct Upload {
+    pub kind: String,
+    pub subject_path: String,
+    /// The type the client declared, if any; must agree with the bytes.
+    pub declared_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Decodes an image within limits and encodes it again without metadata.
+fn reencode(bytes: &[u8], kind: Sniffed, max_pixels: u64) -> AppResult<Vec<u8>> {
+    let too_big =
+        || AppError::field("file", "IMAGE_TOO_LARGE", "图片像素过大。", "The image has too many pixels.");
+    let unreadable = || {
+        AppError::field(
+            "file",
+            "IMAGE_UNREADABLE",
+            "图片已损坏或无法读取。",
+            "The image is damaged or unreadable.",
+        )
+    };
+    let format = if kind == Sniffed::Jpeg { image::ImageFormat::Jpeg } else { image::ImageFormat::Png };
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(20_000);
+    limits.max_image_height = Some(20_000);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits.clone());
+    let (w, h) = reader.into_dimensions().map_err(|_| unreadable())?;
+    if u64::from(w) * u64::from(h) > max_pixels {
+        return Err(too_big());
+    }
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|_| unreadable())?;
+    let mut out = Vec::with_capacity(bytes.len());
+    match kind {
+        Sniffed::Jpeg => {
+            let rgb = img.to_rgb8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+                .encode_image(&rgb)
+                .map_err(|e| AppError::Internal(e.into()))?;
+        }
+        _ => img
+            .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .map_err(|e| AppError::Internal(e.into()))?,
+    }
+    Ok(out)
+}
+
+impl App {
+    fn document_aad(id: Uuid) -> String {
+        format!("documents/{id}")
+    }
+
+    /// Stores a document for an editable order of the caller.
+    pub async fn upload_document(&self, ctx: &Ctx, order_id: Uuid, up: Upload) -> AppResult<DocumentView> {
+        let row = self.visible_order(ctx, order_id).await?;
+        let p = ctx.principal()?;
+        if row.owner_id != p.id {
+            return Err(AppError::Forbidden);
+        }
+        if !matches!(row.state.as_str(), "draft" | "returned") {
+            return Err(AppError::conflict(
+                "ORDER_NOT_EDITABLE",
+                "订单已提交，当前不能上传资料。",
+                "The order has been submitted; documents cannot be added now.",
+            ));
+        }
+        if up.bytes.len() > self.config().max_upload_bytes {
+            return Err(AppError::PayloadTooLarge { limit: self.config().max_upload_bytes });
+        }
+        let mut errors = Vec::new();
+        if !DOCUMENT_KINDS.contains(&up.kind.as_str()) {
+            errors.push(FieldError::text(
+                "kind",
+                "DOCUMENT_KIND_INVALID",
+                "未知的资料类型。",
+                "Unknown document kind.",
+            ));
+        }
+        let doc = self.decrypt_order(&row)?;
+        let mut paths: Vec<String> = doc.order.persons().into_iter().map(|(p, _)| p).collect();
+        paths.push("subject".into());
+        paths.extend((0..doc.order.websites.len()).map(|i| format!("websites[{i}]")));
+        paths.extend((0..doc.order.apps.len()).map(|i| format!("apps[{i}]")));
+        if !paths.contains(&up.subject_path) {
+            errors.push(FieldError::text(
+                "subject_path",
+                "DOCUMENT_SUBJECT_INVALID",
+                "资料所属对象不存在于订单中。",
+                "The document's owner path is not part of the order.",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let sniffed = Sniffed::of(&up.bytes).ok_or(AppError::UnsupportedMediaType)?;
+        if let Some(declared) =
+            up.declared_type.as_deref().map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        {
+            let generic = declared.is_empty() || declared == "application/octet-stream";
+            if !generic && declared != sniffed.content_type() {
+                return Err(AppError::field(
+                    "file",
+                    "DOCUMENT_TYPE_MISMATCH",
+                    "文件内容与声明的类型不符。",
+                    "The file's content does not match its declared type.",
+                ));
+            }
+        }
+        let existing = self.store().documents_of_order(order_id).await?;
+        if existing.len() >= MAX_DOCUMENTS_PER_ORDER {
+            return Err(AppError::conflict(
+                "TOO_MANY_DOCUMENTS",
+                "该订单的资料数量已达上限。",
+                "This order has reached the document limit.",
+            ));
+        }
+        let cleaned = match sniffed {
+            Sniffed::Pdf => up.bytes,
+            img => {
+                let max = self.config().max_image_pixels;
+                let bytes = up.bytes;
+                tokio::task::spawn_blocking(move || reencode(&bytes, img, max))
+                    .await
+                    .map_err(|e| AppError::Internal(e.into()))??
+            }
+        };
+        let id = new_id();
+        let key = format!("documents/{}/{}", order_id.simple(), id.simple());
+        let sealed = self.keys().encrypt(&Self::document_aad(id), &cleaned)?;
+        // The blob is written before the row: a crash in between leaves an orphan blob, never
+        // a row pointing at nothing.
+        self.blobs().put(&key, sealed).await?;
+        let now = self.now_us();
+        let d = DocumentRow {
+            id,
+            order_id,
+            owner_id: p.id,
+            kind: up.kind,
+            subject_path: up.subject_path,
+            content_type: sniffed.content_type().into(),
+            size: cleaned.len() as i64,
+            sha256: Sha256::digest(&cleaned).to_vec(),
+            blob_key: key,
+            created_at: now,
+        };
+        let mut tx = self.store().begin().await?;
+        tx.insert_document(&d).await?;
+        tx.audit(
+            &ctx.audit("document.upload", "document", id, json!({ "order": order_id, "kind": d.kind })),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(DocumentView::from(&d))
+    }
+
+    /// The documents of an order the caller may see.
+    pub async fn list_documents(&self, ctx: &Ctx, order_id: Uuid) -> AppResult<Vec<DocumentView>> {
+        self.visible_order(ctx, order_id).await?;
+        Ok(self.store().documents_of_order(order_id).await?.iter().map(DocumentView::from).collect())
+    }
+
+    /// A document's bytes; every call is an audit event.
+    pub async fn view_document(&self, ctx: &Ctx, id: Uuid) -> AppResult<(DocumentView, Vec<u8>)> {
+        let d = self.store().document(id).await?.ok_or(AppError::NotFound)?;
+        self.visible_order(ctx, d.order_id).await?;
+        let sealed = self.blobs().get(&d.blob_key).await?;
+        let bytes = self.keys().decrypt(&Self::document_aad(id), &sealed)?;
+        self.store()
+            .audit(&ctx.audit("document.view", "document", id, json!({ "order": d.order_id })), self.now_us())
+            .await?;
+        Ok((DocumentView::from(&d), bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 30, 30]));
+        let mut out = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn sniffing_ignores_names_and_declared_types() {
+        assert_eq!(Sniffed::of(&png(2, 2)), Some(Sniffed::Png));
+        assert_eq!(Sniffed::of(b"%PDF-1.7\n"), Some(Sniffed::Pdf));
+        assert_eq!(Sniffed::of(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Sniffed::Jpeg));
+        assert_eq!(Sniffed::of(b"<html><script>"), None);
+        assert_eq!(Sniffed::of(b"MZ\x90\x00"), None);
+    }
+
+    #[test]
+    fn reencoding_drops_trailing_data_and_enforces_pixel_limits() {
+        let mut with_payload = png(4, 4);
+        with_payload.extend_from_slice(b"<?php system($_GET['x']); ?>");
+        let out = reencode(&with_payload, Sniffed::Png, 1_000).unwrap();
+        assert!(!out.windows(5).any(|w| w == b"<?php"));
+        assert!(matches!(reencode(&png(50, 50), Sniffed::Png, 100), Err(AppError::Validation(_))));
+        assert!(matches!(
+            reencode(b"\x89PNG\r\n\x1a\nbroken", Sniffed::Png, 100),
+            Err(AppError::Validation(_))
+        ));
+    }
+}

@@ -1,0 +1,108 @@
+//! The job runner: claims jobs with a lease, runs them, retries with exponential backoff,
+//! dead-letters them after `max_attempts`, and gives held jobs back on shutdown.
+//!
+//! Handlers must be idempotent: delivery is at least once (a worker can die after doing the
+//! work and before deleting the job).
+
+use std::time::Duration;
+
+use beian_store::{JobRow, Uuid};
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use crate::App;
+use crate::notify::SEND_EMAIL;
+
+/// How long a claimed job is reserved for its worker.
+const LEASE: time::Duration = time::Duration::minutes(5);
+
+#[derive(Deserialize)]
+struct MessagePayload {
+    message_id: Uuid,
+}
+
+/// Seconds before retry number `attempt` (1-based): 10 s, 20 s, 40 s … capped at an hour.
+pub fn backoff_secs(attempt: i64) -> i64 {
+    let exp = attempt.clamp(1, 20) - 1;
+    (10i64 << exp).min(3600)
+}
+
+impl App {
+    async fn run_job(&self, job: &JobRow) -> anyhow::Result<()> {
+        match job.kind.as_str() {
+            SEND_EMAIL => {
+                let p: MessagePayload = serde_json::from_str(&job.payload)?;
+                self.deliver_message(p.message_id).await
+            }
+            other => anyhow::bail!("unknown job kind `{other}`"),
+        }
+    }
+
+    /// Claims and runs one due job. Returns false when none was due.
+    pub async fn run_one_job(&self, worker: &str) -> anyhow::Result<bool> {
+        let now = self.clock().now();
+        let Some(job) = self
+            .store()
+            .claim_job(worker, beian_store::micros(now), beian_store::micros(now + LEASE))
+            .await?
+        else {
+            return Ok(false);
+        };
+        match self.run_job(&job).await {
+            Ok(()) => {
+                self.store().complete_job(job.id, worker).await?;
+            }
+            Err(e) => {
+                let retry_at = (job.attempts < job.max_attempts)
+                    .then(|| self.now_us() + backoff_secs(job.attempts) * 1_000_000);
+                tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, dead = retry_at.is_none(), "job failed: {e:#}");
+                self.store().fail_job(job.id, worker, &format!("{e:#}"), retry_at).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs due jobs until none is left (tests, and `beian jobs run`).
+    pub async fn run_due_jobs(&self, worker: &str) -> anyhow::Result<usize> {
+        let mut n = 0;
+        while self.run_one_job(worker).await? {
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The worker loop of `beian serve`: polls for jobs until `shutdown` turns true, then
+    /// releases whatever it holds.
+    pub async fn run_worker(&self, worker: String, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.run_one_job(&worker).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::error!("job runner: {e:#}"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        match self.store().release_jobs(&worker).await {
+            Ok(n) if n > 0 => tracing::info!("released {n} claimed job(s) on shutdown"),
+            Ok(_) => {}
+            Err(e) => tracing::error!("releasing jobs on shutdown: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(super::backoff_secs(1), 10);
+        assert_eq!(super::backoff_secs(2), 20);
+        assert_eq!(super::backoff_secs(5), 160);
+        assert_eq!(super::backoff_secs(30), 3600);
+    }
+}

@@ -1,0 +1,180 @@
+//! # beian-app
+//!
+//! The provider system's use cases, between the web layer and the store: accounts and
+//! sessions, subjects, orders (create, edit, check, submit, withdraw), review, documents,
+//! notifications and the job runner.
+//!
+//! ## Rules this crate keeps
+//!
+//! - **Authorization per object.** Every service takes the caller ([`Ctx`]) and decides what
+//!   it may see; an applicant asking for someone else's order gets [`AppError::NotFound`],
+//!   exactly as for an id that does not exist.
+//! - **One transaction per use case.** The state change, its audit event and its jobs are
+//!   written together ([`beian_store::Tx`]); side effects (mail, SMS) only ever run from jobs.
+//! - **PII is encrypted before it reaches the store** ([`crypto`]), masked in every view
+//!   unless the caller asks to reveal it and may (which is audited), and never logged or put
+//!   in a job payload (payloads carry ids).
+//! - **The order state machine is `beian_core::workflow::transition`**; this crate persists what
+//!   it returns and nothing else.
+//! - No HTTP and no SQL text here.
+
+pub mod auth;
+pub mod clock;
+pub mod crypto;
+pub mod documents;
+pub mod error;
+pub mod jobs;
+pub mod notify;
+pub mod orders;
+pub mod passwords;
+pub mod profile;
+pub mod review;
+pub mod subjects;
+mod views;
+
+pub use auth::{Principal, Role};
+pub use error::{AppError, AppResult, FieldError};
+pub use views::*;
+
+use std::sync::Arc;
+
+use beian_core::policy::PolicySet;
+use beian_store::Store;
+
+use crate::clock::Clock;
+use crate::crypto::Keys;
+use crate::documents::BlobStore;
+use crate::notify::Mailer;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Public URL of the service, used in e-mails.
+    pub base_url: String,
+    /// How long a login session lives.
+    pub session_ttl: time::Duration,
+    /// Login attempts allowed per client address, and per account, in 15 minutes.
+    pub login_attempts_per_ip: i64,
+    pub login_attempts_per_account: i64,
+    /// Largest accepted upload, in bytes, and largest image, in pixels.
+    pub max_upload_bytes: usize,
+    pub max_image_pixels: u64,
+    /// Sender of notification e-mails.
+    pub mail_from: String,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            base_url: "http://127.0.0.1:8080".into(),
+            session_ttl: time::Duration::hours(12),
+            login_attempts_per_ip: 30,
+            login_attempts_per_account: 10,
+            max_upload_bytes: 10 * 1024 * 1024,
+            max_image_pixels: 40_000_000,
+            mail_from: "beian <noreply@beian.invalid>".into(),
+        }
+    }
+}
+
+/// Everything a use case needs; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    keys: Keys,
+    clock: Arc<dyn Clock>,
+    mailer: Arc<dyn Mailer>,
+    blobs: Arc<dyn BlobStore>,
+    config: AppConfig,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("backend", &self.inner.store.backend()).finish_non_exhaustive()
+    }
+}
+
+impl App {
+    pub fn new(
+        store: Store,
+        keys: Keys,
+        clock: Arc<dyn Clock>,
+        mailer: Arc<dyn Mailer>,
+        blobs: Arc<dyn BlobStore>,
+        config: AppConfig,
+    ) -> App {
+        App { inner: Arc::new(Inner { store, keys, clock, mailer, blobs, config }) }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+    pub fn keys(&self) -> &Keys {
+        &self.inner.keys
+    }
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+    pub fn mailer(&self) -> &dyn Mailer {
+        self.inner.mailer.as_ref()
+    }
+    pub fn blobs(&self) -> &dyn BlobStore {
+        self.inner.blobs.as_ref()
+    }
+    pub fn policy(&self) -> &'static PolicySet {
+        PolicySet::builtin()
+    }
+
+    /// Now, in store representation (unix microseconds).
+    pub fn now_us(&self) -> i64 {
+        beian_store::micros(self.clock().now())
+    }
+}
+
+/// Who is asking, from where: passed to every use case for authorization and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    pub principal: Option<Principal>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Ctx {
+    /// The signed-in caller, or 401.
+    pub fn principal(&self) -> AppResult<&Principal> {
+        self.principal.as_ref().ok_or(AppError::Unauthenticated)
+    }
+
+    /// The caller if they hold one of `roles`, else 403 (401 when not signed in).
+    pub fn require(&self, roles: &[Role]) -> AppResult<&Principal> {
+        let p = self.principal()?;
+        if roles.contains(&p.role) { Ok(p) } else { Err(AppError::Forbidden) }
+    }
+
+    /// An audit event by this caller.
+    pub fn audit(
+        &self,
+        action: &str,
+        object_type: &str,
+        object_id: impl ToString,
+        detail: serde_json::Value,
+    ) -> beian_store::NewAudit {
+        beian_store::NewAudit {
+            actor_id: self.principal.as_ref().map(|p| p.id),
+            actor_role: self.principal.as_ref().map_or("anonymous", |p| p.role.as_str()).to_owned(),
+            action: action.to_owned(),
+            object_type: object_type.to_owned(),
+            object_id: object_id.to_string(),
+            ip: self.ip.clone(),
+            request_id: self.request_id.clone(),
+            detail: detail.to_string(),
+        }
+    }
+}

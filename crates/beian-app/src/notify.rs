@@ -1,0 +1,244 @@
+//! Notifications. A notification is a row in `messages` (recipient encrypted) plus a
+//! `send_email` job, both written in the transaction of the state change that causes it; the
+//! job runner delivers it through the [`Mailer`] port. Nothing is ever sent inline in a
+//! request.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use beian_store::{MessageRow, NewJob, Tx, Uuid, new_id};
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde_json::json;
+
+use crate::views::ReviewFinding;
+use crate::{App, AppResult};
+
+/// A bilingual notification e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub subject: String,
+    pub body: String,
+}
+
+impl Email {
+    fn link(base: &str, id: Uuid) -> String {
+        format!("{}/api/v1/orders/{id}", base.trim_end_matches('/'))
+    }
+
+    pub fn order_submitted(base: &str, id: Uuid) -> Email {
+        Email {
+            subject: "备案订单已提交 / Filing order submitted".into(),
+            body: format!(
+                "您的备案订单已提交，接入商将在1–2个工作日内完成初审。\nYour filing order was submitted; the provider reviews it within 1–2 working days.\n\n{}\n",
+                Self::link(base, id)
+            ),
+        }
+    }
+
+    pub fn order_returned(base: &str, id: Uuid, findings: &[ReviewFinding]) -> Email {
+        let reasons: String =
+            findings.iter().map(|f| format!("- {}: {}（{}）\n", f.field, f.error, f.suggestion)).collect();
+        Email {
+            subject: "备案订单被退回，请修改 / Filing order returned for changes".into(),
+            body: format!(
+                "您的备案订单未通过初审，请按以下原因修改后重新提交：\nYour filing order was returned; fix these and submit again:\n\n{reasons}\n{}\n",
+                Self::link(base, id)
+            ),
+        }
+    }
+
+    pub fn order_approved(base: &str, id: Uuid) -> Email {
+        Email {
+            subject: "备案订单已通过初审 / Filing order approved by the provider".into(),
+            body: format!(
+                "您的备案订单已通过接入商初审，即将提交管局。请留意工信部发送的核验短信，须在24小时内完成核验。\nYour order passed the provider's review and goes to the bureau next. Watch for the MIIT verification SMS: it must be answered within 24 hours.\n\n{}\n",
+                Self::link(base, id)
+            ),
+        }
+    }
+
+    pub fn materials_requested(base: &str, id: Uuid, note: &str) -> Email {
+        Email {
+            subject: "请邮寄备案资料 / Please mail the filing materials".into(),
+            body: format!(
+                "请按以下说明邮寄纸质资料：\nPlease mail the paper materials as described:\n\n{note}\n\n{}\n",
+                Self::link(base, id)
+            ),
+        }
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Sends e-mail. Implementations: SMTP, and the outbox (nothing leaves; admins read the
+/// messages page).
+pub trait Mailer: Send + Sync + fmt::Debug {
+    fn send<'a>(&'a self, to: &'a str, subject: &'a str, body: &'a str) -> BoxFuture<'a, anyhow::Result<()>>;
+    /// Whether messages actually leave the system.
+    fn delivers(&self) -> bool;
+}
+
+/// Keeps messages in the outbox only (the default without SMTP settings).
+#[derive(Debug, Default)]
+pub struct OutboxMailer;
+
+impl Mailer for OutboxMailer {
+    fn send<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn delivers(&self) -> bool {
+        false
+    }
+}
+
+/// How to reach the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a local relay or a test server).
+    None,
+    /// STARTTLS, usually port 587.
+    Starttls,
+    /// Implicit TLS, usually port 465 (common with Chinese mail providers).
+    Tls,
+}
+
+/// SMTP settings. The password is never printed.
+#[derive(Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub from: String,
+}
+
+impl fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// Sends through an SMTP server with lettre (rustls for TLS).
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl fmt::Debug for SmtpMailer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SmtpMailer(from {})", self.from)
+    }
+}
+
+impl SmtpMailer {
+    pub fn new(c: &SmtpConfig) -> anyhow::Result<SmtpMailer> {
+        let builder = match c.security {
+            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.host),
+            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.host)?,
+            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.host)?,
+        };
+        let mut builder = builder.port(c.port).timeout(Some(std::time::Duration::from_secs(20)));
+        if let (Some(u), Some(p)) = (&c.username, &c.password) {
+            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+        }
+        Ok(SmtpMailer { transport: builder.build(), from: c.from.parse()? })
+    }
+}
+
+impl Mailer for SmtpMailer {
+    fn send<'a>(&'a self, to: &'a str, subject: &'a str, body: &'a str) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let msg = Message::builder()
+                .from(self.from.clone())
+                .to(to.parse()?)
+                .subject(subject)
+                .header(ContentType::TEXT_PLAIN)
+                .body(body.to_owned())?;
+            self.transport.send(msg).await?;
+            Ok(())
+        })
+    }
+    fn delivers(&self) -> bool {
+        true
+    }
+}
+
+/// The job kind that delivers a queued message.
+pub const SEND_EMAIL: &str = "send_email";
+
+impl App {
+    pub(crate) fn message_aad(id: Uuid) -> String {
+        format!("messages/{id}/recipient")
+    }
+
+    /// Queues an e-mail in the caller's transaction: a message row and its delivery job.
+    pub(crate) async fn queue_email(&self, tx: &mut Tx, to: &str, mail: &Email) -> AppResult<()> {
+        let id = new_id();
+        let now = self.now_us();
+        tx.insert_message(&MessageRow {
+            id,
+            channel: "email".into(),
+            recipient: self.keys().encrypt(&Self::message_aad(id), to.as_bytes())?,
+            recipient_masked: crate::views::mask_email_public(to),
+            subject: mail.subject.clone(),
+            body: mail.body.clone(),
+            status: "queued".into(),
+            created_at: now,
+            sent_at: None,
+            error: None,
+        })
+        .await?;
+        tx.enqueue(
+            &NewJob {
+                kind: SEND_EMAIL.into(),
+                payload: json!({ "message_id": id }).to_string(),
+                run_at: now,
+                max_attempts: 8,
+                dedup_key: Some(format!("{SEND_EMAIL}:{id}")),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Delivers one queued message (the `send_email` job). Idempotent: a message already
+    /// sent is not sent again.
+    pub async fn deliver_message(&self, id: Uuid) -> anyhow::Result<()> {
+        let Some(m) = self.store().message(id).await? else { return Ok(()) };
+        if m.status == "sent" || m.status == "outbox" {
+            return Ok(());
+        }
+        if !self.mailer().delivers() {
+            self.store().mark_message(id, "outbox", None, None).await?;
+            return Ok(());
+        }
+        let to = String::from_utf8(self.keys().decrypt(&Self::message_aad(id), &m.recipient)?)?;
+        match self.mailer().send(&to, &m.subject, &m.body).await {
+            Ok(()) => {
+                self.store().mark_message(id, "sent", Some(self.now_us()), None).await?;
+                Ok(())
+            }
+            Err(e) => {
+                self.store().mark_message(id, "failed", None, Some(&e.to_string())).await?;
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,465 @@
+//! Orders: create from a subject, edit while a draft (or returned), check with the rule
+//! engine, submit, withdraw, and the timeline. Review decisions are in [`crate::review`];
+//! both go through [`App::apply_event`], the one place that persists a state transition.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use beian_core::model::{App as AppService, Order, OrderKind, Website, normalize_cert};
+use beian_core::rules::{Cidr, Context, DomainFacts, FiledSubject, Finding, add_working_days, check};
+use beian_core::workflow::{Actor, Event, OrderState, Readiness, transition};
+use beian_store::{OrderEventRow, OrderRow, OrderUpdate, Uuid, new_id};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::views::{OrderDoc, OrderView, ReviewFinding, TimelineEntry, mask_order, rfc3339, unmask_order};
+use crate::{App, AppError, AppResult, Ctx, Role};
+
+/// An order as the applicant sends it; the subject comes from `subject_id`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    pub subject_id: Uuid,
+    /// Worked out from what is on file when absent.
+    #[serde(default)]
+    pub kind: Option<OrderKind>,
+    #[serde(default)]
+    pub websites: Vec<Website>,
+    #[serde(default)]
+    pub apps: Vec<AppService>,
+    #[serde(default)]
+    pub target_numbers: Vec<String>,
+    #[serde(default)]
+    pub remark: Option<String>,
+    /// Registry facts per domain as the applicant read them from the registrar.
+    #[serde(default)]
+    pub domain_facts: BTreeMap<String, DomainFacts>,
+}
+
+/// Working days the provider has for each review stage (Alibaba/Huawei: 1–2 working days).
+const SLA_WORKING_DAYS: u32 = 2;
+
+/// Documents an order needs before it can be submitted (rules.md §2.3, §2.8): the unit's
+/// licence; both sides of every responsible person's ID; a face photo of every service head
+/// for the manual identity check. Returned as (kind, JSON path) pairs.
+pub fn required_documents(order: &Order) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    if !order.subject.nature.is_individual() {
+        out.insert(("business_licence".to_owned(), "subject".to_owned()));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, (path, person)) in order.persons().into_iter().enumerate() {
+        if !seen.insert(normalize_cert(&person.certificate.number)) {
+            continue;
+        }
+        out.insert(("id_front".to_owned(), path.clone()));
+        out.insert(("id_back".to_owned(), path.clone()));
+        if i > 0 || order.subject.nature.is_individual() {
+            out.insert(("face_photo".to_owned(), path));
+        }
+    }
+    out
+}
+
+impl App {
+    fn order_aad(id: Uuid) -> String {
+        format!("orders/{id}/data")
+    }
+
+    pub(crate) fn decrypt_order(&self, row: &OrderRow) -> AppResult<OrderDoc> {
+        Ok(serde_json::from_slice(&self.keys().decrypt(&Self::order_aad(row.id), &row.data)?)?)
+    }
+
+    pub(crate) fn encrypt_order(&self, id: Uuid, doc: &OrderDoc) -> AppResult<Vec<u8>> {
+        Ok(self.keys().encrypt(&Self::order_aad(id), &serde_json::to_vec(doc)?)?)
+    }
+
+    pub(crate) fn order_view(&self, row: &OrderRow, reveal: bool) -> AppResult<OrderView> {
+        let doc = self.decrypt_order(row)?;
+        let mut order = doc.order;
+        if !reveal {
+            mask_order(&mut order);
+        }
+        let state: OrderState = serde_json::from_str(&row.state_data)?;
+        let reviewing =
+            matches!(state, OrderState::Submitted | OrderState::InReview | OrderState::AwaitingMail);
+        let sla_due = reviewing.then(|| {
+            let since = beian_store::from_micros(row.stage_since)
+                .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"));
+            add_working_days(since.date(), SLA_WORKING_DAYS, &[], &[]).to_string()
+        });
+        Ok(OrderView {
+            id: row.id,
+            version: row.version,
+            subject_id: row.subject_id,
+            state,
+            order,
+            domain_facts: doc.domain_facts,
+            findings: serde_json::from_str(&row.findings)?,
+            review_findings: serde_json::from_str(&row.review_findings)?,
+            verification: doc.verification,
+            reviewer_id: row.reviewer_id,
+            created_at: rfc3339(row.created_at),
+            updated_at: rfc3339(row.updated_at),
+            submitted_at: row.submitted_at.map(rfc3339),
+            stage_since: rfc3339(row.stage_since),
+            sla_due,
+        })
+    }
+
+    /// Loads an order the caller may see: their own, or any for staff. Anything else is 404.
+    pub(crate) async fn visible_order(&self, ctx: &Ctx, id: Uuid) -> AppResult<OrderRow> {
+        let p = ctx.principal()?;
+        let row = self.store().order(id).await?.ok_or(AppError::NotFound)?;
+        if row.owner_id != p.id && !p.role.is_staff() {
+            return Err(AppError::NotFound);
+        }
+        Ok(row)
+    }
+
+    fn build_order(
+        &self,
+        subject: beian_core::model::Subject,
+        province: &str,
+        kind: OrderKind,
+        input: &OrderInput,
+    ) -> AppResult<Order> {
+        let province = beian_core::province::ProvinceCode::parse(province)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored subject has an invalid province")))?;
+        Ok(Order {
+            kind,
+            province,
+            subject,
+            websites: input.websites.clone(),
+            apps: input.apps.clone(),
+            target_numbers: input.target_numbers.clone(),
+            remark: input.remark.clone(),
+        })
+    }
+
+    /// Starts a draft order for one of the caller's subjects.
+    pub async fn create_order(&self, ctx: &Ctx, input: OrderInput) -> AppResult<OrderView> {
+        let p = ctx.require(&[Role::Applicant, Role::Admin])?;
+        let subject_row = self.visible_subject(ctx, input.subject_id).await?;
+        if subject_row.owner_id != p.id {
+            return Err(AppError::NotFound);
+        }
+        let subject = self.decrypt_subject(&subject_row)?;
+        let kind = input.kind.unwrap_or(if subject_row.filed_number.is_some() {
+            OrderKind::NewServiceHere
+        } else {
+            OrderKind::FirstFiling
+        });
+        let order = self.build_order(subject, &subject_row.province, kind, &input)?;
+        let id = new_id();
+        let now = self.now_us();
+        let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: None };
+        let row = OrderRow {
+            id,
+            owner_id: p.id,
+            subject_id: subject_row.id,
+            kind: kind.key().to_owned(),
+            province: subject_row.province.clone(),
+            state: OrderState::Draft.name().to_owned(),
+            state_data: serde_json::to_string(&OrderState::Draft)?,
+            data: self.encrypt_order(id, &doc)?,
+            findings: "[]".into(),
+            review_findings: "[]".into(),
+            reviewer_id: None,
+            open: true,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            stage_since: now,
+        };
+        let mut tx = self.store().begin().await?;
+        match tx.insert_order(&row).await {
+            Ok(()) => {}
+            Err(beian_store::StoreError::Conflict { .. }) => {
+                return Err(AppError::conflict(
+                    "ORDER_OPEN_EXISTS",
+                    "该主体已有进行中的订单，同一主体同时只能有一个订单。",
+                    "This subject already has an open order; only one may be in progress.",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.insert_order_event(&OrderEventRow {
+            id: new_id(),
+            order_id: id,
+            at: now,
+            actor_id: Some(p.id),
+            actor_role: p.role.as_str().into(),
+            event: "create".into(),
+            from_state: String::new(),
+            to_state: "draft".into(),
+            detail: json!({ "kind": kind.key() }).to_string(),
+        })
+        .await?;
+        tx.audit(&ctx.audit("order.create", "order", id, json!({ "kind": kind.key() })), now).await?;
+        tx.commit().await?;
+        self.order_view(&row, false)
+    }
+
+    /// An order, masked unless `reveal` (which is audited).
+    pub async fn get_order(&self, ctx: &Ctx, id: Uuid, reveal: bool) -> AppResult<OrderView> {
+        let row = self.visible_order(ctx, id).await?;
+        if reveal {
+            self.store().audit(&ctx.audit("order.reveal_pii", "order", id, json!({})), self.now_us()).await?;
+        }
+        self.order_view(&row, reveal)
+    }
+
+    /// The caller's orders, newest first.
+    pub async fn list_orders(
+        &self,
+        ctx: &Ctx,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> AppResult<Vec<OrderView>> {
+        let p = ctx.principal()?;
+        let rows = self.store().orders_of(p.id, before, limit.clamp(1, 100)).await?;
+        rows.iter().map(|r| self.order_view(r, false)).collect()
+    }
+
+    /// Replaces the applicant's part of an editable order (`If-Match` required).
+    pub async fn update_order(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        if_match: Option<i64>,
+        input: OrderInput,
+    ) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.visible_order(ctx, id).await?;
+        let p = ctx.principal()?;
+        if row.owner_id != p.id {
+            return Err(AppError::Forbidden);
+        }
+        if row.version != expected {
+            return Err(AppError::PreconditionFailed { current_version: row.version });
+        }
+        let state: OrderState = serde_json::from_str(&row.state_data)?;
+        if !state.is_editable() {
+            return Err(AppError::conflict(
+                "ORDER_NOT_EDITABLE",
+                "订单已提交，当前不能修改。",
+                "The order has been submitted and cannot be edited now.",
+            ));
+        }
+        if input.subject_id != row.subject_id {
+            return Err(AppError::field(
+                "subject_id",
+                "SUBJECT_IMMUTABLE",
+                "订单的主体不能更换。",
+                "An order's subject cannot change.",
+            ));
+        }
+        let stored = self.decrypt_order(&row)?;
+        let kind = input.kind.unwrap_or(stored.order.kind);
+        let mut order = self.build_order(stored.order.subject.clone(), &row.province, kind, &input)?;
+        unmask_order(&mut order, &stored.order);
+        // The subject is edited through its own endpoint; refresh it from there.
+        let subject_row = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
+        order.subject = self.decrypt_subject(&subject_row)?;
+        let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: stored.verification };
+        let now = self.now_us();
+        let update = OrderUpdate {
+            data: self.encrypt_order(id, &doc)?,
+            findings: "[]".into(),
+            updated_at: now,
+            ..OrderUpdate::from(&row)
+        };
+        let mut tx = self.store().begin().await?;
+        if !tx.update_order(id, expected, &update).await? {
+            return Err(AppError::PreconditionFailed { current_version: row.version });
+        }
+        tx.audit(&ctx.audit("order.update", "order", id, json!({})), now).await?;
+        tx.commit().await?;
+        let row = self.store().order(id).await?.ok_or(AppError::NotFound)?;
+        self.order_view(&row, false)
+    }
+
+    /// The rule-engine context for an order: today, the provider's IP pools, what is on file.
+    pub(crate) async fn rule_context(&self, row: &OrderRow, doc: &OrderDoc) -> AppResult<Context> {
+        let mut ctx = Context::new(self.clock().today());
+        ctx.provider_ip_pools =
+            self.store().ip_pools().await?.iter().filter_map(|p| Cidr::parse(&p.cidr)).collect();
+        ctx.domains = doc.domain_facts.clone();
+        let subject = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
+        if let Some(number) = subject.filed_number {
+            ctx.on_file = Some(FiledSubject {
+                number,
+                head_certificate: Some(doc.order.subject.head.certificate.number.clone()),
+                certificate: Some(doc.order.subject.certificate.number.clone()),
+                services: Vec::new(),
+            });
+        }
+        Ok(ctx)
+    }
+
+    /// Runs the rule engine on an order.
+    pub async fn check_order(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
+        let row = self.visible_order(ctx, id).await?;
+        self.rate_limit(&format!("check:{}", ctx.principal()?.id), 600, 60).await?;
+        let doc = self.decrypt_order(&row)?;
+        let rule_ctx = self.rule_context(&row, &doc).await?;
+        Ok(check(&doc.order, &rule_ctx))
+    }
+
+    /// Submits a draft or returned order to the provider's review queue. Refused while `error`
+    /// findings remain, documents are missing, or the identity photos are not uploaded.
+    pub async fn submit_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.visible_order(ctx, id).await?;
+        if row.owner_id != ctx.principal()?.id {
+            return Err(AppError::Forbidden);
+        }
+        let doc = self.decrypt_order(&row)?;
+        let rule_ctx = self.rule_context(&row, &doc).await?;
+        let findings = check(&doc.order, &rule_ctx);
+        let uploaded: BTreeSet<(String, String)> = self
+            .store()
+            .documents_of_order(id)
+            .await?
+            .into_iter()
+            .map(|d| (d.kind, d.subject_path))
+            .collect();
+        let required = required_documents(&doc.order);
+        let documents_complete = required.is_subset(&uploaded);
+        let identity_verified =
+            required.iter().filter(|(k, _)| k == "face_photo").all(|r| uploaded.contains(r));
+        let ready = Readiness {
+            error_findings: findings
+                .iter()
+                .filter(|f| f.severity == beian_core::policy::Severity::Error)
+                .count(),
+            documents_complete,
+            identity_verified,
+        };
+        let findings_json = serde_json::to_string(&findings)?;
+        let now = self.now_us();
+        let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
+        let mail = crate::notify::Email::order_submitted(&self.config().base_url, id);
+        self.apply_event(
+            ctx,
+            &row,
+            expected,
+            (Event::Submit { ready }, Actor::Applicant),
+            |u| {
+                u.findings = findings_json;
+                u.submitted_at = Some(now);
+                u.review_findings = "[]".into();
+            },
+            Some((&owner.email, mail)),
+        )
+        .await
+    }
+
+    /// Withdraws an order that is not yet being reviewed.
+    pub async fn withdraw_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.visible_order(ctx, id).await?;
+        if row.owner_id != ctx.principal()?.id {
+            return Err(AppError::Forbidden);
+        }
+        self.apply_event(ctx, &row, expected, (Event::Withdraw, Actor::Applicant), |_| {}, None).await
+    }
+
+    /// The order's timeline.
+    pub async fn order_timeline(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<TimelineEntry>> {
+        self.visible_order(ctx, id).await?;
+        Ok(self
+            .store()
+            .order_events(id)
+            .await?
+            .into_iter()
+            .map(|e| TimelineEntry {
+                at: rfc3339(e.at),
+                actor_role: e.actor_role,
+                event: e.event,
+                from_state: e.from_state,
+                to_state: e.to_state,
+                detail: serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null),
+            })
+            .collect())
+    }
+
+    /// Applies one workflow event: runs the pure transition, writes the new state under
+    /// optimistic concurrency together with the timeline entry, the audit event and the
+    /// notification job — all in one transaction.
+    pub(crate) async fn apply_event(
+        &self,
+        ctx: &Ctx,
+        row: &OrderRow,
+        expected_version: i64,
+        (event, actor): (Event, Actor),
+        customize: impl FnOnce(&mut OrderUpdate),
+        notify: Option<(&str, crate::notify::Email)>,
+    ) -> AppResult<OrderView> {
+        if row.version != expected_version {
+            return Err(AppError::PreconditionFailed { current_version: row.version });
+        }
+        let state: OrderState = serde_json::from_str(&row.state_data)?;
+        let kind: OrderKind = serde_json::from_value(serde_json::Value::String(row.kind.clone()))?;
+        let next = transition(&state, &event, actor, kind).map_err(|e| {
+            use beian_core::message::{Lang, Problem};
+            let code: &'static str = e.code();
+            AppError::conflict(code, e.message(Lang::Zh), e.message(Lang::En))
+        })?;
+        let now = self.now_us();
+        let mut u = OrderUpdate::from(row);
+        u.state = next.name().to_owned();
+        u.state_data = serde_json::to_string(&next)?;
+        u.open = !next.is_terminal();
+        u.updated_at = now;
+        if next.name() != state.name() {
+            u.stage_since = now;
+        }
+        customize(&mut u);
+        let p = ctx.principal()?;
+        let mut tx = self.store().begin().await?;
+        if !tx.update_order(row.id, expected_version, &u).await? {
+            return Err(AppError::PreconditionFailed { current_version: row.version + 1 });
+        }
+        tx.insert_order_event(&OrderEventRow {
+            id: new_id(),
+            order_id: row.id,
+            at: now,
+            actor_id: Some(p.id),
+            actor_role: p.role.as_str().into(),
+            event: event.name().into(),
+            from_state: state.name().into(),
+            to_state: next.name().into(),
+            detail: event_detail(&event, &u).to_string(),
+        })
+        .await?;
+        tx.audit(
+            &ctx.audit(
+                &format!("order.{}", event.name()),
+                "order",
+                row.id,
+                json!({ "from": state.name(), "to": next.name() }),
+            ),
+            now,
+        )
+        .await?;
+        if let Some((to, mail)) = notify {
+            self.queue_email(&mut tx, to, &mail).await?;
+        }
+        tx.commit().await?;
+        let row = self.store().order(row.id).await?.ok_or(AppError::NotFound)?;
+        self.order_view(&row, false)
+    }
+}
+
+/// What the timeline shows about an event (no PII: field paths and reviewer texts only).
+fn event_detail(event: &Event, u: &OrderUpdate) -> serde_json::Value {
+    match event {
+        Event::Reject { .. } => {
+            let findings: Vec<ReviewFinding> = serde_json::from_str(&u.review_findings).unwrap_or_default();
+            json!({ "review_findings": findings })
+        }
+        _ => json!({}),
+    }
+}

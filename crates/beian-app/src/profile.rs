@@ -1,0 +1,296 @@
+//! Provider administration: the provider profile (pre-fills forms later), IP pools, the
+//! audit log, dead-lettered jobs and the message outbox.
+
+use beian_core::id::{Landline, Mobile, OrgCode, Uscc};
+use beian_core::province::ProvinceCode;
+use beian_core::rules::Cidr;
+use beian_store::Uuid;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::views::rfc3339;
+use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
+
+/// The access provider's own details (used for PSB forms and as the filing's provider).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderProfile {
+    pub name: String,
+    /// GB/T 2260 code of the provider's region, e.g. "330110".
+    pub region: String,
+    pub phone: String,
+    /// Organization code (or USCC) of the provider.
+    pub organization_code: String,
+    /// 接入方式 offered, e.g. 租赁虚拟空间.
+    #[serde(default)]
+    pub access_method: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileView {
+    pub version: i64,
+    pub profile: Option<ProviderProfile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IpPoolView {
+    pub id: Uuid,
+    pub cidr: String,
+    pub note: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditView {
+    pub id: Uuid,
+    pub at: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobView {
+    pub id: Uuid,
+    pub kind: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub id: Uuid,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub created_at: String,
+    pub error: Option<String>,
+}
+
+const PROFILE: &str = "provider_profile";
+
+fn validate_profile(p: &ProviderProfile) -> AppResult<()> {
+    let mut errors = Vec::new();
+    if p.name.trim().is_empty() || p.name.chars().count() > 100 {
+        errors.push(FieldError::text(
+            "name",
+            "PROVIDER_NAME_INVALID",
+            "名称须为1到100个字符。",
+            "The name must have 1 to 100 characters.",
+        ));
+    }
+    let region_ok = p.region.len() == 6
+        && p.region.parse::<u32>().is_ok_and(|r| beian_core::division::divisions().is_current(r))
+        && ProvinceCode::parse(&p.region).is_some();
+    if !region_ok {
+        errors.push(FieldError::text(
+            "region",
+            "REGION_INVALID",
+            "地区须为现行的六位行政区划代码。",
+            "The region must be a current six-digit division code.",
+        ));
+    }
+    if let (Err(e), Err(_)) = (Landline::parse(&p.phone), Mobile::parse(&p.phone)) {
+        // Service hotlines like 95187 are neither; accept 5–8 digit hotlines too.
+        let hotline = p.phone.trim().len() >= 5
+            && p.phone.trim().len() <= 8
+            && p.phone.trim().bytes().all(|b| b.is_ascii_digit());
+        if !hotline {
+            errors.push(FieldError::new("phone", &e));
+        }
+    }
+    if let (Err(e), Err(_)) = (OrgCode::parse(&p.organization_code), Uscc::parse(&p.organization_code)) {
+        errors.push(FieldError::new("organization_code", &e));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+}
+
+impl App {
+    pub async fn provider_profile(&self, ctx: &Ctx) -> AppResult<ProfileView> {
+        ctx.principal()?;
+        Ok(match self.store().setting(PROFILE).await? {
+            Some(s) => ProfileView { version: s.version, profile: Some(serde_json::from_str(&s.value)?) },
+            None => ProfileView { version: 0, profile: None },
+        })
+    }
+
+    /// Saves the provider profile; `if_match` is the version read (0 when none exists).
+    pub async fn put_provider_profile(
+        &self,
+        ctx: &Ctx,
+        if_match: Option<i64>,
+        p: ProviderProfile,
+    ) -> AppResult<ProfileView> {
+        ctx.require(&[Role::Admin])?;
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        validate_profile(&p)?;
+        let now = self.now_us();
+        let mut tx = self.store().begin().await?;
+        if !tx.put_setting(PROFILE, &serde_json::to_string(&p)?, expected, now).await? {
+            let current = self.store().setting(PROFILE).await?.map_or(0, |s| s.version);
+            return Err(AppError::PreconditionFailed { current_version: current });
+        }
+        tx.audit(&ctx.audit("provider_profile.update", "setting", PROFILE, json!({})), now).await?;
+        tx.commit().await?;
+        self.provider_profile(ctx).await
+    }
+
+    pub async fn ip_pools(&self, ctx: &Ctx) -> AppResult<Vec<IpPoolView>> {
+        ctx.require(&[Role::Reviewer, Role::Admin])?;
+        Ok(self
+            .store()
+            .ip_pools()
+            .await?
+            .into_iter()
+            .map(|p| IpPoolView { id: p.id, cidr: p.cidr, note: p.note, created_at: rfc3339(p.created_at) })
+            .collect())
+    }
+
+    pub async fn add_ip_pool(&self, ctx: &Ctx, cidr: &str, note: &str) -> AppResult<IpPoolView> {
+        ctx.require(&[Role::Admin])?;
+        let Some(c) = Cidr::parse(cidr) else {
+            return Err(AppError::field(
+                "cidr",
+                "CIDR_INVALID",
+                "请填写CIDR格式的地址段，如47.96.0.0/11。",
+                "Enter an address pool in CIDR form, e.g. 47.96.0.0/11.",
+            ));
+        };
+        if beian_core::id::PublicIp::new(c.network).is_err() {
+            return Err(AppError::field(
+                "cidr",
+                "CIDR_NOT_PUBLIC",
+                "地址段须为公网地址。",
+                "The pool must be public address space.",
+            ));
+        }
+        let now = self.now_us();
+        let mut tx = self.store().begin().await?;
+        let id = match tx.insert_ip_pool(&c.to_string(), note.trim(), now).await {
+            Ok(id) => id,
+            Err(beian_store::StoreError::Conflict { .. }) => {
+                return Err(AppError::conflict(
+                    "IP_POOL_EXISTS",
+                    "该地址段已存在。",
+                    "This address pool exists already.",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        tx.audit(&ctx.audit("ip_pool.create", "ip_pool", id, json!({ "cidr": c.to_string() })), now).await?;
+        tx.commit().await?;
+        Ok(IpPoolView { id, cidr: c.to_string(), note: note.trim().to_owned(), created_at: rfc3339(now) })
+    }
+
+    pub async fn delete_ip_pool(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+        ctx.require(&[Role::Admin])?;
+        let mut tx = self.store().begin().await?;
+        if !tx.delete_ip_pool(id).await? {
+            return Err(AppError::NotFound);
+        }
+        tx.audit(&ctx.audit("ip_pool.delete", "ip_pool", id, json!({})), self.now_us()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The audit log (admins), oldest first after the cursor.
+    pub async fn audit_log(
+        &self,
+        ctx: &Ctx,
+        object: Option<(String, String)>,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> AppResult<Vec<AuditView>> {
+        ctx.require(&[Role::Admin])?;
+        let rows = self
+            .store()
+            .audit_events(object.as_ref().map(|(t, i)| (t.as_str(), i.as_str())), after, limit.clamp(1, 1000))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|a| AuditView {
+                id: a.id,
+                at: rfc3339(a.at),
+                actor_id: a.actor_id,
+                actor_role: a.actor_role,
+                action: a.action,
+                object_type: a.object_type,
+                object_id: a.object_id,
+                ip: a.ip,
+                request_id: a.request_id,
+                detail: serde_json::from_str(&a.detail).unwrap_or(serde_json::Value::Null),
+            })
+            .collect())
+    }
+
+    pub async fn dead_jobs(&self, ctx: &Ctx) -> AppResult<Vec<JobView>> {
+        ctx.require(&[Role::Admin])?;
+        Ok(self
+            .store()
+            .dead_jobs(200)
+            .await?
+            .into_iter()
+            .map(|j| JobView {
+                id: j.id,
+                kind: j.kind,
+                attempts: j.attempts,
+                last_error: j.last_error,
+                created_at: rfc3339(j.created_at),
+            })
+            .collect())
+    }
+
+    pub async fn retry_dead_job(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+        ctx.require(&[Role::Admin])?;
+        let now = self.now_us();
+        let mut tx = self.store().begin().await?;
+        if !tx.revive_job(id, now).await? {
+            return Err(AppError::NotFound);
+        }
+        tx.audit(&ctx.audit("job.retry", "job", id, json!({})), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The outbox (admins): messages with masked recipients.
+    pub async fn messages(
+        &self,
+        ctx: &Ctx,
+        channel: &str,
+        before: Option<Uuid>,
+    ) -> AppResult<Vec<MessageView>> {
+        ctx.require(&[Role::Admin])?;
+        if !matches!(channel, "email" | "sms") {
+            return Err(AppError::field(
+                "channel",
+                "CHANNEL_INVALID",
+                "渠道只能是email或sms。",
+                "The channel must be email or sms.",
+            ));
+        }
+        Ok(self
+            .store()
+            .messages(channel, before, 100)
+            .await?
+            .into_iter()
+            .map(|m| MessageView {
+                id: m.id,
+                channel: m.channel,
+                recipient: m.recipient_masked,
+                subject: m.subject,
+                body: m.body,
+                status: m.status,
+                created_at: rfc3339(m.created_at),
+                error: m.error,
+            })
+            .collect())
+    }
+}

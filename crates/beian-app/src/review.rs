@@ -1,0 +1,295 @@
+//! The provider's first review (初审): the queue, claiming, the identity check, approval,
+//! field-level rejection, and asking for paper materials.
+//!
+//! Every decision carries `If-Match` (the order version the reviewer looked at), so two
+//! reviewers can never both decide one order: the second gets 412.
+
+use beian_core::workflow::{Actor, Event};
+use beian_store::{QueueFilter, Uuid};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::notify::Email;
+use crate::views::{OrderView, ReviewFinding, Verification, rfc3339};
+use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
+
+/// Queue filters from the request.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueueQuery {
+    /// `submitted` (default), `in_review` or `awaiting_mail`.
+    pub state: Option<String>,
+    pub province: Option<String>,
+    pub kind: Option<String>,
+    /// Only orders waiting at least this many days.
+    pub min_age_days: Option<i64>,
+    /// Cursor from the previous page.
+    pub after: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// One row of the queue (no PII).
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    pub id: Uuid,
+    pub version: i64,
+    pub kind: String,
+    pub province: String,
+    pub state: String,
+    pub subject_id: Uuid,
+    pub submitted_at: Option<String>,
+    pub reviewer_id: Option<Uuid>,
+}
+
+/// A page of the queue and the cursor of the next one.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    pub next: Option<String>,
+}
+
+const REVIEW_STATES: [&str; 3] = ["submitted", "in_review", "awaiting_mail"];
+
+fn parse_cursor(s: &str) -> Option<(i64, Uuid)> {
+    let (at, id) = s.split_once('_')?;
+    Some((at.parse().ok()?, id.parse().ok()?))
+}
+
+impl App {
+    pub async fn review_queue(&self, ctx: &Ctx, q: QueueQuery) -> AppResult<QueuePage> {
+        ctx.require(&[Role::Reviewer, Role::Admin])?;
+        let state = q.state.unwrap_or_else(|| "submitted".into());
+        if !REVIEW_STATES.contains(&state.as_str()) {
+            return Err(AppError::field(
+                "state",
+                "QUEUE_STATE_INVALID",
+                "队列状态只能是submitted、in_review或awaiting_mail。",
+                "The queue state must be submitted, in_review or awaiting_mail.",
+            ));
+        }
+        let after = match q.after.as_deref() {
+            Some(c) => Some(parse_cursor(c).ok_or_else(|| {
+                AppError::field("after", "CURSOR_INVALID", "分页游标无效。", "The page cursor is invalid.")
+            })?),
+            None => None,
+        };
+        let limit = q.limit.unwrap_or(50).clamp(1, 200);
+        let submitted_before = q.min_age_days.map(|d| self.now_us() - d.max(0) * 86_400_000_000);
+        let filter = QueueFilter { state, province: q.province, kind: q.kind, submitted_before };
+        let rows = self.store().review_queue(&filter, after, limit).await?;
+        let next = (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|r| format!("{}_{}", r.submitted_at.unwrap_or_default(), r.id)))
+            .flatten();
+        Ok(QueuePage {
+            items: rows
+                .into_iter()
+                .map(|r| QueueItem {
+                    id: r.id,
+                    version: r.version,
+                    kind: r.kind,
+                    province: r.province,
+                    state: r.state,
+                    subject_id: r.subject_id,
+                    submitted_at: r.submitted_at.map(rfc3339),
+                    reviewer_id: r.reviewer_id,
+                })
+                .collect(),
+            next,
+        })
+    }
+
+    async fn staff_order(&self, ctx: &Ctx, id: Uuid) -> AppResult<beian_store::OrderRow> {
+        ctx.require(&[Role::Reviewer, Role::Admin])?;
+        self.store().order(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Takes an order from the queue.
+    pub async fn claim_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.staff_order(ctx, id).await?;
+        let me = ctx.principal()?.id;
+        self.apply_event(
+            ctx,
+            &row,
+            expected,
+            (Event::Claim, Actor::Reviewer),
+            |u| u.reviewer_id = Some(me),
+            None,
+        )
+        .await
+    }
+
+    /// Puts a claimed order back in the queue.
+    pub async fn release_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.staff_order(ctx, id).await?;
+        self.apply_event(
+            ctx,
+            &row,
+            expected,
+            (Event::Release, Actor::Reviewer),
+            |u| u.reviewer_id = None,
+            None,
+        )
+        .await
+    }
+
+    /// Records the manual identity check: the reviewer compared the face photo with the ID.
+    pub async fn record_verification(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        if_match: Option<i64>,
+        passed: bool,
+        note: String,
+    ) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.staff_order(ctx, id).await?;
+        if row.state != "in_review" {
+            return Err(AppError::conflict(
+                "ORDER_NOT_IN_REVIEW",
+                "只能在审核中记录核验结果。",
+                "Verification is recorded while the order is in review.",
+            ));
+        }
+        if row.version != expected {
+            return Err(AppError::PreconditionFailed { current_version: row.version });
+        }
+        let p = ctx.principal()?;
+        let mut doc = self.decrypt_order(&row)?;
+        doc.verification = Some(Verification {
+            passed,
+            note: note.chars().take(500).collect(),
+            by: p.id,
+            at: rfc3339(self.now_us()),
+        });
+        let now = self.now_us();
+        let u = beian_store::OrderUpdate {
+            data: self.encrypt_order(id, &doc)?,
+            updated_at: now,
+            ..beian_store::OrderUpdate::from(&row)
+        };
+        let mut tx = self.store().begin().await?;
+        if !tx.update_order(id, expected, &u).await? {
+            return Err(AppError::PreconditionFailed { current_version: row.version + 1 });
+        }
+        tx.audit(&ctx.audit("order.verification", "order", id, json!({ "passed": passed })), now).await?;
+        tx.commit().await?;
+        let row = self.store().order(id).await?.ok_or(AppError::NotFound)?;
+        self.order_view(&row, false)
+    }
+
+    /// Approves an order after review; it goes to the regulator queue.
+    pub async fn approve_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.staff_order(ctx, id).await?;
+        let doc = self.decrypt_order(&row)?;
+        if !doc.verification.as_ref().is_some_and(|v| v.passed) {
+            return Err(AppError::conflict(
+                "VERIFICATION_REQUIRED",
+                "批准前须完成真实性核验（比对人脸照片与证件）。",
+                "Record a passed identity verification (face photo against ID) before approving.",
+            ));
+        }
+        let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
+        let mail = Email::order_approved(&self.config().base_url, id);
+        self.apply_event(
+            ctx,
+            &row,
+            expected,
+            (Event::Approve, Actor::Reviewer),
+            |_| {},
+            Some((&owner.email, mail)),
+        )
+        .await
+    }
+
+    /// Returns an order to the applicant with field-level reasons.
+    pub async fn reject_order(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        if_match: Option<i64>,
+        findings: Vec<ReviewFinding>,
+    ) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.staff_order(ctx, id).await?;
+        let mut errors = Vec::new();
+        if findings.is_empty() {
+            errors.push(FieldError::text(
+                "findings",
+                "FINDINGS_REQUIRED",
+                "驳回须至少给出一条字段级原因。",
+                "A rejection needs at least one field-level reason.",
+            ));
+        }
+        for (i, f) in findings.iter().enumerate() {
+            let bad = |s: &str| s.trim().is_empty() || s.chars().count() > 500;
+            if bad(&f.field) || bad(&f.error) || f.suggestion.chars().count() > 500 {
+                errors.push(FieldError::text(
+                    format!("findings[{i}]"),
+                    "FINDING_INVALID",
+                    "每条原因须有字段和说明（各不超过500字）。",
+                    "Each reason needs a field and an explanation (at most 500 characters each).",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
+        let mail = Email::order_returned(&self.config().base_url, id, &findings);
+        let json = serde_json::to_string(&findings)?;
+        let n = findings.len();
+        self.apply_event(
+            ctx,
+            &row,
+            expected,
+            (Event::Reject { findings: n }, Actor::Reviewer),
+            |u| {
+                u.review_findings = json;
+                u.reviewer_id = None;
+            },
+            Some((&owner.email, mail)),
+        )
+        .await
+    }
+
+    /// Asks the applicant to mail paper materials.
+    pub async fn request_materials(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        if_match: Option<i64>,
+        note: String,
+    ) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.staff_order(ctx, id).await?;
+        let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
+        let mail = Email::materials_requested(
+            &self.config().base_url,
+            id,
+            &note.chars().take(2000).collect::<String>(),
+        );
+        self.apply_event(
+            ctx,
+            &row,
+            expected,
+            (Event::RequestMail, Actor::Reviewer),
+            |_| {},
+            Some((&owner.email, mail)),
+        )
+        .await
+    }
+
+    /// Records that the mailed materials arrived.
+    pub async fn materials_received(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        if_match: Option<i64>,
+    ) -> AppResult<OrderView> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let row = self.staff_order(ctx, id).await?;
+        self.apply_event(ctx, &row, expected, (Event::MailReceived, Actor::Reviewer), |_| {}, None).await
+    }
+}

@@ -1,0 +1,17 @@
+-- Documents uploaded for an order (ID card sides, licences, letters, face photos).
+-- The bytes live encrypted in the blob store under `blob_key`; this row holds what the
+-- review needs to list them.
+CREATE TABLE documents (
+    id BLOB PRIMARY KEY,
+    order_id BLOB NOT NULL REFERENCES orders (id),
+    owner_id BLOB NOT NULL REFERENCES accounts (id),
+    kind TEXT NOT NULL,
+    -- The person or service the document belongs to, as a JSON path (`subject.head`).
+    subject_path TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 BLOB NOT NULL,
+    blob_key TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX documents_order ON documents (order_id, id);
