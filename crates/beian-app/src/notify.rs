@@ -179,6 +179,11 @@ impl Mailer for SmtpMailer {
     }
 }
 
+/// Whether `s` is a sender address lettre accepts (`beian <noreply@example.com>`).
+pub fn valid_mailbox(s: &str) -> bool {
+    s.parse::<Mailbox>().is_ok()
+}
+
 /// The job kind that delivers a queued message.
 pub const SEND_EMAIL: &str = "send_email";
 

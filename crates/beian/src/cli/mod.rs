@@ -1,8 +1,10 @@
 //! Command definitions and dispatch.
 
 mod check;
+mod config;
 mod id;
 mod number;
+mod serve;
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -29,6 +31,21 @@ enum Command {
     Number(NumberCommand),
     /// Run the rule engine on an order (JSON) and report findings.
     Check(check::CheckArgs),
+    /// Run the provider service: JSON API and job workers.
+    Serve(serve::ServiceArgs),
+    /// Apply database migrations.
+    Migrate(serve::ServiceArgs),
+    /// Run the service with demo accounts and data on an embedded default (SQLite).
+    Demo(serve::ServiceArgs),
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Show the effective configuration (secrets hidden) and what is wrong with it.
+    Check(serve::ServiceArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +98,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Number(NumberCommand::Parse(a)) => number::parse(a),
         Command::Number(NumberCommand::Extract(a)) => number::extract(a),
         Command::Check(a) => check::run(a),
+        Command::Serve(a) => serve::serve(a),
+        Command::Migrate(a) => serve::migrate(a),
+        Command::Demo(a) => serve::demo(a),
+        Command::Config(ConfigCommand::Check(a)) => serve::config_check(a),
     };
     match result {
         // A closed pipe (`beian … | head`) is not an error worth reporting.

@@ -1,0 +1,506 @@
+//! The JSON API handlers under `/api/v1`. Each one extracts, calls one use case, renders:
+//! no business logic and no SQL here (architecture invariant 4).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use beian_app::auth::NewAccount;
+use beian_app::documents::Upload;
+use beian_app::orders::OrderInput;
+use beian_app::profile::ProviderProfile;
+use beian_app::review::QueueQuery;
+use beian_app::subjects::SubjectInput;
+use beian_app::{AppError, ReviewFinding, Role};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::extract::{Caller, Form, Id, IfMatch, JsonBody, Params as Query};
+use crate::middleware::session_cookie;
+use crate::problem::ApiError;
+use crate::{AppState, SESSION_COOKIE};
+
+type ApiResult = Result<Response, ApiError>;
+
+/// A JSON response carrying the object's version as its `ETag`.
+fn versioned(status: StatusCode, version: i64, body: impl serde::Serialize) -> Response {
+    let mut r = (status, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+fn ok(body: impl serde::Serialize) -> ApiResult {
+    Ok(Json(body).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct RevealQuery {
+    #[serde(default)]
+    reveal: bool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PageQuery {
+    before: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: Option<i64>,
+}
+
+// ── Auth ─────────────────────────────────────────────────────────────────────────────────────
+
+pub async fn register(State(s): State<AppState>, c: Caller, JsonBody(a): JsonBody<NewAccount>) -> ApiResult {
+    let p = s.app.register(&c.ctx, a).await.map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(p)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+pub async fn login(State(s): State<AppState>, c: Caller, JsonBody(b): JsonBody<LoginBody>) -> ApiResult {
+    let session = s.app.login(&c.ctx, &b.email, &b.password).await.map_err(|e| c.err(e))?;
+    let max_age = (session.expires_at - s.app.clock().now()).whole_seconds().max(0);
+    let secure = if s.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}",
+        session.token
+    );
+    let mut r =
+        Json(json!({ "account": session.principal, "csrf_token": session.csrf_token })).into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| c.err(AppError::Internal(e.into())))?,
+    );
+    Ok(r)
+}
+
+pub async fn logout(State(s): State<AppState>, c: Caller, headers: HeaderMap) -> ApiResult {
+    if let Some(token) = session_cookie(&headers) {
+        s.app.logout(&c.ctx, &token).await.map_err(|e| c.err(e))?;
+    }
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("beian_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"),
+    );
+    Ok(r)
+}
+
+pub async fn me(c: Caller) -> ApiResult {
+    ok(c.ctx.principal().map_err(|e| c.err(e))?)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    name: String,
+}
+
+pub async fn create_token(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<TokenBody>,
+) -> ApiResult {
+    let t = s.app.create_api_token(&c.ctx, &b.name).await.map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(t)).into_response())
+}
+
+pub async fn revoke_token(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    s.app.revoke_api_token(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ── Subjects ─────────────────────────────────────────────────────────────────────────────────
+
+pub async fn create_subject(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<SubjectInput>,
+) -> ApiResult {
+    let v = s.app.create_subject(&c.ctx, b).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::CREATED, v.version, v))
+}
+
+pub async fn list_subjects(State(s): State<AppState>, c: Caller, Query(q): Query<PageQuery>) -> ApiResult {
+    ok(s.app.list_subjects(&c.ctx, q.before, q.limit.unwrap_or(50)).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn get_subject(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    Query(q): Query<RevealQuery>,
+) -> ApiResult {
+    let v = s.app.get_subject(&c.ctx, id, q.reveal).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn update_subject(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+    JsonBody(b): JsonBody<SubjectInput>,
+) -> ApiResult {
+    let v = s.app.update_subject(&c.ctx, id, m, b).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+// ── Orders ───────────────────────────────────────────────────────────────────────────────────
+
+pub async fn create_order(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<OrderInput>,
+) -> ApiResult {
+    let v = s.app.create_order(&c.ctx, b).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::CREATED, v.version, v))
+}
+
+pub async fn list_orders(State(s): State<AppState>, c: Caller, Query(q): Query<PageQuery>) -> ApiResult {
+    ok(s.app.list_orders(&c.ctx, q.before, q.limit.unwrap_or(50)).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn get_order(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    Query(q): Query<RevealQuery>,
+) -> ApiResult {
+    let v = s.app.get_order(&c.ctx, id, q.reveal).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn update_order(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+    JsonBody(b): JsonBody<OrderInput>,
+) -> ApiResult {
+    let v = s.app.update_order(&c.ctx, id, m, b).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn check_order(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    let findings = s.app.check_order(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    let submittable = !beian_core::rules::has_errors(&findings);
+    ok(json!({ "submittable": submittable, "findings": findings }))
+}
+
+pub async fn submit_order(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+) -> ApiResult {
+    let v = s.app.submit_order(&c.ctx, id, m).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn withdraw_order(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+) -> ApiResult {
+    let v = s.app.withdraw_order(&c.ctx, id, m).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn timeline(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    ok(s.app.order_timeline(&c.ctx, id).await.map_err(|e| c.err(e))?)
+}
+
+// ── Documents ────────────────────────────────────────────────────────────────────────────────
+
+pub async fn upload_document(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    Form(mut mp): Form,
+) -> ApiResult {
+    let bad = |field: &str, zh: &str, en: &str| c.err(AppError::field(field, "MULTIPART_INVALID", zh, en));
+    let (mut kind, mut path, mut file, mut declared) = (None, None, None, None);
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(c.err(AppError::PayloadTooLarge { limit: s.app.config().max_upload_bytes }));
+            }
+            Err(_) => {
+                return Err(bad("body", "无法解析multipart请求体。", "The multipart body cannot be read."));
+            }
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "kind" | "subject_path" => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| bad(&name, "字段须为UTF-8文本。", "The field must be UTF-8 text."))?;
+                if name == "kind" { kind = Some(text) } else { path = Some(text) }
+            }
+            "file" => {
+                declared = field.content_type().map(str::to_owned);
+                let bytes = field.bytes().await.map_err(|_| {
+                    c.err(AppError::PayloadTooLarge { limit: s.app.config().max_upload_bytes })
+                })?;
+                file = Some(bytes.to_vec());
+            }
+            other => return Err(bad(other, "未知的字段。", "Unknown field.")),
+        }
+    }
+    let (Some(kind), Some(subject_path), Some(bytes)) = (kind, path, file) else {
+        return Err(bad(
+            "body",
+            "须包含kind、subject_path和file三个字段。",
+            "The form needs kind, subject_path and file.",
+        ));
+    };
+    let d = s
+        .app
+        .upload_document(&c.ctx, id, Upload { kind, subject_path, declared_type: declared, bytes })
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(d)).into_response())
+}
+
+pub async fn list_documents(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    ok(s.app.list_documents(&c.ctx, id).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn get_document(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    let (d, bytes) = s.app.view_document(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&d.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+    Ok(r)
+}
+
+// ── Review ───────────────────────────────────────────────────────────────────────────────────
+
+pub async fn review_queue(State(s): State<AppState>, c: Caller, Query(q): Query<QueueQuery>) -> ApiResult {
+    ok(s.app.review_queue(&c.ctx, q).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn claim(State(s): State<AppState>, c: Caller, Id(id): Id, IfMatch(m): IfMatch) -> ApiResult {
+    let v = s.app.claim_order(&c.ctx, id, m).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn release(State(s): State<AppState>, c: Caller, Id(id): Id, IfMatch(m): IfMatch) -> ApiResult {
+    let v = s.app.release_order(&c.ctx, id, m).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn approve(State(s): State<AppState>, c: Caller, Id(id): Id, IfMatch(m): IfMatch) -> ApiResult {
+    let v = s.app.approve_order(&c.ctx, id, m).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    findings: Vec<ReviewFinding>,
+}
+
+pub async fn reject(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+    JsonBody(b): JsonBody<RejectBody>,
+) -> ApiResult {
+    let v = s.app.reject_order(&c.ctx, id, m, b.findings).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationBody {
+    passed: bool,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn verification(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+    JsonBody(b): JsonBody<VerificationBody>,
+) -> ApiResult {
+    let v = s.app.record_verification(&c.ctx, id, m, b.passed, b.note).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialsBody {
+    note: String,
+}
+
+pub async fn request_materials(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+    JsonBody(b): JsonBody<MaterialsBody>,
+) -> ApiResult {
+    let v = s.app.request_materials(&c.ctx, id, m, b.note).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn materials_received(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+) -> ApiResult {
+    let v = s.app.materials_received(&c.ctx, id, m).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+// ── Admin ────────────────────────────────────────────────────────────────────────────────────
+
+pub async fn get_profile(State(s): State<AppState>, c: Caller) -> ApiResult {
+    let v = s.app.provider_profile(&c.ctx).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn put_profile(
+    State(s): State<AppState>,
+    c: Caller,
+    IfMatch(m): IfMatch,
+    JsonBody(b): JsonBody<ProviderProfile>,
+) -> ApiResult {
+    let v = s.app.put_provider_profile(&c.ctx, m, b).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn list_pools(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.ip_pools(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolBody {
+    cidr: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn add_pool(State(s): State<AppState>, c: Caller, JsonBody(b): JsonBody<PoolBody>) -> ApiResult {
+    let v = s.app.add_ip_pool(&c.ctx, &b.cidr, &b.note).await.map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+pub async fn delete_pool(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    s.app.delete_ip_pool(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn list_users(State(s): State<AppState>, c: Caller, Query(q): Query<PageQuery>) -> ApiResult {
+    ok(s.app.list_accounts(&c.ctx, q.after, q.limit.unwrap_or(100)).await.map_err(|e| c.err(e))?)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    role: Role,
+    #[serde(default)]
+    disabled: bool,
+}
+
+pub async fn update_user(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    JsonBody(b): JsonBody<UserUpdate>,
+) -> ApiResult {
+    ok(s.app.update_account(&c.ctx, id, b.role, b.disabled).await.map_err(|e| c.err(e))?)
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct AuditQuery {
+    object_type: Option<String>,
+    object_id: Option<String>,
+    after: Option<Uuid>,
+    limit: Option<i64>,
+    /// `json` (default) or `csv` for export.
+    format: Option<String>,
+}
+
+pub async fn audit(State(s): State<AppState>, c: Caller, Query(q): Query<AuditQuery>) -> ApiResult {
+    let object = q.object_type.zip(q.object_id);
+    let rows =
+        s.app.audit_log(&c.ctx, object, q.after, q.limit.unwrap_or(200)).await.map_err(|e| c.err(e))?;
+    if q.format.as_deref() == Some("csv") {
+        let mut out =
+            String::from("id,at,actor_id,actor_role,action,object_type,object_id,ip,request_id,detail\n");
+        for r in rows {
+            let cells = [
+                r.id.to_string(),
+                r.at,
+                r.actor_id.map(|a| a.to_string()).unwrap_or_default(),
+                r.actor_role,
+                r.action,
+                r.object_type,
+                r.object_id,
+                r.ip.unwrap_or_default(),
+                r.request_id.unwrap_or_default(),
+                r.detail.to_string(),
+            ];
+            let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+            out.push_str(&line.join(","));
+            out.push('\n');
+        }
+        let mut r = (StatusCode::OK, out).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+        return Ok(r);
+    }
+    ok(rows)
+}
+
+/// Quotes a CSV cell, and defuses spreadsheet formulas (`=`, `+`, `-`, `@` first).
+fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+pub async fn dead_jobs(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.dead_jobs(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn retry_job(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    s.app.retry_dead_job(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct MessagesQuery {
+    channel: Option<String>,
+    before: Option<Uuid>,
+}
+
+pub async fn messages(State(s): State<AppState>, c: Caller, Query(q): Query<MessagesQuery>) -> ApiResult {
+    ok(s.app
+        .messages(&c.ctx, q.channel.as_deref().unwrap_or("email"), q.before)
+        .await
+        .map_err(|e| c.err(e))?)
+}

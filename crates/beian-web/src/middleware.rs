@@ -1,0 +1,169 @@
+//! Per-request plumbing: who the caller is (session cookie with CSRF check, or bearer token),
+//! and `Idempotency-Key` replay for POSTs.
+
+use std::net::SocketAddr;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use beian_app::{AppError, Ctx};
+use beian_store::IdempotencyRow;
+use sha2::{Digest, Sha256};
+
+use crate::problem::{ApiError, lang_of};
+use crate::{AppState, SESSION_COOKIE};
+
+/// The session token from the `Cookie` header, if any.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_owned())
+        })
+}
+
+/// Resolves the caller and puts a [`Ctx`] into the request. A cookie session must echo its
+/// CSRF token in `X-CSRF-Token` on every unsafe method; a bearer token needs none.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let lang = lang_of(req.headers());
+    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut ctx = Ctx { principal: None, ip, request_id };
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    if let Some(token) = bearer {
+        match state.app.token_principal(&token).await {
+            Ok(Some(p)) => ctx.principal = Some(p),
+            Ok(None) => return ApiError::new(AppError::Unauthenticated, lang).into_response(),
+            Err(e) => return ApiError::new(e, lang).into_response(),
+        }
+    } else if let Some(token) = session_cookie(req.headers()) {
+        match state.app.session_principal(&token).await {
+            Ok(Some((p, csrf))) => {
+                let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+                let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
+                if unsafe_method && sent != Some(csrf.as_str()) {
+                    return ApiError::new(
+                        AppError::conflict(
+                            "CSRF_FAILED",
+                            "缺少或错误的X-CSRF-Token请求头。",
+                            "Missing or wrong X-CSRF-Token header.",
+                        ),
+                        lang,
+                    )
+                    .into_response_with(StatusCode::FORBIDDEN);
+                }
+                ctx.principal = Some(p);
+            }
+            // A stale cookie is the same as none: anonymous.
+            Ok(None) => {}
+            Err(e) => return ApiError::new(e, lang).into_response(),
+        }
+    }
+    req.extensions_mut().insert(ctx);
+    next.run(req).await
+}
+
+impl ApiError {
+    /// Renders with a status other than the error's default.
+    pub fn into_response_with(self, status: StatusCode) -> Response {
+        crate::problem::render(&self.error, self.lang, status)
+    }
+}
+
+/// Largest request body the idempotency layer buffers (uploads included).
+const IDEMPOTENCY_BUFFER: usize = 16 * 1024 * 1024;
+
+/// Replays the stored response when a POST repeats an `Idempotency-Key` of the same caller
+/// with the same request; refuses the key for a different request.
+pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let lang = lang_of(req.headers());
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(key) = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    else {
+        return next.run(req).await;
+    };
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return ApiError::bad_request(
+            "IDEMPOTENCY_KEY_INVALID",
+            "Idempotency-Key",
+            "Idempotency-Key须为1到200个可见ASCII字符。",
+            "Idempotency-Key must be 1 to 200 printable ASCII characters.",
+            lang,
+        )
+        .into_response_with(StatusCode::BAD_REQUEST);
+    }
+    let Some(account) = req.extensions().get::<Ctx>().and_then(|c| c.principal.as_ref()).map(|p| p.id) else {
+        return next.run(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, IDEMPOTENCY_BUFFER).await else {
+        return ApiError::new(AppError::PayloadTooLarge { limit: IDEMPOTENCY_BUFFER }, lang).into_response();
+    };
+    let mut h = Sha256::new();
+    h.update(parts.method.as_str());
+    h.update([0]);
+    h.update(parts.uri.path());
+    h.update([0]);
+    h.update(&bytes);
+    let hash = h.finalize().to_vec();
+    match state.app.store().idempotency(account, &key).await {
+        Ok(Some(row)) if row.request_hash == hash => return replay(&row),
+        Ok(Some(_)) => {
+            return ApiError::new(
+                AppError::conflict(
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "该Idempotency-Key已用于另一个请求。",
+                    "This Idempotency-Key was used for a different request.",
+                ),
+                lang,
+            )
+            .into_response_with(StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Ok(None) => {}
+        Err(e) => return ApiError::new(e.into(), lang).into_response(),
+    }
+    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let status = resp.status();
+    if status.is_server_error() {
+        return resp;
+    }
+    let (rparts, rbody) = resp.into_parts();
+    let Ok(out) = to_bytes(rbody, IDEMPOTENCY_BUFFER).await else {
+        return ApiError::new(AppError::Internal(anyhow::anyhow!("response too large to store")), lang)
+            .into_response();
+    };
+    let row = IdempotencyRow {
+        request_hash: hash,
+        status: i64::from(status.as_u16()),
+        body: out.to_vec(),
+        created_at: state.app.now_us(),
+    };
+    if let Ok(mut tx) = state.app.store().begin().await
+        && tx.put_idempotency(account, &key, &row).await.is_ok()
+    {
+        let _ = tx.commit().await;
+    }
+    Response::from_parts(rparts, Body::from(out))
+}
+
+fn replay(row: &IdempotencyRow) -> Response {
+    let status = StatusCode::from_u16(row.status as u16).unwrap_or(StatusCode::OK);
+    let ct = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let mut resp = (status, row.body.clone()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    resp.headers_mut().insert("idempotency-replayed", HeaderValue::from_static("true"));
+    resp
+}

@@ -1,0 +1,113 @@
+//! `application/problem+json` (RFC 9457) for every error, with a stable `code`, a title in the
+//! caller's language, and field errors. A 500 never shows its cause; the cause is logged with
+//! the request id.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use beian_app::{AppError, FieldError};
+use beian_core::message::Lang;
+use serde::Serialize;
+
+/// The caller's language from `Accept-Language`: English when it prefers `en`, else Chinese.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Zh }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    ty: String,
+    title: String,
+    status: u16,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_version: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct FieldOut<'a> {
+    field: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub error: AppError,
+    pub lang: Lang,
+}
+
+impl ApiError {
+    pub fn new(error: AppError, lang: Lang) -> ApiError {
+        ApiError { error, lang }
+    }
+
+    /// A 400 for a request that is not even well-formed.
+    pub fn bad_request(code: &str, field: &str, zh: &str, en: &str, lang: Lang) -> ApiError {
+        ApiError::new(AppError::Validation(vec![FieldError::text(field, code, zh, en)]), lang)
+    }
+}
+
+pub fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+        AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Renders any error as problem+json.
+pub fn render(e: &AppError, lang: Lang, status: StatusCode) -> Response {
+    if let AppError::Internal(cause) = e {
+        tracing::error!("internal error: {cause:#}");
+    }
+    let errors = match e {
+        AppError::Validation(list) => list
+            .iter()
+            .map(|f| FieldOut {
+                field: &f.field,
+                code: &f.code,
+                message: if lang == Lang::En { &f.message_en } else { &f.message_zh },
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let body = Body {
+        ty: format!("https://beian.invalid/problems/{}", e.code().to_ascii_lowercase().replace('_', "-")),
+        title: e.title(lang),
+        status: status.as_u16(),
+        code: e.code(),
+        errors,
+        current_version: match e {
+            AppError::PreconditionFailed { current_version } => Some(*current_version),
+            _ => None,
+        },
+    };
+    let mut resp = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    if let AppError::RateLimited { retry_after_secs } = e
+        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = status_of(&self.error);
+        render(&self.error, self.lang, status)
+    }
+}

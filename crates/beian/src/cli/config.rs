@@ -1,0 +1,250 @@
+//! Configuration for `beian serve` and `beian demo`: defaults, then a TOML file, then
+//! `BEIAN_…` environment variables, then command-line flags — each layer overrides the one
+//! before, and every value remembers where it came from so `beian config check` can say.
+//! Secrets (SMTP password, keys) are never printed.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use beian_app::notify::{SmtpConfig, SmtpSecurity};
+use serde::Deserialize;
+
+use super::UserError;
+
+/// The settings file (`beian.toml`). Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    listen: Option<String>,
+    database_url: Option<String>,
+    base_url: Option<String>,
+    secure_cookies: Option<bool>,
+    keys_file: Option<PathBuf>,
+    mail_from: Option<String>,
+    workers: Option<usize>,
+    smtp: Option<FileSmtp>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSmtp {
+    host: Option<String>,
+    port: Option<u16>,
+    security: Option<SmtpSecurity>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+/// Flags that override everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// `None`: the SQLite file in the data directory.
+    pub database_url: Option<String>,
+    pub base_url: String,
+    pub secure_cookies: bool,
+    pub keys_file: PathBuf,
+    pub mail_from: String,
+    pub workers: usize,
+    pub smtp: Option<SmtpConfig>,
+    /// Where each value came from.
+    pub sources: BTreeMap<&'static str, String>,
+}
+
+impl Config {
+    /// The database to connect to.
+    pub fn database(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("beian.db").to_string_lossy().into_owned())
+    }
+
+    /// The configuration with secrets redacted, one `key = value  (source)` per line.
+    pub fn describe(&self) -> String {
+        let redact_url = |u: &str| match (u.find("://"), u.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}://***@{}", &u[..s], &u[at + 1..]),
+            _ => u.to_owned(),
+        };
+        let mut out = String::new();
+        let mut line = |k: &'static str, v: String| {
+            let src = self.sources.get(k).cloned().unwrap_or_else(|| "default".into());
+            let _ = writeln!(out, "{k:<16} = {v}  ({src})");
+        };
+        line("data_dir", self.data_dir.display().to_string());
+        line("listen", self.listen.to_string());
+        line(
+            "database_url",
+            self.database_url
+                .as_deref()
+                .map(redact_url)
+                .unwrap_or_else(|| format!("sqlite {}", self.database())),
+        );
+        line("base_url", self.base_url.clone());
+        line("secure_cookies", self.secure_cookies.to_string());
+        line("keys_file", self.keys_file.display().to_string());
+        line("mail_from", self.mail_from.clone());
+        line("workers", self.workers.to_string());
+        line(
+            "smtp",
+            match &self.smtp {
+                Some(s) => format!(
+                    "{}:{} {:?}{}",
+                    s.host,
+                    s.port,
+                    s.security,
+                    if s.password.is_some() { " (password set)" } else { "" }
+                ),
+                None => "not configured: e-mails stay in the outbox".into(),
+            },
+        );
+        out
+    }
+}
+
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
+}
+
+/// Loads the layered configuration. `default_data_dir` differs between `serve` and `demo`.
+pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError> {
+    let mut sources: BTreeMap<&'static str, String> = BTreeMap::new();
+    let file_path = o.config_file.clone().or_else(|| env("BEIAN_CONFIG").map(PathBuf::from));
+    let file: FileConfig = match &file_path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| UserError(format!("cannot read config {}: {e}", p.display())))?;
+            toml::from_str(&text)
+                .map_err(|e| UserError(format!("{}: {}", p.display(), e.to_string().trim())))?
+        }
+        None => FileConfig::default(),
+    };
+    let file_src = file_path.as_ref().map(|p| format!("file {}", p.display())).unwrap_or_default();
+
+    // Each setting: flag, else env, else file, else default — recording the source.
+    macro_rules! pick {
+        ($key:literal, $flag:expr, $env:literal, $file:expr, $default:expr) => {{
+            if let Some(v) = $flag {
+                sources.insert($key, "flag".into());
+                v
+            } else if let Some(v) = env($env) {
+                sources.insert($key, format!("env {}", $env));
+                v.parse().map_err(|_| UserError(format!("{}: `{v}` is not a valid {}", $env, $key)))?
+            } else if let Some(v) = $file {
+                sources.insert($key, file_src.clone());
+                v
+            } else {
+                $default
+            }
+        }};
+    }
+
+    let data_dir: PathBuf = pick!(
+        "data_dir",
+        o.data_dir.clone(),
+        "BEIAN_DATA_DIR",
+        file.data_dir,
+        default_data_dir.to_path_buf()
+    );
+    let listen: String =
+        pick!("listen", o.listen.clone(), "BEIAN_LISTEN", file.listen, "127.0.0.1:8080".to_owned());
+    let listen: SocketAddr = listen
+        .parse()
+        .map_err(|_| UserError(format!("listen: `{listen}` is not HOST:PORT, e.g. 127.0.0.1:8080")))?;
+    let database_url: Option<String> = {
+        let v: String = pick!(
+            "database_url",
+            o.database_url.clone(),
+            "BEIAN_DATABASE_URL",
+            file.database_url,
+            String::new()
+        );
+        (!v.is_empty()).then_some(v)
+    };
+    let base_url: String =
+        pick!("base_url", None::<String>, "BEIAN_BASE_URL", file.base_url, format!("http://{listen}"));
+    let secure_cookies: bool = pick!(
+        "secure_cookies",
+        None::<bool>,
+        "BEIAN_SECURE_COOKIES",
+        file.secure_cookies,
+        base_url.starts_with("https://")
+    );
+    let keys_file: PathBuf =
+        pick!("keys_file", None::<PathBuf>, "BEIAN_KEYS_FILE", file.keys_file, data_dir.join("keys.json"));
+    let mail_from: String = pick!(
+        "mail_from",
+        None::<String>,
+        "BEIAN_MAIL_FROM",
+        file.mail_from,
+        "beian <noreply@beian.invalid>".to_owned()
+    );
+    let workers: usize = pick!("workers", None::<usize>, "BEIAN_WORKERS", file.workers, 2);
+    let fs = file.smtp.unwrap_or_default();
+    let smtp_host: Option<String> = {
+        let v: String = pick!("smtp", None::<String>, "BEIAN_SMTP_HOST", fs.host, String::new());
+        (!v.is_empty()).then_some(v)
+    };
+    let smtp = match smtp_host {
+        Some(host) => {
+            let port: u16 = pick!("smtp_port", None::<u16>, "BEIAN_SMTP_PORT", fs.port, 587);
+            let security: SmtpSecurity = match env("BEIAN_SMTP_SECURITY") {
+                Some(v) => match v.as_str() {
+                    "none" => SmtpSecurity::None,
+                    "starttls" => SmtpSecurity::Starttls,
+                    "tls" => SmtpSecurity::Tls,
+                    other => {
+                        return Err(UserError(format!(
+                            "BEIAN_SMTP_SECURITY: `{other}` is not none, starttls or tls"
+                        )));
+                    }
+                },
+                None => fs.security.unwrap_or(SmtpSecurity::Starttls),
+            };
+            Some(SmtpConfig {
+                host,
+                port,
+                security,
+                username: env("BEIAN_SMTP_USERNAME").or(fs.username),
+                password: env("BEIAN_SMTP_PASSWORD").or(fs.password),
+                from: mail_from.clone(),
+            })
+        }
+        None => None,
+    };
+    if workers > 64 {
+        return Err(UserError("workers: at most 64".into()));
+    }
+    if let Some(s) = &smtp
+        && !beian_app::notify::valid_mailbox(&s.from)
+    {
+        return Err(UserError(format!(
+            "mail_from: `{}` is not an address like `beian <noreply@example.com>`",
+            s.from
+        )));
+    }
+    Ok(Config {
+        data_dir,
+        listen,
+        database_url,
+        base_url,
+        secure_cookies,
+        keys_file,
+        mail_from,
+        workers,
+        smtp,
+        sources,
+    })
+}

@@ -1,0 +1,302 @@
+//! `beian serve`, `beian migrate`, `beian demo` and `beian config check`: wiring only —
+//! configuration, the store, keys, mailer, blob store, the HTTP server and the job workers.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use beian_app::auth::NewAccount;
+use beian_app::clock::SystemClock;
+use beian_app::crypto::Keys;
+use beian_app::documents::LocalBlobStore;
+use beian_app::notify::{Mailer, OutboxMailer, SmtpMailer};
+use beian_app::profile::ProviderProfile;
+use beian_app::{App, AppConfig, Ctx, Principal, Role};
+use beian_store::Store;
+use clap::Args;
+use tokio::sync::watch;
+
+use super::UserError;
+use super::config::{self, Config, Overrides};
+
+/// Flags shared by `serve`, `demo`, `migrate` and `config check`.
+#[derive(Debug, Args, Clone)]
+pub struct ServiceArgs {
+    /// Settings file (TOML); also `BEIAN_CONFIG`.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Directory for the SQLite database, keys and documents.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on, HOST:PORT.
+    #[arg(long)]
+    listen: Option<String>,
+    /// `postgres://…` to use PostgreSQL instead of the SQLite file.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+impl ServiceArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            config_file: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            listen: self.listen.clone(),
+            database_url: self.database_url.clone(),
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, UserError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UserError(format!("cannot start the runtime: {e}")))
+}
+
+fn init_tracing() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("BEIAN_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Reads the key file, or creates one with fresh keys (mode 0600) if `create` and it is missing.
+fn load_keys(path: &Path, create: bool) -> Result<Keys, UserError> {
+    if let Ok(json) = std::env::var("BEIAN_KEYS") {
+        return Keys::from_json(&json).map_err(|e| UserError(format!("BEIAN_KEYS: {e}")));
+    }
+    match std::fs::read_to_string(path) {
+        Ok(text) => Keys::from_json(&text).map_err(|e| UserError(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            let keys = Keys::generate().map_err(|e| UserError(e.to_string()))?;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| UserError(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            let json = serde_json::to_string_pretty(&keys.to_file()).map_err(|e| UserError(e.to_string()))?;
+            write_private(path, &json)?;
+            eprintln!(
+                "beian: generated new encryption keys in {} — back this file up; without it the data cannot be read",
+                path.display()
+            );
+            Ok(keys)
+        }
+        Err(e) => Err(UserError(format!("cannot read keys {}: {e}", path.display()))),
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), UserError> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| UserError(format!("cannot write {}: {e}", path.display())))?;
+    f.write_all(text.as_bytes()).map_err(|e| UserError(format!("cannot write {}: {e}", path.display())))
+}
+
+async fn connect(cfg: &Config) -> Result<Store, UserError> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .map_err(|e| UserError(format!("cannot create {}: {e}", cfg.data_dir.display())))?;
+    Store::connect(&cfg.database()).await.map_err(|e| UserError(format!("cannot open the database: {e}")))
+}
+
+fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
+    let mailer: Arc<dyn Mailer> = match &cfg.smtp {
+        Some(s) => Arc::new(SmtpMailer::new(s).map_err(|e| UserError(format!("smtp: {e}")))?),
+        None => Arc::new(OutboxMailer),
+    };
+    let blobs =
+        LocalBlobStore::new(cfg.data_dir.join("blobs")).map_err(|e| UserError(format!("blob store: {e}")))?;
+    let app_cfg = AppConfig {
+        base_url: cfg.base_url.clone(),
+        mail_from: cfg.mail_from.clone(),
+        ..AppConfig::default()
+    };
+    Ok(App::new(store, keys, Arc::new(SystemClock), mailer, Arc::new(blobs), app_cfg))
+}
+
+/// Runs the HTTP server and the job workers until Ctrl-C / SIGTERM.
+async fn run(cfg: &Config, app: App) -> Result<(), UserError> {
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| UserError(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut workers = Vec::new();
+    for i in 0..cfg.workers {
+        let app = app.clone();
+        let id = format!("{}-{}-{i}", std::process::id(), uuid::Uuid::new_v4().simple());
+        workers.push(tokio::spawn({
+            let rx = stop_rx.clone();
+            async move { app.run_worker(id, rx).await }
+        }));
+    }
+    let state = beian_web::AppState { app: app.clone(), secure_cookies: cfg.secure_cookies };
+    let shutdown = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+    };
+    let served = beian_web::serve(listener, state, shutdown).await;
+    let _ = stop_tx.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    app.store().close().await;
+    served.map_err(|e| UserError(format!("server error: {e}")))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+pub fn serve(a: ServiceArgs) -> Result<ExitCode, UserError> {
+    init_tracing();
+    let cfg = config::load(&a.overrides(), Path::new("beian-data"))?;
+    runtime()?.block_on(async {
+        let store = connect(&cfg).await?;
+        store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
+        let keys = load_keys(&cfg.keys_file, true)?;
+        let app = build_app(&cfg, store, keys)?;
+        eprintln!(
+            "beian: serving on http://{} (database: {})",
+            cfg.listen,
+            if cfg.database_url.is_some() { "PostgreSQL" } else { "SQLite" }
+        );
+        run(&cfg, app).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn migrate(a: ServiceArgs) -> Result<ExitCode, UserError> {
+    let cfg = config::load(&a.overrides(), Path::new("beian-data"))?;
+    runtime()?.block_on(async {
+        let store = connect(&cfg).await?;
+        store.migrate().await.map_err(|e| UserError(e.to_string()))?;
+        println!(
+            "beian: database migrated ({})",
+            if cfg.database_url.is_some() { "PostgreSQL" } else { "SQLite" }
+        );
+        store.close().await;
+        Ok::<_, UserError>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn config_check(a: ServiceArgs) -> Result<ExitCode, UserError> {
+    match config::load(&a.overrides(), Path::new("beian-data")) {
+        Ok(cfg) => {
+            print!("{}", cfg.describe());
+            if let Some(s) = &cfg.smtp {
+                SmtpMailer::new(s).map_err(|e| UserError(format!("smtp: {e}")))?;
+            }
+            println!("configuration OK");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("configuration error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Demo accounts: (e-mail, role, display name). The password is the same for all.
+const DEMO_ACCOUNTS: [(&str, Role, &str); 3] = [
+    ("applicant@demo.beian.local", Role::Applicant, "演示申请人"),
+    ("reviewer@demo.beian.local", Role::Reviewer, "演示审核员"),
+    ("admin@demo.beian.local", Role::Admin, "演示管理员"),
+];
+const DEMO_PASSWORD: &str = "beian-demo-2026";
+
+async fn seed_demo(app: &App) -> Result<(), UserError> {
+    let err =
+        |e: beian_app::AppError| UserError(format!("demo setup: {}", e.title(beian_core::message::Lang::En)));
+    let admin = Principal {
+        id: uuid::Uuid::nil(),
+        role: Role::Admin,
+        email: "system".into(),
+        display_name: "system".into(),
+    };
+    let system = Ctx { principal: Some(admin), ip: None, request_id: None };
+    for (email, role, name) in DEMO_ACCOUNTS {
+        if app.store().account_by_email(email).await.map_err(|e| UserError(e.to_string()))?.is_none() {
+            app.register(
+                &system,
+                NewAccount {
+                    email: email.into(),
+                    password: DEMO_PASSWORD.into(),
+                    display_name: name.into(),
+                    role: Some(role),
+                },
+            )
+            .await
+            .map_err(err)?;
+        }
+    }
+    let admin_row =
+        app.store().account_by_email(DEMO_ACCOUNTS[2].0).await.map_err(|e| UserError(e.to_string()))?;
+    let admin = admin_row.map(|a| Principal {
+        id: a.id,
+        role: Role::Admin,
+        email: a.email,
+        display_name: a.display_name,
+    });
+    let ctx = Ctx { principal: admin, ip: None, request_id: None };
+    if app.provider_profile(&ctx).await.map_err(err)?.profile.is_none() {
+        // The seed's example provider (rules.md §5): Alibaba Cloud.
+        let profile = ProviderProfile {
+            name: "阿里云计算有限公司".into(),
+            region: "330106".into(),
+            phone: "95187".into(),
+            organization_code: "67395965-4".into(),
+            access_method: "租赁虚拟空间".into(),
+        };
+        app.put_provider_profile(&ctx, Some(0), profile).await.map_err(err)?;
+        app.add_ip_pool(&ctx, "47.96.0.0/11", "demo pool (Hangzhou)").await.map_err(err)?;
+    }
+    Ok(())
+}
+
+pub fn demo(a: ServiceArgs) -> Result<ExitCode, UserError> {
+    init_tracing();
+    let cfg = config::load(&a.overrides(), Path::new("beian-demo"))?;
+    runtime()?.block_on(async {
+        let store = connect(&cfg).await?;
+        store.migrate().await.map_err(|e| UserError(e.to_string()))?;
+        let keys = load_keys(&cfg.keys_file, true)?;
+        let app = build_app(&cfg, store, keys)?;
+        seed_demo(&app).await?;
+        println!("beian demo — data in {}", cfg.data_dir.display());
+        println!();
+        println!("  API:           http://{}/api/v1", cfg.listen);
+        println!("  health:        http://{}/healthz", cfg.listen);
+        println!();
+        println!("  logins (password {DEMO_PASSWORD}):");
+        for (email, role, _) in DEMO_ACCOUNTS {
+            println!("    {:<10} {email}", role.as_str());
+        }
+        println!();
+        println!("  try:  curl -c cookies -H 'content-type: application/json' \\");
+        println!("          -d '{{\"email\":\"{}\",\"password\":\"{DEMO_PASSWORD}\"}}' http://{}/api/v1/auth/login", DEMO_ACCOUNTS[0].0, cfg.listen);
+        println!();
+        println!("  e-mail is {}; Ctrl-C stops the demo, running it again reuses the data.", if cfg.smtp.is_some() { "sent over SMTP" } else { "kept in the outbox (GET /api/v1/admin/messages)" });
+        run(&cfg, app).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
