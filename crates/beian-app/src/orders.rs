@@ -46,14 +46,16 @@ pub fn required_documents(order: &Order) -> BTreeSet<(String, String)> {
     if !order.subject.nature.is_individual() {
         out.insert(("business_licence".to_owned(), "subject".to_owned()));
     }
-    let mut seen = BTreeSet::new();
+    let (mut ids, mut faces) = (BTreeSet::new(), BTreeSet::new());
     for (i, (path, person)) in order.persons().into_iter().enumerate() {
-        if !seen.insert(normalize_cert(&person.certificate.number)) {
-            continue;
+        let cert = normalize_cert(&person.certificate.number);
+        if ids.insert(cert.clone()) {
+            out.insert(("id_front".to_owned(), path.clone()));
+            out.insert(("id_back".to_owned(), path.clone()));
         }
-        out.insert(("id_front".to_owned(), path.clone()));
-        out.insert(("id_back".to_owned(), path.clone()));
-        if i > 0 || order.subject.nature.is_individual() {
+        // Service heads (and an individual, who heads everything) pass the face check.
+        let needs_face = i > 0 || order.subject.nature.is_individual();
+        if needs_face && faces.insert(cert) {
             out.insert(("face_photo".to_owned(), path));
         }
     }

@@ -1,0 +1,454 @@
+//! End-to-end tests of the provider service over HTTP: the filing flow from registration to
+//! provider approval, authorization, idempotency, concurrent decisions, bad input, and mail
+//! through a real SMTP server. Each runs on SQLite, and on PostgreSQL when configured.
+
+mod common;
+
+use std::sync::Arc;
+
+use beian_app::Role;
+use beian_app::notify::{SmtpConfig, SmtpMailer, SmtpSecurity};
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_filing_rejection_correction_and_approval() {
+    for srv in servers().await {
+        eprintln!("backend: {}", srv.db.label);
+        srv.account("reviewer@example.com", Role::Reviewer).await;
+        srv.account("admin@example.com", Role::Admin).await;
+        let admin = srv.login("admin@example.com").await;
+        let r = admin.post("/api/v1/admin/ip-pools", json!({ "cidr": "47.96.0.0/11", "note": "hz" })).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+        // Registration and login.
+        let anon = Client::anonymous(&srv.base);
+        let r = anon
+            .post(
+                "/api/v1/auth/register",
+                json!({ "email": "Owner@Example.com", "password": PASSWORD, "display_name": "王五" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(r.body["role"], "applicant");
+        let again = anon
+            .post(
+                "/api/v1/auth/register",
+                json!({ "email": "owner@example.com", "password": PASSWORD, "display_name": "x" }),
+            )
+            .await;
+        assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "EMAIL_TAKEN"));
+        let bad = anon
+            .post("/api/v1/auth/login", json!({ "email": "owner@example.com", "password": "wrong password" }))
+            .await;
+        assert_eq!((bad.status, bad.code()), (StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS"));
+        let owner = srv.login("owner@example.com").await;
+        assert_eq!(owner.get("/api/v1/me").await.body["email"], "owner@example.com");
+
+        // Draft, check, fix.
+        let (_, order, etag) = create_example_order(&owner).await;
+        let o = owner.get(&format!("/api/v1/orders/{order}")).await;
+        assert_eq!(o.body["state"]["state"], "draft");
+        assert_eq!(o.body["order"]["kind"], "first_filing", "kind worked out from what is on file");
+        let shown = o.body.to_string();
+        assert!(!shown.contains("13800138000") && shown.contains("138****8000"), "PII is masked");
+        let check = owner.post(&format!("/api/v1/orders/{order}/check"), json!({})).await;
+        assert_eq!(check.body["submittable"], true, "{}", check.body);
+
+        // Submission needs documents first.
+        let early =
+            owner.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&etag)).await;
+        assert_eq!((early.status, early.code()), (StatusCode::CONFLICT, "ORDER_NOT_READY"), "{}", early.body);
+        upload_all_documents(&owner, &order).await;
+        let docs = owner.get(&format!("/api/v1/orders/{order}/documents")).await;
+        assert_eq!(docs.body.as_array().unwrap().len(), 7);
+        let no_if_match =
+            owner.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, None).await;
+        assert_eq!(no_if_match.status, StatusCode::PRECONDITION_REQUIRED);
+        let sub =
+            owner.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&etag)).await;
+        assert_eq!(sub.status, StatusCode::OK, "{}", sub.body);
+        assert_eq!(sub.body["state"]["state"], "submitted");
+        assert!(sub.body["sla_due"].is_string());
+
+        // Review: queue, claim, identity check, reject with field-level findings.
+        let reviewer = srv.login("reviewer@example.com").await;
+        let q = reviewer.get("/api/v1/review/queue").await;
+        let item = q.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == order)
+            .cloned()
+            .expect("order in queue");
+        let v = format!("\"{}\"", item["version"]);
+        let claimed =
+            reviewer.call(Method::POST, &format!("/api/v1/orders/{order}/claim"), None, Some(&v)).await;
+        assert_eq!(claimed.body["state"]["state"], "in_review", "{}", claimed.body);
+        let doc_id = docs.body[0]["id"].as_str().unwrap().to_owned();
+        let seen = Client::send(reviewer.request(Method::GET, &format!("/api/v1/documents/{doc_id}"))).await;
+        assert_eq!(seen.status, StatusCode::OK);
+        let verified = reviewer
+            .call(
+                Method::POST,
+                &format!("/api/v1/orders/{order}/verification"),
+                Some(json!({ "passed": true, "note": "人脸与证件一致" })),
+                Some(&claimed.etag()),
+            )
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+        let findings = json!({ "findings": [{ "field": "websites[2].name", "error": "网站名称与内容不符", "suggestion": "改为“阿里云学习中心”" }] });
+        let rejected = reviewer
+            .call(
+                Method::POST,
+                &format!("/api/v1/orders/{order}/reject"),
+                Some(findings),
+                Some(&verified.etag()),
+            )
+            .await;
+        assert_eq!(rejected.body["state"]["state"], "returned", "{}", rejected.body);
+        assert_eq!(rejected.body["state"]["reason"], "provider_rejected");
+
+        // The applicant sees the reasons, corrects (sending back the masked values), resubmits.
+        let back = owner.get(&format!("/api/v1/orders/{order}")).await;
+        assert_eq!(back.body["review_findings"][0]["field"], "websites[2].name");
+        let mut websites = back.body["order"]["websites"].clone();
+        websites[2]["name"] = json!("阿里云计算学习中心");
+        let body = json!({ "subject_id": back.body["subject_id"], "websites": websites, "domain_facts": back.body["domain_facts"] });
+        let edited =
+            owner.call(Method::PUT, &format!("/api/v1/orders/{order}"), Some(body), Some(&back.etag())).await;
+        assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+        let full = owner.get(&format!("/api/v1/orders/{order}?reveal=true")).await;
+        assert_eq!(
+            full.body["order"]["websites"][1]["head"]["mobile"], "13900139000",
+            "masked values were kept, not overwritten"
+        );
+        let resub = owner
+            .call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&edited.etag()))
+            .await;
+        assert_eq!(resub.body["state"]["state"], "submitted", "{}", resub.body);
+
+        // Second review: approval needs a passed identity check (kept from the first round).
+        let claimed = reviewer
+            .call(Method::POST, &format!("/api/v1/orders/{order}/claim"), None, Some(&resub.etag()))
+            .await;
+        let approved = reviewer
+            .call(Method::POST, &format!("/api/v1/orders/{order}/approve"), None, Some(&claimed.etag()))
+            .await;
+        assert_eq!(approved.body["state"]["state"], "queued_for_regulator", "{}", approved.body);
+
+        let timeline = owner.get(&format!("/api/v1/orders/{order}/timeline")).await;
+        let events: Vec<&str> =
+            timeline.body.as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+        assert_eq!(events, ["create", "submit", "claim", "reject", "submit", "claim", "approve"]);
+
+        // Notifications were queued with the state changes and go out through the job runner.
+        assert!(srv.run_jobs().await >= 3);
+        let mails = admin.get("/api/v1/admin/messages?channel=email").await;
+        let subjects: Vec<&str> =
+            mails.body.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap()).collect();
+        assert!(
+            subjects.iter().any(|s| s.contains("退回")) && subjects.iter().any(|s| s.contains("通过初审")),
+            "{subjects:?}"
+        );
+        assert!(
+            mails
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["status"] == "outbox" && m["recipient"] == "o****@example.com")
+        );
+
+        // The audit log has the state changes and the document view.
+        let audit = admin.get("/api/v1/admin/audit?limit=1000").await;
+        let actions: Vec<&str> =
+            audit.body.as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+        for a in [
+            "order.create",
+            "order.submit",
+            "order.reject",
+            "order.approve",
+            "document.view",
+            "order.reveal_pii",
+        ] {
+            assert!(actions.contains(&a), "{a} missing from {actions:?}");
+        }
+        let csv = Client::send(admin.request(Method::GET, "/api/v1/admin/audit?format=csv")).await;
+        assert!(csv.body.as_str().unwrap().starts_with("id,at,actor_id"));
+        let text = audit.body.to_string();
+        assert!(
+            !text.contains("13800138000") && !text.contains("330106198001011"),
+            "no PII in the audit log"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applicants_cannot_reach_each_others_data() {
+    for srv in servers().await {
+        for who in ["a@example.com", "b@example.com"] {
+            srv.account(who, Role::Applicant).await;
+        }
+        let a = srv.login("a@example.com").await;
+        let b = srv.login("b@example.com").await;
+        let (subject, order, _) = create_example_order(&a).await;
+        let doc = a.upload(&order, "id_front", "subject.head", photo(), "image/png").await;
+        let doc = doc.body["id"].as_str().unwrap().to_owned();
+        for path in [
+            format!("/api/v1/orders/{order}"),
+            format!("/api/v1/orders/{order}/timeline"),
+            format!("/api/v1/orders/{order}/documents"),
+            format!("/api/v1/documents/{doc}"),
+            format!("/api/v1/subjects/{subject}"),
+            format!("/api/v1/subjects/{subject}?reveal=true"),
+        ] {
+            assert_eq!(b.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+        }
+        assert_eq!(
+            b.post(&format!("/api/v1/orders/{order}/check"), json!({})).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            b.upload(&order, "id_back", "subject.head", photo(), "image/png").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let steal = b.post("/api/v1/orders", json!({ "subject_id": subject })).await;
+        assert_eq!(steal.status, StatusCode::NOT_FOUND);
+        assert!(b.get("/api/v1/orders").await.body.as_array().unwrap().is_empty());
+        // Applicants are not reviewers.
+        assert_eq!(b.get("/api/v1/review/queue").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(b.get("/api/v1/admin/audit").await.status, StatusCode::FORBIDDEN);
+        // Anonymous callers are asked to sign in.
+        assert_eq!(
+            Client::anonymous(&srv.base).get(&format!("/api/v1/orders/{order}")).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotent_retries_and_api_tokens() {
+    for srv in servers().await {
+        srv.account("a@example.com", Role::Applicant).await;
+        let a = srv.login("a@example.com").await;
+        let ex = example();
+        let token = a.post("/api/v1/tokens", json!({ "name": "ci" })).await;
+        assert_eq!(token.status, StatusCode::CREATED);
+        let bearer = token.body["token"].as_str().unwrap().to_owned();
+        let script = Client::anonymous(&srv.base);
+        let send = |body: Value, key: &'static str| {
+            let rb = script
+                .request(Method::POST, "/api/v1/subjects")
+                .bearer_auth(&bearer)
+                .header("idempotency-key", key)
+                .json(&body);
+            Client::send(rb)
+        };
+        let body = json!({ "province": "33", "subject": ex["order"]["subject"] });
+        let first = send(body.clone(), "k-1").await;
+        let second = send(body.clone(), "k-1").await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+        assert_eq!(second.status, StatusCode::CREATED);
+        assert_eq!(first.body["id"], second.body["id"], "the retry replays the first response");
+        assert_eq!(second.headers.get("idempotency-replayed").unwrap(), "true");
+        let mut other = body.clone();
+        other["subject"]["name"] = json!("另一家公司");
+        let reused = send(other, "k-1").await;
+        assert_eq!(
+            (reused.status, reused.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED")
+        );
+        assert_eq!(a.get("/api/v1/subjects").await.body.as_array().unwrap().len(), 1);
+        // A bearer token needs no CSRF token; a revoked one stops working.
+        let id = token.body["id"].as_str().unwrap();
+        assert_eq!(
+            a.call(Method::DELETE, &format!("/api/v1/tokens/{id}"), None, None).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let after = Client::send(script.request(Method::GET, "/api/v1/me").bearer_auth(&bearer)).await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_review_decisions_exactly_one_wins() {
+    for srv in servers().await {
+        srv.account("owner@example.com", Role::Applicant).await;
+        srv.account("r1@example.com", Role::Reviewer).await;
+        srv.account("r2@example.com", Role::Reviewer).await;
+        let owner = srv.login("owner@example.com").await;
+        let (_, order, etag) = create_example_order(&owner).await;
+        upload_all_documents(&owner, &order).await;
+        let sub =
+            owner.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&etag)).await;
+        let r1 = srv.login("r1@example.com").await;
+        let r2 = srv.login("r2@example.com").await;
+        let path = format!("/api/v1/orders/{order}/claim");
+        let tag = sub.etag();
+        let (a, b) = tokio::join!(
+            r1.call(Method::POST, &path, None, Some(&tag)),
+            r2.call(Method::POST, &path, None, Some(&tag))
+        );
+        let statuses = [a.status, b.status];
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+        assert!(statuses.contains(&StatusCode::PRECONDITION_FAILED), "{statuses:?}");
+        let winner = if a.status == StatusCode::OK { a } else { b };
+        let v = r1
+            .call(
+                Method::POST,
+                &format!("/api/v1/orders/{order}/verification"),
+                Some(json!({ "passed": true })),
+                Some(&winner.etag()),
+            )
+            .await;
+        // Two decisions on the same version: approve and reject race.
+        let reject = json!({ "findings": [{ "field": "subject.name", "error": "x", "suggestion": "y" }] });
+        let (tag, approve, reject_path) =
+            (v.etag(), format!("/api/v1/orders/{order}/approve"), format!("/api/v1/orders/{order}/reject"));
+        let (x, y) = tokio::join!(
+            r1.call(Method::POST, &approve, None, Some(&tag)),
+            r2.call(Method::POST, &reject_path, Some(reject), Some(&tag))
+        );
+        assert_eq!(
+            [x.status, y.status].iter().filter(|s| **s == StatusCode::OK).count(),
+            1,
+            "{} / {}",
+            x.body,
+            y.body
+        );
+        let events = owner.get(&format!("/api/v1/orders/{order}/timeline")).await;
+        let decisions = events
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| matches!(e["event"].as_str(), Some("approve" | "reject")))
+            .count();
+        assert_eq!(decisions, 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_clear_problems_never_500() {
+    for srv in servers().await {
+        srv.account("a@example.com", Role::Applicant).await;
+        let a = srv.login("a@example.com").await;
+        let (_, order, _) = create_example_order(&a).await;
+        let raw = |method: Method, path: &str, ct: &str, body: Vec<u8>| {
+            Client::send(a.request(method, path).header("content-type", ct.to_owned()).body(body))
+        };
+        let syntax =
+            raw(Method::POST, "/api/v1/subjects", "application/json", b"{\"province\": ".to_vec()).await;
+        assert_eq!((syntax.status, syntax.code()), (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED"));
+        assert_eq!(syntax.headers.get("content-type").unwrap(), "application/problem+json");
+        let unknown =
+            a.post("/api/v1/subjects", json!({ "province": "33", "subject": {}, "extra": 1 })).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown.body);
+        let province = a
+            .post("/api/v1/subjects", json!({ "province": "99", "subject": example()["order"]["subject"] }))
+            .await;
+        assert_eq!(province.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            province.body["errors"][0]["field"].as_str().unwrap().contains("province"),
+            "{}",
+            province.body
+        );
+        let mut bad_cert = example()["order"]["subject"].clone();
+        bad_cert["certificate"]["number"] = json!("91330106673959654X");
+        let cert = a.post("/api/v1/subjects", json!({ "province": "33", "subject": bad_cert })).await;
+        assert_eq!(cert.body["errors"][0]["code"], "USCC_CHECKSUM", "{}", cert.body);
+        assert_eq!(cert.body["errors"][0]["field"], "subject.certificate.number");
+        let wrong_type = raw(Method::POST, "/api/v1/subjects", "text/plain", b"{}".to_vec()).await;
+        assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let not_utf8 = raw(
+            Method::POST,
+            "/api/v1/subjects",
+            "application/json",
+            vec![b'{', b'"', 0xff, 0xfe, b'"', b'}'],
+        )
+        .await;
+        assert!(not_utf8.status.is_client_error());
+        let huge =
+            raw(Method::POST, "/api/v1/subjects", "application/json", vec![b' '; 2 * 1024 * 1024]).await;
+        assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let bad_id = a.get("/api/v1/orders/not-a-uuid").await;
+        assert_eq!(bad_id.status, StatusCode::NOT_FOUND);
+        let bad_if_match =
+            a.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some("three")).await;
+        assert_eq!(bad_if_match.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let stale =
+            a.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some("\"99\"")).await;
+        assert_eq!(
+            (stale.status, stale.body["current_version"].as_i64()),
+            (StatusCode::PRECONDITION_FAILED, Some(1))
+        );
+        // Uploads that lie about their type, executables, oversized files, unknown kinds.
+        let liar = a.upload(&order, "id_front", "subject.head", b"%PDF-1.7 fake".to_vec(), "image/png").await;
+        assert_eq!(liar.body["errors"][0]["code"], "DOCUMENT_TYPE_MISMATCH", "{}", liar.body);
+        let exe = a.upload(&order, "id_front", "subject.head", b"MZ\x90\x00\x03".to_vec(), "image/png").await;
+        assert_eq!(exe.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let broken = a
+            .upload(&order, "id_front", "subject.head", b"\x89PNG\r\n\x1a\nnot really".to_vec(), "image/png")
+            .await;
+        assert_eq!(broken.body["errors"][0]["code"], "IMAGE_UNREADABLE");
+        let big =
+            a.upload(&order, "id_front", "subject.head", vec![0xFF; 3 * 1024 * 1024], "image/jpeg").await;
+        assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
+        let kind = a.upload(&order, "selfie", "websites[9].head", photo(), "image/png").await;
+        assert_eq!(kind.body["errors"].as_array().unwrap().len(), 2, "{}", kind.body);
+        let not_multipart = a.post(&format!("/api/v1/orders/{order}/documents"), json!({})).await;
+        assert_eq!(not_multipart.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        // Script in names is data, not markup: stored and returned as the same JSON string.
+        let mut xss = example()["order"]["subject"].clone();
+        xss["name"] = json!("<script>alert(1)</script>公司");
+        xss["certificate"]["number"] = json!("91310110666007217T");
+        let s = a.post("/api/v1/subjects", json!({ "province": "33", "subject": xss })).await;
+        assert_eq!(s.body["subject"]["name"], "<script>alert(1)</script>公司");
+        // A cookie session without the CSRF header cannot change anything.
+        let mut no_csrf = Client::anonymous(&srv.base);
+        no_csrf.http = a.http.clone();
+        let forged = no_csrf.post("/api/v1/orders", json!({})).await;
+        assert_eq!((forged.status, forged.code()), (StatusCode::FORBIDDEN, "CSRF_FAILED"));
+        // English problems on request.
+        let en = Client::send(
+            a.request(Method::GET, "/api/v1/orders/00000000-0000-0000-0000-000000000000")
+                .header("accept-language", "en-US"),
+        )
+        .await;
+        assert_eq!(en.body["title"], "Not found.");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_is_delivered_through_a_real_smtp_server() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let mailer = SmtpMailer::new(&SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+        from: "beian <noreply@beian.test>".into(),
+    })
+    .unwrap();
+    let srv = TestServer::start(beian_store::testing::sqlite().await, Arc::new(mailer)).await;
+    srv.account("owner@example.com", Role::Applicant).await;
+    let owner = srv.login("owner@example.com").await;
+    let (_, order, etag) = create_example_order(&owner).await;
+    upload_all_documents(&owner, &order).await;
+    let sub = owner.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&etag)).await;
+    assert_eq!(sub.status, StatusCode::OK);
+    assert_eq!(srv.run_jobs().await, 1);
+    let got = sink.messages();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains("To: owner@example.com") && got[0].contains("Filing order submitted"),
+        "{}",
+        got[0]
+    );
+    // The job is idempotent: running it again (a retry after a crash) sends nothing new.
+    assert_eq!(srv.run_jobs().await, 0);
+    assert_eq!(sink.messages().len(), 1);
+}
