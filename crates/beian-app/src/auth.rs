@@ -14,7 +14,7 @@ use crate::crypto::{random_token, token_hash};
 use crate::{App, AppError, AppResult, Ctx, FieldError, passwords};
 
 /// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Manages their own subjects and orders (a site owner or an agency).
@@ -50,7 +50,7 @@ impl Role {
 }
 
 /// The signed-in caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Principal {
     pub id: Uuid,
     pub role: Role,
@@ -70,7 +70,7 @@ impl Principal {
 }
 
 /// A new account's details.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
     pub email: String,
@@ -92,7 +92,7 @@ pub struct LoginSession {
 }
 
 /// A created API token; `token` is shown once and never stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CreatedToken {
     pub id: Uuid,
     pub name: String,

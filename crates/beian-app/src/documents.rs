@@ -122,7 +122,7 @@ impl Sniffed {
 }
 
 /// A document as listed (no bytes).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DocumentView {
     pub id: Uuid,
     pub order_id: Uuid,

@@ -15,7 +15,7 @@ use crate::views::{OrderDoc, OrderView, ReviewFinding, TimelineEntry, mask_order
 use crate::{App, AppError, AppResult, Ctx, Role};
 
 /// An order as the applicant sends it; the subject comes from `subject_id`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderInput {
     pub subject_id: Uuid,

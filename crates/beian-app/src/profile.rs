@@ -12,7 +12,7 @@ use crate::views::rfc3339;
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
 
 /// The access provider's own details (used for PSB forms and as the filing's provider).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderProfile {
     pub name: String,
@@ -26,13 +26,13 @@ pub struct ProviderProfile {
     pub access_method: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProfileView {
     pub version: i64,
     pub profile: Option<ProviderProfile>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IpPoolView {
     pub id: Uuid,
     pub cidr: String,
@@ -40,7 +40,7 @@ pub struct IpPoolView {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AuditView {
     pub id: Uuid,
     pub at: String,
@@ -54,7 +54,7 @@ pub struct AuditView {
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct JobView {
     pub id: Uuid,
     pub kind: String,
@@ -63,7 +63,7 @@ pub struct JobView {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MessageView {
     pub id: Uuid,
     pub channel: String,

@@ -14,7 +14,7 @@ use crate::views::{OrderView, ReviewFinding, Verification, rfc3339};
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
 
 /// Queue filters from the request.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 pub struct QueueQuery {
     /// `submitted` (default), `in_review` or `awaiting_mail`.
     pub state: Option<String>,
@@ -28,7 +28,7 @@ pub struct QueueQuery {
 }
 
 /// One row of the queue (no PII).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QueueItem {
     pub id: Uuid,
     pub version: i64,
@@ -41,7 +41,7 @@ pub struct QueueItem {
 }
 
 /// A page of the queue and the cursor of the next one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QueuePage {
     pub items: Vec<QueueItem>,
     pub next: Option<String>,

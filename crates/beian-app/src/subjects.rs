@@ -12,7 +12,7 @@ use crate::views::{SubjectView, mask_subject, rfc3339, unmask_subject};
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
 
 /// A subject as the applicant sends it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectInput {
     /// Filing province, two digits.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A subject as shown to its owner or to staff.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SubjectView {
     pub id: Uuid,
     pub version: i64,
@@ -26,7 +26,7 @@ pub struct SubjectView {
 }
 
 /// A field-level rejection reason, as the reviewer gives it (WeChat's `audit_data` shape).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewFinding {
     pub field: String,
@@ -48,7 +48,7 @@ pub struct OrderDoc {
 }
 
 /// The outcome of the manual identity check (face photo against ID card).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Verification {
     pub passed: bool,
@@ -58,7 +58,7 @@ pub struct Verification {
 }
 
 /// An order as shown to its owner or to staff.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OrderView {
     pub id: Uuid,
     pub version: i64,
@@ -79,13 +79,14 @@ pub struct OrderView {
 }
 
 /// One entry of an order's timeline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TimelineEntry {
     pub at: String,
     pub actor_role: String,
     pub event: String,
     pub from_state: String,
     pub to_state: String,
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub detail: serde_json::Value,
 }
 

@@ -34,7 +34,7 @@ pub enum Actor {
 }
 
 /// Why an order came back to the applicant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnReason {
     /// The provider's reviewer rejected it with field-level findings.
@@ -52,7 +52,7 @@ pub enum ReturnReason {
 pub type Recipient = String;
 
 /// The state of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum OrderState {
     Draft,
@@ -73,6 +73,7 @@ pub enum OrderState {
         verified: BTreeSet<Recipient>,
         wrong_codes: u8,
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         sms_deadline: OffsetDateTime,
     },
     /// With the provincial bureau.

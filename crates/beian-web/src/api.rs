@@ -13,7 +13,6 @@ use beian_app::review::QueueQuery;
 use beian_app::subjects::SubjectInput;
 use beian_app::{AppError, ReviewFinding, Role};
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::extract::{Caller, Form, Id, IfMatch, JsonBody, Params as Query};
@@ -56,11 +55,25 @@ pub async fn register(State(s): State<AppState>, c: Caller, JsonBody(a): JsonBod
     Ok((StatusCode::CREATED, Json(p)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     email: String,
     password: String,
+}
+
+/// A signed-in session: send `csrf_token` as `X-CSRF-Token` on unsafe requests.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct LoginResponse {
+    account: beian_app::Principal,
+    csrf_token: String,
+}
+
+/// The rule engine's verdict on an order.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct CheckResult {
+    submittable: bool,
+    findings: Vec<beian_core::rules::Finding>,
 }
 
 pub async fn login(State(s): State<AppState>, c: Caller, JsonBody(b): JsonBody<LoginBody>) -> ApiResult {
@@ -72,7 +85,7 @@ pub async fn login(State(s): State<AppState>, c: Caller, JsonBody(b): JsonBody<L
         session.token
     );
     let mut r =
-        Json(json!({ "account": session.principal, "csrf_token": session.csrf_token })).into_response();
+        Json(LoginResponse { account: session.principal, csrf_token: session.csrf_token }).into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).map_err(|e| c.err(AppError::Internal(e.into())))?,
@@ -96,7 +109,7 @@ pub async fn me(c: Caller) -> ApiResult {
     ok(c.ctx.principal().map_err(|e| c.err(e))?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     name: String,
@@ -191,7 +204,7 @@ pub async fn update_order(
 pub async fn check_order(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
     let findings = s.app.check_order(&c.ctx, id).await.map_err(|e| c.err(e))?;
     let submittable = !beian_core::rules::has_errors(&findings);
-    ok(json!({ "submittable": submittable, "findings": findings }))
+    ok(CheckResult { submittable, findings })
 }
 
 pub async fn submit_order(
@@ -313,7 +326,7 @@ pub async fn approve(State(s): State<AppState>, c: Caller, Id(id): Id, IfMatch(m
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
     findings: Vec<ReviewFinding>,
@@ -330,7 +343,7 @@ pub async fn reject(
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationBody {
     passed: bool,
@@ -349,7 +362,7 @@ pub async fn verification(
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialsBody {
     note: String,
@@ -397,7 +410,7 @@ pub async fn list_pools(State(s): State<AppState>, c: Caller) -> ApiResult {
     ok(s.app.ip_pools(&c.ctx).await.map_err(|e| c.err(e))?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PoolBody {
     cidr: String,
@@ -419,7 +432,7 @@ pub async fn list_users(State(s): State<AppState>, c: Caller, Query(q): Query<Pa
     ok(s.app.list_accounts(&c.ctx, q.after, q.limit.unwrap_or(100)).await.map_err(|e| c.err(e))?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     role: Role,

@@ -10,6 +10,7 @@
 mod api;
 pub mod extract;
 pub mod middleware;
+pub mod openapi;
 pub mod problem;
 
 use std::future::Future;
@@ -20,7 +21,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use beian_app::{App, AppError};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -41,6 +42,8 @@ pub struct AppState {
     pub app: App,
     /// Mark cookies `Secure` (the service is reached over TLS, possibly via a proxy).
     pub secure_cookies: bool,
+    /// The generated OpenAPI document.
+    pub openapi: std::sync::Arc<serde_json::Value>,
 }
 
 async fn healthz() -> &'static str {
@@ -68,46 +71,352 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     )
 }
 
-/// The whole router.
-pub fn router(state: AppState) -> Router {
-    let upload_limit = state.app.config().max_upload_bytes + 64 * 1024;
-    let api = Router::new()
-        .route("/auth/register", post(api::register))
-        .route("/auth/login", post(api::login))
-        .route("/auth/logout", post(api::logout))
-        .route("/me", get(api::me))
-        .route("/tokens", post(api::create_token))
-        .route("/tokens/{id}", axum::routing::delete(api::revoke_token))
-        .route("/subjects", post(api::create_subject).get(api::list_subjects))
-        .route("/subjects/{id}", get(api::get_subject).put(api::update_subject))
-        .route("/orders", post(api::create_order).get(api::list_orders))
-        .route("/orders/{id}", get(api::get_order).put(api::update_order))
-        .route("/orders/{id}/check", post(api::check_order))
-        .route("/orders/{id}/submit", post(api::submit_order))
-        .route("/orders/{id}/withdraw", post(api::withdraw_order))
-        .route("/orders/{id}/timeline", get(api::timeline))
-        .route(
-            "/orders/{id}/documents",
-            post(api::upload_document).get(api::list_documents).layer(DefaultBodyLimit::max(upload_limit)),
+/// The API routes and their OpenAPI document, built from one table.
+pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
+    use beian_app::auth::{CreatedToken, NewAccount};
+    use beian_app::documents::DocumentView;
+    use beian_app::orders::OrderInput;
+    use beian_app::profile::{AuditView, IpPoolView, JobView, MessageView, ProfileView, ProviderProfile};
+    use beian_app::review::QueuePage;
+    use beian_app::subjects::SubjectInput;
+    use beian_app::{OrderView, Principal, SubjectView, TimelineEntry};
+    use openapi::{Api, Op};
+    const PAGE: &[(&str, &str)] = &[("before", "cursor: id of the last item seen"), ("limit", "page size")];
+    Api::new("/api/v1")
+        .op(
+            "post",
+            "/auth/register",
+            post(api::register),
+            Op::new("accounts", "Register an applicant account")
+                .public()
+                .body::<NewAccount>()
+                .returns::<Principal>(201),
         )
-        .route("/documents/{id}", get(api::get_document))
-        .route("/review/queue", get(api::review_queue))
-        .route("/orders/{id}/claim", post(api::claim))
-        .route("/orders/{id}/release", post(api::release))
-        .route("/orders/{id}/approve", post(api::approve))
-        .route("/orders/{id}/reject", post(api::reject))
-        .route("/orders/{id}/verification", post(api::verification))
-        .route("/orders/{id}/request-materials", post(api::request_materials))
-        .route("/orders/{id}/materials-received", post(api::materials_received))
-        .route("/admin/provider-profile", get(api::get_profile).put(api::put_profile))
-        .route("/admin/ip-pools", get(api::list_pools).post(api::add_pool))
-        .route("/admin/ip-pools/{id}", axum::routing::delete(api::delete_pool))
-        .route("/admin/users", get(api::list_users))
-        .route("/admin/users/{id}", put(api::update_user))
-        .route("/admin/audit", get(api::audit))
-        .route("/admin/jobs/dead", get(api::dead_jobs))
-        .route("/admin/jobs/{id}/retry", post(api::retry_job))
-        .route("/admin/messages", get(api::messages))
+        .op(
+            "post",
+            "/auth/login",
+            post(api::login),
+            Op::new("accounts", "Sign in; sets the session cookie")
+                .public()
+                .body::<api::LoginBody>()
+                .returns::<api::LoginResponse>(200),
+        )
+        .op("post", "/auth/logout", post(api::logout), Op::new("accounts", "Sign out").no_content())
+        .op(
+            "get",
+            "/me",
+            get(api::me),
+            Op::new("accounts", "The signed-in account").returns::<Principal>(200),
+        )
+        .op(
+            "post",
+            "/tokens",
+            post(api::create_token),
+            Op::new("accounts", "Create an API token (shown once)")
+                .body::<api::TokenBody>()
+                .returns::<CreatedToken>(201),
+        )
+        .op(
+            "delete",
+            "/tokens/{id}",
+            delete(api::revoke_token),
+            Op::new("accounts", "Revoke an API token").no_content(),
+        )
+        .op(
+            "post",
+            "/subjects",
+            post(api::create_subject),
+            Op::new("subjects", "Create a subject (主体)").body::<SubjectInput>().returns::<SubjectView>(201),
+        )
+        .op(
+            "get",
+            "/subjects",
+            get(api::list_subjects),
+            Op::new("subjects", "Your subjects, newest first").query(PAGE).returns::<Vec<SubjectView>>(200),
+        )
+        .op(
+            "get",
+            "/subjects/{id}",
+            get(api::get_subject),
+            Op::new("subjects", "A subject (PII masked unless reveal=true, which is audited)")
+                .query(&[("reveal", "true to show PII in full")])
+                .returns::<SubjectView>(200),
+        )
+        .op(
+            "put",
+            "/subjects/{id}",
+            put(api::update_subject),
+            Op::new("subjects", "Replace a subject's details")
+                .if_match()
+                .body::<SubjectInput>()
+                .returns::<SubjectView>(200),
+        )
+        .op(
+            "post",
+            "/orders",
+            post(api::create_order),
+            Op::new("orders", "Start a draft order; the kind is worked out from what is on file")
+                .body::<OrderInput>()
+                .returns::<OrderView>(201),
+        )
+        .op(
+            "get",
+            "/orders",
+            get(api::list_orders),
+            Op::new("orders", "Your orders, newest first").query(PAGE).returns::<Vec<OrderView>>(200),
+        )
+        .op(
+            "get",
+            "/orders/{id}",
+            get(api::get_order),
+            Op::new("orders", "An order (PII masked unless reveal=true, which is audited)")
+                .query(&[("reveal", "true to show PII in full")])
+                .returns::<OrderView>(200),
+        )
+        .op(
+            "put",
+            "/orders/{id}",
+            put(api::update_order),
+            Op::new("orders", "Edit a draft or returned order; masked values sent back are kept")
+                .if_match()
+                .body::<OrderInput>()
+                .returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/check",
+            post(api::check_order),
+            Op::new("orders", "Run the rule engine").returns::<api::CheckResult>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/submit",
+            post(api::submit_order),
+            Op::new("orders", "Submit for provider review").if_match().returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/withdraw",
+            post(api::withdraw_order),
+            Op::new("orders", "Withdraw the order").if_match().returns::<OrderView>(200),
+        )
+        .op(
+            "get",
+            "/orders/{id}/timeline",
+            get(api::timeline),
+            Op::new("orders", "Every step of the order").returns::<Vec<TimelineEntry>>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/documents",
+            post(api::upload_document).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            Op::new("documents", "Upload a document (JPEG, PNG or PDF; images are re-encoded)")
+                .upload()
+                .returns::<DocumentView>(201),
+        )
+        .op(
+            "get",
+            "/orders/{id}/documents",
+            get(api::list_documents),
+            Op::new("documents", "The order's documents").returns::<Vec<DocumentView>>(200),
+        )
+        .op(
+            "get",
+            "/documents/{id}",
+            get(api::get_document),
+            Op::new("documents", "A document's bytes (every view is audited)").binary(),
+        )
+        .op(
+            "get",
+            "/review/queue",
+            get(api::review_queue),
+            Op::new("review", "The review queue, oldest first (keyset pages)")
+                .query(&[
+                    ("state", "submitted | in_review | awaiting_mail"),
+                    ("province", "two-digit code"),
+                    ("kind", "order kind"),
+                    ("min_age_days", "waiting at least this long"),
+                    ("after", "cursor from `next`"),
+                    ("limit", "page size"),
+                ])
+                .returns::<QueuePage>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/claim",
+            post(api::claim),
+            Op::new("review", "Claim an order for review").if_match().returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/release",
+            post(api::release),
+            Op::new("review", "Put a claimed order back").if_match().returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/verification",
+            post(api::verification),
+            Op::new("review", "Record the manual identity check")
+                .if_match()
+                .body::<api::VerificationBody>()
+                .returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/approve",
+            post(api::approve),
+            Op::new("review", "Approve (goes to the regulator queue)").if_match().returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/reject",
+            post(api::reject),
+            Op::new("review", "Return with field-level reasons")
+                .if_match()
+                .body::<api::RejectBody>()
+                .returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/request-materials",
+            post(api::request_materials),
+            Op::new("review", "Ask for paper materials by mail")
+                .if_match()
+                .body::<api::MaterialsBody>()
+                .returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/materials-received",
+            post(api::materials_received),
+            Op::new("review", "Record that the materials arrived").if_match().returns::<OrderView>(200),
+        )
+        .op(
+            "get",
+            "/admin/provider-profile",
+            get(api::get_profile),
+            Op::new("admin", "The provider profile").returns::<ProfileView>(200),
+        )
+        .op(
+            "put",
+            "/admin/provider-profile",
+            put(api::put_profile),
+            Op::new("admin", "Save the provider profile (If-Match: 0 to create)")
+                .if_match()
+                .body::<ProviderProfile>()
+                .returns::<ProfileView>(200),
+        )
+        .op(
+            "get",
+            "/admin/ip-pools",
+            get(api::list_pools),
+            Op::new("admin", "The provider's IP pools").returns::<Vec<IpPoolView>>(200),
+        )
+        .op(
+            "post",
+            "/admin/ip-pools",
+            post(api::add_pool),
+            Op::new("admin", "Add an IP pool").body::<api::PoolBody>().returns::<IpPoolView>(201),
+        )
+        .op(
+            "delete",
+            "/admin/ip-pools/{id}",
+            delete(api::delete_pool),
+            Op::new("admin", "Remove an IP pool").no_content(),
+        )
+        .op(
+            "get",
+            "/admin/users",
+            get(api::list_users),
+            Op::new("admin", "Accounts")
+                .query(&[("after", "cursor"), ("limit", "page size")])
+                .returns::<Vec<Principal>>(200),
+        )
+        .op(
+            "put",
+            "/admin/users/{id}",
+            put(api::update_user),
+            Op::new("admin", "Change an account's role or disable it")
+                .body::<api::UserUpdate>()
+                .returns::<Principal>(200),
+        )
+        .op(
+            "get",
+            "/admin/audit",
+            get(api::audit),
+            Op::new("admin", "The audit log (format=csv to export)")
+                .query(&[
+                    ("object_type", "filter"),
+                    ("object_id", "filter"),
+                    ("after", "cursor"),
+                    ("limit", "page size"),
+                    ("format", "json | csv"),
+                ])
+                .returns::<Vec<AuditView>>(200),
+        )
+        .op(
+            "get",
+            "/admin/jobs/dead",
+            get(api::dead_jobs),
+            Op::new("admin", "Dead-lettered jobs").returns::<Vec<JobView>>(200),
+        )
+        .op(
+            "post",
+            "/admin/jobs/{id}/retry",
+            post(api::retry_job),
+            Op::new("admin", "Retry a dead job").no_content(),
+        )
+        .op(
+            "get",
+            "/admin/messages",
+            get(api::messages),
+            Op::new("admin", "The message outbox")
+                .query(&[("channel", "email | sms"), ("before", "cursor")])
+                .returns::<Vec<MessageView>>(200),
+        )
+        .finish()
+}
+
+/// Largest upload request.
+const UPLOAD_LIMIT: usize = 12 * 1024 * 1024;
+
+async fn openapi_json(State(s): State<AppState>) -> Response {
+    let mut r = axum::Json(s.openapi.as_ref().clone()).into_response();
+    r.headers_mut()
+        .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
+    r
+}
+
+fn asset(body: &'static [u8], content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(content_type));
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("public, max-age=86400"),
+    );
+    r
+}
+
+async fn docs_page() -> Response {
+    asset(include_bytes!("../assets/api-docs.html"), "text/html; charset=utf-8")
+}
+async fn docs_init() -> Response {
+    asset(include_bytes!("../assets/api-docs-init.js"), "text/javascript; charset=utf-8")
+}
+async fn docs_bundle() -> Response {
+    asset(include_bytes!("../assets/swagger-ui/swagger-ui-bundle.js"), "text/javascript; charset=utf-8")
+}
+async fn docs_css() -> Response {
+    asset(include_bytes!("../assets/swagger-ui/swagger-ui.css"), "text/css; charset=utf-8")
+}
+
+/// The whole router.
+pub fn router(app: App, secure_cookies: bool) -> Router {
+    let (api, doc) = api_routes();
+    let state = AppState { app, secure_cookies, openapi: std::sync::Arc::new(doc) };
+    let api = api
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate))
@@ -116,6 +425,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/docs", get(docs_page))
+        .route("/api/docs/", get(docs_page))
+        .route("/api/docs/init.js", get(docs_init))
+        .route("/api/docs/swagger-ui-bundle.js", get(docs_bundle))
+        .route("/api/docs/swagger-ui.css", get(docs_css))
         .nest("/api/v1", api)
         .fallback(not_found)
         .with_state(state)
@@ -133,10 +448,11 @@ pub fn router(state: AppState) -> Router {
 /// Serves until `shutdown` resolves; in-flight requests finish first.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    app: App,
+    secure_cookies: bool,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router(app, secure_cookies).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

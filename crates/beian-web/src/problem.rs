@@ -34,6 +34,32 @@ struct FieldOut<'a> {
     message: &'a str,
 }
 
+/// The problem document, as the OpenAPI schema describes it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Problem {
+    /// A URI naming the problem kind.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// What went wrong, in the caller's language (`Accept-Language`).
+    pub title: String,
+    pub status: u16,
+    /// Stable machine code, e.g. `VALIDATION_FAILED`, `VERSION_MISMATCH`.
+    pub code: String,
+    /// Field errors for 422s.
+    #[serde(default)]
+    pub errors: Vec<ProblemField>,
+    /// For 412: the version to retry with.
+    pub current_version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ProblemField {
+    /// JSON path of the field.
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
 /// An error on its way to the client.
 #[derive(Debug)]
 pub struct ApiError {

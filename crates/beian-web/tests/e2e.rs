@@ -452,3 +452,19 @@ async fn mail_is_delivered_through_a_real_smtp_server() {
     assert_eq!(srv.run_jobs().await, 0);
     assert_eq!(sink.messages().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_and_viewer_are_served_offline() {
+    let srv = TestServer::with_outbox(beian_store::testing::sqlite().await).await;
+    let c = Client::anonymous(&srv.base);
+    let doc = c.get("/api/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["paths"]["/api/v1/orders"]["post"].is_object());
+    let page = Client::send(c.request(Method::GET, "/api/docs")).await;
+    assert!(page.body.as_str().unwrap().contains("/api/docs/swagger-ui-bundle.js"));
+    let js = c.http.get(format!("{}/api/docs/swagger-ui-bundle.js", srv.base)).send().await.unwrap();
+    assert_eq!(js.status(), StatusCode::OK);
+    assert!(js.bytes().await.unwrap().len() > 1_000_000);
+    assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
+}

@@ -54,8 +54,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let state = beian_web::AppState { app: app.clone(), secure_cookies: false };
-        tokio::spawn(beian_web::serve(listener, state, async move {
+        tokio::spawn(beian_web::serve(listener, app.clone(), false, async move {
             let _ = rx.await;
         }));
         TestServer { base, app, clock, db, blob_dir, stop: Some(tx) }
@@ -290,7 +289,10 @@ impl SmtpSink {
                 .is_ok_and(|s| s.success())
         });
         let Some(python) = python else {
-            assert!(std::env::var_os("BEIAN_TEST_REQUIRE_SMTP").is_none(), "BEIAN_TEST_REQUIRE_SMTP is set but python3-aiosmtpd is missing");
+            assert!(
+                std::env::var_os("BEIAN_TEST_REQUIRE_SMTP").is_none(),
+                "BEIAN_TEST_REQUIRE_SMTP is set but python3-aiosmtpd is missing"
+            );
             eprintln!(
                 "*** SKIPPED the SMTP delivery check: python3-aiosmtpd is not installed (.ci/run installs it) ***"
             );

@@ -134,12 +134,11 @@ async fn run(cfg: &Config, app: App) -> Result<(), UserError> {
             async move { app.run_worker(id, rx).await }
         }));
     }
-    let state = beian_web::AppState { app: app.clone(), secure_cookies: cfg.secure_cookies };
     let shutdown = async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
     };
-    let served = beian_web::serve(listener, state, shutdown).await;
+    let served = beian_web::serve(listener, app.clone(), cfg.secure_cookies, shutdown).await;
     let _ = stop_tx.send(true);
     for w in workers {
         let _ = w.await;
