@@ -99,6 +99,45 @@ pub struct CreatedToken {
     pub token: String,
 }
 
+/// How long a resolved session or token is trusted without asking the database. Logout,
+/// revocation and account changes clear this process's cache at once; other processes
+/// notice within this time.
+const AUTH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+const AUTH_CACHE_MAX: usize = 10_000;
+
+/// A cached resolution: the principal, the session's CSRF token (none for API tokens), and
+/// when it was looked up.
+type CachedAuth = (Principal, Option<String>, std::time::Instant);
+
+/// Resolved credentials by token hash.
+#[derive(Debug, Default)]
+pub(crate) struct AuthCache {
+    map: std::sync::Mutex<std::collections::HashMap<Vec<u8>, CachedAuth>>,
+}
+
+impl AuthCache {
+    fn get(&self, key: &[u8]) -> Option<(Principal, Option<String>)> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).filter(|e| e.2.elapsed() < AUTH_CACHE_TTL).map(|e| (e.0.clone(), e.1.clone()))
+    }
+
+    fn put(&self, key: Vec<u8>, p: Principal, csrf: Option<String>) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= AUTH_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key, (p, csrf, std::time::Instant::now()));
+    }
+
+    fn remove(&self, key: &[u8]) {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
 /// The minimum password length.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -241,6 +280,7 @@ impl App {
 
     /// Ends a session.
     pub async fn logout(&self, ctx: &Ctx, session_token: &str) -> AppResult<()> {
+        self.auth_cache().remove(&token_hash(session_token));
         let mut tx = self.store().begin().await?;
         tx.delete_session(&token_hash(session_token)).await?;
         if let Some(p) = &ctx.principal {
@@ -252,14 +292,32 @@ impl App {
 
     /// The caller behind a session cookie, with the session's CSRF token.
     pub async fn session_principal(&self, session_token: &str) -> AppResult<Option<(Principal, String)>> {
-        let found = self.store().session(&token_hash(session_token), self.now_us()).await?;
-        Ok(found.filter(|(_, a)| !a.disabled).and_then(|(s, a)| Principal::of(&a).map(|p| (p, s.csrf_token))))
+        let key = token_hash(session_token);
+        if let Some((p, Some(csrf))) = self.auth_cache().get(&key) {
+            return Ok(Some((p, csrf)));
+        }
+        let found = self.store().session(&key, self.now_us()).await?;
+        let resolved = found
+            .filter(|(_, a)| !a.disabled)
+            .and_then(|(s, a)| Principal::of(&a).map(|p| (p, s.csrf_token)));
+        if let Some((p, csrf)) = &resolved {
+            self.auth_cache().put(key, p.clone(), Some(csrf.clone()));
+        }
+        Ok(resolved)
     }
 
     /// The caller behind an API token.
     pub async fn token_principal(&self, token: &str) -> AppResult<Option<Principal>> {
-        let found = self.store().api_token(&token_hash(token), self.now_us()).await?;
-        Ok(found.filter(|(_, a)| !a.disabled).and_then(|(_, a)| Principal::of(&a)))
+        let key = token_hash(token);
+        if let Some((p, None)) = self.auth_cache().get(&key) {
+            return Ok(Some(p));
+        }
+        let found = self.store().api_token(&key, self.now_us()).await?;
+        let resolved = found.filter(|(_, a)| !a.disabled).and_then(|(_, a)| Principal::of(&a));
+        if let Some(p) = &resolved {
+            self.auth_cache().put(key, p.clone(), None);
+        }
+        Ok(resolved)
     }
 
     /// Creates an API token for scripts; the plaintext is returned once.
@@ -299,6 +357,7 @@ impl App {
         if !tx.revoke_api_token(id, p.id).await? {
             return Err(AppError::NotFound);
         }
+        self.auth_cache().clear();
         tx.audit(&ctx.audit("api_token.revoke", "api_token", id, json!({})), self.now_us()).await?;
         tx.commit().await?;
         Ok(())
@@ -334,6 +393,7 @@ impl App {
         let mut tx = self.store().begin().await?;
         tx.update_account(id, &a.display_name, role.as_str(), disabled).await?;
         tx.delete_sessions_of(id).await?;
+        self.auth_cache().clear();
         tx.audit(
             &ctx.audit(
                 "account.update",

@@ -90,6 +90,7 @@ struct Inner {
     mailer: Arc<dyn Mailer>,
     blobs: Arc<dyn BlobStore>,
     config: AppConfig,
+    auth_cache: auth::AuthCache,
 }
 
 impl std::fmt::Debug for App {
@@ -107,7 +108,17 @@ impl App {
         blobs: Arc<dyn BlobStore>,
         config: AppConfig,
     ) -> App {
-        App { inner: Arc::new(Inner { store, keys, clock, mailer, blobs, config }) }
+        App {
+            inner: Arc::new(Inner {
+                store,
+                keys,
+                clock,
+                mailer,
+                blobs,
+                config,
+                auth_cache: auth::AuthCache::default(),
+            }),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -127,6 +138,9 @@ impl App {
     }
     pub fn blobs(&self) -> &dyn BlobStore {
         self.inner.blobs.as_ref()
+    }
+    pub(crate) fn auth_cache(&self) -> &auth::AuthCache {
+        &self.inner.auth_cache
     }
     pub fn policy(&self) -> &'static PolicySet {
         PolicySet::builtin()

@@ -81,6 +81,19 @@ pub struct OrderEventRow {
     pub detail: String,
 }
 
+/// One row of the review queue: only what the list shows (no document).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct QueueRow {
+    pub id: Uuid,
+    pub version: i64,
+    pub kind: String,
+    pub province: String,
+    pub state: String,
+    pub subject_id: Uuid,
+    pub submitted_at: Option<i64>,
+    pub reviewer_id: Option<Uuid>,
+}
+
 /// Review-queue filters. `state` is required so the queue walks one index range.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueFilter {

@@ -4,6 +4,7 @@ mod check;
 mod config;
 mod id;
 mod number;
+mod seed;
 mod serve;
 
 use std::io::{self, BufRead, Write};
@@ -40,6 +41,9 @@ enum Command {
     /// Configuration tools.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Fill a database with bulk data for the load benchmark (not for production).
+    #[command(hide = true)]
+    BenchSeed(seed::SeedArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Migrate(a) => serve::migrate(a),
         Command::Demo(a) => serve::demo(a),
         Command::Config(ConfigCommand::Check(a)) => serve::config_check(a),
+        Command::BenchSeed(a) => seed::run(a),
     };
     match result {
         // A closed pipe (`beian … | head`) is not an error worth reporting.

@@ -61,7 +61,7 @@ fn init_tracing() {
 }
 
 /// Reads the key file, or creates one with fresh keys (mode 0600) if `create` and it is missing.
-fn load_keys(path: &Path, create: bool) -> Result<Keys, UserError> {
+pub(super) fn load_keys(path: &Path, create: bool) -> Result<Keys, UserError> {
     if let Ok(json) = std::env::var("BEIAN_KEYS") {
         return Keys::from_json(&json).map_err(|e| UserError(format!("BEIAN_KEYS: {e}")));
     }

@@ -1,0 +1,209 @@
+//! `beian bench-seed`: fills a database with realistic bulk data for the load benchmark
+//! (`scripts/load-bench.sh`) — accounts, API tokens, subjects and orders in every state, with
+//! encrypted documents exactly as the service writes them. Not for production databases.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use beian_app::auth::NewAccount;
+use beian_app::clock::SystemClock;
+use beian_app::documents::LocalBlobStore;
+use beian_app::notify::OutboxMailer;
+use beian_app::{App, AppConfig, Ctx, OrderDoc, Principal, Role};
+use beian_core::model::Order;
+use beian_core::rules::DomainFacts;
+use beian_core::workflow::OrderState;
+use beian_store::{OrderRow, SubjectRow, new_id};
+use clap::Args;
+use serde::Deserialize;
+
+use super::UserError;
+use super::config::{self, Overrides};
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    #[arg(long)]
+    data_dir: PathBuf,
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Orders to create.
+    #[arg(long, default_value_t = 100_000)]
+    orders: usize,
+    /// Extra subjects without orders, for the order-creation benchmark.
+    #[arg(long, default_value_t = 50_000)]
+    spare_subjects: usize,
+}
+
+#[derive(Deserialize)]
+struct Example {
+    order: Order,
+    context: ExampleContext,
+}
+
+#[derive(Deserialize)]
+struct ExampleContext {
+    domains: std::collections::BTreeMap<String, DomainFacts>,
+}
+
+const EXAMPLE: &str = include_str!("../../../../docs/examples/first-filing-company.json");
+
+pub fn run(a: SeedArgs) -> Result<ExitCode, UserError> {
+    let cfg = config::load(
+        &Overrides {
+            data_dir: Some(a.data_dir.clone()),
+            database_url: a.database_url.clone(),
+            ..Overrides::default()
+        },
+        Path::new("beian-data"),
+    )?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UserError(e.to_string()))?;
+    rt.block_on(seed(a, cfg))
+}
+
+async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
+    let e = |x: &dyn std::fmt::Display| UserError(x.to_string());
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|x| e(&x))?;
+    let store = beian_store::Store::connect(&cfg.database()).await.map_err(|x| e(&x))?;
+    store.migrate().await.map_err(|x| e(&x))?;
+    let keys = super::serve::load_keys(&cfg.keys_file, true)?;
+    let blobs = LocalBlobStore::new(cfg.data_dir.join("blobs")).map_err(|x| e(&x))?;
+    let app = App::new(
+        store.clone(),
+        keys,
+        Arc::new(SystemClock),
+        Arc::new(OutboxMailer),
+        Arc::new(blobs),
+        AppConfig::default(),
+    );
+    let system = Ctx {
+        principal: Some(Principal {
+            id: uuid::Uuid::nil(),
+            role: Role::Admin,
+            email: "system".into(),
+            display_name: "system".into(),
+        }),
+        ..Ctx::default()
+    };
+    let mut people = Vec::new();
+    for (email, role) in
+        [("load-applicant@bench.local", Role::Applicant), ("load-reviewer@bench.local", Role::Reviewer)]
+    {
+        let p = app
+            .register(
+                &system,
+                NewAccount {
+                    email: email.into(),
+                    password: "load-bench-password".into(),
+                    display_name: "压测".into(),
+                    role: Some(role),
+                },
+            )
+            .await
+            .map_err(|x| UserError(x.title(beian_core::message::Lang::En)))?;
+        let ctx = Ctx { principal: Some(p.clone()), ..Ctx::default() };
+        let t = app
+            .create_api_token(&ctx, "load")
+            .await
+            .map_err(|x| UserError(x.title(beian_core::message::Lang::En)))?;
+        people.push((p, t.token));
+    }
+    let owner = people[0].0.id;
+    let ex: Example = serde_json::from_str(EXAMPLE).map_err(|x| e(&x))?;
+    let subject_json = serde_json::to_vec(&ex.order.subject).map_err(|x| e(&x))?;
+    let states = [
+        OrderState::Submitted,
+        OrderState::Draft,
+        OrderState::Filed,
+        OrderState::Filed,
+        OrderState::Withdrawn,
+    ];
+    let now = app.now_us();
+    let total_subjects = a.orders + a.spare_subjects;
+    let mut first_order = None;
+    let mut spare = Vec::with_capacity(a.spare_subjects);
+    let started = std::time::Instant::now();
+    let batch = 2_000;
+    for start in (0..total_subjects).step_by(batch) {
+        let mut tx = store.begin().await.map_err(|x| e(&x))?;
+        for i in start..(start + batch).min(total_subjects) {
+            let sid = new_id();
+            let subject = SubjectRow {
+                id: sid,
+                owner_id: owner,
+                nature: "enterprise".into(),
+                name: format!("压测企业{i}有限公司"),
+                province: "33".into(),
+                cert_index: app.keys().blind_index("cert", &format!("BENCH{i}")),
+                data: app
+                    .keys()
+                    .encrypt(&format!("subjects/{sid}/data"), &subject_json)
+                    .map_err(|x| e(&x))?,
+                filed_number: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            tx.insert_subject(&subject).await.map_err(|x| e(&x))?;
+            if i >= a.orders {
+                spare.push(sid);
+                continue;
+            }
+            let oid = new_id();
+            let state = &states[i % states.len()];
+            let doc = OrderDoc {
+                order: ex.order.clone(),
+                domain_facts: ex.context.domains.clone(),
+                verification: None,
+            };
+            let submitted_at =
+                (!matches!(state, OrderState::Draft)).then(|| now - (i as i64 % 5_000_000) * 1_000_000);
+            let row = OrderRow {
+                id: oid,
+                owner_id: owner,
+                subject_id: sid,
+                kind: "first_filing".into(),
+                province: ["33", "11", "44", "32", "51"][i % 5].into(),
+                state: state.name().into(),
+                state_data: serde_json::to_string(state).map_err(|x| e(&x))?,
+                data: app
+                    .keys()
+                    .encrypt(&format!("orders/{oid}/data"), &serde_json::to_vec(&doc).map_err(|x| e(&x))?)
+                    .map_err(|x| e(&x))?,
+                findings: "[]".into(),
+                review_findings: "[]".into(),
+                reviewer_id: None,
+                open: !state.is_terminal(),
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                submitted_at,
+                stage_since: now,
+            };
+            tx.insert_order(&row).await.map_err(|x| e(&x))?;
+            first_order.get_or_insert(oid);
+        }
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+    let spare_file = cfg.data_dir.join("spare-subjects.txt");
+    let mut f = std::fs::File::create(&spare_file).map_err(|x| e(&x))?;
+    for s in &spare {
+        writeln!(f, "{s}").map_err(|x| e(&x))?;
+    }
+    let out = serde_json::json!({
+        "orders": a.orders,
+        "spare_subjects": spare.len(),
+        "seconds": started.elapsed().as_secs_f64(),
+        "applicant_token": people[0].1,
+        "reviewer_token": people[1].1,
+        "order_id": first_order,
+        "spare_subjects_file": spare_file,
+    });
+    println!("{out}");
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Load benchmark of the provider API with 100,000 orders on file.
+#
+#   scripts/load-bench.sh            # SQLite (default backend)
+#   scripts/load-bench.sh postgres   # PostgreSQL at $BEIAN_BENCH_DATABASE_URL (a fresh database is created)
+#
+# Seeds the database with `beian bench-seed`, starts `beian serve` (release build) and drives it
+# with wrk from a second process on loopback: GET /healthz (the framework's ceiling), GET one
+# order, the review queue's first page, and order creation. Prints throughput and p99 latency.
+# Env: ORDERS (default 100000), DURATION (default 10s), CONNECTIONS (default 32).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backend="${1:-sqlite}"
+orders="${ORDERS:-100000}"
+duration="${DURATION:-10s}"
+conns="${CONNECTIONS:-32}"
+command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -q wrk >/dev/null; }
+
+cargo build --release -p beian --quiet
+bin="${CARGO_TARGET_DIR:-target}/release/beian"
+work="$(mktemp -d)"
+port=$((20000 + RANDOM % 20000))
+db_args=()
+if [ "$backend" = postgres ]; then
+  base="${BEIAN_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  name="beian_bench_$RANDOM$RANDOM"
+  psql "$base" -qc "CREATE DATABASE $name" >/dev/null
+  url="${base%/*}/$name"
+  db_args=(--database-url "$url")
+fi
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ "$backend" = postgres ] && psql "$base" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== seeding $orders orders ($backend)"
+seed="$("$bin" bench-seed --data-dir "$work" --orders "$orders" --spare-subjects 200000 "${db_args[@]}" 2>/dev/null)"
+echo "$seed" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   seeded in %.1f s" % d["seconds"])'
+field() { echo "$seed" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+applicant="$(field applicant_token)"; reviewer="$(field reviewer_token)"; order="$(field order_id)"; spare="$(field spare_subjects_file)"
+
+BEIAN_LOG=warn BEIAN_WORKERS=1 "$bin" serve --data-dir "$work" --listen "127.0.0.1:$port" "${db_args[@]}" 2>"$work/server.log" &
+server_pid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+cat > "$work/create.lua" <<LUA
+local ids = {}
+local n = 0
+function setup(thread)
+  thread:set("tid", n)
+  n = n + 1
+end
+function init(args)
+  local i = 0
+  for line in io.lines("$spare") do
+    if i % 2 == tid then ids[#ids + 1] = line end
+    i = i + 1
+  end
+  pos = 0
+end
+function request()
+  pos = pos + 1
+  local id = ids[pos] or ids[1]
+  return wrk.format("POST", "/api/v1/orders", { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer $applicant" }, '{"subject_id":"' .. id .. '"}')
+end
+LUA
+
+run() { # name, wrk args...
+  local name="$1"; shift
+  local out
+  out="$(wrk -t2 -c"$conns" -d"$duration" --latency "$@")"
+  local rps p99 errors
+  rps="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
+  p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
+  errors="$(echo "$out" | awk '/Non-2xx/ {print $5}')"
+  printf "%-34s %12s req/s   p99 %9s   non-2xx %s\n" "$name" "$rps" "$p99" "${errors:-0}"
+}
+
+echo "== $backend, $orders orders on file, wrk -t2 -c$conns -d$duration on loopback"
+url="http://127.0.0.1:$port"
+run "GET /healthz" "$url/healthz"
+run "GET /api/v1/orders/{id}" -H "Authorization: Bearer $applicant" "$url/api/v1/orders/$order"
+run "GET /api/v1/review/queue (page 1)" -H "Authorization: Bearer $reviewer" "$url/api/v1/review/queue?limit=50"
+run "POST /api/v1/orders (create)" -s "$work/create.lua" "$url"
+echo "(reproduce: scripts/load-bench.sh $backend)"
