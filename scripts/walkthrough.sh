@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Walks one filing through the provider service with curl, as the README describes:
+# an applicant files a company with three sites, a reviewer returns it with a field-level
+# reason, the applicant fixes it, and the reviewer approves.
+#
+#   cargo run --release -p beian -- demo          # in one terminal
+#   scripts/walkthrough.sh [http://127.0.0.1:8080] # in another
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base="${1:-http://127.0.0.1:8080}"
+api="$base/api/v1"
+jar_a="$(mktemp)"; jar_r="$(mktemp)"; trap 'rm -f "$jar_a" "$jar_r"' EXIT
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }
+example="docs/examples/first-filing-company.json"
+
+login() { # jar email -> csrf token
+  curl -sf -c "$1" -H 'content-type: application/json' \
+    -d "{\"email\":\"$2\",\"password\":\"beian-demo-2026\"}" "$api/auth/login" | json 'd["csrf_token"]'
+}
+csrf_a="$(login "$jar_a" applicant@demo.beian.local)"
+csrf_r="$(login "$jar_r" reviewer@demo.beian.local)"
+A=(-sf -b "$jar_a" -H "x-csrf-token: $csrf_a" -H 'content-type: application/json')
+R=(-sf -b "$jar_r" -H "x-csrf-token: $csrf_r" -H 'content-type: application/json')
+
+echo "1. applicant creates the subject and a draft order (kind worked out: first filing)"
+subject_body="$(python3 -c "import json; e=json.load(open('$example')); print(json.dumps({'province':'33','subject':e['order']['subject']}))")"
+subject="$(curl "${A[@]}" -d "$subject_body" "$api/subjects" | json 'd["id"]')"
+order_body="$(python3 -c "import json; e=json.load(open('$example')); print(json.dumps({'subject_id':'$subject','websites':e['order']['websites'],'domain_facts':e['context']['domains']}))")"
+order="$(curl "${A[@]}" -d "$order_body" "$api/orders" | json 'd["id"]')"
+echo "   order $order"
+
+echo "2. the rule engine checks it"
+curl "${A[@]}" -X POST "$api/orders/$order/check" | json '"   submittable: %s, findings: %d" % (d["submittable"], len(d["findings"]))'
+
+echo "3. documents: licence, ID cards, face photos (any JPEG/PNG; they are re-encoded)"
+photo="$(mktemp --suffix .png)"
+python3 - "$photo" <<'PY'
+import struct, sys, zlib
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+raw = b"".join(b"\x00" + b"\x80\x40\x40" * 32 for _ in range(32))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 32, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(png)
+PY
+for doc in business_licence:subject id_front:subject.head id_back:subject.head id_front:websites[1].head \
+           id_back:websites[1].head face_photo:websites[0].head face_photo:websites[1].head; do
+  curl -sf -b "$jar_a" -H "x-csrf-token: $csrf_a" -F "kind=${doc%%:*}" -F "subject_path=${doc#*:}" \
+    -F "file=@$photo;type=image/png" "$api/orders/$order/documents" >/dev/null
+done
+rm -f "$photo"
+
+version() { curl -sf -b "$jar_a" "$api/orders/$order" | json 'd["version"]'; }
+echo "4. submit (If-Match carries the version the applicant saw)"
+curl "${A[@]}" -X POST -H "if-match: \"$(version)\"" "$api/orders/$order/submit" | json '"   state: " + d["state"]["state"]'
+
+echo "5. reviewer claims it, records the identity check, and returns it with a reason"
+v="$(curl "${R[@]}" -X POST -H "if-match: \"$(version)\"" "$api/orders/$order/claim" | json 'd["version"]')"
+v="$(curl "${R[@]}" -X POST -H "if-match: \"$v\"" -d '{"passed":true,"note":"人脸与证件一致"}' "$api/orders/$order/verification" | json 'd["version"]')"
+curl "${R[@]}" -X POST -H "if-match: \"$v\"" \
+  -d '{"findings":[{"field":"websites[2].name","error":"网站名称与内容不符","suggestion":"改为“阿里云计算学习中心”"}]}' \
+  "$api/orders/$order/reject" | json '"   state: %s (%s)" % (d["state"]["state"], d["state"]["reason"])'
+
+echo "6. applicant fixes the name (masked PII sent back unchanged is kept) and resubmits"
+current="$(curl -sf -b "$jar_a" "$api/orders/$order")"
+fixed="$(echo "$current" | python3 -c "import json,sys; d=json.load(sys.stdin); w=d['order']['websites']; w[2]['name']='阿里云计算学习中心'; print(json.dumps({'subject_id':d['subject_id'],'websites':w,'domain_facts':d['domain_facts']}))")"
+curl "${A[@]}" -X PUT -H "if-match: \"$(version)\"" -d "$fixed" "$api/orders/$order" >/dev/null
+curl "${A[@]}" -X POST -H "if-match: \"$(version)\"" "$api/orders/$order/submit" | json '"   state: " + d["state"]["state"]'
+
+echo "7. reviewer approves: the order waits for the regulator"
+v="$(curl "${R[@]}" -X POST -H "if-match: \"$(version)\"" "$api/orders/$order/claim" | json 'd["version"]')"
+curl "${R[@]}" -X POST -H "if-match: \"$v\"" "$api/orders/$order/approve" | json '"   state: " + d["state"]["state"]'
+
+echo "8. the timeline"
+curl -sf -b "$jar_a" "$api/orders/$order/timeline" | json '"   " + " → ".join(e["event"] for e in d)'
