@@ -203,7 +203,10 @@ pub fn config_check(a: ServiceArgs) -> Result<ExitCode, UserError> {
         Ok(cfg) => {
             print!("{}", cfg.describe());
             if let Some(s) = &cfg.smtp {
-                SmtpMailer::new(s).map_err(|e| UserError(format!("smtp: {e}")))?;
+                // lettre's transport spawns its pool on the runtime it is built (and dropped) in.
+                runtime()?
+                    .block_on(async { SmtpMailer::new(s).map(drop) })
+                    .map_err(|e| UserError(format!("smtp: {e}")))?;
             }
             println!("configuration OK");
             Ok(ExitCode::SUCCESS)

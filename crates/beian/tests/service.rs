@@ -1,0 +1,228 @@
+//! The `beian` binary as an operator meets it: `serve` refuses an unmigrated database,
+//! `config check` explains and redacts, and a process killed with SIGKILL loses no
+//! acknowledged write — its queued jobs run after the restart.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_beian"))
+}
+
+fn temp_dir() -> PathBuf {
+    let d =
+        std::env::temp_dir().join(format!("beian-svc-{}", std::process::id() as u64 * 1000 + rand_suffix()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64 % 1000
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn serve_refuses_an_unmigrated_database_and_migrate_fixes_it() {
+    let dir = temp_dir();
+    let out = bin().args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("beian migrate"), "{err}");
+    assert!(!err.contains("panicked"));
+    let out = bin().args(["migrate", "--data-dir"]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn config_check_explains_sources_and_hides_secrets() {
+    let dir = temp_dir();
+    let cfg = dir.join("beian.toml");
+    std::fs::File::create(&cfg).unwrap().write_all(b"listen = \"127.0.0.1:9999\"\n[smtp]\nhost = \"smtp.example.com\"\npassword = \"hunter2-secret\"\n").unwrap();
+    let out = bin()
+        .args(["config", "check", "--config"])
+        .arg(&cfg)
+        .env("BEIAN_DATABASE_URL", "postgres://beian:db-secret@db.example.com/beian")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("127.0.0.1:9999") && text.contains("file "), "{text}");
+    assert!(text.contains("env BEIAN_DATABASE_URL"), "{text}");
+    assert!(!text.contains("hunter2-secret") && !text.contains("db-secret"), "{text}");
+    let bad = bin().args(["config", "check"]).env("BEIAN_LISTEN", "not an address").output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("listen"));
+    let typo = dir.join("typo.toml");
+    std::fs::write(&typo, "lissen = \"x\"\n").unwrap();
+    let out = bin().args(["config", "check", "--config"]).arg(&typo).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("lissen"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+struct Demo {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_demo(dir: &Path, workers: &str) -> Demo {
+    let port = free_port();
+    let child = bin()
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir)
+        .env("BEIAN_WORKERS", workers)
+        .env("BEIAN_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Owned by `Demo` at once, so every path (including the panic below) kills and reaps it.
+    let demo = Demo { child, base: format!("http://127.0.0.1:{port}") };
+    for _ in 0..200 {
+        if reqwest::get(format!("{}/healthz", demo.base)).await.is_ok_and(|r| r.status().is_success()) {
+            return demo;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("demo did not start");
+}
+
+async fn login(base: &str, email: &str) -> (reqwest::Client, String) {
+    let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let r: Value = c
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": "beian-demo-2026" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (c, r["csrf_token"].as_str().unwrap().to_owned())
+}
+
+fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(16, 16, image::Rgb([10, 200, 90]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_process_loses_nothing_and_runs_queued_jobs_after_restart() {
+    let dir = temp_dir();
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/examples/first-filing-company.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    // First run without job workers: the submission's e-mail job stays queued.
+    let demo = start_demo(&dir, "0").await;
+    let (c, csrf) = login(&demo.base, "applicant@demo.beian.local").await;
+    let api = format!("{}/api/v1", demo.base);
+    let s: Value = c
+        .post(format!("{api}/subjects"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "province": "33", "subject": example["order"]["subject"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let o: Value = c
+        .post(format!("{api}/orders"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "subject_id": s["id"], "websites": example["order"]["websites"], "domain_facts": example["context"]["domains"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let order = o["id"].as_str().unwrap().to_owned();
+    for (kind, path) in [
+        ("business_licence", "subject"),
+        ("id_front", "subject.head"),
+        ("id_back", "subject.head"),
+        ("id_front", "websites[1].head"),
+        ("id_back", "websites[1].head"),
+        ("face_photo", "websites[0].head"),
+        ("face_photo", "websites[1].head"),
+    ] {
+        let form = reqwest::multipart::Form::new().text("kind", kind).text("subject_path", path).part(
+            "file",
+            reqwest::multipart::Part::bytes(png()).file_name("p.png").mime_str("image/png").unwrap(),
+        );
+        let r = c
+            .post(format!("{api}/orders/{order}/documents"))
+            .header("x-csrf-token", &csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let r = c
+        .post(format!("{api}/orders/{order}/submit"))
+        .header("x-csrf-token", &csrf)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // SIGKILL right after the acknowledgement: no graceful shutdown at all.
+    let mut demo = demo;
+    demo.child.kill().unwrap();
+    demo.child.wait().unwrap();
+    drop(demo);
+
+    // Second run, with workers: the acknowledged submission is there, and its job runs.
+    let demo = start_demo(&dir, "1").await;
+    let (c, _) = login(&demo.base, "applicant@demo.beian.local").await;
+    let o: Value =
+        c.get(format!("{}/api/v1/orders/{order}", demo.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(o["state"]["state"], "submitted");
+    let (admin, _) = login(&demo.base, "admin@demo.beian.local").await;
+    let mut delivered = false;
+    for _ in 0..100 {
+        let m: Value = admin
+            .get(format!("{}/api/v1/admin/messages?channel=email", demo.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if m.as_array().is_some_and(|a| {
+            a.iter().any(|m| m["status"] == "outbox" && m["body"].as_str().unwrap_or("").contains(&order))
+        }) {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(delivered, "the queued e-mail job did not run after the restart");
+    drop(demo);
+    let _ = std::fs::remove_dir_all(dir);
+}
