@@ -6,11 +6,7 @@
 //! hidden after the image data. Every document is encrypted before it reaches the blob store,
 //! and served only through an authorized call that writes an audit event per view.
 
-use std::fmt;
-use std::future::Future;
 use std::io::Cursor;
-use std::path::PathBuf;
-use std::pin::Pin;
 
 use beian_store::{DocumentRow, Uuid, new_id};
 use serde::Serialize;
@@ -19,60 +15,6 @@ use sha2::{Digest, Sha256};
 
 use crate::views::rfc3339;
 use crate::{App, AppError, AppResult, Ctx, FieldError};
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Where encrypted document bytes live. Local folder by default; an S3-compatible bucket at
-/// scale.
-pub trait BlobStore: Send + Sync + fmt::Debug {
-    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> BoxFuture<'a, anyhow::Result<()>>;
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, anyhow::Result<Vec<u8>>>;
-}
-
-/// Blobs as files under one folder (keys are generated, never taken from users).
-#[derive(Debug, Clone)]
-pub struct LocalBlobStore {
-    root: PathBuf,
-}
-
-impl LocalBlobStore {
-    pub fn new(root: PathBuf) -> anyhow::Result<LocalBlobStore> {
-        std::fs::create_dir_all(&root)?;
-        Ok(LocalBlobStore { root })
-    }
-
-    fn path(&self, key: &str) -> anyhow::Result<PathBuf> {
-        anyhow::ensure!(
-            !key.is_empty()
-                && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'/')
-                && !key.contains(".."),
-            "invalid blob key"
-        );
-        Ok(self.root.join(key))
-    }
-}
-
-impl BlobStore for LocalBlobStore {
-    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            let path = self.path(key)?;
-            if let Some(dir) = path.parent() {
-                tokio::fs::create_dir_all(dir).await?;
-            }
-            // Write then rename, so a crash never leaves a half-written blob under the key.
-            let tmp = path.with_extension("partial");
-            tokio::fs::write(&tmp, &bytes).await?;
-            let f = tokio::fs::File::open(&tmp).await?;
-            f.sync_all().await?;
-            tokio::fs::rename(&tmp, &path).await?;
-            Ok(())
-        })
-    }
-
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, anyhow::Result<Vec<u8>>> {
-        Box::pin(async move { Ok(tokio::fs::read(self.path(key)?).await?) })
-    }
-}
 
 /// Document kinds an order may carry (rules.md §2.8).
 pub const DOCUMENT_KINDS: &[&str] = &[

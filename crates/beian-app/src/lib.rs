@@ -19,6 +19,7 @@
 //! - No HTTP and no SQL text here.
 
 pub mod auth;
+pub mod blobs;
 pub mod clock;
 pub mod crypto;
 pub mod documents;
@@ -41,9 +42,9 @@ use std::sync::Arc;
 use beian_core::policy::PolicySet;
 use beian_store::Store;
 
+use crate::blobs::BlobStore;
 use crate::clock::Clock;
 use crate::crypto::Keys;
-use crate::documents::BlobStore;
 use crate::notify::Mailer;
 
 /// Settings the use cases need.

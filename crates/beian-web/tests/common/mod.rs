@@ -9,9 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use beian_app::auth::NewAccount;
+use beian_app::blobs::LocalBlobStore;
 use beian_app::clock::ManualClock;
 use beian_app::crypto::Keys;
-use beian_app::documents::LocalBlobStore;
 use beian_app::notify::{Mailer, OutboxMailer};
 use beian_app::{App, AppConfig, Ctx, Principal, Role};
 use beian_store::testing::TestStore;

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use beian_app::blobs::S3Config;
 use beian_app::notify::{SmtpConfig, SmtpSecurity};
 use serde::Deserialize;
 
@@ -26,6 +27,7 @@ struct FileConfig {
     mail_from: Option<String>,
     workers: Option<usize>,
     smtp: Option<FileSmtp>,
+    s3: Option<S3Config>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -60,6 +62,8 @@ pub struct Config {
     pub mail_from: String,
     pub workers: usize,
     pub smtp: Option<SmtpConfig>,
+    /// Documents in an S3-compatible bucket instead of `<data_dir>/blobs`.
+    pub s3: Option<S3Config>,
     /// Where each value came from.
     pub sources: BTreeMap<&'static str, String>,
 }
@@ -97,6 +101,13 @@ impl Config {
         line("keys_file", self.keys_file.display().to_string());
         line("mail_from", self.mail_from.clone());
         line("workers", self.workers.to_string());
+        line(
+            "s3",
+            match &self.s3 {
+                Some(s) => format!("bucket {} at {}", s.bucket, s.endpoint.as_deref().unwrap_or("AWS")),
+                None => format!("not configured: documents in {}", self.data_dir.join("blobs").display()),
+            },
+        );
         line(
             "smtp",
             match &self.smtp {
@@ -224,6 +235,28 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         }
         None => None,
     };
+    let s3 = match env("BEIAN_S3_BUCKET") {
+        Some(bucket) => {
+            sources.insert("s3", "env BEIAN_S3_*".into());
+            let need =
+                |k: &str| env(k).ok_or_else(|| UserError(format!("{k} must be set with BEIAN_S3_BUCKET")));
+            Some(S3Config {
+                bucket,
+                endpoint: env("BEIAN_S3_ENDPOINT"),
+                region: env("BEIAN_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: need("BEIAN_S3_ACCESS_KEY_ID")?,
+                secret_access_key: need("BEIAN_S3_SECRET_ACCESS_KEY")?,
+                virtual_hosted: env("BEIAN_S3_VIRTUAL_HOSTED").is_some_and(|v| v == "true" || v == "1"),
+                allow_http: env("BEIAN_S3_ALLOW_HTTP").is_some_and(|v| v == "true" || v == "1"),
+            })
+        }
+        None => {
+            if file.s3.is_some() {
+                sources.insert("s3", file_src.clone());
+            }
+            file.s3
+        }
+    };
     if workers > 64 {
         return Err(UserError("workers: at most 64".into()));
     }
@@ -245,6 +278,7 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         mail_from,
         workers,
         smtp,
+        s3,
         sources,
     })
 }

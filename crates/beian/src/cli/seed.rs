@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use beian_app::auth::NewAccount;
+use beian_app::blobs::LocalBlobStore;
 use beian_app::clock::SystemClock;
-use beian_app::documents::LocalBlobStore;
 use beian_app::notify::OutboxMailer;
 use beian_app::{App, AppConfig, Ctx, OrderDoc, Principal, Role};
 use beian_core::model::Order;

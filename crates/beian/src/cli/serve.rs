@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use beian_app::auth::NewAccount;
+use beian_app::blobs::{BlobStore, LocalBlobStore, S3BlobStore};
 use beian_app::clock::SystemClock;
 use beian_app::crypto::Keys;
-use beian_app::documents::LocalBlobStore;
 use beian_app::notify::{Mailer, OutboxMailer, SmtpMailer};
 use beian_app::profile::ProviderProfile;
 use beian_app::{App, AppConfig, Ctx, Principal, Role};
@@ -109,14 +109,19 @@ fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
         Some(s) => Arc::new(SmtpMailer::new(s).map_err(|e| UserError(format!("smtp: {e}")))?),
         None => Arc::new(OutboxMailer),
     };
-    let blobs =
-        LocalBlobStore::new(cfg.data_dir.join("blobs")).map_err(|e| UserError(format!("blob store: {e}")))?;
+    let blobs: Arc<dyn BlobStore> = match &cfg.s3 {
+        Some(s3) => Arc::new(S3BlobStore::new(s3).map_err(|e| UserError(format!("s3: {e}")))?),
+        None => Arc::new(
+            LocalBlobStore::new(cfg.data_dir.join("blobs"))
+                .map_err(|e| UserError(format!("blob store: {e}")))?,
+        ),
+    };
     let app_cfg = AppConfig {
         base_url: cfg.base_url.clone(),
         mail_from: cfg.mail_from.clone(),
         ..AppConfig::default()
     };
-    Ok(App::new(store, keys, Arc::new(SystemClock), mailer, Arc::new(blobs), app_cfg))
+    Ok(App::new(store, keys, Arc::new(SystemClock), mailer, blobs, app_cfg))
 }
 
 /// Runs the HTTP server and the job workers until Ctrl-C / SIGTERM.
