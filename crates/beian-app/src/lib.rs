@@ -45,7 +45,7 @@ use beian_store::Store;
 use crate::blobs::BlobStore;
 use crate::clock::Clock;
 use crate::crypto::Keys;
-use crate::notify::Mailer;
+use crate::notify::{Mailer, OutboxSms, SmsSender};
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]
@@ -90,6 +90,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
     blobs: Arc<dyn BlobStore>,
+    sms: Arc<dyn SmsSender>,
     config: AppConfig,
     auth_cache: auth::AuthCache,
 }
@@ -116,10 +117,24 @@ impl App {
                 clock,
                 mailer,
                 blobs,
+                sms: Arc::new(OutboxSms),
                 config,
                 auth_cache: auth::AuthCache::default(),
             }),
         }
+    }
+
+    /// The same app with another SMS sender (the outbox is the default). Call it while
+    /// building, before the app is shared.
+    pub fn with_sms(self, sms: Arc<dyn SmsSender>) -> App {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => App { inner: Arc::new(Inner { sms, ..inner }) },
+            Err(inner) => App { inner },
+        }
+    }
+
+    pub fn sms(&self) -> &dyn SmsSender {
+        self.inner.sms.as_ref()
     }
 
     pub fn store(&self) -> &Store {

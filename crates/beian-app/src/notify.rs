@@ -17,20 +17,23 @@ use serde_json::json;
 use crate::views::ReviewFinding;
 use crate::{App, AppResult};
 
-/// A bilingual notification e-mail.
+/// A bilingual notification: an e-mail to the applicant's account and, for the steps that
+/// need action, a short text message to the subject's responsible person.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email {
+pub struct Notice {
     pub subject: String,
     pub body: String,
+    pub sms: Option<String>,
 }
 
-impl Email {
+impl Notice {
     fn link(base: &str, id: Uuid) -> String {
         format!("{}/api/v1/orders/{id}", base.trim_end_matches('/'))
     }
 
-    pub fn order_submitted(base: &str, id: Uuid) -> Email {
-        Email {
+    pub fn order_submitted(base: &str, id: Uuid) -> Notice {
+        Notice {
+            sms: None,
             subject: "备案订单已提交 / Filing order submitted".into(),
             body: format!(
                 "您的备案订单已提交，接入商将在1–2个工作日内完成初审。\nYour filing order was submitted; the provider reviews it within 1–2 working days.\n\n{}\n",
@@ -39,10 +42,11 @@ impl Email {
         }
     }
 
-    pub fn order_returned(base: &str, id: Uuid, findings: &[ReviewFinding]) -> Email {
+    pub fn order_returned(base: &str, id: Uuid, findings: &[ReviewFinding]) -> Notice {
         let reasons: String =
             findings.iter().map(|f| format!("- {}: {}（{}）\n", f.field, f.error, f.suggestion)).collect();
-        Email {
+        Notice {
+            sms: Some("【备案】您的备案订单未通过初审，请登录修改后重新提交。".into()),
             subject: "备案订单被退回，请修改 / Filing order returned for changes".into(),
             body: format!(
                 "您的备案订单未通过初审，请按以下原因修改后重新提交：\nYour filing order was returned; fix these and submit again:\n\n{reasons}\n{}\n",
@@ -51,8 +55,9 @@ impl Email {
         }
     }
 
-    pub fn order_approved(base: &str, id: Uuid) -> Email {
-        Email {
+    pub fn order_approved(base: &str, id: Uuid) -> Notice {
+        Notice {
+            sms: Some("【备案】您的备案已通过接入商初审，请留意工信部核验短信并在24小时内完成核验。".into()),
             subject: "备案订单已通过初审 / Filing order approved by the provider".into(),
             body: format!(
                 "您的备案订单已通过接入商初审，即将提交管局。请留意工信部发送的核验短信，须在24小时内完成核验。\nYour order passed the provider's review and goes to the bureau next. Watch for the MIIT verification SMS: it must be answered within 24 hours.\n\n{}\n",
@@ -61,8 +66,9 @@ impl Email {
         }
     }
 
-    pub fn materials_requested(base: &str, id: Uuid, note: &str) -> Email {
-        Email {
+    pub fn materials_requested(base: &str, id: Uuid, note: &str) -> Notice {
+        Notice {
+            sms: Some("【备案】接入商请您邮寄备案资料，详情请查看邮件。".into()),
             subject: "请邮寄备案资料 / Please mail the filing materials".into(),
             body: format!(
                 "请按以下说明邮寄纸质资料：\nPlease mail the paper materials as described:\n\n{note}\n\n{}\n",
@@ -72,7 +78,7 @@ impl Email {
     }
 }
 
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Sends e-mail. Implementations: SMTP, and the outbox (nothing leaves; admins read the
 /// messages page).
@@ -184,8 +190,118 @@ pub fn valid_mailbox(s: &str) -> bool {
     s.parse::<Mailbox>().is_ok()
 }
 
-/// The job kind that delivers a queued message.
+/// The job kind that delivers a queued message (e-mail or SMS).
 pub const SEND_EMAIL: &str = "send_email";
+
+/// Sends text messages. Implementations: the outbox (the default; admins read the messages
+/// page, nothing costs money) and an HTTP gateway. Real SMS providers (Aliyun, Tencent) sign
+/// requests their own way; an adapter for one is a new implementation of this trait.
+pub trait SmsSender: Send + Sync + fmt::Debug {
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str) -> BoxFuture<'a, anyhow::Result<()>>;
+    fn delivers(&self) -> bool;
+}
+
+/// Keeps text messages in the outbox.
+#[derive(Debug, Default)]
+pub struct OutboxSms;
+
+impl SmsSender for OutboxSms {
+    fn send<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn delivers(&self) -> bool {
+        false
+    }
+}
+
+/// A generic HTTP SMS gateway: `POST url` with `{"phone", "text"}` and a bearer token; any
+/// non-2xx answer is a failure, and the job runner retries with backoff.
+pub struct HttpSmsGateway {
+    client: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl fmt::Debug for HttpSmsGateway {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HttpSmsGateway({})", self.url)
+    }
+}
+
+impl HttpSmsGateway {
+    pub fn new(url: &str, token: &str) -> anyhow::Result<HttpSmsGateway> {
+        let client =
+            reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).no_proxy().build()?;
+        Ok(HttpSmsGateway { client, url: url.to_owned(), token: token.to_owned() })
+    }
+}
+
+impl SmsSender for HttpSmsGateway {
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let r = self
+                .client
+                .post(&self.url)
+                .bearer_auth(&self.token)
+                .json(&json!({ "phone": phone, "text": text }))
+                .send()
+                .await?;
+            anyhow::ensure!(r.status().is_success(), "SMS gateway answered {}", r.status());
+            Ok(())
+        })
+    }
+    fn delivers(&self) -> bool {
+        true
+    }
+}
+
+/// Text messages per phone number per day (China time) before further ones are capped.
+pub const SMS_DAILY_CAP: i64 = 10;
+
+impl App {
+    /// Queues a text message in the caller's transaction, unless the phone reached its daily
+    /// cap — then the message is recorded as `capped` and nothing is sent.
+    pub async fn queue_sms(&self, tx: &mut Tx, mobile: &str, text: &str) -> AppResult<bool> {
+        let Ok(m) = beian_core::id::Mobile::parse(mobile) else { return Ok(false) };
+        let phone = m.value.to_string();
+        let index = self.keys().blind_index("mobile", &phone);
+        let now = self.clock().now();
+        let cst = now.to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"));
+        let midnight = cst.replace_time(time::Time::MIDNIGHT);
+        let sent_today = tx.count_messages_to("sms", &index, beian_store::micros(midnight)).await?;
+        let capped = sent_today >= SMS_DAILY_CAP;
+        let id = new_id();
+        let now_us = beian_store::micros(now);
+        tx.insert_message(&MessageRow {
+            id,
+            channel: "sms".into(),
+            recipient: self.keys().encrypt(&Self::message_aad(id), phone.as_bytes())?,
+            recipient_masked: m.value.masked(),
+            recipient_index: Some(index),
+            subject: String::new(),
+            body: text.to_owned(),
+            status: if capped { "capped".into() } else { "queued".into() },
+            created_at: now_us,
+            sent_at: None,
+            error: capped.then(|| format!("daily cap of {SMS_DAILY_CAP} reached")),
+        })
+        .await?;
+        if !capped {
+            tx.enqueue(
+                &NewJob {
+                    kind: SEND_EMAIL.into(),
+                    payload: json!({ "message_id": id }).to_string(),
+                    run_at: now_us,
+                    max_attempts: 8,
+                    dedup_key: Some(format!("{SEND_EMAIL}:{id}")),
+                },
+                now_us,
+            )
+            .await?;
+        }
+        Ok(!capped)
+    }
+}
 
 impl App {
     pub(crate) fn message_aad(id: Uuid) -> String {
@@ -193,7 +309,7 @@ impl App {
     }
 
     /// Queues an e-mail in the caller's transaction: a message row and its delivery job.
-    pub(crate) async fn queue_email(&self, tx: &mut Tx, to: &str, mail: &Email) -> AppResult<()> {
+    pub(crate) async fn queue_email(&self, tx: &mut Tx, to: &str, mail: &Notice) -> AppResult<()> {
         let id = new_id();
         let now = self.now_us();
         tx.insert_message(&MessageRow {
@@ -201,6 +317,7 @@ impl App {
             channel: "email".into(),
             recipient: self.keys().encrypt(&Self::message_aad(id), to.as_bytes())?,
             recipient_masked: crate::views::mask_email_public(to),
+            recipient_index: Some(self.keys().blind_index("email", &to.trim().to_lowercase())),
             subject: mail.subject.clone(),
             body: mail.body.clone(),
             status: "queued".into(),
@@ -230,12 +347,19 @@ impl App {
         if m.status == "sent" || m.status == "outbox" {
             return Ok(());
         }
-        if !self.mailer().delivers() {
+        let sms = m.channel == "sms";
+        let delivers = if sms { self.sms().delivers() } else { self.mailer().delivers() };
+        if !delivers {
             self.store().mark_message(id, "outbox", None, None).await?;
             return Ok(());
         }
         let to = String::from_utf8(self.keys().decrypt(&Self::message_aad(id), &m.recipient)?)?;
-        match self.mailer().send(&to, &m.subject, &m.body).await {
+        let sent = if sms {
+            self.sms().send(&to, &m.body).await
+        } else {
+            self.mailer().send(&to, &m.subject, &m.body).await
+        };
+        match sent {
             Ok(()) => {
                 self.store().mark_message(id, "sent", Some(self.now_us()), None).await?;
                 Ok(())

@@ -342,7 +342,7 @@ impl App {
         let findings_json = serde_json::to_string(&findings)?;
         let now = self.now_us();
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
-        let mail = crate::notify::Email::order_submitted(&self.config().base_url, id);
+        let mail = crate::notify::Notice::order_submitted(&self.config().base_url, id);
         self.apply_event(
             ctx,
             &row,
@@ -397,7 +397,7 @@ impl App {
         expected_version: i64,
         (event, actor): (Event, Actor),
         customize: impl FnOnce(&mut OrderUpdate),
-        notify: Option<(&str, crate::notify::Email)>,
+        notify: Option<(&str, crate::notify::Notice)>,
     ) -> AppResult<OrderView> {
         if row.version != expected_version {
             return Err(AppError::PreconditionFailed { current_version: row.version });
@@ -446,8 +446,12 @@ impl App {
             now,
         )
         .await?;
-        if let Some((to, mail)) = notify {
-            self.queue_email(&mut tx, to, &mail).await?;
+        if let Some((to, notice)) = notify {
+            self.queue_email(&mut tx, to, &notice).await?;
+            if let Some(text) = &notice.sms {
+                let mobile = self.decrypt_order(row)?.order.subject.head.mobile;
+                self.queue_sms(&mut tx, &mobile, text).await?;
+            }
         }
         tx.commit().await?;
         let row = self.store().order(row.id).await?.ok_or(AppError::NotFound)?;

@@ -9,7 +9,7 @@ use beian_store::{QueueFilter, Uuid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::notify::Email;
+use crate::notify::Notice;
 use crate::views::{OrderView, ReviewFinding, Verification, rfc3339};
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
 
@@ -191,7 +191,7 @@ impl App {
             ));
         }
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
-        let mail = Email::order_approved(&self.config().base_url, id);
+        let mail = Notice::order_approved(&self.config().base_url, id);
         self.apply_event(
             ctx,
             &row,
@@ -237,7 +237,7 @@ impl App {
             return Err(AppError::Validation(errors));
         }
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
-        let mail = Email::order_returned(&self.config().base_url, id, &findings);
+        let mail = Notice::order_returned(&self.config().base_url, id, &findings);
         let json = serde_json::to_string(&findings)?;
         let n = findings.len();
         self.apply_event(
@@ -265,7 +265,7 @@ impl App {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let row = self.staff_order(ctx, id).await?;
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
-        let mail = Email::materials_requested(
+        let mail = Notice::materials_requested(
             &self.config().base_url,
             id,
             &note.chars().take(2000).collect::<String>(),

@@ -38,6 +38,8 @@ pub struct MessageRow {
     /// Encrypted by the application.
     pub recipient: Vec<u8>,
     pub recipient_masked: String,
+    /// Blind index of the recipient (for daily caps).
+    pub recipient_index: Option<Vec<u8>>,
     pub subject: String,
     pub body: String,
     pub status: String,
@@ -73,6 +75,23 @@ impl Tx {
     }
 
     /// Counts one hit in `key`'s window and returns the count so far.
+    /// Messages on `channel` to the recipient with this blind index since `since` (daily caps).
+    pub async fn count_messages_to(
+        &mut self,
+        channel: &str,
+        recipient_index: &[u8],
+        since: i64,
+    ) -> Result<i64> {
+        Ok(on!(tx self, |c| sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM messages WHERE channel = $1 AND recipient_index = $2 AND created_at >= $3 AND status <> 'capped'",
+        )
+        .bind(channel)
+        .bind(recipient_index)
+        .bind(since)
+        .fetch_one(c)
+        .await?))
+    }
+
     pub async fn rate_limit_hit(&mut self, key: &str, window_start: i64) -> Result<i64> {
         Ok(on!(tx self, |c| sqlx::query_scalar::<_, i64>(
             "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
@@ -137,8 +156,8 @@ impl Tx {
 
     pub async fn insert_message(&mut self, m: &NewMessage) -> Result<()> {
         on!(tx self, |c| sqlx::query(
-            "INSERT INTO messages (id, channel, recipient, recipient_masked, subject, body, status, created_at, sent_at, error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO messages (id, channel, recipient, recipient_masked, subject, body, status, created_at, sent_at, error, recipient_index)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(m.id)
         .bind(&m.channel)
@@ -150,6 +169,7 @@ impl Tx {
         .bind(m.created_at)
         .bind(m.sent_at)
         .bind(&m.error)
+        .bind(&m.recipient_index)
         .execute(c)
         .await?
         .rows_affected());
@@ -187,7 +207,7 @@ impl Store {
 
     pub async fn message(&self, id: Uuid) -> Result<Option<MessageRow>> {
         Ok(on!(store self, |c| sqlx::query_as::<_, MessageRow>(
-            "SELECT id, channel, recipient, recipient_masked, subject, body, status, created_at, sent_at, error FROM messages WHERE id = $1",
+            "SELECT id, channel, recipient, recipient_masked, recipient_index, subject, body, status, created_at, sent_at, error FROM messages WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(c)
@@ -197,7 +217,7 @@ impl Store {
     /// Messages of a channel, newest first, before the cursor (the outbox pages).
     pub async fn messages(&self, channel: &str, before: Option<Uuid>, limit: i64) -> Result<Vec<MessageRow>> {
         Ok(on!(store self, |c| sqlx::query_as::<_, MessageRow>(
-            "SELECT id, channel, recipient, recipient_masked, subject, body, status, created_at, sent_at, error FROM messages
+            "SELECT id, channel, recipient, recipient_masked, recipient_index, subject, body, status, created_at, sent_at, error FROM messages
              WHERE channel = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
         )
         .bind(channel)

@@ -405,6 +405,7 @@ contract!(audit_idempotency_rate_limits_settings_pools_messages, |s| {
         channel: "sms".into(),
         recipient: vec![1, 2],
         recipient_masked: "138****8000".into(),
+        recipient_index: Some(vec![9]),
         subject: String::new(),
         body: "code 123456".into(),
         status: "queued".into(),
@@ -415,6 +416,11 @@ contract!(audit_idempotency_rate_limits_settings_pools_messages, |s| {
     tx.insert_message(&m).await.unwrap();
     tx.commit().await.unwrap();
     s.mark_message(m.id, "sent", Some(2), None).await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.count_messages_to("sms", &[9], 0).await.unwrap(), 1);
+    assert_eq!(tx.count_messages_to("sms", &[9], 2).await.unwrap(), 0);
+    assert_eq!(tx.count_messages_to("sms", &[8], 0).await.unwrap(), 0);
+    drop(tx);
     let listed = s.messages("sms", None, 10).await.unwrap();
     assert_eq!((listed.len(), listed[0].status.as_str()), (1, "sent"));
 });

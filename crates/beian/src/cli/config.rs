@@ -28,6 +28,21 @@ struct FileConfig {
     workers: Option<usize>,
     smtp: Option<FileSmtp>,
     s3: Option<S3Config>,
+    sms: Option<SmsGateway>,
+}
+
+/// An HTTP SMS gateway (`POST url` with `{"phone","text"}` and a bearer token).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsGateway {
+    pub url: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for SmsGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmsGateway({}, token ***)", self.url)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,6 +79,8 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// Documents in an S3-compatible bucket instead of `<data_dir>/blobs`.
     pub s3: Option<S3Config>,
+    /// Text messages through an HTTP gateway instead of the outbox.
+    pub sms: Option<SmsGateway>,
     /// Where each value came from.
     pub sources: BTreeMap<&'static str, String>,
 }
@@ -101,6 +118,13 @@ impl Config {
         line("keys_file", self.keys_file.display().to_string());
         line("mail_from", self.mail_from.clone());
         line("workers", self.workers.to_string());
+        line(
+            "sms",
+            match &self.sms {
+                Some(g) => format!("gateway {} (token set)", g.url),
+                None => "not configured: text messages stay in the outbox".into(),
+            },
+        );
         line(
             "s3",
             match &self.s3 {
@@ -257,6 +281,21 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
             file.s3
         }
     };
+    let sms = match (env("BEIAN_SMS_GATEWAY_URL"), env("BEIAN_SMS_GATEWAY_TOKEN")) {
+        (Some(url), Some(token)) => {
+            sources.insert("sms", "env BEIAN_SMS_GATEWAY_*".into());
+            Some(SmsGateway { url, token })
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(UserError("BEIAN_SMS_GATEWAY_URL and BEIAN_SMS_GATEWAY_TOKEN go together".into()));
+        }
+        (None, None) => {
+            if file.sms.is_some() {
+                sources.insert("sms", file_src.clone());
+            }
+            file.sms
+        }
+    };
     if workers > 64 {
         return Err(UserError("workers: at most 64".into()));
     }
@@ -279,6 +318,7 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         workers,
         smtp,
         s3,
+        sms,
         sources,
     })
 }

@@ -9,7 +9,7 @@ use beian_app::auth::NewAccount;
 use beian_app::blobs::{BlobStore, LocalBlobStore, S3BlobStore};
 use beian_app::clock::SystemClock;
 use beian_app::crypto::Keys;
-use beian_app::notify::{Mailer, OutboxMailer, SmtpMailer};
+use beian_app::notify::{HttpSmsGateway, Mailer, OutboxMailer, SmtpMailer};
 use beian_app::profile::ProviderProfile;
 use beian_app::{App, AppConfig, Ctx, Principal, Role};
 use beian_store::Store;
@@ -121,7 +121,13 @@ fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
         mail_from: cfg.mail_from.clone(),
         ..AppConfig::default()
     };
-    Ok(App::new(store, keys, Arc::new(SystemClock), mailer, blobs, app_cfg))
+    let app = App::new(store, keys, Arc::new(SystemClock), mailer, blobs, app_cfg);
+    Ok(match &cfg.sms {
+        Some(g) => app.with_sms(Arc::new(
+            HttpSmsGateway::new(&g.url, &g.token).map_err(|e| UserError(format!("sms: {e}")))?,
+        )),
+        None => app,
+    })
 }
 
 /// Runs the HTTP server and the job workers until Ctrl-C / SIGTERM.
