@@ -288,6 +288,10 @@ impl App {
         ctx.provider_ip_pools =
             self.store().ip_pools().await?.iter().filter_map(|p| Cidr::parse(&p.cidr)).collect();
         ctx.domains = doc.domain_facts.clone();
+        let numbers = self.store().service_numbers().await?;
+        if !numbers.is_empty() {
+            ctx.service_numbers = Some(numbers.into_iter().map(|n| (n.code, n.quota - n.used)).collect());
+        }
         let subject = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
         if let Some(number) = subject.filed_number {
             ctx.on_file = Some(FiledSubject {
@@ -446,6 +450,9 @@ impl App {
             now,
         )
         .await?;
+        if matches!(event, Event::Approve) {
+            self.use_service_numbers(&mut tx, row).await?;
+        }
         if let Some((to, notice)) = notify {
             self.queue_email(&mut tx, to, &notice).await?;
             if let Some(text) = &notice.sms {
@@ -456,6 +463,34 @@ impl App {
         tx.commit().await?;
         let row = self.store().order(row.id).await?.ok_or(AppError::NotFound)?;
         self.order_view(&row, false)
+    }
+}
+
+impl App {
+    /// Uses one quota unit of each service's service number, inside the approval's
+    /// transaction: a number cannot be overdrawn by two approvals at once.
+    async fn use_service_numbers(&self, tx: &mut beian_store::Tx, row: &OrderRow) -> AppResult<()> {
+        if self.store().service_numbers().await?.is_empty() {
+            return Ok(());
+        }
+        let doc = self.decrypt_order(row)?;
+        let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+        let codes =
+            doc.order.websites.iter().map(|w| &w.access).chain(doc.order.apps.iter().map(|a| &a.access));
+        for code in codes.filter_map(|a| a.service_number.as_deref()).map(str::trim).filter(|c| !c.is_empty())
+        {
+            *counts.entry(code.to_owned()).or_default() += 1;
+        }
+        for (code, n) in counts {
+            if !tx.use_service_number(&code, n).await? {
+                return Err(AppError::conflict(
+                    "SERVICE_NUMBER_EXHAUSTED",
+                    format!("备案服务号{code}不存在或额度不足。"),
+                    format!("Service number {code} does not exist or has too few uses left."),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -294,3 +294,182 @@ impl App {
             .collect())
     }
 }
+
+/// A rejection template as listed.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TemplateView {
+    pub id: Uuid,
+    pub field: String,
+    pub error: String,
+    pub suggestion: String,
+}
+
+/// A template as an admin writes it.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateInput {
+    /// The field it concerns, as a JSON path (`websites[].name`).
+    pub field: String,
+    pub error: String,
+    pub suggestion: String,
+}
+
+/// A service number as listed.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ServiceNumberView {
+    pub id: Uuid,
+    pub code: String,
+    pub instance: String,
+    pub quota: i64,
+    pub used: i64,
+}
+
+/// A new service number: the server instance it is bound to and how many services it may file.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceNumberInput {
+    pub instance: String,
+    #[serde(default = "default_quota")]
+    pub quota: i64,
+}
+
+fn default_quota() -> i64 {
+    5
+}
+
+fn validate_template(t: &TemplateInput) -> AppResult<()> {
+    let bad = |s: &str, max: usize| s.trim().is_empty() || s.chars().count() > max;
+    if bad(&t.field, 200) || bad(&t.error, 500) || t.suggestion.chars().count() > 500 {
+        return Err(AppError::field(
+            "template",
+            "TEMPLATE_INVALID",
+            "模板须有字段和说明（不超过500字）。",
+            "A template needs a field and an explanation (at most 500 characters).",
+        ));
+    }
+    Ok(())
+}
+
+impl App {
+    /// Rejection templates, for reviewers.
+    pub async fn templates(&self, ctx: &Ctx) -> AppResult<Vec<TemplateView>> {
+        ctx.require(&[Role::Reviewer, Role::Admin])?;
+        Ok(self
+            .store()
+            .templates()
+            .await?
+            .into_iter()
+            .map(|t| TemplateView { id: t.id, field: t.field, error: t.error, suggestion: t.suggestion })
+            .collect())
+    }
+
+    pub async fn create_template(&self, ctx: &Ctx, t: TemplateInput) -> AppResult<TemplateView> {
+        ctx.require(&[Role::Admin])?;
+        validate_template(&t)?;
+        let row = beian_store::TemplateRow {
+            id: beian_store::new_id(),
+            field: t.field.trim().into(),
+            error: t.error.trim().into(),
+            suggestion: t.suggestion.trim().into(),
+            created_at: self.now_us(),
+        };
+        let mut tx = self.store().begin().await?;
+        tx.insert_template(&row).await?;
+        tx.audit(&ctx.audit("template.create", "template", row.id, json!({})), self.now_us()).await?;
+        tx.commit().await?;
+        Ok(TemplateView { id: row.id, field: row.field, error: row.error, suggestion: row.suggestion })
+    }
+
+    pub async fn update_template(&self, ctx: &Ctx, id: Uuid, t: TemplateInput) -> AppResult<TemplateView> {
+        ctx.require(&[Role::Admin])?;
+        validate_template(&t)?;
+        let row = beian_store::TemplateRow {
+            id,
+            field: t.field.trim().into(),
+            error: t.error.trim().into(),
+            suggestion: t.suggestion.trim().into(),
+            created_at: 0,
+        };
+        let mut tx = self.store().begin().await?;
+        if !tx.update_template(&row).await? {
+            return Err(AppError::NotFound);
+        }
+        tx.audit(&ctx.audit("template.update", "template", id, json!({})), self.now_us()).await?;
+        tx.commit().await?;
+        Ok(TemplateView { id, field: row.field, error: row.error, suggestion: row.suggestion })
+    }
+
+    pub async fn delete_template(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+        ctx.require(&[Role::Admin])?;
+        let mut tx = self.store().begin().await?;
+        if !tx.delete_template(id).await? {
+            return Err(AppError::NotFound);
+        }
+        tx.audit(&ctx.audit("template.delete", "template", id, json!({})), self.now_us()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn service_numbers(&self, ctx: &Ctx) -> AppResult<Vec<ServiceNumberView>> {
+        ctx.require(&[Role::Reviewer, Role::Admin])?;
+        Ok(self
+            .store()
+            .service_numbers()
+            .await?
+            .into_iter()
+            .map(|s| ServiceNumberView {
+                id: s.id,
+                code: s.code,
+                instance: s.instance,
+                quota: s.quota,
+                used: s.used,
+            })
+            .collect())
+    }
+
+    /// Issues a service number for a server instance (admins). The code is random, like the
+    /// UUID-style codes cloud consoles show.
+    pub async fn create_service_number(
+        &self,
+        ctx: &Ctx,
+        s: ServiceNumberInput,
+    ) -> AppResult<ServiceNumberView> {
+        ctx.require(&[Role::Admin])?;
+        if s.instance.trim().is_empty() || s.instance.chars().count() > 100 || !(1..=100).contains(&s.quota) {
+            return Err(AppError::field(
+                "instance",
+                "SERVICE_NUMBER_INVALID",
+                "须指定服务器实例，额度为1到100。",
+                "Give the server instance and a quota of 1 to 100.",
+            ));
+        }
+        let row = beian_store::ServiceNumberRow {
+            id: beian_store::new_id(),
+            code: uuid::Uuid::new_v4().hyphenated().to_string(),
+            instance: s.instance.trim().into(),
+            quota: s.quota,
+            used: 0,
+            created_at: self.now_us(),
+        };
+        let mut tx = self.store().begin().await?;
+        tx.insert_service_number(&row).await?;
+        tx.audit(
+            &ctx.audit(
+                "service_number.create",
+                "service_number",
+                row.id,
+                json!({ "instance": row.instance, "quota": row.quota }),
+            ),
+            self.now_us(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ServiceNumberView {
+            id: row.id,
+            code: row.code,
+            instance: row.instance,
+            quota: row.quota,
+            used: 0,
+        })
+    }
+}

@@ -27,6 +27,21 @@ pub struct QueueQuery {
     pub limit: Option<i64>,
 }
 
+/// A rejection reason as a reviewer sends it: a template (whose texts may be overridden) or
+/// free text.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectReason {
+    #[serde(default)]
+    pub template_id: Option<Uuid>,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub suggestion: Option<String>,
+}
+
 /// One row of the queue (no PII).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QueueItem {
@@ -201,6 +216,37 @@ impl App {
             Some((&owner.email, mail)),
         )
         .await
+    }
+
+    /// Expands reasons given by template id (with optional overrides) into text.
+    pub async fn resolve_reasons(&self, items: Vec<RejectReason>) -> AppResult<Vec<ReviewFinding>> {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, r) in items.into_iter().enumerate() {
+            let (field, error, suggestion) = match r.template_id {
+                Some(tid) => {
+                    let t = self.store().template(tid).await?.ok_or_else(|| {
+                        AppError::field(
+                            &format!("findings[{i}].template_id"),
+                            "TEMPLATE_UNKNOWN",
+                            "驳回模板不存在。",
+                            "No such rejection template.",
+                        )
+                    })?;
+                    (
+                        r.field.unwrap_or(t.field),
+                        r.error.unwrap_or(t.error),
+                        r.suggestion.unwrap_or(t.suggestion),
+                    )
+                }
+                None => (
+                    r.field.unwrap_or_default(),
+                    r.error.unwrap_or_default(),
+                    r.suggestion.unwrap_or_default(),
+                ),
+            };
+            out.push(ReviewFinding { field, error, suggestion });
+        }
+        Ok(out)
     }
 
     /// Returns an order to the applicant with field-level reasons.

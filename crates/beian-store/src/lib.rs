@@ -34,7 +34,9 @@ pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
 pub use audit::{AuditRow, NewAudit};
 pub use documents::DocumentRow;
 pub use jobs::{JobRow, NewJob};
-pub use misc::{IdempotencyRow, IpPoolRow, MessageRow, NewMessage, SettingRow};
+pub use misc::{
+    IdempotencyRow, IpPoolRow, MessageRow, NewMessage, ServiceNumberRow, SettingRow, TemplateRow,
+};
 pub use orders::{NewOrder, OrderEventRow, OrderRow, OrderUpdate, QueueFilter, QueueRow};
 pub use subjects::{NewSubject, SubjectRow};
 

@@ -246,3 +246,109 @@ impl Store {
         Ok(())
     }
 }
+
+/// A rejection template.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TemplateRow {
+    pub id: Uuid,
+    pub field: String,
+    pub error: String,
+    pub suggestion: String,
+    pub created_at: i64,
+}
+
+/// A filing service number and how much of its quota is used.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ServiceNumberRow {
+    pub id: Uuid,
+    pub code: String,
+    pub instance: String,
+    pub quota: i64,
+    pub used: i64,
+    pub created_at: i64,
+}
+
+impl Tx {
+    pub async fn insert_template(&mut self, t: &TemplateRow) -> Result<()> {
+        on!(tx self, |c| sqlx::query("INSERT INTO rejection_templates (id, field, error, suggestion, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(t.id)
+            .bind(&t.field)
+            .bind(&t.error)
+            .bind(&t.suggestion)
+            .bind(t.created_at)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    pub async fn update_template(&mut self, t: &TemplateRow) -> Result<bool> {
+        let n = on!(tx self, |c| sqlx::query("UPDATE rejection_templates SET field = $2, error = $3, suggestion = $4 WHERE id = $1")
+            .bind(t.id)
+            .bind(&t.field)
+            .bind(&t.error)
+            .bind(&t.suggestion)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
+    }
+
+    pub async fn delete_template(&mut self, id: Uuid) -> Result<bool> {
+        let n = on!(tx self, |c| sqlx::query("DELETE FROM rejection_templates WHERE id = $1").bind(id).execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    pub async fn insert_service_number(&mut self, s: &ServiceNumberRow) -> Result<()> {
+        on!(tx self, |c| sqlx::query("INSERT INTO service_numbers (id, code, instance, quota, used, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(s.id)
+            .bind(&s.code)
+            .bind(&s.instance)
+            .bind(s.quota)
+            .bind(s.used)
+            .bind(s.created_at)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    /// Uses `n` of a service number's quota; false (and nothing written) if that would
+    /// exceed it or the code does not exist.
+    pub async fn use_service_number(&mut self, code: &str, n: i64) -> Result<bool> {
+        let changed = on!(tx self, |c| sqlx::query("UPDATE service_numbers SET used = used + $2 WHERE code = $1 AND used + $2 <= quota")
+            .bind(code)
+            .bind(n)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(changed == 1)
+    }
+}
+
+impl Store {
+    pub async fn templates(&self) -> Result<Vec<TemplateRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, TemplateRow>(
+            "SELECT id, field, error, suggestion, created_at FROM rejection_templates ORDER BY field, id",
+        )
+        .fetch_all(c)
+        .await?))
+    }
+
+    pub async fn template(&self, id: Uuid) -> Result<Option<TemplateRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, TemplateRow>(
+            "SELECT id, field, error, suggestion, created_at FROM rejection_templates WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await?))
+    }
+
+    pub async fn service_numbers(&self) -> Result<Vec<ServiceNumberRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, ServiceNumberRow>(
+            "SELECT id, code, instance, quota, used, created_at FROM service_numbers ORDER BY id",
+        )
+        .fetch_all(c)
+        .await?))
+    }
+}

@@ -446,3 +446,40 @@ async fn schema_status_tracks_migrations() {
         assert!(s.ensure_current().await.unwrap_err().to_string().contains("newer beian"));
     }
 }
+
+contract!(templates_and_service_number_quotas, |s| {
+    let t = TemplateRow {
+        id: new_id(),
+        field: "websites[].name".into(),
+        error: "名称与内容不符".into(),
+        suggestion: "改名".into(),
+        created_at: 1,
+    };
+    let sn = ServiceNumberRow {
+        id: new_id(),
+        code: "4f9f0d9c-0001".into(),
+        instance: "i-abc".into(),
+        quota: 5,
+        used: 0,
+        created_at: 1,
+    };
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_template(&t).await.unwrap();
+    tx.insert_service_number(&sn).await.unwrap();
+    assert!(tx.use_service_number("4f9f0d9c-0001", 3).await.unwrap());
+    assert!(!tx.use_service_number("4f9f0d9c-0001", 3).await.unwrap(), "would exceed the quota");
+    assert!(tx.use_service_number("4f9f0d9c-0001", 2).await.unwrap());
+    assert!(!tx.use_service_number("nope", 1).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(s.service_numbers().await.unwrap()[0].used, 5);
+    let mut edited = t.clone();
+    edited.suggestion = "改为与内容相关的名称".into();
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.update_template(&edited).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(s.template(t.id).await.unwrap().unwrap().suggestion, "改为与内容相关的名称");
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.delete_template(t.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(s.templates().await.unwrap().is_empty());
+});

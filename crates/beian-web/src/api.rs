@@ -9,9 +9,10 @@ use beian_app::auth::NewAccount;
 use beian_app::documents::Upload;
 use beian_app::orders::OrderInput;
 use beian_app::profile::ProviderProfile;
+use beian_app::profile::{ServiceNumberInput, TemplateInput};
 use beian_app::review::QueueQuery;
 use beian_app::subjects::SubjectInput;
-use beian_app::{AppError, ReviewFinding, Role};
+use beian_app::{AppError, Role};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -326,10 +327,11 @@ pub async fn approve(State(s): State<AppState>, c: Caller, Id(id): Id, IfMatch(m
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
+/// Field-level reasons: each a template id (texts may be overridden) or free text.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
-    findings: Vec<ReviewFinding>,
+    findings: Vec<beian_app::review::RejectReason>,
 }
 
 pub async fn reject(
@@ -339,7 +341,8 @@ pub async fn reject(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody<RejectBody>,
 ) -> ApiResult {
-    let v = s.app.reject_order(&c.ctx, id, m, b.findings).await.map_err(|e| c.err(e))?;
+    let reasons = s.app.resolve_reasons(b.findings).await.map_err(|e| c.err(e))?;
+    let v = s.app.reject_order(&c.ctx, id, m, reasons).await.map_err(|e| c.err(e))?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -516,4 +519,46 @@ pub async fn messages(State(s): State<AppState>, c: Caller, Query(q): Query<Mess
         .messages(&c.ctx, q.channel.as_deref().unwrap_or("email"), q.before)
         .await
         .map_err(|e| c.err(e))?)
+}
+
+// ── Templates and service numbers ───────────────────────────────────────────────────────────
+
+pub async fn list_templates(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.templates(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn create_template(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<TemplateInput>,
+) -> ApiResult {
+    let t = s.app.create_template(&c.ctx, b).await.map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(t)).into_response())
+}
+
+pub async fn update_template(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    JsonBody(b): JsonBody<TemplateInput>,
+) -> ApiResult {
+    ok(s.app.update_template(&c.ctx, id, b).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn delete_template(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    s.app.delete_template(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn list_service_numbers(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.service_numbers(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn create_service_number(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<ServiceNumberInput>,
+) -> ApiResult {
+    let n = s.app.create_service_number(&c.ctx, b).await.map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(n)).into_response())
 }

@@ -76,7 +76,10 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
     use beian_app::auth::{CreatedToken, NewAccount};
     use beian_app::documents::DocumentView;
     use beian_app::orders::OrderInput;
-    use beian_app::profile::{AuditView, IpPoolView, JobView, MessageView, ProfileView, ProviderProfile};
+    use beian_app::profile::{
+        AuditView, IpPoolView, JobView, MessageView, ProfileView, ProviderProfile, ServiceNumberInput,
+        ServiceNumberView, TemplateInput, TemplateView,
+    };
     use beian_app::review::QueuePage;
     use beian_app::subjects::SubjectInput;
     use beian_app::{OrderView, Principal, SubjectView, TimelineEntry};
@@ -366,6 +369,47 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
             "/admin/jobs/{id}/retry",
             post(api::retry_job),
             Op::new("admin", "Retry a dead job").no_content(),
+        )
+        .op(
+            "get",
+            "/review/templates",
+            get(api::list_templates),
+            Op::new("review", "Rejection templates").returns::<Vec<TemplateView>>(200),
+        )
+        .op(
+            "post",
+            "/admin/templates",
+            post(api::create_template),
+            Op::new("admin", "Add a rejection template").body::<TemplateInput>().returns::<TemplateView>(201),
+        )
+        .op(
+            "put",
+            "/admin/templates/{id}",
+            put(api::update_template),
+            Op::new("admin", "Edit a rejection template")
+                .body::<TemplateInput>()
+                .returns::<TemplateView>(200),
+        )
+        .op(
+            "delete",
+            "/admin/templates/{id}",
+            delete(api::delete_template),
+            Op::new("admin", "Remove a rejection template").no_content(),
+        )
+        .op(
+            "get",
+            "/admin/service-numbers",
+            get(api::list_service_numbers),
+            Op::new("admin", "Filing service numbers and their quotas")
+                .returns::<Vec<ServiceNumberView>>(200),
+        )
+        .op(
+            "post",
+            "/admin/service-numbers",
+            post(api::create_service_number),
+            Op::new("admin", "Issue a service number for a server instance")
+                .body::<ServiceNumberInput>()
+                .returns::<ServiceNumberView>(201),
         )
         .op(
             "get",

@@ -468,3 +468,101 @@ async fn openapi_document_and_viewer_are_served_offline() {
     assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
     assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejection_templates_and_service_number_quotas() {
+    for srv in servers().await {
+        srv.account("admin@example.com", Role::Admin).await;
+        srv.account("reviewer@example.com", Role::Reviewer).await;
+        srv.account("owner@example.com", Role::Applicant).await;
+        let admin = srv.login("admin@example.com").await;
+        let sn =
+            admin.post("/api/v1/admin/service-numbers", json!({ "instance": "i-bp1abc", "quota": 3 })).await;
+        assert_eq!(sn.status, StatusCode::CREATED, "{}", sn.body);
+        let code = sn.body["code"].as_str().unwrap().to_owned();
+        let t = admin
+            .post("/api/v1/admin/templates", json!({ "field": "websites[].name", "error": "网站名称与内容不符", "suggestion": "使用与网站内容相关的名称" }))
+            .await;
+        assert_eq!(t.status, StatusCode::CREATED);
+
+        // The example's three sites all use the new service number: exactly its quota.
+        let owner = srv.login("owner@example.com").await;
+        let ex = example();
+        let mut websites = ex["order"]["websites"].clone();
+        for w in websites.as_array_mut().unwrap() {
+            w["access"]["service_number"] = json!(code);
+        }
+        let s = owner
+            .post("/api/v1/subjects", json!({ "province": "33", "subject": ex["order"]["subject"] }))
+            .await;
+        let o = owner.post("/api/v1/orders", json!({ "subject_id": s.body["id"], "websites": websites, "domain_facts": ex["context"]["domains"] })).await;
+        let order = o.body["id"].as_str().unwrap().to_owned();
+        let check = owner.post(&format!("/api/v1/orders/{order}/check"), json!({})).await;
+        assert_eq!(check.body["submittable"], true, "{}", check.body);
+        upload_all_documents(&owner, &order).await;
+        let sub =
+            owner.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&o.etag())).await;
+
+        let reviewer = srv.login("reviewer@example.com").await;
+        let templates = reviewer.get("/api/v1/review/templates").await;
+        let tid = templates.body[0]["id"].clone();
+        let claimed = reviewer
+            .call(Method::POST, &format!("/api/v1/orders/{order}/claim"), None, Some(&sub.etag()))
+            .await;
+        let verified = reviewer
+            .call(
+                Method::POST,
+                &format!("/api/v1/orders/{order}/verification"),
+                Some(json!({ "passed": true })),
+                Some(&claimed.etag()),
+            )
+            .await;
+        let reasons = json!({ "findings": [{ "template_id": tid, "field": "websites[2].name" }] });
+        let rejected = reviewer
+            .call(
+                Method::POST,
+                &format!("/api/v1/orders/{order}/reject"),
+                Some(reasons),
+                Some(&verified.etag()),
+            )
+            .await;
+        assert_eq!(rejected.body["review_findings"][0]["field"], "websites[2].name", "{}", rejected.body);
+        assert_eq!(rejected.body["review_findings"][0]["error"], "网站名称与内容不符");
+        let unknown = json!({ "findings": [{ "template_id": "00000000-0000-0000-0000-000000000000" }] });
+        let bad = reviewer
+            .call(
+                Method::POST,
+                &format!("/api/v1/orders/{order}/reject"),
+                Some(unknown),
+                Some(&rejected.etag()),
+            )
+            .await;
+        assert_eq!(bad.body["errors"][0]["code"], "TEMPLATE_UNKNOWN", "{}", bad.body);
+
+        let resub = owner
+            .call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&rejected.etag()))
+            .await;
+        let claimed = reviewer
+            .call(Method::POST, &format!("/api/v1/orders/{order}/claim"), None, Some(&resub.etag()))
+            .await;
+        let approved = reviewer
+            .call(Method::POST, &format!("/api/v1/orders/{order}/approve"), None, Some(&claimed.etag()))
+            .await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+        let numbers = admin.get("/api/v1/admin/service-numbers").await;
+        assert_eq!(numbers.body[0]["used"], 3, "approval used the quota");
+
+        // The number is spent: another order naming it is flagged before submission.
+        let mut other = ex["order"]["subject"].clone();
+        other["certificate"]["number"] = json!("91310110666007217T");
+        let s2 = owner.post("/api/v1/subjects", json!({ "province": "33", "subject": other })).await;
+        let mut one = websites.clone();
+        one.as_array_mut().unwrap().truncate(1);
+        let o2 = owner.post("/api/v1/orders", json!({ "subject_id": s2.body["id"], "websites": one, "domain_facts": ex["context"]["domains"] })).await;
+        let check =
+            owner.post(&format!("/api/v1/orders/{}/check", o2.body["id"].as_str().unwrap()), json!({})).await;
+        let codes: Vec<&str> =
+            check.body["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+        assert!(codes.contains(&"ACCESS_SERVICE_NUMBER_EXHAUSTED"), "{codes:?}");
+    }
+}

@@ -35,4 +35,34 @@ pub(super) fn check(cx: &mut Cx<'_>) {
             cx.emit("ACCESS_SERVICE_NUMBER_MISSING", format!("{field}.service_number"), &[]);
         }
     }
+    service_number_quotas(cx, &services);
+}
+
+/// Each service number must exist and have a use left for every service that names it.
+fn service_number_quotas(cx: &mut Cx<'_>, services: &[crate::model::Service<'_>]) {
+    let Some(known) = cx.ctx.service_numbers.as_ref() else { return };
+    let mut needed: std::collections::BTreeMap<&str, (i64, String)> = std::collections::BTreeMap::new();
+    for s in services {
+        if let Some(code) = s.access.service_number.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            let e = needed.entry(code).or_insert((0, format!("{}.access.service_number", s.path)));
+            e.0 += 1;
+        }
+    }
+    let mut hits = Vec::new();
+    for (code, (n, field)) in needed {
+        match known.get(code) {
+            None => hits.push(("ACCESS_SERVICE_NUMBER_UNKNOWN", field, code.to_owned(), 0, n)),
+            Some(&left) if left < n => {
+                hits.push(("ACCESS_SERVICE_NUMBER_EXHAUSTED", field, code.to_owned(), left, n))
+            }
+            Some(_) => {}
+        }
+    }
+    for (rule, field, code, left, needed) in hits {
+        cx.emit(
+            rule,
+            field,
+            &[arg("code", code), arg("left", left.to_string()), arg("needed", needed.to_string())],
+        );
+    }
 }

@@ -49,6 +49,9 @@ pub struct Context {
     /// Domains filed, or being filed, under other subjects.
     #[serde(default)]
     pub domains_filed_elsewhere: Vec<String>,
+    /// The provider's service numbers and the uses each has left; `None` means not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_numbers: Option<BTreeMap<String, i64>>,
     /// Public holidays (no work) and make-up working days (调休), for working-day counts.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -73,6 +76,7 @@ impl Context {
             site_heads_of_other_companies: Vec::new(),
             site_heads_of_other_subjects: Vec::new(),
             domains_filed_elsewhere: Vec::new(),
+            service_numbers: None,
             holidays: Vec::new(),
             extra_workdays: Vec::new(),
         }

@@ -508,6 +508,15 @@ fn cases() -> Vec<(&'static str, Base, Mutation)> {
         ("ACCESS_IP_INVALID", Company, |o, _| o.websites[1].access.ips = vec!["192.168.1.10".into()]),
         ("ACCESS_IP_NOT_PROVIDER", Company, |o, _| o.websites[1].access.ips = vec!["8.8.8.8".into()]),
         ("ACCESS_SERVICE_NUMBER_MISSING", Company, |o, _| o.websites[1].access.service_number = None),
+        ("ACCESS_SERVICE_NUMBER_UNKNOWN", Company, |_, c| {
+            c.service_numbers = Some([("7d1e55aa-0009".to_owned(), 5)].into_iter().collect());
+        }),
+        ("ACCESS_SERVICE_NUMBER_EXHAUSTED", Company, |o, c| {
+            for w in &mut o.websites {
+                w.access.service_number = Some("4f9f0d9c-0001".into());
+            }
+            c.service_numbers = Some([("4f9f0d9c-0001".to_owned(), 2)].into_iter().collect());
+        }),
         // Apps
         ("APP_PLATFORM_MISSING", App, |o, _| o.apps[0].platforms.clear()),
         ("APP_PLATFORM_DUPLICATE", App, |o, _| o.apps[0].platforms[1].platform = Platform::Android),
