@@ -35,7 +35,8 @@ pub struct OrderInput {
     pub domain_facts: BTreeMap<String, DomainFacts>,
 }
 
-/// Working days the provider has for each review stage (Alibaba/Huawei: 1–2 working days).
+/// Working days the provider has for each review stage (Alibaba/Huawei: 1–2 working days),
+/// counted with the public-holiday calendar in `beian-core/data/holidays.toml`.
 const SLA_WORKING_DAYS: u32 = 2;
 
 /// Documents an order needs before it can be submitted (rules.md §2.3, §2.8): the unit's
@@ -87,7 +88,8 @@ impl App {
         let sla_due = reviewing.then(|| {
             let since = beian_store::from_micros(row.stage_since)
                 .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"));
-            add_working_days(since.date(), SLA_WORKING_DAYS, &[], &[]).to_string()
+            let cal = beian_core::policy::Calendar::builtin();
+            add_working_days(since.date(), SLA_WORKING_DAYS, &cal.holidays, &cal.workdays).to_string()
         });
         Ok(OrderView {
             id: row.id,
@@ -285,6 +287,9 @@ impl App {
     /// The rule-engine context for an order: today, the provider's IP pools, what is on file.
     pub(crate) async fn rule_context(&self, row: &OrderRow, doc: &OrderDoc) -> AppResult<Context> {
         let mut ctx = Context::new(self.clock().today());
+        let cal = beian_core::policy::Calendar::builtin();
+        ctx.holidays = cal.holidays.clone();
+        ctx.extra_workdays = cal.workdays.clone();
         ctx.provider_ip_pools =
             self.store().ip_pools().await?.iter().filter_map(|p| Cidr::parse(&p.cidr)).collect();
         ctx.domains = doc.domain_facts.clone();
