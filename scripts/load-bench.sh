@@ -41,6 +41,7 @@ seed="$("$bin" bench-seed --data-dir "$work" --orders "$orders" --spare-subjects
 echo "$seed" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   seeded in %.1f s" % d["seconds"])'
 field() { echo "$seed" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 applicant="$(field applicant_token)"; reviewer="$(field reviewer_token)"; order="$(field order_id)"; spare="$(field spare_subjects_file)"
+orders_file="$(field orders_file)"
 
 BEIAN_LOG=warn BEIAN_WORKERS=1 "$bin" serve --data-dir "$work" --listen "127.0.0.1:$port" "${db_args[@]}" 2>"$work/server.log" &
 server_pid=$!
@@ -68,6 +69,18 @@ function request()
 end
 LUA
 
+cat > "$work/random.lua" <<LUA
+local ids = {}
+function init(args)
+  for line in io.lines("$orders_file") do ids[#ids + 1] = line end
+  math.randomseed(os.time() + math.random(1000))
+end
+function request()
+  local id = ids[math.random(#ids)]
+  return wrk.format("GET", "/api/v1/orders/" .. id, { ["Authorization"] = "Bearer $applicant" })
+end
+LUA
+
 run() { # name, wrk args...
   local name="$1"; shift
   local out
@@ -83,6 +96,7 @@ echo "== $backend, $orders orders on file, wrk -t2 -c$conns -d$duration on loopb
 url="http://127.0.0.1:$port"
 run "GET /healthz" "$url/healthz"
 run "GET /api/v1/orders/{id}" -H "Authorization: Bearer $applicant" "$url/api/v1/orders/$order"
+run "GET /api/v1/orders/{random of all}" -s "$work/random.lua" "$url"
 run "GET /api/v1/review/queue (page 1)" -H "Authorization: Bearer $reviewer" "$url/api/v1/review/queue?limit=50"
 run "POST /api/v1/orders (create)" -s "$work/create.lua" "$url"
 echo "(reproduce: scripts/load-bench.sh $backend)"

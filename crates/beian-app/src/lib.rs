@@ -93,6 +93,29 @@ struct Inner {
     sms: Arc<dyn SmsSender>,
     config: AppConfig,
     auth_cache: auth::AuthCache,
+    doc_cache: DocCache,
+}
+
+/// Decrypted order documents by (order id, version); see `App::decrypt_order`.
+#[derive(Debug, Default)]
+pub(crate) struct DocCache {
+    map: std::sync::Mutex<std::collections::HashMap<(beian_store::Uuid, i64), OrderDoc>>,
+}
+
+impl DocCache {
+    const CAPACITY: usize = 2048;
+
+    pub(crate) fn get(&self, key: &(beian_store::Uuid, i64)) -> Option<OrderDoc> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+    }
+
+    pub(crate) fn put(&self, key: (beian_store::Uuid, i64), doc: OrderDoc) {
+        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() >= Self::CAPACITY {
+            m.clear();
+        }
+        m.insert(key, doc);
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -120,6 +143,7 @@ impl App {
                 sms: Arc::new(OutboxSms),
                 config,
                 auth_cache: auth::AuthCache::default(),
+                doc_cache: DocCache::default(),
             }),
         }
     }
@@ -154,6 +178,9 @@ impl App {
     }
     pub fn blobs(&self) -> &dyn BlobStore {
         self.inner.blobs.as_ref()
+    }
+    pub(crate) fn doc_cache(&self) -> &DocCache {
+        &self.inner.doc_cache
     }
     pub(crate) fn auth_cache(&self) -> &auth::AuthCache {
         &self.inner.auth_cache

@@ -68,8 +68,17 @@ impl App {
         format!("orders/{id}/data")
     }
 
+    /// The decrypted document of an order row. A row's document never changes without its
+    /// version changing, so decrypted documents are cached by (id, version) on both backends.
     pub(crate) fn decrypt_order(&self, row: &OrderRow) -> AppResult<OrderDoc> {
-        Ok(serde_json::from_slice(&self.keys().decrypt(&Self::order_aad(row.id), &row.data)?)?)
+        let key = (row.id, row.version);
+        if let Some(doc) = self.doc_cache().get(&key) {
+            return Ok(doc);
+        }
+        let doc: OrderDoc =
+            serde_json::from_slice(&self.keys().decrypt(&Self::order_aad(row.id), &row.data)?)?;
+        self.doc_cache().put(key, doc.clone());
+        Ok(doc)
     }
 
     pub(crate) fn encrypt_order(&self, id: Uuid, doc: &OrderDoc) -> AppResult<Vec<u8>> {

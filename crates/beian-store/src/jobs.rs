@@ -92,7 +92,7 @@ impl Store {
             .bind(now)
             .fetch_optional(pool)
             .await?),
-            Store::Sqlite(pool) => {
+            Store::Sqlite(pool, _) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let job = sqlx::query_as::<_, JobRow>(
                     "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1

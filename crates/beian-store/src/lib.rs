@@ -24,6 +24,7 @@
 
 mod accounts;
 mod audit;
+pub mod cache;
 mod documents;
 mod jobs;
 mod misc;
@@ -42,6 +43,7 @@ pub use subjects::{NewSubject, SubjectRow};
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -95,10 +97,12 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection pool to one of the two backends.
+/// A connection pool to one of the two backends. The SQLite variant carries the order read
+/// cache ([`cache`]): SQLite is single-instance, so every write passes through this process
+/// and the cache can be kept exact.
 #[derive(Debug, Clone)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Arc<cache::OrderCache>),
     Postgres(PgPool),
 }
 
@@ -107,7 +111,7 @@ pub enum Store {
 /// and the caller drops it.
 #[derive(Debug)]
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, cache::TxCache),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -116,7 +120,7 @@ pub enum Tx {
 macro_rules! on {
     (store $s:expr, |$c:ident| $body:expr) => {
         match $s {
-            $crate::Store::Sqlite(pool) => {
+            $crate::Store::Sqlite(pool, _) => {
                 let $c = pool;
                 $body
             }
@@ -128,7 +132,7 @@ macro_rules! on {
     };
     (tx $t:expr, |$c:ident| $body:expr) => {
         match $t {
-            $crate::Tx::Sqlite(tx) => {
+            $crate::Tx::Sqlite(tx, _) => {
                 let $c = &mut **tx;
                 $body
             }
@@ -183,19 +187,19 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(sqlite_pool_size()).connect_with(opts).await?;
-        Ok(Store::Sqlite(pool))
+        Ok(Store::Sqlite(pool, Arc::default()))
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Sqlite(..) => Backend::Sqlite,
             Store::Postgres(_) => Backend::Postgres,
         }
     }
 
     fn migrator(&self) -> &'static Migrator {
         match self {
-            Store::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Store::Sqlite(..) => &SQLITE_MIGRATIONS,
             Store::Postgres(_) => &PG_MIGRATIONS,
         }
     }
@@ -204,7 +208,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         let m = self.migrator();
         let r = match self {
-            Store::Sqlite(p) => m.run(p).await,
+            Store::Sqlite(p, _) => m.run(p).await,
             Store::Postgres(p) => m.run(p).await,
         };
         r.map_err(|e| StoreError::Schema(format!("migration failed: {e}")))
@@ -266,7 +270,9 @@ impl Store {
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Store::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Sqlite(p, cache) => {
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, cache::TxCache::new(cache))
+            }
             Store::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -274,7 +280,7 @@ impl Store {
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         match self {
-            Store::Sqlite(p) => p.close().await,
+            Store::Sqlite(p, _) => p.close().await,
             Store::Postgres(p) => p.close().await,
         }
     }
@@ -283,7 +289,10 @@ impl Store {
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, touched) => {
+                t.commit().await?;
+                touched.committed();
+            }
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -291,7 +300,7 @@ impl Tx {
 
     pub async fn rollback(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Sqlite(t, _) => t.rollback().await?,
             Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())

@@ -106,6 +106,9 @@ pub struct QueueFilter {
 
 impl Tx {
     pub async fn insert_order(&mut self, o: &NewOrder) -> Result<()> {
+        if let Tx::Sqlite(_, cache) = self {
+            cache.touch(o.id);
+        }
         on!(tx self, |c| sqlx::query(
             "INSERT INTO orders (id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
                                  reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since)
@@ -148,6 +151,9 @@ impl Tx {
 
     /// Writes `u` if the order is still at `expected_version`; false if another writer won.
     pub async fn update_order(&mut self, id: Uuid, expected_version: i64, u: &OrderUpdate) -> Result<bool> {
+        if let Tx::Sqlite(_, cache) = self {
+            cache.touch(id);
+        }
         let n = on!(tx self, |c| sqlx::query(
             "UPDATE orders SET state = $3, state_data = $4, data = $5, findings = $6, review_findings = $7, reviewer_id = $8,
                     open = $9, updated_at = $10, submitted_at = $11, stage_since = $12, version = version + 1
@@ -194,14 +200,25 @@ impl Tx {
 
 impl Store {
     pub async fn order(&self, id: Uuid) -> Result<Option<OrderRow>> {
-        Ok(on!(store self, |c| sqlx::query_as::<_, OrderRow>(
+        let epoch = match self {
+            Store::Sqlite(_, cache) => match cache.get(id) {
+                Some(hit) => return Ok(Some(hit)),
+                None => Some(cache.epoch()),
+            },
+            Store::Postgres(_) => None,
+        };
+        let row = on!(store self, |c| sqlx::query_as::<_, OrderRow>(
             "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
                     reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
              FROM orders WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(c)
-        .await?))
+        .await?);
+        if let (Store::Sqlite(_, cache), Some(epoch), Some(r)) = (self, epoch, &row) {
+            cache.fill(epoch, r);
+        }
+        Ok(row)
     }
 
     /// An owner's orders, newest first, before the cursor.

@@ -439,7 +439,7 @@ async fn schema_status_tracks_migrations() {
         s.migrate().await.unwrap();
         // A newer beian migrated this database.
         match s {
-            Store::Sqlite(p) => sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (99999999999999, 'future', CURRENT_TIMESTAMP, TRUE, X'00', 0)").execute(p).await.unwrap().rows_affected(),
+            Store::Sqlite(p, _) => sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (99999999999999, 'future', CURRENT_TIMESTAMP, TRUE, X'00', 0)").execute(p).await.unwrap().rows_affected(),
             Store::Postgres(p) => sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (99999999999999, 'future', now(), TRUE, '\\x00', 0)").execute(p).await.unwrap().rows_affected(),
         };
         assert!(matches!(s.schema_status().await.unwrap(), SchemaStatus::Ahead { .. }));
@@ -482,4 +482,31 @@ contract!(templates_and_service_number_quotas, |s| {
     assert!(tx.delete_template(t.id).await.unwrap());
     tx.commit().await.unwrap();
     assert!(s.templates().await.unwrap().is_empty());
+});
+
+contract!(reads_see_every_committed_write_and_nothing_else, |s| {
+    // On SQLite this exercises the order read cache; on PostgreSQL there is none.
+    let a = with_account(s, "c@example.com").await;
+    let subj = subject(a.id, "enterprise", b"cache");
+    let o = order(a.id, subj.id, "draft", None, true);
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_subject(&subj).await.unwrap();
+    tx.insert_order(&o).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(s.order(o.id).await.unwrap().unwrap().version, 1);
+    assert_eq!(s.order(o.id).await.unwrap().unwrap().version, 1, "second read (cached)");
+    let mut u = OrderUpdate::from(&o);
+    u.state = "submitted".into();
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.update_order(o.id, 1, &u).await.unwrap());
+    assert_eq!(s.order(o.id).await.unwrap().unwrap().version, 1, "uncommitted writes are not visible");
+    tx.commit().await.unwrap();
+    let now = s.order(o.id).await.unwrap().unwrap();
+    assert_eq!((now.version, now.state.as_str()), (2, "submitted"));
+    let mut tx = s.begin().await.unwrap();
+    u.state = "withdrawn".into();
+    assert!(tx.update_order(o.id, 2, &u).await.unwrap());
+    drop(tx);
+    let after = s.order(o.id).await.unwrap().unwrap();
+    assert_eq!((after.version, after.state.as_str()), (2, "submitted"), "a rolled-back write leaves nothing");
 });

@@ -125,6 +125,7 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
     let now = app.now_us();
     let total_subjects = a.orders + a.spare_subjects;
     let mut first_order = None;
+    let mut order_ids = Vec::with_capacity(a.orders);
     let mut spare = Vec::with_capacity(a.spare_subjects);
     let started = std::time::Instant::now();
     let batch = 2_000;
@@ -186,6 +187,7 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
             };
             tx.insert_order(&row).await.map_err(|x| e(&x))?;
             first_order.get_or_insert(oid);
+            order_ids.push(oid);
         }
         tx.commit().await.map_err(|x| e(&x))?;
     }
@@ -194,7 +196,13 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
     for s in &spare {
         writeln!(f, "{s}").map_err(|x| e(&x))?;
     }
+    let orders_file = cfg.data_dir.join("orders.txt");
+    let mut f = std::fs::File::create(&orders_file).map_err(|x| e(&x))?;
+    for o in &order_ids {
+        writeln!(f, "{o}").map_err(|x| e(&x))?;
+    }
     let out = serde_json::json!({
+        "orders_file": orders_file,
         "orders": a.orders,
         "spare_subjects": spare.len(),
         "seconds": started.elapsed().as_secs_f64(),

@@ -1,0 +1,90 @@
+//! The order read cache of the SQLite backend.
+//!
+//! Reading an order is the hottest request, and on SQLite each query is handed to a worker
+//! thread and back; the hand-off, not the query, dominates (see README, Performance). SQLite is
+//! single-instance by design, so all writes pass through this process and an exact cache is
+//! possible: writes invalidate the rows they touch, once when they write and again when they
+//! commit, and a reader only fills the cache if no commit happened while it was reading (the
+//! epoch check) — so a row read before a commit can never be cached after it.
+//!
+//! PostgreSQL deployments run several processes; there is no cache there.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use uuid::Uuid;
+
+use crate::OrderRow;
+
+/// Rows cached at most; the cache is cleared when full (rows are small, reads are uniform).
+const CAPACITY: usize = 4096;
+
+#[derive(Debug, Default)]
+pub struct OrderCache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    epoch: u64,
+    rows: HashMap<Uuid, OrderRow>,
+}
+
+impl OrderCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn get(&self, id: Uuid) -> Option<OrderRow> {
+        self.lock().rows.get(&id).cloned()
+    }
+
+    /// The current epoch, taken before a read that may fill the cache.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.lock().epoch
+    }
+
+    /// Caches a row read at `epoch`, unless a commit happened since.
+    pub(crate) fn fill(&self, epoch: u64, row: &OrderRow) {
+        let mut g = self.lock();
+        if g.epoch != epoch {
+            return;
+        }
+        if g.rows.len() >= CAPACITY {
+            g.rows.clear();
+        }
+        g.rows.insert(row.id, row.clone());
+    }
+
+    fn invalidate(&self, ids: &[Uuid]) {
+        let mut g = self.lock();
+        g.epoch += 1;
+        for id in ids {
+            g.rows.remove(id);
+        }
+    }
+}
+
+/// The orders a transaction wrote, to invalidate again when it commits.
+#[derive(Debug)]
+pub struct TxCache {
+    cache: Arc<OrderCache>,
+    touched: Vec<Uuid>,
+}
+
+impl TxCache {
+    pub(crate) fn new(cache: &Arc<OrderCache>) -> TxCache {
+        TxCache { cache: cache.clone(), touched: Vec::new() }
+    }
+
+    pub(crate) fn touch(&mut self, id: Uuid) {
+        self.cache.invalidate(&[id]);
+        self.touched.push(id);
+    }
+
+    pub(crate) fn committed(&self) {
+        if !self.touched.is_empty() {
+            self.cache.invalidate(&self.touched);
+        }
+    }
+}
