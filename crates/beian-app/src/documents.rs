@@ -161,6 +161,8 @@ impl App {
                 "The order has been submitted; documents cannot be added now.",
             ));
         }
+        // Decoding images is the most expensive thing an applicant can make the server do.
+        self.rate_limit(&format!("upload:{}", p.id), 120, 60).await?;
         if up.bytes.len() > self.config().max_upload_bytes {
             return Err(AppError::PayloadTooLarge { limit: self.config().max_upload_bytes });
         }

@@ -31,6 +31,7 @@ pub mod passwords;
 pub mod profile;
 pub mod review;
 pub mod subjects;
+pub mod verify;
 mod views;
 
 pub use auth::{Principal, Role};
@@ -91,6 +92,7 @@ struct Inner {
     mailer: Arc<dyn Mailer>,
     blobs: Arc<dyn BlobStore>,
     sms: Arc<dyn SmsSender>,
+    verifier: Arc<dyn verify::IdentityVerifier>,
     config: AppConfig,
     auth_cache: auth::AuthCache,
     doc_cache: DocCache,
@@ -141,6 +143,7 @@ impl App {
                 mailer,
                 blobs,
                 sms: Arc::new(OutboxSms),
+                verifier: Arc::new(verify::ManualVerifier),
                 config,
                 auth_cache: auth::AuthCache::default(),
                 doc_cache: DocCache::default(),
@@ -159,6 +162,11 @@ impl App {
 
     pub fn sms(&self) -> &dyn SmsSender {
         self.inner.sms.as_ref()
+    }
+
+    /// The identity verifier (manual by default).
+    pub fn verifier(&self) -> &dyn verify::IdentityVerifier {
+        self.inner.verifier.as_ref()
     }
 
     pub fn store(&self) -> &Store {
