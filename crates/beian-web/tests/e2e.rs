@@ -90,23 +90,16 @@ async fn first_filing_rejection_correction_and_approval() {
         let seen = Client::send(reviewer.request(Method::GET, &format!("/api/v1/documents/{doc_id}"))).await;
         assert_eq!(seen.status, StatusCode::OK);
         let verified = reviewer
-            .call(
-                Method::POST,
-                &format!("/api/v1/orders/{order}/verification"),
+            .act(
+                &order,
+                "verification",
                 Some(json!({ "passed": true, "note": "人脸与证件一致" })),
-                Some(&claimed.etag()),
+                &claimed.etag(),
             )
             .await;
         assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
         let findings = json!({ "findings": [{ "field": "websites[2].name", "error": "网站名称与内容不符", "suggestion": "改为“阿里云学习中心”" }] });
-        let rejected = reviewer
-            .call(
-                Method::POST,
-                &format!("/api/v1/orders/{order}/reject"),
-                Some(findings),
-                Some(&verified.etag()),
-            )
-            .await;
+        let rejected = reviewer.act(&order, "reject", Some(findings), &verified.etag()).await;
         assert_eq!(rejected.body["state"]["state"], "returned", "{}", rejected.body);
         assert_eq!(rejected.body["state"]["reason"], "provider_rejected");
 
@@ -124,18 +117,12 @@ async fn first_filing_rejection_correction_and_approval() {
             full.body["order"]["websites"][1]["head"]["mobile"], "13900139000",
             "masked values were kept, not overwritten"
         );
-        let resub = owner
-            .call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&edited.etag()))
-            .await;
+        let resub = owner.act(&order, "submit", None, &edited.etag()).await;
         assert_eq!(resub.body["state"]["state"], "submitted", "{}", resub.body);
 
         // Second review: approval needs a passed identity check (kept from the first round).
-        let claimed = reviewer
-            .call(Method::POST, &format!("/api/v1/orders/{order}/claim"), None, Some(&resub.etag()))
-            .await;
-        let approved = reviewer
-            .call(Method::POST, &format!("/api/v1/orders/{order}/approve"), None, Some(&claimed.etag()))
-            .await;
+        let claimed = reviewer.act(&order, "claim", None, &resub.etag()).await;
+        let approved = reviewer.act(&order, "approve", None, &claimed.etag()).await;
         assert_eq!(approved.body["state"]["state"], "queued_for_regulator", "{}", approved.body);
 
         let timeline = owner.get(&format!("/api/v1/orders/{order}/timeline")).await;
@@ -295,14 +282,7 @@ async fn concurrent_review_decisions_exactly_one_wins() {
         assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
         assert!(statuses.contains(&StatusCode::PRECONDITION_FAILED), "{statuses:?}");
         let winner = if a.status == StatusCode::OK { a } else { b };
-        let v = r1
-            .call(
-                Method::POST,
-                &format!("/api/v1/orders/{order}/verification"),
-                Some(json!({ "passed": true })),
-                Some(&winner.etag()),
-            )
-            .await;
+        let v = r1.act(&order, "verification", Some(json!({ "passed": true })), &winner.etag()).await;
         // Two decisions on the same version: approve and reject race.
         let reject = json!({ "findings": [{ "field": "subject.name", "error": "x", "suggestion": "y" }] });
         let (tag, approve, reject_path) =
@@ -500,54 +480,25 @@ async fn rejection_templates_and_service_number_quotas() {
         let check = owner.post(&format!("/api/v1/orders/{order}/check"), json!({})).await;
         assert_eq!(check.body["submittable"], true, "{}", check.body);
         upload_all_documents(&owner, &order).await;
-        let sub =
-            owner.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&o.etag())).await;
+        let sub = owner.act(&order, "submit", None, &o.etag()).await;
 
         let reviewer = srv.login("reviewer@example.com").await;
         let templates = reviewer.get("/api/v1/review/templates").await;
         let tid = templates.body[0]["id"].clone();
-        let claimed = reviewer
-            .call(Method::POST, &format!("/api/v1/orders/{order}/claim"), None, Some(&sub.etag()))
-            .await;
-        let verified = reviewer
-            .call(
-                Method::POST,
-                &format!("/api/v1/orders/{order}/verification"),
-                Some(json!({ "passed": true })),
-                Some(&claimed.etag()),
-            )
-            .await;
+        let claimed = reviewer.act(&order, "claim", None, &sub.etag()).await;
+        let verified =
+            reviewer.act(&order, "verification", Some(json!({ "passed": true })), &claimed.etag()).await;
         let reasons = json!({ "findings": [{ "template_id": tid, "field": "websites[2].name" }] });
-        let rejected = reviewer
-            .call(
-                Method::POST,
-                &format!("/api/v1/orders/{order}/reject"),
-                Some(reasons),
-                Some(&verified.etag()),
-            )
-            .await;
+        let rejected = reviewer.act(&order, "reject", Some(reasons), &verified.etag()).await;
         assert_eq!(rejected.body["review_findings"][0]["field"], "websites[2].name", "{}", rejected.body);
         assert_eq!(rejected.body["review_findings"][0]["error"], "网站名称与内容不符");
         let unknown = json!({ "findings": [{ "template_id": "00000000-0000-0000-0000-000000000000" }] });
-        let bad = reviewer
-            .call(
-                Method::POST,
-                &format!("/api/v1/orders/{order}/reject"),
-                Some(unknown),
-                Some(&rejected.etag()),
-            )
-            .await;
+        let bad = reviewer.act(&order, "reject", Some(unknown), &rejected.etag()).await;
         assert_eq!(bad.body["errors"][0]["code"], "TEMPLATE_UNKNOWN", "{}", bad.body);
 
-        let resub = owner
-            .call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&rejected.etag()))
-            .await;
-        let claimed = reviewer
-            .call(Method::POST, &format!("/api/v1/orders/{order}/claim"), None, Some(&resub.etag()))
-            .await;
-        let approved = reviewer
-            .call(Method::POST, &format!("/api/v1/orders/{order}/approve"), None, Some(&claimed.etag()))
-            .await;
+        let resub = owner.act(&order, "submit", None, &rejected.etag()).await;
+        let claimed = reviewer.act(&order, "claim", None, &resub.etag()).await;
+        let approved = reviewer.act(&order, "approve", None, &claimed.etag()).await;
         assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
         let numbers = admin.get("/api/v1/admin/service-numbers").await;
         assert_eq!(numbers.body[0]["used"], 3, "approval used the quota");

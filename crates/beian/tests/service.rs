@@ -92,8 +92,10 @@ async fn start_demo(dir: &Path, workers: &str) -> Demo {
         .spawn()
         .unwrap();
     // Owned by `Demo` at once, so every path (including the panic below) kills and reaps it.
-    let demo = Demo { child, base: format!("http://127.0.0.1:{port}") };
+    let mut demo = Demo { child, base: format!("http://127.0.0.1:{port}") };
     for _ in 0..200 {
+        // A demo that could not bind has exited; a 200 then would come from someone else.
+        assert!(demo.child.try_wait().unwrap().is_none(), "demo exited (port {port} taken?)");
         if reqwest::get(format!("{}/healthz", demo.base)).await.is_ok_and(|r| r.status().is_success()) {
             return demo;
         }

@@ -175,6 +175,11 @@ impl Client {
         Client::send(rb).await
     }
 
+    /// A workflow action on an order (`submit`, `claim`, `reject`, …) with `If-Match`.
+    pub async fn act(&self, order: &str, action: &str, body: Option<Value>, etag: &str) -> Resp {
+        self.call(Method::POST, &format!("/api/v1/orders/{order}/{action}"), body, Some(etag)).await
+    }
+
     pub async fn get(&self, path: &str) -> Resp {
         self.call(Method::GET, path, None, None).await
     }
@@ -298,28 +303,43 @@ impl SmtpSink {
             );
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let dir = std::env::temp_dir().join(format!("beian-maildir-{}", uuid::Uuid::new_v4().simple()));
-        let child = Command::new(python)
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Some(SmtpSink { port, dir, child });
+        // A free port can be taken by another test between our probe and aiosmtpd's bind;
+        // only a peer that greets with SMTP's 220 is ours. Try a few ports.
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let dir = std::env::temp_dir().join(format!("beian-maildir-{}", uuid::Uuid::new_v4().simple()));
+            let child = Command::new(python)
+                .args([
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    &format!("127.0.0.1:{port}"),
+                    "-c",
+                    "aiosmtpd.handlers.Mailbox",
+                ])
+                .arg(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()?;
+            let sink = SmtpSink { port, dir, child };
+            for _ in 0..100 {
+                if let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                    use tokio::io::AsyncReadExt;
+                    let mut greeting = [0u8; 3];
+                    let ok = tokio::time::timeout(
+                        std::time::Duration::from_secs(2),
+                        stream.read_exact(&mut greeting),
+                    )
+                    .await;
+                    if matches!(ok, Ok(Ok(_))) && &greeting == b"220" {
+                        return Some(sink);
+                    }
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!("aiosmtpd did not start");
     }
