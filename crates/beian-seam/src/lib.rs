@@ -1,0 +1,289 @@
+//! # beian-seam
+//!
+//! How a provider's system and the regulator talk: every request between them is signed with
+//! the provider's key, so the regulator knows who sent it, that nobody changed it on the way,
+//! and that it is not a replay of an old one. Both sides use this crate — the provider to
+//! sign submissions, the regulator to sign status callbacks and to verify submissions — so the
+//! canonical form cannot drift between them.
+//!
+//! The signature is HMAC-SHA256 over the canonical string
+//!
+//! ```text
+//! METHOD \n PATH \n TIMESTAMP \n NONCE \n hex(SHA-256(body))
+//! ```
+//!
+//! carried in four headers: [`HEADER_PROVIDER`], [`HEADER_TIMESTAMP`] (unix seconds),
+//! [`HEADER_NONCE`] (unique per request) and [`HEADER_SIGNATURE`] (lower-case hex).
+//! Verification refuses an unknown provider, a timestamp outside the allowed skew, a wrong
+//! signature (compared in constant time) and a nonce already seen.
+//!
+//! This crate does no IO: time, keys and the nonce store are passed in.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+pub const HEADER_PROVIDER: &str = "x-beian-provider";
+pub const HEADER_TIMESTAMP: &str = "x-beian-timestamp";
+pub const HEADER_NONCE: &str = "x-beian-nonce";
+pub const HEADER_SIGNATURE: &str = "x-beian-signature";
+
+/// How far a request's clock may be from the verifier's, in seconds.
+pub const MAX_SKEW_SECS: i64 = 300;
+
+/// A provider's shared signing key. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey(Vec<u8>);
+
+impl SigningKey {
+    /// Keys shorter than 32 bytes are refused.
+    pub fn new(bytes: Vec<u8>) -> Option<SigningKey> {
+        (bytes.len() >= 32).then_some(SigningKey(bytes))
+    }
+
+    pub fn from_hex(s: &str) -> Option<SigningKey> {
+        SigningKey::new(hex::decode(s.trim()).ok()?)
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(***)")
+    }
+}
+
+/// The signature headers of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    pub provider: String,
+    pub timestamp: i64,
+    pub nonce: String,
+    pub signature: String,
+}
+
+impl Signed {
+    /// The headers as (name, value) pairs.
+    pub fn headers(&self) -> [(&'static str, String); 4] {
+        [
+            (HEADER_PROVIDER, self.provider.clone()),
+            (HEADER_TIMESTAMP, self.timestamp.to_string()),
+            (HEADER_NONCE, self.nonce.clone()),
+            (HEADER_SIGNATURE, self.signature.clone()),
+        ]
+    }
+}
+
+fn canonical(method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> String {
+    format!(
+        "{}\n{path}\n{timestamp}\n{nonce}\n{}",
+        method.to_ascii_uppercase(),
+        hex::encode(Sha256::digest(body))
+    )
+}
+
+fn mac(key: &SigningKey, text: &str) -> Hmac<Sha256> {
+    let mut m = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&key.0).expect("HMAC takes any key length");
+    m.update(text.as_bytes());
+    m
+}
+
+/// Signs a request. `nonce` must be unique per request (a random token or a UUID).
+pub fn sign(
+    provider: &str,
+    key: &SigningKey,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    now: i64,
+    nonce: &str,
+) -> Signed {
+    let signature = hex::encode(mac(key, &canonical(method, path, now, nonce, body)).finalize().into_bytes());
+    Signed { provider: provider.to_owned(), timestamp: now, nonce: nonce.to_owned(), signature }
+}
+
+/// Why a signed request was refused. Each has a stable code for the audit log and the response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SeamError {
+    #[error("signature headers are missing or malformed")]
+    Malformed,
+    #[error("unknown provider")]
+    UnknownProvider,
+    #[error("timestamp is outside the allowed clock skew")]
+    StaleTimestamp,
+    #[error("signature does not match")]
+    BadSignature,
+    #[error("this request was already received (replay)")]
+    Replayed,
+}
+
+impl SeamError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SeamError::Malformed => "SIGNATURE_MALFORMED",
+            SeamError::UnknownProvider => "PROVIDER_UNKNOWN",
+            SeamError::StaleTimestamp => "SIGNATURE_STALE",
+            SeamError::BadSignature => "SIGNATURE_INVALID",
+            SeamError::Replayed => "REQUEST_REPLAYED",
+        }
+    }
+}
+
+/// Where verification records nonces it has seen. The regulator keeps them in its database
+/// (for at least twice [`MAX_SKEW_SECS`]) so replays are caught across processes.
+pub trait NonceStore {
+    /// Records `nonce` for `provider`; returns false if it was already recorded.
+    fn first_use(&mut self, provider: &str, nonce: &str, timestamp: i64) -> bool;
+}
+
+/// The header values of a received request, as strings (any may be missing).
+#[derive(Debug, Clone, Default)]
+pub struct Received<'a> {
+    pub provider: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+    pub signature: Option<&'a str>,
+}
+
+/// Verifies a received request. `key_of` finds a provider's key; the nonce is recorded only
+/// when everything else checks out, so a forged request cannot burn a real nonce.
+pub fn verify<'k>(
+    got: &Received<'_>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    now: i64,
+    key_of: impl FnOnce(&str) -> Option<&'k SigningKey>,
+    nonces: &mut impl NonceStore,
+) -> Result<String, SeamError> {
+    let (Some(provider), Some(ts), Some(nonce), Some(sig)) =
+        (got.provider, got.timestamp, got.nonce, got.signature)
+    else {
+        return Err(SeamError::Malformed);
+    };
+    let timestamp: i64 = ts.trim().parse().map_err(|_| SeamError::Malformed)?;
+    if nonce.is_empty() || nonce.len() > 128 || !nonce.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(SeamError::Malformed);
+    }
+    let sig = hex::decode(sig.trim()).map_err(|_| SeamError::Malformed)?;
+    let key = key_of(provider).ok_or(SeamError::UnknownProvider)?;
+    if (now - timestamp).abs() > MAX_SKEW_SECS {
+        return Err(SeamError::StaleTimestamp);
+    }
+    mac(key, &canonical(method, path, timestamp, nonce, body))
+        .verify_slice(&sig)
+        .map_err(|_| SeamError::BadSignature)?;
+    if !nonces.first_use(provider, nonce, timestamp) {
+        return Err(SeamError::Replayed);
+    }
+    Ok(provider.to_owned())
+}
+
+/// An in-memory nonce store (tests, and a single-process verifier).
+#[derive(Debug, Default)]
+pub struct MemoryNonces(std::collections::HashSet<(String, String)>);
+
+impl NonceStore for MemoryNonces {
+    fn first_use(&mut self, provider: &str, nonce: &str, _timestamp: i64) -> bool {
+        self.0.insert((provider.to_owned(), nonce.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SigningKey {
+        SigningKey::new(vec![7; 32]).unwrap()
+    }
+
+    fn received(s: &Signed) -> (String, String, String, String) {
+        (s.provider.clone(), s.timestamp.to_string(), s.nonce.clone(), s.signature.clone())
+    }
+
+    fn check(
+        parts: &(String, String, String, String),
+        body: &[u8],
+        now: i64,
+        nonces: &mut MemoryNonces,
+    ) -> Result<String, SeamError> {
+        let k = key();
+        let got = Received {
+            provider: Some(&parts.0),
+            timestamp: Some(&parts.1),
+            nonce: Some(&parts.2),
+            signature: Some(&parts.3),
+        };
+        verify(&got, "POST", "/api/v1/submissions", body, now, |p| (p == "aliyun").then_some(&k), nonces)
+    }
+
+    #[test]
+    fn a_signed_request_verifies_once() {
+        let body = br#"{"order":1}"#;
+        let s = sign("aliyun", &key(), "post", "/api/v1/submissions", body, 1_000, "n-1");
+        let parts = received(&s);
+        let mut nonces = MemoryNonces::default();
+        assert_eq!(check(&parts, body, 1_010, &mut nonces), Ok("aliyun".into()));
+        assert_eq!(check(&parts, body, 1_011, &mut nonces), Err(SeamError::Replayed));
+    }
+
+    #[test]
+    fn every_failure_mode_is_refused_with_its_code() {
+        let body = br#"{"order":1}"#;
+        let s = sign("aliyun", &key(), "POST", "/api/v1/submissions", body, 1_000, "n-2");
+        let mut n = MemoryNonces::default();
+        let mut p = received(&s);
+        assert_eq!(check(&p, br#"{"order":2}"#, 1_000, &mut n).unwrap_err().code(), "SIGNATURE_INVALID");
+        assert_eq!(check(&p, body, 1_000 + MAX_SKEW_SECS + 1, &mut n).unwrap_err().code(), "SIGNATURE_STALE");
+        p.0 = "stranger".into();
+        assert_eq!(check(&p, body, 1_000, &mut n).unwrap_err().code(), "PROVIDER_UNKNOWN");
+        let mut p = received(&s);
+        p.3 = "zz".into();
+        assert_eq!(check(&p, body, 1_000, &mut n).unwrap_err().code(), "SIGNATURE_MALFORMED");
+        let forged = sign(
+            "aliyun",
+            &SigningKey::new(vec![8; 32]).unwrap(),
+            "POST",
+            "/api/v1/submissions",
+            body,
+            1_000,
+            "n-2",
+        );
+        assert_eq!(check(&received(&forged), body, 1_000, &mut n).unwrap_err().code(), "SIGNATURE_INVALID");
+        // None of the refused attempts used up the nonce: the real request still passes.
+        assert_eq!(check(&received(&s), body, 1_000, &mut n), Ok("aliyun".into()));
+        let k = key();
+        let missing = Received { provider: Some("aliyun"), ..Received::default() };
+        assert_eq!(verify(&missing, "POST", "/", b"", 0, |_| Some(&k), &mut n), Err(SeamError::Malformed));
+    }
+
+    #[test]
+    fn method_path_and_timestamp_are_covered_by_the_signature() {
+        let body = b"{}";
+        let s = sign("aliyun", &key(), "POST", "/api/v1/submissions", body, 1_000, "n-3");
+        let k = key();
+        let mut n = MemoryNonces::default();
+        let got = Received {
+            provider: Some("aliyun"),
+            timestamp: Some("1001"),
+            nonce: Some("n-3"),
+            signature: Some(&s.signature),
+        };
+        assert_eq!(
+            verify(&got, "POST", "/api/v1/submissions", body, 1_000, |_| Some(&k), &mut n),
+            Err(SeamError::BadSignature)
+        );
+        let got = Received { timestamp: Some("1000"), ..got };
+        assert_eq!(
+            verify(&got, "PUT", "/api/v1/submissions", body, 1_000, |_| Some(&k), &mut n),
+            Err(SeamError::BadSignature)
+        );
+        assert_eq!(
+            verify(&got, "POST", "/api/v1/other", body, 1_000, |_| Some(&k), &mut n),
+            Err(SeamError::BadSignature)
+        );
+        assert!(verify(&got, "POST", "/api/v1/submissions", body, 1_000, |_| Some(&k), &mut n).is_ok());
+        assert!(SigningKey::new(vec![1; 16]).is_none(), "short keys are refused");
+        assert_eq!(format!("{:?}", key()), "SigningKey(***)");
+    }
+}
