@@ -138,6 +138,16 @@ impl AuthCache {
     }
 }
 
+/// An API token as listed.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct TokenInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+}
+
 /// The minimum password length.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -348,6 +358,51 @@ impl App {
             .await?;
         tx.commit().await?;
         Ok(CreatedToken { id: row.id, name: name.to_owned(), token })
+    }
+
+    /// The caller's API tokens (never the secrets).
+    pub async fn list_api_tokens(&self, ctx: &Ctx) -> AppResult<Vec<TokenInfo>> {
+        let p = ctx.principal()?;
+        Ok(self
+            .store()
+            .api_tokens_of(p.id)
+            .await?
+            .into_iter()
+            .map(|t| TokenInfo {
+                id: t.id,
+                name: t.name,
+                created_at: crate::views::rfc3339(t.created_at),
+                last_used_at: t.last_used_at.map(crate::views::rfc3339),
+                revoked: t.revoked,
+            })
+            .collect())
+    }
+
+    /// Changes the caller's password after checking the current one; every session of the
+    /// account ends (sign in again).
+    pub async fn change_password(&self, ctx: &Ctx, current: &str, new: &str) -> AppResult<()> {
+        let p = ctx.principal()?;
+        let account = self.store().account(p.id).await?.ok_or(AppError::NotFound)?;
+        self.rate_limit(&format!("password:{}", p.id), 10, 900).await?;
+        if !passwords::verify(current.to_owned(), Some(account.password_hash)).await {
+            return Err(AppError::InvalidCredentials);
+        }
+        if new.chars().count() < MIN_PASSWORD_CHARS || new.len() > 1024 {
+            return Err(AppError::field(
+                "new_password",
+                "PASSWORD_TOO_SHORT",
+                "新密码至少需要10个字符。",
+                "The new password needs at least 10 characters.",
+            ));
+        }
+        let hash = passwords::hash(new.to_owned()).await?;
+        let mut tx = self.store().begin().await?;
+        tx.set_password_hash(p.id, &hash).await?;
+        tx.delete_sessions_of(p.id).await?;
+        tx.audit(&ctx.audit("account.password_change", "account", p.id, json!({})), self.now_us()).await?;
+        tx.commit().await?;
+        self.auth_cache().clear();
+        Ok(())
     }
 
     /// Revokes one of the caller's API tokens.

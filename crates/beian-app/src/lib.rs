@@ -40,7 +40,6 @@ pub use views::*;
 
 use std::sync::Arc;
 
-use beian_core::policy::PolicySet;
 use beian_store::Store;
 
 use crate::blobs::BlobStore;
@@ -192,9 +191,6 @@ impl App {
     }
     pub(crate) fn auth_cache(&self) -> &auth::AuthCache {
         &self.inner.auth_cache
-    }
-    pub fn policy(&self) -> &'static PolicySet {
-        PolicySet::builtin()
     }
 
     /// Now, in store representation (unix microseconds).

@@ -284,11 +284,4 @@ impl Store {
         .fetch_all(c)
         .await?))
     }
-
-    /// Number of orders on file (for the load benchmark's report).
-    pub async fn order_count(&self) -> Result<i64> {
-        Ok(
-            on!(store self, |c| sqlx::query_scalar::<_, i64>("SELECT count(*) FROM orders").fetch_one(c).await?),
-        )
-    }
 }

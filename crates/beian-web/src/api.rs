@@ -125,6 +125,26 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, Json(t)).into_response())
 }
 
+pub async fn list_tokens(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.list_api_tokens(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<PasswordBody>,
+) -> ApiResult {
+    s.app.change_password(&c.ctx, &b.current_password, &b.new_password).await.map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 pub async fn revoke_token(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
     s.app.revoke_api_token(&c.ctx, id).await.map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())

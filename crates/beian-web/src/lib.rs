@@ -120,6 +120,21 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
                 .returns::<CreatedToken>(201),
         )
         .op(
+            "get",
+            "/tokens",
+            get(api::list_tokens),
+            Op::new("accounts", "Your API tokens (without secrets)")
+                .returns::<Vec<beian_app::auth::TokenInfo>>(200),
+        )
+        .op(
+            "post",
+            "/me/password",
+            post(api::change_password),
+            Op::new("accounts", "Change your password; all your sessions end")
+                .body::<api::PasswordBody>()
+                .no_content(),
+        )
+        .op(
             "delete",
             "/tokens/{id}",
             delete(api::revoke_token),

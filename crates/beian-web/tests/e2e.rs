@@ -248,6 +248,9 @@ async fn idempotent_retries_and_api_tokens() {
             (StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED")
         );
         assert_eq!(a.get("/api/v1/subjects").await.body.as_array().unwrap().len(), 1);
+        let listed = a.get("/api/v1/tokens").await;
+        assert_eq!(listed.body[0]["name"], "ci");
+        assert!(!listed.body.to_string().contains(&bearer), "the secret is shown once only");
         // A bearer token needs no CSRF token; a revoked one stops working.
         let id = token.body["id"].as_str().unwrap();
         assert_eq!(
@@ -256,6 +259,29 @@ async fn idempotent_retries_and_api_tokens() {
         );
         let after = Client::send(script.request(Method::GET, "/api/v1/me").bearer_auth(&bearer)).await;
         assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+        // Changing the password needs the current one and ends every session.
+        let wrong = a
+            .post(
+                "/api/v1/me/password",
+                json!({ "current_password": "nope nope nope", "new_password": "a new long password" }),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        let changed = a
+            .post(
+                "/api/v1/me/password",
+                json!({ "current_password": PASSWORD, "new_password": "a new long password" }),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::NO_CONTENT);
+        assert_eq!(a.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED, "the old session ended");
+        let again = Client::anonymous(&srv.base)
+            .post(
+                "/api/v1/auth/login",
+                json!({ "email": "a@example.com", "password": "a new long password" }),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::OK);
     }
 }
 
