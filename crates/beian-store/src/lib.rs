@@ -116,7 +116,9 @@ pub enum Tx {
 }
 
 /// Expands `$body` once per backend with `$c` bound to that backend's executor: the pool for a
-/// [`Store`], the connection inside the transaction for a [`Tx`].
+/// [`Store`], the connection inside the transaction for a [`Tx`]. Exported so another schema
+/// (the regulator's) can write its queries the same way on the same `Store`.
+#[macro_export]
 macro_rules! on {
     (store $s:expr, |$c:ident| $body:expr) => {
         match $s {
@@ -143,7 +145,8 @@ macro_rules! on {
         }
     };
 }
-pub(crate) use on;
+
+pub use sqlx::migrate::Migrator as SchemaMigrator;
 
 /// Where the schema stands relative to the migrations this build carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,7 +209,11 @@ impl Store {
 
     /// Applies every pending migration (`beian migrate`).
     pub async fn migrate(&self) -> Result<()> {
-        let m = self.migrator();
+        self.migrate_with(self.migrator()).await
+    }
+
+    /// Applies another schema's migrations (the regulator keeps its own).
+    pub async fn migrate_with(&self, m: &Migrator) -> Result<()> {
         let r = match self {
             Store::Sqlite(p, _) => m.run(p).await,
             Store::Postgres(p) => m.run(p).await,
@@ -216,6 +223,11 @@ impl Store {
 
     /// Compares the applied migrations with the ones this build carries.
     pub async fn schema_status(&self) -> Result<SchemaStatus> {
+        self.schema_status_with(self.migrator()).await
+    }
+
+    /// [`Store::schema_status`] for another schema's migrations.
+    pub async fn schema_status_with(&self, migrator: &Migrator) -> Result<SchemaStatus> {
         let exists: bool = on!(store self, |c| {
             match self.backend() {
                 Backend::Sqlite => sqlx::query_scalar::<_, i64>(
@@ -239,7 +251,7 @@ impl Store {
         } else {
             Vec::new()
         };
-        let known: Vec<i64> = self.migrator().iter().map(|m| m.version).collect();
+        let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
         let unknown: Vec<i64> = applied.iter().copied().filter(|v| !known.contains(v)).collect();
         if !unknown.is_empty() {
             return Ok(SchemaStatus::Ahead { unknown });
@@ -250,7 +262,12 @@ impl Store {
 
     /// Fails with a message a self-hoster can act on unless the schema is current.
     pub async fn ensure_current(&self) -> Result<()> {
-        match self.schema_status().await? {
+        self.ensure_current_with(self.migrator()).await
+    }
+
+    /// [`Store::ensure_current`] for another schema's migrations.
+    pub async fn ensure_current_with(&self, migrator: &Migrator) -> Result<()> {
+        match self.schema_status_with(migrator).await? {
             SchemaStatus::Current => Ok(()),
             SchemaStatus::Behind { missing } => Err(StoreError::Schema(format!(
                 "the database is not migrated (missing migrations {missing:?}); run `beian migrate` first"

@@ -1,0 +1,68 @@
+//! # beian-regulator
+//!
+//! The simulated regulator — MIIT's filing system, the provincial bureaus (管局) and the
+//! public-security platform — as a service of its own, with its own database, so the whole
+//! filing process runs on one machine and a real integration has a clear seam
+//! (`beian-seam`). It knows `beian-core` and nothing of the provider's crates.
+//!
+//! ## Built so far
+//!
+//! - [`RegulatorStore`]: the regulator's schema on SQLite or PostgreSQL (its own migrations,
+//!   through `beian-store`'s backend-neutral `Store`).
+//! - [`numbers`]: issuing subject numbers (`<prefix>ICP备<year><serial:06>号`, per province,
+//!   never reused, gap-free and duplicate-free under concurrent approvals, also across
+//!   processes on one PostgreSQL) and service numbers (`-N`, `-NA`, `-NX`, `-NK` from the
+//!   subject's single sequence).
+//!
+//! The provider API, SMS verification, bureau review, records and public query follow.
+
+pub mod numbers;
+
+use beian_store::{SchemaMigrator, Store, StoreError, Tx};
+
+static SQLITE: SchemaMigrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: SchemaMigrator = sqlx::migrate!("./migrations/postgres");
+
+/// The regulator's database.
+#[derive(Debug, Clone)]
+pub struct RegulatorStore {
+    store: Store,
+}
+
+impl RegulatorStore {
+    /// Connects without migrating (`postgres://…` or a SQLite path).
+    pub async fn connect(url: &str) -> Result<RegulatorStore, StoreError> {
+        Ok(RegulatorStore { store: Store::connect(url).await? })
+    }
+
+    /// Wraps an existing connection (tests).
+    pub fn new(store: Store) -> RegulatorStore {
+        RegulatorStore { store }
+    }
+
+    fn migrator(&self) -> &'static SchemaMigrator {
+        match self.store.backend() {
+            beian_store::Backend::Sqlite => &SQLITE,
+            beian_store::Backend::Postgres => &POSTGRES,
+        }
+    }
+
+    /// Applies the regulator's migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.store.migrate_with(self.migrator()).await
+    }
+
+    /// Refuses an unmigrated or newer schema.
+    pub async fn ensure_current(&self) -> Result<(), StoreError> {
+        self.store.ensure_current_with(self.migrator()).await
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A write transaction.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        self.store.begin().await
+    }
+}
