@@ -365,7 +365,8 @@ impl App {
                 Ok(())
             }
             Err(e) => {
-                self.store().mark_message(id, "failed", None, Some(&e.to_string())).await?;
+                let error = crate::jobs::redact_pii(&e.to_string());
+                self.store().mark_message(id, "failed", None, Some(&error)).await?;
                 Err(e)
             }
         }
