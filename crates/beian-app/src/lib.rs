@@ -21,7 +21,8 @@
 pub mod auth;
 pub mod blobs;
 pub mod clock;
-pub mod crypto;
+/// PII encryption, blind indexes and tokens (the shared `beian-crypto` crate).
+pub use beian_crypto as crypto;
 pub mod documents;
 pub mod error;
 pub mod jobs;

@@ -1,4 +1,7 @@
-//! Field and blob encryption for PII, and blind indexes.
+//! # beian-crypto
+//!
+//! Field and blob encryption for PII, and blind indexes — shared by the provider system and
+//! the regulator, which both hold responsible persons' certificates and phones.
 //!
 //! Ciphertexts are `key_id (1 byte) ‖ nonce (12) ‖ AES-256-GCM(ciphertext ‖ tag)` with
 //! associated data binding them to where they are stored (`orders/<id>/data`), so a
