@@ -13,6 +13,8 @@
 //!   never reused, gap-free and duplicate-free under concurrent approvals, also across
 //!   processes on one PostgreSQL) and service numbers (`-N`, `-NA`, `-NX`, `-NK` from the
 //!   subject's single sequence).
+//! - [`providers`]: registered providers with their signing keys, and the nonces of their
+//!   signed requests kept in the database, so a replay is refused by any regulator process.
 //! - [`sms`]: the MIIT SMS verification rules — code + mobile + last six certificate
 //!   characters, five wrong entries tolerated per order, a 24-hour window that a resend does
 //!   not extend — as pure logic over a round.
@@ -20,6 +22,7 @@
 //! The provider API, SMS verification, bureau review, records and public query follow.
 
 pub mod numbers;
+pub mod providers;
 pub mod sms;
 
 use beian_store::{SchemaMigrator, Store, StoreError, Tx};

@@ -145,17 +145,27 @@ pub struct Received<'a> {
     pub signature: Option<&'a str>,
 }
 
-/// Verifies a received request. `key_of` finds a provider's key; the nonce is recorded only
-/// when everything else checks out, so a forged request cannot burn a real nonce.
-pub fn verify<'k>(
+/// A request whose signature checked out; its nonce still has to be recorded (see
+/// [`verify`], or record it in a database and refuse it as [`SeamError::Replayed`] if it was
+/// there already).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub provider: String,
+    pub nonce: String,
+    pub timestamp: i64,
+}
+
+/// Verifies everything but replay: headers, provider, clock skew and signature. A service
+/// that keeps nonces in a database calls this, then records the nonce in the same
+/// transaction as the request's effect.
+pub fn verify_signature<'k>(
     got: &Received<'_>,
     method: &str,
     path: &str,
     body: &[u8],
     now: i64,
     key_of: impl FnOnce(&str) -> Option<&'k SigningKey>,
-    nonces: &mut impl NonceStore,
-) -> Result<String, SeamError> {
+) -> Result<Verified, SeamError> {
     let (Some(provider), Some(ts), Some(nonce), Some(sig)) =
         (got.provider, got.timestamp, got.nonce, got.signature)
     else {
@@ -173,10 +183,26 @@ pub fn verify<'k>(
     mac(key, &canonical(method, path, timestamp, nonce, body))
         .verify_slice(&sig)
         .map_err(|_| SeamError::BadSignature)?;
-    if !nonces.first_use(provider, nonce, timestamp) {
+    Ok(Verified { provider: provider.to_owned(), nonce: nonce.to_owned(), timestamp })
+}
+
+/// Verifies a received request, replay included. `key_of` finds a provider's key; the nonce
+/// is recorded only when everything else checks out, so a forged request cannot burn a real
+/// nonce.
+pub fn verify<'k>(
+    got: &Received<'_>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    now: i64,
+    key_of: impl FnOnce(&str) -> Option<&'k SigningKey>,
+    nonces: &mut impl NonceStore,
+) -> Result<String, SeamError> {
+    let v = verify_signature(got, method, path, body, now, key_of)?;
+    if !nonces.first_use(&v.provider, &v.nonce, v.timestamp) {
         return Err(SeamError::Replayed);
     }
-    Ok(provider.to_owned())
+    Ok(v.provider)
 }
 
 /// An in-memory nonce store (tests, and a single-process verifier).
