@@ -19,11 +19,17 @@
 //!   characters, five wrong entries tolerated per order, a 24-hour window that a resend does
 //!   not extend — as pure logic over a round.
 //!
-//! The provider API, SMS verification, bureau review, records and public query follow.
+//! - [`submissions`]: filings received from providers — idempotent by the provider's
+//!   submission id (a changed body under a used id is refused), encrypted at rest, visible
+//!   only to their provider, withdrawable until a decision, every status change a
+//!   compare-and-set.
+//!
+//! The provider HTTP API, the SMS page, bureau review, records and public query follow.
 
 pub mod numbers;
 pub mod providers;
 pub mod sms;
+pub mod submissions;
 
 use beian_store::{SchemaMigrator, Store, StoreError, Tx};
 

@@ -1,0 +1,18 @@
+-- Filing submissions received from providers. Keep in step with migrations/postgres.
+CREATE TABLE reg_submissions (
+    id BLOB PRIMARY KEY,
+    provider_id BLOB NOT NULL REFERENCES reg_providers (id),
+    -- The provider's own id for the submission: a retry with the same id and body is the same
+    -- submission, never a second one.
+    submission_id TEXT NOT NULL,
+    body_hash BLOB NOT NULL,
+    province TEXT NOT NULL,
+    -- The filing as the provider sent it, encrypted (AAD `submissions/<id>/payload`): it
+    -- carries certificate numbers and phones.
+    payload BLOB NOT NULL,
+    status TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (provider_id, submission_id)
+);
+CREATE INDEX reg_submissions_queue ON reg_submissions (province, status, received_at);
