@@ -23,9 +23,17 @@
 //!   submission id (a changed body under a used id is refused), encrypted at rest, visible
 //!   only to their provider, withdrawable until a decision, every status change a
 //!   compare-and-set.
+//! - [`api`]: the provider API over HTTP (`POST /api/v1/submissions`,
+//!   `GET /api/v1/submissions/{id}`, `POST /api/v1/submissions/{id}/withdraw`, `GET /healthz`),
+//!   every request signed and its nonce recorded with its effect; refusals answer
+//!   problem+json with a stable code.
+//! - [`audit`]: the append-only audit log — every refused signed request and every accepted one.
 //!
-//! The provider HTTP API, the SMS page, bureau review, records and public query follow.
+//! Still to come: status callbacks to providers, the SMS page, bureau review, records and the
+//! public query.
 
+pub mod api;
+pub mod audit;
 pub mod numbers;
 pub mod providers;
 pub mod sms;

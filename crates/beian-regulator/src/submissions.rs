@@ -93,12 +93,12 @@ impl SubmissionError {
     /// The stable code the provider API answers with.
     pub fn code(&self) -> &'static str {
         match self {
-            SubmissionError::InvalidId => "submission_id_invalid",
-            SubmissionError::Conflict => "submission_conflict",
-            SubmissionError::NotFound => "submission_not_found",
-            SubmissionError::Final(_) => "submission_final",
+            SubmissionError::InvalidId => "SUBMISSION_ID_INVALID",
+            SubmissionError::Conflict => "SUBMISSION_CONFLICT",
+            SubmissionError::NotFound => "SUBMISSION_NOT_FOUND",
+            SubmissionError::Final(_) => "SUBMISSION_FINAL",
             SubmissionError::Crypto(_) | SubmissionError::Corrupt(_) | SubmissionError::Store(_) => {
-                "internal"
+                "INTERNAL"
             }
         }
     }

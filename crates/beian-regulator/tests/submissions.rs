@@ -67,10 +67,10 @@ async fn intake_is_idempotent_private_and_encrypted() {
         let again = receive_one(&reg, &keys, aliyun, "order-1.try-1", BODY).await.unwrap();
         assert_eq!(again, Intake::Repeated(first.id()), "{label}: a retry is the same submission");
         let changed = receive_one(&reg, &keys, aliyun, "order-1.try-1", b"{}").await.unwrap_err();
-        assert_eq!(changed.code(), "submission_conflict", "{label}");
+        assert_eq!(changed.code(), "SUBMISSION_CONFLICT", "{label}");
         for bad in ["", "has space", "<script>", &"x".repeat(65), "订单"] {
             let e = receive_one(&reg, &keys, aliyun, bad, BODY).await.unwrap_err();
-            assert_eq!(e.code(), "submission_id_invalid", "{label}: {bad:?}");
+            assert_eq!(e.code(), "SUBMISSION_ID_INVALID", "{label}: {bad:?}");
         }
 
         let s = reg.submission(aliyun, "order-1.try-1").await.unwrap().unwrap();
@@ -80,7 +80,7 @@ async fn intake_is_idempotent_private_and_encrypted() {
         let mut tx = reg.begin().await.unwrap();
         assert_eq!(
             withdraw(&mut tx, tencent, "order-1.try-1", 200).await.unwrap_err().code(),
-            "submission_not_found"
+            "SUBMISSION_NOT_FOUND"
         );
         drop(tx);
         let theirs = receive_one(&reg, &keys, tencent, "order-1.try-1", b"{}").await.unwrap();
@@ -97,7 +97,7 @@ async fn intake_is_idempotent_private_and_encrypted() {
         assert!(!raw.windows(11).any(|w| w == b"13912345678"), "{label}: phone in plaintext");
         assert_eq!(reg.submission_payload(&keys, first.id()).await.unwrap().unwrap(), BODY);
         let other_keys = Keys::generate().unwrap();
-        assert_eq!(reg.submission_payload(&other_keys, first.id()).await.unwrap_err().code(), "internal");
+        assert_eq!(reg.submission_payload(&other_keys, first.id()).await.unwrap_err().code(), "INTERNAL");
     }
 }
 
@@ -133,7 +133,7 @@ async fn withdrawal_stops_at_a_decision() {
         );
         let e = withdraw(&mut tx, aliyun, "d", 304).await.unwrap_err();
         assert!(matches!(e, SubmissionError::Final(SubmissionStatus::Approved)), "{label}: {e:?}");
-        assert_eq!(e.code(), "submission_final");
+        assert_eq!(e.code(), "SUBMISSION_FINAL");
         tx.commit().await.unwrap();
         assert_eq!(reg.submission(aliyun, "w").await.unwrap().unwrap().status, SubmissionStatus::Withdrawn);
         assert_eq!(reg.submission(aliyun, "d").await.unwrap().unwrap().status, SubmissionStatus::Approved);

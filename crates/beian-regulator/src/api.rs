@@ -1,0 +1,431 @@
+//! The provider API over HTTP: `/api/v1/submissions` (submit, status, withdraw), every request
+//! signed with the provider's key (`beian-seam`) and its nonce recorded in the database, and
+//! `GET /healthz`.
+//!
+//! A refused request answers `application/problem+json` with a stable code and writes an audit
+//! entry (provider as claimed, path, code, peer address); an accepted one writes its audit
+//! entry in the transaction of its effect. This module must never answer before the nonce is
+//! recorded, and never echo a submission body (it carries PII).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Bytes, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use beian_core::message::Lang;
+use beian_core::province::ProvinceCode;
+use beian_crypto::Keys;
+use beian_seam::{
+    HEADER_NONCE, HEADER_PROVIDER, HEADER_SIGNATURE, HEADER_TIMESTAMP, Received, SeamError, verify_signature,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::RegulatorStore;
+use crate::audit::{self, AuditEntry};
+use crate::providers::{Provider, record_nonce};
+use crate::submissions::{self, Intake, Submission, SubmissionError};
+
+/// The largest request body accepted (a submission with its order data; documents are not
+/// sent to the regulator).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Unix microseconds now. Injectable so tests can pass 24 hours in a millisecond.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The wall clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    })
+}
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct Service {
+    pub store: RegulatorStore,
+    pub keys: Arc<Keys>,
+    pub clock: Clock,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+/// The regulator's HTTP routes. Serve with `into_make_service_with_connect_info::<SocketAddr>()`
+/// so audit entries carry the peer address.
+pub fn router(svc: Service) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/v1/submissions", post(submit))
+        .route("/api/v1/submissions/{submission_id}", get(status))
+        .route("/api/v1/submissions/{submission_id}/withdraw", post(withdraw))
+        .with_state(svc)
+}
+
+/// An error on its way to the provider.
+#[derive(Debug)]
+struct Problem {
+    status: StatusCode,
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    field: Option<&'static str>,
+    lang: Lang,
+}
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    ty: String,
+    title: &'a str,
+    status: u16,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct FieldOut<'a> {
+    field: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let title = if self.lang == Lang::En { self.en } else { self.zh };
+        let body = ProblemBody {
+            ty: format!(
+                "https://beian.invalid/problems/{}",
+                self.code.to_ascii_lowercase().replace('_', "-")
+            ),
+            title,
+            status: self.status.as_u16(),
+            code: self.code,
+            errors: self
+                .field
+                .map(|field| FieldOut { field, code: self.code, message: title })
+                .into_iter()
+                .collect(),
+        };
+        let mut resp = (self.status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        resp
+    }
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Zh }
+}
+
+fn problem(
+    status: StatusCode,
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    lang: Lang,
+) -> Problem {
+    Problem { status, code, zh, en, field: None, lang }
+}
+
+fn internal(lang: Lang, cause: &dyn std::fmt::Display) -> Problem {
+    tracing::error!("regulator internal error: {cause}");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "服务内部错误，请稍后重试",
+        "Internal error; please retry later",
+        lang,
+    )
+}
+
+fn seam_problem(e: &SeamError, lang: Lang) -> Problem {
+    let (zh, en) = match e {
+        SeamError::Malformed => ("签名请求头缺失或格式错误", "Signature headers are missing or malformed"),
+        SeamError::UnknownProvider => ("未登记的接入服务商", "Unknown provider"),
+        SeamError::StaleTimestamp => {
+            ("请求时间戳超出允许的时钟偏差", "Timestamp is outside the allowed clock skew")
+        }
+        SeamError::BadSignature => ("签名不匹配", "Signature does not match"),
+        SeamError::Replayed => ("重复的请求（重放）", "This request was already received (replay)"),
+    };
+    let status = if *e == SeamError::Replayed { StatusCode::CONFLICT } else { StatusCode::UNAUTHORIZED };
+    problem(status, e.code(), zh, en, lang)
+}
+
+fn submission_problem(e: &SubmissionError, lang: Lang) -> Problem {
+    let p = |status, zh, en| problem(status, e.code(), zh, en, lang);
+    match e {
+        SubmissionError::InvalidId => Problem {
+            field: Some("submission_id"),
+            ..p(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "提交编号须为 1–64 位字母、数字、“-”“_”或“.”",
+                "Submission id must be 1–64 characters of letters, digits, '-', '_' or '.'",
+            )
+        },
+        SubmissionError::Conflict => p(
+            StatusCode::CONFLICT,
+            "该提交编号已用于内容不同的提交",
+            "This submission id was used before with a different body",
+        ),
+        SubmissionError::NotFound => p(StatusCode::NOT_FOUND, "没有这个提交", "No such submission"),
+        SubmissionError::Final(_) => p(
+            StatusCode::CONFLICT,
+            "该提交已有结论，不能撤回",
+            "The submission has been decided and can no longer be withdrawn",
+        ),
+        SubmissionError::Crypto(_) | SubmissionError::Corrupt(_) | SubmissionError::Store(_) => {
+            internal(lang, e)
+        }
+    }
+}
+
+/// A request taken apart: what every handler needs.
+struct Incoming {
+    method: Method,
+    path: String,
+    headers: HeaderMap,
+    ip: Option<String>,
+    body: Bytes,
+    lang: Lang,
+}
+
+async fn take(req: Request) -> Result<Incoming, Problem> {
+    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let (parts, body) = req.into_parts();
+    let lang = lang_of(&parts.headers);
+    let body = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "请求体超过 1 MiB",
+            "The request body is larger than 1 MiB",
+            lang,
+        )
+    })?;
+    Ok(Incoming {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        headers: parts.headers,
+        ip,
+        body,
+        lang,
+    })
+}
+
+/// A request whose signature and nonce checked out, with its transaction open: the nonce is
+/// recorded in it, so the request's effect and the nonce commit together.
+struct Authenticated {
+    provider: Provider,
+    tx: beian_store::Tx,
+}
+
+impl Service {
+    fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    fn entry(
+        &self,
+        actor: &str,
+        action: &str,
+        object: Option<String>,
+        outcome: &str,
+        ip: &Option<String>,
+    ) -> AuditEntry {
+        AuditEntry {
+            at: self.now(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            object,
+            outcome: outcome.to_owned(),
+            ip: ip.clone(),
+        }
+    }
+
+    async fn authenticate(&self, req: &Incoming, action: &str) -> Result<Authenticated, Problem> {
+        let h = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+        let got = Received {
+            provider: h(HEADER_PROVIDER),
+            timestamp: h(HEADER_TIMESTAMP),
+            nonce: h(HEADER_NONCE),
+            signature: h(HEADER_SIGNATURE),
+        };
+        let claimed = got.provider.unwrap_or("").chars().take(64).collect::<String>();
+        let found = match got.provider {
+            Some(code) => self.store.provider(code).await.map_err(|e| internal(req.lang, &e))?,
+            None => None,
+        };
+        let now_secs = self.now().div_euclid(1_000_000);
+        let verified = verify_signature(&got, req.method.as_str(), &req.path, &req.body, now_secs, |_| {
+            found.as_ref().map(|(_, k)| k)
+        });
+        let mut tx = self.store.begin().await.map_err(|e| internal(req.lang, &e))?;
+        let refusal = match verified {
+            Err(e) => Some(e),
+            Ok(v) => match record_nonce(&mut tx, &v.provider, &v.nonce, self.now()).await {
+                Ok(true) => None,
+                Ok(false) => Some(SeamError::Replayed),
+                Err(e) => return Err(internal(req.lang, &e)),
+            },
+        };
+        match (refusal, found) {
+            (None, Some((provider, _))) => Ok(Authenticated { provider, tx }),
+            (refusal, _) => {
+                // Nothing else was written in this transaction: it carries only the audit entry.
+                let e = refusal.unwrap_or(SeamError::UnknownProvider);
+                let entry = self.entry(&claimed, action, Some(req.path.clone()), e.code(), &req.ip);
+                audit::record(&mut tx, &entry).await.map_err(|e| internal(req.lang, &e))?;
+                tx.commit().await.map_err(|e| internal(req.lang, &e))?;
+                tracing::warn!(provider = %claimed, code = e.code(), "refused a signed request");
+                Err(seam_problem(&e, req.lang))
+            }
+        }
+    }
+
+    /// Writes the success audit entry and commits.
+    async fn finish(
+        &self,
+        mut a: Authenticated,
+        req: &Incoming,
+        action: &str,
+        object: String,
+    ) -> Result<(), Problem> {
+        let entry = self.entry(&a.provider.code, action, Some(object), "OK", &req.ip);
+        audit::record(&mut a.tx, &entry).await.map_err(|e| internal(req.lang, &e))?;
+        a.tx.commit().await.map_err(|e| internal(req.lang, &e))
+    }
+}
+
+/// The body of `POST /api/v1/submissions`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitBody {
+    submission_id: String,
+    province: String,
+    /// Checked to be an object here; stored as part of the whole body.
+    #[serde(rename = "order")]
+    _order: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A submission as the provider sees it.
+#[derive(Serialize)]
+struct SubmissionOut<'a> {
+    id: String,
+    submission_id: &'a str,
+    province: String,
+    status: &'static str,
+    received_at: i64,
+    updated_at: i64,
+}
+
+fn out(s: &Submission) -> Response {
+    axum::Json(SubmissionOut {
+        id: s.id.to_string(),
+        submission_id: &s.submission_id,
+        province: s.province.to_string(),
+        status: s.status.as_str(),
+        received_at: s.received_at,
+        updated_at: s.updated_at,
+    })
+    .into_response()
+}
+
+async fn submit(State(svc): State<Service>, req: Request) -> Response {
+    submit_inner(&svc, req).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> {
+    let req = take(req).await?;
+    let mut a = svc.authenticate(&req, "submission.receive").await?;
+    let body: SubmitBody = serde_json::from_slice(&req.body).map_err(|_| Problem {
+        field: Some("order"),
+        ..problem(
+            StatusCode::BAD_REQUEST,
+            "BODY_INVALID",
+            "请求体须为含 submission_id、province 和 order 对象的 JSON",
+            "The body must be JSON with submission_id, province and an order object",
+            req.lang,
+        )
+    })?;
+    let province = ProvinceCode::parse(&body.province).ok_or(Problem {
+        field: Some("province"),
+        ..problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "PROVINCE_INVALID",
+            "省份须为两位行政区划代码，如 33",
+            "Province must be a two-digit division code such as 33",
+            req.lang,
+        )
+    })?;
+    let now = svc.now();
+    let intake = submissions::receive(
+        &mut a.tx,
+        &svc.keys,
+        a.provider.id,
+        &body.submission_id,
+        province,
+        &req.body,
+        now,
+    )
+    .await
+    .map_err(|e| submission_problem(&e, req.lang))?;
+    let provider_id = a.provider.id;
+    svc.finish(a, &req, "submission.receive", intake.id().to_string()).await?;
+    let s = svc
+        .store
+        .submission(provider_id, &body.submission_id)
+        .await
+        .map_err(|e| submission_problem(&e, req.lang))?
+        .ok_or_else(|| internal(req.lang, &"submission vanished after commit"))?;
+    let mut resp = out(&s);
+    if matches!(intake, Intake::Created(_)) {
+        *resp.status_mut() = StatusCode::CREATED;
+    }
+    Ok(resp)
+}
+
+fn submission_id_of(path: &str) -> &str {
+    path.trim_start_matches("/api/v1/submissions/").trim_end_matches("/withdraw")
+}
+
+async fn status(State(svc): State<Service>, req: Request) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let a = svc.authenticate(&req, "submission.status").await?;
+        let provider_id = a.provider.id;
+        let sid = submission_id_of(&req.path).to_owned();
+        let found =
+            svc.store.submission(provider_id, &sid).await.map_err(|e| submission_problem(&e, req.lang))?;
+        let s = found.ok_or_else(|| submission_problem(&SubmissionError::NotFound, req.lang))?;
+        svc.finish(a, &req, "submission.status", s.id.to_string()).await?;
+        Ok::<_, Problem>(out(&s))
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn withdraw(State(svc): State<Service>, req: Request) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let mut a = svc.authenticate(&req, "submission.withdraw").await?;
+        let sid = submission_id_of(&req.path).to_owned();
+        let now = svc.now();
+        let s = submissions::withdraw(&mut a.tx, a.provider.id, &sid, now)
+            .await
+            .map_err(|e| submission_problem(&e, req.lang))?;
+        svc.finish(a, &req, "submission.withdraw", s.id.to_string()).await?;
+        Ok::<_, Problem>(out(&s))
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}

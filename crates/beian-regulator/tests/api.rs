@@ -1,0 +1,245 @@
+//! The provider API over real HTTP on both backends: submit, retry, conflict, status,
+//! withdraw; another provider's submission is not found; and each signed-request failure mode
+//! (malformed, unknown provider, stale, bad signature, replay) is refused with its code and an
+//! audit entry.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use beian_crypto::Keys;
+use beian_regulator::RegulatorStore;
+use beian_regulator::api::{MAX_BODY_BYTES, Service, router};
+use beian_regulator::providers::register;
+use beian_seam::{SigningKey, sign};
+use beian_store::testing::{self, TestStore};
+use serde_json::{Value, json};
+
+const T0: i64 = 1_790_000_000;
+
+struct Server {
+    base: String,
+    reg: RegulatorStore,
+    clock: Arc<AtomicI64>,
+    http: reqwest::Client,
+    nonce: AtomicU64,
+}
+
+async fn start(reg: RegulatorStore) -> Server {
+    let clock = Arc::new(AtomicI64::new(T0 * 1_000_000));
+    let c = clock.clone();
+    let svc = Service {
+        store: reg.clone(),
+        keys: Arc::new(Keys::generate().unwrap()),
+        clock: Arc::new(move || c.load(Ordering::SeqCst)),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router(svc).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    Server {
+        base: format!("http://{addr}"),
+        reg,
+        clock,
+        http: reqwest::Client::new(),
+        nonce: AtomicU64::new(0),
+    }
+}
+
+impl Server {
+    /// Sends a request signed as `provider` with `key_hex`, at `at` (unix seconds).
+    async fn send_at(
+        &self,
+        provider: &str,
+        key_hex: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        at: i64,
+    ) -> (u16, Value, Vec<(&'static str, String)>) {
+        let nonce = format!("n-{}", self.nonce.fetch_add(1, Ordering::SeqCst));
+        let s = sign(provider, &SigningKey::from_hex(key_hex).unwrap(), method, path, body, at, &nonce);
+        let headers = s.headers().to_vec();
+        let r = self.raw(method, path, body, &headers).await;
+        (r.0, r.1, headers)
+    }
+
+    async fn send(&self, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
+        let (s, v, _) = self.send_at("aliyun", ALIYUN_KEY, method, path, body, T0).await;
+        (s, v)
+    }
+
+    async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        headers: &[(&'static str, String)],
+    ) -> (u16, Value) {
+        let mut rb = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .header("accept-language", "en")
+            .body(body.to_vec());
+        for (k, v) in headers {
+            rb = rb.header(*k, v);
+        }
+        let resp = rb.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+}
+
+const ALIYUN_KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+const TENCENT_KEY: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+
+fn submission(id: &str, province: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "submission_id": id,
+        "province": province,
+        "order": {"kind": "first_filing", "subject": {"name": "杭州某某网络科技有限公司"}, "mobile": "13912345678"},
+    }))
+    .unwrap()
+}
+
+/// The servers, with the databases they use (dropping a `TestStore` deletes its database).
+async fn servers() -> Vec<(&'static str, Server, TestStore)> {
+    let mut dbs = vec![testing::sqlite_unmigrated().await];
+    dbs.extend(testing::postgres(false).await);
+    let mut out = Vec::new();
+    for db in dbs {
+        let reg = RegulatorStore::new(db.store.clone());
+        reg.migrate().await.unwrap();
+        let mut tx = reg.begin().await.unwrap();
+        register(&mut tx, "aliyun", "阿里云计算有限公司", ALIYUN_KEY, None, 1).await.unwrap();
+        register(&mut tx, "tencent", "腾讯云计算（北京）有限责任公司", TENCENT_KEY, None, 1).await.unwrap();
+        tx.commit().await.unwrap();
+        out.push((db.label, start(reg).await, db));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submit_retry_status_and_withdraw() {
+    for (label, srv, _db) in servers().await {
+        let health = srv.http.get(format!("{}/healthz", srv.base)).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+
+        let body = submission("order-7.1", "33");
+        let (st, created) = srv.send("POST", "/api/v1/submissions", &body).await;
+        assert_eq!(st, 201, "{label}: {created}");
+        assert_eq!(created["status"], "sms_pending");
+        assert_eq!(created["province"], "33");
+        assert!(!created.to_string().contains("13912345678"), "{label}: body echoed");
+        // A retry (new nonce, same body) is the same submission.
+        let (st, again) = srv.send("POST", "/api/v1/submissions", &body).await;
+        assert_eq!((st, &again["id"]), (200, &created["id"]), "{label}");
+        let (st, p) = srv.send("POST", "/api/v1/submissions", &submission("order-7.1", "11")).await;
+        assert_eq!((st, p["code"].as_str()), (409, Some("SUBMISSION_CONFLICT")), "{label}");
+
+        let (st, p) = srv.send("POST", "/api/v1/submissions", &submission("order-8", "99")).await;
+        assert_eq!(
+            (st, p["code"].as_str(), p["errors"][0]["field"].as_str()),
+            (422, Some("PROVINCE_INVALID"), Some("province"))
+        );
+        let (st, p) = srv.send("POST", "/api/v1/submissions", &submission("<script>", "33")).await;
+        assert_eq!((st, p["errors"][0]["field"].as_str()), (422, Some("submission_id")), "{label}: {p}");
+        let (st, p) = srv
+            .send(
+                "POST",
+                "/api/v1/submissions",
+                b"{\"submission_id\":\"x\",\"province\":\"33\",\"order\":[]}",
+            )
+            .await;
+        assert_eq!((st, p["code"].as_str()), (400, Some("BODY_INVALID")), "{label}");
+        let (st, p) = srv.send("POST", "/api/v1/submissions", &vec![b' '; MAX_BODY_BYTES + 1]).await;
+        assert_eq!((st, p["code"].as_str()), (413, Some("PAYLOAD_TOO_LARGE")), "{label}");
+
+        let (st, s) = srv.send("GET", "/api/v1/submissions/order-7.1", b"").await;
+        assert_eq!(
+            (st, &s["id"], s["status"].as_str()),
+            (200, &created["id"], Some("sms_pending")),
+            "{label}"
+        );
+        // Tencent cannot see or withdraw Aliyun's submission.
+        let (st, p, _) =
+            srv.send_at("tencent", TENCENT_KEY, "GET", "/api/v1/submissions/order-7.1", b"", T0).await;
+        assert_eq!((st, p["code"].as_str()), (404, Some("SUBMISSION_NOT_FOUND")), "{label}");
+        let (st, _, _) = srv
+            .send_at("tencent", TENCENT_KEY, "POST", "/api/v1/submissions/order-7.1/withdraw", b"", T0)
+            .await;
+        assert_eq!(st, 404, "{label}");
+
+        let (st, w) = srv.send("POST", "/api/v1/submissions/order-7.1/withdraw", b"").await;
+        assert_eq!((st, w["status"].as_str()), (200, Some("withdrawn")), "{label}");
+        let (st, _) = srv.send("GET", "/api/v1/submissions/nope", b"").await;
+        assert_eq!(st, 404, "{label}");
+
+        let audit = srv.reg.audit(100).await.unwrap();
+        let ok: Vec<_> = audit.iter().filter(|e| e.outcome == "OK").map(|e| e.action.as_str()).collect();
+        assert!(ok.contains(&"submission.receive") && ok.contains(&"submission.withdraw"), "{label}: {ok:?}");
+        assert!(audit.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")), "{label}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_signature_failure_is_refused_and_audited() {
+    for (label, srv, _db) in servers().await {
+        let path = "/api/v1/submissions";
+        let body = submission("sig-1", "33");
+        // Missing headers.
+        let (st, p) = srv.raw("POST", path, &body, &[]).await;
+        assert_eq!((st, p["code"].as_str()), (401, Some("SIGNATURE_MALFORMED")), "{label}");
+        assert_eq!(p["title"], "Signature headers are missing or malformed");
+        // Unknown provider.
+        let (st, p, _) = srv.send_at("stranger", ALIYUN_KEY, "POST", path, &body, T0).await;
+        assert_eq!((st, p["code"].as_str()), (401, Some("PROVIDER_UNKNOWN")), "{label}");
+        // Signed with another provider's key.
+        let (st, p, _) = srv.send_at("aliyun", TENCENT_KEY, "POST", path, &body, T0).await;
+        assert_eq!((st, p["code"].as_str()), (401, Some("SIGNATURE_INVALID")), "{label}");
+        // Ten minutes old.
+        let (st, p, _) = srv.send_at("aliyun", ALIYUN_KEY, "POST", path, &body, T0 - 600).await;
+        assert_eq!((st, p["code"].as_str()), (401, Some("SIGNATURE_STALE")), "{label}");
+        // A good request, then the very same bytes again.
+        let (st, _, headers) = srv.send_at("aliyun", ALIYUN_KEY, "POST", path, &body, T0).await;
+        assert_eq!(st, 201, "{label}");
+        let (st, p) = srv.raw("POST", path, &body, &headers).await;
+        assert_eq!((st, p["code"].as_str()), (409, Some("REQUEST_REPLAYED")), "{label}");
+        // Tampered body under a good signature.
+        let (_, _, headers) =
+            srv.send_at("aliyun", ALIYUN_KEY, "GET", "/api/v1/submissions/sig-1", b"", T0).await;
+        let (st, p) = srv.raw("POST", path, &submission("sig-2", "33"), &headers).await;
+        assert_eq!((st, p["code"].as_str()), (401, Some("SIGNATURE_INVALID")), "{label}");
+
+        // The clock moves on: a request signed "now" is accepted again.
+        srv.clock.store((T0 + 3_600) * 1_000_000, Ordering::SeqCst);
+        let (st, _, _) =
+            srv.send_at("aliyun", ALIYUN_KEY, "GET", "/api/v1/submissions/sig-1", b"", T0 + 3_600).await;
+        assert_eq!(st, 200, "{label}");
+
+        let refused: Vec<_> = srv
+            .reg
+            .audit(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.outcome != "OK")
+            .map(|e| (e.actor, e.outcome))
+            .collect();
+        for (actor, code) in [
+            ("", "SIGNATURE_MALFORMED"),
+            ("stranger", "PROVIDER_UNKNOWN"),
+            ("aliyun", "SIGNATURE_INVALID"),
+            ("aliyun", "SIGNATURE_STALE"),
+            ("aliyun", "REQUEST_REPLAYED"),
+        ] {
+            assert!(
+                refused.contains(&(actor.to_owned(), code.to_owned())),
+                "{label}: {code} not audited in {refused:?}"
+            );
+        }
+        assert_eq!(refused.len(), 6, "{label}: {refused:?}");
+    }
+}
