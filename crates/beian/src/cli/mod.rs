@@ -4,6 +4,7 @@ mod check;
 mod config;
 mod id;
 mod number;
+mod regulator;
 mod seed;
 mod serve;
 
@@ -38,6 +39,9 @@ enum Command {
     Migrate(serve::ServiceArgs),
     /// Run the service with demo accounts and data on an embedded default (SQLite).
     Demo(serve::ServiceArgs),
+    /// The simulated regulator (MIIT, provincial bureaus, PSB platform) as its own service.
+    #[command(subcommand)]
+    Regulator(regulator::RegulatorCommand),
     /// Configuration tools.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -105,6 +109,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Serve(a) => serve::serve(a),
         Command::Migrate(a) => serve::migrate(a),
         Command::Demo(a) => serve::demo(a),
+        Command::Regulator(c) => regulator::run(c),
         Command::Config(ConfigCommand::Check(a)) => serve::config_check(a),
         Command::BenchSeed(a) => seed::run(a),
     };

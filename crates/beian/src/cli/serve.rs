@@ -47,14 +47,14 @@ impl ServiceArgs {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, UserError> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, UserError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| UserError(format!("cannot start the runtime: {e}")))
 }
 
-fn init_tracing() {
+pub(super) fn init_tracing() {
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("BEIAN_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
@@ -158,7 +158,7 @@ async fn run(cfg: &Config, app: App) -> Result<(), UserError> {
     served.map_err(|e| UserError(format!("server error: {e}")))
 }
 
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

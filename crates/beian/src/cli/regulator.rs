@@ -1,0 +1,150 @@
+//! `beian regulator …`: the simulated regulator as its own service, with its own data
+//! directory, database and keys — never the provider's. Wiring only.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use beian_regulator::RegulatorStore;
+use beian_regulator::api::{Service, router, system_clock};
+use clap::{Args, Subcommand};
+
+use super::UserError;
+use super::serve::{init_tracing, load_keys, runtime, shutdown_signal};
+
+#[derive(Debug, Subcommand)]
+pub enum RegulatorCommand {
+    /// Run the regulator service: the signed provider API.
+    Serve(RegulatorArgs),
+    /// Apply the regulator's database migrations.
+    Migrate(RegulatorArgs),
+    /// Register a provider and print its new signing key (shown once).
+    AddProvider(AddProviderArgs),
+}
+
+/// Flags shared by the regulator commands.
+#[derive(Debug, Args, Clone)]
+pub struct RegulatorArgs {
+    /// Directory for the regulator's SQLite database and keys.
+    #[arg(long, default_value = "beian-regulator-data")]
+    data_dir: PathBuf,
+    /// Address to listen on, HOST:PORT.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    listen: String,
+    /// `postgres://…` to use PostgreSQL instead of the SQLite file.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AddProviderArgs {
+    #[command(flatten)]
+    common: RegulatorArgs,
+    /// The code the provider signs with (`x-beian-provider`), e.g. `aliyun`.
+    #[arg(long)]
+    code: String,
+    /// The provider's registered name.
+    #[arg(long)]
+    name: String,
+    /// Where status changes are pushed.
+    #[arg(long)]
+    callback_url: Option<String>,
+}
+
+impl RegulatorArgs {
+    fn database(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| self.data_dir.join("regulator.db").display().to_string())
+    }
+
+    async fn connect(&self) -> Result<RegulatorStore, UserError> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| UserError(format!("cannot create {}: {e}", self.data_dir.display())))?;
+        RegulatorStore::connect(&self.database())
+            .await
+            .map_err(|e| UserError(format!("cannot open the regulator database: {e}")))
+    }
+}
+
+pub fn run(cmd: RegulatorCommand) -> Result<ExitCode, UserError> {
+    match cmd {
+        RegulatorCommand::Serve(a) => serve(a),
+        RegulatorCommand::Migrate(a) => migrate(a),
+        RegulatorCommand::AddProvider(a) => add_provider(a),
+    }
+}
+
+fn serve(a: RegulatorArgs) -> Result<ExitCode, UserError> {
+    init_tracing();
+    let listen: SocketAddr =
+        a.listen.parse().map_err(|_| UserError(format!("--listen: not HOST:PORT: {}", a.listen)))?;
+    runtime()?.block_on(async {
+        let store = a.connect().await?;
+        store.ensure_current().await.map_err(|e| {
+            UserError(format!("{e} — run `beian regulator migrate` with the same --data-dir/--database-url"))
+        })?;
+        let keys = load_keys(&a.data_dir.join("keys.json"), true)?;
+        let svc = Service { store: store.clone(), keys: Arc::new(keys), clock: system_clock() };
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| UserError(format!("cannot listen on {listen}: {e}")))?;
+        let local = listener.local_addr().map_err(|e| UserError(e.to_string()))?;
+        eprintln!("beian regulator: serving on http://{local}");
+        axum::serve(listener, router(svc).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| UserError(format!("server error: {e}")))?;
+        store.store().close().await;
+        Ok::<_, UserError>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn migrate(a: RegulatorArgs) -> Result<ExitCode, UserError> {
+    runtime()?.block_on(async {
+        let store = a.connect().await?;
+        store.migrate().await.map_err(|e| UserError(e.to_string()))?;
+        println!("beian regulator: database migrated");
+        store.store().close().await;
+        Ok::<_, UserError>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add_provider(a: AddProviderArgs) -> Result<ExitCode, UserError> {
+    let valid_code = (1..=32).contains(&a.code.len())
+        && a.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !valid_code {
+        return Err(UserError("--code: 1–32 characters of a–z, 0–9 and '-'".into()));
+    }
+    let mut key = [0u8; 32];
+    beian_crypto::random_bytes(&mut key).map_err(|e| UserError(e.to_string()))?;
+    let key_hex = hex::encode(key);
+    runtime()?.block_on(async {
+        let store = a.common.connect().await?;
+        store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
+        let mut tx = store.begin().await.map_err(|e| UserError(e.to_string()))?;
+        let now = (system_clock())();
+        beian_regulator::providers::register(
+            &mut tx,
+            &a.code,
+            &a.name,
+            &key_hex,
+            a.callback_url.as_deref(),
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            beian_store::StoreError::Conflict { .. } => {
+                UserError(format!("a provider with code {:?} is already registered", a.code))
+            }
+            e => UserError(e.to_string()),
+        })?;
+        tx.commit().await.map_err(|e| UserError(e.to_string()))?;
+        store.store().close().await;
+        Ok::<_, UserError>(())
+    })?;
+    eprintln!("beian regulator: registered provider {:?}; its signing key (shown once):", a.code);
+    println!("{key_hex}");
+    Ok(ExitCode::SUCCESS)
+}
