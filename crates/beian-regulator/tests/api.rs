@@ -12,7 +12,9 @@ use beian_regulator::RegulatorStore;
 use beian_regulator::api::{MAX_BODY_BYTES, Service, router};
 use beian_regulator::providers::register;
 use beian_seam::{SigningKey, sign};
-use beian_store::testing::{self, TestStore};
+use beian_store::testing::TestStore;
+
+mod common;
 use serde_json::{Value, json};
 
 const T0: i64 = 1_790_000_000;
@@ -106,12 +108,8 @@ fn submission(id: &str, province: &str) -> Vec<u8> {
 
 /// The servers, with the databases they use (dropping a `TestStore` deletes its database).
 async fn servers() -> Vec<(&'static str, Server, TestStore)> {
-    let mut dbs = vec![testing::sqlite_unmigrated().await];
-    dbs.extend(testing::postgres(false).await);
     let mut out = Vec::new();
-    for db in dbs {
-        let reg = RegulatorStore::new(db.store.clone());
-        reg.migrate().await.unwrap();
+    for (db, reg) in common::stores().await {
         let mut tx = reg.begin().await.unwrap();
         register(&mut tx, "aliyun", "阿里云计算有限公司", ALIYUN_KEY, None, 1).await.unwrap();
         register(&mut tx, "tencent", "腾讯云计算（北京）有限责任公司", TENCENT_KEY, None, 1).await.unwrap();

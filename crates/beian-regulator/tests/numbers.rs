@@ -7,20 +7,9 @@ use beian_core::number::ServiceKind;
 use beian_core::province::ProvinceCode;
 use beian_regulator::RegulatorStore;
 use beian_regulator::numbers::{issue_service, issue_subject, next_subject_serial};
-use beian_store::testing::{self, TestStore};
 
-async fn stores() -> Vec<(TestStore, RegulatorStore)> {
-    let mut out = Vec::new();
-    let mut dbs = vec![testing::sqlite_unmigrated().await];
-    dbs.extend(testing::postgres(false).await);
-    for db in dbs {
-        let reg = RegulatorStore::new(db.store.clone());
-        reg.migrate().await.unwrap();
-        reg.ensure_current().await.unwrap();
-        out.push((db, reg));
-    }
-    out
-}
+mod common;
+use common::stores;
 
 fn zj() -> ProvinceCode {
     ProvinceCode::parse("33").unwrap()

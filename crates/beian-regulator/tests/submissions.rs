@@ -9,20 +9,10 @@ use beian_regulator::providers::register;
 use beian_regulator::submissions::{
     Intake, SubmissionError, SubmissionStatus, receive, transition, withdraw,
 };
-use beian_store::testing::{self, TestStore};
 use beian_store::{Uuid, on};
 
-async fn stores() -> Vec<(TestStore, RegulatorStore)> {
-    let mut out = Vec::new();
-    let mut dbs = vec![testing::sqlite_unmigrated().await];
-    dbs.extend(testing::postgres(false).await);
-    for db in dbs {
-        let reg = RegulatorStore::new(db.store.clone());
-        reg.migrate().await.unwrap();
-        out.push((db, reg));
-    }
-    out
-}
+mod common;
+use common::stores;
 
 async fn two_providers(reg: &RegulatorStore) -> (Uuid, Uuid) {
     let mut tx = reg.begin().await.unwrap();
