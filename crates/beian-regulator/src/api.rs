@@ -7,6 +7,7 @@
 //! entry in the transaction of its effect. This module must never answer before the nonce is
 //! recorded, and never echo a submission body (it carries PII).
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use beian_core::message::Lang;
-use beian_core::province::ProvinceCode;
+use beian_core::model::Order;
 use beian_crypto::Keys;
 use beian_seam::{
     HEADER_NONCE, HEADER_PROVIDER, HEADER_SIGNATURE, HEADER_TIMESTAMP, Received, SeamError, verify_signature,
@@ -76,9 +77,9 @@ pub fn router(svc: Service) -> Router {
 struct Problem {
     status: StatusCode,
     code: &'static str,
-    zh: &'static str,
-    en: &'static str,
-    field: Option<&'static str>,
+    zh: Cow<'static, str>,
+    en: Cow<'static, str>,
+    field: Option<Cow<'static, str>>,
     lang: Lang,
 }
 
@@ -102,7 +103,7 @@ struct FieldOut<'a> {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let title = if self.lang == Lang::En { self.en } else { self.zh };
+        let title: &str = if self.lang == Lang::En { &self.en } else { &self.zh };
         let body = ProblemBody {
             ty: format!(
                 "https://beian.invalid/problems/{}",
@@ -113,6 +114,7 @@ impl IntoResponse for Problem {
             code: self.code,
             errors: self
                 .field
+                .as_deref()
                 .map(|field| FieldOut { field, code: self.code, message: title })
                 .into_iter()
                 .collect(),
@@ -131,11 +133,11 @@ fn lang_of(headers: &HeaderMap) -> Lang {
 fn problem(
     status: StatusCode,
     code: &'static str,
-    zh: &'static str,
-    en: &'static str,
+    zh: impl Into<Cow<'static, str>>,
+    en: impl Into<Cow<'static, str>>,
     lang: Lang,
 ) -> Problem {
-    Problem { status, code, zh, en, field: None, lang }
+    Problem { status, code, zh: zh.into(), en: en.into(), field: None, lang }
 }
 
 fn internal(lang: Lang, cause: &dyn std::fmt::Display) -> Problem {
@@ -167,7 +169,7 @@ fn submission_problem(e: &SubmissionError, lang: Lang) -> Problem {
     let p = |status, zh, en| problem(status, e.code(), zh, en, lang);
     match e {
         SubmissionError::InvalidId => Problem {
-            field: Some("submission_id"),
+            field: Some("submission_id".into()),
             ..p(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "提交编号须为 1–64 位字母、数字、“-”“_”或“.”",
@@ -308,15 +310,47 @@ impl Service {
     }
 }
 
-/// The body of `POST /api/v1/submissions`.
+/// The body of `POST /api/v1/submissions`: the provider's id for it and the order, in the
+/// same JSON form as the provider's own API (`docs/order.schema.json`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SubmitBody {
     submission_id: String,
-    province: String,
-    /// Checked to be an object here; stored as part of the whole body.
-    #[serde(rename = "order")]
-    _order: serde_json::Map<String, serde_json::Value>,
+    order: Order,
+}
+
+/// Reads the body, naming the field that is wrong.
+fn parse_submission(body: &[u8], lang: Lang) -> Result<SubmitBody, Problem> {
+    use axum::extract::rejection::JsonRejection;
+    match axum::Json::<SubmitBody>::from_bytes(body) {
+        Ok(axum::Json(b)) => Ok(b),
+        Err(JsonRejection::JsonDataError(e)) => {
+            // serde's message is `path: problem`; the path names the field.
+            let text = e.body_text();
+            let detail = text
+                .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+                .unwrap_or(&text)
+                .to_owned();
+            let (field, msg) = match detail.split_once(": ") {
+                Some((f, m)) => (f.to_owned(), m.to_owned()),
+                None => ("body".to_owned(), detail),
+            };
+            Err(Problem {
+                field: Some(field.into()),
+                ..problem(StatusCode::UNPROCESSABLE_ENTITY, "JSON_INVALID_FIELD", msg.clone(), msg, lang)
+            })
+        }
+        Err(e) => Err(Problem {
+            field: Some("body".into()),
+            ..problem(
+                StatusCode::BAD_REQUEST,
+                "JSON_SYNTAX",
+                format!("请求体不是有效的JSON：{}", e.body_text()),
+                format!("The body is not valid JSON: {}", e.body_text()),
+                lang,
+            )
+        }),
+    }
 }
 
 /// A submission as the provider sees it.
@@ -349,26 +383,8 @@ async fn submit(State(svc): State<Service>, req: Request) -> Response {
 async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> {
     let req = take(req).await?;
     let mut a = svc.authenticate(&req, "submission.receive").await?;
-    let body: SubmitBody = serde_json::from_slice(&req.body).map_err(|_| Problem {
-        field: Some("order"),
-        ..problem(
-            StatusCode::BAD_REQUEST,
-            "BODY_INVALID",
-            "请求体须为含 submission_id、province 和 order 对象的 JSON",
-            "The body must be JSON with submission_id, province and an order object",
-            req.lang,
-        )
-    })?;
-    let province = ProvinceCode::parse(&body.province).ok_or(Problem {
-        field: Some("province"),
-        ..problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "PROVINCE_INVALID",
-            "省份须为两位行政区划代码，如 33",
-            "Province must be a two-digit division code such as 33",
-            req.lang,
-        )
-    })?;
+    let body = parse_submission(&req.body, req.lang)?;
+    let province = body.order.province;
     let now = svc.now();
     let intake = submissions::receive(
         &mut a.tx,
