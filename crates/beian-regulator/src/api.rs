@@ -276,7 +276,7 @@ impl Service {
         let mut tx = self.store.begin().await.map_err(|e| internal(req.lang, &e))?;
         let refusal = match verified {
             Err(e) => Some(e),
-            Ok(v) => match record_nonce(&mut tx, &v.provider, &v.nonce, self.now()).await {
+            Ok(v) => match record_nonce(&mut tx, &v.provider, &v.nonce, v.timestamp).await {
                 Ok(true) => None,
                 Ok(false) => Some(SeamError::Replayed),
                 Err(e) => return Err(internal(req.lang, &e)),
@@ -294,6 +294,16 @@ impl Service {
                 Err(seam_problem(&e, req.lang))
             }
         }
+    }
+
+    /// Forgets nonces whose signed timestamp is so old that a replay would be refused as
+    /// stale anyway; the table stays the size of a few minutes of traffic. Run periodically.
+    pub async fn prune_nonces(&self) -> Result<u64, beian_store::StoreError> {
+        let before = self.now().div_euclid(1_000_000) - 2 * beian_seam::MAX_SKEW_SECS;
+        let mut tx = self.store.begin().await?;
+        let n = crate::providers::prune_nonces(&mut tx, before).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Writes the success audit entry and commits.

@@ -42,7 +42,8 @@ pub async fn register(
 }
 
 /// Records a nonce in the transaction that carries out the request; false when the provider
-/// used it before (a replay).
+/// used it before (a replay). `at` is the request's signed timestamp (unix seconds), so
+/// pruning can drop exactly the nonces a replay of which would be stale anyway.
 pub async fn record_nonce(tx: &mut Tx, provider: &str, nonce: &str, at: i64) -> Result<bool, StoreError> {
     let n = on!(tx tx, |c| sqlx::query("INSERT INTO reg_nonces (provider, nonce, at) VALUES ($1, $2, $3) ON CONFLICT (provider, nonce) DO NOTHING")
         .bind(provider)
@@ -54,8 +55,8 @@ pub async fn record_nonce(tx: &mut Tx, provider: &str, nonce: &str, at: i64) -> 
     Ok(n == 1)
 }
 
-/// Forgets nonces older than `before` (they are outside the skew window and would be refused
-/// as stale anyway).
+/// Forgets nonces signed before `before` (unix seconds): outside the skew window, a replay of
+/// them is refused as stale anyway.
 pub async fn prune_nonces(tx: &mut Tx, before: i64) -> Result<u64, StoreError> {
     Ok(
         on!(tx tx, |c| sqlx::query("DELETE FROM reg_nonces WHERE at < $1").bind(before).execute(c).await?.rows_affected()),

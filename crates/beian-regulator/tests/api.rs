@@ -21,6 +21,7 @@ const T0: i64 = 1_790_000_000;
 
 struct Server {
     base: String,
+    svc: Service,
     reg: RegulatorStore,
     clock: Arc<AtomicI64>,
     http: reqwest::Client,
@@ -37,11 +38,13 @@ async fn start(reg: RegulatorStore) -> Server {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let app = router(svc.clone());
     tokio::spawn(async move {
-        axum::serve(listener, router(svc).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
     Server {
         base: format!("http://{addr}"),
+        svc,
         reg,
         clock,
         http: reqwest::Client::new(),
@@ -199,9 +202,9 @@ async fn every_signature_failure_is_refused_and_audited() {
         let (st, p, _) = srv.send_at("aliyun", ALIYUN_KEY, "POST", path, &body, T0 - 600).await;
         assert_eq!((st, p["code"].as_str()), (401, Some("SIGNATURE_STALE")), "{label}");
         // A good request, then the very same bytes again.
-        let (st, _, headers) = srv.send_at("aliyun", ALIYUN_KEY, "POST", path, &body, T0).await;
+        let (st, _, replay) = srv.send_at("aliyun", ALIYUN_KEY, "POST", path, &body, T0).await;
         assert_eq!(st, 201, "{label}");
-        let (st, p) = srv.raw("POST", path, &body, &headers).await;
+        let (st, p) = srv.raw("POST", path, &body, &replay).await;
         assert_eq!((st, p["code"].as_str()), (409, Some("REQUEST_REPLAYED")), "{label}");
         // Tampered body under a good signature.
         let (_, _, headers) =
@@ -214,6 +217,10 @@ async fn every_signature_failure_is_refused_and_audited() {
         let (st, _, _) =
             srv.send_at("aliyun", ALIYUN_KEY, "GET", "/api/v1/submissions/sig-1", b"", T0 + 3_600).await;
         assert_eq!(st, 200, "{label}");
+        // Nonces signed an hour ago are pruned; replaying one is still refused, as stale.
+        assert!(srv.svc.prune_nonces().await.unwrap() >= 2, "{label}");
+        let (st, p) = srv.raw("POST", path, &body, &replay).await;
+        assert_eq!((st, p["code"].as_str()), (401, Some("SIGNATURE_STALE")), "{label}");
 
         let refused: Vec<_> = srv
             .reg
@@ -236,6 +243,6 @@ async fn every_signature_failure_is_refused_and_audited() {
                 "{label}: {code} not audited in {refused:?}"
             );
         }
-        assert_eq!(refused.len(), 6, "{label}: {refused:?}");
+        assert_eq!(refused.len(), 7, "{label}: {refused:?}");
     }
 }

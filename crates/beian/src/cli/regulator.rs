@@ -85,6 +85,18 @@ fn serve(a: RegulatorArgs) -> Result<ExitCode, UserError> {
         })?;
         let keys = load_keys(&a.data_dir.join("keys.json"), true)?;
         let svc = Service { store: store.clone(), keys: Arc::new(keys), clock: system_clock() };
+        let housekeeping = tokio::spawn({
+            let svc = svc.clone();
+            async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    every.tick().await;
+                    if let Err(e) = svc.prune_nonces().await {
+                        tracing::warn!("pruning nonces: {e}");
+                    }
+                }
+            }
+        });
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| UserError(format!("cannot listen on {listen}: {e}")))?;
@@ -94,6 +106,7 @@ fn serve(a: RegulatorArgs) -> Result<ExitCode, UserError> {
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| UserError(format!("server error: {e}")))?;
+        housekeeping.abort();
         store.store().close().await;
         Ok::<_, UserError>(())
     })?;
