@@ -18,6 +18,13 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language of an `Accept-Language` header value: English when the first preference
+    /// is `en…`, otherwise Chinese (also when the header is missing).
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let first = header.unwrap_or("").trim_start();
+        if first.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("en")) { Lang::En } else { Lang::Zh }
+    }
+
     /// Picks the string for this language.
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
@@ -45,5 +52,25 @@ pub struct Message {
 impl Message {
     pub fn of(problem: &dyn Problem, lang: Lang) -> Self {
         Message { code: problem.code().to_owned(), message: problem.message(lang) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn accept_language_picks_english_only_when_preferred_first() {
+        for (header, want) in [
+            (None, Lang::Zh),
+            (Some(""), Lang::Zh),
+            (Some("e"), Lang::Zh),
+            (Some("zh-CN,en;q=0.8"), Lang::Zh),
+            (Some("中文"), Lang::Zh),
+            (Some(" en-US,en;q=0.9"), Lang::En),
+            (Some("EN"), Lang::En),
+        ] {
+            assert_eq!(Lang::from_accept_language(header), want, "{header:?}");
+        }
     }
 }

@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Bytes, to_bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -125,11 +126,6 @@ impl IntoResponse for Problem {
     }
 }
 
-fn lang_of(headers: &HeaderMap) -> Lang {
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if accept.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Zh }
-}
-
 fn problem(
     status: StatusCode,
     code: &'static str,
@@ -206,7 +202,8 @@ struct Incoming {
 async fn take(req: Request) -> Result<Incoming, Problem> {
     let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
     let (parts, body) = req.into_parts();
-    let lang = lang_of(&parts.headers);
+    let lang =
+        Lang::from_accept_language(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let body = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
         problem(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -331,7 +328,6 @@ struct SubmitBody {
 
 /// Reads the body, naming the field that is wrong.
 fn parse_submission(body: &[u8], lang: Lang) -> Result<SubmitBody, Problem> {
-    use axum::extract::rejection::JsonRejection;
     match axum::Json::<SubmitBody>::from_bytes(body) {
         Ok(axum::Json(b)) => Ok(b),
         Err(JsonRejection::JsonDataError(e)) => {
@@ -422,16 +418,17 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
     Ok(resp)
 }
 
-fn submission_id_of(path: &str) -> &str {
-    path.trim_start_matches("/api/v1/submissions/").trim_end_matches("/withdraw")
-}
-
-async fn status(State(svc): State<Service>, req: Request) -> Response {
+async fn status(
+    State(svc): State<Service>,
+    sid: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    // An id that does not even decode names nothing: the lookup of "" answers 404.
+    let sid = sid.map(|p| p.0).unwrap_or_default();
     let inner = async {
         let req = take(req).await?;
         let a = svc.authenticate(&req, "submission.status").await?;
         let provider_id = a.provider.id;
-        let sid = submission_id_of(&req.path).to_owned();
         let found =
             svc.store.submission(provider_id, &sid).await.map_err(|e| submission_problem(&e, req.lang))?;
         let s = found.ok_or_else(|| submission_problem(&SubmissionError::NotFound, req.lang))?;
@@ -441,11 +438,16 @@ async fn status(State(svc): State<Service>, req: Request) -> Response {
     inner.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn withdraw(State(svc): State<Service>, req: Request) -> Response {
+async fn withdraw(
+    State(svc): State<Service>,
+    sid: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    // An id that does not even decode names nothing: the lookup of "" answers 404.
+    let sid = sid.map(|p| p.0).unwrap_or_default();
     let inner = async {
         let req = take(req).await?;
         let mut a = svc.authenticate(&req, "submission.withdraw").await?;
-        let sid = submission_id_of(&req.path).to_owned();
         let now = svc.now();
         let s = submissions::withdraw(&mut a.tx, a.provider.id, &sid, now)
             .await

@@ -173,8 +173,10 @@ async fn submit_retry_status_and_withdraw() {
 
         let (st, w) = srv.send("POST", "/api/v1/submissions/order-7.1/withdraw", b"").await;
         assert_eq!((st, w["status"].as_str()), (200, Some("withdrawn")), "{label}");
-        let (st, _) = srv.send("GET", "/api/v1/submissions/nope", b"").await;
-        assert_eq!(st, 404, "{label}");
+        for unknown in ["/api/v1/submissions/nope", "/api/v1/submissions/%FF%FE"] {
+            let (st, p) = srv.send("GET", unknown, b"").await;
+            assert_eq!((st, p["code"].as_str()), (404, Some("SUBMISSION_NOT_FOUND")), "{label}: {unknown}");
+        }
 
         let audit = srv.reg.audit(100).await.unwrap();
         let ok: Vec<_> = audit.iter().filter(|e| e.outcome == "OK").map(|e| e.action.as_str()).collect();

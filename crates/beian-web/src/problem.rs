@@ -10,8 +10,7 @@ use serde::Serialize;
 
 /// The caller's language from `Accept-Language`: English when it prefers `en`, else Chinese.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if accept.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Zh }
+    Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
 #[derive(Serialize)]
