@@ -28,7 +28,7 @@ pub mod error;
 pub mod jobs;
 pub mod notify;
 pub mod orders;
-pub mod passwords;
+pub use beian_crypto::passwords;
 pub mod profile;
 pub mod review;
 pub mod subjects;

@@ -13,6 +13,8 @@
 //!
 //! Keys never appear in `Debug` output, logs or errors.
 
+pub mod passwords;
+
 use std::collections::BTreeMap;
 use std::fmt;
 

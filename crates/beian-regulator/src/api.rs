@@ -28,8 +28,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::RegulatorStore;
 use crate::audit::{self, AuditEntry};
+use crate::events;
 use crate::providers::{Provider, record_nonce};
-use crate::submissions::{self, Intake, Submission, SubmissionError};
+use crate::submissions::{self, Intake, Submission, SubmissionError, SubmissionStatus};
+use crate::verification::{self, VerifyError};
 
 /// The largest request body accepted (a submission with its order data; documents are not
 /// sent to the regulator).
@@ -54,6 +56,39 @@ pub struct Service {
     pub store: RegulatorStore,
     pub keys: Arc<Keys>,
     pub clock: Clock,
+    /// Where people reach this service (the verification page link in the SMS text).
+    pub public_url: String,
+    /// The demo policy: approve what waits for the bureau this long (off by default).
+    pub auto_approve_after: Option<std::time::Duration>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl Service {
+    pub fn new(store: RegulatorStore, keys: Arc<Keys>, clock: Clock) -> Service {
+        Service {
+            store,
+            keys,
+            clock,
+            public_url: "http://127.0.0.1:8090".into(),
+            auto_approve_after: None,
+            http: crate::callbacks::http_client(),
+        }
+    }
+
+    pub fn with_public_url(mut self, url: &str) -> Service {
+        self.public_url = url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    pub fn with_auto_approve(mut self, after: Option<std::time::Duration>) -> Service {
+        self.auto_approve_after = after;
+        self
+    }
+
+    /// The verification page, as the SMS text names it.
+    pub fn verify_url(&self) -> String {
+        format!("{}/sms", self.public_url)
+    }
 }
 
 impl std::fmt::Debug for Service {
@@ -70,18 +105,21 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/submissions/{submission_id}", get(status))
         .route("/api/v1/submissions/{submission_id}/withdraw", post(withdraw))
+        .route("/api/v1/submissions/{submission_id}/sms/resend", post(resend))
+        .merge(crate::public_api::routes())
+        .merge(crate::bureau_api::routes())
         .with_state(svc)
 }
 
-/// An error on its way to the provider.
+/// An error on its way to the caller.
 #[derive(Debug)]
-struct Problem {
-    status: StatusCode,
-    code: &'static str,
-    zh: Cow<'static, str>,
-    en: Cow<'static, str>,
-    field: Option<Cow<'static, str>>,
-    lang: Lang,
+pub(crate) struct Problem {
+    pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
+    pub(crate) zh: Cow<'static, str>,
+    pub(crate) en: Cow<'static, str>,
+    pub(crate) field: Option<Cow<'static, str>>,
+    pub(crate) lang: Lang,
 }
 
 #[derive(Serialize)]
@@ -126,7 +164,7 @@ impl IntoResponse for Problem {
     }
 }
 
-fn problem(
+pub(crate) fn problem(
     status: StatusCode,
     code: &'static str,
     zh: impl Into<Cow<'static, str>>,
@@ -136,7 +174,7 @@ fn problem(
     Problem { status, code, zh: zh.into(), en: en.into(), field: None, lang }
 }
 
-fn internal(lang: Lang, cause: &dyn std::fmt::Display) -> Problem {
+pub(crate) fn internal(lang: Lang, cause: &dyn std::fmt::Display) -> Problem {
     tracing::error!("regulator internal error: {cause}");
     problem(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -190,16 +228,16 @@ fn submission_problem(e: &SubmissionError, lang: Lang) -> Problem {
 }
 
 /// A request taken apart: what every handler needs.
-struct Incoming {
-    method: Method,
-    path: String,
-    headers: HeaderMap,
-    ip: Option<String>,
-    body: Bytes,
-    lang: Lang,
+pub(crate) struct Incoming {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) ip: Option<String>,
+    pub(crate) body: Bytes,
+    pub(crate) lang: Lang,
 }
 
-async fn take(req: Request) -> Result<Incoming, Problem> {
+pub(crate) async fn take(req: Request) -> Result<Incoming, Problem> {
     let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
     let (parts, body) = req.into_parts();
     let lang =
@@ -231,11 +269,11 @@ struct Authenticated {
 }
 
 impl Service {
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         (self.clock)()
     }
 
-    fn entry(
+    pub(crate) fn entry(
         &self,
         actor: &str,
         action: &str,
@@ -326,9 +364,9 @@ struct SubmitBody {
     order: Order,
 }
 
-/// Reads the body, naming the field that is wrong.
-fn parse_submission(body: &[u8], lang: Lang) -> Result<SubmitBody, Problem> {
-    match axum::Json::<SubmitBody>::from_bytes(body) {
+/// Reads a JSON body, naming the field that is wrong.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], lang: Lang) -> Result<T, Problem> {
+    match axum::Json::<T>::from_bytes(body) {
         Ok(axum::Json(b)) => Ok(b),
         Err(JsonRejection::JsonDataError(e)) => {
             // serde's message is `path: problem`; the path names the field.
@@ -368,18 +406,24 @@ struct SubmissionOut<'a> {
     status: &'static str,
     received_at: i64,
     updated_at: i64,
+    /// Every step so far, oldest first (the same events the callbacks carry).
+    events: Vec<crate::events::Event>,
 }
 
-fn out(s: &Submission) -> Response {
-    axum::Json(SubmissionOut {
-        id: s.id.to_string(),
-        submission_id: &s.submission_id,
-        province: s.province.to_string(),
-        status: s.status.as_str(),
-        received_at: s.received_at,
-        updated_at: s.updated_at,
-    })
-    .into_response()
+impl Service {
+    async fn out(&self, s: &Submission, lang: Lang) -> Result<Response, Problem> {
+        let events = self.store.events(s.id, 0).await.map_err(|e| internal(lang, &e))?;
+        Ok(axum::Json(SubmissionOut {
+            id: s.id.to_string(),
+            submission_id: &s.submission_id,
+            province: s.province.to_string(),
+            status: s.status.as_str(),
+            received_at: s.received_at,
+            updated_at: s.updated_at,
+            events,
+        })
+        .into_response())
+    }
 }
 
 async fn submit(State(svc): State<Service>, req: Request) -> Response {
@@ -389,7 +433,19 @@ async fn submit(State(svc): State<Service>, req: Request) -> Response {
 async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> {
     let req = take(req).await?;
     let mut a = svc.authenticate(&req, "submission.receive").await?;
-    let body = parse_submission(&req.body, req.lang)?;
+    let body: SubmitBody = parse_json(&req.body, req.lang)?;
+    if !crate::records::supported(body.order.kind) {
+        return Err(Problem {
+            field: Some("order.kind".into()),
+            ..problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ORDER_KIND_UNSUPPORTED",
+                "该备案类型不报送管局（接入商内部办理或本模拟器不支持）",
+                "This order kind is not submitted to the bureau (provider-internal, or not simulated)",
+                req.lang,
+            )
+        });
+    }
     let province = body.order.province;
     let now = svc.now();
     let intake = submissions::receive(
@@ -403,6 +459,26 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
     )
     .await
     .map_err(|e| submission_problem(&e, req.lang))?;
+    if let Intake::Created(id) = intake {
+        let texted = verification::open_round(&mut a.tx, &svc.keys, id, &body.order, &svc.verify_url(), now)
+            .await
+            .map_err(|e| verify_problem(&e, req.lang))?;
+        if texted.is_empty() {
+            // Nobody to text (e.g. a cancellation): straight to the bureau.
+            submissions::transition(
+                &mut a.tx,
+                id,
+                SubmissionStatus::SmsPending,
+                SubmissionStatus::BureauReview,
+                now,
+            )
+            .await
+            .map_err(|e| submission_problem(&e, req.lang))?;
+            events::append(&mut a.tx, id, "bureau_review", serde_json::json!({}), now)
+                .await
+                .map_err(|e| internal(req.lang, &e))?;
+        }
+    }
     let provider_id = a.provider.id;
     svc.finish(a, &req, "submission.receive", intake.id().to_string()).await?;
     let s = svc
@@ -411,11 +487,42 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
         .await
         .map_err(|e| submission_problem(&e, req.lang))?
         .ok_or_else(|| internal(req.lang, &"submission vanished after commit"))?;
-    let mut resp = out(&s);
+    let mut resp = svc.out(&s, req.lang).await?;
     if matches!(intake, Intake::Created(_)) {
         *resp.status_mut() = StatusCode::CREATED;
     }
     Ok(resp)
+}
+
+/// A refusal from the SMS steps.
+pub(crate) fn verify_problem(e: &VerifyError, lang: Lang) -> Problem {
+    let p = |status, zh: &'static str, en: &'static str| problem(status, e.code(), zh, en, lang);
+    match e {
+        VerifyError::MobileInvalid => Problem {
+            field: Some("mobile".into()),
+            ..p(StatusCode::UNPROCESSABLE_ENTITY, "手机号码格式不正确", "Not a mainland mobile number")
+        },
+        VerifyError::RecipientInvalid(path) => Problem {
+            field: Some(format!("order.{path}").into()),
+            ..p(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "负责人的手机号码或证件号码无法用于短信核验",
+                "A responsible person's mobile or certificate number cannot be used for SMS verification",
+            )
+        },
+        VerifyError::NothingPending => p(
+            StatusCode::NOT_FOUND,
+            "该手机号码没有待核验的备案",
+            "No filing is waiting for verification by this mobile number",
+        ),
+        VerifyError::ResendRefused => p(
+            StatusCode::CONFLICT,
+            "无法重发：已核验、已超时、已退回或重发次数已用完",
+            "Cannot resend: verified, expired, returned, or resends used up",
+        ),
+        VerifyError::Busy => p(StatusCode::CONFLICT, "请稍后重试", "Please retry"),
+        VerifyError::Crypto(_) | VerifyError::Corrupt(_) | VerifyError::Store(_) => internal(lang, e),
+    }
 }
 
 async fn status(
@@ -433,7 +540,7 @@ async fn status(
             svc.store.submission(provider_id, &sid).await.map_err(|e| submission_problem(&e, req.lang))?;
         let s = found.ok_or_else(|| submission_problem(&SubmissionError::NotFound, req.lang))?;
         svc.finish(a, &req, "submission.status", s.id.to_string()).await?;
-        Ok::<_, Problem>(out(&s))
+        svc.out(&s, req.lang).await
     };
     inner.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -452,8 +559,48 @@ async fn withdraw(
         let s = submissions::withdraw(&mut a.tx, a.provider.id, &sid, now)
             .await
             .map_err(|e| submission_problem(&e, req.lang))?;
+        // `updated_at == now`: withdrawn by this request, not an earlier one.
+        if s.updated_at == now {
+            verification::close(&mut a.tx, s.id).await.map_err(|e| internal(req.lang, &e))?;
+            events::append(&mut a.tx, s.id, "withdrawn", serde_json::json!({}), now)
+                .await
+                .map_err(|e| internal(req.lang, &e))?;
+        }
         svc.finish(a, &req, "submission.withdraw", s.id.to_string()).await?;
-        Ok::<_, Problem>(out(&s))
+        svc.out(&s, req.lang).await
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResendBody {
+    /// The person's JSON path in the order (`subject.head`).
+    recipient: String,
+}
+
+async fn resend(
+    State(svc): State<Service>,
+    sid: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    let sid = sid.map(|p| p.0).unwrap_or_default();
+    let inner = async {
+        let req = take(req).await?;
+        let mut a = svc.authenticate(&req, "submission.sms_resend").await?;
+        let body: ResendBody = parse_json(&req.body, req.lang)?;
+        let s = svc
+            .store
+            .submission(a.provider.id, &sid)
+            .await
+            .map_err(|e| submission_problem(&e, req.lang))?
+            .ok_or_else(|| submission_problem(&SubmissionError::NotFound, req.lang))?;
+        let now = svc.now();
+        verification::resend(&mut a.tx, &svc.keys, s.id, &body.recipient, &svc.verify_url(), now)
+            .await
+            .map_err(|e| verify_problem(&e, req.lang))?;
+        svc.finish(a, &req, "submission.sms_resend", s.id.to_string()).await?;
+        svc.out(&s, req.lang).await
     };
     inner.await.unwrap_or_else(IntoResponse::into_response)
 }

@@ -34,10 +34,18 @@
 
 pub mod api;
 pub mod audit;
+pub mod bureau;
+mod bureau_api;
+pub mod callbacks;
+pub mod events;
 pub mod numbers;
 pub mod providers;
+mod public_api;
+pub mod records;
 pub mod sms;
 pub mod submissions;
+pub mod verification;
+pub mod worker;
 
 use beian_store::{SchemaMigrator, Store, StoreError, Tx};
 

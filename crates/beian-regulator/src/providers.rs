@@ -63,17 +63,34 @@ pub async fn prune_nonces(tx: &mut Tx, before: i64) -> Result<u64, StoreError> {
     )
 }
 
+type ProviderRow = (Uuid, String, String, String, Option<String>);
+
+fn with_key(row: Option<ProviderRow>) -> Option<(Provider, SigningKey)> {
+    row.and_then(|(id, code, name, key, callback_url)| {
+        SigningKey::from_hex(&key).map(|k| (Provider { id, code, name, callback_url }, k))
+    })
+}
+
 impl RegulatorStore {
     /// A provider and its signing key, by the code it signs with.
     pub async fn provider(&self, code: &str) -> Result<Option<(Provider, SigningKey)>, StoreError> {
-        let row: Option<(Uuid, String, String, String, Option<String>)> = on!(store self.store(), |c| sqlx::query_as(
+        let row: Option<ProviderRow> = on!(store self.store(), |c| sqlx::query_as(
             "SELECT id, code, name, signing_key, callback_url FROM reg_providers WHERE code = $1",
         )
         .bind(code)
         .fetch_optional(c)
         .await?);
-        Ok(row.and_then(|(id, code, name, key, callback_url)| {
-            SigningKey::from_hex(&key).map(|k| (Provider { id, code, name, callback_url }, k))
-        }))
+        Ok(with_key(row))
+    }
+
+    /// A provider and its signing key, by id.
+    pub async fn provider_by_id(&self, id: Uuid) -> Result<Option<(Provider, SigningKey)>, StoreError> {
+        let row: Option<ProviderRow> = on!(store self.store(), |c| sqlx::query_as(
+            "SELECT id, code, name, signing_key, callback_url FROM reg_providers WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await?);
+        Ok(with_key(row))
     }
 }

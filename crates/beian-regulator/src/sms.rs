@@ -57,6 +57,30 @@ impl Challenge {
             verified: false,
         })
     }
+
+    /// A challenge as it was stored (the code only as its hash).
+    pub fn from_stored(
+        recipient: String,
+        mobile: String,
+        cert_last_six: String,
+        code_hash: [u8; 32],
+        resends: u8,
+        verified: bool,
+    ) -> Challenge {
+        Challenge { recipient, mobile, cert_last_six, code_hash, resends, verified }
+    }
+
+    /// The SHA-256 of the current code, for storage.
+    pub fn code_hash(&self) -> [u8; 32] {
+        self.code_hash
+    }
+}
+
+/// A fresh six-digit code from the operating system's random source.
+pub fn random_code() -> Result<String, beian_crypto::CryptoError> {
+    let mut b = [0u8; 8];
+    beian_crypto::random_bytes(&mut b)?;
+    Ok(format!("{:06}", u64::from_le_bytes(b) % 1_000_000))
 }
 
 /// The verification round of one order.

@@ -30,16 +30,19 @@ pub enum SubmissionStatus {
     Withdrawn,
     /// The SMS window closed before every code was entered.
     Expired,
+    /// The sixth wrong code was entered.
+    SmsFailed,
 }
 
 impl SubmissionStatus {
-    pub const ALL: [SubmissionStatus; 6] = [
+    pub const ALL: [SubmissionStatus; 7] = [
         SubmissionStatus::SmsPending,
         SubmissionStatus::BureauReview,
         SubmissionStatus::Approved,
         SubmissionStatus::Rejected,
         SubmissionStatus::Withdrawn,
         SubmissionStatus::Expired,
+        SubmissionStatus::SmsFailed,
     ];
 
     /// The stable wire and database name.
@@ -51,6 +54,7 @@ impl SubmissionStatus {
             SubmissionStatus::Rejected => "rejected",
             SubmissionStatus::Withdrawn => "withdrawn",
             SubmissionStatus::Expired => "expired",
+            SubmissionStatus::SmsFailed => "sms_failed",
         }
     }
 

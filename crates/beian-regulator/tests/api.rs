@@ -31,11 +31,11 @@ struct Server {
 async fn start(reg: RegulatorStore) -> Server {
     let clock = Arc::new(AtomicI64::new(T0 * 1_000_000));
     let c = clock.clone();
-    let svc = Service {
-        store: reg.clone(),
-        keys: Arc::new(Keys::generate().unwrap()),
-        clock: Arc::new(move || c.load(Ordering::SeqCst)),
-    };
+    let svc = Service::new(
+        reg.clone(),
+        Arc::new(Keys::generate().unwrap()),
+        Arc::new(move || c.load(Ordering::SeqCst)),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = router(svc.clone());

@@ -21,6 +21,8 @@ pub enum RegulatorCommand {
     Migrate(RegulatorArgs),
     /// Register a provider and print its new signing key (shown once).
     AddProvider(AddProviderArgs),
+    /// Create a bureau reviewer, PSB officer or admin account.
+    AddAccount(AddAccountArgs),
 }
 
 /// Flags shared by the regulator commands.
@@ -35,6 +37,31 @@ pub struct RegulatorArgs {
     /// `postgres://…` to use PostgreSQL instead of the SQLite file.
     #[arg(long)]
     database_url: Option<String>,
+    /// The URL people reach this service at (the SMS text links its verification page);
+    /// defaults to http://<listen>.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Demo policy: approve what has waited for the bureau this many seconds. Off by default.
+    #[arg(long)]
+    auto_approve_secs: Option<u64>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AddAccountArgs {
+    #[command(flatten)]
+    common: RegulatorArgs,
+    #[arg(long)]
+    username: String,
+    /// `bureau`, `psb` or `admin`.
+    #[arg(long, default_value = "bureau")]
+    role: String,
+    /// The province a bureau or PSB account serves, by its code (`33`) or prefix (`浙`);
+    /// omit for every province.
+    #[arg(long)]
+    province: Option<String>,
+    /// Read the password from this environment variable instead of prompting on stdin.
+    #[arg(long, default_value = "BEIAN_REGULATOR_PASSWORD")]
+    password_env: String,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -71,6 +98,7 @@ pub fn run(cmd: RegulatorCommand) -> Result<ExitCode, UserError> {
         RegulatorCommand::Serve(a) => serve(a),
         RegulatorCommand::Migrate(a) => migrate(a),
         RegulatorCommand::AddProvider(a) => add_provider(a),
+        RegulatorCommand::AddAccount(a) => add_account(a),
     }
 }
 
@@ -84,18 +112,15 @@ fn serve(a: RegulatorArgs) -> Result<ExitCode, UserError> {
             UserError(format!("{e} — run `beian regulator migrate` with the same --data-dir/--database-url"))
         })?;
         let keys = load_keys(&a.data_dir.join("keys.json"), true)?;
-        let svc = Service { store: store.clone(), keys: Arc::new(keys), clock: system_clock() };
-        let housekeeping = tokio::spawn({
+        let public_url = a.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
+        let svc = Service::new(store.clone(), Arc::new(keys), system_clock())
+            .with_public_url(&public_url)
+            .with_auto_approve(a.auto_approve_secs.map(std::time::Duration::from_secs));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let background = tokio::spawn({
             let svc = svc.clone();
-            async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-                loop {
-                    every.tick().await;
-                    if let Err(e) = svc.prune_nonces().await {
-                        tracing::warn!("pruning nonces: {e}");
-                    }
-                }
-            }
+            let worker = format!("regulator-{}", std::process::id());
+            async move { svc.run_background(worker, std::time::Duration::from_secs(1), stopped).await }
         });
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -106,7 +131,8 @@ fn serve(a: RegulatorArgs) -> Result<ExitCode, UserError> {
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| UserError(format!("server error: {e}")))?;
-        housekeeping.abort();
+        let _ = stop.send(true);
+        let _ = background.await;
         store.store().close().await;
         Ok::<_, UserError>(())
     })?;
@@ -160,4 +186,53 @@ fn add_provider(a: AddProviderArgs) -> Result<ExitCode, UserError> {
     eprintln!("beian regulator: registered provider {:?}; its signing key (shown once):", a.code);
     println!("{key_hex}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn add_account(a: AddAccountArgs) -> Result<ExitCode, UserError> {
+    use beian_regulator::bureau::{Role, create_account};
+    let role = Role::parse(&a.role).ok_or_else(|| UserError("--role: bureau, psb or admin".into()))?;
+    let province = match a.province.as_deref() {
+        None => None,
+        Some(p) => {
+            Some(province_arg(p).ok_or_else(|| UserError(format!("--province: no filing province {p:?}")))?)
+        }
+    };
+    if role != Role::Admin && province.is_none() {
+        return Err(UserError("--province is required for bureau and PSB accounts".into()));
+    }
+    let password = match std::env::var(&a.password_env) {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| UserError(e.to_string()))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    if password.chars().count() < 10 {
+        return Err(UserError("the password must be at least 10 characters".into()));
+    }
+    runtime()?.block_on(async {
+        let store = a.common.connect().await?;
+        store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
+        let mut tx = store.begin().await.map_err(|e| UserError(e.to_string()))?;
+        create_account(&mut tx, &a.username, &password, role, province, (system_clock())())
+            .await
+            .map_err(|e| UserError(format!("cannot create {:?}: {e}", a.username)))?;
+        tx.commit().await.map_err(|e| UserError(e.to_string()))?;
+        store.store().close().await;
+        Ok::<_, UserError>(())
+    })?;
+    eprintln!("beian regulator: created {} account {:?}", role.as_str(), a.username);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A province by its two-digit code or its one-character prefix.
+pub(crate) fn province_arg(s: &str) -> Option<beian_core::province::ProvinceCode> {
+    let s = s.trim();
+    beian_core::province::ProvinceCode::parse(s).or_else(|| {
+        beian_core::province::provinces()
+            .iter()
+            .find(|p| s.chars().eq([p.icp_prefix]) || s == p.short_name || s == p.name)
+            .map(|p| p.code)
+    })
 }

@@ -1,0 +1,255 @@
+//! The bureau console's API: sign in, the province's queue, a submission with PII masked,
+//! approve (numbers issued) or reject with field-level reasons, and the empty shells to cancel.
+//! Every decision is audited with the account that made it.
+
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use beian_core::message::Lang;
+use beian_store::Uuid;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::api::{Incoming, Problem, Service, internal, parse_json, problem, take};
+use crate::audit;
+use crate::bureau::{self, Account, BureauError, Reason};
+
+pub(crate) fn routes() -> Router<Service> {
+    Router::new()
+        .route("/api/v1/bureau/login", post(login))
+        .route("/api/v1/bureau/queue", get(queue))
+        .route("/api/v1/bureau/submissions/{id}", get(review))
+        .route("/api/v1/bureau/submissions/{id}/approve", post(approve))
+        .route("/api/v1/bureau/submissions/{id}/reject", post(reject))
+        .route("/api/v1/bureau/empty-shells", get(empty_shells))
+        .route("/api/v1/bureau/records/{number}/cancel", post(cancel_shell))
+}
+
+fn bureau_problem(e: &BureauError, lang: Lang) -> Problem {
+    let p = |status, zh: &'static str, en: &'static str| problem(status, e.code(), zh, en, lang);
+    match e {
+        BureauError::BadLogin => {
+            p(StatusCode::UNAUTHORIZED, "用户名或密码错误", "Wrong username or password")
+        }
+        BureauError::Unauthenticated => p(StatusCode::UNAUTHORIZED, "请先登录", "Sign in first"),
+        BureauError::Forbidden => p(StatusCode::FORBIDDEN, "无权执行此操作", "This account may not do that"),
+        BureauError::NotFound => p(StatusCode::NOT_FOUND, "没有这个提交", "No such submission"),
+        BureauError::NotInReview(_) => p(
+            StatusCode::CONFLICT,
+            "该备案不在管局审核阶段（可能已被处理）",
+            "The submission is not waiting for the bureau (it may have been decided)",
+        ),
+        BureauError::ReasonsRequired => Problem {
+            field: Some("reasons".into()),
+            ..p(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "驳回须写明至少一条原因（字段与说明）",
+                "A rejection needs at least one reason (field and text)",
+            )
+        },
+        BureauError::Record(r) => match r {
+            crate::records::RecordError::UnknownNumber(n) => Problem {
+                field: Some(n.clone().into()),
+                ..p(
+                    StatusCode::CONFLICT,
+                    "备案号在备案库中不存在或状态不符",
+                    "No filed record has this number",
+                )
+            },
+            crate::records::RecordError::Unsupported(_) => {
+                p(StatusCode::UNPROCESSABLE_ENTITY, "不支持的备案类型", "Unsupported order kind")
+            }
+            crate::records::RecordError::Issue(_) => internal(lang, e),
+        },
+        BureauError::Internal(_) => internal(lang, e),
+    }
+}
+
+impl Service {
+    async fn signed_in(&self, headers: &HeaderMap, lang: Lang) -> Result<Account, Problem> {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| bureau_problem(&BureauError::Unauthenticated, lang))?;
+        self.store.session(token.trim(), self.now()).await.map_err(|e| bureau_problem(&e, lang))
+    }
+
+    async fn audited(&self, req: &Incoming, who: &Account, action: &str, object: String, outcome: &str) {
+        let entry = self.entry(&who.username, action, Some(object), outcome, &req.ip);
+        let write = async {
+            let mut tx = self.store.begin().await?;
+            audit::record(&mut tx, &entry).await?;
+            tx.commit().await
+        };
+        if let Err(e) = write.await {
+            tracing::error!("audit write failed: {e}");
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(State(svc): State<Service>, req: Request) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let b: LoginBody = parse_json(&req.body, req.lang)?;
+        if b.username.len() > 64 || b.password.len() > 256 {
+            return Err(bureau_problem(&BureauError::BadLogin, req.lang));
+        }
+        let (token, who) = svc
+            .store
+            .login(&b.username, &b.password, svc.now())
+            .await
+            .map_err(|e| bureau_problem(&e, req.lang))?;
+        svc.audited(&req, &who, "bureau.login", who.id.to_string(), "OK").await;
+        Ok::<_, Problem>(
+            axum::Json(json!({
+                "token": token,
+                "username": who.username,
+                "role": who.role,
+                "province": who.province.map(|p| p.to_string()),
+            }))
+            .into_response(),
+        )
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn queue(State(svc): State<Service>, req: Request) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let who = svc.signed_in(&req.headers, req.lang).await?;
+        let items =
+            svc.store.bureau_queue(&svc.keys, &who).await.map_err(|e| bureau_problem(&e, req.lang))?;
+        Ok::<_, Problem>(axum::Json(items).into_response())
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn parse_id(id: Result<Path<String>, PathRejection>) -> Option<Uuid> {
+    id.ok().and_then(|p| p.0.parse().ok())
+}
+
+async fn review(
+    State(svc): State<Service>,
+    id: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let who = svc.signed_in(&req.headers, req.lang).await?;
+        let id = parse_id(id).ok_or_else(|| bureau_problem(&BureauError::NotFound, req.lang))?;
+        let r = svc.store.review(&svc.keys, &who, id).await.map_err(|e| bureau_problem(&e, req.lang))?;
+        svc.audited(&req, &who, "bureau.view", id.to_string(), "OK").await;
+        Ok::<_, Problem>(axum::Json(r).into_response())
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn approve(
+    State(svc): State<Service>,
+    id: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let who = svc.signed_in(&req.headers, req.lang).await?;
+        let id = parse_id(id).ok_or_else(|| bureau_problem(&BureauError::NotFound, req.lang))?;
+        let decision =
+            svc.approve_as(&who, id, Some(&req)).await.map_err(|e| bureau_problem(&e, req.lang))?;
+        Ok::<_, Problem>(axum::Json(decision).into_response())
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+impl Service {
+    /// Approves in one transaction with its audit entry (the console, and the demo policy).
+    pub(crate) async fn approve_as(
+        &self,
+        who: &Account,
+        id: Uuid,
+        req: Option<&Incoming>,
+    ) -> Result<crate::records::Decision, BureauError> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let decision = bureau::approve(&self.store, &mut tx, &self.keys, who, id, now).await?;
+        let ip = req.and_then(|r| r.ip.clone());
+        audit::record(&mut tx, &self.entry(&who.username, "bureau.approve", Some(id.to_string()), "OK", &ip))
+            .await?;
+        tx.commit().await?;
+        Ok(decision)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectBody {
+    reasons: Vec<Reason>,
+}
+
+async fn reject(
+    State(svc): State<Service>,
+    id: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let who = svc.signed_in(&req.headers, req.lang).await?;
+        let id = parse_id(id).ok_or_else(|| bureau_problem(&BureauError::NotFound, req.lang))?;
+        let b: RejectBody = parse_json(&req.body, req.lang)?;
+        let now = svc.now();
+        let mut tx = svc.store.begin().await.map_err(|e| internal(req.lang, &e))?;
+        bureau::reject(&svc.store, &mut tx, &svc.keys, &who, id, &b.reasons, now)
+            .await
+            .map_err(|e| bureau_problem(&e, req.lang))?;
+        let entry = svc.entry(&who.username, "bureau.reject", Some(id.to_string()), "OK", &req.ip);
+        audit::record(&mut tx, &entry).await.map_err(|e| internal(req.lang, &e))?;
+        tx.commit().await.map_err(|e| internal(req.lang, &e))?;
+        Ok::<_, Problem>(axum::Json(json!({ "status": "rejected", "reasons": b.reasons })).into_response())
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn empty_shells(State(svc): State<Service>, req: Request) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let who = svc.signed_in(&req.headers, req.lang).await?;
+        let list = svc.store.empty_shells(who.province).await.map_err(|e| internal(req.lang, &e))?;
+        Ok::<_, Problem>(axum::Json(list).into_response())
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn cancel_shell(
+    State(svc): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let who = svc.signed_in(&req.headers, req.lang).await?;
+        if !matches!(who.role, bureau::Role::Bureau | bureau::Role::Admin) {
+            return Err(bureau_problem(&BureauError::Forbidden, req.lang));
+        }
+        let number = number.map(|p| p.0).unwrap_or_default();
+        let mut tx = svc.store.begin().await.map_err(|e| internal(req.lang, &e))?;
+        crate::records::cancel_empty_shell(&mut tx, &number, who.province)
+            .await
+            .map_err(|e| bureau_problem(&BureauError::Record(e), req.lang))?;
+        let entry =
+            svc.entry(&who.username, "bureau.cancel_empty_shell", Some(number.clone()), "OK", &req.ip);
+        audit::record(&mut tx, &entry).await.map_err(|e| internal(req.lang, &e))?;
+        tx.commit().await.map_err(|e| internal(req.lang, &e))?;
+        Ok::<_, Problem>(axum::Json(json!({ "number": number, "status": "cancelled" })).into_response())
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}

@@ -1,0 +1,90 @@
+//! What happened to a submission, in order — the provider's view of the regulator.
+//!
+//! Every step (codes texted, a person verified, a wrong code, timeout, bureau review, approval
+//! with numbers, rejection with reasons, withdrawal) appends an event with the next sequence
+//! number and, in the same transaction, queues a `callback` job that pushes the events the
+//! provider has not acknowledged to its callback URL (see [`crate::callbacks`]). The status API
+//! returns the same events, so a provider can poll instead.
+//!
+//! This module must never put PII in an event: details name persons by their JSON path
+//! (`subject.head`) and carry numbers and reasons, nothing more.
+
+use beian_store::{NewJob, StoreError, Tx, Uuid, on};
+use serde::{Deserialize, Serialize};
+
+use crate::RegulatorStore;
+
+/// The job kind that pushes events to a provider.
+pub const CALLBACK: &str = "callback";
+
+/// Attempts before a callback is dead-lettered: with backoff capped at an hour, about four days.
+pub const CALLBACK_MAX_ATTEMPTS: i64 = 100;
+
+/// One event, as stored and as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: i64,
+    pub kind: String,
+    /// Unix microseconds.
+    pub at: i64,
+    pub detail: serde_json::Value,
+}
+
+/// Appends an event and queues its callback, in the caller's transaction. Returns its
+/// sequence number.
+pub async fn append(
+    tx: &mut Tx,
+    submission: Uuid,
+    kind: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> Result<i64, StoreError> {
+    // The submission's status compare-and-set serializes writers of one submission, so the
+    // next number cannot be taken twice; the primary key would refuse it anyway.
+    let seq: i64 = on!(tx tx, |c| sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM reg_events WHERE submission_id = $1")
+        .bind(submission)
+        .fetch_one(c)
+        .await?);
+    let detail = detail.to_string();
+    on!(tx tx, |c| sqlx::query("INSERT INTO reg_events (submission_id, seq, kind, detail, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(submission)
+        .bind(seq)
+        .bind(kind)
+        .bind(&detail)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected());
+    tx.enqueue(
+        &NewJob {
+            kind: CALLBACK.into(),
+            payload: serde_json::json!({ "submission": submission, "seq": seq }).to_string(),
+            run_at: now,
+            max_attempts: CALLBACK_MAX_ATTEMPTS,
+            dedup_key: Some(format!("{CALLBACK}:{submission}:{seq}")),
+        },
+        now,
+    )
+    .await?;
+    Ok(seq)
+}
+
+type EventRow = (i64, String, i64, String);
+
+fn from_row((seq, kind, at, detail): EventRow) -> Event {
+    Event { seq, kind, at, detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null) }
+}
+
+impl RegulatorStore {
+    /// The events of a submission after `after`, oldest first.
+    pub async fn events(&self, submission: Uuid, after: i64) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<EventRow> = on!(store self.store(), |c| sqlx::query_as(
+            "SELECT seq, kind, at, detail FROM reg_events WHERE submission_id = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(submission)
+        .bind(after)
+        .fetch_all(c)
+        .await?);
+        Ok(rows.into_iter().map(from_row).collect())
+    }
+}

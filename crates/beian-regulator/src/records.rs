@@ -1,0 +1,467 @@
+//! The filing records: subjects and services with their numbers, the providers that give each
+//! service access, their domains — changed by approved orders as the order kinds say — and the
+//! public query over them.
+//!
+//! A filing is per provider: 新增接入 adds a provider to a service, 取消接入 removes one, and
+//! a service left with no provider is an *empty shell* (空壳) that the bureau cancels. Cancelled
+//! records keep their numbers; a number is never issued twice.
+//!
+//! The public query answers what beian.miit.gov.cn shows — subject name and nature, numbers,
+//! site name, domain, approval date — and must never return a person, a certificate or a
+//! phone.
+
+use beian_core::model::{Order, OrderKind, normalize_cert};
+use beian_core::number::ServiceKind;
+use beian_core::province::ProvinceCode;
+use beian_crypto::Keys;
+use beian_store::{Tx, Uuid, on};
+use serde::Serialize;
+
+use crate::RegulatorStore;
+use crate::numbers::{self, IssueError};
+
+/// Why an approval could not be applied to the records.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("no filed record has the number {0}")]
+    UnknownNumber(String),
+    #[error("the order kind {0} is not handled by this regulator")]
+    Unsupported(&'static str),
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+}
+
+impl From<sqlx::Error> for RecordError {
+    fn from(e: sqlx::Error) -> Self {
+        RecordError::Issue(IssueError::Store(e.into()))
+    }
+}
+
+impl From<beian_store::StoreError> for RecordError {
+    fn from(e: beian_store::StoreError) -> Self {
+        RecordError::Issue(IssueError::Store(e))
+    }
+}
+
+impl RecordError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RecordError::UnknownNumber(_) => "RECORD_UNKNOWN_NUMBER",
+            RecordError::Unsupported(_) => "ORDER_KIND_UNSUPPORTED",
+            RecordError::Issue(IssueError::SerialsExhausted { .. }) => "SERIALS_EXHAUSTED",
+            RecordError::Issue(_) => "INTERNAL",
+        }
+    }
+}
+
+/// What an approval issued or changed, as the provider is told.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub subject_number: Option<String>,
+    pub services: Vec<IssuedService>,
+    /// Numbers cancelled, or left as empty shells, by this order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cancelled: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub empty_shells: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuedService {
+    /// The service in the order (`websites[0]`, `apps[1]`).
+    pub path: String,
+    pub name: String,
+    pub number: String,
+}
+
+/// The calendar year in China at `now` (unix microseconds): the year in a new subject number.
+pub fn china_year(now: i64) -> i32 {
+    time::OffsetDateTime::from_unix_timestamp(now.div_euclid(1_000_000))
+        .map(|t| t.to_offset(time::macros::offset!(+8)).year())
+        .unwrap_or(1970)
+}
+
+/// The bureau approved `order` from `provider`: change the records as its kind says.
+pub async fn apply(
+    tx: &mut Tx,
+    keys: &Keys,
+    provider: Uuid,
+    order: &Order,
+    now: i64,
+) -> Result<Decision, RecordError> {
+    let mut d = Decision::default();
+    match order.kind {
+        OrderKind::FirstFiling | OrderKind::NewServiceHere | OrderKind::NewServiceElsewhere => {
+            let (subject, number) = subject_for(tx, keys, order, now).await?;
+            d.subject_number = Some(number);
+            for (i, w) in order.websites.iter().enumerate() {
+                let n = numbers::issue_service(tx, subject, ServiceKind::Website, &w.name, now).await?;
+                let path = format!("websites[{i}]");
+                attach(tx, &n.to_string(), provider, &w.domains, now).await?;
+                d.services.push(IssuedService { path, name: w.name.clone(), number: n.to_string() });
+            }
+            for (i, a) in order.apps.iter().enumerate() {
+                let n = numbers::issue_service(tx, subject, a.kind, &a.name, now).await?;
+                attach(tx, &n.to_string(), provider, &a.domains, now).await?;
+                d.services.push(IssuedService {
+                    path: format!("apps[{i}]"),
+                    name: a.name.clone(),
+                    number: n.to_string(),
+                });
+            }
+        }
+        OrderKind::NewAccess => {
+            for (path, name, number) in existing_services(order) {
+                let number =
+                    number.ok_or_else(|| RecordError::UnknownNumber(format!("{path}.existing_number")))?;
+                attach(tx, &number, provider, &[], now).await?;
+                d.services.push(IssuedService { path, name, number });
+            }
+            d.subject_number = order.subject.existing_number.clone();
+        }
+        OrderKind::ChangeSubject
+        | OrderKind::ChangeFiling
+        | OrderKind::ChangeService
+        | OrderKind::ChangeAccess => {
+            if matches!(order.kind, OrderKind::ChangeSubject | OrderKind::ChangeFiling) {
+                let number = order
+                    .subject
+                    .existing_number
+                    .clone()
+                    .ok_or_else(|| RecordError::UnknownNumber("subject.existing_number".into()))?;
+                let n = on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET name = $1, nature = $2 WHERE number = $3 AND status = 'filed'")
+                    .bind(&order.subject.name)
+                    .bind(order.subject.nature.label().0)
+                    .bind(&number)
+                    .execute(c)
+                    .await?
+                    .rows_affected());
+                if n != 1 {
+                    return Err(RecordError::UnknownNumber(number));
+                }
+                d.subject_number = Some(number);
+            }
+            if matches!(order.kind, OrderKind::ChangeService | OrderKind::ChangeFiling) {
+                for (path, name, number) in existing_services(order) {
+                    let number = number
+                        .ok_or_else(|| RecordError::UnknownNumber(format!("{path}.existing_number")))?;
+                    rename_service(tx, &number, &name).await?;
+                    d.services.push(IssuedService { path, name, number });
+                }
+            }
+        }
+        OrderKind::CancelService => {
+            for number in &order.target_numbers {
+                set_service_status(tx, number, &["filed", "empty_shell"], "cancelled").await?;
+                d.cancelled.push(number.clone());
+            }
+        }
+        OrderKind::CancelSubject => {
+            let number = order
+                .subject
+                .existing_number
+                .clone()
+                .or_else(|| order.target_numbers.first().cloned())
+                .ok_or_else(|| RecordError::UnknownNumber("subject.existing_number".into()))?;
+            let n = on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET status = 'cancelled' WHERE number = $1 AND status = 'filed'")
+                .bind(&number)
+                .execute(c)
+                .await?
+                .rows_affected());
+            if n != 1 {
+                return Err(RecordError::UnknownNumber(number));
+            }
+            let services: Vec<String> = on!(tx tx, |c| sqlx::query_scalar(
+                "UPDATE reg_services SET status = 'cancelled' WHERE subject_id = (SELECT id FROM reg_subjects WHERE number = $1) AND status <> 'cancelled' RETURNING number",
+            )
+            .bind(&number)
+            .fetch_all(c)
+            .await?);
+            d.cancelled.push(number);
+            d.cancelled.extend(services);
+        }
+        OrderKind::CancelAccess => {
+            for number in &order.target_numbers {
+                let service = service_id(tx, number, &["filed"]).await?;
+                on!(tx tx, |c| sqlx::query("DELETE FROM reg_access WHERE service_id = $1 AND provider_id = $2")
+                    .bind(service)
+                    .bind(provider)
+                    .execute(c)
+                    .await?
+                    .rows_affected());
+                let left: i64 = on!(tx tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM reg_access WHERE service_id = $1")
+                    .bind(service)
+                    .fetch_one(c)
+                    .await?);
+                if left == 0 {
+                    set_service_status(tx, number, &["filed"], "empty_shell").await?;
+                    d.empty_shells.push(number.clone());
+                }
+            }
+        }
+        OrderKind::MigrateService => return Err(RecordError::Unsupported("migrate_service")),
+        OrderKind::TransferFiling => return Err(RecordError::Unsupported("transfer_filing")),
+        OrderKind::ClaimFiling => return Err(RecordError::Unsupported("claim_filing")),
+    }
+    Ok(d)
+}
+
+/// The kinds a submission may have: the provider-internal ones never reach MIIT, and moving a
+/// site between subjects is not simulated.
+pub fn supported(kind: OrderKind) -> bool {
+    !matches!(kind, OrderKind::MigrateService | OrderKind::TransferFiling | OrderKind::ClaimFiling)
+}
+
+fn existing_services(order: &Order) -> Vec<(String, String, Option<String>)> {
+    let sites = order
+        .websites
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (format!("websites[{i}]"), w.name.clone(), w.existing_number.clone()));
+    let apps = order
+        .apps
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("apps[{i}]"), a.name.clone(), a.existing_number.clone()));
+    sites.chain(apps).collect()
+}
+
+/// The subject an approval files under: the one named by its number, else the one with the
+/// same certificate, else a new one with a new number.
+async fn subject_for(
+    tx: &mut Tx,
+    keys: &Keys,
+    order: &Order,
+    now: i64,
+) -> Result<(Uuid, String), RecordError> {
+    let cert = keys.blind_index("cert", &normalize_cert(&order.subject.certificate.number));
+    if let Some(number) = &order.subject.existing_number {
+        let found: Option<(Uuid, String)> = on!(tx tx, |c| sqlx::query_as("SELECT id, number FROM reg_subjects WHERE number = $1 AND status = 'filed'")
+            .bind(number)
+            .fetch_optional(c)
+            .await?);
+        return found.ok_or_else(|| RecordError::UnknownNumber(number.clone()));
+    }
+    let found: Option<(Uuid, String)> = on!(tx tx, |c| sqlx::query_as(
+        "SELECT id, number FROM reg_subjects WHERE cert_index = $1 AND province = $2 AND status = 'filed'",
+    )
+    .bind(&cert)
+    .bind(order.province.to_string())
+    .fetch_optional(c)
+    .await?);
+    if let Some(f) = found {
+        return Ok(f);
+    }
+    let issued = numbers::issue_subject(
+        tx,
+        order.province,
+        china_year(now),
+        &order.subject.name,
+        order.subject.nature.label().0,
+        now,
+    )
+    .await?;
+    on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET cert_index = $1 WHERE id = $2")
+        .bind(&cert)
+        .bind(issued.id)
+        .execute(c)
+        .await?
+        .rows_affected());
+    Ok((issued.id, issued.number.to_string()))
+}
+
+async fn service_id(tx: &mut Tx, number: &str, statuses: &[&str]) -> Result<Uuid, RecordError> {
+    let found: Option<(Uuid, String)> = on!(tx tx, |c| sqlx::query_as("SELECT id, status FROM reg_services WHERE number = $1")
+        .bind(number)
+        .fetch_optional(c)
+        .await?);
+    match found {
+        Some((id, status)) if statuses.contains(&status.as_str()) => Ok(id),
+        _ => Err(RecordError::UnknownNumber(number.to_owned())),
+    }
+}
+
+async fn set_service_status(tx: &mut Tx, number: &str, from: &[&str], to: &str) -> Result<(), RecordError> {
+    let id = service_id(tx, number, from).await?;
+    on!(tx tx, |c| sqlx::query("UPDATE reg_services SET status = $1 WHERE id = $2")
+        .bind(to)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+async fn rename_service(tx: &mut Tx, number: &str, name: &str) -> Result<(), RecordError> {
+    let id = service_id(tx, number, &["filed"]).await?;
+    on!(tx tx, |c| sqlx::query("UPDATE reg_services SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+/// Gives `provider` access to a service and records its domains.
+async fn attach(
+    tx: &mut Tx,
+    number: &str,
+    provider: Uuid,
+    domains: &[String],
+    now: i64,
+) -> Result<(), RecordError> {
+    let id = service_id(tx, number, &["filed", "empty_shell"]).await?;
+    on!(tx tx, |c| sqlx::query("INSERT INTO reg_access (service_id, provider_id, since) VALUES ($1, $2, $3) ON CONFLICT (service_id, provider_id) DO NOTHING")
+        .bind(id)
+        .bind(provider)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected());
+    on!(tx tx, |c| sqlx::query("UPDATE reg_services SET status = 'filed' WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
+    for d in domains {
+        let d = d.trim().trim_end_matches('.').to_lowercase();
+        on!(tx tx, |c| sqlx::query("INSERT INTO reg_service_domains (service_id, domain) VALUES ($1, $2) ON CONFLICT (service_id, domain) DO NOTHING")
+            .bind(id)
+            .bind(&d)
+            .execute(c)
+            .await?
+            .rows_affected());
+    }
+    Ok(())
+}
+
+/// The bureau cancels an empty shell (a service no provider gives access any more).
+pub async fn cancel_empty_shell(
+    tx: &mut Tx,
+    number: &str,
+    province: Option<ProvinceCode>,
+) -> Result<(), RecordError> {
+    let row: Option<(Uuid, String)> = on!(tx tx, |c| sqlx::query_as(
+        "SELECT s.id, j.province FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id WHERE s.number = $1 AND s.status = 'empty_shell'",
+    )
+    .bind(number)
+    .fetch_optional(c)
+    .await?);
+    match row {
+        Some((id, p)) if province.is_none_or(|mine| mine.to_string() == p) => {
+            on!(tx tx, |c| sqlx::query("UPDATE reg_services SET status = 'cancelled' WHERE id = $1")
+                .bind(id)
+                .execute(c)
+                .await?
+                .rows_affected());
+            Ok(())
+        }
+        _ => Err(RecordError::UnknownNumber(number.to_owned())),
+    }
+}
+
+/// One line of a public query answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicRecord {
+    pub subject_name: String,
+    pub subject_nature: String,
+    pub subject_number: String,
+    pub service_number: String,
+    pub service_name: String,
+    pub service_kind: String,
+    pub domains: Vec<String>,
+    /// `YYYY-MM-DD`, China time.
+    pub approved_on: String,
+}
+
+/// What the public query looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    Domain(String),
+    /// A subject number (all its services) or a service number.
+    Number(String),
+    SubjectName(String),
+}
+
+type PublicRow = (Uuid, String, String, String, String, String, String, i64);
+
+const QUERY_BY_DOMAIN: &str = "SELECT s.id, j.name, j.nature, j.number, s.number, s.name, s.kind, s.approved_at FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id
+     WHERE s.status = 'filed' AND s.id IN (SELECT service_id FROM reg_service_domains WHERE domain = $1) ORDER BY s.number LIMIT 50";
+const QUERY_BY_NUMBER: &str = "SELECT s.id, j.name, j.nature, j.number, s.number, s.name, s.kind, s.approved_at FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id
+     WHERE s.status = 'filed' AND (s.number = $1 OR j.number = $1) ORDER BY s.seq LIMIT 50";
+const QUERY_BY_NAME: &str = "SELECT s.id, j.name, j.nature, j.number, s.number, s.name, s.kind, s.approved_at FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id
+     WHERE s.status = 'filed' AND j.status = 'filed' AND j.name = $1 ORDER BY j.number, s.seq LIMIT 50";
+
+fn approved_on(at: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1_000_000))
+        .map(|t| {
+            let t = t.to_offset(time::macros::offset!(+8));
+            format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+        })
+        .unwrap_or_default()
+}
+
+impl RegulatorStore {
+    /// The public query (beian.miit.gov.cn's 备案查询): filed services only, no PII.
+    pub async fn query(&self, q: &Query) -> Result<Vec<PublicRecord>, beian_store::StoreError> {
+        let (sql, value) = match q {
+            Query::Domain(d) => (QUERY_BY_DOMAIN, d.trim().trim_end_matches('.').to_lowercase()),
+            Query::Number(n) => {
+                // Accept the tolerant forms people paste; look up the canonical one.
+                let canonical = beian_core::number::parse(n)
+                    .map(|p| p.number.to_string())
+                    .unwrap_or_else(|_| n.trim().to_owned());
+                (QUERY_BY_NUMBER, canonical)
+            }
+            Query::SubjectName(s) => (QUERY_BY_NAME, s.trim().to_owned()),
+        };
+        let rows: Vec<PublicRow> =
+            on!(store self.store(), |c| sqlx::query_as(sql).bind(&value).fetch_all(c).await?);
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, subject_name, nature, subject_number, number, name, kind, at) in rows {
+            let domains: Vec<String> = on!(store self.store(), |c| sqlx::query_scalar(
+                "SELECT domain FROM reg_service_domains WHERE service_id = $1 ORDER BY domain",
+            )
+            .bind(id)
+            .fetch_all(c)
+            .await?);
+            out.push(PublicRecord {
+                subject_name,
+                subject_nature: nature,
+                subject_number,
+                service_number: number,
+                service_name: name,
+                service_kind: kind,
+                domains,
+                approved_on: approved_on(at),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Services left without any provider, waiting for the bureau to cancel them.
+    pub async fn empty_shells(
+        &self,
+        province: Option<ProvinceCode>,
+    ) -> Result<Vec<String>, beian_store::StoreError> {
+        let p = province.map(|p| p.to_string());
+        Ok(on!(store self.store(), |c| sqlx::query_scalar(
+            "SELECT s.number FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id
+             WHERE s.status = 'empty_shell' AND ($1 IS NULL OR j.province = $1) ORDER BY s.number",
+        )
+        .bind(p)
+        .fetch_all(c)
+        .await?))
+    }
+
+    /// The status of a record (`filed`, `empty_shell`, `cancelled`) by its number.
+    pub async fn record_status(&self, number: &str) -> Result<Option<String>, beian_store::StoreError> {
+        Ok(on!(store self.store(), |c| sqlx::query_scalar(
+            "SELECT status FROM reg_services WHERE number = $1 UNION ALL SELECT status FROM reg_subjects WHERE number = $1",
+        )
+        .bind(number)
+        .fetch_optional(c)
+        .await?))
+    }
+}
