@@ -71,6 +71,7 @@ impl App {
                 let p: MessagePayload = serde_json::from_str(&job.payload)?;
                 self.deliver_message(p.message_id).await
             }
+            crate::regulator::DELIVER => self.deliver_to_regulator(&job.payload).await,
             other => anyhow::bail!("unknown job kind `{other}`"),
         }
     }

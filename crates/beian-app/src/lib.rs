@@ -30,6 +30,7 @@ pub mod notify;
 pub mod orders;
 pub use beian_crypto::passwords;
 pub mod profile;
+pub mod regulator;
 pub mod review;
 pub mod subjects;
 pub mod verify;
@@ -85,7 +86,7 @@ pub struct App {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     store: Store,
     keys: Keys,
     clock: Arc<dyn Clock>,
@@ -93,6 +94,7 @@ struct Inner {
     blobs: Arc<dyn BlobStore>,
     sms: Arc<dyn SmsSender>,
     verifier: Arc<dyn verify::IdentityVerifier>,
+    regulator: Option<regulator::RegulatorSeam>,
     config: AppConfig,
     auth_cache: auth::AuthCache,
     doc_cache: DocCache,
@@ -144,6 +146,7 @@ impl App {
                 blobs,
                 sms: Arc::new(OutboxSms),
                 verifier: Arc::new(verify::ManualVerifier),
+                regulator: None,
                 config,
                 auth_cache: auth::AuthCache::default(),
                 doc_cache: DocCache::default(),

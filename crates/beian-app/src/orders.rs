@@ -116,6 +116,7 @@ impl App {
             submitted_at: row.submitted_at.map(rfc3339),
             stage_since: rfc3339(row.stage_since),
             sla_due,
+            filing: None,
         })
     }
 
@@ -220,7 +221,11 @@ impl App {
         if reveal {
             self.store().audit(&ctx.audit("order.reveal_pii", "order", id, json!({})), self.now_us()).await?;
         }
-        self.order_view(&row, reveal)
+        let mut view = self.order_view(&row, reveal)?;
+        if row.state == OrderState::Filed.name() {
+            view.filing = self.order_filing(id).await?;
+        }
+        Ok(view)
     }
 
     /// The caller's orders, newest first.
@@ -312,7 +317,7 @@ impl App {
                 number,
                 head_certificate: Some(doc.order.subject.head.certificate.number.clone()),
                 certificate: Some(doc.order.subject.certificate.number.clone()),
-                services: Vec::new(),
+                services: self.filed_services(row.subject_id).await?,
             });
         }
         Ok(ctx)
@@ -466,6 +471,10 @@ impl App {
         .await?;
         if matches!(event, Event::Approve) {
             self.use_service_numbers(&mut tx, row).await?;
+        }
+        if matches!(next, OrderState::QueuedForRegulator) {
+            // The version this update writes: the submission id of this approval.
+            self.queue_delivery(&mut tx, row.id, expected_version + 1).await?;
         }
         if let Some((to, notice)) = notify {
             self.queue_email(&mut tx, to, &notice).await?;

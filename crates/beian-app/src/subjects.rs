@@ -53,7 +53,7 @@ fn validate(s: &Subject, today: time::Date) -> AppResult<()> {
 }
 
 impl App {
-    fn subject_aad(id: Uuid) -> String {
+    pub(crate) fn subject_aad(id: Uuid) -> String {
         format!("subjects/{id}/data")
     }
 

@@ -76,6 +76,9 @@ pub struct OrderView {
     /// When the order entered its current stage, and the working-day SLA due date.
     pub stage_since: String,
     pub sla_due: Option<String>,
+    /// What the bureau issued — numbers and footer snippets — once approved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filing: Option<crate::regulator::Filing>,
 }
 
 /// One entry of an order's timeline.

@@ -23,6 +23,7 @@
 //! form, a bulk import, the reviewer console and the regulator simulator.
 
 pub mod division;
+pub mod footer;
 pub mod id;
 pub mod message;
 pub mod model;

@@ -14,18 +14,11 @@
 use std::time::Duration;
 
 use beian_store::{Uuid, on};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::api::Service;
-use crate::events::Event;
 
-/// What a provider's callback endpoint receives.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CallbackBody {
-    pub submission_id: String,
-    pub status: String,
-    pub events: Vec<Event>,
-}
+pub use beian_seam::wire::CallbackBody;
 
 #[derive(Deserialize)]
 pub(crate) struct CallbackJob {

@@ -10,7 +10,6 @@
 //! (`subject.head`) and carry numbers and reasons, nothing more.
 
 use beian_store::{NewJob, StoreError, Tx, Uuid, on};
-use serde::{Deserialize, Serialize};
 
 use crate::RegulatorStore;
 
@@ -20,15 +19,7 @@ pub const CALLBACK: &str = "callback";
 /// Attempts before a callback is dead-lettered: with backoff capped at an hour, about four days.
 pub const CALLBACK_MAX_ATTEMPTS: i64 = 100;
 
-/// One event, as stored and as sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    pub seq: i64,
-    pub kind: String,
-    /// Unix microseconds.
-    pub at: i64,
-    pub detail: serde_json::Value,
-}
+pub use beian_seam::wire::Event;
 
 /// Appends an event and queues its callback, in the caller's transaction. Returns its
 /// sequence number.

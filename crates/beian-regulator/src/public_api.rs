@@ -186,14 +186,14 @@ async fn outbox(svc: &Service, mobile: Option<&str>, lang: Lang) -> Result<Vec<O
                 .to_string();
             let index = svc.keys.blind_index("mobile", &m);
             on!(store svc.store.store(), |c| sqlx::query_as(
-                "SELECT mobile_masked, body, created_at FROM reg_sms_outbox WHERE mobile_index = $1 ORDER BY created_at DESC, id LIMIT 50",
+                "SELECT mobile_masked, body, created_at FROM reg_sms_outbox WHERE mobile_index = $1 ORDER BY created_at DESC, id DESC LIMIT 50",
             )
             .bind(index)
             .fetch_all(c)
             .await)
         }
         None => on!(store svc.store.store(), |c| sqlx::query_as(
-            "SELECT mobile_masked, body, created_at FROM reg_sms_outbox ORDER BY created_at DESC, id LIMIT 50",
+            "SELECT mobile_masked, body, created_at FROM reg_sms_outbox ORDER BY created_at DESC, id DESC LIMIT 50",
         )
         .fetch_all(c)
         .await),

@@ -291,6 +291,8 @@ pub async fn verify(
         match trial.attempt(&m, cert_last_six, code, now_secs) {
             Attempt::Verified { recipient, all_done } => {
                 l.round = trial;
+                // A finished round takes no more entries (and no more wrong ones).
+                l.round.closed = all_done;
                 if !store_round(tx, *id, l, now).await? {
                     return Err(VerifyError::Busy);
                 }

@@ -313,3 +313,32 @@ mod tests {
         assert_eq!(format!("{:?}", key()), "SigningKey(***)");
     }
 }
+
+/// The JSON both sides exchange besides the order itself: regulator events, as the status
+/// API returns them and callbacks push them.
+pub mod wire {
+    use serde::{Deserialize, Serialize};
+
+    /// One step of a submission at the regulator. `kind` is one of `sms_sent`
+    /// (`recipients`, `deadline`), `sms_verified` (`recipient`), `sms_wrong_code` (`wrong`,
+    /// `left`), `sms_resent` (`recipient`), `sms_timeout` (`pending`, `deadline`),
+    /// `sms_failed`, `bureau_review`, `approved` (`subject_number`, `services`, `cancelled`,
+    /// `empty_shells`), `rejected` (`reasons`), `withdrawn`. Details never carry PII.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Event {
+        /// 1, 2, 3 … per submission: apply in order, each once.
+        pub seq: i64,
+        pub kind: String,
+        /// Unix microseconds.
+        pub at: i64,
+        pub detail: serde_json::Value,
+    }
+
+    /// The body of a status callback: every event the provider has not acknowledged.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct CallbackBody {
+        pub submission_id: String,
+        pub status: String,
+        pub events: Vec<Event>,
+    }
+}

@@ -29,6 +29,7 @@ mod documents;
 mod jobs;
 mod misc;
 mod orders;
+mod regulator;
 mod subjects;
 
 pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
@@ -39,6 +40,7 @@ pub use misc::{
     IdempotencyRow, IpPoolRow, MessageRow, NewMessage, ServiceNumberRow, SettingRow, TemplateRow,
 };
 pub use orders::{NewOrder, OrderEventRow, OrderRow, OrderUpdate, QueueFilter, QueueRow};
+pub use regulator::RegulatorLinkRow;
 pub use subjects::{NewSubject, SubjectRow};
 
 use std::path::Path;

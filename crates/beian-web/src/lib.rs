@@ -8,6 +8,7 @@
 //! knows no SQL and makes no business decision.
 
 mod api;
+pub mod callback;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
@@ -484,6 +485,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(callback::CALLBACK_PATH, axum::routing::post(callback::callback))
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/docs", get(docs_page))
         .route("/api/docs/", get(docs_page))

@@ -71,6 +71,7 @@ fn config_check_explains_sources_and_hides_secrets() {
 struct Demo {
     child: Child,
     base: String,
+    regulator: String,
 }
 
 impl Drop for Demo {
@@ -82,8 +83,10 @@ impl Drop for Demo {
 
 async fn start_demo(dir: &Path, workers: &str) -> Demo {
     let port = free_port();
+    let reg_port = free_port();
     let child = bin()
-        .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--regulator-listen", &format!("127.0.0.1:{reg_port}"), "--data-dir"])
         .arg(dir)
         .env("BEIAN_WORKERS", workers)
         .env("BEIAN_LOG", "warn")
@@ -92,11 +95,19 @@ async fn start_demo(dir: &Path, workers: &str) -> Demo {
         .spawn()
         .unwrap();
     // Owned by `Demo` at once, so every path (including the panic below) kills and reaps it.
-    let mut demo = Demo { child, base: format!("http://127.0.0.1:{port}") };
+    let mut demo = Demo {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        regulator: format!("http://127.0.0.1:{reg_port}"),
+    };
     for _ in 0..200 {
         // A demo that could not bind has exited; a 200 then would come from someone else.
         assert!(demo.child.try_wait().unwrap().is_none(), "demo exited (port {port} taken?)");
-        if reqwest::get(format!("{}/healthz", demo.base)).await.is_ok_and(|r| r.status().is_success()) {
+        let up = |base: String| async move {
+            reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success())
+        };
+        // Both services answer: the provider and the demo's own regulator.
+        if up(demo.base.clone()).await && up(demo.regulator.clone()).await {
             return demo;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -42,6 +42,18 @@ pub const PASSWORD: &str = "correct horse battery";
 impl TestServer {
     pub async fn start(db: TestStore, mailer: Arc<dyn Mailer>) -> TestServer {
         let clock = ManualClock::new(datetime!(2026-11-28 10:00 +8));
+        TestServer::start_with(db, mailer, clock, None, |app| app).await
+    }
+
+    /// A server on `listener` (or a fresh port), its app finished by `customize` before it
+    /// is shared.
+    pub async fn start_with(
+        db: TestStore,
+        mailer: Arc<dyn Mailer>,
+        clock: ManualClock,
+        listener: Option<tokio::net::TcpListener>,
+        customize: impl FnOnce(App) -> App,
+    ) -> TestServer {
         let blob_dir = std::env::temp_dir().join(format!("beian-blobs-{}", uuid::Uuid::new_v4().simple()));
         let app = App::new(
             db.store.clone(),
@@ -51,7 +63,11 @@ impl TestServer {
             Arc::new(LocalBlobStore::new(blob_dir.clone()).unwrap()),
             AppConfig { max_upload_bytes: 2 * 1024 * 1024, ..AppConfig::default() },
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let app = customize(app);
+        let listener = match listener {
+            Some(l) => l,
+            None => tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        };
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(beian_web::serve(listener, app.clone(), false, async move {

@@ -38,7 +38,7 @@ enum Command {
     /// Apply database migrations.
     Migrate(serve::ServiceArgs),
     /// Run the service with demo accounts and data on an embedded default (SQLite).
-    Demo(serve::ServiceArgs),
+    Demo(serve::DemoArgs),
     /// The simulated regulator (MIIT, provincial bureaus, PSB platform) as its own service.
     #[command(subcommand)]
     Regulator(regulator::RegulatorCommand),

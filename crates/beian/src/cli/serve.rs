@@ -1,9 +1,11 @@
 //! `beian serve`, `beian migrate`, `beian demo` and `beian config check`: wiring only —
 //! configuration, the store, keys, mailer, blob store, the HTTP server and the job workers.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use beian_app::auth::NewAccount;
 use beian_app::blobs::{BlobStore, LocalBlobStore, S3BlobStore};
@@ -34,6 +36,19 @@ pub struct ServiceArgs {
     /// `postgres://…` to use PostgreSQL instead of the SQLite file.
     #[arg(long)]
     database_url: Option<String>,
+}
+
+/// `beian demo`: the provider's flags, and where the regulator listens.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    service: ServiceArgs,
+    /// Address the demo's regulator service listens on, HOST:PORT.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    regulator_listen: String,
+    /// Demo policy: the bureau approves by itself after this many seconds (off by default).
+    #[arg(long)]
+    auto_approve_secs: Option<u64>,
 }
 
 impl ServiceArgs {
@@ -286,23 +301,128 @@ async fn seed_demo(app: &App) -> Result<(), UserError> {
     Ok(())
 }
 
-pub fn demo(a: ServiceArgs) -> Result<ExitCode, UserError> {
+/// The provider code the demo's provider signs with at the demo's regulator.
+const DEMO_PROVIDER: &str = "demo-cloud";
+
+/// Starts the demo's regulator — its own SQLite database and keys under `<data>/regulator`,
+/// never the provider's database — registers the demo provider and bureau accounts on first
+/// run, and returns the seam the provider talks through.
+async fn start_demo_regulator(
+    cfg: &Config,
+    listen: SocketAddr,
+    auto_approve: Option<u64>,
+) -> Result<beian_app::regulator::RegulatorSeam, UserError> {
+    use beian_regulator::bureau::create_account;
+    let dir = cfg.data_dir.join("regulator");
+    std::fs::create_dir_all(&dir).map_err(|e| UserError(format!("cannot create {}: {e}", dir.display())))?;
+    let err = |e: &dyn std::fmt::Display| UserError(format!("demo regulator: {e}"));
+    let reg = beian_regulator::RegulatorStore::connect(&dir.join("regulator.db").display().to_string())
+        .await
+        .map_err(|e| err(&e))?;
+    reg.migrate().await.map_err(|e| err(&e))?;
+    let keys = load_keys(&dir.join("keys.json"), true)?;
+    let clock = beian_regulator::api::system_clock();
+    let key = match reg.provider(DEMO_PROVIDER).await.map_err(|e| err(&e))? {
+        Some((_, key)) => key,
+        None => {
+            let mut raw = [0u8; 32];
+            beian_crypto::random_bytes(&mut raw).map_err(|e| err(&e))?;
+            let hex_key = hex::encode(raw);
+            let callback = format!("http://{}{}", cfg.listen, beian_web::callback::CALLBACK_PATH);
+            let mut tx = reg.begin().await.map_err(|e| err(&e))?;
+            beian_regulator::providers::register(
+                &mut tx,
+                DEMO_PROVIDER,
+                "演示云计算有限公司",
+                &hex_key,
+                Some(&callback),
+                clock(),
+            )
+            .await
+            .map_err(|e| err(&e))?;
+            for (user, role, province) in DEMO_REGULATOR_ACCOUNTS {
+                create_account(
+                    &mut tx,
+                    user,
+                    DEMO_PASSWORD,
+                    *role,
+                    province.and_then(beian_core::province::ProvinceCode::parse),
+                    clock(),
+                )
+                .await
+                .map_err(|e| err(&e))?;
+            }
+            tx.commit().await.map_err(|e| err(&e))?;
+            beian_seam::SigningKey::from_hex(&hex_key).ok_or_else(|| err(&"generated key is not hex"))?
+        }
+    };
+    let svc = beian_regulator::api::Service::new(reg, Arc::new(keys), clock)
+        .with_public_url(&format!("http://{listen}"))
+        .with_auto_approve(auto_approve.map(Duration::from_secs));
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| UserError(format!("cannot listen on {listen}: {e}")))?;
+    let routes = beian_regulator::api::router(svc.clone());
+    tokio::spawn(async move {
+        if let Err(e) =
+            axum::serve(listener, routes.into_make_service_with_connect_info::<SocketAddr>()).await
+        {
+            tracing::error!("demo regulator: {e}");
+        }
+    });
+    // The demo's regulator lives as long as the process; its jobs are leased, so a kill
+    // loses nothing.
+    let (keep, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        let _keep = keep;
+        svc.run_background(format!("demo-regulator-{}", std::process::id()), Duration::from_secs(1), stopped)
+            .await
+    });
+    let port = beian_app::regulator::HttpRegulator::new(
+        &format!("http://{listen}"),
+        DEMO_PROVIDER,
+        key.clone(),
+        Arc::new(SystemClock),
+    )
+    .map_err(|e| err(&e))?;
+    Ok(beian_app::regulator::RegulatorSeam { port: Arc::new(port), provider: DEMO_PROVIDER.into(), key })
+}
+
+/// The demo regulator's accounts: a Zhejiang bureau reviewer and an admin for every province.
+const DEMO_REGULATOR_ACCOUNTS: &[(&str, beian_regulator::bureau::Role, Option<&str>)] = &[
+    ("bureau-zj", beian_regulator::bureau::Role::Bureau, Some("33")),
+    ("miit-admin", beian_regulator::bureau::Role::Admin, None),
+];
+
+pub fn demo(a: DemoArgs) -> Result<ExitCode, UserError> {
     init_tracing();
-    let cfg = config::load(&a.overrides(), Path::new("beian-demo"))?;
+    let cfg = config::load(&a.service.overrides(), Path::new("beian-demo"))?;
+    let reg_listen: SocketAddr = a
+        .regulator_listen
+        .parse()
+        .map_err(|_| UserError(format!("--regulator-listen: not HOST:PORT: {}", a.regulator_listen)))?;
     runtime()?.block_on(async {
         let store = connect(&cfg).await?;
         store.migrate().await.map_err(|e| UserError(e.to_string()))?;
         let keys = load_keys(&cfg.keys_file, true)?;
-        let app = build_app(&cfg, store, keys)?;
+        let seam = start_demo_regulator(&cfg, reg_listen, a.auto_approve_secs).await?;
+        let app = build_app(&cfg, store, keys)?.with_regulator(seam);
         seed_demo(&app).await?;
         println!("beian demo — data in {}", cfg.data_dir.display());
         println!();
-        println!("  API:           http://{}/api/v1", cfg.listen);
-        println!("  health:        http://{}/healthz", cfg.listen);
+        println!("  provider API:      http://{}/api/v1   (docs: http://{}/api/docs)", cfg.listen, cfg.listen);
+        println!("  regulator:         http://{reg_listen}/healthz");
+        println!("    SMS verification http://{reg_listen}/sms");
+        println!("    simulated phones http://{reg_listen}/outbox");
+        println!("    public query     http://{reg_listen}/query");
+        println!("    bureau API       http://{reg_listen}/api/v1/bureau/login");
         println!();
         println!("  logins (password {DEMO_PASSWORD}):");
         for (email, role, _) in DEMO_ACCOUNTS {
-            println!("    {:<10} {email}", role.as_str());
+            println!("    provider  {:<10} {email}", role.as_str());
+        }
+        for (user, role, _) in DEMO_REGULATOR_ACCOUNTS {
+            println!("    regulator {:<10} {user}", role.as_str());
         }
         println!();
         println!("  try:  curl -c cookies -H 'content-type: application/json' \\");

@@ -1,0 +1,12 @@
+-- Orders delivered to the regulator (schema v5, SQLite). Keep in step with migrations/postgres.
+-- One row per submission: a returned order that is corrected and resubmitted gets a new one.
+CREATE TABLE regulator_links (
+    submission_id TEXT PRIMARY KEY,
+    order_id BLOB NOT NULL REFERENCES orders (id),
+    -- The last regulator event applied to the order (events are applied in sequence, once).
+    applied_seq INTEGER NOT NULL,
+    -- What the bureau issued (numbers, no PII), JSON; NULL until approved.
+    filing TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX regulator_links_order ON regulator_links (order_id, created_at);

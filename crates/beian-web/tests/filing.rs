@@ -1,0 +1,592 @@
+//! The whole ICP filing over HTTP only, provider and regulator as two services on loopback
+//! (SQLite, and PostgreSQL when `BEIAN_TEST_DATABASE_URL` is set): applicant draft → provider
+//! approval → delivery from the job queue → SMS codes read from the regulator's outbox and
+//! entered on its verification API → bureau approval → numbers and footers on the provider's
+//! order → a new-site order gets `-3`. Then the ways an order comes back (SMS timeout and a
+//! successful resubmission, six wrong codes, bureau rejection), a regulator that is down
+//! during delivery, and a provider that is down during a callback.
+//!
+//! Both services read one manual clock, so 24 hours pass in a millisecond and signatures stay
+//! within their skew window.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use beian_app::Role;
+use beian_app::clock::{Clock, ManualClock};
+use beian_app::notify::OutboxMailer;
+use beian_app::regulator::{HttpRegulator, RegulatorSeam};
+use beian_regulator::RegulatorStore;
+use beian_regulator::api::{Service, router};
+use beian_regulator::bureau::{Role as BureauRole, create_account};
+use beian_seam::SigningKey;
+use beian_store::testing::TestStore;
+use common::{Client, PASSWORD, TestServer, example, photo};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::macros::datetime;
+
+const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+struct World {
+    provider: TestServer,
+    regulator: Service,
+    reg_base: String,
+    _reg_db: TestStore,
+    owner: Client,
+    reviewer: Client,
+    bureau: Client,
+}
+
+async fn serve_regulator(svc: &Service, listener: tokio::net::TcpListener) {
+    let app = router(svc.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+}
+
+/// A regulator service on its own database, reading `clock`.
+async fn regulator(db: &TestStore, clock: &ManualClock) -> Service {
+    let reg = RegulatorStore::new(db.store.clone());
+    reg.migrate().await.unwrap();
+    let c = clock.clone();
+    Service::new(
+        reg,
+        Arc::new(beian_crypto::Keys::generate().unwrap()),
+        Arc::new(move || beian_store::micros(c.now())),
+    )
+}
+
+/// Provider and regulator wired to each other; `regulator_up` false leaves the regulator's
+/// port closed until [`World::regulator_comes_up`].
+async fn world(
+    provider_db: TestStore,
+    reg_db: TestStore,
+    regulator_up: bool,
+    callback_listener: Option<tokio::net::TcpListener>,
+) -> (World, Option<tokio::net::TcpListener>) {
+    let clock = ManualClock::new(datetime!(2026-11-28 10:00 +8));
+    let svc = regulator(&reg_db, &clock).await;
+    let reg_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let reg_base = format!("http://{}", reg_listener.local_addr().unwrap());
+    let svc = svc.with_public_url(&reg_base);
+    let held = if regulator_up {
+        serve_regulator(&svc, reg_listener).await;
+        None
+    } else {
+        Some(reg_listener)
+    };
+    let key = SigningKey::from_hex(KEY).unwrap();
+    let port = HttpRegulator::new(&reg_base, "demo-cloud", key.clone(), Arc::new(clock.clone())).unwrap();
+    let seam = RegulatorSeam { port: Arc::new(port), provider: "demo-cloud".into(), key };
+    let provider =
+        TestServer::start_with(provider_db, Arc::new(OutboxMailer), clock, callback_listener, move |app| {
+            app.with_regulator(seam)
+        })
+        .await;
+    // The provider's callback URL is where it listens.
+    let mut tx = svc.store.begin().await.unwrap();
+    let callback = format!("{}{}", provider.base, beian_web::callback::CALLBACK_PATH);
+    beian_regulator::providers::register(
+        &mut tx,
+        "demo-cloud",
+        "演示云计算有限公司",
+        KEY,
+        Some(&callback),
+        1,
+    )
+    .await
+    .unwrap();
+    create_account(
+        &mut tx,
+        "bureau-zj",
+        PASSWORD,
+        BureauRole::Bureau,
+        beian_core::province::ProvinceCode::parse("33"),
+        1,
+    )
+    .await
+    .unwrap();
+    create_account(
+        &mut tx,
+        "bureau-gd",
+        PASSWORD,
+        BureauRole::Bureau,
+        beian_core::province::ProvinceCode::parse("44"),
+        1,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    provider.account("reviewer@example.com", Role::Reviewer).await;
+    provider.account("admin@example.com", Role::Admin).await;
+    let admin = provider.login("admin@example.com").await;
+    let r = admin.post("/api/v1/admin/ip-pools", json!({ "cidr": "47.96.0.0/11", "note": "hz" })).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    provider.account("owner@example.com", Role::Applicant).await;
+    let owner = provider.login("owner@example.com").await;
+    let reviewer = provider.login("reviewer@example.com").await;
+    let bureau = if held.is_none() {
+        bureau_login(&reg_base, "bureau-zj").await
+    } else {
+        Client::anonymous(&reg_base)
+    };
+    (World { provider, regulator: svc, reg_base, _reg_db: reg_db, owner, reviewer, bureau }, held)
+}
+
+async fn bureau_login(base: &str, user: &str) -> Client {
+    let c = Client::anonymous(base);
+    let r = c.post("/api/v1/bureau/login", json!({ "username": user, "password": PASSWORD })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = r.body["token"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::builder()
+        .default_headers(
+            [(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap())]
+                .into_iter()
+                .collect(),
+        )
+        .build()
+        .unwrap();
+    Client { base: base.to_owned(), http, csrf: None }
+}
+
+impl World {
+    fn clock(&self) -> &ManualClock {
+        &self.provider.clock
+    }
+
+    /// Runs both sides' queues until neither has anything due.
+    async fn settle(&self) {
+        for _ in 0..10 {
+            let a = self.provider.run_jobs().await;
+            self.regulator.tick("test-regulator").await;
+            let b = self.provider.run_jobs().await;
+            if a == 0 && b == 0 && self.regulator.run_due_jobs("test-regulator").await.unwrap() == 0 {
+                return;
+            }
+        }
+    }
+
+    async fn order(&self, id: &str) -> Value {
+        self.owner.get(&format!("/api/v1/orders/{id}")).await.body
+    }
+
+    async fn state(&self, id: &str) -> Value {
+        self.order(id).await["state"].clone()
+    }
+
+    /// Draft → documents → submit → claim → identity check → provider approval → delivered.
+    async fn file(&self, subject: Option<&str>, websites: Value) -> (String, String) {
+        self.file_order(subject, json!({ "websites": websites })).await
+    }
+
+    /// Like [`World::file`] with any order fields (`kind`, `target_numbers`, `websites`).
+    async fn file_order(&self, subject: Option<&str>, fields: Value) -> (String, String) {
+        let subject_id = match subject {
+            Some(s) => s.to_owned(),
+            None => {
+                let s = self
+                    .owner
+                    .post(
+                        "/api/v1/subjects",
+                        json!({ "province": "33", "subject": example()["order"]["subject"] }),
+                    )
+                    .await;
+                assert_eq!(s.status, StatusCode::CREATED, "{}", s.body);
+                s.body["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let n = fields["websites"].as_array().map_or(0, Vec::len);
+        let mut body = json!({ "subject_id": subject_id, "domain_facts": example()["context"]["domains"] });
+        body.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        let o = self.owner.post("/api/v1/orders", body).await;
+        assert_eq!(o.status, StatusCode::CREATED, "{}", o.body);
+        let order = o.body["id"].as_str().unwrap().to_owned();
+        let mut docs = vec![("business_licence", "subject".to_owned())];
+        for p in
+            std::iter::once("subject.head".to_owned()).chain((0..n).map(|i| format!("websites[{i}].head")))
+        {
+            docs.extend([("id_front", p.clone()), ("id_back", p.clone()), ("face_photo", p)]);
+        }
+        for (kind, path) in docs {
+            let r = self.owner.upload(&order, kind, &path, photo(), "image/png").await;
+            assert!(
+                r.status == StatusCode::CREATED || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+                "{}",
+                r.body
+            );
+        }
+        self.provider_approves(&order).await;
+        (subject_id, order)
+    }
+
+    async fn provider_approves(&self, order: &str) {
+        let o = self.owner.get(&format!("/api/v1/orders/{order}")).await;
+        let sub = self.owner.act(order, "submit", None, &o.etag()).await;
+        if sub.status != StatusCode::OK {
+            eprintln!(
+                "submit refused; the check says {}",
+                self.owner.post(&format!("/api/v1/orders/{order}/check"), json!({})).await.body
+            );
+        }
+        assert_eq!(sub.body["state"]["state"], "submitted", "{}", sub.body);
+        let claimed = self.reviewer.act(order, "claim", None, &sub.etag()).await;
+        let verified = self
+            .reviewer
+            .act(order, "verification", Some(json!({ "passed": true, "note": "一致" })), &claimed.etag())
+            .await;
+        let approved = self.reviewer.act(order, "approve", None, &verified.etag()).await;
+        assert_eq!(approved.body["state"]["state"], "queued_for_regulator", "{}", approved.body);
+    }
+
+    /// The newest code texted to `mobile`, from the simulated phones.
+    async fn code_for(&self, mobile: &str) -> String {
+        let r = Client::anonymous(&self.reg_base).get(&format!("/api/v1/sms/outbox?mobile={mobile}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let text = r.body[0]["body"].as_str().unwrap_or_else(|| panic!("no text to {mobile}: {}", r.body));
+        assert!(
+            text.contains(&format!("{}/sms", self.reg_base)),
+            "the text links the verification page: {text}"
+        );
+        let start = text.find("核验码为").unwrap() + "核验码为".len();
+        text[start..start + 6].to_owned()
+    }
+
+    async fn verify(&self, mobile: &str, last_six: &str, code: &str) -> Value {
+        let r = Client::anonymous(&self.reg_base)
+            .post("/api/v1/sms/verify", json!({ "mobile": mobile, "cert_last_six": last_six, "code": code }))
+            .await;
+        r.body
+    }
+
+    async fn bureau_item(&self, order_subject: &str) -> String {
+        let q = self.bureau.get("/api/v1/bureau/queue").await;
+        assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+        let item = q.body.as_array().unwrap().iter().find(|i| i["subject_name"] == order_subject).cloned();
+        item.unwrap_or_else(|| panic!("not in the bureau queue: {}", q.body))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn sites(indices: &[usize]) -> Value {
+    let all = example()["order"]["websites"].clone();
+    Value::Array(indices.iter().map(|&i| all[i].clone()).collect())
+}
+
+const SUBJECT: &str = "阿里云计算有限公司";
+const HEAD: (&str, &str) = ("13800138000", "011235");
+const SITE_HEAD: (&str, &str) = ("13900139000", "022346");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_filing_to_numbers_then_a_new_site_gets_the_next_number() {
+    for (pdb, rdb) in pairs().await {
+        eprintln!("backend: {}", pdb.label);
+        let (w, _) = world(pdb, rdb, true, None).await;
+        let (subject, order) = w.file(None, sites(&[0, 1])).await;
+        w.settle().await;
+        let s = w.state(&order).await;
+        assert_eq!(s["state"], "sms_pending", "{s}");
+        assert_eq!(s["pending"], json!(["subject.head", "websites[1].head"]), "one code per person");
+
+        // A wrong entry counts; the right ones verify both persons.
+        assert_eq!(w.verify(HEAD.0, HEAD.1, "000000").await["outcome"], "wrong");
+        let code = w.code_for(HEAD.0).await;
+        let v = w.verify(HEAD.0, HEAD.1, &code).await;
+        assert_eq!((v["outcome"].as_str(), v["all_done"].as_bool()), (Some("verified"), Some(false)), "{v}");
+        let code = w.code_for(SITE_HEAD.0).await;
+        assert_eq!(w.verify(SITE_HEAD.0, SITE_HEAD.1, &code).await["all_done"], true);
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "bureau_review");
+
+        // Another province's reviewer does not see it; Zhejiang's approves it.
+        let gd = bureau_login(&w.reg_base, "bureau-gd").await;
+        assert_eq!(gd.get("/api/v1/bureau/queue").await.body, json!([]));
+        let id = w.bureau_item(SUBJECT).await;
+        let review = w.bureau.get(&format!("/api/v1/bureau/submissions/{id}")).await;
+        let shown = review.body.to_string();
+        assert!(
+            !shown.contains("13800138000") && !shown.contains("330106198001011235"),
+            "PII masked: {shown}"
+        );
+        assert_eq!(
+            gd.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let approved = w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+        w.settle().await;
+
+        let o = w.order(&order).await;
+        assert_eq!(o["state"]["state"], "filed", "{}", o["state"]);
+        let f = &o["filing"];
+        assert_eq!(f["subject_number"], "浙ICP备2026000001号", "{f}");
+        assert_eq!(f["services"][0]["number"], "浙ICP备2026000001号-1");
+        assert_eq!(f["services"][1]["number"], "浙ICP备2026000001号-2");
+        let footer = f["services"][0]["footer_html"].as_str().unwrap();
+        assert!(
+            footer.contains("https://beian.miit.gov.cn/") && footer.contains(">浙ICP备2026000001号-1</a>"),
+            "{footer}"
+        );
+
+        // The timeline shows each regulator step.
+        let tl = w.owner.get(&format!("/api/v1/orders/{order}/timeline")).await;
+        let steps: Vec<&str> =
+            tl.body.as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+        assert!(
+            steps.ends_with(&[
+                "approve",
+                "delivered",
+                "sms_wrong_code",
+                "sms_verified",
+                "sms_verified",
+                "bureau_approved"
+            ]),
+            "{steps:?}"
+        );
+
+        // The public query finds it by domain, without PII.
+        let q = Client::anonymous(&w.reg_base).get("/api/v1/query?domain=aliyun.com").await;
+        assert_eq!(q.body[0]["service_number"], "浙ICP备2026000001号-1", "{}", q.body);
+        assert_eq!(q.body[0]["subject_name"], SUBJECT);
+        assert!(!q.body.to_string().contains("138"), "{}", q.body);
+
+        // A new site for the same subject: 新增网站, number -3.
+        let (_, second) = w.file(Some(&subject), sites(&[2])).await;
+        assert_eq!(w.order(&second).await["order"]["kind"], "new_service_here");
+        w.settle().await;
+        for (m, six) in [HEAD, SITE_HEAD] {
+            let code = w.code_for(m).await;
+            assert_eq!(w.verify(m, six, &code).await["outcome"], "verified");
+        }
+        w.settle().await;
+        assert_eq!(w.state(&second).await["state"], "bureau_review");
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        let o = w.order(&second).await;
+        assert_eq!(o["filing"]["services"][0]["number"], "浙ICP备2026000001号-3", "{}", o["filing"]);
+        // The applicant was told at every step.
+        let admin = w.provider.login("admin@example.com").await;
+        let mails = admin.get("/api/v1/admin/messages?channel=email").await;
+        let subjects: Vec<&str> =
+            mails.body.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap()).collect();
+        for s in ["短信核验", "管局审核中", "已通过管局审核"] {
+            assert!(subjects.iter().any(|x| x.contains(s)), "{s} missing from {subjects:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_six_wrong_codes_and_bureau_rejection_return_the_order() {
+    for (pdb, rdb) in pairs().await {
+        eprintln!("backend: {}", pdb.label);
+        let (mut w, _) = world(pdb, rdb, true, None).await;
+
+        // 24 hours pass without the second person: SMS timeout, not a bureau rejection.
+        let (_, order) = w.file(None, sites(&[0, 1])).await;
+        w.settle().await;
+        let code = w.code_for(HEAD.0).await;
+        w.verify(HEAD.0, HEAD.1, &code).await;
+        w.clock().advance(time::Duration::hours(24));
+        w.settle().await;
+        // The bureau's eight-hour session has ended too.
+        w.bureau = bureau_login(&w.reg_base, "bureau-zj").await;
+        let s = w.state(&order).await;
+        assert_eq!(
+            (s["state"].as_str(), s["reason"].as_str()),
+            (Some("returned"), Some("sms_timeout")),
+            "{s}"
+        );
+        let late = w.code_for(SITE_HEAD.0).await;
+        assert_eq!(w.verify(SITE_HEAD.0, SITE_HEAD.1, &late).await["code"], "SMS_NOTHING_PENDING");
+
+        // Resubmitted, it is a new submission with new codes, and it goes through.
+        w.provider_approves(&order).await;
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "sms_pending");
+        for (m, six) in [HEAD, SITE_HEAD] {
+            let code = w.code_for(m).await;
+            w.verify(m, six, &code).await;
+        }
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "bureau_review");
+
+        // The bureau rejects with a field-level reason; the applicant sees it on the order.
+        let id = w.bureau_item(SUBJECT).await;
+        let empty =
+            w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/reject"), json!({ "reasons": [] })).await;
+        assert_eq!(
+            (empty.status, empty.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "REJECT_REASONS_REQUIRED")
+        );
+        let r = w
+            .bureau
+            .post(
+                &format!("/api/v1/bureau/submissions/{id}/reject"),
+                json!({ "reasons": [{ "field": "websites[1].name", "reason": "网站名称不能使用“中心”" }] }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let again = w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "SUBMISSION_NOT_IN_REVIEW"));
+        w.settle().await;
+        let o = w.order(&order).await;
+        assert_eq!(o["state"]["reason"], "bureau_rejected", "{}", o["state"]);
+        assert_eq!(o["review_findings"][0]["field"], "websites[1].name");
+
+        // Six wrong codes return it as well.
+        w.provider_approves(&order).await;
+        w.settle().await;
+        for i in 0..5 {
+            let v = w.verify(HEAD.0, HEAD.1, "999999").await;
+            assert_eq!((v["outcome"].as_str(), v["left"].as_u64()), (Some("wrong"), Some(4 - i)), "{v}");
+        }
+        assert_eq!(w.verify(HEAD.0, HEAD.1, "999999").await["outcome"], "returned");
+        w.settle().await;
+        assert_eq!(w.state(&order).await["reason"], "sms_failed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regulator_down_then_up_and_provider_down_during_a_callback() {
+    for (pdb, rdb) in pairs().await {
+        eprintln!("backend: {}", pdb.label);
+        // The provider's port is reserved but nobody answers on it yet: callbacks fail.
+        let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let provider_addr = reserved.local_addr().unwrap();
+        let (w, held) = world(pdb, rdb, false, None).await;
+        drop(reserved);
+        // Nobody listens on the regulator's address: connections are refused.
+        let reg_addr = held.as_ref().unwrap().local_addr().unwrap();
+        drop(held);
+        let (_, order) = w.file(None, sites(&[0, 1])).await;
+
+        // Regulator down: the order waits, queued, and the job is retried.
+        assert!(w.provider.run_jobs().await >= 1);
+        assert_eq!(w.state(&order).await["state"], "queued_for_regulator");
+        let pending = w.provider.app.store().pending_jobs().await.unwrap();
+        assert!(
+            pending.iter().any(|j| j.kind == "deliver_to_regulator" && j.last_error.is_some()),
+            "{pending:?}"
+        );
+
+        // It comes back: delivered exactly once, even if the job runs again.
+        serve_regulator(&w.regulator, tokio::net::TcpListener::bind(reg_addr).await.unwrap()).await;
+        w.clock().advance(time::Duration::seconds(30));
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "sms_pending");
+        let count: i64 = beian_store::on!(store w.regulator.store.store(), |c| sqlx::query_scalar("SELECT COUNT(*) FROM reg_submissions")
+            .fetch_one(c)
+            .await
+            .unwrap());
+        assert_eq!(count, 1, "delivered once");
+
+        // The provider goes away while the regulator has news; the callback is retried until
+        // the provider, back on its address, acknowledges it.
+        let mut tx = w.regulator.store.begin().await.unwrap();
+        let dead = format!("http://{provider_addr}{}", beian_web::callback::CALLBACK_PATH);
+        beian_store::on!(tx &mut tx, |c| sqlx::query("UPDATE reg_providers SET callback_url = $1").bind(&dead).execute(c).await.unwrap().rows_affected());
+        tx.commit().await.unwrap();
+        let code = w.code_for(HEAD.0).await;
+        w.verify(HEAD.0, HEAD.1, &code).await;
+        w.regulator.run_due_jobs("test-regulator").await.unwrap();
+        let jobs = w.regulator.store.store().pending_jobs().await.unwrap();
+        assert!(jobs.iter().any(|j| j.kind == "callback" && j.last_error.is_some()), "{jobs:?}");
+        assert_eq!(w.state(&order).await["verified"], json!([]), "not applied yet");
+        let listener = tokio::net::TcpListener::bind(provider_addr).await.unwrap();
+        tokio::spawn(beian_web::serve(listener, w.provider.app.clone(), false, std::future::pending()));
+        w.clock().advance(time::Duration::seconds(30));
+        w.regulator.run_due_jobs("test-regulator").await.unwrap();
+        assert_eq!(w.state(&order).await["verified"], json!(["subject.head"]));
+        let jobs = w.regulator.store.store().pending_jobs().await.unwrap();
+        assert!(jobs.iter().all(|j| j.kind != "callback"), "acknowledged: {jobs:?}");
+        // A callback without a valid signature is refused.
+        let forged = Client::anonymous(&w.provider.base)
+            .post(
+                beian_web::callback::CALLBACK_PATH,
+                json!({ "submission_id": "x", "status": "approved", "events": [] }),
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_site_and_cancelling_access_leaves_an_empty_shell() {
+    for (pdb, rdb) in pairs().await {
+        eprintln!("backend: {}", pdb.label);
+        let (w, _) = world(pdb, rdb, true, None).await;
+        let (subject, order) = w.file(None, sites(&[0, 1])).await;
+        w.settle().await;
+        for (m, six) in [HEAD, SITE_HEAD] {
+            let code = w.code_for(m).await;
+            w.verify(m, six, &code).await;
+        }
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "filed");
+        let query = |n: &str| {
+            let c = Client::anonymous(&w.reg_base);
+            let path = format!("/api/v1/query?number={n}");
+            async move { c.get(&path).await.body }
+        };
+        assert_eq!(query("浙ICP备2026000001号-2").await.as_array().unwrap().len(), 1);
+
+        // 注销网站: no SMS, straight to the bureau; the record is cancelled and leaves the query.
+        let (_, cancel) = w
+            .file_order(
+                Some(&subject),
+                json!({ "kind": "cancel_service", "target_numbers": ["浙ICP备2026000001号-2"] }),
+            )
+            .await;
+        w.settle().await;
+        assert_eq!(w.state(&cancel).await["state"], "bureau_review");
+        let id = w.bureau_item(SUBJECT).await;
+        let r = w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        assert_eq!(r.body["cancelled"], json!(["浙ICP备2026000001号-2"]), "{}", r.body);
+        w.settle().await;
+        assert_eq!(w.state(&cancel).await["state"], "filed");
+        assert_eq!(query("浙ICP备2026000001号-2").await, json!([]));
+
+        // 取消接入 at the only provider: the site becomes an empty shell the bureau cancels.
+        let (_, unhost) = w
+            .file_order(
+                Some(&subject),
+                json!({ "kind": "cancel_access", "target_numbers": ["浙ICP备2026000001号-1"] }),
+            )
+            .await;
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        let r = w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        assert_eq!(r.body["empty_shells"], json!(["浙ICP备2026000001号-1"]), "{}", r.body);
+        w.settle().await;
+        assert_eq!(w.state(&unhost).await["state"], "filed");
+        let shells = w.bureau.get("/api/v1/bureau/empty-shells").await;
+        assert_eq!(shells.body, json!(["浙ICP备2026000001号-1"]));
+        assert_eq!(query("浙ICP备2026000001号-1").await, json!([]), "an empty shell is not shown as filed");
+        let gone = w.bureau.post("/api/v1/bureau/records/浙ICP备2026000001号-1/cancel", json!({})).await;
+        assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
+        assert_eq!(w.bureau.get("/api/v1/bureau/empty-shells").await.body, json!([]));
+        let twice = w.bureau.post("/api/v1/bureau/records/浙ICP备2026000001号-1/cancel", json!({})).await;
+        assert_eq!((twice.status, twice.code()), (StatusCode::CONFLICT, "RECORD_UNKNOWN_NUMBER"));
+    }
+}
+
+/// A provider database and a regulator database per backend.
+async fn pairs() -> Vec<(TestStore, TestStore)> {
+    let mut out =
+        vec![(beian_store::testing::sqlite().await, beian_store::testing::sqlite_unmigrated().await)];
+    if let (Some(p), Some(r)) =
+        (beian_store::testing::postgres(true).await, beian_store::testing::postgres(false).await)
+    {
+        out.push((p, r));
+    }
+    out
+}
