@@ -402,8 +402,52 @@ impl App {
         Ok(())
     }
 
-    /// Asks the regulator for the order's events and applies the new ones (the fallback when
-    /// callbacks cannot reach this provider).
+    /// The applicant's (or staff's) resend button: MIIT texts `recipient` a new code, within
+    /// the original 24 hours.
+    pub async fn resend_sms(
+        &self,
+        ctx: &crate::Ctx,
+        order_id: Uuid,
+        recipient: &str,
+    ) -> AppResult<crate::OrderView> {
+        let row = self.visible_order(ctx, order_id).await?;
+        let state: OrderState = serde_json::from_str(&row.state_data)?;
+        let OrderState::SmsPending { pending, .. } = &state else {
+            return Err(AppError::conflict(
+                "ORDER_NOT_SMS_PENDING",
+                "订单不在短信核验阶段。",
+                "The order is not waiting for SMS verification.",
+            ));
+        };
+        if !pending.contains(recipient) {
+            return Err(AppError::field(
+                "recipient",
+                "SMS_UNKNOWN_RECIPIENT",
+                "此人不需要或已完成短信核验。",
+                "This person has no pending code.",
+            ));
+        }
+        let seam = self.regulator().ok_or(AppError::NotFound)?;
+        let link = self.store().latest_regulator_link(order_id).await?.ok_or(AppError::NotFound)?;
+        let events =
+            seam.port.resend_sms(&link.submission_id, recipient).await.map_err(|e| regulator_problem(&e))?;
+        self.apply_regulator_events(&link.submission_id, &events).await?;
+        self.get_order(ctx, order_id, false).await
+    }
+
+    /// Fetches the order's events from the regulator and applies the new ones (the fallback
+    /// when callbacks cannot reach this provider).
+    pub async fn refresh_from_regulator(
+        &self,
+        ctx: &crate::Ctx,
+        order_id: Uuid,
+    ) -> AppResult<crate::OrderView> {
+        self.visible_order(ctx, order_id).await?;
+        self.poll_regulator(order_id).await?;
+        self.get_order(ctx, order_id, false).await
+    }
+
+    /// Asks the regulator for the order's events and applies the new ones.
     pub async fn poll_regulator(&self, order_id: Uuid) -> AppResult<i64> {
         let seam = self.regulator().ok_or(AppError::NotFound)?;
         let link = self.store().latest_regulator_link(order_id).await?.ok_or(AppError::NotFound)?;
@@ -489,6 +533,9 @@ impl App {
         if state.name() != before {
             u.stage_since = now;
         }
+        // Read before the transaction: on SQLite it holds the write lock, and a second
+        // connection taken inside it could wait behind queued writers.
+        let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
         let mut tx = self.store().begin().await?;
         let filing_json = filing.as_ref().map(serde_json::to_string).transpose()?;
         if !tx.advance_regulator_link(submission_id, link.applied_seq, last, filing_json.as_deref()).await? {
@@ -530,7 +577,6 @@ impl App {
             self.record_subject_number(&mut tx, row.subject_id, f).await?;
         }
         if !notices.is_empty() {
-            let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
             for n in &notices {
                 self.queue_email(&mut tx, &owner.email, n).await?;
                 if let Some(text) = &n.sms {

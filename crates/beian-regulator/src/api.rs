@@ -534,10 +534,11 @@ async fn status(
     let sid = sid.map(|p| p.0).unwrap_or_default();
     let inner = async {
         let req = take(req).await?;
-        let a = svc.authenticate(&req, "submission.status").await?;
-        let provider_id = a.provider.id;
-        let found =
-            svc.store.submission(provider_id, &sid).await.map_err(|e| submission_problem(&e, req.lang))?;
+        let mut a = svc.authenticate(&req, "submission.status").await?;
+        // Read in the request's transaction: it holds the write lock on SQLite.
+        let found = submissions::find(&mut a.tx, a.provider.id, &sid)
+            .await
+            .map_err(|e| submission_problem(&e, req.lang))?;
         let s = found.ok_or_else(|| submission_problem(&SubmissionError::NotFound, req.lang))?;
         svc.finish(a, &req, "submission.status", s.id.to_string()).await?;
         svc.out(&s, req.lang).await
@@ -589,9 +590,7 @@ async fn resend(
         let req = take(req).await?;
         let mut a = svc.authenticate(&req, "submission.sms_resend").await?;
         let body: ResendBody = parse_json(&req.body, req.lang)?;
-        let s = svc
-            .store
-            .submission(a.provider.id, &sid)
+        let s = submissions::find(&mut a.tx, a.provider.id, &sid)
             .await
             .map_err(|e| submission_problem(&e, req.lang))?
             .ok_or_else(|| submission_problem(&SubmissionError::NotFound, req.lang))?;

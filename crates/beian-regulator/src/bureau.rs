@@ -328,7 +328,6 @@ impl RegulatorStore {
 /// Loads a submission for a decision and moves it out of review, in the decision's
 /// transaction: (provider, order).
 async fn take_for_decision(
-    store: &RegulatorStore,
     tx: &mut Tx,
     keys: &Keys,
     who: &Account,
@@ -339,11 +338,15 @@ async fn take_for_decision(
     if !matches!(who.role, Role::Bureau | Role::Admin) {
         return Err(BureauError::Forbidden);
     }
-    let row: Option<(Uuid, String, String)> = on!(tx tx, |c| sqlx::query_as("SELECT provider_id, status, province FROM reg_submissions WHERE id = $1")
-        .bind(id)
-        .fetch_optional(c)
-        .await?);
-    let (provider, status, province) = row.ok_or(BureauError::NotFound)?;
+    // Everything is read through the decision's transaction: on SQLite, a second connection
+    // taken while this one holds the write lock could wait on writers queued behind it.
+    let row: Option<(Uuid, String, String, Vec<u8>)> = on!(tx tx, |c| sqlx::query_as(
+        "SELECT provider_id, status, province, payload FROM reg_submissions WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await?);
+    let (provider, status, province, payload) = row.ok_or(BureauError::NotFound)?;
     if !ProvinceCode::parse(&province).is_some_and(|p| who.covers(p)) {
         return Err(BureauError::NotFound);
     }
@@ -359,20 +362,22 @@ async fn take_for_decision(
             status
         }));
     }
-    Ok((provider, store.order_of(keys, id).await?))
+    let body = keys
+        .decrypt(&crate::submissions::payload_aad(id), &payload)
+        .map_err(|e| BureauError::Internal(e.to_string()))?;
+    let p: Payload = serde_json::from_slice(&body).map_err(|e| BureauError::Internal(e.to_string()))?;
+    Ok((provider, p.order))
 }
 
 /// Approves a submission: numbers are issued and records changed in this transaction.
 pub async fn approve(
-    store: &RegulatorStore,
     tx: &mut Tx,
     keys: &Keys,
     who: &Account,
     id: Uuid,
     now: i64,
 ) -> Result<Decision, BureauError> {
-    let (provider, order) =
-        take_for_decision(store, tx, keys, who, id, SubmissionStatus::Approved, now).await?;
+    let (provider, order) = take_for_decision(tx, keys, who, id, SubmissionStatus::Approved, now).await?;
     let decision = records::apply(tx, keys, provider, &order, now).await?;
     events::append(tx, id, "approved", serde_json::to_value(&decision).unwrap_or_default(), now).await?;
     Ok(decision)
@@ -380,7 +385,6 @@ pub async fn approve(
 
 /// Rejects a submission with field-level reasons.
 pub async fn reject(
-    store: &RegulatorStore,
     tx: &mut Tx,
     keys: &Keys,
     who: &Account,
@@ -394,7 +398,7 @@ pub async fn reject(
     if reasons.is_empty() || reasons.len() > 50 || !reasons.iter().all(valid) {
         return Err(BureauError::ReasonsRequired);
     }
-    take_for_decision(store, tx, keys, who, id, SubmissionStatus::Rejected, now).await?;
+    take_for_decision(tx, keys, who, id, SubmissionStatus::Rejected, now).await?;
     events::append(tx, id, "rejected", json!({ "reasons": reasons }), now).await?;
     Ok(())
 }

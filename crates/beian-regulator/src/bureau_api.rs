@@ -181,7 +181,7 @@ impl Service {
     ) -> Result<crate::records::Decision, BureauError> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let decision = bureau::approve(&self.store, &mut tx, &self.keys, who, id, now).await?;
+        let decision = bureau::approve(&mut tx, &self.keys, who, id, now).await?;
         let ip = req.and_then(|r| r.ip.clone());
         audit::record(&mut tx, &self.entry(&who.username, "bureau.approve", Some(id.to_string()), "OK", &ip))
             .await?;
@@ -208,7 +208,7 @@ async fn reject(
         let b: RejectBody = parse_json(&req.body, req.lang)?;
         let now = svc.now();
         let mut tx = svc.store.begin().await.map_err(|e| internal(req.lang, &e))?;
-        bureau::reject(&svc.store, &mut tx, &svc.keys, &who, id, &b.reasons, now)
+        bureau::reject(&mut tx, &svc.keys, &who, id, &b.reasons, now)
             .await
             .map_err(|e| bureau_problem(&e, req.lang))?;
         let entry = svc.entry(&who.username, "bureau.reject", Some(id.to_string()), "OK", &req.ip);

@@ -141,7 +141,7 @@ fn valid_submission_id(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-fn payload_aad(id: Uuid) -> String {
+pub(crate) fn payload_aad(id: Uuid) -> String {
     format!("submissions/{id}/payload")
 }
 
@@ -259,6 +259,20 @@ pub async fn withdraw(
     s.status = SubmissionStatus::Withdrawn;
     s.updated_at = now;
     Ok(s)
+}
+
+/// One of the provider's submissions, by its own id, read in the caller's transaction.
+pub async fn find(
+    tx: &mut Tx,
+    provider_id: Uuid,
+    submission_id: &str,
+) -> Result<Option<Submission>, SubmissionError> {
+    let row: Option<SubmissionRow> = on!(tx tx, |c| sqlx::query_as(BY_PROVIDER_ID)
+        .bind(provider_id)
+        .bind(submission_id)
+        .fetch_optional(c)
+        .await?);
+    row.map(from_row).transpose()
 }
 
 impl RegulatorStore {

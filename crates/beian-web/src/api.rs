@@ -248,6 +248,28 @@ pub async fn withdraw_order(
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
+/// Who gets a new code: the person's path in the order (`subject.head`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResendBody {
+    recipient: String,
+}
+
+pub async fn resend_sms(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    JsonBody(b): JsonBody<ResendBody>,
+) -> ApiResult {
+    let v = s.app.resend_sms(&c.ctx, id, &b.recipient).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn refresh_from_regulator(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    let v = s.app.refresh_from_regulator(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
 pub async fn timeline(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
     ok(s.app.order_timeline(&c.ctx, id).await.map_err(|e| c.err(e))?)
 }

@@ -220,6 +220,20 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
             Op::new("orders", "Withdraw the order").if_match().returns::<OrderView>(200),
         )
         .op(
+            "post",
+            "/orders/{id}/sms/resend",
+            post(api::resend_sms),
+            Op::new("orders", "Have MIIT text a person a new verification code (within the 24 hours)")
+                .body::<api::ResendBody>()
+                .returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/regulator/refresh",
+            post(api::refresh_from_regulator),
+            Op::new("orders", "Fetch the regulator's latest steps for the order").returns::<OrderView>(200),
+        )
+        .op(
             "get",
             "/orders/{id}/timeline",
             get(api::timeline),

@@ -298,10 +298,36 @@ async fn first_filing_to_numbers_then_a_new_site_gets_the_next_number() {
         let code = w.code_for(HEAD.0).await;
         let v = w.verify(HEAD.0, HEAD.1, &code).await;
         assert_eq!((v["outcome"].as_str(), v["all_done"].as_bool()), (Some("verified"), Some(false)), "{v}");
+        // The second person lost the text: the applicant has it sent again; the old code is
+        // void, the new one verifies.
+        let old = w.code_for(SITE_HEAD.0).await;
+        let r = w
+            .owner
+            .post(&format!("/api/v1/orders/{order}/sms/resend"), json!({ "recipient": "websites[1].head" }))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let nobody = w
+            .owner
+            .post(&format!("/api/v1/orders/{order}/sms/resend"), json!({ "recipient": "subject.head" }))
+            .await;
+        assert_eq!(
+            (nobody.status, nobody.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED"),
+            "verified already"
+        );
         let code = w.code_for(SITE_HEAD.0).await;
+        let code_changed = code != old;
+        if code_changed {
+            assert_eq!(
+                w.verify(SITE_HEAD.0, SITE_HEAD.1, &old).await["outcome"],
+                "wrong",
+                "the old code is void"
+            );
+        }
         assert_eq!(w.verify(SITE_HEAD.0, SITE_HEAD.1, &code).await["all_done"], true);
         w.settle().await;
-        assert_eq!(w.state(&order).await["state"], "bureau_review");
+        let refreshed = w.owner.post(&format!("/api/v1/orders/{order}/regulator/refresh"), json!({})).await;
+        assert_eq!(refreshed.body["state"]["state"], "bureau_review", "{}", refreshed.body);
 
         // Another province's reviewer does not see it; Zhejiang's approves it.
         let gd = bureau_login(&w.reg_base, "bureau-gd").await;
@@ -337,17 +363,12 @@ async fn first_filing_to_numbers_then_a_new_site_gets_the_next_number() {
         let tl = w.owner.get(&format!("/api/v1/orders/{order}/timeline")).await;
         let steps: Vec<&str> =
             tl.body.as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
-        assert!(
-            steps.ends_with(&[
-                "approve",
-                "delivered",
-                "sms_wrong_code",
-                "sms_verified",
-                "sms_verified",
-                "bureau_approved"
-            ]),
-            "{steps:?}"
-        );
+        let mut expected = vec!["approve", "delivered", "sms_wrong_code", "sms_verified", "sms_resent"];
+        if code_changed {
+            expected.push("sms_wrong_code");
+        }
+        expected.extend(["sms_verified", "bureau_approved"]);
+        assert!(steps.ends_with(&expected), "{steps:?}");
 
         // The public query finds it by domain, without PII.
         let q = Client::anonymous(&w.reg_base).get("/api/v1/query?domain=aliyun.com").await;

@@ -45,7 +45,7 @@ fn serve_refuses_an_unmigrated_database_and_migrate_fixes_it() {
 fn config_check_explains_sources_and_hides_secrets() {
     let dir = temp_dir();
     let cfg = dir.join("beian.toml");
-    std::fs::File::create(&cfg).unwrap().write_all(b"listen = \"127.0.0.1:9999\"\n[smtp]\nhost = \"smtp.example.com\"\npassword = \"hunter2-secret\"\n").unwrap();
+    std::fs::File::create(&cfg).unwrap().write_all(b"listen = \"127.0.0.1:9999\"\n[smtp]\nhost = \"smtp.example.com\"\npassword = \"hunter2-secret\"\n[regulator]\nurl = \"http://127.0.0.1:8090\"\nprovider = \"demo-cloud\"\nkey = \"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00\"\n").unwrap();
     let out = bin()
         .args(["config", "check", "--config"])
         .arg(&cfg)
@@ -57,6 +57,10 @@ fn config_check_explains_sources_and_hides_secrets() {
     assert!(text.contains("127.0.0.1:9999") && text.contains("file "), "{text}");
     assert!(text.contains("env BEIAN_DATABASE_URL"), "{text}");
     assert!(!text.contains("hunter2-secret") && !text.contains("db-secret"), "{text}");
+    assert!(
+        text.contains("http://127.0.0.1:8090 as demo-cloud (key set)") && !text.contains("c0ffee"),
+        "{text}"
+    );
     let bad = bin().args(["config", "check"]).env("BEIAN_LISTEN", "not an address").output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stdout).contains("listen"));

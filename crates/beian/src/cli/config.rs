@@ -29,6 +29,24 @@ struct FileConfig {
     smtp: Option<FileSmtp>,
     s3: Option<S3Config>,
     sms: Option<SmsGateway>,
+    regulator: Option<RegulatorLink>,
+}
+
+/// The regulator this provider delivers approved orders to (`beian regulator serve`, or
+/// anything speaking its API): its URL, the code this provider signs with, and the hex key
+/// `beian regulator add-provider` printed.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegulatorLink {
+    pub url: String,
+    pub provider: String,
+    pub key: String,
+}
+
+impl std::fmt::Debug for RegulatorLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RegulatorLink({} as {}, key ***)", self.url, self.provider)
+    }
 }
 
 /// An HTTP SMS gateway (`POST url` with `{"phone","text"}` and a bearer token).
@@ -81,6 +99,8 @@ pub struct Config {
     pub s3: Option<S3Config>,
     /// Text messages through an HTTP gateway instead of the outbox.
     pub sms: Option<SmsGateway>,
+    /// Where approved orders go; without it they wait as queued for the regulator.
+    pub regulator: Option<RegulatorLink>,
     /// Where each value came from.
     pub sources: BTreeMap<&'static str, String>,
 }
@@ -123,6 +143,13 @@ impl Config {
             match &self.sms {
                 Some(g) => format!("gateway {} (token set)", g.url),
                 None => "not configured: text messages stay in the outbox".into(),
+            },
+        );
+        line(
+            "regulator",
+            match &self.regulator {
+                Some(r) => format!("{} as {} (key set)", r.url, r.provider),
+                None => "not configured: approved orders wait as queued for the regulator".into(),
             },
         );
         line(
@@ -296,6 +323,32 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
             file.sms
         }
     };
+    let regulator =
+        match (env("BEIAN_REGULATOR_URL"), env("BEIAN_REGULATOR_PROVIDER"), env("BEIAN_REGULATOR_KEY")) {
+            (Some(url), Some(provider), Some(key)) => {
+                sources.insert("regulator", "env BEIAN_REGULATOR_*".into());
+                Some(RegulatorLink { url, provider, key })
+            }
+            (None, None, None) => {
+                if file.regulator.is_some() {
+                    sources.insert("regulator", file_src.clone());
+                }
+                file.regulator
+            }
+            _ => {
+                return Err(UserError(
+                    "BEIAN_REGULATOR_URL, BEIAN_REGULATOR_PROVIDER and BEIAN_REGULATOR_KEY go together"
+                        .into(),
+                ));
+            }
+        };
+    if let Some(r) = &regulator
+        && beian_seam::SigningKey::from_hex(&r.key).is_none()
+    {
+        return Err(UserError(
+            "regulator key: not the hex key `beian regulator add-provider` printed".into(),
+        ));
+    }
     if workers > 64 {
         return Err(UserError("workers: at most 64".into()));
     }
@@ -319,6 +372,7 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         smtp,
         s3,
         sms,
+        regulator,
         sources,
     })
 }

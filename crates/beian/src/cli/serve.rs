@@ -137,6 +137,25 @@ fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
         ..AppConfig::default()
     };
     let app = App::new(store, keys, Arc::new(SystemClock), mailer, blobs, app_cfg);
+    let app = match &cfg.regulator {
+        Some(r) => {
+            let key = beian_seam::SigningKey::from_hex(&r.key)
+                .ok_or_else(|| UserError("regulator key: not hex".into()))?;
+            let port = beian_app::regulator::HttpRegulator::new(
+                &r.url,
+                &r.provider,
+                key.clone(),
+                Arc::new(SystemClock),
+            )
+            .map_err(|e| UserError(format!("regulator: {e}")))?;
+            app.with_regulator(beian_app::regulator::RegulatorSeam {
+                port: Arc::new(port),
+                provider: r.provider.clone(),
+                key,
+            })
+        }
+        None => app,
+    };
     Ok(match &cfg.sms {
         Some(g) => app.with_sms(Arc::new(
             HttpSmsGateway::new(&g.url, &g.token).map_err(|e| UserError(format!("sms: {e}")))?,

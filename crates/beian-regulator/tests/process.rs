@@ -1,0 +1,128 @@
+//! The bureau's decisions on both backends: 50 approvals of 50 first filings in one province,
+//! run concurrently through two connection pools (two regulator processes on PostgreSQL), get
+//! 50 distinct consecutive subject serials; two decisions on one submission — exactly one
+//! wins; a reviewer of another province cannot decide.
+
+use std::sync::Arc;
+
+use beian_crypto::Keys;
+use beian_regulator::RegulatorStore;
+use beian_regulator::bureau::{Account, Role, approve};
+use beian_regulator::submissions::{SubmissionStatus, receive, transition};
+use beian_store::Uuid;
+use serde_json::{Value, json};
+
+mod common;
+
+fn zj() -> beian_core::province::ProvinceCode {
+    beian_core::province::ProvinceCode::parse("33").unwrap()
+}
+
+fn reviewer(province: &str) -> Account {
+    Account {
+        id: Uuid::nil(),
+        username: format!("bureau-{province}"),
+        role: Role::Bureau,
+        province: beian_core::province::ProvinceCode::parse(province),
+    }
+}
+
+/// The public example filing, as company number `i` (its own certificate).
+fn body(i: usize) -> Vec<u8> {
+    let example: Value =
+        serde_json::from_str(include_str!("../../../docs/examples/first-filing-company.json")).unwrap();
+    let mut order = example["order"].clone();
+    order["subject"]["name"] = json!(format!("浙江测试{i}有限公司"));
+    order["subject"]["certificate"]["number"] = json!(format!("9133010{i:011}"));
+    serde_json::to_vec(&json!({ "submission_id": format!("s-{i}"), "order": order })).unwrap()
+}
+
+/// `n` submissions waiting for the bureau.
+async fn waiting(reg: &RegulatorStore, keys: &Keys, n: usize) -> Vec<Uuid> {
+    let mut tx = reg.begin().await.unwrap();
+    let provider =
+        beian_regulator::providers::register(&mut tx, "p", "P", &"ab".repeat(32), None, 1).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = receive(&mut tx, keys, provider, &format!("s-{i}"), zj(), &body(i), 1).await.unwrap().id();
+        assert!(
+            transition(&mut tx, id, SubmissionStatus::SmsPending, SubmissionStatus::BureauReview, 2)
+                .await
+                .unwrap()
+        );
+        ids.push(id);
+    }
+    tx.commit().await.unwrap();
+    ids
+}
+
+const NOW: i64 = 1_795_831_200_000_000; // 2026-11-28 10:00 +08:00
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_approvals_in_one_province_get_fifty_consecutive_numbers() {
+    for (db, reg) in common::stores().await {
+        eprintln!("{}", db.label);
+        let keys = Arc::new(Keys::generate().unwrap());
+        let ids = waiting(&reg, &keys, 50).await;
+        let second = match db.store.backend() {
+            beian_store::Backend::Postgres => RegulatorStore::connect(&db.url()).await.unwrap(),
+            beian_store::Backend::Sqlite => reg.clone(),
+        };
+        let mut tasks = Vec::new();
+        for (i, id) in ids.into_iter().enumerate() {
+            let store = if i % 2 == 0 { reg.clone() } else { second.clone() };
+            let keys = keys.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = store.begin().await.unwrap();
+                let d = approve(&mut tx, &keys, &reviewer("33"), id, NOW).await.unwrap();
+                tx.commit().await.unwrap();
+                d
+            }));
+        }
+        let mut serials = Vec::new();
+        for t in tasks {
+            let d = t.await.unwrap();
+            let n = d.subject_number.unwrap();
+            assert_eq!(d.services[0].number, format!("{n}-1"));
+            serials.push(n["浙ICP备2026".len()..n.len() - "号".len()].parse::<u32>().unwrap());
+        }
+        serials.sort_unstable();
+        assert_eq!(serials, (1..=50).collect::<Vec<_>>(), "distinct and consecutive");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_decision_per_submission_and_only_in_the_reviewers_province() {
+    for (db, reg) in common::stores().await {
+        eprintln!("{}", db.label);
+        let keys = Keys::generate().unwrap();
+        let id = waiting(&reg, &keys, 1).await[0];
+        let mut tx = reg.begin().await.unwrap();
+        let e = approve(&mut tx, &keys, &reviewer("44"), id, NOW).await.unwrap_err();
+        assert_eq!(e.code(), "SUBMISSION_NOT_FOUND", "another province's submission is not found");
+        drop(tx);
+        let mut tx = reg.begin().await.unwrap();
+        approve(&mut tx, &keys, &reviewer("33"), id, NOW).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = reg.begin().await.unwrap();
+        let e = approve(&mut tx, &keys, &reviewer("33"), id, NOW).await.unwrap_err();
+        assert_eq!(e.code(), "SUBMISSION_NOT_IN_REVIEW");
+        let e = beian_regulator::bureau::reject(
+            &mut tx,
+            &keys,
+            &reviewer("33"),
+            id,
+            &[beian_regulator::bureau::Reason { field: "subject.name".into(), reason: "x".into() }],
+            NOW,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code(), "SUBMISSION_NOT_IN_REVIEW");
+        let hits = reg
+            .query(&beian_regulator::records::Query::SubjectName("浙江测试0有限公司".into()))
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 3, "the example's three sites are on record: {hits:?}");
+        assert_eq!(hits[0].approved_on, "2026-11-28");
+    }
+}
