@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Walks one filing through the provider service with curl, as the README describes:
-# an applicant files a company with three sites, a reviewer returns it with a field-level
-# reason, the applicant fixes it, and the reviewer approves.
+# Walks one filing all the way through with curl, as the README describes: an applicant
+# files a company with three sites, a reviewer returns it with a field-level reason, the
+# applicant fixes it, the reviewer approves; the order goes to the regulator, both persons
+# enter the codes MIIT texted them, the bureau approves, and the numbers come back.
 #
-#   cargo run --release -p beian -- demo          # in one terminal
-#   scripts/walkthrough.sh [http://127.0.0.1:8080] # in another
+#   cargo run --release -p beian -- demo                                   # in one terminal
+#   scripts/walkthrough.sh [http://127.0.0.1:8080] [http://127.0.0.1:8090]  # in another
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base="${1:-http://127.0.0.1:8080}"
+reg="${2:-http://127.0.0.1:8090}"
 api="$base/api/v1"
 jar_a="$(mktemp)"; jar_r="$(mktemp)"; trap 'rm -f "$jar_a" "$jar_r"' EXIT
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }
@@ -69,5 +71,43 @@ echo "7. reviewer approves: the order waits for the regulator"
 v="$(curl "${R[@]}" -X POST -H "if-match: \"$(version)\"" "$api/orders/$order/claim" | json 'd["version"]')"
 curl "${R[@]}" -X POST -H "if-match: \"$v\"" "$api/orders/$order/approve" | json '"   state: " + d["state"]["state"]'
 
-echo "8. the timeline"
+state() { curl -sf -b "$jar_a" "$api/orders/$order" | json 'd["state"]["state"]'; }
+wait_for() { # state
+  for _ in $(seq 1 60); do [ "$(state)" = "$1" ] && return 0; sleep 0.5; done
+  echo "   the order did not reach $1 (it is $(state))" >&2; exit 1
+}
+
+echo "8. the job queue delivers it to the regulator, which texts the responsible persons"
+wait_for sms_pending
+pending="$(curl -sf -b "$jar_a" "$api/orders/$order" | json '" ".join(d["state"]["pending"])')"
+echo "   waiting for: $pending"
+
+echo "9. each person reads the code on their phone (the regulator's outbox) and enters it"
+for who in $pending; do
+  read -r mobile six < <(python3 -c "
+import json, re; e = json.load(open('$example'))['order']
+m = re.fullmatch(r'(\w+)(?:\[(\d+)\])?\.head', '$who'); p = e[m.group(1)][int(m.group(2))]['head'] if m.group(2) else e['subject']['head']
+print(p['mobile'], p['certificate']['number'][-6:])")
+  code="$(curl -sf "$reg/api/v1/sms/outbox?mobile=$mobile" | json 'd[0]["body"].split("核验码为")[1][:6]')"
+  curl -sf -H 'content-type: application/json' -d "{\"mobile\":\"$mobile\",\"cert_last_six\":\"$six\",\"code\":\"$code\"}" \
+    "$reg/api/v1/sms/verify" | json '"   '"$who"': %s" % d["outcome"]'
+done
+wait_for bureau_review
+
+echo "10. the Zhejiang bureau reviews its queue and approves"
+token="$(curl -sf -H 'content-type: application/json' -d '{"username":"bureau-zj","password":"beian-demo-2026"}' \
+  "$reg/api/v1/bureau/login" | json 'd["token"]')"
+item="$(curl -sf -H "authorization: Bearer $token" "$reg/api/v1/bureau/queue" | json 'd[-1]["id"]')"
+curl -sf -X POST -H "authorization: Bearer $token" "$reg/api/v1/bureau/submissions/$item/approve" \
+  | json '"   subject number: " + d["subject_number"]'
+wait_for filed
+
+echo "11. the numbers and the footer to paste, on the applicant's order"
+curl -sf -b "$jar_a" "$api/orders/$order" \
+  | json '"\n".join("   %s  %s\n      %s" % (s["number"], s["name"], s.get("footer_html", "")) for s in d["filing"]["services"])'
+
+echo "12. anyone can look it up, like beian.miit.gov.cn"
+curl -sf "$reg/api/v1/query?domain=aliyun.com" | json '"   " + "; ".join("%s %s %s" % (r["subject_name"], r["service_number"], r["approved_on"]) for r in d)'
+
+echo "13. the timeline"
 curl -sf -b "$jar_a" "$api/orders/$order/timeline" | json '"   " + " → ".join(e["event"] for e in d)'

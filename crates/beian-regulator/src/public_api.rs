@@ -135,9 +135,16 @@ async fn verify_page() -> Html<String> {
 async fn verify_form(
     State(svc): State<Service>,
     headers: HeaderMap,
-    form: axum::Form<VerifyBody>,
+    form: Result<axum::Form<VerifyBody>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let lang = lang_of(&headers);
+    let Ok(form) = form else {
+        let msg = "请填写手机号码、证件号码后六位和验证码。Fill in the mobile, the certificate's last six characters and the code.";
+        let body = format!("<p role=\"status\">{}</p>{VERIFY_FORM}", esc(msg));
+        let mut resp = page("工信部ICP备案短信核验 · MIIT SMS verification", &body).into_response();
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return resp;
+    };
     let msg = match run_verify(&svc, &form.0, lang).await {
         Ok(Outcome::Verified { all_done: true }) => {
             "核验成功，备案已提交管局审核。Verified; the filing is now with the bureau.".to_owned()

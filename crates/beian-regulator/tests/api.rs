@@ -248,3 +248,101 @@ async fn every_signature_failure_is_refused_and_audited() {
         assert_eq!(refused.len(), 7, "{label}: {refused:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_escape_what_applicants_typed_and_mask_phones() {
+    for (label, srv, _db) in servers().await {
+        // A subject name with markup in it, filed and approved.
+        let example: Value =
+            serde_json::from_str(include_str!("../../../docs/examples/first-filing-company.json")).unwrap();
+        let mut order = example["order"].clone();
+        order["subject"]["name"] = json!("<script>alert(1)</script>公司");
+        let body = serde_json::to_vec(&json!({ "submission_id": "xss-1", "order": order })).unwrap();
+        let (st, created) = srv.send("POST", "/api/v1/submissions", &body).await;
+        assert_eq!(st, 201, "{label}: {created}");
+        // Move it to the bureau as the last verified code would (SMS is covered elsewhere).
+        let id: beian_store::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+        let mut tx = srv.reg.begin().await.unwrap();
+        use beian_regulator::submissions::{SubmissionStatus, transition};
+        assert!(
+            transition(&mut tx, id, SubmissionStatus::SmsPending, SubmissionStatus::BureauReview, 1)
+                .await
+                .unwrap()
+        );
+        beian_regulator::bureau::create_account(
+            &mut tx,
+            "miit-admin",
+            "correct horse battery",
+            beian_regulator::bureau::Role::Admin,
+            None,
+            1,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let login = srv
+            .http
+            .post(format!("{}/api/v1/bureau/login", srv.base))
+            .json(&json!({ "username": "miit-admin", "password": "correct horse battery" }))
+            .send()
+            .await
+            .unwrap();
+        let token = login.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+        let wrong = srv
+            .http
+            .post(format!("{}/api/v1/bureau/login", srv.base))
+            .json(&json!({ "username": "miit-admin", "password": "wrong" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401, "{label}");
+        let approved = srv
+            .http
+            .post(format!("{}/api/v1/bureau/submissions/{id}/approve", srv.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(approved.status(), 200, "{label}: {}", approved.text().await.unwrap());
+
+        let page = |path: String| {
+            let http = srv.http.clone();
+            let url = format!("{}{path}", srv.base);
+            async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+        };
+        let q = page("/query?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E%E5%85%AC%E5%8F%B8".into()).await;
+        assert!(q.contains("&lt;script&gt;alert(1)&lt;/script&gt;公司"), "{label}: {q}");
+        assert!(!q.contains("<script>"), "{label}: markup reached the page");
+        let outbox = page("/outbox".into()).await;
+        assert!(outbox.contains("138****8000") && !outbox.contains("13800138000"), "{label}: {outbox}");
+        // A form entry for a number with nothing pending says so, in the page.
+        let form = srv
+            .http
+            .post(format!("{}/sms", srv.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("mobile=13700137000&cert_last_six=011235&code=123456")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(form.contains("没有待核验的备案"), "{label}: {form}");
+        let half = srv
+            .http
+            .post(format!("{}/sms", srv.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("mobile=13700137000")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(half.status(), 422, "{label}");
+        assert!(half.text().await.unwrap().contains("请填写"), "{label}");
+        // The public query needs something to look for.
+        let none = srv.http.get(format!("{}/api/v1/query", srv.base)).send().await.unwrap();
+        assert_eq!(none.status(), 422, "{label}");
+        // Every approval and login is in the audit log.
+        let audit = srv.reg.audit(100).await.unwrap();
+        assert!(audit.iter().any(|a| a.action == "bureau.approve" && a.actor == "miit-admin"), "{label}");
+    }
+}
