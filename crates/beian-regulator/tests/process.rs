@@ -126,3 +126,99 @@ async fn one_decision_per_submission_and_only_in_the_reviewers_province() {
         assert_eq!(hits[0].approved_on, "2026-11-28");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_is_per_provider_and_only_the_last_one_leaves_an_empty_shell() {
+    use beian_core::model::{Order, OrderKind};
+    use beian_regulator::records::apply;
+    for (db, reg) in common::stores().await {
+        eprintln!("{}", db.label);
+        let keys = Keys::generate().unwrap();
+        let mut tx = reg.begin().await.unwrap();
+        let a =
+            beian_regulator::providers::register(&mut tx, "a", "A", &"ab".repeat(32), None, 1).await.unwrap();
+        let b =
+            beian_regulator::providers::register(&mut tx, "b", "B", &"cd".repeat(32), None, 1).await.unwrap();
+        let example: Value =
+            serde_json::from_str(include_str!("../../../docs/examples/first-filing-company.json")).unwrap();
+        let first: Order = serde_json::from_value(example["order"].clone()).unwrap();
+        let filed = apply(&mut tx, &keys, a, &first, NOW).await.unwrap();
+        let site = filed.services[0].number.clone();
+        assert_eq!(site, "浙ICP备2026000001号-1");
+
+        // 新增接入: provider B hosts the same site too.
+        let mut access = first.clone();
+        access.kind = OrderKind::NewAccess;
+        access.subject.existing_number = filed.subject_number.clone();
+        access.websites.truncate(1);
+        access.websites[0].existing_number = Some(site.clone());
+        apply(&mut tx, &keys, b, &access, NOW).await.unwrap();
+
+        // 取消接入 at A: B still hosts it, so it stays filed.
+        let mut cancel = first.clone();
+        cancel.kind = OrderKind::CancelAccess;
+        cancel.websites.clear();
+        cancel.target_numbers = vec![site.clone()];
+        let d = apply(&mut tx, &keys, a, &cancel, NOW).await.unwrap();
+        assert!(d.empty_shells.is_empty());
+        // 取消接入 at B, the last provider: an empty shell.
+        let d = apply(&mut tx, &keys, b, &cancel, NOW).await.unwrap();
+        assert_eq!(d.empty_shells, vec![site.clone()]);
+        tx.commit().await.unwrap();
+        assert_eq!(reg.record_status(&site).await.unwrap().as_deref(), Some("empty_shell"));
+        assert_eq!(reg.empty_shells(Some(zj())).await.unwrap(), vec![site.clone()]);
+        assert!(reg.empty_shells(beian_core::province::ProvinceCode::parse("44")).await.unwrap().is_empty());
+
+        // 变更主体 renames the subject; the public query follows.
+        let mut tx = reg.begin().await.unwrap();
+        let mut change = first.clone();
+        change.kind = OrderKind::ChangeSubject;
+        change.subject.existing_number = filed.subject_number.clone();
+        change.subject.name = "阿里云计算（浙江）有限公司".into();
+        apply(&mut tx, &keys, a, &change, NOW).await.unwrap();
+        // A number that is not on file is refused (the decision's transaction then rolls back).
+        let mut bogus = cancel.clone();
+        bogus.target_numbers = vec!["浙ICP备2026999999号-1".into()];
+        assert_eq!(apply(&mut tx, &keys, a, &bogus, NOW).await.unwrap_err().code(), "RECORD_UNKNOWN_NUMBER");
+        tx.commit().await.unwrap();
+        let hits = reg
+            .query(&beian_regulator::records::Query::SubjectName("阿里云计算（浙江）有限公司".into()))
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 2, "the two sites still filed: {hits:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_policy_approves_after_its_delay_and_not_before() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    for (db, reg) in common::stores().await {
+        eprintln!("{}", db.label);
+        let keys = Arc::new(Keys::generate().unwrap());
+        let ids = waiting(&reg, &keys, 1).await;
+        let clock = Arc::new(AtomicI64::new(NOW));
+        let c = clock.clone();
+        let svc = beian_regulator::api::Service::new(
+            reg.clone(),
+            keys.clone(),
+            Arc::new(move || c.load(Ordering::SeqCst)),
+        );
+        // Off by default.
+        assert_eq!(svc.auto_approve().await.unwrap(), 0);
+        let svc = svc.with_auto_approve(Some(std::time::Duration::from_secs(30)));
+        // It entered review now (a same-status compare-and-set stamps the time).
+        let mut tx = reg.begin().await.unwrap();
+        assert!(
+            transition(&mut tx, ids[0], SubmissionStatus::BureauReview, SubmissionStatus::BureauReview, NOW)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(svc.auto_approve().await.unwrap(), 0, "not before the delay");
+        clock.fetch_add(31_000_000, Ordering::SeqCst);
+        assert_eq!(svc.auto_approve().await.unwrap(), 1);
+        assert_eq!(svc.auto_approve().await.unwrap(), 0, "once");
+        let audit = reg.audit(10).await.unwrap();
+        assert!(audit.iter().any(|a| a.action == "bureau.approve" && a.actor == "demo-auto-approve"));
+    }
+}
