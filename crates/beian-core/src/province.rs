@@ -45,14 +45,15 @@ impl ProvinceCode {
     /// Accepts `"33"` or a six-digit division code of that province (`"330106"`).
     pub fn parse(s: &str) -> Option<ProvinceCode> {
         let s = s.trim();
+        // Digits first: slicing a multi-byte string at byte 2 would split a character.
+        if !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let two = match s.len() {
             2 => s,
             6 => &s[..2],
             _ => return None,
         };
-        if !two.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
         ProvinceCode::new(two.parse().ok()?)
     }
 
@@ -193,5 +194,15 @@ mod tests {
         assert!(ProvinceCode::parse("81").is_none());
         assert!(ProvinceCode::parse("3a").is_none());
         assert!(ProvinceCode::parse("").is_none());
+        // Six bytes, but two characters: refused, not sliced through a character.
+        assert!(ProvinceCode::parse("火星").is_none());
+        assert!(ProvinceCode::parse("浙江").is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_any_text_never_panics(s in "\\PC{0,8}") {
+            let _ = ProvinceCode::parse(&s);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `beian regulator …` as an operator meets it: `serve` refuses an unmigrated database, a
 //! provider registered with `add-provider` (once per code) can sign requests with the key it
-//! printed, and the service answers `/healthz`.
+//! printed, a bureau account made with `add-account` can sign in, and the service answers
+//! `/healthz`.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -58,6 +59,22 @@ async fn regulator_migrates_registers_a_provider_and_serves_signed_requests() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already registered"));
     assert_eq!(add("Not A Code").status.code(), Some(2));
 
+    // A bureau reviewer for Zhejiang, the password from the environment; a bureau account
+    // needs a province, and a short password is refused.
+    let account = |user: &str, province: Option<&str>, password: &str| {
+        let mut c = bin();
+        c.args(["regulator", "add-account", "--username", user, "--data-dir"]).arg(&dir);
+        if let Some(p) = province {
+            c.args(["--province", p]);
+        }
+        c.env("BEIAN_REGULATOR_PASSWORD", password).output().unwrap()
+    };
+    let out = account("bureau-zj", Some("浙"), "correct horse battery");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(account("bureau-x", None, "correct horse battery").status.code(), Some(2));
+    assert_eq!(account("bureau-y", Some("33"), "short").status.code(), Some(2));
+    assert_eq!(account("bureau-z", Some("火星"), "correct horse battery").status.code(), Some(2));
+
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let mut child = Killed(
@@ -92,6 +109,16 @@ async fn regulator_migrates_registers_a_provider_and_serves_signed_requests() {
     assert_eq!(resp.status(), 404);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "SUBMISSION_NOT_FOUND");
+
+    let login = reqwest::Client::new()
+        .post(format!("{base}/api/v1/bureau/login"))
+        .json(&serde_json::json!({ "username": "bureau-zj", "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let who: Value = login.json().await.unwrap();
+    assert_eq!((who["role"].as_str(), who["province"].as_str()), (Some("bureau"), Some("33")));
     drop(child);
     let _ = std::fs::remove_dir_all(dir);
 }
