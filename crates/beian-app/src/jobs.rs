@@ -60,8 +60,7 @@ pub fn redact_pii(text: &str) -> String {
 
 /// Seconds before retry number `attempt` (1-based): 10 s, 20 s, 40 s … capped at an hour.
 pub fn backoff_secs(attempt: i64) -> i64 {
-    let exp = attempt.clamp(1, 20) - 1;
-    (10i64 << exp).min(3600)
+    beian_store::backoff_secs(10, attempt)
 }
 
 impl App {
@@ -78,27 +77,16 @@ impl App {
 
     /// Claims and runs one due job. Returns false when none was due.
     pub async fn run_one_job(&self, worker: &str) -> anyhow::Result<bool> {
-        let now = self.clock().now();
-        let Some(job) = self
+        let now = self.now_us();
+        let lease = LEASE.whole_microseconds() as i64;
+        Ok(self
             .store()
-            .claim_job(worker, beian_store::micros(now), beian_store::micros(now + LEASE))
-            .await?
-        else {
-            return Ok(false);
-        };
-        match self.run_job(&job).await {
-            Ok(()) => {
-                self.store().complete_job(job.id, worker).await?;
-            }
-            Err(e) => {
-                let retry_at = (job.attempts < job.max_attempts)
-                    .then(|| self.now_us() + backoff_secs(job.attempts) * 1_000_000);
-                let error = redact_pii(&format!("{e:#}"));
-                tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, dead = retry_at.is_none(), "job failed: {error}");
-                self.store().fail_job(job.id, worker, &error, retry_at).await?;
-            }
-        }
-        Ok(true)
+            .run_one_job(worker, now, lease, 10, |job| async move {
+                // Errors are kept as `last_error`: an SMTP server's or gateway's text may echo
+                // the recipient.
+                self.run_job(&job).await.map_err(|e| redact_pii(&format!("{e:#}")))
+            })
+            .await?)
     }
 
     /// Runs due jobs until none is left (tests, and `beian jobs run`).

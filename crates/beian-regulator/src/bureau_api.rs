@@ -135,8 +135,22 @@ async fn queue(State(svc): State<Service>, req: Request) -> Response {
     inner.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-fn parse_id(id: Result<Path<String>, PathRejection>) -> Option<Uuid> {
-    id.ok().and_then(|p| p.0.parse().ok())
+impl Service {
+    /// What every action on one submission starts with: the request, the signed-in account,
+    /// and the submission id (an id that does not parse names nothing: 404).
+    async fn on_submission(
+        &self,
+        id: Result<Path<String>, PathRejection>,
+        req: Request,
+    ) -> Result<(Incoming, Account, Uuid), Problem> {
+        let req = take(req).await?;
+        let who = self.signed_in(&req.headers, req.lang).await?;
+        let id = id
+            .ok()
+            .and_then(|p| p.0.parse().ok())
+            .ok_or_else(|| bureau_problem(&BureauError::NotFound, req.lang))?;
+        Ok((req, who, id))
+    }
 }
 
 async fn review(
@@ -145,9 +159,7 @@ async fn review(
     req: Request,
 ) -> Response {
     let inner = async {
-        let req = take(req).await?;
-        let who = svc.signed_in(&req.headers, req.lang).await?;
-        let id = parse_id(id).ok_or_else(|| bureau_problem(&BureauError::NotFound, req.lang))?;
+        let (req, who, id) = svc.on_submission(id, req).await?;
         let r = svc.store.review(&svc.keys, &who, id).await.map_err(|e| bureau_problem(&e, req.lang))?;
         svc.audited(&req, &who, "bureau.view", id.to_string(), "OK").await;
         Ok::<_, Problem>(axum::Json(r).into_response())
@@ -161,9 +173,7 @@ async fn approve(
     req: Request,
 ) -> Response {
     let inner = async {
-        let req = take(req).await?;
-        let who = svc.signed_in(&req.headers, req.lang).await?;
-        let id = parse_id(id).ok_or_else(|| bureau_problem(&BureauError::NotFound, req.lang))?;
+        let (req, who, id) = svc.on_submission(id, req).await?;
         let decision =
             svc.approve_as(&who, id, Some(&req)).await.map_err(|e| bureau_problem(&e, req.lang))?;
         Ok::<_, Problem>(axum::Json(decision).into_response())
@@ -202,9 +212,7 @@ async fn reject(
     req: Request,
 ) -> Response {
     let inner = async {
-        let req = take(req).await?;
-        let who = svc.signed_in(&req.headers, req.lang).await?;
-        let id = parse_id(id).ok_or_else(|| bureau_problem(&BureauError::NotFound, req.lang))?;
+        let (req, who, id) = svc.on_submission(id, req).await?;
         let b: RejectBody = parse_json(&req.body, req.lang)?;
         let now = svc.now();
         let mut tx = svc.store.begin().await.map_err(|e| internal(req.lang, &e))?;

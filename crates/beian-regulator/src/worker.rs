@@ -18,7 +18,7 @@ const LEASE_US: i64 = 60 * 1_000_000;
 
 /// Seconds before retry number `attempt` (1-based): 5 s, 10 s, 20 s … capped at an hour.
 pub fn backoff_secs(attempt: i64) -> i64 {
-    (5i64 << (attempt.clamp(1, 20) - 1)).min(3600)
+    beian_store::backoff_secs(5, attempt)
 }
 
 /// The account the demo policy acts as.
@@ -36,22 +36,13 @@ impl Service {
 
     /// Claims and runs one due job; false when none was due.
     pub async fn run_one_job(&self, worker: &str) -> anyhow::Result<bool> {
-        let now = self.now();
-        let Some(job) = self.store.store().claim_job(worker, now, now + LEASE_US).await? else {
-            return Ok(false);
-        };
-        match self.run_job(&job).await {
-            Ok(()) => {
-                self.store.store().complete_job(job.id, worker).await?;
-            }
-            Err(e) => {
-                let retry_at = (job.attempts < job.max_attempts)
-                    .then(|| self.now() + backoff_secs(job.attempts) * 1_000_000);
-                tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, "job failed: {e:#}");
-                self.store.store().fail_job(job.id, worker, &format!("{e:#}"), retry_at).await?;
-            }
-        }
-        Ok(true)
+        Ok(self
+            .store
+            .store()
+            .run_one_job(worker, self.now(), LEASE_US, 5, |job| async move {
+                self.run_job(&job).await.map_err(|e| format!("{e:#}"))
+            })
+            .await?)
     }
 
     /// Runs due jobs until none is left; returns how many ran.

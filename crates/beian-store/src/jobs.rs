@@ -76,7 +76,49 @@ impl Tx {
     }
 }
 
+/// How a job run ended, as the runner reports it.
+pub type JobOutcome = std::result::Result<(), String>;
+
+/// Seconds before retry number `attempt` (1-based): `first`, doubling, capped at an hour.
+pub fn backoff_secs(first: i64, attempt: i64) -> i64 {
+    (first << (attempt.clamp(1, 20) - 1)).min(3600)
+}
+
 impl Store {
+    /// One cycle of a job worker: claims the next due job (leased for `lease_us`), runs it,
+    /// and deletes it on success or reschedules it after `backoff_secs(first_backoff,
+    /// attempts)` — dead-lettering it once its attempts are used up. The error text is kept
+    /// as `last_error`, so `run` must not put PII in it. Returns false when nothing was due.
+    pub async fn run_one_job<F, Fut>(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_us: i64,
+        first_backoff_secs: i64,
+        run: F,
+    ) -> Result<bool>
+    where
+        F: FnOnce(JobRow) -> Fut,
+        Fut: std::future::Future<Output = JobOutcome>,
+    {
+        let Some(job) = self.claim_job(worker, now, now + lease_us).await? else {
+            return Ok(false);
+        };
+        let (id, kind, attempts, max_attempts) = (job.id, job.kind.clone(), job.attempts, job.max_attempts);
+        match run(job).await {
+            Ok(()) => {
+                self.complete_job(id, worker).await?;
+            }
+            Err(error) => {
+                let retry_at = (attempts < max_attempts)
+                    .then(|| now + backoff_secs(first_backoff_secs, attempts) * 1_000_000);
+                tracing::warn!(job = %id, kind = %kind, attempts, dead = retry_at.is_none(), "job failed: {error}");
+                self.fail_job(id, worker, &error, retry_at).await?;
+            }
+        }
+        Ok(true)
+    }
+
     /// Claims the next runnable job for `worker` until `lease_until`.
     pub async fn claim_job(&self, worker: &str, now: i64, lease_until: i64) -> Result<Option<JobRow>> {
         match self {
