@@ -262,8 +262,11 @@ fn notice_for(
         "sms_sent" => n(
             "请完成工信部短信核验 / Answer the MIIT verification SMS",
             format!(
-                "备案已提交工信部，以下负责人将收到核验短信，须在24小时内完成核验：{}\nThe filing reached MIIT; these persons get a code and must verify within 24 hours: {}",
-                detail["recipients"], detail["recipients"]
+                "备案已提交工信部，以下负责人将收到核验短信，须在24小时内完成核验：\nThe filing reached MIIT; these persons get a code and must verify within 24 hours:\n{}",
+                detail["recipients"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(|p| p.as_str()).map(|p| format!("- {}\n", recipient_label(p))).collect::<String>())
+                    .unwrap_or_default()
             ),
             Some("【备案】工信部核验短信已发送，请负责人在24小时内完成核验。"),
         ),
@@ -302,6 +305,22 @@ fn notice_for(
         ),
         _ => return None,
     })
+}
+
+/// Who a recipient path names, in words: `websites[1].head` → 网站2负责人 / head of website 2.
+pub fn recipient_label(path: &str) -> String {
+    let indexed = |prefix: &str| -> Option<usize> {
+        path.strip_prefix(prefix)?.strip_suffix("].head")?.parse::<usize>().ok().map(|i| i + 1)
+    };
+    if path == "subject.head" {
+        "主体负责人 / head of the subject".to_owned()
+    } else if let Some(n) = indexed("websites[") {
+        format!("网站{n}负责人 / head of website {n}")
+    } else if let Some(n) = indexed("apps[") {
+        format!("APP{n}负责人 / head of app {n}")
+    } else {
+        path.to_owned()
+    }
 }
 
 /// The workflow event a regulator event stands for, given the order's state.
@@ -610,17 +629,22 @@ impl App {
         f
     }
 
-    /// Writes the subject number onto the subject, so later orders are 新增网站 under it.
+    /// Writes the subject number onto the subject, so later orders are 新增网站 under it —
+    /// or takes it off when the bureau cancelled the subject (注销主体).
     async fn record_subject_number(&self, tx: &mut Tx, subject_id: Uuid, f: &Filing) -> AppResult<()> {
-        let Some(number) = &f.subject_number else { return Ok(()) };
         let Some(mut row) = tx.subject(subject_id).await? else { return Ok(()) };
-        if row.filed_number.as_deref() == Some(number.as_str()) {
+        let number = match (&f.subject_number, &row.filed_number) {
+            (_, Some(on_file)) if f.cancelled.contains(on_file) => None,
+            (Some(n), _) => Some(n.clone()),
+            (None, _) => return Ok(()),
+        };
+        if row.filed_number == number {
             return Ok(());
         }
         let mut subject = self.decrypt_subject(&row)?;
-        subject.existing_number = Some(number.clone());
+        subject.existing_number = number.clone();
         row.data = self.keys().encrypt(&Self::subject_aad(subject_id), &serde_json::to_vec(&subject)?)?;
-        row.filed_number = Some(number.clone());
+        row.filed_number = number;
         row.updated_at = self.now_us();
         let expected = row.version;
         if !tx.update_subject(&row, expected).await? {
@@ -671,5 +695,16 @@ pub fn regulator_problem(e: &RegulatorError) -> AppError {
             "备案系统拒绝了该请求。",
             "The filing system refused the request.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn recipients_are_named_in_words() {
+        assert_eq!(super::recipient_label("subject.head"), "主体负责人 / head of the subject");
+        assert_eq!(super::recipient_label("websites[1].head"), "网站2负责人 / head of website 2");
+        assert_eq!(super::recipient_label("apps[0].head"), "APP1负责人 / head of app 1");
+        assert_eq!(super::recipient_label("websites[x].head"), "websites[x].head");
     }
 }
