@@ -28,6 +28,17 @@ pub(crate) fn routes() -> Router<Service> {
         .route("/api/v1/bureau/records/{number}/cancel", post(cancel_shell))
 }
 
+/// 429 for too many attempts in the window.
+pub(crate) fn too_many(lang: Lang) -> Problem {
+    problem(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        "尝试次数过多，请15分钟后再试",
+        "Too many attempts; try again in 15 minutes",
+        lang,
+    )
+}
+
 fn bureau_problem(e: &BureauError, lang: Lang) -> Problem {
     let p = |status, zh: &'static str, en: &'static str| problem(status, e.code(), zh, en, lang);
     match e {
@@ -104,6 +115,21 @@ async fn login(State(svc): State<Service>, req: Request) -> Response {
         let b: LoginBody = parse_json(&req.body, req.lang)?;
         if b.username.len() > 64 || b.password.len() > 256 {
             return Err(bureau_problem(&BureauError::BadLogin, req.lang));
+        }
+        let now = svc.now();
+        let ip = req.ip.clone().unwrap_or_default();
+        let account_ok = svc
+            .store
+            .allow(&format!("login:{}", b.username), crate::limits::LOGINS_PER_ACCOUNT, now)
+            .await
+            .map_err(|e| internal(req.lang, &e))?;
+        let address_ok = svc
+            .store
+            .allow(&format!("login-ip:{ip}"), crate::limits::LOGINS_PER_ADDRESS, now)
+            .await
+            .map_err(|e| internal(req.lang, &e))?;
+        if !(account_ok && address_ok) {
+            return Err(too_many(req.lang));
         }
         let (token, who) = svc
             .store

@@ -38,6 +38,7 @@ pub mod bureau;
 mod bureau_api;
 pub mod callbacks;
 pub mod events;
+pub mod limits;
 pub mod numbers;
 pub mod providers;
 mod public_api;

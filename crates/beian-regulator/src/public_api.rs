@@ -80,12 +80,21 @@ struct VerifyOut {
     all_done: bool,
 }
 
-async fn run_verify(svc: &Service, b: &VerifyBody, lang: Lang) -> Result<Outcome, Problem> {
+async fn run_verify(svc: &Service, b: &VerifyBody, ip: Option<&str>, lang: Lang) -> Result<Outcome, Problem> {
     let too_long = b.mobile.len() > 32 || b.cert_last_six.len() > 32 || b.code.len() > 16;
     if too_long {
         return Err(verify_problem(&VerifyError::MobileInvalid, lang));
     }
     let now = svc.now();
+    let key = format!("sms-ip:{}", ip.unwrap_or_default());
+    if !svc
+        .store
+        .allow(&key, crate::limits::SMS_ENTRIES_PER_ADDRESS, now)
+        .await
+        .map_err(|e| internal(lang, &e))?
+    {
+        return Err(crate::bureau_api::too_many(lang));
+    }
     let mut tx = svc.store.begin().await.map_err(|e| internal(lang, &e))?;
     let outcome = verification::verify(&mut tx, &svc.keys, &b.mobile, &b.cert_last_six, &b.code, now)
         .await
@@ -108,7 +117,7 @@ async fn verify_api(State(svc): State<Service>, req: axum::extract::Request) -> 
     let inner = async {
         let req = take(req).await?;
         let b: VerifyBody = parse_json(&req.body, req.lang)?;
-        let o = run_verify(&svc, &b, req.lang).await?;
+        let o = run_verify(&svc, &b, req.ip.as_deref(), req.lang).await?;
         let status = if matches!(o, Outcome::Wrong { .. } | Outcome::Returned | Outcome::Expired) {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
@@ -132,12 +141,14 @@ async fn verify_page() -> Html<String> {
     )
 }
 
-async fn verify_form(
-    State(svc): State<Service>,
-    headers: HeaderMap,
-    form: Result<axum::Form<VerifyBody>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let lang = lang_of(&headers);
+async fn verify_form(State(svc): State<Service>, req: axum::extract::Request) -> Response {
+    use axum::extract::FromRequest;
+    let lang = lang_of(req.headers());
+    let ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let form = axum::Form::<VerifyBody>::from_request(req, &()).await;
     let Ok(form) = form else {
         let msg = "请填写手机号码、证件号码后六位和验证码。Fill in the mobile, the certificate's last six characters and the code.";
         let body = format!("<p role=\"status\">{}</p>{VERIFY_FORM}", esc(msg));
@@ -145,7 +156,7 @@ async fn verify_form(
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return resp;
     };
-    let msg = match run_verify(&svc, &form.0, lang).await {
+    let msg = match run_verify(&svc, &form.0, ip.as_deref(), lang).await {
         Ok(Outcome::Verified { all_done: true }) => {
             "核验成功，备案已提交管局审核。Verified; the filing is now with the bureau.".to_owned()
         }

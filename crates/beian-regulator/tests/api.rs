@@ -296,6 +296,19 @@ async fn pages_escape_what_applicants_typed_and_mask_phones() {
             .await
             .unwrap();
         assert_eq!(wrong.status(), 401, "{label}");
+        // Guessing the password stops at ten sign-ins per account in fifteen minutes.
+        let mut statuses = Vec::new();
+        for _ in 0..10 {
+            let r = srv
+                .http
+                .post(format!("{}/api/v1/bureau/login", srv.base))
+                .json(&json!({ "username": "miit-admin", "password": "guess" }))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(r.status().as_u16());
+        }
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 401, 401, 401, 429, 429], "{label}");
         let approved = srv
             .http
             .post(format!("{}/api/v1/bureau/submissions/{id}/approve", srv.base))
@@ -338,6 +351,24 @@ async fn pages_escape_what_applicants_typed_and_mask_phones() {
             .unwrap();
         assert_eq!(half.status(), 422, "{label}");
         assert!(half.text().await.unwrap().contains("请填写"), "{label}");
+        // One address cannot spend people's wrong entries at will: 60 entries in 15 minutes.
+        let mut limited = None;
+        for i in 0..61 {
+            let r = srv
+                .http
+                .post(format!("{}/api/v1/sms/verify", srv.base))
+                .json(&json!({ "mobile": "13700137000", "cert_last_six": "011235", "code": "000000" }))
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 429 {
+                let p: Value = r.json().await.unwrap();
+                assert_eq!(p["code"], "RATE_LIMITED", "{label}");
+                limited = Some(i);
+                break;
+            }
+        }
+        assert_eq!(limited, Some(59), "{label}: the form entry above counted as the first");
         // The public query needs something to look for.
         let none = srv.http.get(format!("{}/api/v1/query", srv.base)).send().await.unwrap();
         assert_eq!(none.status(), 422, "{label}");
