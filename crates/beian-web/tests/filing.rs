@@ -403,7 +403,7 @@ async fn first_filing_to_numbers_then_a_new_site_gets_the_next_number() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn timeout_six_wrong_codes_and_bureau_rejection_return_the_order() {
+async fn timeout_then_resubmission_then_bureau_rejection_and_six_wrong_codes() {
     for (pdb, rdb) in pairs().await {
         eprintln!("backend: {}", pdb.label);
         let (mut w, _) = world(pdb, rdb, true, None).await;
@@ -436,8 +436,23 @@ async fn timeout_six_wrong_codes_and_bureau_rejection_return_the_order() {
         }
         w.settle().await;
         assert_eq!(w.state(&order).await["state"], "bureau_review");
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        let o = w.order(&order).await;
+        assert_eq!(o["state"]["state"], "filed", "the resubmission succeeds: {}", o["state"]);
+        assert_eq!(o["filing"]["subject_number"], "浙ICP备2026000001号");
 
-        // The bureau rejects with a field-level reason; the applicant sees it on the order.
+        // A new site for it: the bureau rejects with a field-level reason, and the applicant
+        // sees it on the order.
+        let subject = o["subject_id"].as_str().unwrap().to_owned();
+        let (_, order) = w.file(Some(&subject), sites(&[2])).await;
+        w.settle().await;
+        for (m, six) in [HEAD, SITE_HEAD] {
+            let code = w.code_for(m).await;
+            w.verify(m, six, &code).await;
+        }
+        w.settle().await;
         let id = w.bureau_item(SUBJECT).await;
         let empty =
             w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/reject"), json!({ "reasons": [] })).await;
@@ -449,7 +464,7 @@ async fn timeout_six_wrong_codes_and_bureau_rejection_return_the_order() {
             .bureau
             .post(
                 &format!("/api/v1/bureau/submissions/{id}/reject"),
-                json!({ "reasons": [{ "field": "websites[1].name", "reason": "网站名称不能使用“中心”" }] }),
+                json!({ "reasons": [{ "field": "websites[0].name", "reason": "网站名称不能使用“学习站”" }] }),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -458,7 +473,7 @@ async fn timeout_six_wrong_codes_and_bureau_rejection_return_the_order() {
         w.settle().await;
         let o = w.order(&order).await;
         assert_eq!(o["state"]["reason"], "bureau_rejected", "{}", o["state"]);
-        assert_eq!(o["review_findings"][0]["field"], "websites[1].name");
+        assert_eq!(o["review_findings"][0]["field"], "websites[0].name");
 
         // Six wrong codes return it as well.
         w.provider_approves(&order).await;
