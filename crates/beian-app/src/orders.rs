@@ -443,6 +443,9 @@ impl App {
         }
         customize(&mut u);
         let p = ctx.principal()?;
+        // Read before the transaction: on SQLite it holds the write lock, and a second
+        // connection taken inside it could wait behind queued writers.
+        let quotas = matches!(event, Event::Approve) && !self.store().service_numbers().await?.is_empty();
         let mut tx = self.store().begin().await?;
         if !tx.update_order(row.id, expected_version, &u).await? {
             return Err(AppError::PreconditionFailed { current_version: row.version + 1 });
@@ -469,7 +472,7 @@ impl App {
             now,
         )
         .await?;
-        if matches!(event, Event::Approve) {
+        if quotas {
             self.use_service_numbers(&mut tx, row).await?;
         }
         if matches!(next, OrderState::QueuedForRegulator) {
@@ -493,9 +496,6 @@ impl App {
     /// Uses one quota unit of each service's service number, inside the approval's
     /// transaction: a number cannot be overdrawn by two approvals at once.
     async fn use_service_numbers(&self, tx: &mut beian_store::Tx, row: &OrderRow) -> AppResult<()> {
-        if self.store().service_numbers().await?.is_empty() {
-            return Ok(());
-        }
         let doc = self.decrypt_order(row)?;
         let mut counts: BTreeMap<String, i64> = BTreeMap::new();
         let codes =
