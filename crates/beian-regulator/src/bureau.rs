@@ -168,6 +168,9 @@ pub struct Review {
     pub province: String,
     pub order: serde_json::Value,
     pub events: Vec<events::Event>,
+    /// The automatic checks against the records (a domain filed under another subject), as
+    /// reasons the reviewer can adopt.
+    pub checks: Vec<Reason>,
 }
 
 /// A field-level reason for a rejection.
@@ -321,6 +324,7 @@ impl RegulatorStore {
             province,
             order: masked_order(&order),
             events: self.events(id, 0).await?,
+            checks: records::conflicts(self, keys, &order).await?,
         })
     }
 }

@@ -361,6 +361,42 @@ pub async fn cancel_empty_shell(
     }
 }
 
+/// The bureau's automatic checks on an order against the records: a domain already filed
+/// under another subject (another certificate). Returned as reasons the reviewer can adopt.
+pub async fn conflicts(
+    store: &RegulatorStore,
+    keys: &Keys,
+    order: &Order,
+) -> Result<Vec<crate::bureau::Reason>, beian_store::StoreError> {
+    const FILED_DOMAIN: &str = "SELECT s.number, j.name, j.cert_index FROM reg_service_domains d
+         JOIN reg_services s ON s.id = d.service_id JOIN reg_subjects j ON j.id = s.subject_id
+         WHERE d.domain = $1 AND s.status = 'filed' ORDER BY s.number";
+    let own = keys.blind_index("cert", &normalize_cert(&order.subject.certificate.number));
+    let mut out = Vec::new();
+    let services = order
+        .websites
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (format!("websites[{i}]"), &w.domains))
+        .chain(order.apps.iter().enumerate().map(|(i, a)| (format!("apps[{i}]"), &a.domains)));
+    for (path, domains) in services {
+        for (j, d) in domains.iter().enumerate() {
+            let d = d.trim().trim_end_matches('.').to_lowercase();
+            let hits: Vec<(String, String, Option<Vec<u8>>)> =
+                on!(store store.store(), |c| sqlx::query_as(FILED_DOMAIN).bind(&d).fetch_all(c).await?);
+            if let Some((number, name, _)) = hits.iter().find(|h| h.2.as_deref() != Some(own.as_slice())) {
+                out.push(crate::bureau::Reason {
+                    field: format!("{path}.domains[{j}]"),
+                    reason: format!(
+                        "域名{d}已在{number}（{name}）备案 / {d} is already filed under {number} ({name})"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// One line of a public query answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicRecord {

@@ -39,11 +39,25 @@ fn body(i: usize) -> Vec<u8> {
 
 /// `n` submissions waiting for the bureau.
 async fn waiting(reg: &RegulatorStore, keys: &Keys, n: usize) -> Vec<Uuid> {
+    submit_waiting(reg, keys, "p", 0..n).await
+}
+
+/// Company `i`'s submission from another provider `code`, waiting for the bureau.
+async fn waiting_as(reg: &RegulatorStore, keys: &Keys, code: &str, i: usize) -> Uuid {
+    submit_waiting(reg, keys, code, i..i + 1).await[0]
+}
+
+async fn submit_waiting(
+    reg: &RegulatorStore,
+    keys: &Keys,
+    code: &str,
+    companies: std::ops::Range<usize>,
+) -> Vec<Uuid> {
     let mut tx = reg.begin().await.unwrap();
     let provider =
-        beian_regulator::providers::register(&mut tx, "p", "P", &"ab".repeat(32), None, 1).await.unwrap();
+        beian_regulator::providers::register(&mut tx, code, code, &"ab".repeat(32), None, 1).await.unwrap();
     let mut ids = Vec::new();
-    for i in 0..n {
+    for i in companies {
         let id = receive(&mut tx, keys, provider, &format!("s-{i}"), zj(), &body(i), 1).await.unwrap().id();
         assert!(
             transition(&mut tx, id, SubmissionStatus::SmsPending, SubmissionStatus::BureauReview, 2)
@@ -118,6 +132,15 @@ async fn one_decision_per_submission_and_only_in_the_reviewers_province() {
         .await
         .unwrap_err();
         assert_eq!(e.code(), "SUBMISSION_NOT_IN_REVIEW");
+        drop(tx);
+        // Another company filing the same domains: the reviewer's automatic checks say so.
+        let other = waiting_as(&reg, &keys, "q", 7).await;
+        let review = reg.review(&keys, &reviewer("33"), other).await.unwrap();
+        assert_eq!(review.checks.len(), 3, "{:?}", review.checks);
+        assert_eq!(review.checks[0].field, "websites[0].domains[0]");
+        assert!(review.checks[0].reason.contains("浙ICP备2026000001号-1"), "{:?}", review.checks);
+        let mine = reg.review(&keys, &reviewer("33"), id).await.unwrap();
+        assert!(mine.checks.is_empty(), "its own domains are no conflict: {:?}", mine.checks);
         let hits = reg
             .query(&beian_regulator::records::Query::SubjectName("浙江测试0有限公司".into()))
             .await
