@@ -424,8 +424,11 @@ type PublicRow = (Uuid, String, String, String, String, String, String, i64);
 
 const QUERY_BY_DOMAIN: &str = "SELECT s.id, j.name, j.nature, j.number, s.number, s.name, s.kind, s.approved_at FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id
      WHERE s.status = 'filed' AND s.id IN (SELECT service_id FROM reg_service_domains WHERE domain = $1) ORDER BY s.number LIMIT 50";
-const QUERY_BY_NUMBER: &str = "SELECT s.id, j.name, j.nature, j.number, s.number, s.name, s.kind, s.approved_at FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id
-     WHERE s.status = 'filed' AND (s.number = $1 OR j.number = $1) ORDER BY s.seq LIMIT 50";
+// Two queries rather than `s.number = $1 OR j.number = $1`, which no index serves.
+const QUERY_BY_SERVICE_NUMBER: &str = "SELECT s.id, j.name, j.nature, j.number, s.number, s.name, s.kind, s.approved_at FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id
+     WHERE s.status = 'filed' AND s.number = $1";
+const QUERY_BY_SUBJECT_NUMBER: &str = "SELECT s.id, j.name, j.nature, j.number, s.number, s.name, s.kind, s.approved_at FROM reg_subjects j JOIN reg_services s ON s.subject_id = j.id
+     WHERE j.number = $1 AND s.status = 'filed' ORDER BY s.seq LIMIT 50";
 const QUERY_BY_NAME: &str = "SELECT s.id, j.name, j.nature, j.number, s.number, s.name, s.kind, s.approved_at FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id
      WHERE s.status = 'filed' AND j.status = 'filed' AND j.name = $1 ORDER BY j.number, s.seq LIMIT 50";
 
@@ -448,7 +451,13 @@ impl RegulatorStore {
                 let canonical = beian_core::number::parse(n)
                     .map(|p| p.number.to_string())
                     .unwrap_or_else(|_| n.trim().to_owned());
-                (QUERY_BY_NUMBER, canonical)
+                // A site number has `号-N`; a subject number ends at `号`.
+                let sql = if canonical.contains("号-") {
+                    QUERY_BY_SERVICE_NUMBER
+                } else {
+                    QUERY_BY_SUBJECT_NUMBER
+                };
+                (sql, canonical)
             }
             Query::SubjectName(s) => (QUERY_BY_NAME, s.trim().to_owned()),
         };

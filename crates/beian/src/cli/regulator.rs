@@ -23,6 +23,18 @@ pub enum RegulatorCommand {
     AddProvider(AddProviderArgs),
     /// Create a bureau reviewer, PSB officer or admin account.
     AddAccount(AddAccountArgs),
+    /// Fill a regulator database with filed subjects for `scripts/regulator-bench.sh`.
+    #[command(hide = true)]
+    BenchSeed(BenchSeedArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchSeedArgs {
+    #[command(flatten)]
+    common: RegulatorArgs,
+    /// Subjects to file, each with two websites.
+    #[arg(long, default_value_t = 100_000)]
+    subjects: usize,
 }
 
 /// Flags shared by the regulator commands.
@@ -99,6 +111,7 @@ pub fn run(cmd: RegulatorCommand) -> Result<ExitCode, UserError> {
         RegulatorCommand::Migrate(a) => migrate(a),
         RegulatorCommand::AddProvider(a) => add_provider(a),
         RegulatorCommand::AddAccount(a) => add_account(a),
+        RegulatorCommand::BenchSeed(a) => bench_seed(a),
     }
 }
 
@@ -235,4 +248,60 @@ pub(crate) fn province_arg(s: &str) -> Option<beian_core::province::ProvinceCode
             .find(|p| s.chars().eq([p.icp_prefix]) || s == p.short_name || s == p.name)
             .map(|p| p.code)
     })
+}
+
+/// Files `subjects` companies with two sites each, through the same record code an approval
+/// uses, in batches of a thousand per transaction; prints where the domains and numbers are.
+fn bench_seed(a: BenchSeedArgs) -> Result<ExitCode, UserError> {
+    let example: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../docs/examples/first-filing-company.json"))
+            .map_err(|e| UserError(e.to_string()))?;
+    let mut order: beian_core::model::Order =
+        serde_json::from_value(example["order"].clone()).map_err(|e| UserError(e.to_string()))?;
+    order.websites.truncate(2);
+    let err = |e: &dyn std::fmt::Display| UserError(e.to_string());
+    let started = std::time::Instant::now();
+    let (domains, numbers) = runtime()?.block_on(async {
+        let store = a.common.connect().await?;
+        store.migrate().await.map_err(|e| err(&e))?;
+        let keys = load_keys(&a.common.data_dir.join("keys.json"), true)?;
+        let clock = system_clock();
+        let mut tx = store.begin().await.map_err(|e| err(&e))?;
+        let provider =
+            beian_regulator::providers::register(&mut tx, "bench", "bench", &"ab".repeat(32), None, clock())
+                .await
+                .map_err(|e| err(&e))?;
+        tx.commit().await.map_err(|e| err(&e))?;
+        let (mut domains, mut numbers) = (Vec::new(), Vec::new());
+        for batch in (0..a.subjects).collect::<Vec<_>>().chunks(1000) {
+            let mut tx = store.begin().await.map_err(|e| err(&e))?;
+            for &i in batch {
+                order.subject.name = format!("基准测试{i}有限公司");
+                order.subject.certificate.number = format!("91330100{i:010}");
+                for (k, w) in order.websites.iter_mut().enumerate() {
+                    w.domains = vec![format!("bench{i}-{k}.cn")];
+                }
+                let d = beian_regulator::records::apply(&mut tx, &keys, provider, &order, clock())
+                    .await
+                    .map_err(|e| err(&e))?;
+                domains.push(format!("bench{i}-0.cn"));
+                numbers.extend(d.services.into_iter().map(|s| s.number));
+            }
+            tx.commit().await.map_err(|e| err(&e))?;
+        }
+        store.store().close().await;
+        Ok::<_, UserError>((domains, numbers))
+    })?;
+    let write = |name: &str, lines: &[String]| -> Result<String, UserError> {
+        let path = a.common.data_dir.join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| err(&e))?;
+        Ok(path.display().to_string())
+    };
+    let out = serde_json::json!({
+        "seconds": started.elapsed().as_secs_f64(),
+        "domains_file": write("bench-domains.txt", &domains)?,
+        "numbers_file": write("bench-numbers.txt", &numbers)?,
+    });
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
 }
