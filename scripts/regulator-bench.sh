@@ -15,26 +15,7 @@ backend="${1:-sqlite}"
 subjects="${SUBJECTS:-100000}"
 duration="${DURATION:-10s}"
 conns="${CONNECTIONS:-32}"
-command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -q wrk >/dev/null; }
-
-cargo build --release -p beian --quiet
-bin="${CARGO_TARGET_DIR:-target}/release/beian"
-work="$(mktemp -d)"
-port=$((20000 + RANDOM % 20000))
-db_args=()
-if [ "$backend" = postgres ]; then
-  base="${BEIAN_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-  name="beian_regbench_$RANDOM$RANDOM"
-  psql "$base" -qc "CREATE DATABASE $name" >/dev/null
-  db_args=(--database-url "${base%/*}/$name")
-fi
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  [ "$backend" = postgres ] && psql "$base" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. scripts/bench-lib.sh
 
 echo "== seeding $subjects filed subjects, two sites each ($backend)"
 seed="$("$bin" regulator bench-seed --data-dir "$work" --subjects "$subjects" "${db_args[@]}" 2>/dev/null)"
@@ -44,7 +25,7 @@ domains="$(field domains_file)"; numbers="$(field numbers_file)"
 
 BEIAN_LOG=warn "$bin" regulator serve --data-dir "$work" --listen "127.0.0.1:$port" "${db_args[@]}" 2>"$work/server.log" &
 server_pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+wait_up
 
 lua() { # file, query prefix
   cat <<LUA
@@ -64,16 +45,6 @@ python3 -c 'import sys, urllib.parse; [print(urllib.parse.quote(l.strip())) for 
 lua "$work/numbers.enc" "/api/v1/query?number=" > "$work/number.lua"
 lua "$domains" "/query?domain=" > "$work/page.lua"
 
-run() { # name, wrk args...
-  local name="$1"; shift
-  local out
-  out="$(wrk -t2 -c"$conns" -d"$duration" --latency "$@")"
-  local rps p99 errors
-  rps="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
-  p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
-  errors="$(echo "$out" | awk '/Non-2xx/ {print $5}')"
-  printf "%-36s %12s req/s   p99 %9s   non-2xx %s\n" "$name" "$rps" "$p99" "${errors:-0}"
-}
 
 echo "== $backend, $subjects subjects on record, wrk -t2 -c$conns -d$duration on loopback"
 url="http://127.0.0.1:$port"

@@ -219,10 +219,21 @@ impl Service {
         let mut tx = self.store.begin().await?;
         let decision = bureau::approve(&mut tx, &self.keys, who, id, now).await?;
         let ip = req.and_then(|r| r.ip.clone());
-        audit::record(&mut tx, &self.entry(&who.username, "bureau.approve", Some(id.to_string()), "OK", &ip))
-            .await?;
-        tx.commit().await?;
+        self.commit_audited(tx, who, "bureau.approve", id.to_string(), &ip).await?;
         Ok(decision)
+    }
+
+    /// Writes the decision's audit entry into its transaction and commits both.
+    async fn commit_audited(
+        &self,
+        mut tx: beian_store::Tx,
+        who: &Account,
+        action: &str,
+        object: String,
+        ip: &Option<String>,
+    ) -> Result<(), beian_store::StoreError> {
+        audit::record(&mut tx, &self.entry(&who.username, action, Some(object), "OK", ip)).await?;
+        tx.commit().await
     }
 }
 
@@ -245,9 +256,9 @@ async fn reject(
         bureau::reject(&mut tx, &svc.keys, &who, id, &b.reasons, now)
             .await
             .map_err(|e| bureau_problem(&e, req.lang))?;
-        let entry = svc.entry(&who.username, "bureau.reject", Some(id.to_string()), "OK", &req.ip);
-        audit::record(&mut tx, &entry).await.map_err(|e| internal(req.lang, &e))?;
-        tx.commit().await.map_err(|e| internal(req.lang, &e))?;
+        svc.commit_audited(tx, &who, "bureau.reject", id.to_string(), &req.ip)
+            .await
+            .map_err(|e| internal(req.lang, &e))?;
         Ok::<_, Problem>(axum::Json(json!({ "status": "rejected", "reasons": b.reasons })).into_response())
     };
     inner.await.unwrap_or_else(IntoResponse::into_response)
@@ -279,10 +290,9 @@ async fn cancel_shell(
         crate::records::cancel_empty_shell(&mut tx, &number, who.province)
             .await
             .map_err(|e| bureau_problem(&BureauError::Record(e), req.lang))?;
-        let entry =
-            svc.entry(&who.username, "bureau.cancel_empty_shell", Some(number.clone()), "OK", &req.ip);
-        audit::record(&mut tx, &entry).await.map_err(|e| internal(req.lang, &e))?;
-        tx.commit().await.map_err(|e| internal(req.lang, &e))?;
+        svc.commit_audited(tx, &who, "bureau.cancel_empty_shell", number.clone(), &req.ip)
+            .await
+            .map_err(|e| internal(req.lang, &e))?;
         Ok::<_, Problem>(axum::Json(json!({ "number": number, "status": "cancelled" })).into_response())
     };
     inner.await.unwrap_or_else(IntoResponse::into_response)
