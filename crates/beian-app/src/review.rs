@@ -16,7 +16,8 @@ use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
 /// Queue filters from the request.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 pub struct QueueQuery {
-    /// `submitted` (default), `in_review` or `awaiting_mail`.
+    /// `submitted` (default), `in_review`, `awaiting_mail`, or a regulator stage:
+    /// `queued_for_regulator`, `sms_pending`, `bureau_review`.
     pub state: Option<String>,
     pub province: Option<String>,
     pub kind: Option<String>,
@@ -62,7 +63,10 @@ pub struct QueuePage {
     pub next: Option<String>,
 }
 
-const REVIEW_STATES: [&str; 3] = ["submitted", "in_review", "awaiting_mail"];
+/// The provider's review stages, and the regulator's (to follow orders there, e.g. those still
+/// queued while the regulator is unreachable).
+const REVIEW_STATES: [&str; 6] =
+    ["submitted", "in_review", "awaiting_mail", "queued_for_regulator", "sms_pending", "bureau_review"];
 
 fn parse_cursor(s: &str) -> Option<(i64, Uuid)> {
     let (at, id) = s.split_once('_')?;
@@ -77,8 +81,8 @@ impl App {
             return Err(AppError::field(
                 "state",
                 "QUEUE_STATE_INVALID",
-                "队列状态只能是submitted、in_review或awaiting_mail。",
-                "The queue state must be submitted, in_review or awaiting_mail.",
+                "队列状态只能是submitted、in_review、awaiting_mail、queued_for_regulator、sms_pending或bureau_review。",
+                "The queue state must be submitted, in_review, awaiting_mail, queued_for_regulator, sms_pending or bureau_review.",
             ));
         }
         let after = match q.after.as_deref() {

@@ -510,6 +510,9 @@ async fn regulator_down_then_up_and_provider_down_during_a_callback() {
             pending.iter().any(|j| j.kind == "deliver_to_regulator" && j.last_error.is_some()),
             "{pending:?}"
         );
+        // Staff can list what waits for the regulator.
+        let waiting = w.reviewer.get("/api/v1/review/queue?state=queued_for_regulator").await;
+        assert_eq!(waiting.body["items"][0]["id"], order.as_str(), "{}", waiting.body);
 
         // It comes back: delivered exactly once, even if the job runs again.
         serve_regulator(&w.regulator, tokio::net::TcpListener::bind(reg_addr).await.unwrap()).await;
