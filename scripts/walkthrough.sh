@@ -104,7 +104,7 @@ wait_for filed
 
 echo "11. the numbers and the footer to paste, on the applicant's order"
 curl -sf -b "$jar_a" "$api/orders/$order" \
-  | json '"\n".join("   %s  %s\n      %s" % (s["number"], s["name"], s.get("footer_html", "")) for s in d["filing"]["services"])'
+  | json '"\n".join("   %s  %s\n      %s" % (s["number"], s["name"], d["filing"]["footers"].get(s["number"], "")) for s in d["filing"]["services"])'
 
 echo "12. anyone can look it up, like beian.miit.gov.cn"
 curl -sf "$reg/api/v1/query?domain=aliyun.com" | json '"   " + "; ".join("%s %s %s" % (r["subject_name"], r["service_number"], r["approved_on"]) for r in d)'

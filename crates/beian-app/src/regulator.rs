@@ -23,7 +23,7 @@ use beian_core::model::{Order, OrderKind};
 use beian_core::number::ServiceKind;
 use beian_core::workflow::{Actor, Event, OrderState, transition};
 use beian_seam::SigningKey;
-use beian_seam::wire::Event as RegEvent;
+use beian_seam::wire::{Decision, Event as RegEvent};
 use beian_store::{NewJob, OrderEventRow, RegulatorLinkRow, Tx, Uuid, new_id};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -202,34 +202,16 @@ impl Regulator for HttpRegulator {
     }
 }
 
-/// What the bureau issued, as stored on the order.
+/// What the bureau issued, as stored on the order: the regulator's decision, and the footer
+/// to paste for each website number.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Filing {
-    pub subject_number: Option<String>,
-    pub services: Vec<FiledService>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cancelled: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub empty_shells: Vec<String>,
-}
-
-/// One service's number, with the footer to paste (websites).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct FiledService {
-    /// The service in the order (`websites[0]`).
-    pub path: String,
-    pub name: String,
-    pub number: String,
-    #[serde(default = "website")]
-    pub kind: ServiceKind,
-    #[serde(default)]
-    pub domains: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub footer_html: Option<String>,
-}
-
-fn website() -> ServiceKind {
-    ServiceKind::Website
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// Footer HTML by website number (rules.md §4.5: the right number for the province,
+    /// linked to MIIT).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub footers: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -287,13 +269,13 @@ fn notice_for(
         ),
         "approved" => {
             let numbers: String = filing
-                .map(|f| f.services.iter().map(|s| format!("- {}: {}\n", s.name, s.number)).collect())
+                .map(|f| f.decision.services.iter().map(|s| format!("- {}: {}\n", s.name, s.number)).collect())
                 .unwrap_or_default();
             n(
                 "备案已通过管局审核 / Filing approved by the bureau",
                 format!(
                     "恭喜，备案已通过。主体备案号：{}\n{numbers}请在网站首页底部展示备案号并链接至 https://beian.miit.gov.cn/ ，并在网站开通后30日内办理公安联网备案。\nApproved. Show the number at the bottom of the home page linked to https://beian.miit.gov.cn/, and file with the public-security platform within 30 days of going live.",
-                    filing.and_then(|f| f.subject_number.clone()).unwrap_or_default()
+                    filing.and_then(|f| f.decision.subject_number.clone()).unwrap_or_default()
                 ),
                 Some("【备案】您的备案已通过管局审核，备案号已下发。"),
             )
@@ -609,30 +591,33 @@ impl App {
 
     /// The filing from an `approved` event, with a footer for each website.
     fn filing_of(&self, order: &Order, detail: &serde_json::Value) -> Filing {
-        let mut f: Filing = serde_json::from_value(detail.clone()).unwrap_or_default();
+        let decision: Decision = serde_json::from_value(detail.clone()).unwrap_or_else(|e| {
+            // The numbers are on record at the regulator; refresh brings them once it sends
+            // a readable decision.
+            tracing::error!("unreadable approval from the regulator: {e}");
+            Decision::default()
+        });
         let year = self.clock().today().year();
-        for s in &mut f.services {
-            let index = |prefix: &str| s.path.strip_prefix(prefix)?.strip_suffix(']')?.parse::<usize>().ok();
-            if let Some(a) = index("apps[").and_then(|i| order.apps.get(i)) {
-                s.kind = a.kind;
-                s.domains = a.domains.clone();
-            }
-            let Some(site) = index("websites[").and_then(|i| order.websites.get(i)) else { continue };
-            s.kind = ServiceKind::Website;
-            s.domains = site.domains.clone();
-            if let Ok(beian_core::number::Number::IcpFiling(n)) =
-                beian_core::number::parse(&s.number).map(|p| p.number)
-            {
-                s.footer_html = Some(beian_core::footer::html(order.province, &n, &order.subject.name, year));
-            }
-        }
-        f
+        let footers = decision
+            .services
+            .iter()
+            .filter(|s| s.kind == ServiceKind::Website)
+            .filter_map(|s| match beian_core::number::parse(&s.number).map(|p| p.number) {
+                Ok(beian_core::number::Number::IcpFiling(n)) => Some((
+                    s.number.clone(),
+                    beian_core::footer::html(order.province, &n, &order.subject.name, year),
+                )),
+                _ => None,
+            })
+            .collect();
+        Filing { decision, footers }
     }
 
     /// Writes the subject number onto the subject, so later orders are 新增网站 under it —
     /// or takes it off when the bureau cancelled the subject (注销主体).
     async fn record_subject_number(&self, tx: &mut Tx, subject_id: Uuid, f: &Filing) -> AppResult<()> {
         let Some(mut row) = tx.subject(subject_id).await? else { return Ok(()) };
+        let f = &f.decision;
         let number = match (&f.subject_number, &row.filed_number) {
             (_, Some(on_file)) if f.cancelled.contains(on_file) => None,
             (Some(n), _) => Some(n.clone()),
@@ -658,7 +643,7 @@ impl App {
     pub async fn filed_services(&self, subject_id: Uuid) -> AppResult<Vec<beian_core::rules::FiledService>> {
         let mut out: Vec<beian_core::rules::FiledService> = Vec::new();
         for text in self.store().subject_filings(subject_id).await? {
-            let f: Filing = serde_json::from_str(&text)?;
+            let f = serde_json::from_str::<Filing>(&text)?.decision;
             for s in f.services {
                 out.retain(|x| x.number != s.number);
                 out.push(beian_core::rules::FiledService {

@@ -525,6 +525,15 @@ pub(crate) fn verify_problem(e: &VerifyError, lang: Lang) -> Problem {
     }
 }
 
+/// The caller's submission by its own id, read in the request's transaction (it holds the
+/// write lock on SQLite); another provider's is not found.
+async fn own_submission(a: &mut Authenticated, sid: &str, lang: Lang) -> Result<Submission, Problem> {
+    submissions::find(&mut a.tx, a.provider.id, sid)
+        .await
+        .map_err(|e| submission_problem(&e, lang))?
+        .ok_or_else(|| submission_problem(&SubmissionError::NotFound, lang))
+}
+
 async fn status(
     State(svc): State<Service>,
     sid: Result<Path<String>, PathRejection>,
@@ -535,11 +544,7 @@ async fn status(
     let inner = async {
         let req = take(req).await?;
         let mut a = svc.authenticate(&req, "submission.status").await?;
-        // Read in the request's transaction: it holds the write lock on SQLite.
-        let found = submissions::find(&mut a.tx, a.provider.id, &sid)
-            .await
-            .map_err(|e| submission_problem(&e, req.lang))?;
-        let s = found.ok_or_else(|| submission_problem(&SubmissionError::NotFound, req.lang))?;
+        let s = own_submission(&mut a, &sid, req.lang).await?;
         svc.finish(a, &req, "submission.status", s.id.to_string()).await?;
         svc.out(&s, req.lang).await
     };
@@ -557,11 +562,10 @@ async fn withdraw(
         let req = take(req).await?;
         let mut a = svc.authenticate(&req, "submission.withdraw").await?;
         let now = svc.now();
-        let s = submissions::withdraw(&mut a.tx, a.provider.id, &sid, now)
+        let (s, withdrawn_now) = submissions::withdraw(&mut a.tx, a.provider.id, &sid, now)
             .await
             .map_err(|e| submission_problem(&e, req.lang))?;
-        // `updated_at == now`: withdrawn by this request, not an earlier one.
-        if s.updated_at == now {
+        if withdrawn_now {
             verification::close(&mut a.tx, s.id).await.map_err(|e| internal(req.lang, &e))?;
             events::append(&mut a.tx, s.id, "withdrawn", serde_json::json!({}), now)
                 .await
@@ -590,10 +594,7 @@ async fn resend(
         let req = take(req).await?;
         let mut a = svc.authenticate(&req, "submission.sms_resend").await?;
         let body: ResendBody = parse_json(&req.body, req.lang)?;
-        let s = submissions::find(&mut a.tx, a.provider.id, &sid)
-            .await
-            .map_err(|e| submission_problem(&e, req.lang))?
-            .ok_or_else(|| submission_problem(&SubmissionError::NotFound, req.lang))?;
+        let s = own_submission(&mut a, &sid, req.lang).await?;
         let now = svc.now();
         verification::resend(&mut a.tx, &svc.keys, s.id, &body.recipient, &svc.verify_url(), now)
             .await

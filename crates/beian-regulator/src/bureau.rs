@@ -299,8 +299,7 @@ impl RegulatorStore {
             .await
             .map_err(|e| BureauError::Internal(e.to_string()))?
             .ok_or(BureauError::NotFound)?;
-        let p: Payload = serde_json::from_slice(&body).map_err(|e| BureauError::Internal(e.to_string()))?;
-        Ok(p.order)
+        order_in(&body)
     }
 
     /// A submission as a reviewer of its province sees it.
@@ -369,8 +368,13 @@ async fn take_for_decision(
     let body = keys
         .decrypt(&crate::submissions::payload_aad(id), &payload)
         .map_err(|e| BureauError::Internal(e.to_string()))?;
-    let p: Payload = serde_json::from_slice(&body).map_err(|e| BureauError::Internal(e.to_string()))?;
-    Ok((provider, p.order))
+    Ok((provider, order_in(&body)?))
+}
+
+/// The order in a decrypted submission body.
+fn order_in(body: &[u8]) -> Result<Order, BureauError> {
+    let p: Payload = serde_json::from_slice(body).map_err(|e| BureauError::Internal(e.to_string()))?;
+    Ok(p.order)
 }
 
 /// Approves a submission: numbers are issued and records changed in this transaction.

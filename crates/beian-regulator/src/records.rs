@@ -10,8 +10,7 @@
 //! site name, domain, approval date — and must never return a person, a certificate or a
 //! phone.
 
-use beian_core::model::{Order, OrderKind, normalize_cert};
-use beian_core::number::ServiceKind;
+use beian_core::model::{Order, OrderKind, Service, ServicePaths, normalize_cert};
 use beian_core::province::ProvinceCode;
 use beian_crypto::Keys;
 use beian_store::{Tx, Uuid, on};
@@ -54,24 +53,23 @@ impl RecordError {
     }
 }
 
-/// What an approval issued or changed, as the provider is told.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Decision {
-    pub subject_number: Option<String>,
-    pub services: Vec<IssuedService>,
-    /// Numbers cancelled, or left as empty shells, by this order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub cancelled: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub empty_shells: Vec<String>,
+pub use beian_seam::wire::{Decision, IssuedService};
+
+fn issued(s: &Service<'_>, number: String) -> IssuedService {
+    IssuedService {
+        path: s.path.to_owned(),
+        name: s.name.to_owned(),
+        number,
+        kind: s.kind,
+        domains: s.domains.to_vec(),
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IssuedService {
-    /// The service in the order (`websites[0]`, `apps[1]`).
-    pub path: String,
-    pub name: String,
-    pub number: String,
+/// The number a change or access order names for a service already filed.
+fn existing(s: &Service<'_>) -> Result<String, RecordError> {
+    s.existing_number
+        .map(str::to_owned)
+        .ok_or_else(|| RecordError::UnknownNumber(format!("{}.existing_number", s.path)))
 }
 
 /// The calendar year in China at `now` (unix microseconds): the year in a new subject number.
@@ -90,32 +88,22 @@ pub async fn apply(
     now: i64,
 ) -> Result<Decision, RecordError> {
     let mut d = Decision::default();
+    let paths = ServicePaths::of(order);
     match order.kind {
         OrderKind::FirstFiling | OrderKind::NewServiceHere | OrderKind::NewServiceElsewhere => {
             let (subject, number) = subject_for(tx, keys, order, now).await?;
             d.subject_number = Some(number);
-            for (i, w) in order.websites.iter().enumerate() {
-                let n = numbers::issue_service(tx, subject, ServiceKind::Website, &w.name, now).await?;
-                let path = format!("websites[{i}]");
-                attach(tx, &n.to_string(), provider, &w.domains, now).await?;
-                d.services.push(IssuedService { path, name: w.name.clone(), number: n.to_string() });
-            }
-            for (i, a) in order.apps.iter().enumerate() {
-                let n = numbers::issue_service(tx, subject, a.kind, &a.name, now).await?;
-                attach(tx, &n.to_string(), provider, &a.domains, now).await?;
-                d.services.push(IssuedService {
-                    path: format!("apps[{i}]"),
-                    name: a.name.clone(),
-                    number: n.to_string(),
-                });
+            for s in paths.services(order) {
+                let n = numbers::issue_service(tx, subject, s.kind, s.name, now).await?.to_string();
+                attach(tx, &n, provider, s.domains, now).await?;
+                d.services.push(issued(&s, n));
             }
         }
         OrderKind::NewAccess => {
-            for (path, name, number) in existing_services(order) {
-                let number =
-                    number.ok_or_else(|| RecordError::UnknownNumber(format!("{path}.existing_number")))?;
+            for s in paths.services(order) {
+                let number = existing(&s)?;
                 attach(tx, &number, provider, &[], now).await?;
-                d.services.push(IssuedService { path, name, number });
+                d.services.push(issued(&s, number));
             }
             d.subject_number = order.subject.existing_number.clone();
         }
@@ -142,11 +130,10 @@ pub async fn apply(
                 d.subject_number = Some(number);
             }
             if matches!(order.kind, OrderKind::ChangeService | OrderKind::ChangeFiling) {
-                for (path, name, number) in existing_services(order) {
-                    let number = number
-                        .ok_or_else(|| RecordError::UnknownNumber(format!("{path}.existing_number")))?;
-                    rename_service(tx, &number, &name).await?;
-                    d.services.push(IssuedService { path, name, number });
+                for s in paths.services(order) {
+                    let number = existing(&s)?;
+                    rename_service(tx, &number, s.name).await?;
+                    d.services.push(issued(&s, number));
                 }
             }
         }
@@ -210,20 +197,6 @@ pub async fn apply(
 /// site between subjects is not simulated.
 pub fn supported(kind: OrderKind) -> bool {
     !matches!(kind, OrderKind::MigrateService | OrderKind::TransferFiling | OrderKind::ClaimFiling)
-}
-
-fn existing_services(order: &Order) -> Vec<(String, String, Option<String>)> {
-    let sites = order
-        .websites
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (format!("websites[{i}]"), w.name.clone(), w.existing_number.clone()));
-    let apps = order
-        .apps
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (format!("apps[{i}]"), a.name.clone(), a.existing_number.clone()));
-    sites.chain(apps).collect()
 }
 
 /// The subject an approval files under: the one named by its number, else the one with the
@@ -373,20 +346,15 @@ pub async fn conflicts(
          WHERE d.domain = $1 AND s.status = 'filed' ORDER BY s.number";
     let own = keys.blind_index("cert", &normalize_cert(&order.subject.certificate.number));
     let mut out = Vec::new();
-    let services = order
-        .websites
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (format!("websites[{i}]"), &w.domains))
-        .chain(order.apps.iter().enumerate().map(|(i, a)| (format!("apps[{i}]"), &a.domains)));
-    for (path, domains) in services {
-        for (j, d) in domains.iter().enumerate() {
+    let paths = ServicePaths::of(order);
+    for s in paths.services(order) {
+        for (j, d) in s.domains.iter().enumerate() {
             let d = d.trim().trim_end_matches('.').to_lowercase();
             let hits: Vec<(String, String, Option<Vec<u8>>)> =
                 on!(store store.store(), |c| sqlx::query_as(FILED_DOMAIN).bind(&d).fetch_all(c).await?);
             if let Some((number, name, _)) = hits.iter().find(|h| h.2.as_deref() != Some(own.as_slice())) {
                 out.push(crate::bureau::Reason {
-                    field: format!("{path}.domains[{j}]"),
+                    field: format!("{}.domains[{j}]", s.path),
                     reason: format!(
                         "域名{d}已在{number}（{name}）备案 / {d} is already filed under {number} ({name})"
                     ),

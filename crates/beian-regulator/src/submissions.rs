@@ -227,13 +227,14 @@ pub async fn transition(
     Ok(n == 1)
 }
 
-/// The provider withdraws its submission before a decision.
+/// The provider withdraws its submission before a decision. Returns the submission and
+/// whether this call withdrew it (false: it was withdrawn before).
 pub async fn withdraw(
     tx: &mut Tx,
     provider_id: Uuid,
     submission_id: &str,
     now: i64,
-) -> Result<Submission, SubmissionError> {
+) -> Result<(Submission, bool), SubmissionError> {
     let row: Option<SubmissionRow> = on!(tx tx, |c| sqlx::query_as(BY_PROVIDER_ID)
     .bind(provider_id)
     .bind(submission_id)
@@ -241,7 +242,7 @@ pub async fn withdraw(
     .await?);
     let mut s = from_row(row.ok_or(SubmissionError::NotFound)?)?;
     if s.status == SubmissionStatus::Withdrawn {
-        return Ok(s);
+        return Ok((s, false));
     }
     if s.status.is_final() || !transition(tx, s.id, s.status, SubmissionStatus::Withdrawn, now).await? {
         // Lost a race with a decision: report what it is now.
@@ -251,14 +252,14 @@ pub async fn withdraw(
             .await?);
         let st = SubmissionStatus::parse(&now_status).unwrap_or(s.status);
         return if st == SubmissionStatus::Withdrawn {
-            Ok(Submission { status: st, ..s })
+            Ok((Submission { status: st, ..s }, false))
         } else {
             Err(SubmissionError::Final(st))
         };
     }
     s.status = SubmissionStatus::Withdrawn;
     s.updated_at = now;
-    Ok(s)
+    Ok((s, true))
 }
 
 /// One of the provider's submissions, by its own id, read in the caller's transaction.

@@ -173,6 +173,12 @@ async fn submit_retry_status_and_withdraw() {
 
         let (st, w) = srv.send("POST", "/api/v1/submissions/order-7.1/withdraw", b"").await;
         assert_eq!((st, w["status"].as_str()), (200, Some("withdrawn")), "{label}");
+        // Withdrawing again answers the same and records nothing new.
+        let (st, again) = srv.send("POST", "/api/v1/submissions/order-7.1/withdraw", b"").await;
+        assert_eq!(st, 200, "{label}");
+        let kinds: Vec<&str> =
+            again["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["sms_sent", "withdrawn"], "{label}");
         for unknown in ["/api/v1/submissions/nope", "/api/v1/submissions/%FF%FE"] {
             let (st, p) = srv.send("GET", unknown, b"").await;
             assert_eq!((st, p["code"].as_str()), (404, Some("SUBMISSION_NOT_FOUND")), "{label}: {unknown}");

@@ -101,10 +101,11 @@ async fn withdrawal_stops_at_a_decision() {
         let d = receive_one(&reg, &keys, aliyun, "d", BODY).await.unwrap().id();
 
         let mut tx = reg.begin().await.unwrap();
-        let s = withdraw(&mut tx, aliyun, "w", 300).await.unwrap();
-        assert_eq!((s.id, s.status, s.updated_at), (w, SubmissionStatus::Withdrawn, 300));
+        let (s, now) = withdraw(&mut tx, aliyun, "w", 300).await.unwrap();
+        assert_eq!((s.id, s.status, s.updated_at, now), (w, SubmissionStatus::Withdrawn, 300, true));
         // Withdrawing twice answers the same; a withdrawn submission cannot move on.
-        assert_eq!(withdraw(&mut tx, aliyun, "w", 301).await.unwrap().status, SubmissionStatus::Withdrawn);
+        let (again, now) = withdraw(&mut tx, aliyun, "w", 301).await.unwrap();
+        assert_eq!((again.status, now), (SubmissionStatus::Withdrawn, false));
         assert!(
             !transition(&mut tx, w, SubmissionStatus::SmsPending, SubmissionStatus::BureauReview, 302)
                 .await

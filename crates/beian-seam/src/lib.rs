@@ -334,6 +334,31 @@ pub mod wire {
         pub detail: serde_json::Value,
     }
 
+    /// What a bureau approval issued or changed: the detail of an `approved` event.
+    #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+    pub struct Decision {
+        pub subject_number: Option<String>,
+        pub services: Vec<IssuedService>,
+        /// Numbers cancelled by this order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub cancelled: Vec<String>,
+        /// Numbers left without any access provider (取消接入 at the last one).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub empty_shells: Vec<String>,
+    }
+
+    /// A service the approval filed, gave access to or changed.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+    pub struct IssuedService {
+        /// The service in the order (`websites[0]`, `apps[1]`).
+        pub path: String,
+        pub name: String,
+        pub number: String,
+        pub kind: beian_core::number::ServiceKind,
+        #[serde(default)]
+        pub domains: Vec<String>,
+    }
+
     /// The body of a status callback: every event the provider has not acknowledged.
     #[derive(Debug, Clone, Serialize, Deserialize)]
     pub struct CallbackBody {

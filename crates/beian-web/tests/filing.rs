@@ -353,7 +353,9 @@ async fn first_filing_to_numbers_then_a_new_site_gets_the_next_number() {
         assert_eq!(f["subject_number"], "浙ICP备2026000001号", "{f}");
         assert_eq!(f["services"][0]["number"], "浙ICP备2026000001号-1");
         assert_eq!(f["services"][1]["number"], "浙ICP备2026000001号-2");
-        let footer = f["services"][0]["footer_html"].as_str().unwrap();
+        assert_eq!(f["services"][0]["domains"], json!(["aliyun.com"]));
+        assert_eq!(f["services"][0]["kind"], "website");
+        let footer = f["footers"]["浙ICP备2026000001号-1"].as_str().unwrap();
         assert!(
             footer.contains("https://beian.miit.gov.cn/") && footer.contains(">浙ICP备2026000001号-1</a>"),
             "{footer}"
