@@ -605,7 +605,7 @@ impl App {
             .filter_map(|s| match beian_core::number::parse(&s.number).map(|p| p.number) {
                 Ok(beian_core::number::Number::IcpFiling(n)) => Some((
                     s.number.clone(),
-                    beian_core::footer::html(order.province, &n, &order.subject.name, year),
+                    beian_core::footer::Footer::new(n, None, &order.subject.name, year).html(),
                 )),
                 _ => None,
             })

@@ -178,3 +178,45 @@ fn check_reads_stdin_and_rejects_bad_input_in_one_line() {
     let out = beian(&["check", "-"], "\u{ff}");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn footer_prints_every_form_or_one_as_json_and_refuses_wrong_numbers() {
+    let out = beian(
+        &[
+            "footer",
+            "--icp",
+            "粤ICP备2026000001号-2",
+            "--psb",
+            "粤公网安备44010602009975号",
+            "--year",
+            "2025",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let j = &lines(&out)[0];
+    for key in ["html", "wordpress", "hexo_next", "hugo", "vitepress"] {
+        let s = j[key].as_str().unwrap();
+        // Guangdong shows the subject number, never the site's -2.
+        assert!(s.contains("粤ICP备2026000001号") && !s.contains("号-2"), "{key}: {s}");
+        assert!(s.contains("44010602009975"), "{key}: {s}");
+    }
+
+    let out = beian(&["footer", "--icp", "浙ICP备2026012345号-1", "--format", "html"], "");
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.contains("<a href=\"https://beian.miit.gov.cn/\""), "{html}");
+    assert!(html.contains(">浙ICP备2026012345号-1</a>"));
+
+    for (args, flag) in [
+        (vec!["footer", "--icp", "川ICP备2026000003号"], "--icp"),
+        (vec!["footer", "--icp", "浙公网安备33010602009975号"], "--icp"),
+        (vec!["footer", "--icp", "浙ICP备2026012345号-1", "--psb", "浙ICP备2026012345号"], "--psb"),
+        (vec!["footer", "--icp", "苏ICP备2026000007号-1", "--lang", "en"], "--unit"),
+    ] {
+        let out = beian(&args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with(&format!("beian: {flag}")) && err.lines().count() == 1, "{args:?}: {err}");
+    }
+}

@@ -2,6 +2,7 @@
 
 mod check;
 mod config;
+mod footer;
 mod id;
 mod number;
 mod regulator;
@@ -33,6 +34,8 @@ enum Command {
     Number(NumberCommand),
     /// Run the rule engine on an order (JSON) and report findings.
     Check(check::CheckArgs),
+    /// Ready-to-paste footers (HTML, WordPress, Hexo/NexT, Hugo, VitePress) for a filed site.
+    Footer(footer::FooterArgs),
     /// Run the provider service: JSON API and job workers.
     Serve(serve::ServiceArgs),
     /// Apply database migrations.
@@ -106,6 +109,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Number(NumberCommand::Parse(a)) => number::parse(a),
         Command::Number(NumberCommand::Extract(a)) => number::extract(a),
         Command::Check(a) => check::run(a),
+        Command::Footer(a) => footer::run(a),
         Command::Serve(a) => serve::serve(a),
         Command::Migrate(a) => serve::migrate(a),
         Command::Demo(a) => serve::demo(a),
