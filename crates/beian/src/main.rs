@@ -4,10 +4,9 @@
 //! Exit codes are part of the contract: 0 = everything valid, 1 = some input invalid (or an
 //! order with blocking findings), 2 = usage error or unreadable input.
 
-mod cli;
-
 use std::process::ExitCode;
 
+use beian::cli;
 use clap::Parser;
 
 fn main() -> ExitCode {

@@ -19,6 +19,16 @@ use crate::text::{fold_char, is_space};
 /// Marker for a removed tag in the decoded text: filler between number parts.
 const TAG: char = '\u{1}';
 
+/// A caller that has already split a page into text nodes (the scanner's streaming parser)
+/// puts this between nodes: the extractor treats it as a removed tag.
+pub const NODE_BOUNDARY: char = TAG;
+
+/// HTML reduced to the text a reader sees: tags and node boundaries become spaces, entities
+/// are decoded, comments, scripts and styles are gone.
+pub fn visible_text(input: &str) -> String {
+    Decoded::new(input).text.replace(TAG, " ")
+}
+
 /// One number candidate found in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extracted<'a> {

@@ -6,6 +6,7 @@ mod footer;
 mod id;
 mod number;
 mod regulator;
+pub mod scan;
 mod seed;
 mod serve;
 
@@ -34,6 +35,8 @@ enum Command {
     Number(NumberCommand),
     /// Run the rule engine on an order (JSON) and report findings.
     Check(check::CheckArgs),
+    /// Check live sites' footers: numbers, links, provincial lines (also `beian-scan`).
+    Scan(scan::ScanArgs),
     /// Ready-to-paste footers (HTML, WordPress, Hexo/NexT, Hugo, VitePress) for a filed site.
     Footer(footer::FooterArgs),
     /// Run the provider service: JSON API and job workers.
@@ -110,6 +113,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Number(NumberCommand::Extract(a)) => number::extract(a),
         Command::Check(a) => check::run(a),
         Command::Footer(a) => footer::run(a),
+        Command::Scan(a) => scan::run(a),
         Command::Serve(a) => serve::serve(a),
         Command::Migrate(a) => serve::migrate(a),
         Command::Demo(a) => serve::demo(a),

@@ -1,0 +1,427 @@
+//! The footer check: given what a page shows ([`PageText`]) and what it should show
+//! ([`Expected`]), the numbers found, where they link, and findings with stable codes.
+//! Pure: no fetching, no clock. A footer written only by JavaScript is *not in static HTML*,
+//! never *non-compliant*: the check cannot see it, so it does not judge it.
+
+use beian_core::footer::{self, LinkTarget};
+use beian_core::message::{Lang, Message, Problem};
+use beian_core::number::{self, Deviation, IcpFilingNumber, Number, NumberKind, PsbNumber};
+use beian_core::text::fold_compact;
+use serde::Serialize;
+
+use crate::page::{BOUNDARY, PageText};
+
+/// What a site should show, when known (from an `--expect` file or the database).
+#[derive(Debug, Clone, Default)]
+pub struct Expected {
+    /// The site's own ICP number (`…号-N`).
+    pub icp: Option<IcpFilingNumber>,
+    pub psb: Option<PsbNumber>,
+    /// The subject's exact name (the Jiangsu copyright line).
+    pub unit_name: Option<String>,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Declares the finding codes once: variant, stable code, severity, Chinese and English text.
+macro_rules! codes {
+    ($($variant:ident, $code:literal, $severity:ident, $zh:literal, $en:literal;)*) => {
+        /// One thing the check found, with a stable code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &[Code] = &[$(Code::$variant,)*];
+
+            /// The stable machine code.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$variant => Severity::$severity,)*
+                }
+            }
+
+            fn text(self) -> (&'static str, &'static str) {
+                match self {
+                    $(Code::$variant => ($zh, $en),)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    SiteUnreachable, "SITE_UNREACHABLE", Error, "网站无法访问", "The site cannot be reached";
+    HttpStatus, "HTTP_STATUS", Error, "首页未正常返回（HTTP状态码非2xx）", "The home page did not answer with a 2xx status";
+    NotHtml, "NOT_HTML", Error, "首页不是HTML页面", "The home page is not an HTML page";
+    BodyTruncated, "BODY_TRUNCATED", Info, "首页超过大小上限，只检查了前面部分", "The home page is larger than the size cap; only its beginning was checked";
+    IcpNumberMissing, "ICP_NUMBER_MISSING", Error, "首页底部未展示ICP备案号（可处5000至50000元罚款）", "The home page does not show the ICP number (fines of 5,000–50,000 yuan)";
+    IcpNotInStaticHtml, "ICP_NOT_IN_STATIC_HTML", Info, "备案号不在静态HTML中，可能由JavaScript生成，无法自动判断", "The number is not in the static HTML (probably written by JavaScript); cannot be judged automatically";
+    IcpNumberWithoutHao, "ICP_NUMBER_WITHOUT_HAO", Error, "备案号缺少结尾的“号”字", "The ICP number lacks its trailing 号";
+    IcpNotLinked, "ICP_NOT_LINKED", Error, "ICP备案号未链接到工信部备案系统 https://beian.miit.gov.cn/", "The ICP number is not linked to the MIIT system https://beian.miit.gov.cn/";
+    IcpLinkStale, "ICP_LINK_STALE", Error, "ICP备案号链接到已停用的旧地址，未链接到工信部备案系统，应改为 https://beian.miit.gov.cn/", "The ICP number links to a retired address, not to the MIIT system; use https://beian.miit.gov.cn/";
+    IcpSubjectNumberExpected, "ICP_SUBJECT_NUMBER_EXPECTED", Warning, "广东省要求展示主体备案号（不带“-序号”）", "Guangdong wants the subject number (without the -N suffix)";
+    IcpSiteNumberExpected, "ICP_SITE_NUMBER_EXPECTED", Warning, "应展示本网站的备案号（带“-序号”）", "The site's own number (with its -N suffix) should be shown";
+    IcpOtherSiteNumber, "ICP_OTHER_SITE_NUMBER", Error, "展示的是同一主体下另一网站的备案号", "The number shown belongs to another site of the same subject";
+    PsbNumberMissing, "PSB_NUMBER_MISSING", Error, "首页底部未展示公安备案号", "The home page does not show the PSB number";
+    PsbNotInStaticHtml, "PSB_NOT_IN_STATIC_HTML", Info, "公安备案号不在静态HTML中，可能由JavaScript生成", "The PSB number is not in the static HTML (probably written by JavaScript)";
+    PsbNumberWithoutHao, "PSB_NUMBER_WITHOUT_HAO", Error, "公安备案号缺少结尾的“号”字", "The PSB number lacks its trailing 号";
+    PsbNotLinked, "PSB_NOT_LINKED", Error, "公安备案号未链接到全国互联网安全管理服务平台", "The PSB number is not linked to the national PSB platform";
+    PsbLinkStale, "PSB_LINK_STALE", Warning, "公安备案号链接到旧平台地址，应改为 beian.mps.gov.cn", "The PSB number links to the old platform; use beian.mps.gov.cn";
+    PsbLinkWrongCode, "PSB_LINK_WRONG_CODE", Error, "公安备案号链接中的编号与展示的编号不一致", "The PSB link carries a different code from the number shown";
+    PsbBadgeMissing, "PSB_BADGE_MISSING", Warning, "公安备案号旁缺少公安备案图标", "The PSB badge icon is missing next to the number";
+    CopyrightLineMissing, "COPYRIGHT_LINE_MISSING", Error, "该省要求底部有“版权所有”行并写明主办单位名称", "This province wants a 版权所有 line naming the unit";
+    CopyrightOwnerMismatch, "COPYRIGHT_OWNER_MISMATCH", Error, "“版权所有”行中的名称与主办单位名称不一致", "The 版权所有 line does not name the unit exactly";
+    NumberOfAnotherSubject, "NUMBER_OF_ANOTHER_SUBJECT", Error, "页面展示了属于其他主体的备案号", "The page shows a filing number that belongs to someone else";
+    NumberMalformed, "NUMBER_MALFORMED", Error, "页面上的备案号格式有误", "A number on the page is malformed";
+    StaleLink, "STALE_LINK", Warning, "页面含有已废弃的备案链接", "The page links to a retired filing address";
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A finding: its code and what it concerns (a number or a link), when it concerns one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Finding {
+    pub fn new(code: Code, detail: Option<String>) -> Finding {
+        Finding { code, severity: code.severity(), detail }
+    }
+}
+
+impl Problem for Finding {
+    fn code(&self) -> &'static str {
+        self.code.as_str()
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        let (zh, en) = self.code.text();
+        match &self.detail {
+            Some(d) => format!("{}{}{d}", lang.pick(zh, en), lang.pick("：", ": ")),
+            None => lang.pick(zh, en).to_owned(),
+        }
+    }
+}
+
+/// How a number on the page relates to the expected ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// The expected number (or, for ICP, the expected subject's number).
+    Expected,
+    /// The same subject's number for another site.
+    SameSubject,
+    /// Someone else's number.
+    Foreign,
+}
+
+/// One number found on the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FoundNumber {
+    /// As on the page, node boundaries removed (tags and entities kept).
+    pub text: String,
+    /// The canonical form, when valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<NumberKind>,
+    /// Why it is not a valid number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Message>,
+    /// Tolerated departures (`MISSING_HAO`, `SPACES`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deviations: Vec<String>,
+    /// The link the number sits in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<Relation>,
+}
+
+/// The result of checking one page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub numbers: Vec<FoundNumber>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug)]
+struct Occurrence {
+    found: FoundNumber,
+    parsed: Option<(Number, Vec<Deviation>)>,
+    target: Option<(LinkTarget, Option<String>)>,
+}
+
+/// Checks a page against what it should show.
+pub fn assess(page: &PageText, expected: &Expected) -> Assessment {
+    let occurrences: Vec<Occurrence> = number::extract(&page.text)
+        .into_iter()
+        .map(|e| {
+            let link = page.links.iter().find(|l| l.start < e.end && e.start < l.end.max(l.start + 1));
+            let parsed = e.result.as_ref().ok().map(|p| (p.number.clone(), p.deviations.clone()));
+            let relation = parsed.as_ref().and_then(|(n, _)| relation(n, expected));
+            Occurrence {
+                found: FoundNumber {
+                    text: e.text.replace(BOUNDARY, ""),
+                    number: parsed.as_ref().map(|(n, _)| n.to_string()),
+                    kind: parsed.as_ref().map(|(n, _)| n.kind()),
+                    error: e.result.as_ref().err().map(|err| Message::of(err, Lang::En)),
+                    deviations: parsed
+                        .as_ref()
+                        .map(|(_, d)| d.iter().map(|d| d.code().to_owned()).collect())
+                        .unwrap_or_default(),
+                    link: link.map(|l| l.href.clone()),
+                    relation,
+                },
+                target: link.map(|l| (footer::classify_link(&l.href), l.image.clone())),
+                parsed,
+            }
+        })
+        .collect();
+
+    let mut findings = Vec::new();
+    check_icp(page, expected, &occurrences, &mut findings);
+    check_psb(page, expected, &occurrences, &mut findings);
+    check_copyright(page, expected, &mut findings);
+    for o in &occurrences {
+        match (&o.parsed, o.found.relation) {
+            (None, _) => findings.push(Finding::new(Code::NumberMalformed, Some(o.found.text.clone()))),
+            (Some((n, _)), Some(Relation::Foreign)) if n.kind() != NumberKind::IcpLicence => {
+                findings.push(Finding::new(Code::NumberOfAnotherSubject, Some(n.to_string())))
+            }
+            _ => {}
+        }
+    }
+    // Retired links anywhere on the page, beyond those already reported on a number.
+    for l in &page.links {
+        if let LinkTarget::Stale { .. } = footer::classify_link(&l.href) {
+            let on_number = occurrences.iter().any(|o| o.found.link.as_deref() == Some(&l.href));
+            if !on_number {
+                findings.push(Finding::new(Code::StaleLink, Some(l.href.clone())));
+            }
+        }
+    }
+    dedup(&mut findings);
+    Assessment { numbers: occurrences.into_iter().map(|o| o.found).collect(), findings }
+}
+
+fn dedup(findings: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert((f.code, f.detail.clone())));
+}
+
+fn relation(n: &Number, expected: &Expected) -> Option<Relation> {
+    match n {
+        Number::IcpFiling(f) => {
+            let e = expected.icp.as_ref()?;
+            Some(if f.subject() != e.subject() {
+                Relation::Foreign
+            } else if f.service().is_none() || f.service() == e.service() {
+                Relation::Expected
+            } else {
+                Relation::SameSubject
+            })
+        }
+        Number::IcpLicence(_) => expected.icp.as_ref().map(|_| Relation::Foreign),
+        Number::Psb(p) => {
+            let e = expected.psb.as_ref()?;
+            Some(if p == e { Relation::Expected } else { Relation::Foreign })
+        }
+    }
+}
+
+fn has_hao_missing(o: &Occurrence) -> bool {
+    o.parsed.as_ref().is_some_and(|(_, d)| d.contains(&Deviation::MissingHao))
+}
+
+fn check_icp(page: &PageText, expected: &Expected, occ: &[Occurrence], out: &mut Vec<Finding>) {
+    let is_icp = |o: &&Occurrence| {
+        o.parsed
+            .as_ref()
+            .is_some_and(|(n, _)| matches!(n.kind(), NumberKind::IcpFiling | NumberKind::IcpLicence))
+    };
+    // With an expectation, the subject's own numbers; without, every ICP number on the page.
+    let shown: Vec<&Occurrence> = occ
+        .iter()
+        .filter(is_icp)
+        .filter(|o| {
+            expected.icp.is_none()
+                || matches!(o.found.relation, Some(Relation::Expected | Relation::SameSubject))
+        })
+        .collect();
+    if shown.is_empty() {
+        let detail = expected.icp.as_ref().map(|n| footer::displayed_number(n).to_string());
+        let code =
+            if page.script_mentions_number { Code::IcpNotInStaticHtml } else { Code::IcpNumberMissing };
+        out.push(Finding::new(code, detail));
+        return;
+    }
+    // Judge the best occurrence: the expected one if shown, linked ones first.
+    let best = shown
+        .iter()
+        .copied()
+        .max_by_key(|o| {
+            (o.found.relation == Some(Relation::Expected), matches!(o.target, Some((LinkTarget::Icp, _))))
+        })
+        .expect("not empty");
+    let text = best.found.number.clone();
+    if best.found.relation == Some(Relation::SameSubject) {
+        out.push(Finding::new(Code::IcpOtherSiteNumber, text.clone()));
+    }
+    if has_hao_missing(best) {
+        out.push(Finding::new(Code::IcpNumberWithoutHao, text.clone()));
+    }
+    match &best.target {
+        Some((LinkTarget::Icp, _)) => {}
+        Some((LinkTarget::Stale { kind, .. }, _)) if kind == "icp" => {
+            out.push(Finding::new(Code::IcpLinkStale, best.found.link.clone()))
+        }
+        _ => out.push(Finding::new(Code::IcpNotLinked, text.clone())),
+    }
+    if let (Some(e), Some((Number::IcpFiling(shown), _))) = (&expected.icp, &best.parsed)
+        && best.found.relation == Some(Relation::Expected)
+    {
+        let wants_subject = footer::shows_subject_number(e.province());
+        if wants_subject && shown.service().is_some() {
+            out.push(Finding::new(
+                Code::IcpSubjectNumberExpected,
+                Some(footer::displayed_number(e).to_string()),
+            ));
+        } else if !wants_subject && shown.service().is_none() && e.service().is_some() {
+            out.push(Finding::new(Code::IcpSiteNumberExpected, Some(e.to_string())));
+        }
+    }
+}
+
+fn check_psb(page: &PageText, expected: &Expected, occ: &[Occurrence], out: &mut Vec<Finding>) {
+    let psbs: Vec<&Occurrence> = occ
+        .iter()
+        .filter(|o| o.parsed.as_ref().is_some_and(|(n, _)| n.kind() == NumberKind::Psb))
+        .filter(|o| expected.psb.is_none() || o.found.relation == Some(Relation::Expected))
+        .collect();
+    if psbs.is_empty() {
+        if let Some(e) = &expected.psb {
+            let code =
+                if page.script_mentions_number { Code::PsbNotInStaticHtml } else { Code::PsbNumberMissing };
+            out.push(Finding::new(code, Some(e.to_string())));
+        }
+        return;
+    }
+    for o in psbs {
+        let Some((Number::Psb(n), _)) = &o.parsed else { continue };
+        let text = Some(n.to_string());
+        if has_hao_missing(o) {
+            out.push(Finding::new(Code::PsbNumberWithoutHao, text.clone()));
+        }
+        match &o.target {
+            Some((LinkTarget::Psb { code }, image)) => {
+                if code.as_deref() != Some(n.digits()) {
+                    out.push(Finding::new(Code::PsbLinkWrongCode, o.found.link.clone()));
+                }
+                if image.is_none() {
+                    out.push(Finding::new(Code::PsbBadgeMissing, text.clone()));
+                }
+            }
+            Some((LinkTarget::Stale { kind, .. }, _)) if kind == "psb" => {
+                out.push(Finding::new(Code::PsbLinkStale, o.found.link.clone()))
+            }
+            _ => out.push(Finding::new(Code::PsbNotLinked, text.clone())),
+        }
+    }
+}
+
+/// Jiangsu (and any province listed in the footer data): a `版权所有` line with the unit's
+/// exact name, compared with spaces removed and full-width folded.
+fn check_copyright(page: &PageText, expected: &Expected, out: &mut Vec<Finding>) {
+    let Some(icp) = &expected.icp else { return };
+    if !footer::wants_copyright_line(icp.province()) {
+        return;
+    }
+    let visible = number::visible_text(&page.text);
+    let compact: String = fold_compact(&visible).chars().filter(|c| !c.is_whitespace()).collect();
+    let mark = "版权所有";
+    if !compact.contains(mark) {
+        out.push(Finding::new(Code::CopyrightLineMissing, expected.unit_name.clone()));
+        return;
+    }
+    let Some(unit) = &expected.unit_name else { return };
+    let unit: String = fold_compact(unit).chars().filter(|c| !c.is_whitespace()).collect();
+    // The name on the line: within a short distance before or after the mark.
+    let near = compact.match_indices(mark).any(|(at, _)| {
+        let from = floor_char(&compact, at.saturating_sub(unit.len() + 64));
+        let to = ceil_char(&compact, (at + mark.len() + unit.len() + 64).min(compact.len()));
+        compact[from..to].contains(&unit)
+    });
+    if !near {
+        out.push(Finding::new(Code::CopyrightOwnerMismatch, expected.unit_name.clone()));
+    }
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Whether the findings make the site non-compliant, unjudgeable, or fine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Compliant,
+    NonCompliant,
+    /// The footer is not in the static HTML; a person must look.
+    NotInStaticHtml,
+    /// The page is larger than the cap and what it should show was not in the part read.
+    Incomplete,
+    Unreachable,
+}
+
+pub fn verdict(findings: &[Finding]) -> Verdict {
+    let missing =
+        |c: Code| matches!(c, Code::IcpNumberMissing | Code::PsbNumberMissing | Code::CopyrightLineMissing);
+    if findings.iter().any(|f| matches!(f.code, Code::SiteUnreachable | Code::HttpStatus)) {
+        Verdict::Unreachable
+    } else if findings.iter().any(|f| f.code == Code::BodyTruncated)
+        && findings.iter().any(|f| missing(f.code))
+        && !findings.iter().any(|f| f.severity == Severity::Error && !missing(f.code))
+    {
+        Verdict::Incomplete
+    } else if findings.iter().any(|f| f.severity == Severity::Error) {
+        Verdict::NonCompliant
+    } else if findings.iter().any(|f| matches!(f.code, Code::IcpNotInStaticHtml | Code::PsbNotInStaticHtml)) {
+        Verdict::NotInStaticHtml
+    } else {
+        Verdict::Compliant
+    }
+}
