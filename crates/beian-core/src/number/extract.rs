@@ -310,7 +310,8 @@ fn skip_markup(input: &str, at: usize) -> (Option<char>, usize) {
         let end = memmem::find(&rest[4..], b"-->").map_or(rest.len(), |e| e + 4 + 3);
         return (None, end);
     }
-    let Some(close) = memchr::memchr(b'>', rest) else { return (None, 0) };
+    let Some(end) = html_tag_end(rest) else { return (None, 0) };
+    let close = end - 1;
     for element in [&b"script"[..], b"style"] {
         let name = &rest[1..rest.len().min(1 + element.len())];
         let boundary = rest.get(1 + element.len()).is_none_or(|b| !b.is_ascii_alphanumeric());
@@ -325,6 +326,36 @@ fn skip_markup(input: &str, at: usize) -> (Option<char>, usize) {
         }
     }
     (Some(TAG), close + 1)
+}
+
+/// The length of the tag at `b[0] == b'<'` through its `>`, or `None` when `b` holds no
+/// complete tag. A quoted attribute value may contain `>` (`<span title="a>b">`).
+pub fn html_tag_end(b: &[u8]) -> Option<usize> {
+    let first = memchr::memchr(b'>', b)?;
+    // The common case: no quote before the first `>`.
+    if memchr::memchr2(b'"', b'\'', &b[..first]).is_none() {
+        return Some(first + 1);
+    }
+    let mut quote: Option<u8> = None;
+    let mut after_eq = false;
+    for (i, &c) in b.iter().enumerate().skip(1) {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'>' => return Some(i + 1),
+                b'"' | b'\'' if after_eq => quote = Some(c),
+                b'=' => {
+                    after_eq = true;
+                    continue;
+                }
+                c if c.is_ascii_whitespace() => continue,
+                _ => {}
+            },
+        }
+        after_eq = false;
+    }
+    None
 }
 
 fn find_ignore_case(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -12,7 +12,7 @@
 mod extract;
 mod parse;
 
-pub use extract::{Extracted, NODE_BOUNDARY, extract, visible_text};
+pub use extract::{Extracted, NODE_BOUNDARY, extract, html_tag_end, visible_text};
 pub use parse::parse;
 
 use std::fmt;
