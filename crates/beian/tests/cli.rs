@@ -220,3 +220,60 @@ fn footer_prints_every_form_or_one_as_json_and_refuses_wrong_numbers() {
         assert!(err.starts_with(&format!("beian: {flag}")) && err.lines().count() == 1, "{args:?}: {err}");
     }
 }
+
+/// A one-thread HTTP server on loopback answering every request with `page`.
+fn serve_page(page: &'static str) -> std::net::SocketAddr {
+    use std::io::{Read, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                page.len()
+            );
+            let _ = conn.write_all(head.as_bytes());
+            let _ = conn.write_all(page.as_bytes());
+        }
+    });
+    addr
+}
+
+#[test]
+fn scan_reports_each_site_and_refuses_private_addresses_and_bad_input() {
+    let addr =
+        serve_page("<footer><a href=\"https://beian.miit.gov.cn/\">浙ICP备2026012345号-1</a></footer>");
+    let url = format!("http://www.example.cn:{}/", addr.port());
+    let expect = format!("{{\"url\": \"{url}\", \"icp\": \"浙ICP备2026012345号-1\"}}\n");
+    let connect = addr.to_string();
+    let out = beian(&["scan", "--expect", "-", "--connect-to", &connect, "--lang", "en"], &expect);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out);
+    assert_eq!(l[0]["verdict"], "compliant");
+    assert_eq!(l[0]["numbers"][0]["relation"], "expected");
+
+    // The same page expected to show another number: non-compliant, exit 1.
+    let other = expect.replace("2026012345", "2026054321");
+    let out = beian(&["scan", "--expect", "-", "--connect-to", &connect], &other);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(lines(&out)[0]["verdict"], "non_compliant");
+
+    // Without the test flags, loopback is refused before any connection.
+    let out = beian(&["scan", &format!("http://127.0.0.1:{}/", addr.port())], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(lines(&out)[0]["error"]["code"], "ADDRESS_NOT_PUBLIC");
+
+    for (args, stdin, want) in [
+        (vec!["scan"], "", "no sites"),
+        (vec!["scan", "--expect", "-"], "{\"url\": \"x.cn\", \"icp\": \"川ICP备1号\"}\n", "-:1: icp"),
+        (vec!["scan", "--expect", "-"], "{\"url\": \"ftp://x.cn\"}\n", "-:1: url"),
+        (vec!["scan", "--expect", "-"], "not json\n", "-:1: not an expectation"),
+    ] {
+        let out = beian(&args, stdin);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(want) && err.lines().count() == 1, "{args:?}: {err}");
+    }
+}
