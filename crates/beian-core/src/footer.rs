@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::number::{IcpFilingNumber, PsbNumber};
 use crate::province::ProvinceCode;
+use crate::text::escape_html;
 
 #[derive(Debug, Deserialize)]
 struct Rules {
@@ -313,22 +314,6 @@ impl Footer {
         out.push_str("},\n");
         out
     }
-}
-
-/// Escapes text for HTML content and double-quoted attributes.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A JSON string literal: valid as a TOML basic string, a YAML double-quoted scalar and a

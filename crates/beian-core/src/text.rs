@@ -71,6 +71,36 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// Escapes text for HTML content and quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The offset of `needle` (which starts with `<`, e.g. `</script`) in `hay`, ASCII case
+/// ignored.
+pub fn find_markup_ignore_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(rel) = memchr::memchr(b'<', &hay[from..]) {
+        let at = from + rel;
+        if hay.len() >= at + needle.len() && hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,20 +32,7 @@ pub(crate) fn routes() -> Router<Service> {
 }
 
 /// Escapes text for HTML.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use beian_core::text::escape_html as esc;
 
 pub(crate) fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(

@@ -167,7 +167,7 @@ impl PageReader {
                 },
                 Mode::Raw(kind) => {
                     let end_tag = kind.end_tag();
-                    match find_ignore_case(&bytes[i..], end_tag.as_bytes()) {
+                    match beian_core::text::find_markup_ignore_case(&bytes[i..], end_tag.as_bytes()) {
                         Some(rel) => {
                             self.raw_text(kind, &buf[i..i + rel]);
                             self.mode = Mode::Data;
@@ -364,18 +364,6 @@ fn unescape(v: &str) -> String {
         .replace("&#39;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
-}
-
-fn find_ignore_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(rel) = memchr::memchr(b'<', &hay[from..]) {
-        let at = from + rel;
-        if hay.len() >= at + needle.len() && hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {

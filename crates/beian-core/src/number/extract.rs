@@ -319,7 +319,7 @@ fn skip_markup(input: &str, at: usize) -> (Option<char>, usize) {
             let mut closing = Vec::with_capacity(element.len() + 2);
             closing.extend_from_slice(b"</");
             closing.extend_from_slice(element);
-            let end = find_ignore_case(&rest[close..], &closing)
+            let end = crate::text::find_markup_ignore_case(&rest[close..], &closing)
                 .and_then(|e| memchr::memchr(b'>', &rest[close + e..]).map(|g| close + e + g + 1))
                 .unwrap_or(rest.len());
             return (None, end);
@@ -354,18 +354,6 @@ pub fn html_tag_end(b: &[u8]) -> Option<usize> {
             },
         }
         after_eq = false;
-    }
-    None
-}
-
-fn find_ignore_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(rel) = memchr::memchr(b'<', &hay[from..]) {
-        let at = from + rel;
-        if hay.len() >= at + needle.len() && hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
-            return Some(at);
-        }
-        from = at + 1;
     }
     None
 }
