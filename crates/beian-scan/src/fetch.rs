@@ -42,10 +42,7 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(15),
             max_redirects: 5,
             max_body: 4 << 20,
-            user_agent: format!(
-                "beian-scan/{} (ICP/PSB footer compliance check; +https://github.com/beian-rs/beian)",
-                env!("CARGO_PKG_VERSION")
-            ),
+            user_agent: format!("beian-scan/{} (ICP/PSB footer compliance check)", env!("CARGO_PKG_VERSION")),
             allow_private: false,
             connect_to: None,
         }
