@@ -4,7 +4,7 @@
 //! never *non-compliant*: the check cannot see it, so it does not judge it.
 
 use beian_core::footer::{self, LinkTarget};
-use beian_core::message::{Lang, Message, Problem};
+use beian_core::message::{Lang, Problem};
 use beian_core::number::{self, Deviation, IcpFilingNumber, Number, NumberKind, PsbNumber};
 use beian_core::text::fold_compact;
 use serde::Serialize;
@@ -148,9 +148,9 @@ pub struct FoundNumber {
     pub number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<NumberKind>,
-    /// Why it is not a valid number.
+    /// Why it is not a valid number: the core parser's code (`NUMBER_PREFIX_WRONG`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<Message>,
+    pub error: Option<String>,
     /// Tolerated departures (`MISSING_HAO`, `SPACES`, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deviations: Vec<String>,
@@ -177,10 +177,12 @@ struct Occurrence {
 
 /// Checks a page against what it should show.
 pub fn assess(page: &PageText, expected: &Expected) -> Assessment {
+    let targets: Vec<LinkTarget> = page.links.iter().map(|l| footer::classify_link(&l.href)).collect();
     let occurrences: Vec<Occurrence> = number::extract(&page.text)
         .into_iter()
         .map(|e| {
-            let link = page.links.iter().find(|l| l.start < e.end && e.start < l.end.max(l.start + 1));
+            // The link whose text overlaps the number (a link may cover only part of it).
+            let link = page.links.iter().position(|l| l.start < e.end && e.start < l.end);
             let parsed = e.result.as_ref().ok().map(|p| (p.number.clone(), p.deviations.clone()));
             let relation = parsed.as_ref().and_then(|(n, _)| relation(n, expected));
             Occurrence {
@@ -188,15 +190,15 @@ pub fn assess(page: &PageText, expected: &Expected) -> Assessment {
                     text: e.text.replace(BOUNDARY, ""),
                     number: parsed.as_ref().map(|(n, _)| n.to_string()),
                     kind: parsed.as_ref().map(|(n, _)| n.kind()),
-                    error: e.result.as_ref().err().map(|err| Message::of(err, Lang::En)),
+                    error: e.result.as_ref().err().map(|err| err.code().to_owned()),
                     deviations: parsed
                         .as_ref()
                         .map(|(_, d)| d.iter().map(|d| d.code().to_owned()).collect())
                         .unwrap_or_default(),
-                    link: link.map(|l| l.href.clone()),
+                    link: link.map(|i| page.links[i].href.clone()),
                     relation,
                 },
-                target: link.map(|l| (footer::classify_link(&l.href), l.image.clone())),
+                target: link.map(|i| (targets[i].clone(), page.links[i].image.clone())),
                 parsed,
             }
         })
@@ -216,8 +218,8 @@ pub fn assess(page: &PageText, expected: &Expected) -> Assessment {
         }
     }
     // Retired links anywhere on the page, beyond those already reported on a number.
-    for l in &page.links {
-        if let LinkTarget::Stale { .. } = footer::classify_link(&l.href) {
+    for (l, target) in page.links.iter().zip(&targets) {
+        if let LinkTarget::Stale { .. } = target {
             let on_number = occurrences.iter().any(|o| o.found.link.as_deref() == Some(&l.href));
             if !on_number {
                 findings.push(Finding::new(Code::StaleLink, Some(l.href.clone())));
@@ -371,27 +373,13 @@ fn check_copyright(page: &PageText, expected: &Expected, out: &mut Vec<Finding>)
     let unit: String = fold_compact(unit).chars().filter(|c| !c.is_whitespace()).collect();
     // The name on the line: within a short distance before or after the mark.
     let near = compact.match_indices(mark).any(|(at, _)| {
-        let from = floor_char(&compact, at.saturating_sub(unit.len() + 64));
-        let to = ceil_char(&compact, (at + mark.len() + unit.len() + 64).min(compact.len()));
+        let from = compact.floor_char_boundary(at.saturating_sub(unit.len() + 64));
+        let to = compact.ceil_char_boundary(at + mark.len() + unit.len() + 64);
         compact[from..to].contains(&unit)
     });
     if !near {
         out.push(Finding::new(Code::CopyrightOwnerMismatch, expected.unit_name.clone()));
     }
-}
-
-fn floor_char(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 /// Whether the findings make the site non-compliant, unjudgeable, or fine.
@@ -423,5 +411,53 @@ pub fn verdict(findings: &[Finding]) -> Verdict {
         Verdict::NotInStaticHtml
     } else {
         Verdict::Compliant
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::read_all;
+
+    fn expected(icp: &str) -> Expected {
+        match number::parse(icp).unwrap().number {
+            Number::IcpFiling(n) => Expected { icp: Some(n), ..Expected::default() },
+            other => panic!("{other}"),
+        }
+    }
+
+    fn codes(html: &str, e: &Expected) -> Vec<&'static str> {
+        assess(&read_all(encoding_rs::UTF_8, html.as_bytes()), e)
+            .findings
+            .iter()
+            .map(|f| f.code.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn an_empty_link_before_a_number_does_not_link_it() {
+        let e = expected("浙ICP备2026012345号-1");
+        assert_eq!(
+            codes("<a href=\"https://beian.miit.gov.cn/\"></a>浙ICP备2026012345号-1", &e),
+            ["ICP_NOT_LINKED"]
+        );
+        assert!(codes("<a href=\"https://beian.miit.gov.cn/\">浙ICP备2026012345号-1</a>", &e).is_empty());
+        // A link over part of the number still links it.
+        assert!(codes("浙ICP备<a href=\"https://beian.miit.gov.cn/\">2026012345号-1</a>", &e).is_empty());
+    }
+
+    #[test]
+    fn without_expectations_every_number_is_judged_on_its_own() {
+        let none = Expected::default();
+        assert_eq!(codes("<p>nothing here</p>", &none), ["ICP_NUMBER_MISSING"]);
+        assert_eq!(
+            codes(
+                "<p>京公网安备11010502030143号</p><a href=\"https://beian.miit.gov.cn\">京ICP备16020626号</a>",
+                &none
+            ),
+            ["PSB_NOT_LINKED"]
+        );
+        let malformed = assess(&read_all(encoding_rs::UTF_8, "川ICP备12345678号".as_bytes()), &none);
+        assert_eq!(malformed.numbers[0].error.as_deref(), Some("NUMBER_PREFIX_WRONG"));
     }
 }

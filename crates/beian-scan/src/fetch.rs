@@ -203,7 +203,7 @@ impl Fetcher {
                 .header(reqwest::header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.5")
                 .send()
                 .await
-                .map_err(|e| classify(&e))?;
+                .map_err(|e| self.classify(&e))?;
             let status = resp.status();
             if status.is_redirection()
                 && let Some(loc) = resp.headers().get(reqwest::header::LOCATION)
@@ -221,6 +221,37 @@ impl Fetcher {
                 continue;
             }
             return self.read(url, resp, redirects).await;
+        }
+    }
+
+    /// Sorts a reqwest error into a stable code by walking its causes.
+    fn classify(&self, e: &reqwest::Error) -> FetchError {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        let mut chain = String::new();
+        while let Some(s) = source {
+            if let Some(np) = s.downcast_ref::<NotPublic>() {
+                return FetchError::AddressNotPublic(np.0.clone());
+            }
+            if !chain.is_empty() {
+                chain.push_str(": ");
+            }
+            chain.push_str(&s.to_string());
+            source = s.source();
+        }
+        let lower = chain.to_ascii_lowercase();
+        if e.is_timeout() {
+            FetchError::Timeout(self.opts.timeout.as_secs().max(1))
+        } else if lower.contains("dns error")
+            || lower.contains("failed to lookup")
+            || lower.contains("name or service")
+        {
+            FetchError::Dns(chain)
+        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            FetchError::Tls(chain)
+        } else if e.is_connect() {
+            FetchError::Connect(chain)
+        } else {
+            FetchError::Protocol(chain)
         }
     }
 
@@ -268,7 +299,7 @@ impl Fetcher {
         let cap = self.opts.max_body;
         let mut body =
             Body { header_charset, head: Vec::with_capacity(PRESCAN_BYTES), reader: None, undeclared: false };
-        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(&e))? {
             let room = cap - fetched.bytes as usize;
             let piece = &chunk[..chunk.len().min(room)];
             fetched.bytes += piece.len() as u64;
@@ -364,37 +395,6 @@ pub fn parse_target(input: &str) -> Result<Url, FetchError> {
         return Err(FetchError::InvalidUrl(t.to_owned()));
     }
     Ok(url)
-}
-
-/// Sorts a reqwest error into a stable code by walking its causes.
-fn classify(e: &reqwest::Error) -> FetchError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    let mut chain = String::new();
-    while let Some(s) = source {
-        if let Some(np) = s.downcast_ref::<NotPublic>() {
-            return FetchError::AddressNotPublic(np.0.clone());
-        }
-        if !chain.is_empty() {
-            chain.push_str(": ");
-        }
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
-    let lower = chain.to_ascii_lowercase();
-    if e.is_timeout() {
-        FetchError::Timeout(0)
-    } else if lower.contains("dns error")
-        || lower.contains("failed to lookup")
-        || lower.contains("name or service")
-    {
-        FetchError::Dns(chain)
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        FetchError::Tls(chain)
-    } else if e.is_connect() {
-        FetchError::Connect(chain)
-    } else {
-        FetchError::Protocol(chain)
-    }
 }
 
 #[cfg(test)]

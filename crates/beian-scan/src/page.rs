@@ -65,6 +65,12 @@ enum RawKind {
 }
 
 impl RawKind {
+    fn of(name: &str) -> Option<RawKind> {
+        [RawKind::Script, RawKind::Style, RawKind::Title, RawKind::Textarea]
+            .into_iter()
+            .find(|k| k.end_tag()[2..].eq_ignore_ascii_case(name))
+    }
+
     fn end_tag(self) -> &'static str {
         match self {
             RawKind::Script => "</script",
@@ -158,7 +164,7 @@ impl PageReader {
                     }
                     None => {
                         // Keep two bytes in case `-->` straddles the chunks.
-                        i = floor_char(&buf, bytes.len().saturating_sub(2).max(i));
+                        i = buf.floor_char_boundary(bytes.len().saturating_sub(2).max(i));
                         if at_end {
                             i = bytes.len();
                         }
@@ -175,7 +181,7 @@ impl PageReader {
                         }
                         None => {
                             let keep = if at_end { 0 } else { end_tag.len() };
-                            let upto = floor_char(&buf, bytes.len().saturating_sub(keep).max(i));
+                            let upto = buf.floor_char_boundary(bytes.len().saturating_sub(keep).max(i));
                             self.raw_text(kind, &buf[i..upto]);
                             i = upto;
                             break;
@@ -254,7 +260,7 @@ impl PageReader {
         let attrs = &body[name_end..];
         // Scripts and styles vanish without a trace, as comments do: what is around them
         // reads as one run of text, as on screen (and as the core extractor reads markup).
-        if !(name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style")) {
+        if !matches!(RawKind::of(name), Some(RawKind::Script | RawKind::Style)) {
             self.boundary();
         }
         if closing {
@@ -281,21 +287,13 @@ impl PageReader {
             if attr(attrs, "http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh")) {
                 self.page.meta_refresh = attr(attrs, "content").and_then(|c| refresh_target(&c));
             }
-        } else if name.eq_ignore_ascii_case("script") {
-            self.page.scripts += 1;
-            self.raw_unless_self_closed(tag, RawKind::Script);
-        } else if name.eq_ignore_ascii_case("style") {
-            self.raw_unless_self_closed(tag, RawKind::Style);
-        } else if name.eq_ignore_ascii_case("title") {
-            self.raw_unless_self_closed(tag, RawKind::Title);
-        } else if name.eq_ignore_ascii_case("textarea") {
-            self.raw_unless_self_closed(tag, RawKind::Textarea);
+        } else if let Some(kind) = RawKind::of(name) {
+            // HTML ignores the self-closing flag on these elements: `<script/>` still opens one.
+            if kind == RawKind::Script {
+                self.page.scripts += 1;
+            }
+            self.mode = Mode::Raw(kind);
         }
-    }
-
-    fn raw_unless_self_closed(&mut self, _tag: &str, kind: RawKind) {
-        // HTML ignores the self-closing flag on these elements: `<script/>` still opens one.
-        self.mode = Mode::Raw(kind);
     }
 }
 
@@ -366,13 +364,6 @@ fn unescape(v: &str) -> String {
         .replace("&gt;", ">")
 }
 
-fn floor_char(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 /// The URL in a refresh `content` such as `0; url='/home'`.
 fn refresh_target(content: &str) -> Option<String> {
     let lower = content.to_ascii_lowercase();
@@ -384,25 +375,11 @@ fn refresh_target(content: &str) -> Option<String> {
 }
 
 fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    floor_slice(s, max)
-}
-
-fn floor_slice(s: &str, max: usize) -> &str {
-    &s[..floor_char(s, max)]
+    &s[..s.floor_char_boundary(max.min(s.len()))]
 }
 
 fn tail(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut start = s.len() - max;
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    &s[start..]
+    &s[s.ceil_char_boundary(s.len().saturating_sub(max))..]
 }
 
 /// Reads a whole body at once (tests, and bodies that declared no encoding).

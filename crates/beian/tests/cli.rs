@@ -267,6 +267,7 @@ fn scan_reports_each_site_and_refuses_private_addresses_and_bad_input() {
 
     for (args, stdin, want) in [
         (vec!["scan"], "", "no sites"),
+        (vec!["scan", "example.cn", "--concurrency", "0"], "", "must be positive"),
         (vec!["scan", "--expect", "-"], "{\"url\": \"x.cn\", \"icp\": \"川ICP备1号\"}\n", "-:1: icp"),
         (vec!["scan", "--expect", "-"], "{\"url\": \"ftp://x.cn\"}\n", "-:1: url"),
         (vec!["scan", "--expect", "-"], "not json\n", "-:1: not an expectation"),

@@ -23,7 +23,7 @@ pub struct FooterArgs {
     #[arg(long, default_value = "")]
     unit: String,
     /// First year of the copyright line (default: this year).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1994..=9999))]
     year: Option<i32>,
     /// Where the site serves the PSB badge image.
     #[arg(long)]

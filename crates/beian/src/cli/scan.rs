@@ -151,8 +151,8 @@ pub fn run(a: ScanArgs) -> Result<ExitCode, UserError> {
             (u, e)
         })
         .collect();
-    if a.timeout == 0 || a.max_body == 0 {
-        return Err(UserError("--timeout and --max-body must be positive".into()));
+    if a.timeout == 0 || a.max_body == 0 || a.concurrency == 0 || a.per_host == 0 {
+        return Err(UserError("--timeout, --max-body, --concurrency and --per-host must be positive".into()));
     }
     let fetch = FetchOptions {
         timeout: Duration::from_secs(a.timeout),
