@@ -13,7 +13,8 @@
 //!   extractor that finds them in text and HTML.
 //! - [`model`]: the filing order (subject, persons, websites, apps, access) as serde types.
 //! - [`policy`]: provincial differences, word lists and SMS recipients as data.
-//! - [`rules`]: the rule engine `check(&Order, &Context) -> Vec<Finding>`.
+//! - [`psb`]: the public-security filing — application, pre-fill, deadline, number.
+//! - [`rules`]: the rule engine `check(&Order, &Context) -> Vec<Finding>` (and `check_psb`).
 //! - [`workflow`]: the order state machine, one pure transition function.
 //!
 //! ## What this crate must never do
@@ -30,6 +31,7 @@ pub mod model;
 pub mod number;
 pub mod policy;
 pub mod province;
+pub mod psb;
 pub mod rules;
 pub mod text;
 pub mod workflow;

@@ -16,12 +16,14 @@ mod context;
 mod domains;
 mod order;
 mod persons;
+mod psb;
 mod services;
 mod subject;
 #[cfg(test)]
 pub(crate) mod tests;
 
 pub use context::{Cidr, Context, DomainFacts, FiledService, FiledSubject, add_working_days};
+pub use psb::check_psb;
 
 use std::borrow::Cow;
 
@@ -141,33 +143,40 @@ impl Cx<'_> {
 
     /// Records a finding of rule `code` on `field`, filling the catalog templates.
     pub fn emit(&mut self, code: &str, field: impl Into<String>, args: &[Arg<'_>]) {
-        // PolicySet::from_toml refuses catalogs that lack a rule the engine emits, so this
-        // lookup cannot fail; stay loud in debug builds and degrade to the bare code otherwise.
-        let Some(info) = self.set.rule(code) else {
-            debug_assert!(false, "rule {code} is not in the catalog");
-            let text = Text { zh: code.to_owned(), en: code.to_owned() };
-            self.out.push(Finding {
-                code: code.to_owned(),
-                severity: Severity::Error,
-                field: field.into(),
-                message: text.clone(),
-                suggestion: text,
-                source: String::new(),
-            });
-            return;
+        self.out.push(finding(self.set, Some(self.policy), code, field.into(), args));
+    }
+}
+
+/// The finding of rule `code` on `field`, its templates filled and its severity as the
+/// province's policy sets it (the catalog's when the province is unknown).
+pub(crate) fn finding(
+    set: &PolicySet,
+    policy: Option<&Policy>,
+    code: &str,
+    field: String,
+    args: &[Arg<'_>],
+) -> Finding {
+    // PolicySet::from_toml refuses catalogs that lack a rule the engine emits, so this
+    // lookup cannot fail; stay loud in debug builds and degrade to the bare code otherwise.
+    let Some(info) = set.rule(code) else {
+        debug_assert!(false, "rule {code} is not in the catalog");
+        let text = Text { zh: code.to_owned(), en: code.to_owned() };
+        return Finding {
+            code: code.to_owned(),
+            severity: Severity::Error,
+            field,
+            message: text.clone(),
+            suggestion: text,
+            source: String::new(),
         };
-        let severity = self.policy.severity.get(code).copied().unwrap_or(info.severity);
-        self.out.push(Finding {
-            code: info.code.clone(),
-            severity,
-            field: field.into(),
-            message: Text { zh: fill(&info.zh, args, Lang::Zh), en: fill(&info.en, args, Lang::En) },
-            suggestion: Text {
-                zh: fill(&info.fix_zh, args, Lang::Zh),
-                en: fill(&info.fix_en, args, Lang::En),
-            },
-            source: info.source.clone(),
-        });
+    };
+    Finding {
+        code: info.code.clone(),
+        severity: policy.and_then(|p| p.severity.get(code).copied()).unwrap_or(info.severity),
+        field,
+        message: Text { zh: fill(&info.zh, args, Lang::Zh), en: fill(&info.en, args, Lang::En) },
+        suggestion: Text { zh: fill(&info.fix_zh, args, Lang::Zh), en: fill(&info.fix_en, args, Lang::En) },
+        source: info.source.clone(),
     }
 }
 
