@@ -278,3 +278,26 @@ fn scan_reports_each_site_and_refuses_private_addresses_and_bad_input() {
         assert!(err.contains(want) && err.lines().count() == 1, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn check_psb_reports_application_findings_with_exit_codes() {
+    let clean = docs("psb-application.json");
+    let out = beian(&["check", "--psb", &clean, "--today", "2026-11-28", "--format", "json"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["submittable"], true);
+
+    let mut app: Value = serde_json::from_str(&std::fs::read_to_string(&clean).unwrap()).unwrap();
+    app["ip"] = "192.168.0.8".into();
+    let out = beian(&["check", "--psb", "-", "--today", "2026-11-28", "--format", "json"], &app.to_string());
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"][0]["code"], "PSB_IP_INVALID");
+    assert_eq!(report["findings"][0]["field"], "ip");
+
+    // An order is not a PSB application: one line naming the problem, exit 2.
+    let out = beian(&["check", "--psb", &docs("new-site.json")], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("PSB application") && err.lines().count() == 1, "{err}");
+}

@@ -223,7 +223,7 @@ fn people(o: &mut Out<'_>, app: &PsbApplication) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::collections::BTreeSet;
 
     use time::macros::{date, datetime};
@@ -237,7 +237,7 @@ mod tests {
 
     /// A complete application, pre-filled from the company fixture's first website as the
     /// provider would, with what only the applicant knows filled in.
-    fn clean() -> PsbApplication {
+    pub(in crate::rules) fn clean() -> PsbApplication {
         let access = AccessProvider {
             name: "阿里云计算有限公司".into(),
             region: "浙江省杭州市余杭区".into(),

@@ -732,6 +732,11 @@ fn docs_are_current() {
             serde_json::to_string_pretty(&envelope(&new_site, &new_site_ctx)).unwrap(),
         ),
         ("examples/individual-with-errors.json", serde_json::to_string_pretty(&bad).unwrap()),
+        (
+            "psb.schema.json",
+            serde_json::to_string_pretty(&schemars::schema_for!(crate::psb::PsbApplication)).unwrap(),
+        ),
+        ("examples/psb-application.json", serde_json::to_string_pretty(&super::psb::tests::clean()).unwrap()),
     ];
     let bless = std::env::var_os("BEIAN_BLESS").is_some();
     let mut stale = Vec::new();

@@ -1,4 +1,5 @@
-//! `beian check FILE.json`: the rule engine on one order.
+//! `beian check FILE.json`: the rule engine on one order, or with `--psb` on one
+//! public-security filing application.
 //!
 //! The file holds either an order, or `{"order": …, "context": …}` where the context gives
 //! what the order cannot say by itself (registry facts, IP pools, what is on file). The
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 use beian_core::message::Lang;
 use beian_core::model::Order;
 use beian_core::policy::Severity;
+use beian_core::psb::PsbApplication;
 use beian_core::rules::{self, Context, Finding};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -32,6 +34,9 @@ pub struct CheckArgs {
     /// Check as of this day (YYYY-MM-DD) instead of today.
     #[arg(long, value_parser = parse_date)]
     today: Option<Date>,
+    /// The file is a public-security filing application (docs/psb.schema.json), not an order.
+    #[arg(long)]
+    psb: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,8 +56,21 @@ struct Report<'a> {
 
 pub fn run(a: CheckArgs) -> Result<ExitCode, UserError> {
     let (name, text) = read_input(&a.file)?;
-    let (order, ctx) = load(&name, &text, today(a.today))?;
-    let findings = rules::check(&order, &ctx);
+    let lang: Lang = a.lang.into();
+    let (findings, title) = if a.psb {
+        let app: PsbApplication =
+            serde_json::from_str(&text).map_err(|e| UserError(format!("{name}: PSB application: {e}")))?;
+        let title = format!(
+            "{name} — {} · {} · {}",
+            lang.pick("公安联网备案", "PSB filing"),
+            app.icp_number,
+            app.website_name
+        );
+        (rules::check_psb(&app, today(a.today)), title)
+    } else {
+        let (order, ctx) = load(&name, &text, today(a.today))?;
+        (rules::check(&order, &ctx), title(&name, &order, lang))
+    };
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
     let report = Report {
         submittable: !rules::has_errors(&findings),
@@ -61,10 +79,9 @@ pub fn run(a: CheckArgs) -> Result<ExitCode, UserError> {
         reviews: count(Severity::Review),
         findings: &findings,
     };
-    let lang: Lang = a.lang.into();
     let rendered = match a.format {
         Format::Json => serde_json::to_string_pretty(&report).map_err(|e| UserError(e.to_string()))? + "\n",
-        Format::Text => render_text(&name, &order, &report, lang),
+        Format::Text => render_text(&title, &report, lang),
     };
     std::io::stdout()
         .lock()
@@ -118,25 +135,28 @@ fn load(name: &str, text: &str, day: Date) -> Result<(Order, Context), UserError
     Ok((order, ctx))
 }
 
-fn render_text(name: &str, order: &Order, report: &Report<'_>, lang: Lang) -> String {
-    let zh = lang == Lang::Zh;
+/// The report's first line for an order.
+fn title(name: &str, order: &Order, lang: Lang) -> String {
     let p = order.province.province();
     let (kind_zh, kind_en) = order.kind.label();
-    let mut out = String::new();
     let services = order.service_count();
-    let _ = if zh {
-        writeln!(
-            out,
-            "{name} — {kind_zh} · {} · {} · {services} 个网站/APP",
-            p.short_name, order.subject.name
-        )
-    } else {
-        writeln!(
-            out,
-            "{name} — {kind_en} · {} · {} · {services} website(s)/app(s)",
-            p.name_en, order.subject.name
-        )
-    };
+    match lang {
+        Lang::Zh => {
+            format!("{name} — {kind_zh} · {} · {} · {services} 个网站/APP", p.short_name, order.subject.name)
+        }
+        Lang::En => {
+            format!(
+                "{name} — {kind_en} · {} · {} · {services} website(s)/app(s)",
+                p.name_en, order.subject.name
+            )
+        }
+    }
+}
+
+fn render_text(title: &str, report: &Report<'_>, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}");
     for (severity, zh_title, en_title, mark) in [
         (Severity::Error, "错误（阻止提交）", "Errors (block submission)", "✗"),
         (Severity::Warning, "警告", "Warnings", "!"),
