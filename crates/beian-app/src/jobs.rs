@@ -71,6 +71,7 @@ impl App {
                 self.deliver_message(p.message_id).await
             }
             crate::regulator::DELIVER => self.deliver_to_regulator(&job.payload).await,
+            crate::scans::SCAN_SITE => self.run_site_scan(&job.payload).await,
             other => anyhow::bail!("unknown job kind `{other}`"),
         }
     }
@@ -101,9 +102,19 @@ impl App {
     /// The worker loop of `beian serve`: polls for jobs until `shutdown` turns true, then
     /// releases whatever it holds.
     pub async fn run_worker(&self, worker: String, mut shutdown: watch::Receiver<bool>) {
+        let mut scheduled: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            // Every hour, make sure today's site scans are queued (each site once a day).
+            if self.config().scan.is_some()
+                && scheduled.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600))
+            {
+                scheduled = Some(std::time::Instant::now());
+                if let Err(e) = self.schedule_daily_scans().await {
+                    tracing::error!("scheduling site scans: {e}");
+                }
             }
             match self.run_one_job(&worker).await {
                 Ok(true) => continue,

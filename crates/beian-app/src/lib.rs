@@ -32,6 +32,7 @@ pub use beian_crypto::passwords;
 pub mod profile;
 pub mod regulator;
 pub mod review;
+pub mod scans;
 pub mod subjects;
 pub mod verify;
 mod views;
@@ -64,6 +65,9 @@ pub struct AppConfig {
     pub max_image_pixels: u64,
     /// Sender of notification e-mails.
     pub mail_from: String,
+    /// How compliance scans fetch filed sites; `None` turns scanning off (the default for
+    /// embedders and tests; `beian serve` turns it on unless `scan_sites = false`).
+    pub scan: Option<beian_scan::FetchOptions>,
 }
 
 impl Default for AppConfig {
@@ -76,6 +80,7 @@ impl Default for AppConfig {
             max_upload_bytes: 10 * 1024 * 1024,
             max_image_pixels: 40_000_000,
             mail_from: "beian <noreply@beian.invalid>".into(),
+            scan: None,
         }
     }
 }
@@ -98,6 +103,7 @@ pub(crate) struct Inner {
     config: AppConfig,
     auth_cache: auth::AuthCache,
     doc_cache: DocCache,
+    scanner: std::sync::OnceLock<beian_scan::Scanner>,
 }
 
 /// Decrypted order documents by (order id, version); see `App::decrypt_order`.
@@ -150,6 +156,7 @@ impl App {
                 config,
                 auth_cache: auth::AuthCache::default(),
                 doc_cache: DocCache::default(),
+                scanner: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -159,6 +166,17 @@ impl App {
     pub fn with_sms(self, sms: Arc<dyn SmsSender>) -> App {
         match Arc::try_unwrap(self.inner) {
             Ok(inner) => App { inner: Arc::new(Inner { sms, ..inner }) },
+            Err(inner) => App { inner },
+        }
+    }
+
+    /// Turns footer scanning of filed sites on with these fetch options (off by default).
+    pub fn with_scanning(self, opts: beian_scan::FetchOptions) -> App {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => {
+                let config = AppConfig { scan: Some(opts), ..inner.config.clone() };
+                App { inner: Arc::new(Inner { config, ..inner }) }
+            }
             Err(inner) => App { inner },
         }
     }

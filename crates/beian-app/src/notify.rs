@@ -55,6 +55,21 @@ impl Notice {
         }
     }
 
+    /// A filed site that a scan found out of compliance.
+    pub fn site_out_of_compliance(number: &str, domain: &str, codes: &[&str]) -> Notice {
+        Notice {
+            sms: Some(format!("【备案】您的网站{domain}（{number}）首页备案信息检查未通过，请尽快处理。")),
+            subject: format!("网站备案展示检查未通过：{domain} / Site footer check failed: {domain}"),
+            body: format!(
+                "网站{domain}（{number}）的首页未通过备案合规检查（{}）。请确认网站可以访问，并在首页底部展示备案号（含“号”字）且链接到 https://beian.miit.gov.cn/ 。
+                 The home page of {domain} ({number}) failed the filing compliance check ({}). Make sure the site is reachable and its footer shows the number (with its 号) linked to https://beian.miit.gov.cn/.
+",
+                codes.join(", "),
+                codes.join(", ")
+            ),
+        }
+    }
+
     pub fn order_approved(base: &str, id: Uuid) -> Notice {
         Notice {
             sms: Some("【备案】您的备案已通过接入商初审，请留意工信部核验短信并在24小时内完成核验。".into()),

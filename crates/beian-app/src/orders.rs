@@ -363,6 +363,15 @@ impl App {
             identity_verified,
         };
         let findings_json = serde_json::to_string(&findings)?;
+        if matches!(
+            doc.order.kind,
+            OrderKind::NewServiceHere | OrderKind::NewServiceElsewhere | OrderKind::NewAccess
+        ) {
+            // The bureau re-checks the subject's filed sites (rules.md §3.8): scan them now so
+            // the reviewer's check sees today's state. Queued before the submission commits; a
+            // scan of a submission that then fails is harmless.
+            self.scan_filed_sites_now(row.subject_id, &format!("order:{id}:v{}", row.version)).await?;
+        }
         let now = self.now_us();
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
         let mail = crate::notify::Notice::order_submitted(&self.config().base_url, id);

@@ -639,7 +639,7 @@ impl App {
     }
 
     /// The subject's services on file with this provider: everything issued for its orders,
-    /// less what was cancelled or no longer has access here.
+    /// less what was cancelled or no longer has access here, with each website's newest scan.
     pub async fn filed_services(&self, subject_id: Uuid) -> AppResult<Vec<beian_core::rules::FiledService>> {
         let mut out: Vec<beian_core::rules::FiledService> = Vec::new();
         for text in self.store().subject_filings(subject_id).await? {
@@ -657,7 +657,7 @@ impl App {
             let gone = |n: &String| f.cancelled.contains(n) || f.empty_shells.contains(n);
             out.retain(|x| !gone(&x.number));
         }
-        Ok(out)
+        self.with_scan_results(subject_id, out).await
     }
 
     /// What the bureau issued for an order, when it has been approved.

@@ -30,6 +30,7 @@ mod jobs;
 mod misc;
 mod orders;
 mod regulator;
+mod scans;
 mod subjects;
 
 pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
@@ -41,6 +42,7 @@ pub use misc::{
 };
 pub use orders::{NewOrder, OrderEventRow, OrderRow, OrderUpdate, QueueFilter, QueueRow};
 pub use regulator::RegulatorLinkRow;
+pub use scans::SiteScanRow;
 pub use subjects::{NewSubject, SubjectRow};
 
 use std::path::Path;

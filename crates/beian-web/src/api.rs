@@ -175,6 +175,28 @@ pub async fn get_subject(
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct NumberQuery {
+    number: String,
+}
+
+pub async fn subject_scans(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    ok(s.app.subject_scans(&c.ctx, id).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn site_scan_history(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    Query(q): Query<NumberQuery>,
+) -> ApiResult {
+    ok(s.app.site_scan_history(&c.ctx, id, &q.number).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn compliance(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.compliance_overview(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
 pub async fn update_subject(
     State(s): State<AppState>,
     c: Caller,

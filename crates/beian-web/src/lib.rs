@@ -82,6 +82,7 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
         ServiceNumberView, TemplateInput, TemplateView,
     };
     use beian_app::review::QueuePage;
+    use beian_app::scans::{ComplianceView, SiteScanView};
     use beian_app::subjects::SubjectInput;
     use beian_app::{OrderView, Principal, SubjectView, TimelineEntry};
     use openapi::{Api, Op};
@@ -160,6 +161,21 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
             Op::new("subjects", "A subject (PII masked unless reveal=true, which is audited)")
                 .query(&[("reveal", "true to show PII in full")])
                 .returns::<SubjectView>(200),
+        )
+        .op(
+            "get",
+            "/subjects/{id}/scans",
+            get(api::subject_scans),
+            Op::new("compliance", "The newest footer scan of each of the subject's filed websites")
+                .returns::<Vec<SiteScanView>>(200),
+        )
+        .op(
+            "get",
+            "/subjects/{id}/scans/history",
+            get(api::site_scan_history),
+            Op::new("compliance", "One filed website's scans, newest first")
+                .query(&[("number", "the website's ICP number (浙ICP备2026012345号-1)")])
+                .returns::<Vec<SiteScanView>>(200),
         )
         .op(
             "put",
@@ -258,6 +274,13 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
             "/documents/{id}",
             get(api::get_document),
             Op::new("documents", "A document's bytes (every view is audited)").binary(),
+        )
+        .op(
+            "get",
+            "/review/compliance",
+            get(api::compliance),
+            Op::new("compliance", "Every scanned site's newest verdict, worst first, with counts (staff)")
+                .returns::<ComplianceView>(200),
         )
         .op(
             "get",

@@ -67,6 +67,17 @@ async fn world(
     regulator_up: bool,
     callback_listener: Option<tokio::net::TcpListener>,
 ) -> (World, Option<tokio::net::TcpListener>) {
+    world_scanning(provider_db, reg_db, regulator_up, callback_listener, None).await
+}
+
+/// A world whose provider scans filed sites, connecting every host to `sites`.
+async fn world_scanning(
+    provider_db: TestStore,
+    reg_db: TestStore,
+    regulator_up: bool,
+    callback_listener: Option<tokio::net::TcpListener>,
+    sites: Option<std::net::SocketAddr>,
+) -> (World, Option<tokio::net::TcpListener>) {
     let clock = ManualClock::new(datetime!(2026-11-28 10:00 +8));
     let svc = regulator(&reg_db, &clock).await;
     let reg_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -83,7 +94,15 @@ async fn world(
     let seam = RegulatorSeam { port: Arc::new(port), provider: "demo-cloud".into(), key };
     let provider =
         TestServer::start_with(provider_db, Arc::new(OutboxMailer), clock, callback_listener, move |app| {
-            app.with_regulator(seam)
+            let app = app.with_regulator(seam);
+            match sites {
+                Some(addr) => app.with_scanning(beian_scan::FetchOptions {
+                    connect_to: Some(addr),
+                    timeout: std::time::Duration::from_secs(3),
+                    ..beian_scan::FetchOptions::default()
+                }),
+                None => app,
+            }
         })
         .await;
     // The provider's callback URL is where it listens.
@@ -185,6 +204,13 @@ impl World {
 
     /// Like [`World::file`] with any order fields (`kind`, `target_numbers`, `websites`).
     async fn file_order(&self, subject: Option<&str>, fields: Value) -> (String, String) {
+        let (subject_id, order) = self.draft(subject, fields).await;
+        self.provider_approves(&order).await;
+        (subject_id, order)
+    }
+
+    /// An order with its documents, not yet submitted.
+    async fn draft(&self, subject: Option<&str>, fields: Value) -> (String, String) {
         let subject_id = match subject {
             Some(s) => s.to_owned(),
             None => {
@@ -219,7 +245,6 @@ impl World {
                 r.body
             );
         }
-        self.provider_approves(&order).await;
         (subject_id, order)
     }
 
@@ -621,6 +646,120 @@ async fn cancelling_a_site_and_cancelling_access_leaves_an_empty_shell() {
 }
 
 /// A provider database and a regulator database per backend.
+/// A filed site's home page: with its footer while `good`, without once broken.
+async fn site_server(good: Arc<std::sync::atomic::AtomicBool>) -> std::net::SocketAddr {
+    let app = axum::Router::new().fallback(move || {
+        let good = good.load(std::sync::atomic::Ordering::SeqCst);
+        async move {
+            let footer = if good {
+                "<a href=\"https://beian.miit.gov.cn/\" target=\"_blank\">浙ICP备2026000001号-1</a>"
+            } else {
+                "© 2026 阿里云"
+            };
+            axum::response::Html(format!(
+                "<html><head><meta charset=\"utf-8\"></head><body><footer>{footer}</footer></body></html>"
+            ))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filed_sites_are_scanned_daily_and_a_broken_footer_reaches_the_reviewer_of_a_new_site() {
+    for (pdb, rdb) in pairs().await {
+        eprintln!("backend: {}", pdb.label);
+        let good = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let addr = site_server(good.clone()).await;
+        let (w, _) = world_scanning(pdb, rdb, true, None, Some(addr)).await;
+        let (subject, order) = w.file(None, sites(&[0])).await;
+        w.settle().await;
+        let code = w.code_for(HEAD.0).await;
+        assert_eq!(w.verify(HEAD.0, HEAD.1, &code).await["all_done"], true);
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "filed");
+
+        // The daily schedule queues one scan per filed site, at its own time of day.
+        assert_eq!(w.provider.app.schedule_daily_scans().await.unwrap(), 1);
+        assert_eq!(w.provider.app.schedule_daily_scans().await.unwrap(), 0, "once a day");
+        w.clock().advance(time::Duration::days(1));
+        w.settle().await;
+        let scans = w.owner.get(&format!("/api/v1/subjects/{subject}/scans")).await;
+        assert_eq!(scans.status, StatusCode::OK, "{}", scans.body);
+        assert_eq!(scans.body[0]["number"], "浙ICP备2026000001号-1");
+        assert_eq!(scans.body[0]["url"], "http://aliyun.com/");
+        assert_eq!(
+            (scans.body[0]["verdict"].as_str(), scans.body[0]["footer_ok"].as_bool()),
+            (Some("compliant"), Some(true))
+        );
+
+        // The site loses its footer; a new-site order is submitted (the last scan was fine,
+        // so nothing blocks it), and its submission scans the filed site again at once.
+        good.store(false, std::sync::atomic::Ordering::SeqCst);
+        let (_, second) = w.draft(Some(&subject), json!({ "websites": sites(&[2]) })).await;
+        let o = w.owner.get(&format!("/api/v1/orders/{second}")).await;
+        let sub = w.owner.act(&second, "submit", None, &o.etag()).await;
+        assert_eq!(sub.body["state"]["state"], "submitted", "{}", sub.body);
+        w.settle().await;
+        let check = w.reviewer.post(&format!("/api/v1/orders/{second}/check"), json!({})).await;
+        let footer = check.body["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "ORDER_EXISTING_SITE_FOOTER");
+        let footer =
+            footer.unwrap_or_else(|| panic!("the reviewer's check names the broken footer: {}", check.body));
+        assert!(footer["message"]["zh-CN"].as_str().unwrap().contains("浙ICP备2026000001号-1"), "{footer}");
+
+        // History, the staff overview, and the owner told once.
+        let history = w
+            .owner
+            .get(&format!(
+                "/api/v1/subjects/{subject}/scans/history?number=%E6%B5%99ICP%E5%A4%872026000001%E5%8F%B7-1"
+            ))
+            .await;
+        let verdicts: Vec<&str> =
+            history.body.as_array().unwrap().iter().map(|h| h["verdict"].as_str().unwrap()).collect();
+        assert_eq!(verdicts, ["non_compliant", "compliant"], "{}", history.body);
+        let overview = w.reviewer.get("/api/v1/review/compliance").await;
+        assert_eq!(
+            (overview.body["non_compliant"].as_u64(), overview.body["compliant"].as_u64()),
+            (Some(1), Some(0)),
+            "{}",
+            overview.body
+        );
+        assert_eq!(w.owner.get("/api/v1/review/compliance").await.status, StatusCode::FORBIDDEN);
+        let admin = w.provider.login("admin@example.com").await;
+        let mails = admin.get("/api/v1/admin/messages?channel=email").await;
+        let told = mails
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["subject"].as_str().unwrap().contains("备案展示检查未通过"))
+            .count();
+        assert_eq!(told, 1, "{}", mails.body);
+        // Another day, still broken: scanned again, not told again.
+        w.provider.app.schedule_daily_scans().await.unwrap();
+        w.clock().advance(time::Duration::days(1));
+        w.settle().await;
+        let mails = admin.get("/api/v1/admin/messages?channel=email").await;
+        let told = mails
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["subject"].as_str().unwrap().contains("备案展示检查未通过"))
+            .count();
+        assert_eq!(told, 1);
+    }
+}
+
 async fn pairs() -> Vec<(TestStore, TestStore)> {
     let mut out =
         vec![(beian_store::testing::sqlite().await, beian_store::testing::sqlite_unmigrated().await)];

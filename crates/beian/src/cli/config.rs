@@ -26,6 +26,7 @@ struct FileConfig {
     keys_file: Option<PathBuf>,
     mail_from: Option<String>,
     workers: Option<usize>,
+    scan_sites: Option<bool>,
     smtp: Option<FileSmtp>,
     s3: Option<S3Config>,
     sms: Option<SmsGateway>,
@@ -94,6 +95,8 @@ pub struct Config {
     pub keys_file: PathBuf,
     pub mail_from: String,
     pub workers: usize,
+    /// Scan filed websites' footers daily and for new-site / new-access orders.
+    pub scan_sites: bool,
     pub smtp: Option<SmtpConfig>,
     /// Documents in an S3-compatible bucket instead of `<data_dir>/blobs`.
     pub s3: Option<S3Config>,
@@ -138,6 +141,7 @@ impl Config {
         line("keys_file", self.keys_file.display().to_string());
         line("mail_from", self.mail_from.clone());
         line("workers", self.workers.to_string());
+        line("scan_sites", self.scan_sites.to_string());
         line(
             "sms",
             match &self.sms {
@@ -254,6 +258,7 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         "beian <noreply@beian.invalid>".to_owned()
     );
     let workers: usize = pick!("workers", None::<usize>, "BEIAN_WORKERS", file.workers, 2);
+    let scan_sites: bool = pick!("scan_sites", None::<bool>, "BEIAN_SCAN_SITES", file.scan_sites, true);
     let fs = file.smtp.unwrap_or_default();
     let smtp_host: Option<String> = {
         let v: String = pick!("smtp", None::<String>, "BEIAN_SMTP_HOST", fs.host, String::new());
@@ -369,6 +374,7 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         keys_file,
         mail_from,
         workers,
+        scan_sites,
         smtp,
         s3,
         sms,

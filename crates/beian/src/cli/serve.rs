@@ -134,6 +134,7 @@ fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
     let app_cfg = AppConfig {
         base_url: cfg.base_url.clone(),
         mail_from: cfg.mail_from.clone(),
+        scan: cfg.scan_sites.then(beian_scan::FetchOptions::default),
         ..AppConfig::default()
     };
     let app = App::new(store, keys, Arc::new(SystemClock), mailer, blobs, app_cfg);
@@ -415,7 +416,12 @@ const DEMO_REGULATOR_ACCOUNTS: &[(&str, beian_regulator::bureau::Role, Option<&s
 
 pub fn demo(a: DemoArgs) -> Result<ExitCode, UserError> {
     init_tracing();
-    let cfg = config::load(&a.service.overrides(), Path::new("beian-demo"))?;
+    let mut cfg = config::load(&a.service.overrides(), Path::new("beian-demo"))?;
+    // The demo's filed sites are made up: scanning them would only find them unreachable and
+    // block the demo's new-site orders. `scan_sites = true` (or BEIAN_SCAN_SITES) turns it on.
+    if !cfg.sources.contains_key("scan_sites") {
+        cfg.scan_sites = false;
+    }
     let reg_listen: SocketAddr = a
         .regulator_listen
         .parse()
