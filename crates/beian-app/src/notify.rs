@@ -58,7 +58,7 @@ impl Notice {
     /// A filed site that a scan found out of compliance.
     pub fn site_out_of_compliance(number: &str, domain: &str, codes: &[&str]) -> Notice {
         Notice {
-            sms: Some(format!("【备案】您的网站{domain}（{number}）首页备案信息检查未通过，请尽快处理。")),
+            sms: None,
             subject: format!("网站备案展示检查未通过：{domain} / Site footer check failed: {domain}"),
             body: format!(
                 "网站{domain}（{number}）的首页未通过备案合规检查（{}）。请确认网站可以访问，并在首页底部展示备案号（含“号”字）且链接到 https://beian.miit.gov.cn/ 。

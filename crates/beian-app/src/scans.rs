@@ -71,16 +71,6 @@ fn view(r: SiteScanRow) -> SiteScanView {
     }
 }
 
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Compliant => "compliant",
-        Verdict::NonCompliant => "non_compliant",
-        Verdict::NotInStaticHtml => "not_in_static_html",
-        Verdict::Incomplete => "incomplete",
-        Verdict::Unreachable => "unreachable",
-    }
-}
-
 /// Whether a verdict means the site is out of compliance (what the owner is told about).
 fn failing(verdict: &str) -> bool {
     matches!(verdict, "non_compliant" | "unreachable")
@@ -222,7 +212,7 @@ impl App {
             subject_id: job.subject_id,
             number: job.number.clone(),
             url,
-            verdict: verdict_name(report.verdict).to_owned(),
+            verdict: report.verdict.as_str().to_owned(),
             reachable: report.verdict != Verdict::Unreachable,
             footer_ok: footer_ok(&report),
             report: serde_json::to_string(&report)?,

@@ -395,6 +395,19 @@ pub enum Verdict {
     Unreachable,
 }
 
+impl Verdict {
+    /// The stable name (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Compliant => "compliant",
+            Verdict::NonCompliant => "non_compliant",
+            Verdict::NotInStaticHtml => "not_in_static_html",
+            Verdict::Incomplete => "incomplete",
+            Verdict::Unreachable => "unreachable",
+        }
+    }
+}
+
 pub fn verdict(findings: &[Finding]) -> Verdict {
     let missing =
         |c: Code| matches!(c, Code::IcpNumberMissing | Code::PsbNumberMissing | Code::CopyrightLineMissing);

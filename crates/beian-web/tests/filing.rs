@@ -735,28 +735,21 @@ async fn filed_sites_are_scanned_daily_and_a_broken_footer_reaches_the_reviewer_
         );
         assert_eq!(w.owner.get("/api/v1/review/compliance").await.status, StatusCode::FORBIDDEN);
         let admin = w.provider.login("admin@example.com").await;
-        let mails = admin.get("/api/v1/admin/messages?channel=email").await;
-        let told = mails
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["subject"].as_str().unwrap().contains("备案展示检查未通过"))
-            .count();
-        assert_eq!(told, 1, "{}", mails.body);
+        let told = || async {
+            let mails = admin.get("/api/v1/admin/messages?channel=email").await.body;
+            mails
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["subject"].as_str().unwrap().contains("备案展示检查未通过"))
+                .count()
+        };
+        assert_eq!(told().await, 1);
         // Another day, still broken: scanned again, not told again.
         w.provider.app.schedule_daily_scans().await.unwrap();
         w.clock().advance(time::Duration::days(1));
         w.settle().await;
-        let mails = admin.get("/api/v1/admin/messages?channel=email").await;
-        let told = mails
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["subject"].as_str().unwrap().contains("备案展示检查未通过"))
-            .count();
-        assert_eq!(told, 1);
+        assert_eq!(told().await, 1);
     }
 }
 

@@ -187,7 +187,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode, UserError> {
         if !matches!(r.verdict, Verdict::Compliant | Verdict::NotInStaticHtml | Verdict::Incomplete) {
             failed += 1;
         }
-        *counts.entry(verdict_name(r.verdict)).or_default() += 1;
+        *counts.entry(r.verdict.as_str()).or_default() += 1;
         if a.quiet || write_err.is_some() {
             return;
         }
@@ -216,16 +216,6 @@ pub fn run(a: ScanArgs) -> Result<ExitCode, UserError> {
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Compliant => "compliant",
-        Verdict::NonCompliant => "non_compliant",
-        Verdict::NotInStaticHtml => "not_in_static_html",
-        Verdict::Incomplete => "incomplete",
-        Verdict::Unreachable => "unreachable",
-    }
-}
-
 fn table_row(r: &SiteReport) -> String {
     let find = |kind: beian_core::number::NumberKind| {
         r.numbers
@@ -237,7 +227,7 @@ fn table_row(r: &SiteReport) -> String {
     let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
     format!(
         "{:<16} {:>6}  {:<40} {:<28} {:<28} {}",
-        verdict_name(r.verdict),
+        r.verdict.as_str(),
         r.status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
         r.url,
         find(beian_core::number::NumberKind::IcpFiling),
