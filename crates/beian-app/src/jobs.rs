@@ -72,6 +72,8 @@ impl App {
             }
             crate::regulator::DELIVER => self.deliver_to_regulator(&job.payload).await,
             crate::scans::SCAN_SITE => self.run_site_scan(&job.payload).await,
+            crate::psb::DELIVER_PSB => self.deliver_psb(&job.payload).await,
+            crate::psb::PSB_REMINDERS => self.send_psb_reminders().await.map(|_| ()).map_err(Into::into),
             other => anyhow::bail!("unknown job kind `{other}`"),
         }
     }
@@ -107,13 +109,17 @@ impl App {
             if *shutdown.borrow() {
                 break;
             }
-            // Every hour, make sure today's site scans are queued (each site once a day).
-            if self.config().scan.is_some()
-                && scheduled.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600))
-            {
+            // Every hour, make sure today's site scans and PSB reminders are queued (the dedup
+            // keys make each once a day).
+            if scheduled.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
                 scheduled = Some(std::time::Instant::now());
-                if let Err(e) = self.schedule_daily_scans().await {
+                if self.config().scan.is_some()
+                    && let Err(e) = self.schedule_daily_scans().await
+                {
                     tracing::error!("scheduling site scans: {e}");
+                }
+                if let Err(e) = self.schedule_psb_reminders().await {
+                    tracing::error!("scheduling PSB reminders: {e}");
                 }
             }
             match self.run_one_job(&worker).await {

@@ -30,6 +30,7 @@ pub mod notify;
 pub mod orders;
 pub use beian_crypto::passwords;
 pub mod profile;
+pub mod psb;
 pub mod regulator;
 pub mod review;
 pub mod scans;

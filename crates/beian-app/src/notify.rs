@@ -70,6 +70,57 @@ impl Notice {
         }
     }
 
+    fn psb_link(base: &str, id: Uuid) -> String {
+        format!("{}/api/v1/psb/{id}", base.trim_end_matches('/'))
+    }
+
+    /// The PSB platform issued the site's number.
+    pub fn psb_approved(base: &str, id: Uuid, icp: &str, psb: &str) -> Notice {
+        Notice {
+            sms: Some(format!("【备案】网站{icp}的公安联网备案已通过，公安备案号：{psb}。")),
+            subject: format!("公安联网备案已通过：{psb} / PSB filing approved: {psb}"),
+            body: format!(
+                "网站{icp}的公安联网备案已通过，公安备案号为{psb}。请在网站首页底部展示公安备案号及图标，并链接到全国互联网安全管理服务平台；可直接复制申请页面上的页脚代码。\nThe public-security filing of {icp} was approved: {psb}. Show it with its badge at the bottom of the home page, linked to the national platform; the application page has a ready-to-paste footer.\n\n{}\n",
+                Self::psb_link(base, id)
+            ),
+        }
+    }
+
+    /// The PSB officer (or the platform) refused the application.
+    pub fn psb_rejected(base: &str, id: Uuid, icp: &str) -> Notice {
+        Notice {
+            sms: Some(format!("【备案】网站{icp}的公安联网备案未通过，请登录查看原因并修改。")),
+            subject: format!("公安联网备案未通过：{icp} / PSB filing refused: {icp}"),
+            body: format!(
+                "网站{icp}的公安联网备案未通过。请登录查看原因，修改后重新提交。\nThe public-security filing of {icp} was refused. Sign in to see why, correct it and submit again.\n\n{}\n",
+                Self::psb_link(base, id)
+            ),
+        }
+    }
+
+    /// A site without its PSB filing, `deadline.days_live` days after going live.
+    pub fn psb_reminder(
+        base: &str,
+        id: Uuid,
+        site: &str,
+        icp: &str,
+        deadline: &beian_core::psb::Deadline,
+    ) -> Notice {
+        let (live, left, due) = (deadline.days_live, deadline.days_left.max(0), deadline.due);
+        Notice {
+            sms: Some(format!(
+                "【备案】网站{icp}已开通{live}天，须在开通后30日内（{due}前）办理公安联网备案，剩余{left}天。"
+            )),
+            subject: format!(
+                "请在{due}前办理公安联网备案：{site} / File with the public-security platform by {due}: {site}"
+            ),
+            body: format!(
+                "网站“{site}”（{icp}）已开通{live}天。依据《计算机信息网络国际联网安全保护管理办法》，须在开通后30日内（{due}前）办理公安联网备案，剩余{left}天；逾期可能被警告或停机整顿。\nThe site “{site}” ({icp}) has been live for {live} days. It must be filed with the public-security platform within 30 days of going live (by {due}); {left} days are left. Late filing can lead to a warning or suspension.\n\n{}\n",
+                Self::psb_link(base, id)
+            ),
+        }
+    }
+
     pub fn order_approved(base: &str, id: Uuid) -> Notice {
         Notice {
             sms: Some("【备案】您的备案已通过接入商初审，请留意工信部核验短信并在24小时内完成核验。".into()),

@@ -122,6 +122,11 @@ impl App {
         })
     }
 
+    /// The provider profile, if one was saved (internal use: no caller check).
+    pub(crate) async fn profile_setting(&self) -> AppResult<Option<ProviderProfile>> {
+        Ok(self.store().setting(PROFILE).await?.map(|s| serde_json::from_str(&s.value)).transpose()?)
+    }
+
     /// Saves the provider profile; `if_match` is the version read (0 when none exists).
     pub async fn put_provider_profile(
         &self,

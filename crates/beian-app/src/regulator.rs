@@ -59,6 +59,13 @@ pub trait Regulator: Send + Sync + std::fmt::Debug {
         submission_id: &'a str,
         order: &'a Order,
     ) -> BoxFuture<'a, Result<Vec<RegEvent>, RegulatorError>>;
+    /// Submits (or re-submits, idempotently) a PSB application to the public-security
+    /// platform; returns the events so far.
+    fn submit_psb<'a>(
+        &'a self,
+        submission_id: &'a str,
+        application: &'a beian_core::psb::PsbApplication,
+    ) -> BoxFuture<'a, Result<Vec<RegEvent>, RegulatorError>>;
     /// The events of a submission (polling).
     fn events<'a>(&'a self, submission_id: &'a str) -> BoxFuture<'a, Result<Vec<RegEvent>, RegulatorError>>;
     /// Texts a person a new code within the 24-hour window.
@@ -180,6 +187,19 @@ impl Regulator for HttpRegulator {
             let body = serde_json::to_vec(&json!({ "submission_id": submission_id, "order": order }))
                 .map_err(|e| RegulatorError::Unavailable(e.to_string()))?;
             self.call("POST", "/api/v1/submissions", body).await
+        })
+    }
+
+    fn submit_psb<'a>(
+        &'a self,
+        submission_id: &'a str,
+        application: &'a beian_core::psb::PsbApplication,
+    ) -> BoxFuture<'a, Result<Vec<RegEvent>, RegulatorError>> {
+        Box::pin(async move {
+            let body =
+                serde_json::to_vec(&json!({ "submission_id": submission_id, "application": application }))
+                    .map_err(|e| RegulatorError::Unavailable(e.to_string()))?;
+            self.call("POST", "/api/v1/psb/submissions", body).await
         })
     }
 
@@ -459,6 +479,9 @@ impl App {
     /// Applies regulator events to the order of `submission_id`: each once, in sequence order.
     /// Returns the last applied sequence number.
     pub async fn apply_regulator_events(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<i64> {
+        if crate::psb::is_psb_submission(submission_id) {
+            return self.apply_psb_events(submission_id, events).await;
+        }
         for _ in 0..5 {
             match self.try_apply(submission_id, events).await? {
                 Some(seq) => return Ok(seq),
@@ -537,6 +560,10 @@ impl App {
         // Read before the transaction: on SQLite it holds the write lock, and a second
         // connection taken inside it could wait behind queued writers.
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
+        let profile = match &filing {
+            Some(_) => self.profile_setting().await?,
+            None => None,
+        };
         let mut tx = self.store().begin().await?;
         let filing_json = filing.as_ref().map(serde_json::to_string).transpose()?;
         if !tx.advance_regulator_link(submission_id, link.applied_seq, last, filing_json.as_deref()).await? {
@@ -576,6 +603,8 @@ impl App {
         .await?;
         if let Some(f) = &filing {
             self.record_subject_number(&mut tx, row.subject_id, f).await?;
+            // Each filed website now has 30 days for its PSB filing: a draft to complete.
+            self.create_psb_drafts(&mut tx, row.subject_id, row.id, &doc.order, f, profile.as_ref()).await?;
         }
         if !notices.is_empty() {
             for n in &notices {

@@ -202,7 +202,15 @@ impl App {
             Ok(Number::IcpFiling(n)) => Some(n),
             _ => None,
         };
-        let expected = Expected { icp, psb: None, unit_name: Some(subject.name.clone()) };
+        // Once the PSB number is issued, the footer must show it too, linked to its record.
+        let psb = match self.store().psb_number_of(&job.number).await? {
+            Some(n) => match number::parse(&n).map(|p| p.number) {
+                Ok(Number::Psb(p)) => Some(p),
+                _ => None,
+            },
+            None => None,
+        };
+        let expected = Expected { icp, psb, unit_name: Some(subject.name.clone()) };
         let url = format!("http://{}/", job.domain);
         // Scanning was turned off after the job was queued: nothing to do.
         let Some(scanner) = self.scanner()? else { return Ok(()) };

@@ -99,7 +99,7 @@ pub fn rfc3339(us: i64) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-fn mask_cert(kind: CertificateKind, number: &str) -> String {
+pub(crate) fn mask_cert(kind: CertificateKind, number: &str) -> String {
     match kind {
         // Unit codes are public (printed on licences and footers).
         CertificateKind::BusinessLicence
@@ -110,7 +110,7 @@ fn mask_cert(kind: CertificateKind, number: &str) -> String {
     }
 }
 
-fn mask_phone(p: &str) -> String {
+pub(crate) fn mask_phone(p: &str) -> String {
     let t = p.trim();
     if t.is_empty() { String::new() } else { mask(t, 3, 4) }
 }
@@ -156,13 +156,13 @@ pub fn mask_order(o: &mut Order) {
 }
 
 /// Keeps a stored value where the client sent back its masked form.
-fn keep(incoming: &mut String, stored: &str, masked: String) {
+pub(crate) fn keep(incoming: &mut String, stored: &str, masked: String) {
     if *incoming == masked && !stored.is_empty() {
         *incoming = stored.to_owned();
     }
 }
 
-fn unmask_person(incoming: &mut Person, stored: &Person) {
+pub(crate) fn unmask_person(incoming: &mut Person, stored: &Person) {
     keep(
         &mut incoming.certificate.number,
         &stored.certificate.number,

@@ -67,6 +67,16 @@ pub fn dangerous_goods() -> &'static [Choice] {
     &data().dangerous_goods
 }
 
+/// Days from going live by which the PSB filing must be made.
+pub fn deadline_days() -> i64 {
+    data().deadline_days
+}
+
+/// The days after going live on which an unfiled site's owner is reminded.
+pub fn reminder_days() -> &'static [i64] {
+    &data().reminder_days
+}
+
 /// The statement an applicant accepts now.
 pub fn statement() -> &'static Statement {
     &data().statement

@@ -106,7 +106,9 @@ pub fn router(svc: Service) -> Router {
         .route("/api/v1/submissions/{submission_id}", get(status))
         .route("/api/v1/submissions/{submission_id}/withdraw", post(withdraw))
         .route("/api/v1/submissions/{submission_id}/sms/resend", post(resend))
+        .route("/api/v1/psb/submissions", post(submit_psb))
         .merge(crate::public_api::routes())
+        .merge(crate::psb_api::routes())
         .merge(crate::bureau_api::routes())
         .with_state(svc)
 }
@@ -453,6 +455,7 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
         &svc.keys,
         a.provider.id,
         &body.submission_id,
+        submissions::SubmissionKind::Icp,
         province,
         &req.body,
         now,
@@ -481,6 +484,98 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
     }
     let provider_id = a.provider.id;
     svc.finish(a, &req, "submission.receive", intake.id().to_string()).await?;
+    let s = svc
+        .store
+        .submission(provider_id, &body.submission_id)
+        .await
+        .map_err(|e| submission_problem(&e, req.lang))?
+        .ok_or_else(|| internal(req.lang, &"submission vanished after commit"))?;
+    let mut resp = svc.out(&s, req.lang).await?;
+    if matches!(intake, Intake::Created(_)) {
+        *resp.status_mut() = StatusCode::CREATED;
+    }
+    Ok(resp)
+}
+
+/// The body of `POST /api/v1/psb/submissions`: the provider's id for it and the PSB
+/// application (`docs/psb.schema.json`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PsbSubmitBody {
+    submission_id: String,
+    application: beian_core::psb::PsbApplication,
+}
+
+async fn submit_psb(State(svc): State<Service>, req: Request) -> Response {
+    submit_psb_inner(&svc, req).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// A PSB application: checked by the PSB rules and against the ICP records, then straight to
+/// the officers of its filing area's province (no SMS round).
+async fn submit_psb_inner(svc: &Service, req: Request) -> Result<Response, Problem> {
+    let req = take(req).await?;
+    let mut a = svc.authenticate(&req, "psb.receive").await?;
+    let body: PsbSubmitBody = parse_json(&req.body, req.lang)?;
+    let now = svc.now();
+    let today = time::OffsetDateTime::from_unix_timestamp(now.div_euclid(1_000_000))
+        .map(|t| t.to_offset(time::macros::offset!(+8)).date())
+        .map_err(|e| internal(req.lang, &e))?;
+    let findings = beian_core::rules::check_psb(&body.application, today);
+    if let Some(f) = findings.iter().find(|f| f.severity == beian_core::policy::Severity::Error) {
+        let (zh, en) = (&f.message.zh, &f.message.en);
+        return Err(Problem {
+            field: Some(format!("application.{}", f.field).into()),
+            ..problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "PSB_APPLICATION_INVALID",
+                format!("{}：{zh}", f.code),
+                format!("{}: {en}", f.code),
+                req.lang,
+            )
+        });
+    }
+    let refusal = svc.store.psb_intake_check(&body.application).await.map_err(|e| internal(req.lang, &e))?;
+    if let Some(r) = refusal {
+        let (code, field, zh, en) = match r {
+            crate::psb::IntakeRefusal::IcpNotFiled => (
+                "PSB_ICP_NOT_FILED",
+                "application.icp_number",
+                "该ICP备案号不是已备案的网站",
+                "The ICP number is not a filed website",
+            ),
+            crate::psb::IntakeRefusal::AreaInvalid => (
+                "PSB_AREA_INVALID",
+                "application.filing_area",
+                "备案地公安机关区划代码无效",
+                "The filing police area is not a valid code",
+            ),
+        };
+        return Err(Problem {
+            field: Some(field.into()),
+            ..problem(StatusCode::UNPROCESSABLE_ENTITY, code, zh, en, req.lang)
+        });
+    }
+    let province = crate::psb::province_of(&body.application)
+        .ok_or_else(|| internal(req.lang, &"province checked at intake"))?;
+    let intake = submissions::receive(
+        &mut a.tx,
+        &svc.keys,
+        a.provider.id,
+        &body.submission_id,
+        submissions::SubmissionKind::Psb,
+        province,
+        &req.body,
+        now,
+    )
+    .await
+    .map_err(|e| submission_problem(&e, req.lang))?;
+    if let Intake::Created(id) = intake {
+        events::append(&mut a.tx, id, "psb_review", serde_json::json!({}), now)
+            .await
+            .map_err(|e| internal(req.lang, &e))?;
+    }
+    let provider_id = a.provider.id;
+    svc.finish(a, &req, "psb.receive", intake.id().to_string()).await?;
     let s = svc
         .store
         .submission(provider_id, &body.submission_id)

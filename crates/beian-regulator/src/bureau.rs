@@ -27,7 +27,7 @@ pub const SESSION_SECS: i64 = 8 * 3600;
 pub enum Role {
     /// Reviews its province's ICP filings.
     Bureau,
-    /// Reviews public-security filings (issue 5).
+    /// Reviews public-security filings (a PSB officer).
     Psb,
     /// Everything, every province.
     Admin,
@@ -190,6 +190,13 @@ struct Payload {
 /// Masks what a reviewer needs to recognize but not to read: certificate numbers, phones and
 /// e-mail addresses anywhere in the order.
 pub fn masked_order(order: &Order) -> serde_json::Value {
+    // Only persons carry these keys (a certificate's `number`); a service's
+    // `existing_number` is a different key and stays readable.
+    masked(serde_json::to_value(order).unwrap_or_default())
+}
+
+/// [`masked_order`] for any filing document (a PSB application has the same person keys).
+pub fn masked(mut v: serde_json::Value) -> serde_json::Value {
     fn walk(v: &mut serde_json::Value, key: &str) {
         match v {
             serde_json::Value::Object(m) => {
@@ -211,9 +218,6 @@ pub fn masked_order(order: &Order) -> serde_json::Value {
             _ => {}
         }
     }
-    // Only persons carry these keys (a certificate's `number`); a service's
-    // `existing_number` is a different key and stays readable.
-    let mut v = serde_json::to_value(order).unwrap_or_default();
     walk(&mut v, "");
     v
 }
@@ -305,7 +309,7 @@ impl RegulatorStore {
     /// A submission as a reviewer of its province sees it.
     pub async fn review(&self, keys: &Keys, who: &Account, id: Uuid) -> Result<Review, BureauError> {
         let row: Option<(String, String, String)> = on!(store self.store(), |c| sqlx::query_as(
-            "SELECT p.code, s.status, s.province FROM reg_submissions s JOIN reg_providers p ON p.id = s.provider_id WHERE s.id = $1",
+            "SELECT p.code, s.status, s.province FROM reg_submissions s JOIN reg_providers p ON p.id = s.provider_id WHERE s.id = $1 AND s.kind = 'icp'",
         )
         .bind(id)
         .fetch_optional(c)
@@ -328,17 +332,40 @@ impl RegulatorStore {
     }
 }
 
-/// Loads a submission for a decision and moves it out of review, in the decision's
-/// transaction: (provider, order).
-async fn take_for_decision(
+/// Who decides a submission: the provincial bureau (ICP orders) or a PSB officer (PSB
+/// applications). Each desk sees only its own stage; an admin sits at both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Desk {
+    Bureau,
+    Psb,
+}
+
+impl Desk {
+    fn admits(self, role: Role) -> bool {
+        matches!((self, role), (_, Role::Admin) | (Desk::Bureau, Role::Bureau) | (Desk::Psb, Role::Psb))
+    }
+
+    /// The status a submission waits in for this desk.
+    pub fn stage(self) -> SubmissionStatus {
+        match self {
+            Desk::Bureau => SubmissionStatus::BureauReview,
+            Desk::Psb => SubmissionStatus::PsbReview,
+        }
+    }
+}
+
+/// Loads a submission for a decision and moves it out of `desk`'s stage, in the decision's
+/// transaction: (provider, decrypted body).
+pub(crate) async fn take_for_decision(
     tx: &mut Tx,
     keys: &Keys,
     who: &Account,
+    desk: Desk,
     id: Uuid,
     to: SubmissionStatus,
     now: i64,
-) -> Result<(Uuid, Order), BureauError> {
-    if !matches!(who.role, Role::Bureau | Role::Admin) {
+) -> Result<(Uuid, Vec<u8>), BureauError> {
+    if !desk.admits(who.role) {
         return Err(BureauError::Forbidden);
     }
     // Everything is read through the decision's transaction: on SQLite, a second connection
@@ -354,11 +381,11 @@ async fn take_for_decision(
         return Err(BureauError::NotFound);
     }
     let status = SubmissionStatus::parse(&status).ok_or_else(|| BureauError::Internal("status".into()))?;
-    let moved = crate::submissions::transition(tx, id, SubmissionStatus::BureauReview, to, now)
+    let moved = crate::submissions::transition(tx, id, desk.stage(), to, now)
         .await
         .map_err(|e| BureauError::Internal(e.to_string()))?;
     if !moved {
-        return Err(BureauError::NotInReview(if status == SubmissionStatus::BureauReview {
+        return Err(BureauError::NotInReview(if status == desk.stage() {
             // Decided by someone else a moment ago.
             to
         } else {
@@ -368,7 +395,7 @@ async fn take_for_decision(
     let body = keys
         .decrypt(&crate::submissions::payload_aad(id), &payload)
         .map_err(|e| BureauError::Internal(e.to_string()))?;
-    Ok((provider, order_in(&body)?))
+    Ok((provider, body))
 }
 
 /// The order in a decrypted submission body.
@@ -385,17 +412,20 @@ pub async fn approve(
     id: Uuid,
     now: i64,
 ) -> Result<Decision, BureauError> {
-    let (provider, order) = take_for_decision(tx, keys, who, id, SubmissionStatus::Approved, now).await?;
+    let (provider, body) =
+        take_for_decision(tx, keys, who, Desk::Bureau, id, SubmissionStatus::Approved, now).await?;
+    let order = order_in(&body)?;
     let decision = records::apply(tx, keys, provider, &order, now).await?;
     events::append(tx, id, "approved", serde_json::to_value(&decision).unwrap_or_default(), now).await?;
     Ok(decision)
 }
 
-/// Rejects a submission with field-level reasons.
+/// Rejects a submission waiting at `desk` with field-level reasons.
 pub async fn reject(
     tx: &mut Tx,
     keys: &Keys,
     who: &Account,
+    desk: Desk,
     id: Uuid,
     reasons: &[Reason],
     now: i64,
@@ -406,7 +436,7 @@ pub async fn reject(
     if reasons.is_empty() || reasons.len() > 50 || !reasons.iter().all(valid) {
         return Err(BureauError::ReasonsRequired);
     }
-    take_for_decision(tx, keys, who, id, SubmissionStatus::Rejected, now).await?;
+    take_for_decision(tx, keys, who, desk, id, SubmissionStatus::Rejected, now).await?;
     events::append(tx, id, "rejected", json!({ "reasons": reasons }), now).await?;
     Ok(())
 }

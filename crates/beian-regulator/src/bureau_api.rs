@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::api::{Incoming, Problem, Service, internal, parse_json, problem, take};
 use crate::audit;
-use crate::bureau::{self, Account, BureauError, Reason};
+use crate::bureau::{self, Account, BureauError, Desk, Reason};
 
 pub(crate) fn routes() -> Router<Service> {
     Router::new()
@@ -39,7 +39,7 @@ pub(crate) fn too_many(lang: Lang) -> Problem {
     )
 }
 
-fn bureau_problem(e: &BureauError, lang: Lang) -> Problem {
+pub(crate) fn bureau_problem(e: &BureauError, lang: Lang) -> Problem {
     let p = |status, zh: &'static str, en: &'static str| problem(status, e.code(), zh, en, lang);
     match e {
         BureauError::BadLogin => {
@@ -80,7 +80,7 @@ fn bureau_problem(e: &BureauError, lang: Lang) -> Problem {
 }
 
 impl Service {
-    async fn signed_in(&self, headers: &HeaderMap, lang: Lang) -> Result<Account, Problem> {
+    pub(crate) async fn signed_in(&self, headers: &HeaderMap, lang: Lang) -> Result<Account, Problem> {
         let token = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -89,7 +89,14 @@ impl Service {
         self.store.session(token.trim(), self.now()).await.map_err(|e| bureau_problem(&e, lang))
     }
 
-    async fn audited(&self, req: &Incoming, who: &Account, action: &str, object: String, outcome: &str) {
+    pub(crate) async fn audited(
+        &self,
+        req: &Incoming,
+        who: &Account,
+        action: &str,
+        object: String,
+        outcome: &str,
+    ) {
         let entry = self.entry(&who.username, action, Some(object), outcome, &req.ip);
         let write = async {
             let mut tx = self.store.begin().await?;
@@ -164,7 +171,7 @@ async fn queue(State(svc): State<Service>, req: Request) -> Response {
 impl Service {
     /// What every action on one submission starts with: the request, the signed-in account,
     /// and the submission id (an id that does not parse names nothing: 404).
-    async fn on_submission(
+    pub(crate) async fn on_submission(
         &self,
         id: Result<Path<String>, PathRejection>,
         req: Request,
@@ -224,7 +231,7 @@ impl Service {
     }
 
     /// Writes the decision's audit entry into its transaction and commits both.
-    async fn commit_audited(
+    pub(crate) async fn commit_audited(
         &self,
         mut tx: beian_store::Tx,
         who: &Account,
@@ -248,20 +255,35 @@ async fn reject(
     id: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
-    let inner = async {
-        let (req, who, id) = svc.on_submission(id, req).await?;
-        let b: RejectBody = parse_json(&req.body, req.lang)?;
-        let now = svc.now();
-        let mut tx = svc.store.begin().await.map_err(|e| internal(req.lang, &e))?;
-        bureau::reject(&mut tx, &svc.keys, &who, id, &b.reasons, now)
-            .await
-            .map_err(|e| bureau_problem(&e, req.lang))?;
-        svc.commit_audited(tx, &who, "bureau.reject", id.to_string(), &req.ip)
-            .await
-            .map_err(|e| internal(req.lang, &e))?;
-        Ok::<_, Problem>(axum::Json(json!({ "status": "rejected", "reasons": b.reasons })).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    svc.reject_at(Desk::Bureau, "bureau.reject", id, req).await
+}
+
+impl Service {
+    /// A rejection with field-level reasons at either desk, audited in its transaction.
+    pub(crate) async fn reject_at(
+        &self,
+        desk: Desk,
+        action: &str,
+        id: Result<Path<String>, PathRejection>,
+        req: Request,
+    ) -> Response {
+        let inner = async {
+            let (req, who, id) = self.on_submission(id, req).await?;
+            let b: RejectBody = parse_json(&req.body, req.lang)?;
+            let now = self.now();
+            let mut tx = self.store.begin().await.map_err(|e| internal(req.lang, &e))?;
+            bureau::reject(&mut tx, &self.keys, &who, desk, id, &b.reasons, now)
+                .await
+                .map_err(|e| bureau_problem(&e, req.lang))?;
+            self.commit_audited(tx, &who, action, id.to_string(), &req.ip)
+                .await
+                .map_err(|e| internal(req.lang, &e))?;
+            Ok::<_, Problem>(
+                axum::Json(json!({ "status": "rejected", "reasons": b.reasons })).into_response(),
+            )
+        };
+        inner.await.unwrap_or_else(IntoResponse::into_response)
+    }
 }
 
 async fn empty_shells(State(svc): State<Service>, req: Request) -> Response {

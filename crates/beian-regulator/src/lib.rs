@@ -29,8 +29,12 @@
 //!   problem+json with a stable code.
 //! - [`audit`]: the append-only audit log — every refused signed request and every accepted one.
 //!
-//! Still to come: status callbacks to providers, the SMS page, bureau review, records and the
-//! public query.
+//! - [`verification`], [`events`], [`callbacks`]: SMS rounds, numbered events per submission and
+//!   their signed push to the provider.
+//! - [`bureau`], [`records`]: the provincial bureau's queue and decision, the records and the
+//!   public query.
+//! - [`psb`]: the public-security platform — applications for filed websites, the PSB
+//!   officer's queue and decision, PSB numbers per filing police area.
 
 pub mod api;
 pub mod audit;
@@ -41,6 +45,8 @@ pub mod events;
 pub mod limits;
 pub mod numbers;
 pub mod providers;
+pub mod psb;
+mod psb_api;
 mod public_api;
 pub mod records;
 pub mod sms;

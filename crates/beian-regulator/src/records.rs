@@ -400,7 +400,7 @@ const QUERY_BY_SUBJECT_NUMBER: &str = "SELECT s.id, j.name, j.nature, j.number, 
 const QUERY_BY_NAME: &str = "SELECT s.id, j.name, j.nature, j.number, s.number, s.name, s.kind, s.approved_at FROM reg_services s JOIN reg_subjects j ON j.id = s.subject_id
      WHERE s.status = 'filed' AND j.status = 'filed' AND j.name = $1 ORDER BY j.number, s.seq LIMIT 50";
 
-fn approved_on(at: i64) -> String {
+pub(crate) fn approved_on(at: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1_000_000))
         .map(|t| {
             let t = t.to_offset(time::macros::offset!(+8));

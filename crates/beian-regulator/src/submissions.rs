@@ -24,6 +24,8 @@ pub enum SubmissionStatus {
     SmsPending,
     /// Every code entered; the provincial bureau reviews it.
     BureauReview,
+    /// A public-security application waiting for a PSB officer (no SMS round).
+    PsbReview,
     Approved,
     Rejected,
     /// The provider withdrew it before a decision.
@@ -35,9 +37,10 @@ pub enum SubmissionStatus {
 }
 
 impl SubmissionStatus {
-    pub const ALL: [SubmissionStatus; 7] = [
+    pub const ALL: [SubmissionStatus; 8] = [
         SubmissionStatus::SmsPending,
         SubmissionStatus::BureauReview,
+        SubmissionStatus::PsbReview,
         SubmissionStatus::Approved,
         SubmissionStatus::Rejected,
         SubmissionStatus::Withdrawn,
@@ -50,6 +53,7 @@ impl SubmissionStatus {
         match self {
             SubmissionStatus::SmsPending => "sms_pending",
             SubmissionStatus::BureauReview => "bureau_review",
+            SubmissionStatus::PsbReview => "psb_review",
             SubmissionStatus::Approved => "approved",
             SubmissionStatus::Rejected => "rejected",
             SubmissionStatus::Withdrawn => "withdrawn",
@@ -64,7 +68,36 @@ impl SubmissionStatus {
 
     /// A decision or an end: nothing moves it any more.
     pub fn is_final(self) -> bool {
-        !matches!(self, SubmissionStatus::SmsPending | SubmissionStatus::BureauReview)
+        !matches!(
+            self,
+            SubmissionStatus::SmsPending | SubmissionStatus::BureauReview | SubmissionStatus::PsbReview
+        )
+    }
+}
+
+/// What a submission files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubmissionKind {
+    /// An ICP order: SMS verification, then the provincial bureau.
+    Icp,
+    /// A public-security application for one filed website: a PSB officer.
+    Psb,
+}
+
+impl SubmissionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionKind::Icp => "icp",
+            SubmissionKind::Psb => "psb",
+        }
+    }
+
+    /// The status a new submission of this kind starts in.
+    pub fn first_status(self) -> SubmissionStatus {
+        match self {
+            SubmissionKind::Icp => SubmissionStatus::SmsPending,
+            SubmissionKind::Psb => SubmissionStatus::PsbReview,
+        }
     }
 }
 
@@ -145,12 +178,15 @@ pub(crate) fn payload_aad(id: Uuid) -> String {
     format!("submissions/{id}/payload")
 }
 
-/// Receives a submission, or recognizes a retry of one.
+/// Receives a submission, or recognizes a retry of one. A submission id names one
+/// submission whatever its kind: reusing an ICP order's id for a PSB application is a conflict.
+#[allow(clippy::too_many_arguments)]
 pub async fn receive(
     tx: &mut Tx,
     keys: &Keys,
     provider_id: Uuid,
     submission_id: &str,
+    kind: SubmissionKind,
     province: ProvinceCode,
     body: &[u8],
     now: i64,
@@ -162,8 +198,8 @@ pub async fn receive(
     let id = beian_store::new_id();
     let payload = keys.encrypt(&payload_aad(id), body)?;
     let inserted = on!(tx tx, |c| sqlx::query(
-        "INSERT INTO reg_submissions (id, provider_id, submission_id, body_hash, province, payload, status, received_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (provider_id, submission_id) DO NOTHING",
+        "INSERT INTO reg_submissions (id, provider_id, submission_id, body_hash, province, payload, status, received_at, updated_at, kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (provider_id, submission_id) DO NOTHING",
     )
     .bind(id)
     .bind(provider_id)
@@ -171,8 +207,9 @@ pub async fn receive(
     .bind(&hash)
     .bind(province.to_string())
     .bind(&payload)
-    .bind(SubmissionStatus::SmsPending.as_str())
+    .bind(kind.first_status().as_str())
     .bind(now)
+    .bind(kind.as_str())
     .execute(c)
     .await?
     .rows_affected());

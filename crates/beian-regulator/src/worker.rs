@@ -59,20 +59,26 @@ impl Service {
         Ok(crate::verification::sweep_timeouts(&self.store, &self.keys, self.now()).await?)
     }
 
-    /// The demo policy: approves what has waited for the bureau `auto_approve_after`.
+    /// The demo policy: approves what has waited for the bureau or a PSB officer
+    /// `auto_approve_after`.
     pub async fn auto_approve(&self) -> anyhow::Result<usize> {
         let Some(after) = self.auto_approve_after else { return Ok(0) };
         let before = self.now() - i64::try_from(after.as_micros()).unwrap_or(i64::MAX);
-        let due: Vec<Uuid> = on!(store self.store.store(), |c| sqlx::query_scalar(
-            "SELECT id FROM reg_submissions WHERE status = 'bureau_review' AND updated_at <= $1 ORDER BY updated_at LIMIT 100",
+        let due: Vec<(Uuid, String)> = on!(store self.store.store(), |c| sqlx::query_as(
+            "SELECT id, status FROM reg_submissions WHERE status IN ('bureau_review', 'psb_review') AND updated_at <= $1 ORDER BY updated_at LIMIT 100",
         )
         .bind(before)
         .fetch_all(c)
         .await?);
         let who = demo_policy();
         let mut n = 0;
-        for id in due {
-            match self.approve_as(&who, id, None).await {
+        for (id, status) in due {
+            let approved = if status == "psb_review" {
+                self.approve_psb_as(&who, id, None).await.map(|_| ())
+            } else {
+                self.approve_as(&who, id, None).await.map(|_| ())
+            };
+            match approved {
                 Ok(_) => n += 1,
                 Err(crate::bureau::BureauError::NotInReview(_)) => {}
                 Err(e) => tracing::warn!(submission = %id, "demo auto-approval failed: {e}"),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use beian_crypto::Keys;
 use beian_regulator::RegulatorStore;
 use beian_regulator::bureau::{Account, Role, approve};
-use beian_regulator::submissions::{SubmissionStatus, receive, transition};
+use beian_regulator::submissions::{SubmissionKind, SubmissionStatus, receive, transition};
 use beian_store::Uuid;
 use serde_json::{Value, json};
 
@@ -58,7 +58,10 @@ async fn submit_waiting(
         beian_regulator::providers::register(&mut tx, code, code, &"ab".repeat(32), None, 1).await.unwrap();
     let mut ids = Vec::new();
     for i in companies {
-        let id = receive(&mut tx, keys, provider, &format!("s-{i}"), zj(), &body(i), 1).await.unwrap().id();
+        let id = receive(&mut tx, keys, provider, &format!("s-{i}"), SubmissionKind::Icp, zj(), &body(i), 1)
+            .await
+            .unwrap()
+            .id();
         assert!(
             transition(&mut tx, id, SubmissionStatus::SmsPending, SubmissionStatus::BureauReview, 2)
                 .await
@@ -125,6 +128,7 @@ async fn one_decision_per_submission_and_only_in_the_reviewers_province() {
             &mut tx,
             &keys,
             &reviewer("33"),
+            beian_regulator::bureau::Desk::Bureau,
             id,
             &[beian_regulator::bureau::Reason { field: "subject.name".into(), reason: "x".into() }],
             NOW,
@@ -243,5 +247,107 @@ async fn the_demo_policy_approves_after_its_delay_and_not_before() {
         assert_eq!(svc.auto_approve().await.unwrap(), 0, "once");
         let audit = reg.audit(10).await.unwrap();
         assert!(audit.iter().any(|a| a.action == "bureau.approve" && a.actor == "demo-auto-approve"));
+    }
+}
+
+fn officer(province: &str) -> Account {
+    Account { role: Role::Psb, username: format!("psb-{province}"), ..reviewer(province) }
+}
+
+/// A PSB application (the public example) for a filed site, filed with the police of `area`.
+fn psb_body(sid: &str, icp: &str, name: &str, domain: &str, area: &str) -> Vec<u8> {
+    let mut app: Value =
+        serde_json::from_str(include_str!("../../../docs/examples/psb-application.json")).unwrap();
+    app["icp_number"] = json!(icp);
+    app["website_name"] = json!(name);
+    app["domains"] = json!([domain]);
+    app["filing_area"] = json!(area);
+    app["subject_name"] = json!("浙江测试0有限公司");
+    serde_json::to_vec(&json!({ "submission_id": sid, "application": app })).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psb_applications_go_to_their_areas_officers_and_get_numbers_per_area() {
+    use beian_regulator::bureau::{Desk, Reason, reject};
+    use beian_regulator::psb;
+    for (db, reg) in common::stores().await {
+        eprintln!("{}", db.label);
+        let keys = Keys::generate().unwrap();
+        let icp = waiting(&reg, &keys, 1).await[0];
+        let mut tx = reg.begin().await.unwrap();
+        let filed = approve(&mut tx, &keys, &reviewer("33"), icp, NOW).await.unwrap();
+        tx.commit().await.unwrap();
+        let site = |i: usize| &filed.services[i];
+        let provider = reg.provider("p").await.unwrap().unwrap().0.id;
+        let mut tx = reg.begin().await.unwrap();
+        let mut ids = Vec::new();
+        for (i, area) in ["330106", "330106", "330108"].into_iter().enumerate() {
+            let body =
+                psb_body(&format!("psb-{i}"), &site(i).number, &site(i).name, &site(i).domains[0], area);
+            let id =
+                receive(&mut tx, &keys, provider, &format!("psb-{i}"), SubmissionKind::Psb, zj(), &body, NOW)
+                    .await
+                    .unwrap()
+                    .id();
+            ids.push(id);
+        }
+        // One with a domain that is not on the site's record.
+        let stray = psb_body("psb-stray", &site(0).number, &site(0).name, "example.org", "330106");
+        let stray = receive(&mut tx, &keys, provider, "psb-stray", SubmissionKind::Psb, zj(), &stray, NOW)
+            .await
+            .unwrap()
+            .id();
+        tx.commit().await.unwrap();
+
+        assert_eq!(reg.psb_queue(&keys, &officer("33")).await.unwrap().len(), 4);
+        assert!(reg.psb_queue(&keys, &officer("44")).await.unwrap().is_empty());
+        assert!(reg.bureau_queue(&keys, &reviewer("33")).await.unwrap().is_empty(), "not the bureau's");
+        let e = reg.review(&keys, &reviewer("33"), ids[0]).await.unwrap_err();
+        assert_eq!(e.code(), "SUBMISSION_NOT_FOUND", "the bureau's review shows ICP orders only");
+        let r = reg.psb_review(&keys, &officer("33"), ids[0]).await.unwrap();
+        assert!(r.checks.is_empty(), "{:?}", r.checks);
+        assert_eq!(r.application["responsible"]["mobile"], "138****8000", "masked");
+        let r = reg.psb_review(&keys, &officer("33"), stray).await.unwrap();
+        assert_eq!(r.checks[0].field, "domains[0]", "{:?}", r.checks);
+
+        let mut tx = reg.begin().await.unwrap();
+        let e = psb::approve(&mut tx, &keys, &reviewer("33"), ids[0], NOW).await.unwrap_err();
+        assert_eq!(e.code(), "FORBIDDEN", "a bureau account is not a PSB officer");
+        let e = psb::approve(&mut tx, &keys, &officer("44"), ids[0], NOW).await.unwrap_err();
+        assert_eq!(e.code(), "SUBMISSION_NOT_FOUND");
+        drop(tx);
+        let mut numbers = Vec::new();
+        for id in &ids {
+            let mut tx = reg.begin().await.unwrap();
+            numbers.push(psb::approve(&mut tx, &keys, &officer("33"), *id, NOW).await.unwrap().psb_number);
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(
+            numbers,
+            ["浙公网安备33010602000001号", "浙公网安备33010602000002号", "浙公网安备33010802000001号"]
+        );
+        let events = reg.events(ids[0], 0).await.unwrap();
+        assert_eq!(events.last().unwrap().detail["psb_number"], "浙公网安备33010602000001号");
+        let rec = reg.psb_record(&numbers[0]).await.unwrap().unwrap();
+        assert_eq!(
+            (rec.icp_number.as_str(), rec.domains.clone()),
+            (site(0).number.as_str(), vec![site(0).domains[0].clone()])
+        );
+        let r = reg.psb_review(&keys, &officer("33"), stray).await.unwrap();
+        assert!(
+            r.checks.iter().any(|c| c.field == "icp_number" && c.reason.contains(&numbers[0])),
+            "{:?}",
+            r.checks
+        );
+
+        let reasons = [Reason { field: "domains[0]".into(), reason: "不在备案信息中".into() }];
+        let mut tx = reg.begin().await.unwrap();
+        let e = reject(&mut tx, &keys, &officer("33"), Desk::Bureau, stray, &reasons, NOW).await.unwrap_err();
+        assert_eq!(e.code(), "FORBIDDEN", "a PSB officer does not sit at the bureau's desk");
+        drop(tx);
+        let mut tx = reg.begin().await.unwrap();
+        reject(&mut tx, &keys, &officer("33"), Desk::Psb, stray, &reasons, NOW).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(reg.events(stray, 0).await.unwrap().last().unwrap().kind, "rejected");
     }
 }

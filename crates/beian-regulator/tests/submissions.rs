@@ -38,7 +38,17 @@ async fn receive_one(
     body: &[u8],
 ) -> Result<Intake, SubmissionError> {
     let mut tx = reg.begin().await.unwrap();
-    let r = receive(&mut tx, keys, provider, sid, zj(), body, 100).await;
+    let r = receive(
+        &mut tx,
+        keys,
+        provider,
+        sid,
+        beian_regulator::submissions::SubmissionKind::Icp,
+        zj(),
+        body,
+        100,
+    )
+    .await;
     if r.is_ok() {
         tx.commit().await.unwrap();
     }

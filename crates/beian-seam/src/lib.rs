@@ -323,7 +323,8 @@ pub mod wire {
     /// (`recipients`, `deadline`), `sms_verified` (`recipient`), `sms_wrong_code` (`wrong`,
     /// `left`), `sms_resent` (`recipient`), `sms_timeout` (`pending`, `deadline`),
     /// `sms_failed`, `bureau_review`, `approved` (`subject_number`, `services`, `cancelled`,
-    /// `empty_shells`), `rejected` (`reasons`), `withdrawn`. Details never carry PII.
+    /// `empty_shells`; a PSB submission's: [`PsbDecision`]), `psb_review`, `rejected`
+    /// (`reasons`), `withdrawn`. Details never carry PII.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     pub struct Event {
         /// 1, 2, 3 … per submission: apply in order, each once.
@@ -357,6 +358,15 @@ pub mod wire {
         pub kind: beian_core::number::ServiceKind,
         #[serde(default)]
         pub domains: Vec<String>,
+    }
+
+    /// What a PSB officer's approval issued: the detail of a PSB submission's `approved` event.
+    #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+    pub struct PsbDecision {
+        /// `浙公网安备33010602000001号`.
+        pub psb_number: String,
+        /// The website's ICP number it belongs to.
+        pub icp_number: String,
     }
 
     /// The body of a status callback: every event the provider has not acknowledged.

@@ -29,6 +29,7 @@ mod documents;
 mod jobs;
 mod misc;
 mod orders;
+mod psb;
 mod regulator;
 mod scans;
 mod subjects;
@@ -41,6 +42,7 @@ pub use misc::{
     IdempotencyRow, IpPoolRow, MessageRow, NewMessage, ServiceNumberRow, SettingRow, TemplateRow,
 };
 pub use orders::{NewOrder, OrderEventRow, OrderRow, OrderUpdate, QueueFilter, QueueRow};
+pub use psb::PsbApplicationRow;
 pub use regulator::RegulatorLinkRow;
 pub use scans::SiteScanRow;
 pub use subjects::{NewSubject, SubjectRow};

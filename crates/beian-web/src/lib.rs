@@ -81,6 +81,7 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
         AuditView, IpPoolView, JobView, MessageView, ProfileView, ProviderProfile, ServiceNumberInput,
         ServiceNumberView, TemplateInput, TemplateView,
     };
+    use beian_app::psb::{PsbDeadlineView, PsbView};
     use beian_app::review::QueuePage;
     use beian_app::scans::{ComplianceView, SiteScanView};
     use beian_app::subjects::SubjectInput;
@@ -274,6 +275,71 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
             "/documents/{id}",
             get(api::get_document),
             Op::new("documents", "A document's bytes (every view is audited)").binary(),
+        )
+        .op(
+            "get",
+            "/psb/options",
+            get(api::psb_options),
+            Op::new("psb", "PSB form choices (service types, access methods, languages, dangerous goods) and the statement in force")
+                .returns::<api::PsbOptions>(200),
+        )
+        .op(
+            "get",
+            "/subjects/{id}/psb",
+            get(api::subject_psb),
+            Op::new("psb", "The subject's PSB applications, one per filed website, with their 30-day deadlines")
+                .returns::<Vec<PsbView>>(200),
+        )
+        .op(
+            "get",
+            "/psb/{id}",
+            get(api::get_psb),
+            Op::new("psb", "A PSB application (PII masked unless reveal=true, which is audited); once approved, its footer")
+                .query(&[("reveal", "true to show PII in full")])
+                .returns::<PsbView>(200),
+        )
+        .op(
+            "put",
+            "/psb/{id}",
+            put(api::update_psb),
+            Op::new("psb", "Edit a draft or refused PSB application; masked values sent back are kept")
+                .if_match()
+                .body::<beian_core::psb::PsbApplication>()
+                .returns::<PsbView>(200),
+        )
+        .op(
+            "post",
+            "/psb/{id}/statement",
+            post(api::accept_psb_statement),
+            Op::new("psb", "Accept the responsibility statement in force (version, time and account are recorded)")
+                .if_match()
+                .returns::<PsbView>(200),
+        )
+        .op(
+            "post",
+            "/psb/{id}/check",
+            post(api::check_psb),
+            Op::new("psb", "Run the PSB rules").returns::<api::CheckResult>(200),
+        )
+        .op(
+            "post",
+            "/psb/{id}/submit",
+            post(api::submit_psb),
+            Op::new("psb", "Submit to the public-security platform").if_match().returns::<PsbView>(200),
+        )
+        .op(
+            "post",
+            "/psb/{id}/refresh",
+            post(api::refresh_psb),
+            Op::new("psb", "Fetch the platform's latest steps for the application").returns::<PsbView>(200),
+        )
+        .op(
+            "get",
+            "/review/psb",
+            get(api::psb_deadlines),
+            Op::new("psb", "Filed websites without a PSB number, longest live first (staff)")
+                .query(&[("overdue", "true for only those past their 30 days")])
+                .returns::<Vec<PsbDeadlineView>>(200),
         )
         .op(
             "get",

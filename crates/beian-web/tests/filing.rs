@@ -130,6 +130,16 @@ async fn world_scanning(
     .unwrap();
     create_account(
         &mut tx,
+        "psb-zj",
+        PASSWORD,
+        BureauRole::Psb,
+        beian_core::province::ProvinceCode::parse("33"),
+        1,
+    )
+    .await
+    .unwrap();
+    create_account(
+        &mut tx,
         "bureau-gd",
         PASSWORD,
         BureauRole::Bureau,
@@ -645,7 +655,6 @@ async fn cancelling_a_site_and_cancelling_access_leaves_an_empty_shell() {
     }
 }
 
-/// A provider database and a regulator database per backend.
 /// A filed site's home page: with its footer while `good`, without once broken.
 async fn site_server(good: Arc<std::sync::atomic::AtomicBool>) -> std::net::SocketAddr {
     let app = axum::Router::new().fallback(move || {
@@ -753,6 +762,7 @@ async fn filed_sites_are_scanned_daily_and_a_broken_footer_reaches_the_reviewer_
     }
 }
 
+/// A provider database and a regulator database per backend.
 async fn pairs() -> Vec<(TestStore, TestStore)> {
     let mut out =
         vec![(beian_store::testing::sqlite().await, beian_store::testing::sqlite_unmigrated().await)];
@@ -762,4 +772,181 @@ async fn pairs() -> Vec<(TestStore, TestStore)> {
         out.push((p, r));
     }
     out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
+    for (pdb, rdb) in pairs().await {
+        eprintln!("backend: {}", pdb.label);
+        let (w, _) = world(pdb, rdb, true, None).await;
+        let admin = w.provider.login("admin@example.com").await;
+        let profile = json!({
+            "name": "演示云计算有限公司", "region": "330110", "phone": "95187",
+            "organization_code": "673959654", "access_method": "租赁虚拟空间",
+        });
+        let r = admin
+            .call(reqwest::Method::PUT, "/api/v1/admin/provider-profile", Some(profile), Some("\"0\""))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        // Two sites filed; the approval leaves a PSB draft for each, pre-filled.
+        let (subject, _) = w.file(None, sites(&[0, 1])).await;
+        w.settle().await;
+        for (m, six) in [HEAD, SITE_HEAD] {
+            let code = w.code_for(m).await;
+            assert_eq!(w.verify(m, six, &code).await["outcome"], "verified");
+        }
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        let list = w.owner.get(&format!("/api/v1/subjects/{subject}/psb")).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        let apps = list.body.as_array().unwrap();
+        assert_eq!(apps.len(), 2, "{}", list.body);
+        let (first, second) = (&apps[0], &apps[1]);
+        assert_eq!(first["icp_number"], "浙ICP备2026000001号-1");
+        assert_eq!(first["state"], "draft");
+        assert_eq!(first["deadline"]["days_left"], 30);
+        let a = &first["application"];
+        assert_eq!(
+            (a["domains"].clone(), a["filing_area"].clone()),
+            (json!(["aliyun.com"]), json!("330106"))
+        );
+        assert_eq!(a["access"]["name"], "演示云计算有限公司");
+        assert_eq!(a["access"]["method"], "virtual_space", "the profile's label mapped to the code");
+        assert!(a["access"]["region"].as_str().unwrap().contains("余杭区"), "{a}");
+        assert!(!list.body.to_string().contains(HEAD.0), "phones masked: {}", list.body);
+        let psb = first["id"].as_str().unwrap().to_owned();
+        let path = |rest: &str| format!("/api/v1/psb/{psb}{rest}");
+
+        // Submitting the draft as it is names what is missing, field by field.
+        let etag = w.owner.get(&path("")).await.etag();
+        let refused = w.owner.call(reqwest::Method::POST, &path("/submit"), None, Some(&etag)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        let fields: Vec<&str> =
+            refused.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        for f in ["service_types", "registrar", "statement"] {
+            assert!(fields.iter().any(|x| x.starts_with(f)), "{f} not named: {fields:?}");
+        }
+
+        // The owner completes it (masked values sent back are kept) and cannot change the
+        // ICP number; accepts the statement; the check passes.
+        let mut app = w.owner.get(&path("")).await.body["application"].clone();
+        app["service_types"] = json!(["b"]);
+        app["registrar"] = json!({ "name": "阿里云计算有限公司（原万网）", "region": "浙江省杭州市余杭区", "phone": "95187" });
+        let mut wrong = app.clone();
+        wrong["icp_number"] = json!("浙ICP备2026000001号-2");
+        let r = w.owner.call(reqwest::Method::PUT, &path(""), Some(wrong), Some(&etag)).await;
+        assert_eq!(r.body["errors"][0]["code"], "PSB_ICP_NUMBER_FIXED", "{}", r.body);
+        let r = w.owner.call(reqwest::Method::PUT, &path(""), Some(app), Some(&etag)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let revealed = w.owner.get(&path("?reveal=true")).await;
+        assert_eq!(revealed.body["application"]["responsible"]["mobile"], HEAD.0, "kept, not overwritten");
+        let r = w.owner.call(reqwest::Method::POST, &path("/statement"), None, Some(&r.etag())).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let accepted = &r.body["application"]["statement"];
+        assert_eq!(accepted["version"], r.body["statement"]["version"]);
+        assert!(accepted["actor"].as_str().unwrap().starts_with("account:"), "{accepted}");
+        let check = w.owner.post(&path("/check"), json!({})).await;
+        assert_eq!(check.body["submittable"], true, "{}", check.body);
+        assert_eq!(
+            w.reviewer.call(reqwest::Method::POST, &path("/submit"), None, Some(&r.etag())).await.status,
+            StatusCode::FORBIDDEN,
+            "staff see it but do not submit for the owner"
+        );
+
+        // Submitted: delivered to the PSB platform, where it waits for Zhejiang's officer.
+        let r = w.owner.call(reqwest::Method::POST, &path("/submit"), None, Some(&r.etag())).await;
+        assert_eq!(r.body["state"], "submitted", "{}", r.body);
+        w.settle().await;
+        assert_eq!(w.owner.get(&path("")).await.body["state"], "psb_review");
+        assert_eq!(w.bureau.get("/api/v1/psb/queue").await.status, StatusCode::FORBIDDEN, "not the bureau's");
+        let officer = bureau_login(&w.reg_base, "psb-zj").await;
+        let q = officer.get("/api/v1/psb/queue").await;
+        assert_eq!(q.body.as_array().map(Vec::len), Some(1), "{}", q.body);
+        let item = q.body[0]["id"].as_str().unwrap().to_owned();
+        let review = officer.get(&format!("/api/v1/psb/applications/{item}")).await;
+        assert!(!review.body.to_string().contains(HEAD.0), "PII masked for the officer: {}", review.body);
+        assert_eq!(review.body["checks"], json!([]), "matches the ICP record: {}", review.body);
+
+        // Refused with a reason; corrected and submitted again (a new submission); approved.
+        let reasons = json!({ "reasons": [{ "field": "registrar.phone", "reason": "注册商电话无法接通" }] });
+        let r = officer.post(&format!("/api/v1/psb/applications/{item}/reject"), reasons).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        w.settle().await;
+        let back = w.owner.get(&path("")).await;
+        assert_eq!(back.body["state"], "rejected");
+        assert_eq!(back.body["review_findings"][0]["field"], "registrar.phone", "{}", back.body);
+        let mut app = back.body["application"].clone();
+        app["registrar"]["phone"] = json!("010-65985888");
+        let r = w.owner.call(reqwest::Method::PUT, &path(""), Some(app), Some(&back.etag())).await;
+        let r = w.owner.call(reqwest::Method::POST, &path("/submit"), None, Some(&r.etag())).await;
+        assert_eq!(r.body["state"], "submitted", "{}", r.body);
+        w.settle().await;
+        let q = officer.get("/api/v1/psb/queue").await;
+        let item = q.body[0]["id"].as_str().unwrap().to_owned();
+        let r = officer.post(&format!("/api/v1/psb/applications/{item}/approve"), json!({})).await;
+        assert_eq!(r.body["psb_number"], "浙公网安备33010602000001号", "{}", r.body);
+        w.settle().await;
+        let done = w.owner.get(&path("")).await.body;
+        assert_eq!(
+            (done["state"].as_str(), done["psb_number"].as_str()),
+            (Some("approved"), Some("浙公网安备33010602000001号"))
+        );
+        let html = done["footer"]["html"].as_str().unwrap();
+        for part in [
+            ">浙ICP备2026000001号-1</a>",
+            "https://beian.mps.gov.cn/#/query/webSearch?code=33010602000001",
+            ">浙公网安备33010602000001号</a>",
+        ] {
+            assert!(html.contains(part), "{part} missing from {html}");
+        }
+        assert!(done["footer"]["snippets"]["wordpress"].as_str().unwrap().contains("zh_cn_l10n_icp_num"));
+        let public =
+            Client::anonymous(&w.reg_base).get("/api/v1/psb/records/浙公网安备33010602000001号").await;
+        assert_eq!(public.body["icp_number"], "浙ICP备2026000001号-1", "{}", public.body);
+
+        // The second site stays unfiled: reminded on days 20, 27 and 30, once each; then overdue.
+        let reminders = |app: beian_app::App| async move { app.send_psb_reminders().await.unwrap() };
+        w.clock().advance(time::Duration::days(19));
+        assert_eq!(reminders(w.provider.app.clone()).await, 0, "day 19");
+        w.clock().advance(time::Duration::days(1));
+        assert_eq!(reminders(w.provider.app.clone()).await, 1, "day 20, only the unfiled site");
+        assert_eq!(reminders(w.provider.app.clone()).await, 0, "once");
+        w.clock().advance(time::Duration::days(7));
+        assert_eq!(reminders(w.provider.app.clone()).await, 1, "day 27");
+        w.clock().advance(time::Duration::days(3));
+        assert_eq!(reminders(w.provider.app.clone()).await, 1, "day 30");
+        w.clock().advance(time::Duration::days(1));
+        assert_eq!(reminders(w.provider.app.clone()).await, 0, "nothing after day 30");
+        let staff = w.provider.login("reviewer@example.com").await;
+        let overdue = staff.get("/api/v1/review/psb?overdue=true").await;
+        assert_eq!(overdue.status, StatusCode::OK, "{}", overdue.body);
+        assert_eq!(overdue.body.as_array().map(Vec::len), Some(1), "{}", overdue.body);
+        assert_eq!(overdue.body[0]["icp_number"], second["icp_number"]);
+        assert_eq!(
+            (overdue.body[0]["deadline"]["overdue"].as_bool(), overdue.body[0]["reminders_sent"].clone()),
+            (Some(true), json!([20, 27, 30]))
+        );
+        let mails = w
+            .provider
+            .login("admin@example.com")
+            .await
+            .get("/api/v1/admin/messages?channel=email")
+            .await
+            .body;
+        let subjects: Vec<&str> =
+            mails.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap()).collect();
+        assert!(subjects.iter().any(|s| s.contains("公安联网备案已通过")), "{subjects:?}");
+        assert!(subjects.iter().any(|s| s.contains("公安联网备案未通过")), "{subjects:?}");
+        assert_eq!(
+            subjects.iter().filter(|s| s.contains("请在") && s.contains("前办理公安联网备案")).count(),
+            3,
+            "{subjects:?}"
+        );
+        let texts =
+            w.provider.login("admin@example.com").await.get("/api/v1/admin/messages?channel=sms").await.body;
+        assert!(texts.to_string().contains("剩余0天"), "the day-30 text: {texts}");
+    }
 }

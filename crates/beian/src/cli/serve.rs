@@ -408,9 +408,11 @@ async fn start_demo_regulator(
     Ok(beian_app::regulator::RegulatorSeam { port: Arc::new(port), provider: DEMO_PROVIDER.into(), key })
 }
 
-/// The demo regulator's accounts: a Zhejiang bureau reviewer and an admin for every province.
+/// The demo regulator's accounts: a Zhejiang bureau reviewer, a Zhejiang PSB officer and an admin
+/// for every province.
 const DEMO_REGULATOR_ACCOUNTS: &[(&str, beian_regulator::bureau::Role, Option<&str>)] = &[
     ("bureau-zj", beian_regulator::bureau::Role::Bureau, Some("33")),
+    ("psb-zj", beian_regulator::bureau::Role::Psb, Some("33")),
     ("miit-admin", beian_regulator::bureau::Role::Admin, None),
 ];
 

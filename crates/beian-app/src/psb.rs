@@ -1,0 +1,714 @@
+//! Public-security filing (公安联网备案) of filed websites, on the provider's side.
+//!
+//! When the bureau approves an order, every website it filed gets a PSB application, pre-filled
+//! from the order, the provider profile's access block and the approval day as go-live
+//! ([`beian_core::psb::prefill`]), in the transaction that records the approval. The owner
+//! completes it (service types, interactivity, registrar…), accepts the responsibility
+//! statement (version, time and account recorded), checks it with the PSB rules and submits
+//! it; a `deliver_psb` job sends it over the same signed seam as ICP orders, and the PSB
+//! platform's events come back through the same callback and are applied once each, in order.
+//! An approval puts the PSB number on the application and a footer with both numbers in its
+//! view. Until then the site counts against its 30-day deadline: a daily job reminds the owner
+//! (e-mail) and the responsible person (SMS) on days 20, 27 and 30, and staff see the overdue
+//! sites.
+//!
+//! This module must never send the application anywhere but the regulator, and never return
+//! its certificate numbers or phones unmasked unless the caller asked to reveal them (audited).
+
+use std::collections::BTreeMap;
+
+use beian_core::footer::{Footer, SnippetFormat};
+use beian_core::model::Order;
+use beian_core::number::{Number, parse as parse_number};
+use beian_core::psb::{Acceptance, AccessProvider, Deadline, PsbApplication, Registrar, Statement};
+use beian_core::rules::{Finding, check_psb};
+use beian_seam::wire::{Event as RegEvent, PsbDecision};
+use beian_store::{NewJob, PsbApplicationRow, Tx, Uuid, new_id};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::Date;
+
+use crate::error::FieldError;
+use crate::notify::Notice;
+use crate::profile::ProviderProfile;
+use crate::regulator::{Filing, RegulatorError};
+use crate::views::{ReviewFinding, keep, mask_cert, mask_person, mask_phone, rfc3339, unmask_person};
+use crate::{App, AppError, AppResult, Ctx};
+
+/// The job that sends a submitted application to the PSB platform.
+pub const DELIVER_PSB: &str = "deliver_psb";
+/// The daily job that sends deadline reminders.
+pub const PSB_REMINDERS: &str = "psb_reminders";
+
+const DELIVER_MAX_ATTEMPTS: i64 = 200;
+
+/// Where an application is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PsbState {
+    /// Being completed by the owner.
+    Draft,
+    /// Submitted; waiting to reach the PSB platform.
+    Submitted,
+    /// At the PSB platform, waiting for an officer.
+    PsbReview,
+    /// A PSB number was issued.
+    Approved,
+    /// Refused by the officer or the platform; editable again, with the reasons.
+    Rejected,
+}
+
+impl PsbState {
+    const ALL: [PsbState; 5] =
+        [PsbState::Draft, PsbState::Submitted, PsbState::PsbReview, PsbState::Approved, PsbState::Rejected];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PsbState::Draft => "draft",
+            PsbState::Submitted => "submitted",
+            PsbState::PsbReview => "psb_review",
+            PsbState::Approved => "approved",
+            PsbState::Rejected => "rejected",
+        }
+    }
+
+    fn parse(s: &str) -> Option<PsbState> {
+        PsbState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    fn editable(self) -> bool {
+        matches!(self, PsbState::Draft | PsbState::Rejected)
+    }
+}
+
+/// Footers to paste once the PSB number is issued: HTML and each site generator's config.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FooterView {
+    pub html: String,
+    /// By format: `html`, `wordpress`, `hexo_next`, `hugo`, `vitepress`.
+    pub snippets: BTreeMap<String, String>,
+}
+
+/// An application as the API returns it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PsbView {
+    pub id: Uuid,
+    pub subject_id: Uuid,
+    pub order_id: Uuid,
+    pub icp_number: String,
+    pub state: PsbState,
+    pub version: i64,
+    /// Certificate numbers and phones masked unless revealed.
+    pub application: PsbApplication,
+    /// The 30 days from going live, as of today (China time).
+    pub deadline: Deadline,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub psb_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub footer: Option<FooterView>,
+    /// Why the officer or the platform refused it.
+    pub review_findings: Vec<ReviewFinding>,
+    /// The statement in force, which the owner accepts before submitting.
+    pub statement: Statement,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A line of the staff's deadline list.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PsbDeadlineView {
+    pub id: Uuid,
+    pub subject_id: Uuid,
+    pub icp_number: String,
+    pub website_name: String,
+    pub state: PsbState,
+    pub deadline: Deadline,
+    pub reminders_sent: Vec<i64>,
+}
+
+#[derive(Deserialize)]
+struct DeliverJob {
+    id: Uuid,
+    submission_id: String,
+}
+
+/// The submission id of an application's delivery: the application and its version at
+/// submission — retries of the job are one submission, a resubmission is a new one.
+fn submission_id(id: Uuid, version: i64) -> String {
+    format!("psb-{}.v{version}", id.simple())
+}
+
+/// Whether a regulator submission id is a PSB application's.
+pub fn is_psb_submission(submission_id: &str) -> bool {
+    submission_id.starts_with("psb-")
+}
+
+fn data_aad(id: Uuid) -> String {
+    format!("psb/{id}/data")
+}
+
+fn masked(mut a: PsbApplication) -> PsbApplication {
+    mask_person(&mut a.responsible);
+    a.emergency.mobile = mask_phone(&a.emergency.mobile);
+    a.subject_certificate.number = mask_cert(a.subject_certificate.kind, &a.subject_certificate.number);
+    a
+}
+
+/// Restores values the client sent back masked.
+fn unmask(incoming: &mut PsbApplication, stored: &PsbApplication) {
+    unmask_person(&mut incoming.responsible, &stored.responsible);
+    keep(&mut incoming.emergency.mobile, &stored.emergency.mobile, mask_phone(&stored.emergency.mobile));
+    keep(
+        &mut incoming.subject_certificate.number,
+        &stored.subject_certificate.number,
+        mask_cert(stored.subject_certificate.kind, &stored.subject_certificate.number),
+    );
+}
+
+/// The access block from the provider profile: the region's name from its code, the access
+/// method's code from its label.
+pub fn access_block(p: &ProviderProfile) -> AccessProvider {
+    let region = p
+        .region
+        .parse::<u32>()
+        .map(|code| beian_core::division::divisions().path(code).iter().map(|d| d.name).collect())
+        .unwrap_or_default();
+    let label = p.access_method.trim();
+    let method = beian_core::psb::access_methods()
+        .iter()
+        .find(|m| m.zh == label || m.code == label)
+        .map_or_else(|| label.to_owned(), |m| m.code.clone());
+    AccessProvider {
+        name: p.name.clone(),
+        region,
+        method,
+        phone: p.phone.clone(),
+        organization_code: p.organization_code.clone(),
+    }
+}
+
+fn date_of(s: &str) -> Option<Date> {
+    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+impl App {
+    fn psb_decrypt(&self, row: &PsbApplicationRow) -> AppResult<PsbApplication> {
+        Ok(serde_json::from_slice(&self.keys().decrypt(&data_aad(row.id), &row.data)?)?)
+    }
+
+    fn psb_encrypt(&self, id: Uuid, app: &PsbApplication) -> AppResult<Vec<u8>> {
+        Ok(self.keys().encrypt(&data_aad(id), &serde_json::to_vec(app)?)?)
+    }
+
+    fn psb_view(&self, row: &PsbApplicationRow, reveal: bool) -> AppResult<PsbView> {
+        let app = self.psb_decrypt(row)?;
+        let state =
+            PsbState::parse(&row.state).ok_or_else(|| anyhow::anyhow!("bad PSB state {}", row.state))?;
+        let footer = match (&row.psb_number, parse_number(&row.icp_number).map(|p| p.number)) {
+            (Some(psb), Ok(Number::IcpFiling(icp))) => match parse_number(psb).map(|p| p.number) {
+                Ok(Number::Psb(psb)) => {
+                    let f = Footer::new(icp, Some(psb), &app.subject_name, self.clock().today().year());
+                    let snippets = SnippetFormat::ALL
+                        .into_iter()
+                        .map(|k| {
+                            let name =
+                                serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned));
+                            (name.unwrap_or_default(), f.snippet(k))
+                        })
+                        .collect();
+                    Some(FooterView { html: f.html(), snippets })
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        Ok(PsbView {
+            id: row.id,
+            subject_id: row.subject_id,
+            order_id: row.order_id,
+            icp_number: row.icp_number.clone(),
+            state,
+            version: row.version,
+            deadline: beian_core::psb::deadline(app.go_live, self.clock().today()),
+            application: if reveal { app } else { masked(app) },
+            psb_number: row.psb_number.clone(),
+            footer,
+            review_findings: serde_json::from_str(&row.review_findings).unwrap_or_default(),
+            statement: beian_core::psb::statement().clone(),
+            created_at: rfc3339(row.created_at),
+            updated_at: rfc3339(row.updated_at),
+        })
+    }
+
+    /// Creates a draft application for every website an approval filed, in the approval's
+    /// transaction. A website that has one already keeps it.
+    pub(crate) async fn create_psb_drafts(
+        &self,
+        tx: &mut Tx,
+        subject_id: Uuid,
+        order_id: Uuid,
+        order: &Order,
+        filing: &Filing,
+        profile: Option<&ProviderProfile>,
+    ) -> AppResult<usize> {
+        let access = profile.map(access_block).unwrap_or_default();
+        let today = self.clock().today();
+        let now = self.now_us();
+        let mut n = 0;
+        for s in &filing.decision.services {
+            let Some(index) = s.path.strip_prefix("websites[").and_then(|r| r.strip_suffix(']')) else {
+                continue;
+            };
+            let Ok(index) = index.parse::<usize>() else { continue };
+            let Some(app) = beian_core::psb::prefill(
+                order,
+                index,
+                &s.number,
+                None,
+                today,
+                access.clone(),
+                Registrar::default(),
+            ) else {
+                continue;
+            };
+            let id = new_id();
+            let row = PsbApplicationRow {
+                id,
+                subject_id,
+                order_id,
+                icp_number: s.number.clone(),
+                state: PsbState::Draft.as_str().into(),
+                data: self.psb_encrypt(id, &app)?,
+                go_live: today.to_string(),
+                reminders_sent: "[]".into(),
+                psb_number: None,
+                submission_id: None,
+                applied_seq: 0,
+                review_findings: "[]".into(),
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            if tx.insert_psb_application(&row).await? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// An application the caller may see (its subject's owner, or staff); anything else is
+    /// not found. Returns the row and whether the caller owns it.
+    async fn visible_psb(&self, ctx: &Ctx, id: Uuid) -> AppResult<(PsbApplicationRow, bool)> {
+        let p = ctx.principal()?;
+        let row = self.store().psb_application(id).await?.ok_or(AppError::NotFound)?;
+        let subject = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
+        let own = subject.owner_id == p.id;
+        if !own && !p.role.is_staff() {
+            return Err(AppError::NotFound);
+        }
+        Ok((row, own))
+    }
+
+    /// An application the caller owns and may change now (`If-Match` required).
+    async fn editable_psb(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<PsbApplicationRow> {
+        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
+        let (row, own) = self.visible_psb(ctx, id).await?;
+        if !own {
+            return Err(AppError::Forbidden);
+        }
+        if row.version != expected {
+            return Err(AppError::PreconditionFailed { current_version: row.version });
+        }
+        if !PsbState::parse(&row.state).is_some_and(PsbState::editable) {
+            return Err(AppError::conflict(
+                "PSB_NOT_EDITABLE",
+                "公安备案申请已提交或已通过，不能修改。",
+                "The PSB application has been submitted or approved and cannot be changed.",
+            ));
+        }
+        Ok(row)
+    }
+
+    /// Writes a changed application with its audit entry.
+    async fn save_psb(
+        &self,
+        ctx: &Ctx,
+        mut row: PsbApplicationRow,
+        action: &str,
+        jobs: &[NewJob],
+    ) -> AppResult<PsbView> {
+        let expected = row.version;
+        row.version += 1;
+        row.updated_at = self.now_us();
+        let mut tx = self.store().begin().await?;
+        if !tx.update_psb_application(&row, expected).await? {
+            return Err(AppError::PreconditionFailed { current_version: expected + 1 });
+        }
+        for j in jobs {
+            tx.enqueue(j, row.updated_at).await?;
+        }
+        tx.audit(
+            &ctx.audit(action, "psb_application", row.id, json!({ "version": row.version })),
+            row.updated_at,
+        )
+        .await?;
+        tx.commit().await?;
+        self.psb_view(&row, false)
+    }
+
+    /// A subject's PSB applications (one per filed website).
+    pub async fn psb_applications(&self, ctx: &Ctx, subject_id: Uuid) -> AppResult<Vec<PsbView>> {
+        self.visible_subject(ctx, subject_id).await?;
+        let rows = self.store().psb_applications_of_subject(subject_id).await?;
+        rows.iter().map(|r| self.psb_view(r, false)).collect()
+    }
+
+    /// One application; `reveal` shows PII in full and is audited.
+    pub async fn get_psb(&self, ctx: &Ctx, id: Uuid, reveal: bool) -> AppResult<PsbView> {
+        let (row, _) = self.visible_psb(ctx, id).await?;
+        if reveal {
+            self.store()
+                .audit(&ctx.audit("psb.reveal_pii", "psb_application", id, json!({})), self.now_us())
+                .await?;
+        }
+        self.psb_view(&row, reveal)
+    }
+
+    /// Replaces the owner's part of a draft or rejected application. The ICP number and the
+    /// statement's acceptance are the system's: a different ICP number is refused, the
+    /// acceptance is kept. Masked values sent back are kept.
+    pub async fn update_psb(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        if_match: Option<i64>,
+        mut input: PsbApplication,
+    ) -> AppResult<PsbView> {
+        let mut row = self.editable_psb(ctx, id, if_match).await?;
+        let stored = self.psb_decrypt(&row)?;
+        if input.icp_number.trim() != stored.icp_number {
+            return Err(AppError::field(
+                "icp_number",
+                "PSB_ICP_NUMBER_FIXED",
+                "ICP备案号由系统填写，不能修改。",
+                "The ICP number is set by the system and cannot be changed.",
+            ));
+        }
+        unmask(&mut input, &stored);
+        input.icp_number = stored.icp_number.clone();
+        input.statement = stored.statement.clone();
+        if input.go_live != stored.go_live {
+            // Reminders count from the new day.
+            row.go_live = input.go_live.to_string();
+            row.reminders_sent = "[]".into();
+        }
+        row.data = self.psb_encrypt(id, &input)?;
+        self.save_psb(ctx, row, "psb.update", &[]).await
+    }
+
+    /// The owner accepts the responsibility statement in force: its version, the time and
+    /// the account are recorded on the application and in the audit log.
+    pub async fn accept_psb_statement(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        if_match: Option<i64>,
+    ) -> AppResult<PsbView> {
+        let mut row = self.editable_psb(ctx, id, if_match).await?;
+        let mut app = self.psb_decrypt(&row)?;
+        app.statement = Some(Acceptance {
+            version: beian_core::psb::statement().version.clone(),
+            accepted_at: self.clock().now(),
+            actor: format!("account:{}", ctx.principal()?.id),
+        });
+        row.data = self.psb_encrypt(id, &app)?;
+        self.save_psb(ctx, row, "psb.accept_statement", &[]).await
+    }
+
+    /// The PSB rules on the application as it stands.
+    pub async fn check_psb_application(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
+        let (row, _) = self.visible_psb(ctx, id).await?;
+        Ok(check_psb(&self.psb_decrypt(&row)?, self.clock().today()))
+    }
+
+    /// Submits the application to the PSB platform: refused with the rules' errors, else
+    /// queued for delivery in the same transaction.
+    pub async fn submit_psb(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<PsbView> {
+        let mut row = self.editable_psb(ctx, id, if_match).await?;
+        let app = self.psb_decrypt(&row)?;
+        let errors: Vec<FieldError> = check_psb(&app, self.clock().today())
+            .into_iter()
+            .filter(|f| f.severity == beian_core::policy::Severity::Error)
+            .map(|f| FieldError::text(f.field, &f.code, &f.message.zh, &f.message.en))
+            .collect();
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let sid = submission_id(id, row.version + 1);
+        row.state = PsbState::Submitted.as_str().into();
+        row.submission_id = Some(sid.clone());
+        row.applied_seq = 0;
+        row.review_findings = "[]".into();
+        let job = NewJob {
+            kind: DELIVER_PSB.into(),
+            payload: json!({ "id": id, "submission_id": sid }).to_string(),
+            run_at: self.now_us(),
+            max_attempts: DELIVER_MAX_ATTEMPTS,
+            dedup_key: Some(format!("{DELIVER_PSB}:{sid}")),
+        };
+        self.save_psb(ctx, row, "psb.submit", &[job]).await
+    }
+
+    /// The `deliver_psb` job. Idempotent: an application no longer waiting under this
+    /// submission id is left alone, and the id makes a repeated submit the same submission.
+    pub(crate) async fn deliver_psb(&self, payload: &str) -> anyhow::Result<()> {
+        let job: DeliverJob = serde_json::from_str(payload)?;
+        let Some(row) = self.store().psb_application(job.id).await? else { return Ok(()) };
+        if row.state != PsbState::Submitted.as_str()
+            || row.submission_id.as_deref() != Some(&job.submission_id)
+        {
+            return Ok(());
+        }
+        let seam = self.regulator().ok_or_else(|| anyhow::anyhow!("no regulator is configured"))?;
+        let app = self.psb_decrypt(&row)?;
+        match seam.port.submit_psb(&job.submission_id, &app).await {
+            Ok(events) => {
+                self.apply_psb_events(&job.submission_id, &events).await?;
+                Ok(())
+            }
+            Err(RegulatorError::Unavailable(why)) => anyhow::bail!("PSB platform unavailable: {why}"),
+            Err(RegulatorError::Refused { code, message }) => {
+                // Retrying cannot help: the owner must change the application.
+                let reason = ReviewFinding {
+                    field: String::new(),
+                    error: format!("{code}: {message}"),
+                    suggestion: String::new(),
+                };
+                self.psb_refused(row, reason).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The platform refused the application at intake: it comes back to the owner.
+    async fn psb_refused(&self, mut row: PsbApplicationRow, reason: ReviewFinding) -> AppResult<()> {
+        let expected = row.version;
+        row.state = PsbState::Rejected.as_str().into();
+        row.review_findings = serde_json::to_string(&[reason])?;
+        row.version += 1;
+        row.updated_at = self.now_us();
+        let owner = self.psb_owner_email(&row).await?;
+        let mut tx = self.store().begin().await?;
+        if !tx.update_psb_application(&row, expected).await? {
+            return Ok(());
+        }
+        self.queue_email(
+            &mut tx,
+            &owner,
+            &Notice::psb_rejected(&self.config().base_url, row.id, &row.icp_number),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn psb_owner_email(&self, row: &PsbApplicationRow) -> AppResult<String> {
+        let subject = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
+        Ok(self.store().account(subject.owner_id).await?.ok_or(AppError::NotFound)?.email)
+    }
+
+    /// Applies the PSB platform's events for `submission_id`: each once, in sequence order.
+    pub(crate) async fn apply_psb_events(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<i64> {
+        for _ in 0..5 {
+            if let Some(seq) = self.try_apply_psb(submission_id, events).await? {
+                return Ok(seq);
+            }
+        }
+        Err(AppError::conflict("REGULATOR_BUSY", "请稍后重试。", "Please retry."))
+    }
+
+    async fn try_apply_psb(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<Option<i64>> {
+        let mut row =
+            self.store().psb_application_by_submission(submission_id).await?.ok_or(AppError::NotFound)?;
+        let mut fresh: Vec<&RegEvent> = events.iter().filter(|e| e.seq > row.applied_seq).collect();
+        fresh.sort_by_key(|e| e.seq);
+        fresh.dedup_by_key(|e| e.seq);
+        let run: Vec<&RegEvent> = fresh
+            .iter()
+            .enumerate()
+            .take_while(|(i, e)| e.seq == row.applied_seq + 1 + *i as i64)
+            .map(|(_, e)| *e)
+            .collect();
+        let Some(last) = run.last().map(|e| e.seq) else { return Ok(Some(row.applied_seq)) };
+        let base = self.config().base_url.clone();
+        let mut notices = Vec::new();
+        for e in &run {
+            match e.kind.as_str() {
+                "psb_review" => row.state = PsbState::PsbReview.as_str().into(),
+                "approved" => {
+                    let d: PsbDecision = serde_json::from_value(e.detail.clone())?;
+                    row.state = PsbState::Approved.as_str().into();
+                    notices.push(Notice::psb_approved(&base, row.id, &row.icp_number, &d.psb_number));
+                    row.psb_number = Some(d.psb_number);
+                }
+                "rejected" => {
+                    let reasons: Vec<ReviewFinding> = e.detail["reasons"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|r| ReviewFinding {
+                                    field: r["field"].as_str().unwrap_or_default().to_owned(),
+                                    error: r["reason"].as_str().unwrap_or_default().to_owned(),
+                                    suggestion: String::new(),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    row.state = PsbState::Rejected.as_str().into();
+                    row.review_findings = serde_json::to_string(&reasons)?;
+                    notices.push(Notice::psb_rejected(&base, row.id, &row.icp_number));
+                }
+                "withdrawn" => row.state = PsbState::Draft.as_str().into(),
+                _ => {}
+            }
+        }
+        let expected = row.version;
+        row.applied_seq = last;
+        row.version += 1;
+        row.updated_at = self.now_us();
+        // Read before the transaction (SQLite's write lock; see regulator.rs).
+        let owner = if notices.is_empty() { None } else { Some(self.psb_owner_email(&row).await?) };
+        let mobile = if notices.is_empty() { None } else { Some(self.psb_decrypt(&row)?.responsible.mobile) };
+        let mut tx = self.store().begin().await?;
+        if !tx.update_psb_application(&row, expected).await? {
+            return Ok(None);
+        }
+        tx.audit(
+            &beian_store::NewAudit {
+                actor_id: None,
+                actor_role: "regulator".into(),
+                action: "psb.regulator_events".into(),
+                object_type: "psb_application".into(),
+                object_id: row.id.to_string(),
+                ip: None,
+                request_id: None,
+                detail: json!({ "submission_id": submission_id, "through": last, "state": row.state })
+                    .to_string(),
+            },
+            row.updated_at,
+        )
+        .await?;
+        for n in &notices {
+            if let Some(to) = &owner {
+                self.queue_email(&mut tx, to, n).await?;
+            }
+            if let (Some(text), Some(m)) = (&n.sms, &mobile) {
+                self.queue_sms(&mut tx, m, text).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(Some(last))
+    }
+
+    /// Fetches the application's events from the platform (when callbacks cannot arrive).
+    pub async fn refresh_psb(&self, ctx: &Ctx, id: Uuid) -> AppResult<PsbView> {
+        let (row, _) = self.visible_psb(ctx, id).await?;
+        if let Some(sid) = &row.submission_id {
+            let seam = self.regulator().ok_or(AppError::NotFound)?;
+            let events = seam.port.events(sid).await.map_err(|e| crate::regulator::regulator_problem(&e))?;
+            self.apply_psb_events(sid, &events).await?;
+        }
+        self.get_psb(ctx, id, false).await
+    }
+
+    /// Queues today's reminder run (the worker calls this hourly; the dedup key makes it
+    /// once a day).
+    pub async fn schedule_psb_reminders(&self) -> AppResult<()> {
+        let now = self.now_us();
+        let day = self.clock().today();
+        let mut tx = self.store().begin().await?;
+        tx.enqueue(
+            &NewJob {
+                kind: PSB_REMINDERS.into(),
+                payload: json!({ "day": day.to_string() }).to_string(),
+                run_at: now,
+                max_attempts: 10,
+                dedup_key: Some(format!("{PSB_REMINDERS}:{day}")),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sends the deadline reminders due today: for every website without a PSB number that
+    /// has been live 20, 27 or 30 days, one e-mail to the owner and one SMS to the
+    /// responsible person, each reminder day once (recorded with the message, in one
+    /// transaction). Returns how many were sent.
+    pub async fn send_psb_reminders(&self) -> AppResult<usize> {
+        let today = self.clock().today();
+        let first = beian_core::psb::reminder_days().iter().copied().min().unwrap_or(0);
+        let live_by = (today - time::Duration::days(first)).to_string();
+        let mut sent = 0;
+        for mut row in self.store().unfiled_psb_applications(&live_by, 10_000).await? {
+            let Some(go_live) = date_of(&row.go_live) else { continue };
+            let done: Vec<i64> = serde_json::from_str(&row.reminders_sent).unwrap_or_default();
+            let Some(day) = beian_core::psb::reminder_due(go_live, today, &done) else { continue };
+            let app = self.psb_decrypt(&row)?;
+            let deadline = beian_core::psb::deadline(go_live, today);
+            let notice = Notice::psb_reminder(
+                &self.config().base_url,
+                row.id,
+                &app.website_name,
+                &row.icp_number,
+                &deadline,
+            );
+            let owner = self.psb_owner_email(&row).await?;
+            let mut all = done.clone();
+            all.push(day);
+            let expected = row.version;
+            row.reminders_sent = serde_json::to_string(&all)?;
+            row.version += 1;
+            row.updated_at = self.now_us();
+            let mut tx = self.store().begin().await?;
+            if !tx.update_psb_application(&row, expected).await? {
+                continue; // changed meanwhile; tomorrow's run (or the next hour's) sees it
+            }
+            self.queue_email(&mut tx, &owner, &notice).await?;
+            if let Some(text) = &notice.sms {
+                self.queue_sms(&mut tx, &app.responsible.mobile, text).await?;
+            }
+            tx.commit().await?;
+            sent += 1;
+        }
+        Ok(sent)
+    }
+
+    /// Websites without a PSB number, longest live first (staff): `overdue` keeps only those
+    /// past their 30 days.
+    pub async fn psb_deadlines(&self, ctx: &Ctx, overdue: bool) -> AppResult<Vec<PsbDeadlineView>> {
+        if !ctx.principal()?.role.is_staff() {
+            return Err(AppError::Forbidden);
+        }
+        let today = self.clock().today();
+        let live_by =
+            if overdue { today - time::Duration::days(beian_core::psb::deadline_days() + 1) } else { today };
+        let rows = self.store().unfiled_psb_applications(&live_by.to_string(), 1000).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(go_live) = date_of(&row.go_live) else { continue };
+            let app = self.psb_decrypt(&row)?;
+            out.push(PsbDeadlineView {
+                id: row.id,
+                subject_id: row.subject_id,
+                icp_number: row.icp_number.clone(),
+                website_name: app.website_name,
+                state: PsbState::parse(&row.state).unwrap_or(PsbState::Draft),
+                deadline: beian_core::psb::deadline(go_live, today),
+                reminders_sent: serde_json::from_str(&row.reminders_sent).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+}

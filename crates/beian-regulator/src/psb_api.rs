@@ -1,0 +1,119 @@
+//! The PSB officer's API — the province's queue of applications, one application with PII
+//! masked and the platform's checks, approve (a number issued) or reject with field-level
+//! reasons — and the public query by PSB number. Sign-in is the bureau console's
+//! (`/api/v1/bureau/login`) with a `psb` account; every decision is audited.
+
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use beian_store::Uuid;
+
+use crate::api::{Incoming, Problem, Service, internal, problem, take};
+use crate::bureau::{Account, BureauError, Desk, Role};
+use crate::bureau_api::bureau_problem;
+
+pub(crate) fn routes() -> Router<Service> {
+    Router::new()
+        .route("/api/v1/psb/queue", get(queue))
+        .route("/api/v1/psb/applications/{id}", get(review))
+        .route("/api/v1/psb/applications/{id}/approve", post(approve))
+        .route("/api/v1/psb/applications/{id}/reject", post(reject))
+        .route("/api/v1/psb/records/{number}", get(record))
+}
+
+async fn queue(State(svc): State<Service>, req: Request) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let who = svc.signed_in(&req.headers, req.lang).await?;
+        if !matches!(who.role, Role::Psb | Role::Admin) {
+            return Err(bureau_problem(&BureauError::Forbidden, req.lang));
+        }
+        let items = svc.store.psb_queue(&svc.keys, &who).await.map_err(|e| bureau_problem(&e, req.lang))?;
+        Ok::<_, Problem>(axum::Json(items).into_response())
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn review(
+    State(svc): State<Service>,
+    id: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    let inner = async {
+        let (req, who, id) = svc.on_submission(id, req).await?;
+        if !matches!(who.role, Role::Psb | Role::Admin) {
+            return Err(bureau_problem(&BureauError::Forbidden, req.lang));
+        }
+        let r = svc.store.psb_review(&svc.keys, &who, id).await.map_err(|e| bureau_problem(&e, req.lang))?;
+        svc.audited(&req, &who, "psb.view", id.to_string(), "OK").await;
+        Ok::<_, Problem>(axum::Json(r).into_response())
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn approve(
+    State(svc): State<Service>,
+    id: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    let inner = async {
+        let (req, who, id) = svc.on_submission(id, req).await?;
+        let decision =
+            svc.approve_psb_as(&who, id, Some(&req)).await.map_err(|e| bureau_problem(&e, req.lang))?;
+        Ok::<_, Problem>(axum::Json(decision).into_response())
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+impl Service {
+    /// Approves an application in one transaction with its audit entry (the officer, and the
+    /// demo policy).
+    pub(crate) async fn approve_psb_as(
+        &self,
+        who: &Account,
+        id: Uuid,
+        req: Option<&Incoming>,
+    ) -> Result<crate::psb::PsbDecision, BureauError> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let decision = crate::psb::approve(&mut tx, &self.keys, who, id, now).await?;
+        let ip = req.and_then(|r| r.ip.clone());
+        self.commit_audited(tx, who, "psb.approve", id.to_string(), &ip).await?;
+        Ok(decision)
+    }
+}
+
+async fn reject(
+    State(svc): State<Service>,
+    id: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    svc.reject_at(Desk::Psb, "psb.reject", id, req).await
+}
+
+/// `GET /api/v1/psb/records/{number}`: public, no sign-in, no PII.
+async fn record(
+    State(svc): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    let inner = async {
+        let req = take(req).await?;
+        let number = number.map(|p| p.0).unwrap_or_default();
+        let found = svc.store.psb_record(number.trim()).await.map_err(|e| internal(req.lang, &e))?;
+        found.map(|r| axum::Json(r).into_response()).ok_or_else(|| {
+            problem(
+                StatusCode::NOT_FOUND,
+                "PSB_RECORD_NOT_FOUND",
+                "没有这个公安备案号",
+                "No such PSB number",
+                req.lang,
+            )
+        })
+    };
+    inner.await.unwrap_or_else(IntoResponse::into_response)
+}
