@@ -192,25 +192,51 @@ impl App {
         Ok(n)
     }
 
-    /// The `scan_site` job: fetch, check, keep the result, tell the owner when the site has
-    /// just fallen out of compliance. Re-running it scans again (one more history row) and
-    /// does not notify twice, since the previous scan is then already failing.
-    pub async fn run_site_scan(&self, payload: &str) -> anyhow::Result<()> {
-        let job: ScanJob = serde_json::from_str(payload)?;
-        let Some(subject) = self.store().subject(job.subject_id).await? else { return Ok(()) };
-        let icp = match number::parse(&job.number).map(|p| p.number) {
+    /// What a filed website's footer must show: its ICP number, its PSB number once issued
+    /// (linked to its record), and for Jiangsu the subject's exact name.
+    async fn expected_footer(&self, subject_name: &str, icp_number: &str) -> AppResult<Expected> {
+        let icp = match number::parse(icp_number).map(|p| p.number) {
             Ok(Number::IcpFiling(n)) => Some(n),
             _ => None,
         };
-        // Once the PSB number is issued, the footer must show it too, linked to its record.
-        let psb = match self.store().psb_number_of(&job.number).await? {
+        let psb = match self.store().psb_number_of(icp_number).await? {
             Some(n) => match number::parse(&n).map(|p| p.number) {
                 Ok(Number::Psb(p)) => Some(p),
                 _ => None,
             },
             None => None,
         };
-        let expected = Expected { icp, psb, unit_name: Some(subject.name.clone()) };
+        Ok(Expected { icp, psb, unit_name: Some(subject_name.to_owned()) })
+    }
+
+    /// Every website filed through this provider, with the home page to scan and what it
+    /// must show (`beian scan --database`).
+    pub async fn scan_targets(&self) -> AppResult<Vec<(String, Expected)>> {
+        let mut out = Vec::new();
+        for subject_id in self.store().filed_subject_ids().await? {
+            let Some(subject) = self.store().subject(subject_id).await? else { continue };
+            for s in self.filed_services(subject_id).await? {
+                if s.kind != beian_core::number::ServiceKind::Website {
+                    continue;
+                }
+                if let Some(domain) = s.domains.first() {
+                    out.push((
+                        format!("http://{domain}/"),
+                        self.expected_footer(&subject.name, &s.number).await?,
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The `scan_site` job: fetch, check, keep the result, tell the owner when the site has
+    /// just fallen out of compliance. Re-running it scans again (one more history row) and
+    /// does not notify twice, since the previous scan is then already failing.
+    pub async fn run_site_scan(&self, payload: &str) -> anyhow::Result<()> {
+        let job: ScanJob = serde_json::from_str(payload)?;
+        let Some(subject) = self.store().subject(job.subject_id).await? else { return Ok(()) };
+        let expected = self.expected_footer(&subject.name, &job.number).await?;
         let url = format!("http://{}/", job.domain);
         // Scanning was turned off after the job was queued: nothing to do.
         let Some(scanner) = self.scanner()? else { return Ok(()) };

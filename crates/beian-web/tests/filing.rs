@@ -906,6 +906,23 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
         let public =
             Client::anonymous(&w.reg_base).get("/api/v1/psb/records/浙公网安备33010602000001号").await;
         assert_eq!(public.body["icp_number"], "浙ICP备2026000001号-1", "{}", public.body);
+        // From now on the footer scans (and `beian scan --database`) expect the PSB number too.
+        let targets = w.provider.app.scan_targets().await.unwrap();
+        let expect = |url: &str| targets.iter().find(|t| t.0 == url).map(|t| &t.1).unwrap();
+        assert_eq!(targets.len(), 2, "{targets:?}");
+        let e = expect("http://aliyun.com/");
+        assert_eq!(e.psb.as_ref().map(ToString::to_string).as_deref(), Some("浙公网安备33010602000001号"));
+        assert_eq!(e.icp.as_ref().map(ToString::to_string).as_deref(), Some("浙ICP备2026000001号-1"));
+        assert_eq!(e.unit_name.as_deref(), Some(SUBJECT));
+        assert!(expect("http://alibabacloud.com/").psb.is_none());
+        // Another applicant cannot see it.
+        w.provider.account("stranger@example.com", Role::Applicant).await;
+        let stranger = w.provider.login("stranger@example.com").await;
+        assert_eq!(stranger.get(&path("")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            stranger.get(&format!("/api/v1/subjects/{subject}/psb")).await.status,
+            StatusCode::NOT_FOUND
+        );
 
         // The second site stays unfiled: reminded on days 20, 27 and 30, once each; then overdue.
         let reminders = |app: beian_app::App| async move { app.send_psb_reminders().await.unwrap() };

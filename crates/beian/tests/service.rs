@@ -42,6 +42,42 @@ fn serve_refuses_an_unmigrated_database_and_migrate_fixes_it() {
 }
 
 #[test]
+fn scan_database_reads_the_services_database_and_says_what_is_missing() {
+    let dir = temp_dir();
+    let scan = || {
+        bin().args(["scan", "--database", "--data-dir"]).arg(&dir).env_remove("BEIAN_KEYS").output().unwrap()
+    };
+    let out = scan();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("beian migrate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(bin().args(["migrate", "--data-dir"]).arg(&dir).output().unwrap().status.success());
+    let out = scan();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no key file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys = json!({ "current": 1, "data_keys": { "1": "11".repeat(32) }, "index_key": "22".repeat(32) });
+    let out = bin()
+        .args(["scan", "--database", "--data-dir"])
+        .arg(&dir)
+        .env("BEIAN_KEYS", keys.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no websites are filed"));
+    // The service's settings only make sense with --database.
+    let out = bin().args(["scan", "--data-dir"]).arg(&dir).arg("http://example.com").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn config_check_explains_sources_and_hides_secrets() {
     let dir = temp_dir();
     let cfg = dir.join("beian.toml");

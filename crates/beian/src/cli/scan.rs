@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -26,6 +27,20 @@ pub struct ScanArgs {
     /// matched to the scanned sites by host. Without URLs or --file, its sites are scanned.
     #[arg(long)]
     expect: Option<String>,
+    /// Scan every website filed through the provider's service, each expected to show its
+    /// numbers as the database has them. The database is the service's (`--config`,
+    /// `--data-dir`, `--database-url`, `BEIAN_…`); nothing is written to it.
+    #[arg(long)]
+    database: bool,
+    /// The service's settings file (with --database).
+    #[arg(long, requires = "database")]
+    config: Option<PathBuf>,
+    /// The service's data directory (with --database).
+    #[arg(long, requires = "database")]
+    data_dir: Option<PathBuf>,
+    /// The service's PostgreSQL database (with --database).
+    #[arg(long, requires = "database")]
+    database_url: Option<String>,
     /// Output: one JSON object per site, or a table.
     #[arg(long, value_enum, default_value_t = OutputArg::Jsonl)]
     output: OutputArg,
@@ -131,7 +146,22 @@ fn read_expectations(path: &str) -> Result<Vec<(String, String, Expected)>, User
 
 pub fn run(a: ScanArgs) -> Result<ExitCode, UserError> {
     let lang = Lang::from(a.lang);
-    let expectations = a.expect.as_deref().map(read_expectations).transpose()?.unwrap_or_default();
+    let mut expectations = a.expect.as_deref().map(read_expectations).transpose()?.unwrap_or_default();
+    if a.database {
+        let service = super::serve::ServiceArgs::for_database(
+            a.config.clone(),
+            a.data_dir.clone(),
+            a.database_url.clone(),
+        );
+        for (url, e) in super::serve::scan_targets(service)? {
+            let host = host_of(&url).ok_or_else(|| UserError(format!("filed site `{url}` is not a URL")))?;
+            expectations.push((url, host, e));
+        }
+        if expectations.is_empty() {
+            eprintln!("beian scan: no websites are filed in this database");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let mut urls = a.urls.clone();
     if let Some(f) = &a.file {
         urls.extend(read_lines(f)?);
@@ -140,7 +170,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode, UserError> {
         urls = expectations.iter().map(|(u, _, _)| u.clone()).collect();
     }
     if urls.is_empty() {
-        return Err(UserError("no sites to scan: give URLs, --file or --expect".into()));
+        return Err(UserError("no sites to scan: give URLs, --file, --expect or --database".into()));
     }
     let by_host: HashMap<&str, &Expected> = expectations.iter().map(|(_, h, e)| (h.as_str(), e)).collect();
     let sites: Vec<(String, Expected)> = urls

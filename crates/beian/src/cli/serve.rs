@@ -52,6 +52,15 @@ pub struct DemoArgs {
 }
 
 impl ServiceArgs {
+    /// The service's database settings as another command names them.
+    pub(super) fn for_database(
+        config: Option<PathBuf>,
+        data_dir: Option<PathBuf>,
+        database_url: Option<String>,
+    ) -> ServiceArgs {
+        ServiceArgs { config, data_dir, listen: None, database_url }
+    }
+
     fn overrides(&self) -> Overrides {
         Overrides {
             config_file: self.config.clone(),
@@ -82,6 +91,10 @@ pub(super) fn load_keys(path: &Path, create: bool) -> Result<Keys, UserError> {
     }
     match std::fs::read_to_string(path) {
         Ok(text) => Keys::from_json(&text).map_err(|e| UserError(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => Err(UserError(format!(
+            "no key file at {} (the service writes it on first start; or set BEIAN_KEYS)",
+            path.display()
+        ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
             let keys = Keys::generate().map_err(|e| UserError(e.to_string()))?;
             if let Some(dir) = path.parent() {
@@ -227,6 +240,23 @@ pub fn serve(a: ServiceArgs) -> Result<ExitCode, UserError> {
         run(&cfg, app).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every website filed through the service at `a`'s database, with what its footer must show
+/// (`beian scan --database`). Reads only.
+pub(super) fn scan_targets(a: ServiceArgs) -> Result<Vec<(String, beian_scan::Expected)>, UserError> {
+    let cfg = config::load(&a.overrides(), Path::new("beian-data"))?;
+    runtime()?.block_on(async {
+        let store = Store::connect(&cfg.database())
+            .await
+            .map_err(|e| UserError(format!("cannot open the database: {e}")))?;
+        store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
+        let keys = load_keys(&cfg.keys_file, false)?;
+        let app = build_app(&cfg, store.clone(), keys)?;
+        let targets = app.scan_targets().await.map_err(|e| UserError(format!("reading filed sites: {e}")))?;
+        store.close().await;
+        Ok(targets)
+    })
 }
 
 pub fn migrate(a: ServiceArgs) -> Result<ExitCode, UserError> {
