@@ -2,7 +2,8 @@
 # Walks one filing all the way through with curl, as the README describes: an applicant
 # files a company with three sites, a reviewer returns it with a field-level reason, the
 # applicant fixes it, the reviewer approves; the order goes to the regulator, both persons
-# enter the codes MIIT texted them, the bureau approves, and the numbers come back.
+# enter the codes MIIT texted them, the bureau approves, and the numbers come back; then the
+# first site is filed with the public-security platform and gets its PSB number and footer.
 #
 #   cargo run --release -p beian -- demo                                   # in one terminal
 #   scripts/walkthrough.sh [http://127.0.0.1:8080] [http://127.0.0.1:8090]  # in another
@@ -111,3 +112,35 @@ curl -sf "$reg/api/v1/query?domain=aliyun.com" | json '"   " + "; ".join("%s %s 
 
 echo "13. the timeline"
 curl -sf -b "$jar_a" "$api/orders/$order/timeline" | json '"   " + " → ".join(e["event"] for e in d)'
+
+echo "14. each filed site now has 30 days for its public-security filing: a draft, pre-filled"
+psb="$(curl -sf -b "$jar_a" "$api/subjects/$subject/psb" | json 'd[0]["id"]')"
+curl -sf -b "$jar_a" "$api/psb/$psb" \
+  | json '"   %s: %s, due %s (%d days left); access by %s" % (d["icp_number"], d["state"], d["deadline"]["due"], d["deadline"]["days_left"], d["application"]["access"]["name"])'
+
+psb_version() { curl -sf -b "$jar_a" "$api/psb/$psb" | json 'd["version"]'; }
+echo "15. the applicant completes it, accepts the responsibility statement and submits"
+completed="$(curl -sf -b "$jar_a" "$api/psb/$psb" | python3 -c "
+import json, sys; a = json.load(sys.stdin)['application']
+a['service_types'] = ['b']
+a['registrar'] = {'name': '阿里云计算有限公司（原万网）', 'region': '浙江省杭州市余杭区', 'phone': '95187'}
+print(json.dumps(a))")"
+curl "${A[@]}" -X PUT -H "if-match: \"$(psb_version)\"" -d "$completed" "$api/psb/$psb" >/dev/null
+curl "${A[@]}" -X POST -H "if-match: \"$(psb_version)\"" "$api/psb/$psb/statement" \
+  | json '"   statement %s accepted at %s" % (d["application"]["statement"]["version"], d["application"]["statement"]["accepted_at"])'
+curl "${A[@]}" -X POST "$api/psb/$psb/check" | json '"   submittable: %s" % d["submittable"]'
+curl "${A[@]}" -X POST -H "if-match: \"$(psb_version)\"" "$api/psb/$psb/submit" | json '"   state: " + d["state"]'
+
+psb_state() { curl -sf -b "$jar_a" "$api/psb/$psb" | json 'd["state"]'; }
+for _ in $(seq 1 60); do [ "$(psb_state)" = psb_review ] && break; sleep 0.5; done
+
+echo "16. the Zhejiang PSB officer approves it"
+ptoken="$(curl -sf -H 'content-type: application/json' -d '{"username":"psb-zj","password":"beian-demo-2026"}' \
+  "$reg/api/v1/bureau/login" | json 'd["token"]')"
+pitem="$(curl -sf -H "authorization: Bearer $ptoken" "$reg/api/v1/psb/queue" | json 'd[-1]["id"]')"
+curl -sf -X POST -H "authorization: Bearer $ptoken" "$reg/api/v1/psb/applications/$pitem/approve" \
+  | json '"   PSB number: " + d["psb_number"]'
+for _ in $(seq 1 60); do [ "$(psb_state)" = approved ] && break; sleep 0.5; done
+
+echo "17. the footer with both numbers, ready to paste"
+curl -sf -b "$jar_a" "$api/psb/$psb" | json '"   " + d["footer"]["html"].replace("\n", "\n   ")'
