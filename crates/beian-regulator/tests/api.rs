@@ -383,3 +383,53 @@ async fn pages_escape_what_applicants_typed_and_mask_phones() {
         assert!(audit.iter().any(|a| a.action == "bureau.approve" && a.actor == "miit-admin"), "{label}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psb_intake_refuses_what_the_rules_refuse_and_sites_not_on_record() {
+    for (label, s, _db) in servers().await {
+        eprintln!("{label}");
+        let example: Value =
+            serde_json::from_str(include_str!("../../../docs/examples/psb-application.json")).unwrap();
+        let s = &s;
+        let send = |app: Value| {
+            let body =
+                serde_json::to_vec(&json!({ "submission_id": "psb-1.v1", "application": app })).unwrap();
+            async move { s.send("POST", "/api/v1/psb/submissions", &body).await }
+        };
+        let refused =
+            |v: &Value| (v["code"].as_str().unwrap_or("").to_owned(), v["errors"][0]["field"].clone());
+
+        // A clean application, but its ICP number is not a filed website here.
+        let (status, v) = send(example.clone()).await;
+        assert_eq!(status, 422, "{v}");
+        assert_eq!(refused(&v), ("PSB_ICP_NOT_FILED".into(), json!("application.icp_number")));
+
+        // The PSB rules run first: no accepted statement, a private address.
+        let mut unsigned = example.clone();
+        unsigned.as_object_mut().unwrap().remove("statement");
+        let (status, v) = send(unsigned).await;
+        assert_eq!(
+            (status, refused(&v)),
+            (422, ("PSB_APPLICATION_INVALID".into(), json!("application.statement")))
+        );
+        assert!(v["title"].as_str().unwrap().contains("PSB_STATEMENT_NOT_ACCEPTED"), "{v}");
+        let mut private = example.clone();
+        private["ip"] = json!("10.0.0.8");
+        let (_, v) = send(private).await;
+        assert_eq!(refused(&v), ("PSB_APPLICATION_INVALID".into(), json!("application.ip")));
+        let mut extra = example.clone();
+        extra["owner_password"] = json!("x");
+        let (status, v) = send(extra).await;
+        assert_eq!((status, v["code"].as_str()), (422, Some("JSON_INVALID_FIELD")), "{v}");
+        assert_eq!(s.reg.psb_queue(&s.svc.keys, &admin()).await.unwrap().len(), 0, "nothing was received");
+    }
+}
+
+fn admin() -> beian_regulator::bureau::Account {
+    beian_regulator::bureau::Account {
+        id: beian_store::Uuid::nil(),
+        username: "admin".into(),
+        role: beian_regulator::bureau::Role::Admin,
+        province: None,
+    }
+}
