@@ -18,7 +18,6 @@
 use std::collections::BTreeMap;
 
 use beian_core::footer::{Footer, SnippetFormat};
-use beian_core::model::Order;
 use beian_core::number::{Number, parse as parse_number};
 use beian_core::psb::{Acceptance, AccessProvider, Deadline, PsbApplication, Registrar, Statement};
 use beian_core::rules::{Finding, check_psb};
@@ -32,7 +31,9 @@ use crate::error::FieldError;
 use crate::notify::Notice;
 use crate::profile::ProviderProfile;
 use crate::regulator::{Filing, RegulatorError};
-use crate::views::{ReviewFinding, keep, mask_cert, mask_person, mask_phone, rfc3339, unmask_person};
+use crate::views::{
+    OrderDoc, ReviewFinding, keep, mask_cert, mask_person, mask_phone, rfc3339, unmask_person,
+};
 use crate::{App, AppError, AppResult, Ctx};
 
 /// The job that sends a submitted application to the PSB platform.
@@ -247,10 +248,11 @@ impl App {
         tx: &mut Tx,
         subject_id: Uuid,
         order_id: Uuid,
-        order: &Order,
+        doc: &OrderDoc,
         filing: &Filing,
         profile: Option<&ProviderProfile>,
     ) -> AppResult<usize> {
+        let order = &doc.order;
         let access = profile.map(access_block).unwrap_or_default();
         let today = self.clock().today();
         let now = self.now_us();
@@ -260,15 +262,17 @@ impl App {
                 continue;
             };
             let Ok(index) = index.parse::<usize>() else { continue };
-            let Some(app) = beian_core::psb::prefill(
-                order,
-                index,
-                &s.number,
-                None,
-                today,
-                access.clone(),
-                Registrar::default(),
-            ) else {
+            // The registrar of the site's first domain, as the applicant read it.
+            let registrar = s
+                .domains
+                .first()
+                .and_then(|d| doc.domain_facts.get(d))
+                .and_then(|f| f.registrar.clone())
+                .map(|name| Registrar { name, ..Registrar::default() })
+                .unwrap_or_default();
+            let Some(app) =
+                beian_core::psb::prefill(order, index, &s.number, None, today, access.clone(), registrar)
+            else {
                 continue;
             };
             let id = new_id();

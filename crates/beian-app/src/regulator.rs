@@ -604,7 +604,7 @@ impl App {
         if let Some(f) = &filing {
             self.record_subject_number(&mut tx, row.subject_id, f).await?;
             // Each filed website now has 30 days for its PSB filing: a draft to complete.
-            self.create_psb_drafts(&mut tx, row.subject_id, row.id, &doc.order, f, profile.as_ref()).await?;
+            self.create_psb_drafts(&mut tx, row.subject_id, row.id, &doc, f, profile.as_ref()).await?;
         }
         if !notices.is_empty() {
             for n in &notices {

@@ -102,6 +102,10 @@ pub struct DomainFacts {
     /// Whether the registrar is MIIT-approved; `None` if unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registrar_approved: Option<bool>,
+    /// The registrar (域名注册服务商) as WHOIS or the registrar's console names it; carried into
+    /// the site's PSB application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar: Option<String>,
     /// Whether the domain currently resolves to a reachable site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolves: Option<bool>,

@@ -97,6 +97,7 @@ pub(crate) fn company_context() -> Context {
                 realname_verified_on: Some(date!(2026 - 01 - 05)),
                 expires_on: Some(date!(2030 - 01 - 01)),
                 registrar_approved: Some(true),
+                registrar: Some("阿里云计算有限公司（万网）".into()),
                 resolves: Some(false),
             },
         );
@@ -140,6 +141,7 @@ fn individual_context() -> Context {
             realname_verified_on: Some(date!(2026 - 01 - 05)),
             expires_on: Some(date!(2030 - 01 - 01)),
             registrar_approved: Some(true),
+            registrar: None,
             resolves: Some(false),
         },
     );
