@@ -13,6 +13,7 @@ pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -596,6 +597,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .route("/api/docs/swagger-ui-bundle.js", get(docs_bundle))
         .route("/api/docs/swagger-ui.css", get(docs_css))
         .nest("/api/v1", api)
+        .merge(ui::routes(state.clone()))
         .fallback(not_found)
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
