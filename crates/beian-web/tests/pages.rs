@@ -164,3 +164,57 @@ async fn assets_are_embedded_small_and_cached() {
     // Uncompressed; the budget is 100 KB compressed for all JavaScript and CSS.
     assert!(total < 100 * 1024, "{total} bytes");
 }
+
+#[tokio::test]
+async fn sign_up_shows_field_errors_beside_the_fields_and_signs_in() {
+    let s = TestServer::with_outbox(beian_store::testing::sqlite().await).await;
+    let c = browser();
+    let (_, _, page) = text(c.get(format!("{}/signup", s.base)).send().await.unwrap()).await;
+    let token = hidden(&page, "csrf_token");
+    let post = |fields: [(&'static str, String); 4]| {
+        let c = &c;
+        let url = format!("{}/signup", s.base);
+        async move { c.post(url).form(&fields).send().await.unwrap() }
+    };
+    let r = post([
+        ("display_name", "张三".into()),
+        ("email", "zhang@example.com".into()),
+        ("password", "short".into()),
+        ("csrf_token", token.clone()),
+    ])
+    .await;
+    let (status, _, page) = text(r).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("aria-describedby=\"password-hint password-error\""), "{page}");
+    assert!(page.contains("id=\"password-error\"") && page.contains("10"), "{page}");
+    assert!(page.contains("value=\"zhang@example.com\""), "what was typed is kept");
+    let r = post([
+        ("display_name", "张三".into()),
+        ("email", "zhang@example.com".into()),
+        ("password", PASSWORD.into()),
+        ("csrf_token", token.clone()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, _, page) = text(c.get(format!("{}/app", s.base)).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("张三") && page.contains("还没有备案订单"), "{page}");
+    // The same address again, from another browser: refused, with the reason.
+    let d = browser();
+    let (_, _, page) = text(d.get(format!("{}/signup", s.base)).send().await.unwrap()).await;
+    let token = hidden(&page, "csrf_token");
+    let r = d
+        .post(format!("{}/signup", s.base))
+        .form(&[
+            ("display_name", "李四"),
+            ("email", "zhang@example.com"),
+            ("password", PASSWORD),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, _, page) = text(r).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("该邮箱已注册"), "{page}");
+}

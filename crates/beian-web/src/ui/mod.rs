@@ -39,6 +39,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/", get(index))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route("/signup", get(signup_page).post(signup))
         .route("/lang/{lang}", get(switch_lang))
         .route("/app", get(home))
         .route("/app/orders/{id}", get(order_page))
@@ -287,16 +288,9 @@ fn login_form(
     error: Option<&'static str>,
     status: StatusCode,
 ) -> Response {
-    let token = match cookie(headers, LOGIN_COOKIE) {
-        Some(t) if t.len() == 43 => t.to_owned(),
-        _ => beian_app::crypto::random_token().unwrap_or_default(),
-    };
+    let token = form_token(headers);
     let page = LoginPage { c: Chrome::new(p, "login.title"), form_token: token.clone(), back, email, error };
-    let mut r = render(&page, status);
-    if let Ok(v) = HeaderValue::from_str(&format!("{LOGIN_COOKIE}={token}{}", cookie_attrs(s))) {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
-    r
+    with_form_cookie(s, render(&page, status), &token)
 }
 
 async fn login_page(
@@ -331,24 +325,155 @@ async fn login(
         return login_form(&s, &p, &headers, back, f.email, Some("login.expired"), StatusCode::FORBIDDEN);
     }
     match s.app.login(&p.ctx, &f.email, &f.password).await {
-        Ok(session) => {
-            let max_age = (session.expires_at - s.app.clock().now()).whole_seconds().max(0);
-            let mut r = Redirect::to(&back).into_response();
-            let set = format!("{SESSION_COOKIE}={}{}; Max-Age={max_age}", session.token, cookie_attrs(&s));
-            if let Ok(v) = HeaderValue::from_str(&set) {
-                r.headers_mut().append(header::SET_COOKIE, v);
-            }
-            let clear = format!("{LOGIN_COOKIE}={}; Max-Age=0", cookie_attrs(&s));
-            if let Ok(v) = HeaderValue::from_str(&clear) {
-                r.headers_mut().append(header::SET_COOKIE, v);
-            }
-            r
-        }
+        Ok(session) => signed_in(&s, session, &back),
         Err(AppError::InvalidCredentials | AppError::RateLimited { .. } | AppError::Validation(_)) => {
             login_form(&s, &p, &headers, back, f.email, Some("login.failed"), StatusCode::UNAUTHORIZED)
         }
         Err(e) => app_error(&p, e),
     }
+}
+
+/// The sign-in form's token: the browser's `beian_login` cookie, or a fresh one.
+fn form_token(headers: &HeaderMap) -> String {
+    match cookie(headers, LOGIN_COOKIE) {
+        Some(t) if t.len() == 43 => t.to_owned(),
+        _ => beian_app::crypto::random_token().unwrap_or_default(),
+    }
+}
+
+fn with_form_cookie(s: &AppState, mut r: Response, token: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("{LOGIN_COOKIE}={token}{}", cookie_attrs(s))) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// A problem with one field (or the form, when `field` is empty), in the page's language.
+#[derive(Debug, Clone)]
+pub struct FieldMsg {
+    pub field: String,
+    pub message: String,
+}
+
+fn field_messages(lang: Lang, e: &AppError) -> Vec<FieldMsg> {
+    match e {
+        AppError::Validation(list) => list
+            .iter()
+            .map(|f| FieldMsg {
+                field: f.field.clone(),
+                message: if lang == Lang::En { f.message_en.clone() } else { f.message_zh.clone() },
+            })
+            .collect(),
+        AppError::Conflict { zh, en, .. } => {
+            vec![FieldMsg {
+                field: String::new(),
+                message: if lang == Lang::En { en.clone() } else { zh.clone() },
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    c: Chrome,
+    form_token: String,
+    display_name: String,
+    email: String,
+    errors: Vec<FieldMsg>,
+}
+
+impl SignupPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+async fn signup_page(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    headers: HeaderMap,
+) -> Response {
+    if p.ctx.principal.is_some() {
+        return Redirect::to("/app").into_response();
+    }
+    let token = form_token(&headers);
+    let page = SignupPage {
+        c: Chrome::new(&p, "signup.title"),
+        form_token: token.clone(),
+        display_name: String::new(),
+        email: String::new(),
+        errors: Vec::new(),
+    };
+    with_form_cookie(&s, render(&page, StatusCode::OK), &token)
+}
+
+#[derive(Debug, Deserialize)]
+struct SignupForm {
+    display_name: String,
+    email: String,
+    password: String,
+    csrf_token: String,
+}
+
+/// Self-registration as an applicant, then signed in at once.
+async fn signup(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    headers: HeaderMap,
+    Form(f): Form<SignupForm>,
+) -> Response {
+    let token = form_token(&headers);
+    let again = |errors: Vec<FieldMsg>, status| {
+        let page = SignupPage {
+            c: Chrome::new(&p, "signup.title"),
+            form_token: token.clone(),
+            display_name: f.display_name.clone(),
+            email: f.email.clone(),
+            errors,
+        };
+        with_form_cookie(&s, render(&page, status), &token)
+    };
+    if cookie(&headers, LOGIN_COOKIE) != Some(f.csrf_token.as_str()) {
+        let msg = Msgs::of(p.lang).get("login.expired").to_owned();
+        return again(vec![FieldMsg { field: String::new(), message: msg }], StatusCode::FORBIDDEN);
+    }
+    let account = beian_app::auth::NewAccount {
+        email: f.email.clone(),
+        password: f.password.clone(),
+        display_name: f.display_name.clone(),
+        role: None,
+    };
+    match s.app.register(&p.ctx, account).await {
+        Ok(_) => match s.app.login(&p.ctx, &f.email, &f.password).await {
+            Ok(session) => signed_in(&s, session, "/app"),
+            Err(e) => app_error(&p, e),
+        },
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            again(field_messages(p.lang, &e), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::RateLimited { .. }) => {
+            let msg = Msgs::of(p.lang).get("login.failed").to_owned();
+            again(vec![FieldMsg { field: String::new(), message: msg }], StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(e) => app_error(&p, e),
+    }
+}
+
+/// The redirect after a sign-in: the session cookie set, the form cookie cleared.
+fn signed_in(s: &AppState, session: beian_app::auth::LoginSession, back: &str) -> Response {
+    let max_age = (session.expires_at - s.app.clock().now()).whole_seconds().max(0);
+    let mut r = Redirect::to(back).into_response();
+    let set = format!("{SESSION_COOKIE}={}{}; Max-Age={max_age}", session.token, cookie_attrs(s));
+    if let Ok(v) = HeaderValue::from_str(&set) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    let clear = format!("{LOGIN_COOKIE}={}; Max-Age=0", cookie_attrs(s));
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,6 @@
-//! The pages in a real browser (headless Chromium through chromedriver): sign-in from a deep
-//! link, the order's progress, the language switch, the same at 360 px wide without
-//! horizontal scrolling. With `BEIAN_SCREENSHOTS=<dir>` it also writes the screenshots that
+//! The pages in a real browser (headless Chromium through chromedriver): sign-up with a field
+//! error fixed in place, sign-out, sign-in from a deep link, the order's progress, the
+//! language switch, the same at 360 px wide without horizontal scrolling. With `BEIAN_SCREENSHOTS=<dir>` it also writes the screenshots that
 //! `docs/screenshots/` holds:
 //!
 //! ```text
@@ -11,7 +11,6 @@
 mod common;
 mod webdriver;
 
-use beian_app::Role;
 use common::{PASSWORD, TestServer, create_example_order};
 use serde_json::json;
 use webdriver::Browser;
@@ -30,9 +29,29 @@ const LOADED: &str = "return document.readyState === 'complete'";
 async fn sign_in_follow_an_order_switch_language_and_fit_a_phone() {
     let Some(b) = Browser::start().await else { return };
     let s = TestServer::with_outbox(beian_store::testing::sqlite().await).await;
-    s.account("owner@example.com", Role::Applicant).await;
+
+    // Sign up: a too-short password is named beside its field, then the account is made and
+    // signed in.
+    b.goto(&format!("{}/signup", s.base)).await;
+    b.wait_for(LOADED).await;
+    shot(&b, "signup-desktop").await;
+    b.type_into("#display_name", "王五").await;
+    b.type_into("#email", "owner@example.com").await;
+    b.type_into("#password", "short").await;
+    b.click("button[type=submit]").await;
+    b.wait_for("return document.getElementById('password-error') !== null").await;
+    assert_eq!(b.eval("return document.activeElement.tagName", json!([])).await, "BODY");
+    assert_eq!(b.eval("return document.getElementById('email').value", json!([])).await, "owner@example.com");
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_for("return location.pathname === '/app' && document.readyState === 'complete'").await;
+    assert!(b.text("header").await.contains("王五"));
+
+    // An order (made through the API), then sign out.
     let api = s.login("owner@example.com").await;
     let (_, order, _) = create_example_order(&api).await;
+    b.click("form[action='/logout'] button").await;
+    b.wait_for("return location.pathname === '/login' && document.readyState === 'complete'").await;
 
     // A deep link while signed out: sign in, and land where the link pointed.
     b.goto(&format!("{}/app/orders/{order}", s.base)).await;
