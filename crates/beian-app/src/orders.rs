@@ -39,6 +39,17 @@ pub struct OrderInput {
 /// counted with the public-holiday calendar in `beian-core/data/holidays.toml`.
 const SLA_WORKING_DAYS: u32 = 2;
 
+/// The day the provider's review of an order in `state` since `stage_since` is due: the SLA in
+/// working days from the day it entered the stage; `None` outside the provider's stages.
+pub fn sla_due(state: &str, stage_since: i64) -> Option<String> {
+    matches!(state, "submitted" | "in_review" | "awaiting_mail").then(|| {
+        let since = beian_store::from_micros(stage_since)
+            .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"));
+        let cal = beian_core::policy::Calendar::builtin();
+        add_working_days(since.date(), SLA_WORKING_DAYS, &cal.holidays, &cal.workdays).to_string()
+    })
+}
+
 /// Documents an order needs before it can be submitted (rules.md §2.3, §2.8): the unit's
 /// licence; both sides of every responsible person's ID; a face photo of every service head
 /// for the manual identity check. Returned as (kind, JSON path) pairs.
@@ -92,14 +103,7 @@ impl App {
             mask_order(&mut order);
         }
         let state: OrderState = serde_json::from_str(&row.state_data)?;
-        let reviewing =
-            matches!(state, OrderState::Submitted | OrderState::InReview | OrderState::AwaitingMail);
-        let sla_due = reviewing.then(|| {
-            let since = beian_store::from_micros(row.stage_since)
-                .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"));
-            let cal = beian_core::policy::Calendar::builtin();
-            add_working_days(since.date(), SLA_WORKING_DAYS, &cal.holidays, &cal.workdays).to_string()
-        });
+        let sla_due = sla_due(&row.state, row.stage_since);
         Ok(OrderView {
             id: row.id,
             version: row.version,

@@ -52,8 +52,20 @@ pub struct QueueItem {
     pub province: String,
     pub state: String,
     pub subject_id: Uuid,
+    /// The subject's name (a company's, or an individual's as filed).
+    pub subject_name: String,
     pub submitted_at: Option<String>,
+    /// When the order entered its current stage, and the day the provider's review is due.
+    pub stage_since: String,
+    pub sla_due: Option<String>,
     pub reviewer_id: Option<Uuid>,
+}
+
+/// How many open orders wait in each review or regulator stage.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct QueueCount {
+    pub state: String,
+    pub count: i64,
 }
 
 /// A page of the queue and the cursor of the next one.
@@ -98,22 +110,37 @@ impl App {
         let next = (rows.len() as i64 == limit)
             .then(|| rows.last().map(|r| format!("{}_{}", r.submitted_at.unwrap_or_default(), r.id)))
             .flatten();
-        Ok(QueuePage {
-            items: rows
-                .into_iter()
-                .map(|r| QueueItem {
-                    id: r.id,
-                    version: r.version,
-                    kind: r.kind,
-                    province: r.province,
-                    state: r.state,
-                    subject_id: r.subject_id,
-                    submitted_at: r.submitted_at.map(rfc3339),
-                    reviewer_id: r.reviewer_id,
-                })
-                .collect(),
-            next,
-        })
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows {
+            let subject_name = self.store().subject(r.subject_id).await?.map(|x| x.name).unwrap_or_default();
+            items.push(QueueItem {
+                id: r.id,
+                version: r.version,
+                kind: r.kind,
+                province: r.province,
+                subject_id: r.subject_id,
+                subject_name,
+                submitted_at: r.submitted_at.map(rfc3339),
+                stage_since: rfc3339(r.stage_since),
+                sla_due: crate::orders::sla_due(&r.state, r.stage_since),
+                state: r.state,
+                reviewer_id: r.reviewer_id,
+            });
+        }
+        Ok(QueuePage { items, next })
+    }
+
+    /// Open orders per review and regulator stage (the queue's tabs).
+    pub async fn queue_counts(&self, ctx: &Ctx) -> AppResult<Vec<QueueCount>> {
+        ctx.require(&[Role::Reviewer, Role::Admin])?;
+        let counts = self.store().queue_stage_counts().await?;
+        Ok(REVIEW_STATES
+            .iter()
+            .map(|s| QueueCount {
+                state: (*s).to_owned(),
+                count: counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n),
+            })
+            .collect())
     }
 
     async fn staff_order(&self, ctx: &Ctx, id: Uuid) -> AppResult<beian_store::OrderRow> {

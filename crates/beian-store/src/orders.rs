@@ -275,6 +275,18 @@ impl Store {
         .await?))
     }
 
+    /// Orders per review and regulator stage (the states of the review queue; filed and
+    /// withdrawn orders, the bulk of a large database, are not counted: the queue index
+    /// serves each state's range).
+    pub async fn queue_stage_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(on!(store self, |c| sqlx::query_as(
+            "SELECT state, COUNT(*) FROM orders WHERE state IN ('submitted', 'in_review', 'awaiting_mail',
+                    'queued_for_regulator', 'sms_pending', 'bureau_review') GROUP BY state",
+        )
+        .fetch_all(c)
+        .await?))
+    }
+
     pub async fn order_events(&self, order_id: Uuid) -> Result<Vec<OrderEventRow>> {
         Ok(on!(store self, |c| sqlx::query_as::<_, OrderEventRow>(
             "SELECT id, order_id, at, actor_id, actor_role, event, from_state, to_state, detail

@@ -193,6 +193,10 @@ pub async fn site_scan_history(
     ok(s.app.site_scan_history(&c.ctx, id, &q.number).await.map_err(|e| c.err(e))?)
 }
 
+pub async fn queue_counts(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.queue_counts(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
 pub async fn compliance(State(s): State<AppState>, c: Caller) -> ApiResult {
     ok(s.app.compliance_overview(&c.ctx).await.map_err(|e| c.err(e))?)
 }

@@ -351,6 +351,13 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
         )
         .op(
             "get",
+            "/review/queue/counts",
+            get(api::queue_counts),
+            Op::new("review", "How many orders wait in each review and regulator stage")
+                .returns::<Vec<beian_app::review::QueueCount>>(200),
+        )
+        .op(
+            "get",
             "/review/queue",
             get(api::review_queue),
             Op::new("review", "The review queue, oldest first (keyset pages)")

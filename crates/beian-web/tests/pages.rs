@@ -218,3 +218,63 @@ async fn sign_up_shows_field_errors_beside_the_fields_and_signs_in() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("该邮箱已注册"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_queue_counts_colours_due_dates_and_claims_once() {
+    for s in common::servers().await {
+        s.account("owner@example.com", Role::Applicant).await;
+        s.account("reviewer@example.com", Role::Reviewer).await;
+        let api = s.login("owner@example.com").await;
+        let (_, order, _) = create_example_order(&api).await;
+        common::upload_all_documents(&api, &order).await;
+        let o = api.get(&format!("/api/v1/orders/{order}")).await;
+        let sub = api.act(&order, "submit", None, &o.etag()).await;
+        assert_eq!(sub.body["state"]["state"], "submitted", "{}", sub.body);
+        let version = sub.body["version"].as_i64().unwrap();
+
+        // Not for applicants.
+        let applicant = browser();
+        sign_in(&s, &applicant, "owner@example.com", PASSWORD).await;
+        let r = applicant.get(format!("{}/review", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        let c = browser();
+        let (_, page) = sign_in(&s, &c, "reviewer@example.com", PASSWORD).await;
+        assert!(page.contains("href=\"/review\""), "the console is in the reviewer's menu");
+        let (status, _, page) = text(c.get(format!("{}/review", s.base)).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("待接入商初审 <span class=\"count\">1</span>"), "{page}");
+        assert!(page.contains("阿里云计算有限公司") && page.contains("class=\"sla-ok\""), "{page}");
+        // Five days later the two working days have passed.
+        s.clock.advance(time::Duration::days(5));
+        let (_, _, page) = text(c.get(format!("{}/review", s.base)).send().await.unwrap()).await;
+        assert!(page.contains("class=\"sla-overdue\"") && page.contains("已超期"), "{page}");
+
+        // A claim with a stale version is refused with a notice; the current one claims.
+        let token = hidden(&page, "csrf_token");
+        let stale = (version - 1).to_string();
+        let r = c
+            .post(format!("{}/review/orders/{order}/claim", s.base))
+            .form(&[("csrf_token", token.as_str()), ("version", stale.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/review?state=submitted&notice=stale");
+        let current = version.to_string();
+        let r = c
+            .post(format!("{}/review/orders/{order}/claim", s.base))
+            .form(&[("csrf_token", token.as_str()), ("version", current.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/app/orders/{order}"));
+        let (_, _, page) =
+            text(c.get(format!("{}/review?state=in_review", s.base)).send().await.unwrap()).await;
+        assert!(
+            page.contains("接入商初审中 <span class=\"count\">1</span>") && page.contains("<td>我</td>"),
+            "{page}"
+        );
+        let api_counts = s.login("reviewer@example.com").await.get("/api/v1/review/queue/counts").await;
+        assert_eq!(api_counts.body[1], json!({ "state": "in_review", "count": 1 }), "{}", api_counts.body);
+    }
+}

@@ -43,6 +43,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/lang/{lang}", get(switch_lang))
         .route("/app", get(home))
         .route("/app/orders/{id}", get(order_page))
+        .route("/review", get(review_queue))
+        .route("/review/orders/{id}/claim", post(claim))
         .route(
             "/assets/app.css",
             get(|| async { asset(include_bytes!("../../assets/ui/app.css"), "text/css") }),
@@ -164,6 +166,8 @@ pub struct Chrome {
     pub other_lang_tag: &'static str,
     pub title: String,
     pub user: Option<String>,
+    /// A reviewer or admin: the review console is in the menu.
+    pub staff: bool,
     pub csrf: Option<String>,
     pub back: String,
 }
@@ -180,6 +184,7 @@ impl Chrome {
             other_lang_tag,
             title: t.get(title_key).to_owned(),
             user: p.ctx.principal.as_ref().map(|u| u.display_name.clone()),
+            staff: p.ctx.principal.as_ref().is_some_and(|u| u.role.is_staff()),
             csrf: p.csrf.clone(),
             back: p.path.clone(),
         }
@@ -764,6 +769,140 @@ async fn order_page(
             .collect(),
     };
     render(&page, StatusCode::OK)
+}
+
+struct Tab {
+    state: &'static str,
+    key: String,
+    count: i64,
+}
+
+struct QueueLine {
+    id: Uuid,
+    version: i64,
+    kind_key: String,
+    subject: String,
+    province: String,
+    waiting_days: i64,
+    due: Option<String>,
+    /// `overdue`, `soon` (due today or tomorrow) or `ok`.
+    sla: &'static str,
+    reviewer_key: &'static str,
+    claimable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    c: Chrome,
+    state: String,
+    tabs: Vec<Tab>,
+    rows: Vec<QueueLine>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize)]
+struct QueueParams {
+    state: Option<String>,
+    notice: Option<String>,
+}
+
+const QUEUE_STATES: [&str; 6] =
+    ["submitted", "in_review", "awaiting_mail", "queued_for_regulator", "sms_pending", "bureau_review"];
+
+/// The reviewer's queue: a tab per stage with its count, the oldest first, SLA colours.
+async fn review_queue(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Query(q): Query<QueueParams>,
+) -> Response {
+    let Some(me) = p.ctx.principal.clone() else { return to_login(&p.path) };
+    let state = q.state.filter(|x| QUEUE_STATES.contains(&x.as_str())).unwrap_or_else(|| "submitted".into());
+    let counts = match s.app.queue_counts(&p.ctx).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let query =
+        beian_app::review::QueueQuery { state: Some(state.clone()), limit: Some(100), ..Default::default() };
+    let page = match s.app.review_queue(&p.ctx, query).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let today = s.app.clock().today();
+    let now = s.app.clock().now();
+    let rows = page
+        .items
+        .into_iter()
+        .map(|i| {
+            let since =
+                time::OffsetDateTime::parse(&i.stage_since, &time::format_description::well_known::Rfc3339)
+                    .unwrap_or(now);
+            let due = i.sla_due.as_deref().and_then(|d| {
+                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
+            });
+            let sla = match due {
+                Some(d) if d < today => "overdue",
+                Some(d) if (d - today).whole_days() <= 1 => "soon",
+                _ => "ok",
+            };
+            let kind = serde_json::from_value(serde_json::Value::String(i.kind.clone()))
+                .map(kind_key)
+                .unwrap_or_else(|_| format!("kind.{}", i.kind));
+            QueueLine {
+                id: i.id,
+                version: i.version,
+                kind_key: kind,
+                subject: i.subject_name,
+                province: i.province,
+                waiting_days: (now - since).whole_days(),
+                due: i.sla_due,
+                sla,
+                reviewer_key: match i.reviewer_id {
+                    Some(r) if r == me.id => "review.mine",
+                    Some(_) => "review.others",
+                    None => "review.nobody",
+                },
+                claimable: i.state == "submitted",
+            }
+        })
+        .collect();
+    let tabs = counts
+        .into_iter()
+        .filter_map(|c| {
+            let st = QUEUE_STATES.iter().find(|x| **x == c.state)?;
+            Some(Tab { state: st, key: format!("state.{st}"), count: c.count })
+        })
+        .collect();
+    let notice = (q.notice.as_deref() == Some("stale")).then_some("review.stale");
+    render(&ReviewPage { c: Chrome::new(&p, "review.title"), state, tabs, rows, notice }, StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize)]
+struct VersionForm {
+    csrf_token: String,
+    version: i64,
+}
+
+/// Claims an order from the queue (the version seen, so two reviewers cannot both claim it).
+async fn claim(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<VersionForm>,
+) -> Response {
+    if p.csrf.as_deref() != Some(f.csrf_token.as_str()) {
+        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    }
+    let Ok(id) = id.parse::<Uuid>() else {
+        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
+    };
+    match s.app.claim_order(&p.ctx, id, Some(f.version)).await {
+        Ok(_) => Redirect::to(&format!("/app/orders/{id}")).into_response(),
+        Err(AppError::PreconditionFailed { .. } | AppError::Conflict { .. }) => {
+            Redirect::to("/review?state=submitted&notice=stale").into_response()
+        }
+        Err(e) => app_error(&p, e),
+    }
 }
 
 /// A recipient path in words, in the page's language.
