@@ -267,7 +267,7 @@ async fn the_review_queue_counts_colours_due_dates_and_claims_once() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/app/orders/{order}"));
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/review/orders/{order}"));
         let (_, _, page) =
             text(c.get(format!("{}/review?state=in_review", s.base)).send().await.unwrap()).await;
         assert!(
@@ -276,5 +276,122 @@ async fn the_review_queue_counts_colours_due_dates_and_claims_once() {
         );
         let api_counts = s.login("reviewer@example.com").await.get("/api/v1/review/queue/counts").await;
         assert_eq!(api_counts.body[1], json!({ "state": "in_review", "count": 1 }), "{}", api_counts.body);
+    }
+}
+
+/// Posts a decision form of the review page (its hidden fields plus `extra`); returns the
+/// redirect target, or the page shown instead.
+async fn decide(
+    s: &TestServer,
+    c: &reqwest::Client,
+    order: &str,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let (_, _, page) = text(c.get(format!("{}/review/orders/{order}", s.base)).send().await.unwrap()).await;
+    let form_at = page
+        .find(&format!("action=\"/review/orders/{order}/{action}\""))
+        .unwrap_or_else(|| panic!("no {action} form: {page}"));
+    let form = &page[form_at..];
+    let mut fields = vec![
+        ("csrf_token".to_owned(), hidden(form, "csrf_token")),
+        ("version".to_owned(), hidden(form, "version")),
+    ];
+    fields.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let r = c.post(format!("{}/review/orders/{order}/{action}", s.base)).form(&fields).send().await.unwrap();
+    let status = r.status();
+    let to = r.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+    (status, to.unwrap_or_default() + &r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reviewer_checks_identity_returns_with_a_reason_and_approves_the_correction() {
+    for s in common::servers().await {
+        s.account("owner@example.com", Role::Applicant).await;
+        s.account("reviewer@example.com", Role::Reviewer).await;
+        let api = s.login("owner@example.com").await;
+        let (_, order, _) = create_example_order(&api).await;
+        common::upload_all_documents(&api, &order).await;
+        let o = api.get(&format!("/api/v1/orders/{order}")).await;
+        let sub = api.act(&order, "submit", None, &o.etag()).await;
+        let c = browser();
+        sign_in(&s, &c, "reviewer@example.com", PASSWORD).await;
+        let (_, _, page) =
+            text(c.get(format!("{}/review/orders/{order}", s.base)).send().await.unwrap()).await;
+        assert!(page.contains("请先在队列中领取此订单"), "decisions need a claim first");
+        let v = sub.body["version"].as_i64().unwrap().to_string();
+        let (_, _, q) = text(c.get(format!("{}/review", s.base)).send().await.unwrap()).await;
+        let r = c
+            .post(format!("{}/review/orders/{order}/claim", s.base))
+            .form(&[("csrf_token", hidden(&q, "csrf_token").as_str()), ("version", v.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/review/orders/{order}"));
+
+        let (_, _, page) =
+            text(c.get(format!("{}/review/orders/{order}", s.base)).send().await.unwrap()).await;
+        assert!(
+            page.contains("阿里云计算有限公司") && page.contains("face_photo"),
+            "data and documents: {page}"
+        );
+        assert!(!page.contains("13800138000") && !page.contains("330106198001011235"), "PII masked");
+        // A rejection without any reason is refused on the page, naming why.
+        let (status, body) = decide(&s, &c, &order, "reject", &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("id=\"notice\""), "{body}");
+        let (_, to) =
+            decide(&s, &c, &order, "verification", &[("passed", "true"), ("note", "人脸一致")]).await;
+        assert!(to.starts_with(&format!("/review/orders/{order}")), "{to}");
+        let (_, _, page) =
+            text(c.get(format!("{}/review/orders/{order}", s.base)).send().await.unwrap()).await;
+        assert!(page.contains("id=\"verification-record\"") && page.contains("人脸一致"), "{page}");
+        let (_, to) = decide(
+            &s,
+            &c,
+            &order,
+            "reject",
+            &[
+                ("field_1", "websites[2].name"),
+                ("error_1", "网站名称与内容不符"),
+                ("suggestion_1", "改为“阿里云计算学习中心”"),
+            ],
+        )
+        .await;
+        assert!(to.starts_with("/review") && !to.contains("/orders/"), "{to}");
+
+        // The applicant sees the reason beside its field on the order page.
+        let owner = browser();
+        sign_in(&s, &owner, "owner@example.com", PASSWORD).await;
+        let (_, _, page) =
+            text(owner.get(format!("{}/app/orders/{order}", s.base)).send().await.unwrap()).await;
+        assert!(page.contains("<code>websites[2].name</code> 网站名称与内容不符"), "{page}");
+        let o = api.get(&format!("/api/v1/orders/{order}")).await;
+        assert_eq!(o.body["state"]["state"], "returned");
+
+        // Corrected and resubmitted; claimed, checked and approved from the page.
+        let mut body = json!({ "subject_id": o.body["subject_id"], "websites": o.body["order"]["websites"], "domain_facts": o.body["domain_facts"] });
+        body["websites"][2]["name"] = json!("阿里云计算学习中心");
+        let put = api
+            .call(reqwest::Method::PUT, &format!("/api/v1/orders/{order}"), Some(body), Some(&o.etag()))
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+        let sub = api.act(&order, "submit", None, &put.etag()).await;
+        assert_eq!(sub.body["state"]["state"], "submitted", "{}", sub.body);
+        let v = sub.body["version"].as_i64().unwrap().to_string();
+        let r = c
+            .post(format!("{}/review/orders/{order}/claim", s.base))
+            .form(&[("csrf_token", hidden(&q, "csrf_token").as_str()), ("version", v.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        decide(&s, &c, &order, "verification", &[("passed", "true"), ("note", "一致")]).await;
+        let (_, to) = decide(&s, &c, &order, "approve", &[]).await;
+        assert!(to.starts_with("/review") && !to.contains("/orders/"), "{to}");
+        assert_eq!(
+            api.get(&format!("/api/v1/orders/{order}")).await.body["state"]["state"],
+            "queued_for_regulator"
+        );
     }
 }

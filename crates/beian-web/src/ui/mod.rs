@@ -44,7 +44,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/app", get(home))
         .route("/app/orders/{id}", get(order_page))
         .route("/review", get(review_queue))
+        .route("/review/orders/{id}", get(review_order))
         .route("/review/orders/{id}/claim", post(claim))
+        .route("/review/orders/{id}/verification", post(verification))
+        .route("/review/orders/{id}/approve", post(approve))
+        .route("/review/orders/{id}/reject", post(reject))
+        .route("/review/orders/{id}/release", post(release))
         .route(
             "/assets/app.css",
             get(|| async { asset(include_bytes!("../../assets/ui/app.css"), "text/css") }),
@@ -897,12 +902,307 @@ async fn claim(
         return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
     };
     match s.app.claim_order(&p.ctx, id, Some(f.version)).await {
-        Ok(_) => Redirect::to(&format!("/app/orders/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/review/orders/{id}")).into_response(),
         Err(AppError::PreconditionFailed { .. } | AppError::Conflict { .. }) => {
             Redirect::to("/review?state=submitted&notice=stale").into_response()
         }
         Err(e) => app_error(&p, e),
     }
+}
+
+struct SubjectBlock {
+    name: String,
+    certificate: String,
+    region: String,
+    address: String,
+    head: String,
+    mobile: String,
+}
+
+struct WebsiteBlock {
+    name: String,
+    domains: String,
+    ips: String,
+    head: String,
+    mobile: String,
+}
+
+struct FindingLine {
+    severity: &'static str,
+    severity_key: String,
+    field: String,
+    message: String,
+    suggestion: String,
+}
+
+struct DocLine {
+    id: Uuid,
+    kind: String,
+    path: String,
+    size_kb: i64,
+}
+
+#[derive(Template)]
+#[template(path = "review_order.html")]
+struct ReviewOrderPage {
+    c: Chrome,
+    id: Uuid,
+    version: i64,
+    kind_key: String,
+    state: &'static str,
+    state_key: String,
+    notice: Option<String>,
+    subject: SubjectBlock,
+    websites: Vec<WebsiteBlock>,
+    findings: Vec<FindingLine>,
+    documents: Vec<DocLine>,
+    claimed: bool,
+    verification: Option<String>,
+    templates: Vec<beian_app::profile::TemplateView>,
+    reason_rows: [u8; 3],
+    field_paths: Vec<String>,
+}
+
+/// The reviewer's view of an order: what the applicant entered (PII masked), the automatic
+/// checks, the documents, and — once claimed — the identity check and the decision.
+async fn review_order_page(
+    s: &AppState,
+    p: &PageCtx,
+    id: Uuid,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let Some(me) = p.ctx.principal.as_ref() else { return to_login(&p.path) };
+    if !me.role.is_staff() {
+        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    let o = match s.app.get_order(&p.ctx, id, false).await {
+        Ok(v) => v,
+        Err(e) => return app_error(p, e),
+    };
+    let documents = s.app.list_documents(&p.ctx, id).await.unwrap_or_default();
+    let templates = s.app.templates(&p.ctx).await.unwrap_or_default();
+    let en = p.lang == Lang::En;
+    let pick = |t: &beian_core::rules::Text| if en { t.en.clone() } else { t.zh.clone() };
+    let order = &o.order;
+    let subject = SubjectBlock {
+        name: order.subject.name.clone(),
+        certificate: order.subject.certificate.number.clone(),
+        region: order.subject.region.clone(),
+        address: order.subject.mailing_address.clone(),
+        head: order.subject.head.name.clone(),
+        mobile: order.subject.head.mobile.clone(),
+    };
+    let websites = order
+        .websites
+        .iter()
+        .map(|w| WebsiteBlock {
+            name: w.name.clone(),
+            domains: w.domains.join(", "),
+            ips: w.access.ips.join(", "),
+            head: w.head.name.clone(),
+            mobile: w.head.mobile.clone(),
+        })
+        .collect();
+    let findings = o
+        .findings
+        .iter()
+        .map(|f| {
+            let severity = match f.severity {
+                beian_core::policy::Severity::Error => "error",
+                beian_core::policy::Severity::Warning => "warning",
+                beian_core::policy::Severity::Review => "review",
+            };
+            FindingLine {
+                severity,
+                severity_key: format!("rv.severity.{severity}"),
+                field: f.field.clone(),
+                message: pick(&f.message),
+                suggestion: pick(&f.suggestion),
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut field_paths: Vec<String> = o.findings.iter().map(|f| f.field.clone()).collect();
+    field_paths.extend(["subject.name", "subject.head", "subject.mailing_address"].map(String::from));
+    field_paths.extend((0..order.websites.len()).flat_map(|i| {
+        [format!("websites[{i}].name"), format!("websites[{i}].domains"), format!("websites[{i}].head")]
+    }));
+    field_paths.dedup();
+    let verification = o.verification.as_ref().map(|v| {
+        let verdict = Msgs::of(p.lang).get(if v.passed { "rv.passed" } else { "rv.failed" });
+        format!("{verdict} · {} · {}", v.note, Stamp::of(&v.at).short)
+    });
+    let page = ReviewOrderPage {
+        c: Chrome::new(p, "rv.title"),
+        id,
+        version: o.version,
+        kind_key: kind_key(o.order.kind),
+        state: o.state.name(),
+        state_key: format!("state.{}", o.state.name()),
+        notice,
+        subject,
+        websites,
+        findings,
+        documents: documents
+            .iter()
+            .map(|d| DocLine {
+                id: d.id,
+                kind: d.kind.clone(),
+                path: d.subject_path.clone(),
+                size_kb: (d.size + 1023) / 1024,
+            })
+            .collect(),
+        claimed: o.state == OrderState::InReview && o.reviewer_id == Some(me.id),
+        verification,
+        templates,
+        reason_rows: [1, 2, 3],
+        field_paths,
+    };
+    render(&page, status)
+}
+
+/// Why a page request stops early: the status and the message key of its error page.
+type Refusal = (StatusCode, &'static str);
+
+fn uuid_or_404(id: &str) -> Result<Uuid, Refusal> {
+    id.parse().map_err(|_| (StatusCode::NOT_FOUND, "error.not_found"))
+}
+
+async fn review_order(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+) -> Response {
+    match uuid_or_404(&id) {
+        Ok(id) => review_order_page(&s, &p, id, None, StatusCode::OK).await,
+        Err((status, key)) => error_page(p.lang, status, key),
+    }
+}
+
+/// After a decision: back to the queue on success; the same page with the reason otherwise.
+async fn decided(
+    s: &AppState,
+    p: &PageCtx,
+    id: Uuid,
+    result: Result<beian_app::OrderView, AppError>,
+) -> Response {
+    match result {
+        Ok(o) if o.state == OrderState::InReview => {
+            Redirect::to(&format!("/review/orders/{id}")).into_response()
+        }
+        // Decided: on to the next order waiting.
+        Ok(_) => Redirect::to("/review").into_response(),
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
+        ) => {
+            let msg =
+                match &e {
+                    AppError::PreconditionFailed { .. } => Msgs::of(p.lang).get("review.stale").to_owned(),
+                    other => field_messages(p.lang, other)
+                        .into_iter()
+                        .map(|m| {
+                            if m.field.is_empty() { m.message } else { format!("{}: {}", m.field, m.message) }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                };
+            review_order_page(s, p, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => app_error(p, e),
+    }
+}
+
+/// The checks every decision form passes first: the session's CSRF token and an order id.
+fn decision_guard(p: &PageCtx, csrf: &str, id: &str) -> Result<Uuid, Refusal> {
+    if p.csrf.as_deref() != Some(csrf) {
+        return Err((StatusCode::FORBIDDEN, "error.forbidden"));
+    }
+    uuid_or_404(id)
+}
+
+#[derive(Debug, Deserialize)]
+struct VerificationForm {
+    csrf_token: String,
+    version: i64,
+    passed: bool,
+    #[serde(default)]
+    note: String,
+}
+
+async fn verification(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<VerificationForm>,
+) -> Response {
+    let id = match decision_guard(&p, &f.csrf_token, &id) {
+        Ok(id) => id,
+        Err((status, key)) => return error_page(p.lang, status, key),
+    };
+    let r = s.app.record_verification(&p.ctx, id, Some(f.version), f.passed, f.note).await;
+    decided(&s, &p, id, r).await
+}
+
+async fn approve(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<VersionForm>,
+) -> Response {
+    let id = match decision_guard(&p, &f.csrf_token, &id) {
+        Ok(id) => id,
+        Err((status, key)) => return error_page(p.lang, status, key),
+    };
+    let r = s.app.approve_order(&p.ctx, id, Some(f.version)).await;
+    decided(&s, &p, id, r).await
+}
+
+async fn release(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<VersionForm>,
+) -> Response {
+    let id = match decision_guard(&p, &f.csrf_token, &id) {
+        Ok(id) => id,
+        Err((status, key)) => return error_page(p.lang, status, key),
+    };
+    let r = s.app.release_order(&p.ctx, id, Some(f.version)).await;
+    decided(&s, &p, id, r).await
+}
+
+/// A rejection: up to three reasons, each a template (its texts overridable) or free text;
+/// empty rows are ignored.
+async fn reject(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let id = match decision_guard(&p, &get("csrf_token").unwrap_or_default(), &id) {
+        Ok(id) => id,
+        Err((status, key)) => return error_page(p.lang, status, key),
+    };
+    let Some(version) = get("version").and_then(|v| v.parse().ok()) else {
+        return error_page(p.lang, StatusCode::BAD_REQUEST, "error.not_found");
+    };
+    let items: Vec<beian_app::review::RejectReason> = (1..=3)
+        .filter_map(|i| {
+            let r = beian_app::review::RejectReason {
+                template_id: get(&format!("template_{i}")).and_then(|t| t.parse().ok()),
+                field: get(&format!("field_{i}")),
+                error: get(&format!("error_{i}")),
+                suggestion: get(&format!("suggestion_{i}")),
+            };
+            (r.template_id.is_some() || r.field.is_some() || r.error.is_some()).then_some(r)
+        })
+        .collect();
+    let result = match s.app.resolve_reasons(items).await {
+        Ok(findings) => s.app.reject_order(&p.ctx, id, Some(version), findings).await,
+        Err(e) => Err(e),
+    };
+    decided(&s, &p, id, result).await
 }
 
 /// A recipient path in words, in the page's language.

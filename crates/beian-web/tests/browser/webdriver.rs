@@ -22,9 +22,11 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // `quit` ends the session (and Chromium) politely; this is the fallback.
+        // `quit` ends the session (and Chromium) politely; this is the fallback (a failed
+        // test): chromedriver, then whatever Chromium processes use this test's profile.
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = Command::new("pkill").arg("-f").arg(self.profile.as_os_str()).status();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
