@@ -332,7 +332,7 @@ async fn the_reviewer_checks_identity_returns_with_a_reason_and_approves_the_cor
         let (_, _, page) =
             text(c.get(format!("{}/review/orders/{order}", s.base)).send().await.unwrap()).await;
         assert!(
-            page.contains("阿里云计算有限公司") && page.contains("face_photo"),
+            page.contains("阿里云计算有限公司") && page.contains("人脸照片 · 网站1负责人"),
             "data and documents: {page}"
         );
         assert!(!page.contains("13800138000") && !page.contains("330106198001011235"), "PII masked");

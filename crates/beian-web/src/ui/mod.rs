@@ -937,8 +937,9 @@ struct FindingLine {
 
 struct DocLine {
     id: Uuid,
-    kind: String,
-    path: String,
+    kind_key: String,
+    /// Whose document, in words.
+    who: String,
     size_kb: i64,
 }
 
@@ -1047,8 +1048,12 @@ async fn review_order_page(
             .iter()
             .map(|d| DocLine {
                 id: d.id,
-                kind: d.kind.clone(),
-                path: d.subject_path.clone(),
+                kind_key: format!("doc.{}", d.kind),
+                who: if d.subject_path == "subject" {
+                    Msgs::of(p.lang).get("rv.subject").to_owned()
+                } else {
+                    label(p.lang, &d.subject_path)
+                },
                 size_kb: (d.size + 1023) / 1024,
             })
             .collect(),
@@ -1235,6 +1240,7 @@ mod tests {
                 ["draft", "submitted", "psb_review", "approved", "rejected"]
                     .map(|s| format!("psb.state.{s}")),
             );
+            keys.extend(beian_app::documents::DOCUMENT_KINDS.iter().map(|k| format!("doc.{k}")));
             for k in keys {
                 assert_ne!(t.get(&k), k, "{lang:?}: {k}");
             }

@@ -35,6 +35,7 @@ async fn sign_in_follow_an_order_switch_language_and_fit_a_phone() {
     b.goto(&format!("{}/signup", s.base)).await;
     b.wait_for(LOADED).await;
     shot(&b, "signup-desktop").await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "sign-up page");
     b.type_into("#display_name", "王五").await;
     b.type_into("#email", "owner@example.com").await;
     b.type_into("#password", "short").await;
@@ -70,6 +71,7 @@ async fn sign_in_follow_an_order_switch_language_and_fit_a_phone() {
     let current = b.eval("return document.querySelector('[aria-current=step]').textContent", json!([])).await;
     assert!(current.as_str().unwrap().contains("草稿"), "{current}");
     shot(&b, "order-desktop").await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "order page");
 
     // English, remembered on the next page.
     b.click("#lang-switch").await;
@@ -79,6 +81,12 @@ async fn sign_in_follow_an_order_switch_language_and_fit_a_phone() {
     b.wait_for(LOADED).await;
     assert_eq!(b.text("h1").await, "My filings");
     shot(&b, "home-desktop").await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "home page");
+    // The checker finds what it should: an unlabelled control is a critical violation.
+    b.eval("document.querySelector('main').insertAdjacentHTML('beforeend', '<input id=bad>')", json!([]))
+        .await;
+    let found = b.accessibility_violations().await;
+    assert!(found.iter().any(|v| v.starts_with("label (critical)")), "{found:?}");
 
     // A 360 px phone: nothing wider than the screen.
     b.resize(360, 780).await;
@@ -93,5 +101,47 @@ async fn sign_in_follow_an_order_switch_language_and_fit_a_phone() {
     b.click("#lang-switch").await;
     b.wait_for("return document.documentElement.lang === 'zh-CN'").await;
     shot(&b, "order-phone-zh").await;
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_claims_checks_and_returns_an_order_with_a_field_reason() {
+    let Some(b) = Browser::start().await else { return };
+    let s = TestServer::with_outbox(beian_store::testing::sqlite().await).await;
+    s.account("owner@example.com", beian_app::Role::Applicant).await;
+    s.account("reviewer@example.com", beian_app::Role::Reviewer).await;
+    let api = s.login("owner@example.com").await;
+    let (_, order, _) = create_example_order(&api).await;
+    common::upload_all_documents(&api, &order).await;
+    let o = api.get(&format!("/api/v1/orders/{order}")).await;
+    api.act(&order, "submit", None, &o.etag()).await;
+
+    b.goto(&format!("{}/review", s.base)).await;
+    b.wait_for(LOADED).await;
+    b.type_into("#email", "reviewer@example.com").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_for("return location.pathname === '/review' && document.readyState === 'complete'").await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "queue page");
+    shot(&b, "review-queue-desktop").await;
+    b.click("form[action$='/claim'] button").await;
+    b.wait_for(&format!(
+        "return location.pathname === '/review/orders/{order}' && document.readyState === 'complete'"
+    ))
+    .await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "review page");
+    shot(&b, "review-order-desktop").await;
+
+    // The identity check, then a return with a reason on the third site's name.
+    b.type_into("#note", "人脸与证件一致").await;
+    b.click("form[action$='/verification'] button").await;
+    b.wait_for("return document.getElementById('verification-record') !== null").await;
+    b.type_into("#field-1", "websites[2].name").await;
+    b.type_into("#error-1", "网站名称与内容不符").await;
+    b.click("#reject").await;
+    b.wait_for("return location.pathname === '/review' && document.readyState === 'complete'").await;
+    let o = api.get(&format!("/api/v1/orders/{order}")).await;
+    assert_eq!(o.body["state"]["state"], "returned");
+    assert_eq!(o.body["review_findings"][0]["field"], "websites[2].name");
     b.quit().await;
 }

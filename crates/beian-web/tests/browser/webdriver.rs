@@ -151,6 +151,27 @@ impl Browser {
         self.cmd("POST", "/execute/sync", Some(json!({ "script": script, "args": args }))).await
     }
 
+    /// Runs `script` with a callback as its last argument and returns what it passes to it.
+    pub async fn eval_async(&self, script: &str, args: Value) -> Value {
+        self.cmd("POST", "/execute/async", Some(json!({ "script": script, "args": args }))).await
+    }
+
+    /// The page's serious and critical accessibility violations, by axe-core (vendored for the
+    /// tests only, injected through WebDriver, which the page's CSP does not govern).
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        self.eval(include_str!("vendor/axe-4.14.1.min.js"), json!([])).await;
+        let v = self
+            .eval_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
+                json!([]),
+            )
+            .await;
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
     /// Waits until `script` returns true (a page loading, a swap finishing).
     pub async fn wait_for(&self, script: &str) {
         for _ in 0..100 {
