@@ -401,6 +401,10 @@ impl App {
         unmask(&mut input, &stored);
         input.icp_number = stored.icp_number.clone();
         input.statement = stored.statement.clone();
+        // The access block is the provider's: kept as pre-filled, or taken from the profile
+        // when the profile did not exist yet at approval.
+        input.access = stored.access.clone();
+        self.fill_access(&mut input).await?;
         if input.go_live != stored.go_live {
             // Reminders count from the new day.
             row.go_live = input.go_live.to_string();
@@ -408,6 +412,16 @@ impl App {
         }
         row.data = self.psb_encrypt(id, &input)?;
         self.save_psb(ctx, row, "psb.update", &[]).await
+    }
+
+    /// Fills an empty access block from the provider profile, if there is one now.
+    async fn fill_access(&self, app: &mut PsbApplication) -> AppResult<()> {
+        if app.access.name.trim().is_empty()
+            && let Some(profile) = self.profile_setting().await?
+        {
+            app.access = access_block(&profile);
+        }
+        Ok(())
     }
 
     /// The owner accepts the responsibility statement in force: its version, the time and
@@ -439,7 +453,9 @@ impl App {
     /// queued for delivery in the same transaction.
     pub async fn submit_psb(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<PsbView> {
         let mut row = self.editable_psb(ctx, id, if_match).await?;
-        let app = self.psb_decrypt(&row)?;
+        let mut app = self.psb_decrypt(&row)?;
+        self.fill_access(&mut app).await?;
+        row.data = self.psb_encrypt(id, &app)?;
         let errors: Vec<FieldError> = check_psb(&app, self.clock().today())
             .into_iter()
             .filter(|f| f.severity == beian_core::policy::Severity::Error)

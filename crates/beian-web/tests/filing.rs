@@ -969,3 +969,167 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
         assert!(texts.to_string().contains("剩余0天"), "the day-30 text: {texts}");
     }
 }
+
+/// The value of the hidden input `name` in the first form of `html` after `from`.
+fn hidden_after(html: &str, from: &str, name: &str) -> String {
+    let start = html.find(from).unwrap_or_else(|| panic!("no {from} in {html}"));
+    let html = &html[start..];
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_psb_application_is_completed_and_submitted_from_its_page() {
+    for (pdb, rdb) in pairs().await {
+        eprintln!("backend: {}", pdb.label);
+        let (w, _) = world(pdb, rdb, true, None).await;
+        let (subject, order) = w.file(None, sites(&[0])).await;
+        w.settle().await;
+        let code = w.code_for(HEAD.0).await;
+        assert_eq!(w.verify(HEAD.0, HEAD.1, &code).await["all_done"], true);
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        let psb = w.owner.get(&format!("/api/v1/subjects/{subject}/psb")).await.body[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // The provider saves its profile only now: the draft's empty access block is filled
+        // from it when the owner saves.
+        let admin = w.provider.login("admin@example.com").await;
+        let profile = json!({
+            "name": "演示云计算有限公司", "region": "330110", "phone": "95187",
+            "organization_code": "673959654", "access_method": "租赁虚拟空间",
+        });
+        let r = admin
+            .call(reqwest::Method::PUT, "/api/v1/admin/provider-profile", Some(profile), Some("\"0\""))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        // The owner signs in through the pages and finds the application from the order.
+        let c = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let base = &w.provider.base;
+        let login = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+        let token = hidden_after(&login, "<form", "csrf_token");
+        let r = c
+            .post(format!("{base}/login"))
+            .form(&[("email", "owner@example.com"), ("password", PASSWORD), ("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let page = c.get(format!("{base}/app/orders/{order}")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(&format!("href=\"/app/psb/{psb}\"")), "the order links its PSB application");
+        let get =
+            || async { c.get(format!("{base}/app/psb/{psb}")).send().await.unwrap().text().await.unwrap() };
+        let page = get().await;
+        assert!(page.contains("id=\"days-left\">30<"), "{page}");
+        assert!(!page.contains(HEAD.0), "phones masked on the page");
+        assert!(
+            page.contains("aria-describedby=\"service_types-error\""),
+            "the missing service type is named: {page}"
+        );
+
+        // Fill in what is missing; the masked emergency number sent back is kept.
+        let form = |page: &str| {
+            let v = |name: &str| hidden_after(page, "action=\"/app/psb/", name);
+            let field = |id: &str| {
+                let at = page.find(&format!("name=\"{id}\"")).unwrap();
+                let rest = &page[at..];
+                if let Some(open) =
+                    rest.find('>').filter(|_| rest.starts_with(&format!("name=\"{id}\" rows")))
+                {
+                    rest[open + 1..rest.find("</textarea>").unwrap()].to_owned()
+                } else {
+                    let vat = rest.find("value=\"").unwrap() + 7;
+                    rest[vat..vat + rest[vat..].find('"').unwrap()].to_owned()
+                }
+            };
+            let mut f: Vec<(String, String)> =
+                vec![("csrf_token".into(), v("csrf_token")), ("version".into(), v("version"))];
+            for id in [
+                "website_name",
+                "domains",
+                "ip",
+                "go_live",
+                "filing_area",
+                "registrar_name",
+                "emergency_name",
+                "emergency_mobile",
+            ] {
+                f.push((id.into(), field(id)));
+            }
+            f.extend([
+                ("registrar_region".into(), "浙江省杭州市余杭区".into()),
+                ("registrar_phone".into(), "95187".into()),
+                ("service_types".into(), "b".into()),
+                ("service_types".into(), "other".into()),
+                ("interactive".into(), "false".into()),
+                ("languages".into(), "zh".into()),
+            ]);
+            f
+        };
+        let r = c.post(format!("{base}/app/psb/{psb}")).form(&form(&page)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+        let api_view = w.owner.get(&format!("/api/v1/psb/{psb}?reveal=true")).await.body;
+        assert_eq!(api_view["application"]["service_types"], json!(["b", "other"]));
+        assert_eq!(api_view["application"]["registrar"]["phone"], "95187");
+        assert_eq!(api_view["application"]["responsible"]["mobile"], HEAD.0, "kept");
+        assert_eq!(api_view["application"]["access"]["name"], "演示云计算有限公司", "from the profile");
+        let page = get().await;
+        // Submitting before the statement is accepted is refused, saying why.
+        let v = |page: &str, action: &str, name: &str| {
+            hidden_after(page, &format!("action=\"/app/psb/{psb}/{action}\""), name)
+        };
+        let r = c
+            .post(format!("{base}/app/psb/{psb}/submit"))
+            .form(&[
+                ("csrf_token", v(&page, "submit", "csrf_token")),
+                ("version", v(&page, "submit", "version")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("statement"), "names the statement");
+        let r = c
+            .post(format!("{base}/app/psb/{psb}/statement"))
+            .form(&[
+                ("csrf_token", v(&page, "statement", "csrf_token")),
+                ("version", v(&page, "statement", "version")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let page = get().await;
+        assert!(page.contains("id=\"statement-accepted\"") && page.contains("id=\"submittable\""), "{page}");
+        let r = c
+            .post(format!("{base}/app/psb/{psb}/submit"))
+            .form(&[
+                ("csrf_token", v(&page, "submit", "csrf_token")),
+                ("version", v(&page, "submit", "version")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        w.settle().await;
+        let officer = bureau_login(&w.reg_base, "psb-zj").await;
+        let item = officer.get("/api/v1/psb/queue").await.body[0]["id"].as_str().unwrap().to_owned();
+        officer.post(&format!("/api/v1/psb/applications/{item}/approve"), json!({})).await;
+        w.settle().await;
+        let page = get().await;
+        assert!(page.contains("id=\"psb-number\">浙公网安备33010602000001号<"), "{page}");
+        assert!(
+            page.contains("beian.mps.gov.cn/#/query/webSearch?code=33010602000001"),
+            "the footer to copy"
+        );
+    }
+}

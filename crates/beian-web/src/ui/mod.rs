@@ -10,6 +10,7 @@
 //! URL.
 
 pub mod i18n;
+mod psb;
 
 use askama::Template;
 use axum::Router;
@@ -43,6 +44,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/lang/{lang}", get(switch_lang))
         .route("/app", get(home))
         .route("/app/orders/{id}", get(order_page))
+        .route("/app/psb/{id}", get(psb::page).post(psb::save))
+        .route("/app/psb/{id}/statement", post(psb::accept_statement))
+        .route("/app/psb/{id}/submit", post(psb::submit))
         .route("/review", get(review_queue))
         .route("/review/orders/{id}", get(review_order))
         .route("/review/orders/{id}/claim", post(claim))
@@ -627,6 +631,7 @@ struct ServiceLine {
 }
 
 struct PsbLine {
+    id: Uuid,
     icp_number: String,
     state: &'static str,
     state_key: String,
@@ -755,6 +760,7 @@ async fn order_page(
         psb: psb
             .iter()
             .map(|a| PsbLine {
+                id: a.id,
                 icp_number: a.icp_number.clone(),
                 state: a.state.as_str(),
                 state_key: format!("psb.state.{}", a.state.as_str()),
