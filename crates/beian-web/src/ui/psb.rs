@@ -14,7 +14,9 @@ use beian_core::rules::Finding;
 use uuid::Uuid;
 
 use super::i18n::Msgs;
-use super::{Chrome, PageCtx, app_error, error_page, field_messages, render, to_login};
+use super::{
+    Chrome, FindingLine, PageCtx, app_error, error_page, finding_lines, refusal_message, render, to_login,
+};
 use crate::AppState;
 
 pub(super) struct TextField {
@@ -39,13 +41,6 @@ pub(super) struct Group {
     options: Vec<Opt>,
     hint_key: Option<&'static str>,
     error: Option<String>,
-}
-
-pub(super) struct FindingLine {
-    severity: &'static str,
-    severity_key: String,
-    field: String,
-    message: String,
 }
 
 #[derive(Template)]
@@ -235,22 +230,7 @@ async fn render_page(
             format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
         }),
         submittable,
-        findings: findings
-            .iter()
-            .map(|f| {
-                let severity = match f.severity {
-                    beian_core::policy::Severity::Error => "error",
-                    beian_core::policy::Severity::Warning => "warning",
-                    beian_core::policy::Severity::Review => "review",
-                };
-                FindingLine {
-                    severity,
-                    severity_key: format!("rv.severity.{severity}"),
-                    field: f.field.clone(),
-                    message: if lang == Lang::En { f.message.en.clone() } else { f.message.zh.clone() },
-                }
-            })
-            .collect(),
+        findings: finding_lines(lang, &findings),
     };
     render(&page, status)
 }
@@ -307,17 +287,7 @@ async fn after(s: &AppState, p: &PageCtx, id: Uuid, result: Result<PsbView, AppE
         Err(
             e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
         ) => {
-            let msg =
-                match &e {
-                    AppError::PreconditionFailed { .. } => Msgs::of(p.lang).get("review.stale").to_owned(),
-                    other => field_messages(p.lang, other)
-                        .into_iter()
-                        .map(|m| {
-                            if m.field.is_empty() { m.message } else { format!("{}: {}", m.field, m.message) }
-                        })
-                        .collect::<Vec<_>>()
-                        .join("；"),
-                };
+            let msg = refusal_message(p.lang, &e);
             match s.app.get_psb(&p.ctx, id, false).await {
                 Ok(v) => render_page(s, p, v, Some((msg, false)), StatusCode::UNPROCESSABLE_ENTITY).await,
                 Err(e) => app_error(p, e),

@@ -1,0 +1,250 @@
+//! The applicant's pages: home (subjects and orders) and an order's progress — stages with
+//! their times, the next step, the SMS window with the persons still to verify, return
+//! reasons, the numbers with copyable footers, the PSB applications, the history.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use beian_app::OrderView;
+use beian_core::workflow::OrderState;
+use uuid::Uuid;
+
+use super::{Chrome, PageCtx, Stamp, app_error, error_page, kind_key, label, render, to_login};
+use crate::AppState;
+
+pub(super) struct SubjectLine {
+    name: String,
+    province: String,
+    number: Option<String>,
+}
+
+pub(super) struct OrderLine {
+    id: Uuid,
+    kind_key: String,
+    subject: String,
+    state: &'static str,
+    state_key: String,
+    updated: Stamp,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub(super) struct HomePage {
+    c: Chrome,
+    subjects: Vec<SubjectLine>,
+    orders: Vec<OrderLine>,
+}
+
+pub(super) async fn home(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+) -> Response {
+    if p.ctx.principal.is_none() {
+        return to_login(&p.path);
+    }
+    let subjects = match s.app.list_subjects(&p.ctx, None, 100).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let orders = match s.app.list_orders(&p.ctx, None, 100).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let name_of =
+        |id: Uuid| subjects.iter().find(|x| x.id == id).map(|x| x.subject.name.clone()).unwrap_or_default();
+    let orders = orders
+        .iter()
+        .map(|o| OrderLine {
+            id: o.id,
+            kind_key: kind_key(o.order.kind),
+            subject: name_of(o.subject_id),
+            state: o.state.name(),
+            state_key: format!("state.{}", o.state.name()),
+            updated: Stamp::of(&o.updated_at),
+        })
+        .collect();
+    let subjects = subjects
+        .iter()
+        .map(|x| SubjectLine {
+            name: x.subject.name.clone(),
+            province: x.province.clone(),
+            number: x.filed_number.clone(),
+        })
+        .collect();
+    render(&HomePage { c: Chrome::new(&p, "home.title"), subjects, orders }, StatusCode::OK)
+}
+
+/// The stages an order passes on its way to numbers, in order.
+pub(super) const STAGES: [&str; 7] =
+    ["draft", "submitted", "in_review", "queued_for_regulator", "sms_pending", "bureau_review", "filed"];
+
+pub(super) struct StageLine {
+    key: String,
+    status: &'static str,
+    at: Option<Stamp>,
+}
+
+pub(super) struct SmsBox {
+    deadline: Stamp,
+    pending: Vec<String>,
+    verified: Vec<String>,
+}
+
+pub(super) struct ServiceLine {
+    name: String,
+    number: String,
+    footer: Option<String>,
+}
+
+pub(super) struct PsbLine {
+    id: Uuid,
+    icp_number: String,
+    state: &'static str,
+    state_key: String,
+    due: String,
+    days_left: i64,
+    overdue: bool,
+    number: Option<String>,
+}
+
+pub(super) struct TimelineLine {
+    at: Stamp,
+    actor_key: String,
+    state_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+pub(super) struct OrderPage {
+    c: Chrome,
+    kind_key: String,
+    subject: String,
+    stages: Vec<StageLine>,
+    state_key: String,
+    stage_since: Stamp,
+    sla_due: Option<Stamp>,
+    next_key: String,
+    sms: Option<SmsBox>,
+    reasons: Vec<beian_app::ReviewFinding>,
+    subject_number: Option<String>,
+    services: Vec<ServiceLine>,
+    psb: Vec<PsbLine>,
+    timeline: Vec<TimelineLine>,
+}
+
+/// Where in [`STAGES`] the order stands: a returned order is back with the applicant (draft),
+/// one awaiting mail is still in review; a withdrawn one stands nowhere.
+fn stage_index(state: &OrderState) -> Option<usize> {
+    let name = match state {
+        OrderState::Returned { .. } => "draft",
+        OrderState::AwaitingMail => "in_review",
+        other => other.name(),
+    };
+    STAGES.iter().position(|s| *s == name)
+}
+
+pub(super) async fn order_page(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+) -> Response {
+    if p.ctx.principal.is_none() {
+        return to_login(&p.path);
+    }
+    let Ok(id) = id.parse::<Uuid>() else {
+        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
+    };
+    let o: OrderView = match s.app.get_order(&p.ctx, id, false).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let timeline = match s.app.order_timeline(&p.ctx, id).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let psb = if o.state == OrderState::Filed {
+        s.app.psb_applications(&p.ctx, o.subject_id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let current = stage_index(&o.state);
+    let stages = STAGES
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let at = timeline.iter().rev().find(|e| e.to_state == *name).map(|e| Stamp::of(&e.at));
+            let status = match current {
+                Some(c) if i < c => "done",
+                Some(c) if i == c => {
+                    if *name == "filed" {
+                        "done"
+                    } else {
+                        "current"
+                    }
+                }
+                _ => "todo",
+            };
+            StageLine { key: format!("state.{name}"), status, at }
+        })
+        .collect();
+    let sms = match &o.state {
+        OrderState::SmsPending { pending, verified, sms_deadline, .. } => Some(SmsBox {
+            deadline: Stamp::of(&beian_app::rfc3339(beian_store::micros(*sms_deadline))),
+            pending: pending.iter().map(|r| label(p.lang, r)).collect(),
+            verified: verified.iter().map(|r| label(p.lang, r)).collect(),
+        }),
+        _ => None,
+    };
+    let (subject_number, services) = match &o.filing {
+        Some(f) => (
+            f.decision.subject_number.clone(),
+            f.decision
+                .services
+                .iter()
+                .map(|x| ServiceLine {
+                    name: x.name.clone(),
+                    number: x.number.clone(),
+                    footer: f.footers.get(&x.number).cloned(),
+                })
+                .collect(),
+        ),
+        None => (None, Vec::new()),
+    };
+    let page = OrderPage {
+        c: Chrome::new(&p, "order.title"),
+        kind_key: kind_key(o.order.kind),
+        subject: o.order.subject.name.clone(),
+        stages,
+        state_key: format!("state.{}", o.state.name()),
+        stage_since: Stamp::of(&o.stage_since),
+        sla_due: o.sla_due.as_deref().map(Stamp::of),
+        next_key: format!("next.{}", o.state.name()),
+        sms,
+        reasons: o.review_findings.clone(),
+        subject_number,
+        services,
+        psb: psb
+            .iter()
+            .map(|a| PsbLine {
+                id: a.id,
+                icp_number: a.icp_number.clone(),
+                state: a.state.as_str(),
+                state_key: format!("psb.state.{}", a.state.as_str()),
+                due: a.deadline.due.to_string(),
+                days_left: a.deadline.days_left,
+                overdue: a.deadline.overdue,
+                number: a.psb_number.clone(),
+            })
+            .collect(),
+        timeline: timeline
+            .iter()
+            .map(|e| TimelineLine {
+                at: Stamp::of(&e.at),
+                actor_key: format!("actor.{}", e.actor_role),
+                state_key: format!("state.{}", e.to_state),
+            })
+            .collect(),
+    };
+    render(&page, StatusCode::OK)
+}

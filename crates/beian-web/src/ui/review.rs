@@ -1,0 +1,410 @@
+//! The reviewer's pages: the queue (a tab per stage with counts, due dates coloured, claim)
+//! and an order's review (the applicant's data with PII masked, the automatic checks, the
+//! documents, the identity check, approval, return with field-level reasons, release). Every
+//! decision carries the version the reviewer saw.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use beian_app::AppError;
+use beian_core::workflow::OrderState;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::i18n::Msgs;
+use super::{
+    Chrome, FindingLine, PageCtx, Refusal, Stamp, app_error, error_page, finding_lines, kind_key, label,
+    refusal_message, render, to_login, uuid_or_404,
+};
+use crate::AppState;
+
+pub(super) struct Tab {
+    state: &'static str,
+    key: String,
+    count: i64,
+}
+
+pub(super) struct QueueLine {
+    id: Uuid,
+    version: i64,
+    kind_key: String,
+    subject: String,
+    province: String,
+    waiting_days: i64,
+    due: Option<String>,
+    /// `overdue`, `soon` (due today or tomorrow) or `ok`.
+    sla: &'static str,
+    reviewer_key: &'static str,
+    claimable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+pub(super) struct ReviewPage {
+    c: Chrome,
+    state: String,
+    tabs: Vec<Tab>,
+    rows: Vec<QueueLine>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct QueueParams {
+    state: Option<String>,
+    notice: Option<String>,
+}
+
+const QUEUE_STATES: [&str; 6] =
+    ["submitted", "in_review", "awaiting_mail", "queued_for_regulator", "sms_pending", "bureau_review"];
+
+/// The reviewer's queue: a tab per stage with its count, the oldest first, SLA colours.
+pub(super) async fn queue(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Query(q): Query<QueueParams>,
+) -> Response {
+    let Some(me) = p.ctx.principal.clone() else { return to_login(&p.path) };
+    let state = q.state.filter(|x| QUEUE_STATES.contains(&x.as_str())).unwrap_or_else(|| "submitted".into());
+    let counts = match s.app.queue_counts(&p.ctx).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let query =
+        beian_app::review::QueueQuery { state: Some(state.clone()), limit: Some(100), ..Default::default() };
+    let page = match s.app.review_queue(&p.ctx, query).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let today = s.app.clock().today();
+    let now = s.app.clock().now();
+    let rows = page
+        .items
+        .into_iter()
+        .map(|i| {
+            let since =
+                time::OffsetDateTime::parse(&i.stage_since, &time::format_description::well_known::Rfc3339)
+                    .unwrap_or(now);
+            let due = i.sla_due.as_deref().and_then(|d| {
+                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
+            });
+            let sla = match due {
+                Some(d) if d < today => "overdue",
+                Some(d) if (d - today).whole_days() <= 1 => "soon",
+                _ => "ok",
+            };
+            let kind = serde_json::from_value(serde_json::Value::String(i.kind.clone()))
+                .map(kind_key)
+                .unwrap_or_else(|_| format!("kind.{}", i.kind));
+            QueueLine {
+                id: i.id,
+                version: i.version,
+                kind_key: kind,
+                subject: i.subject_name,
+                province: i.province,
+                waiting_days: (now - since).whole_days(),
+                due: i.sla_due,
+                sla,
+                reviewer_key: match i.reviewer_id {
+                    Some(r) if r == me.id => "review.mine",
+                    Some(_) => "review.others",
+                    None => "review.nobody",
+                },
+                claimable: i.state == "submitted",
+            }
+        })
+        .collect();
+    let tabs = counts
+        .into_iter()
+        .filter_map(|c| {
+            let st = QUEUE_STATES.iter().find(|x| **x == c.state)?;
+            Some(Tab { state: st, key: format!("state.{st}"), count: c.count })
+        })
+        .collect();
+    let notice = (q.notice.as_deref() == Some("stale")).then_some("review.stale");
+    render(&ReviewPage { c: Chrome::new(&p, "review.title"), state, tabs, rows, notice }, StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct VersionForm {
+    csrf_token: String,
+    version: i64,
+}
+
+/// Claims an order from the queue (the version seen, so two reviewers cannot both claim it).
+pub(super) async fn claim(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<VersionForm>,
+) -> Response {
+    if p.csrf.as_deref() != Some(f.csrf_token.as_str()) {
+        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    }
+    let Ok(id) = id.parse::<Uuid>() else {
+        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
+    };
+    match s.app.claim_order(&p.ctx, id, Some(f.version)).await {
+        Ok(_) => Redirect::to(&format!("/review/orders/{id}")).into_response(),
+        Err(AppError::PreconditionFailed { .. } | AppError::Conflict { .. }) => {
+            Redirect::to("/review?state=submitted&notice=stale").into_response()
+        }
+        Err(e) => app_error(&p, e),
+    }
+}
+
+pub(super) struct SubjectBlock {
+    name: String,
+    certificate: String,
+    region: String,
+    address: String,
+    head: String,
+    mobile: String,
+}
+
+pub(super) struct WebsiteBlock {
+    name: String,
+    domains: String,
+    ips: String,
+    head: String,
+    mobile: String,
+}
+
+pub(super) struct DocLine {
+    id: Uuid,
+    kind_key: String,
+    /// Whose document, in words.
+    who: String,
+    size_kb: i64,
+}
+
+#[derive(Template)]
+#[template(path = "review_order.html")]
+pub(super) struct ReviewOrderPage {
+    c: Chrome,
+    id: Uuid,
+    version: i64,
+    kind_key: String,
+    state: &'static str,
+    state_key: String,
+    notice: Option<String>,
+    subject: SubjectBlock,
+    websites: Vec<WebsiteBlock>,
+    findings: Vec<FindingLine>,
+    documents: Vec<DocLine>,
+    claimed: bool,
+    verification: Option<String>,
+    templates: Vec<beian_app::profile::TemplateView>,
+    reason_rows: [u8; 3],
+    field_paths: Vec<String>,
+}
+
+/// The reviewer's view of an order: what the applicant entered (PII masked), the automatic
+/// checks, the documents, and — once claimed — the identity check and the decision.
+async fn review_order_page(
+    s: &AppState,
+    p: &PageCtx,
+    id: Uuid,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let Some(me) = p.ctx.principal.as_ref() else { return to_login(&p.path) };
+    if !me.role.is_staff() {
+        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    let o = match s.app.get_order(&p.ctx, id, false).await {
+        Ok(v) => v,
+        Err(e) => return app_error(p, e),
+    };
+    let documents = s.app.list_documents(&p.ctx, id).await.unwrap_or_default();
+    let templates = s.app.templates(&p.ctx).await.unwrap_or_default();
+    let order = &o.order;
+    let subject = SubjectBlock {
+        name: order.subject.name.clone(),
+        certificate: order.subject.certificate.number.clone(),
+        region: order.subject.region.clone(),
+        address: order.subject.mailing_address.clone(),
+        head: order.subject.head.name.clone(),
+        mobile: order.subject.head.mobile.clone(),
+    };
+    let websites = order
+        .websites
+        .iter()
+        .map(|w| WebsiteBlock {
+            name: w.name.clone(),
+            domains: w.domains.join(", "),
+            ips: w.access.ips.join(", "),
+            head: w.head.name.clone(),
+            mobile: w.head.mobile.clone(),
+        })
+        .collect();
+    let findings = finding_lines(p.lang, &o.findings);
+    let mut field_paths: Vec<String> = o.findings.iter().map(|f| f.field.clone()).collect();
+    field_paths.extend(["subject.name", "subject.head", "subject.mailing_address"].map(String::from));
+    field_paths.extend((0..order.websites.len()).flat_map(|i| {
+        [format!("websites[{i}].name"), format!("websites[{i}].domains"), format!("websites[{i}].head")]
+    }));
+    field_paths.dedup();
+    let verification = o.verification.as_ref().map(|v| {
+        let verdict = Msgs::of(p.lang).get(if v.passed { "rv.passed" } else { "rv.failed" });
+        format!("{verdict} · {} · {}", v.note, Stamp::of(&v.at).short)
+    });
+    let page = ReviewOrderPage {
+        c: Chrome::new(p, "rv.title"),
+        id,
+        version: o.version,
+        kind_key: kind_key(o.order.kind),
+        state: o.state.name(),
+        state_key: format!("state.{}", o.state.name()),
+        notice,
+        subject,
+        websites,
+        findings,
+        documents: documents
+            .iter()
+            .map(|d| DocLine {
+                id: d.id,
+                kind_key: format!("doc.{}", d.kind),
+                who: if d.subject_path == "subject" {
+                    Msgs::of(p.lang).get("rv.subject").to_owned()
+                } else {
+                    label(p.lang, &d.subject_path)
+                },
+                size_kb: (d.size + 1023) / 1024,
+            })
+            .collect(),
+        claimed: o.state == OrderState::InReview && o.reviewer_id == Some(me.id),
+        verification,
+        templates,
+        reason_rows: [1, 2, 3],
+        field_paths,
+    };
+    render(&page, status)
+}
+
+pub(super) async fn order(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+) -> Response {
+    match uuid_or_404(&id) {
+        Ok(id) => review_order_page(&s, &p, id, None, StatusCode::OK).await,
+        Err((status, key)) => error_page(p.lang, status, key),
+    }
+}
+
+/// After a decision: back to the queue on success; the same page with the reason otherwise.
+async fn decided(
+    s: &AppState,
+    p: &PageCtx,
+    id: Uuid,
+    result: Result<beian_app::OrderView, AppError>,
+) -> Response {
+    match result {
+        Ok(o) if o.state == OrderState::InReview => {
+            Redirect::to(&format!("/review/orders/{id}")).into_response()
+        }
+        // Decided: on to the next order waiting.
+        Ok(_) => Redirect::to("/review").into_response(),
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
+        ) => {
+            let msg = refusal_message(p.lang, &e);
+            review_order_page(s, p, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => app_error(p, e),
+    }
+}
+
+/// The checks every decision form passes first: the session's CSRF token and an order id.
+fn decision_guard(p: &PageCtx, csrf: &str, id: &str) -> Result<Uuid, Refusal> {
+    if p.csrf.as_deref() != Some(csrf) {
+        return Err((StatusCode::FORBIDDEN, "error.forbidden"));
+    }
+    uuid_or_404(id)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct VerificationForm {
+    csrf_token: String,
+    version: i64,
+    passed: bool,
+    #[serde(default)]
+    note: String,
+}
+
+pub(super) async fn verification(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<VerificationForm>,
+) -> Response {
+    let id = match decision_guard(&p, &f.csrf_token, &id) {
+        Ok(id) => id,
+        Err((status, key)) => return error_page(p.lang, status, key),
+    };
+    let r = s.app.record_verification(&p.ctx, id, Some(f.version), f.passed, f.note).await;
+    decided(&s, &p, id, r).await
+}
+
+pub(super) async fn approve(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<VersionForm>,
+) -> Response {
+    let id = match decision_guard(&p, &f.csrf_token, &id) {
+        Ok(id) => id,
+        Err((status, key)) => return error_page(p.lang, status, key),
+    };
+    let r = s.app.approve_order(&p.ctx, id, Some(f.version)).await;
+    decided(&s, &p, id, r).await
+}
+
+pub(super) async fn release(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<VersionForm>,
+) -> Response {
+    let id = match decision_guard(&p, &f.csrf_token, &id) {
+        Ok(id) => id,
+        Err((status, key)) => return error_page(p.lang, status, key),
+    };
+    let r = s.app.release_order(&p.ctx, id, Some(f.version)).await;
+    decided(&s, &p, id, r).await
+}
+
+/// A rejection: up to three reasons, each a template (its texts overridable) or free text;
+/// empty rows are ignored.
+pub(super) async fn reject(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let id = match decision_guard(&p, &get("csrf_token").unwrap_or_default(), &id) {
+        Ok(id) => id,
+        Err((status, key)) => return error_page(p.lang, status, key),
+    };
+    let Some(version) = get("version").and_then(|v| v.parse().ok()) else {
+        return error_page(p.lang, StatusCode::BAD_REQUEST, "error.not_found");
+    };
+    let items: Vec<beian_app::review::RejectReason> = (1..=3)
+        .filter_map(|i| {
+            let r = beian_app::review::RejectReason {
+                template_id: get(&format!("template_{i}")).and_then(|t| t.parse().ok()),
+                field: get(&format!("field_{i}")),
+                error: get(&format!("error_{i}")),
+                suggestion: get(&format!("suggestion_{i}")),
+            };
+            (r.template_id.is_some() || r.field.is_some() || r.error.is_some()).then_some(r)
+        })
+        .collect();
+    let result = match s.app.resolve_reasons(items).await {
+        Ok(findings) => s.app.reject_order(&p.ctx, id, Some(version), findings).await,
+        Err(e) => Err(e),
+    };
+    decided(&s, &p, id, result).await
+}
