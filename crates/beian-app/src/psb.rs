@@ -572,20 +572,8 @@ impl App {
                     row.psb_number = Some(d.psb_number);
                 }
                 "rejected" => {
-                    let reasons: Vec<ReviewFinding> = e.detail["reasons"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .map(|r| ReviewFinding {
-                                    field: r["field"].as_str().unwrap_or_default().to_owned(),
-                                    error: r["reason"].as_str().unwrap_or_default().to_owned(),
-                                    suggestion: String::new(),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
                     row.state = PsbState::Rejected.as_str().into();
-                    row.review_findings = serde_json::to_string(&reasons)?;
+                    row.review_findings = serde_json::to_string(&crate::regulator::reasons_of(&e.detail))?;
                     notices.push(Notice::psb_rejected(&base, row.id, &row.icp_number));
                 }
                 "withdrawn" => row.state = PsbState::Draft.as_str().into(),

@@ -309,6 +309,22 @@ fn notice_for(
     })
 }
 
+/// The field-level reasons of a `rejected` event (the bureau's or a PSB officer's).
+pub(crate) fn reasons_of(detail: &serde_json::Value) -> Vec<ReviewFinding> {
+    detail["reasons"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| ReviewFinding {
+                    field: r["field"].as_str().unwrap_or_default().to_owned(),
+                    error: r["reason"].as_str().unwrap_or_default().to_owned(),
+                    suggestion: String::new(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Who a recipient path names, in words: `websites[1].head` → 网站2负责人 / head of website 2.
 pub fn recipient_label(path: &str) -> String {
     let indexed = |prefix: &str| -> Option<usize> {
@@ -520,19 +536,7 @@ impl App {
                 filing = Some(self.filing_of(&doc.order, &e.detail));
             }
             if e.kind == "rejected" {
-                let reasons: Vec<ReviewFinding> = e.detail["reasons"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|r| ReviewFinding {
-                                field: r["field"].as_str().unwrap_or_default().to_owned(),
-                                error: r["reason"].as_str().unwrap_or_default().to_owned(),
-                                suggestion: String::new(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                u.review_findings = serde_json::to_string(&reasons)?;
+                u.review_findings = serde_json::to_string(&reasons_of(&e.detail))?;
             }
             if let Some(ev) = workflow_event(e, &state) {
                 match transition(&state, &ev, Actor::Regulator, kind) {

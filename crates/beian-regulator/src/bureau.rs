@@ -268,16 +268,27 @@ impl RegulatorStore {
         row.and_then(account).ok_or(BureauError::Unauthenticated)
     }
 
-    /// The submissions waiting for the bureau, oldest first.
-    pub async fn bureau_queue(&self, keys: &Keys, who: &Account) -> Result<Vec<QueueItem>, BureauError> {
+    /// The oldest 200 submissions waiting at `desk` in the account's province (every province
+    /// for an admin): (id, provider code, submission id, province, received at).
+    pub(crate) async fn waiting_at(
+        &self,
+        desk: Desk,
+        who: &Account,
+    ) -> Result<Vec<(Uuid, String, String, String, i64)>, BureauError> {
         let p = who.province.map(|p| p.to_string());
-        let rows: Vec<(Uuid, String, String, String, i64)> = on!(store self.store(), |c| sqlx::query_as(
+        Ok(on!(store self.store(), |c| sqlx::query_as(
             "SELECT s.id, p.code, s.submission_id, s.province, s.received_at FROM reg_submissions s JOIN reg_providers p ON p.id = s.provider_id
-             WHERE s.status = 'bureau_review' AND ($1 IS NULL OR s.province = $1) ORDER BY s.received_at, s.id LIMIT 200",
+             WHERE s.status = $1 AND ($2 IS NULL OR s.province = $2) ORDER BY s.received_at, s.id LIMIT 200",
         )
+        .bind(desk.stage().as_str())
         .bind(p)
         .fetch_all(c)
-        .await?);
+        .await?))
+    }
+
+    /// The submissions waiting for the bureau, oldest first.
+    pub async fn bureau_queue(&self, keys: &Keys, who: &Account) -> Result<Vec<QueueItem>, BureauError> {
+        let rows = self.waiting_at(Desk::Bureau, who).await?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, provider, submission_id, province, received_at) in rows {
             let order = self.order_of(keys, id).await?;

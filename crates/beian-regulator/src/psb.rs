@@ -145,14 +145,7 @@ impl RegulatorStore {
 
     /// The applications waiting for the officer's province, oldest first.
     pub async fn psb_queue(&self, keys: &Keys, who: &Account) -> Result<Vec<QueueItem>, BureauError> {
-        let p = who.province.map(|p| p.to_string());
-        let rows: Vec<(Uuid, String, String, String, i64)> = on!(store self.store(), |c| sqlx::query_as(
-            "SELECT s.id, p.code, s.submission_id, s.province, s.received_at FROM reg_submissions s JOIN reg_providers p ON p.id = s.provider_id
-             WHERE s.status = 'psb_review' AND ($1 IS NULL OR s.province = $1) ORDER BY s.received_at, s.id LIMIT 200",
-        )
-        .bind(p)
-        .fetch_all(c)
-        .await?);
+        let rows = self.waiting_at(Desk::Psb, who).await?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, provider, submission_id, province, received_at) in rows {
             let app = self.application(keys, id).await?;

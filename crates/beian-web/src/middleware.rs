@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::problem::{ApiError, lang_of};
 use crate::{AppState, SESSION_COOKIE};
 
-/// The session token from the `Cookie` header, if any.
-pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+/// A cookie's value from the `Cookie` headers, if it is there and not empty.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -24,8 +24,13 @@ pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .find_map(|kv| {
             let (k, v) = kv.trim().split_once('=')?;
-            (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_owned())
+            (k == name && !v.is_empty()).then_some(v)
         })
+}
+
+/// The session token from the `Cookie` header, if any.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).map(str::to_owned)
 }
 
 /// Resolves the caller and puts a [`Ctx`] into the request. A cookie session must echo its

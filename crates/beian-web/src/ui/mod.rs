@@ -27,7 +27,7 @@ use beian_core::message::Lang;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::middleware::session_cookie;
+use crate::middleware::{cookie, session_cookie};
 use i18n::Msgs;
 
 /// The cookie that remembers the language.
@@ -105,18 +105,6 @@ pub struct PageCtx {
     pub lang: Lang,
     /// The request's path and query, for the language switch to come back to.
     pub path: String,
-}
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name && !v.is_empty()).then_some(v)
-        })
 }
 
 /// Whether an unsafe request comes from this site: a cross-site `Sec-Fetch-Site`, or an
