@@ -482,19 +482,34 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
                 .map_err(|e| internal(req.lang, &e))?;
         }
     }
-    let provider_id = a.provider.id;
-    svc.finish(a, &req, "submission.receive", intake.id().to_string()).await?;
-    let s = svc
-        .store
-        .submission(provider_id, &body.submission_id)
-        .await
-        .map_err(|e| submission_problem(&e, req.lang))?
-        .ok_or_else(|| internal(req.lang, &"submission vanished after commit"))?;
-    let mut resp = svc.out(&s, req.lang).await?;
-    if matches!(intake, Intake::Created(_)) {
-        *resp.status_mut() = StatusCode::CREATED;
+    svc.received(a, &req, "submission.receive", intake, &body.submission_id).await
+}
+
+impl Service {
+    /// Commits an intake with its audit entry and answers with the submission: 201 when it
+    /// is new, 200 for a retry.
+    async fn received(
+        &self,
+        a: Authenticated,
+        req: &Incoming,
+        action: &str,
+        intake: Intake,
+        submission_id: &str,
+    ) -> Result<Response, Problem> {
+        let provider_id = a.provider.id;
+        self.finish(a, req, action, intake.id().to_string()).await?;
+        let s = self
+            .store
+            .submission(provider_id, submission_id)
+            .await
+            .map_err(|e| submission_problem(&e, req.lang))?
+            .ok_or_else(|| internal(req.lang, &"submission vanished after commit"))?;
+        let mut resp = self.out(&s, req.lang).await?;
+        if matches!(intake, Intake::Created(_)) {
+            *resp.status_mut() = StatusCode::CREATED;
+        }
+        Ok(resp)
     }
-    Ok(resp)
 }
 
 /// The body of `POST /api/v1/psb/submissions`: the provider's id for it and the PSB
@@ -574,19 +589,7 @@ async fn submit_psb_inner(svc: &Service, req: Request) -> Result<Response, Probl
             .await
             .map_err(|e| internal(req.lang, &e))?;
     }
-    let provider_id = a.provider.id;
-    svc.finish(a, &req, "psb.receive", intake.id().to_string()).await?;
-    let s = svc
-        .store
-        .submission(provider_id, &body.submission_id)
-        .await
-        .map_err(|e| submission_problem(&e, req.lang))?
-        .ok_or_else(|| internal(req.lang, &"submission vanished after commit"))?;
-    let mut resp = svc.out(&s, req.lang).await?;
-    if matches!(intake, Intake::Created(_)) {
-        *resp.status_mut() = StatusCode::CREATED;
-    }
-    Ok(resp)
+    svc.received(a, &req, "psb.receive", intake, &body.submission_id).await
 }
 
 /// A refusal from the SMS steps.
