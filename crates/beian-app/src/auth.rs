@@ -148,6 +148,9 @@ pub struct TokenInfo {
     pub revoked: bool,
 }
 
+/// How long a password-reset link works: an hour.
+const RESET_TTL_US: i64 = 3600 * 1_000_000;
+
 /// The minimum password length.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -400,6 +403,64 @@ impl App {
         tx.set_password_hash(p.id, &hash).await?;
         tx.delete_sessions_of(p.id).await?;
         tx.audit(&ctx.audit("account.password_change", "account", p.id, json!({})), self.now_us()).await?;
+        tx.commit().await?;
+        self.auth_cache().clear();
+        Ok(())
+    }
+
+    /// Sends a password-reset link to `email` if an account has it. Answers the same either
+    /// way, so the form cannot tell who is registered; limited per address and per e-mail.
+    pub async fn request_password_reset(&self, ctx: &Ctx, email: &str) -> AppResult<()> {
+        let email = email.trim().to_lowercase();
+        self.rate_limit(&format!("reset-ip:{}", ctx.ip.as_deref().unwrap_or("-")), 20, 3600).await?;
+        if email.len() > 254 {
+            return Ok(());
+        }
+        self.rate_limit(&format!("reset:{email}"), 5, 3600).await?;
+        let Some(account) = self.store().account_by_email(&email).await? else { return Ok(()) };
+        if account.disabled {
+            return Ok(());
+        }
+        let token = crate::crypto::random_token()?;
+        let now = self.now_us();
+        let mut tx = self.store().begin().await?;
+        tx.insert_password_reset(&crate::crypto::token_hash(&token), account.id, now, now + RESET_TTL_US)
+            .await?;
+        let mail = crate::notify::Notice::password_reset(&self.config().base_url, &token);
+        self.queue_email(&mut tx, &account.email, &mail).await?;
+        tx.audit(&ctx.audit("account.password_reset_requested", "account", account.id, json!({})), now)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a new password with a reset token from the e-mail: once, within the hour; every
+    /// session of the account ends.
+    pub async fn reset_password(&self, ctx: &Ctx, token: &str, new: &str) -> AppResult<()> {
+        if new.chars().count() < MIN_PASSWORD_CHARS || new.len() > 1024 {
+            return Err(AppError::field(
+                "password",
+                "PASSWORD_TOO_SHORT",
+                "新密码至少需要10个字符。",
+                "The new password needs at least 10 characters.",
+            ));
+        }
+        self.rate_limit(&format!("reset-use:{}", ctx.ip.as_deref().unwrap_or("-")), 30, 3600).await?;
+        let hash = passwords::hash(new.to_owned()).await?;
+        let now = self.now_us();
+        let mut tx = self.store().begin().await?;
+        let Some(account) = tx.take_password_reset(&crate::crypto::token_hash(token.trim()), now).await?
+        else {
+            return Err(AppError::field(
+                "token",
+                "PASSWORD_RESET_INVALID",
+                "重置链接无效、已使用或已过期，请重新申请。",
+                "The reset link is invalid, used or expired; ask for a new one.",
+            ));
+        };
+        tx.set_password_hash(account, &hash).await?;
+        tx.delete_sessions_of(account).await?;
+        tx.audit(&ctx.audit("account.password_reset", "account", account, json!({})), now).await?;
         tx.commit().await?;
         self.auth_cache().clear();
         Ok(())

@@ -70,6 +70,18 @@ impl Notice {
         }
     }
 
+    /// A password-reset link (the token works once, within the hour).
+    pub fn password_reset(base: &str, token: &str) -> Notice {
+        let link = format!("{}/reset-password?token={token}", base.trim_end_matches('/'));
+        Notice {
+            sms: None,
+            subject: "重置密码 / Reset your password".into(),
+            body: format!(
+                "请在1小时内打开以下链接设置新密码（只能使用一次）。如果不是您本人操作，请忽略本邮件。\nOpen this link within an hour to set a new password (it works once). If you did not ask for it, ignore this e-mail.\n\n{link}\n"
+            ),
+        }
+    }
+
     fn psb_link(base: &str, id: Uuid) -> String {
         format!("{}/api/v1/psb/{id}", base.trim_end_matches('/'))
     }

@@ -80,6 +80,39 @@ impl Tx {
         Ok(())
     }
 
+    /// Records a password-reset token (its hash) for an account.
+    pub async fn insert_password_reset(
+        &mut self,
+        token_hash: &[u8],
+        account_id: Uuid,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        on!(tx self, |c| sqlx::query(
+            "INSERT INTO password_resets (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(c)
+        .await
+        .map(|_| ())?);
+        Ok(())
+    }
+
+    /// Uses a password-reset token: the account it was for, if it exists, is unused and has
+    /// not expired; it cannot be used again.
+    pub async fn take_password_reset(&mut self, token_hash: &[u8], now: i64) -> Result<Option<Uuid>> {
+        Ok(on!(tx self, |c| sqlx::query_scalar(
+            "UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING account_id",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(c)
+        .await?))
+    }
+
     pub async fn insert_session(&mut self, s: &SessionRow) -> Result<()> {
         on!(tx self, |c| sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",

@@ -94,6 +94,39 @@ pub async fn login(State(s): State<AppState>, c: Caller, JsonBody(b): JsonBody<L
     Ok(r)
 }
 
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequestBody {
+    email: String,
+}
+
+/// Always 204, whether or not the address has an account.
+pub async fn request_password_reset(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<ResetRequestBody>,
+) -> ApiResult {
+    s.app.request_password_reset(&c.ctx, &b.email).await.map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirmBody {
+    /// The token from the e-mailed link.
+    token: String,
+    password: String,
+}
+
+pub async fn reset_password(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<ResetConfirmBody>,
+) -> ApiResult {
+    s.app.reset_password(&c.ctx, &b.token, &b.password).await.map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 pub async fn logout(State(s): State<AppState>, c: Caller, headers: HeaderMap) -> ApiResult {
     if let Some(token) = session_cookie(&headers) {
         s.app.logout(&c.ctx, &token).await.map_err(|e| c.err(e))?;

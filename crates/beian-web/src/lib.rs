@@ -110,6 +110,24 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
         )
         .op("post", "/auth/logout", post(api::logout), Op::new("accounts", "Sign out").no_content())
         .op(
+            "post",
+            "/auth/password-reset",
+            post(api::request_password_reset),
+            Op::new("accounts", "E-mail a password-reset link (the same answer whether or not the address is registered)")
+                .public()
+                .body::<api::ResetRequestBody>()
+                .no_content(),
+        )
+        .op(
+            "post",
+            "/auth/password-reset/confirm",
+            post(api::reset_password),
+            Op::new("accounts", "Set a new password with the e-mailed token (once, within the hour; ends every session)")
+                .public()
+                .body::<api::ResetConfirmBody>()
+                .no_content(),
+        )
+        .op(
             "get",
             "/me",
             get(api::me),

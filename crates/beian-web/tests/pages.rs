@@ -395,3 +395,88 @@ async fn the_reviewer_checks_identity_returns_with_a_reason_and_approves_the_cor
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_once_from_the_emailed_link() {
+    for s in common::servers().await {
+        s.account("owner@example.com", Role::Applicant).await;
+        s.account("admin@example.com", Role::Admin).await;
+        let old_session = s.login("owner@example.com").await;
+        let c = browser();
+        let ask = |email: &'static str| {
+            let c = &c;
+            let base = s.base.clone();
+            async move {
+                let (_, _, page) = text(c.get(format!("{base}/forgot")).send().await.unwrap()).await;
+                let token = hidden(&page, "csrf_token");
+                let r = c
+                    .post(format!("{base}/forgot"))
+                    .form(&[("email", email), ("csrf_token", token.as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                text(r).await
+            }
+        };
+        // The same answer whether or not the address is registered.
+        let (status, _, page) = ask("nobody@example.com").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("id=\"forgot-sent\""), "{page}");
+        let (status, _, page) = ask("owner@example.com").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("id=\"forgot-sent\""));
+
+        // The link is in the e-mail; the outbox shows it without its token.
+        let mails = s.db.store.messages("email", None, 10).await.unwrap();
+        assert_eq!(mails.len(), 1, "only the registered address got one");
+        let body = &mails[0].body;
+        let at = body.find("token=").unwrap() + "token=".len();
+        let token: String =
+            body[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        assert!(token.len() >= 40, "{body}");
+        let admin = s.login("admin@example.com").await;
+        let outbox = admin.get("/api/v1/admin/messages?channel=email").await.body.to_string();
+        assert!(outbox.contains("token=***") && !outbox.contains(&token), "{outbox}");
+
+        let (status, _, page) =
+            text(c.get(format!("{}/reset-password?token={token}", s.base)).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        let form_token = hidden(&page, "csrf_token");
+        let post = |password: &'static str, form_token: String| {
+            let c = &c;
+            let url = format!("{}/reset-password", s.base);
+            let fields =
+                [("token", token.clone()), ("password", password.to_owned()), ("csrf_token", form_token)];
+            async move { c.post(url).form(&fields).send().await.unwrap() }
+        };
+        let (status, _, page) = text(post("short", form_token.clone()).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("id=\"reset-error\""), "{page}");
+        let r = post("a new correct horse", form_token.clone()).await;
+        assert_eq!(r.headers()["location"], "/login?reset=1");
+        let (_, _, page) = text(c.get(format!("{}/login?reset=1", s.base)).send().await.unwrap()).await;
+        assert!(page.contains("id=\"login-info\""), "{page}");
+        // Every old session ended; the new password signs in; the link works once.
+        assert_eq!(old_session.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+        let (status, _) = sign_in(&s, &c, "owner@example.com", "a new correct horse").await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, _, page) =
+            text(c.get(format!("{}/reset-password?token={token}", s.base)).send().await.unwrap()).await;
+        // (Signed in now, the page also has the sign-out form: take the reset form's token.)
+        let form = &page[page.find("action=\"/reset-password\"").unwrap()..];
+        let (status, _, page) = text(post("another new password", hidden(form, "csrf_token")).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("重置链接无效"), "{page}");
+        // The same over the API.
+        let anon = common::Client::anonymous(&s.base);
+        let r = anon.post("/api/v1/auth/password-reset", json!({ "email": "nobody@example.com" })).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let r = anon
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                json!({ "token": token, "password": "yet another password" }),
+            )
+            .await;
+        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED"));
+    }
+}

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::i18n::Msgs;
 use super::{
     Chrome, FieldMsg, LANG_COOKIE, LOGIN_COOKIE, PageCtx, app_error, cookie, cookie_attrs, error_page,
-    field_messages, local_path, render,
+    field_messages, local_path, refusal_message, render,
 };
 use crate::middleware::session_cookie;
 use crate::{AppState, SESSION_COOKIE};
@@ -20,6 +20,9 @@ use crate::{AppState, SESSION_COOKIE};
 #[derive(Debug, Deserialize)]
 pub(super) struct BackQuery {
     back: Option<String>,
+    /// `1` after a password reset: the sign-in page says so.
+    #[serde(default)]
+    reset: Option<String>,
 }
 
 #[derive(Template)]
@@ -30,6 +33,7 @@ pub(super) struct LoginPage {
     back: String,
     email: String,
     error: Option<&'static str>,
+    info: Option<&'static str>,
 }
 
 fn login_form(
@@ -42,7 +46,14 @@ fn login_form(
     status: StatusCode,
 ) -> Response {
     let token = form_token(headers);
-    let page = LoginPage { c: Chrome::new(p, "login.title"), form_token: token.clone(), back, email, error };
+    let page = LoginPage {
+        c: Chrome::new(p, "login.title"),
+        form_token: token.clone(),
+        back,
+        email,
+        error,
+        info: None,
+    };
     with_form_cookie(s, render(&page, status), &token)
 }
 
@@ -55,7 +66,140 @@ pub(super) async fn login_page(
     if p.ctx.principal.is_some() {
         return Redirect::to(&local_path(q.back.as_deref())).into_response();
     }
-    login_form(&s, &p, &headers, local_path(q.back.as_deref()), String::new(), None, StatusCode::OK)
+    let token = form_token(&headers);
+    let page = LoginPage {
+        c: Chrome::new(&p, "login.title"),
+        form_token: token.clone(),
+        back: local_path(q.back.as_deref()),
+        email: String::new(),
+        error: None,
+        info: q.reset.is_some().then_some("reset.done"),
+    };
+    with_form_cookie(&s, render(&page, StatusCode::OK), &token)
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+pub(super) struct ForgotPage {
+    c: Chrome,
+    form_token: String,
+    sent: bool,
+    error: Option<String>,
+}
+
+pub(super) async fn forgot_page(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    headers: HeaderMap,
+) -> Response {
+    let token = form_token(&headers);
+    let page = ForgotPage {
+        c: Chrome::new(&p, "forgot.title"),
+        form_token: token.clone(),
+        sent: false,
+        error: None,
+    };
+    with_form_cookie(&s, render(&page, StatusCode::OK), &token)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ForgotForm {
+    email: String,
+    csrf_token: String,
+}
+
+/// Asks for a reset link; the answer is the same whether or not the address is registered.
+pub(super) async fn forgot(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    headers: HeaderMap,
+    Form(f): Form<ForgotForm>,
+) -> Response {
+    let token = form_token(&headers);
+    let page = |sent, error, status| {
+        let page = ForgotPage { c: Chrome::new(&p, "forgot.title"), form_token: token.clone(), sent, error };
+        with_form_cookie(&s, render(&page, status), &token)
+    };
+    if cookie(&headers, LOGIN_COOKIE) != Some(f.csrf_token.as_str()) {
+        return page(false, Some(Msgs::of(p.lang).get("login.expired").to_owned()), StatusCode::FORBIDDEN);
+    }
+    match s.app.request_password_reset(&p.ctx, &f.email).await {
+        Ok(()) => page(true, None, StatusCode::OK),
+        Err(AppError::RateLimited { .. }) => {
+            page(false, Some(Msgs::of(p.lang).get("login.failed").to_owned()), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(e) => app_error(&p, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+pub(super) struct ResetPage {
+    c: Chrome,
+    form_token: String,
+    token: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub(super) async fn reset_page(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let form = form_token(&headers);
+    let page = ResetPage {
+        c: Chrome::new(&p, "reset.title"),
+        form_token: form.clone(),
+        token: q.token,
+        error: None,
+    };
+    with_form_cookie(&s, render(&page, StatusCode::OK), &form)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ResetForm {
+    token: String,
+    password: String,
+    csrf_token: String,
+}
+
+/// Sets the new password; then to the sign-in page, which says so.
+pub(super) async fn reset(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    headers: HeaderMap,
+    Form(f): Form<ResetForm>,
+) -> Response {
+    let form = form_token(&headers);
+    let again = |error: String, status| {
+        let page = ResetPage {
+            c: Chrome::new(&p, "reset.title"),
+            form_token: form.clone(),
+            token: f.token.clone(),
+            error: Some(error),
+        };
+        with_form_cookie(&s, render(&page, status), &form)
+    };
+    if cookie(&headers, LOGIN_COOKIE) != Some(f.csrf_token.as_str()) {
+        return again(Msgs::of(p.lang).get("login.expired").to_owned(), StatusCode::FORBIDDEN);
+    }
+    match s.app.reset_password(&p.ctx, &f.token, &f.password).await {
+        Ok(()) => Redirect::to("/login?reset=1").into_response(),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            again(refusal_message(p.lang, &e), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::RateLimited { .. }) => {
+            again(Msgs::of(p.lang).get("login.failed").to_owned(), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(e) => app_error(&p, e),
+    }
 }
 
 #[derive(Debug, Deserialize)]

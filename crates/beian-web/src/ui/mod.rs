@@ -42,6 +42,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
         .route("/signup", get(account::signup_page).post(account::signup))
+        .route("/forgot", get(account::forgot_page).post(account::forgot))
+        .route("/reset-password", get(account::reset_page).post(account::reset))
         .route("/lang/{lang}", get(account::switch_lang))
         .route("/app", get(applicant::home))
         .route("/app/orders/{id}", get(applicant::order_page))
