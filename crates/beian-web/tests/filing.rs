@@ -1131,5 +1131,6 @@ async fn the_psb_application_is_completed_and_submitted_from_its_page() {
             page.contains("beian.mps.gov.cn/#/query/webSearch?code=33010602000001"),
             "the footer to copy"
         );
+        assert!(page.contains("id=\"snippet-wordpress\"") && page.contains("zh_cn_l10n_icp_num"), "{page}");
     }
 }

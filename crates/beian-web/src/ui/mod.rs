@@ -394,6 +394,12 @@ mod tests {
                     .map(|s| format!("psb.state.{s}")),
             );
             keys.extend(beian_app::documents::DOCUMENT_KINDS.iter().map(|k| format!("doc.{k}")));
+            keys.extend(
+                beian_core::footer::SnippetFormat::ALL
+                    .iter()
+                    .filter(|f| **f != beian_core::footer::SnippetFormat::Html)
+                    .map(|f| format!("snippet.{}", serde_json::to_value(f).unwrap().as_str().unwrap())),
+            );
             for k in keys {
                 assert_ne!(t.get(&k), k, "{lang:?}: {k}");
             }

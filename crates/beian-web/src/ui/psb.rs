@@ -43,6 +43,12 @@ pub(super) struct Group {
     error: Option<String>,
 }
 
+pub(super) struct Snippet {
+    format: String,
+    label_key: String,
+    text: String,
+}
+
 #[derive(Template)]
 #[template(path = "psb.html")]
 struct PsbPage {
@@ -60,6 +66,8 @@ struct PsbPage {
     overdue: bool,
     psb_number: Option<String>,
     footer: Option<String>,
+    /// The footer for site generators: WordPress, Hexo/NexT, Hugo, VitePress.
+    snippets: Vec<Snippet>,
     reasons: Vec<beian_app::ReviewFinding>,
     editable: bool,
     text_fields: Vec<TextField>,
@@ -201,6 +209,17 @@ async fn render_page(
         group("languages", "psb.languages", "checkbox", beian_core::psb::languages(), &a.languages, None),
     ];
     let footer = v.footer.as_ref().map(|f| f.html.clone());
+    let snippets = v
+        .footer
+        .iter()
+        .flat_map(|f| f.snippets.iter())
+        .filter(|(format, _)| format.as_str() != "html")
+        .map(|(format, text)| Snippet {
+            format: format.clone(),
+            label_key: format!("snippet.{format}"),
+            text: text.clone(),
+        })
+        .collect();
     let submittable = !beian_core::rules::has_errors(&findings);
     let page = PsbPage {
         c: Chrome::new(p, "psb.title"),
@@ -217,6 +236,7 @@ async fn render_page(
         overdue: v.deadline.overdue,
         psb_number: v.psb_number.clone(),
         footer,
+        snippets,
         reasons: v.review_findings.clone(),
         editable: matches!(v.state, PsbState::Draft | PsbState::Rejected),
         text_fields,
