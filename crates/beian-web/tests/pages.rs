@@ -336,6 +336,24 @@ async fn the_reviewer_checks_identity_returns_with_a_reason_and_approves_the_cor
             "data and documents: {page}"
         );
         assert!(!page.contains("13800138000") && !page.contains("330106198001011235"), "PII masked");
+        // Shown in full only on request (a POST with the session's token), and audited.
+        let form = &page[page.find(&format!("action=\"/review/orders/{order}/reveal\"")).unwrap()..];
+        let r = c
+            .post(format!("{}/review/orders/{order}/reveal", s.base))
+            .form(&[("csrf_token", hidden(form, "csrf_token").as_str())])
+            .send()
+            .await
+            .unwrap();
+        let (status, _, shown) = text(r).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(shown.contains("13800138000") && shown.contains("id=\"revealed\""), "{shown}");
+        s.account("admin@example.com", Role::Admin).await;
+        let audit = s
+            .login("admin@example.com")
+            .await
+            .get(&format!("/api/v1/admin/audit?object_type=order&object_id={order}"))
+            .await;
+        assert!(audit.body.to_string().contains("order.reveal_pii"), "{}", audit.body);
         // A rejection without any reason is refused on the page, naming why.
         let (status, body) = decide(&s, &c, &order, "reject", &[]).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -53,6 +53,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/review", get(review::queue))
         .route("/review/orders/{id}", get(review::order))
         .route("/review/orders/{id}/claim", post(review::claim))
+        .route("/review/orders/{id}/reveal", post(review::reveal))
         .route("/review/orders/{id}/verification", post(review::verification))
         .route("/review/orders/{id}/approve", post(review::approve))
         .route("/review/orders/{id}/reject", post(review::reject))

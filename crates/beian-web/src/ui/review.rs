@@ -197,6 +197,8 @@ pub(super) struct ReviewOrderPage {
     templates: Vec<beian_app::profile::TemplateView>,
     reason_rows: [u8; 3],
     field_paths: Vec<String>,
+    /// Certificate numbers and phones shown in full (audited).
+    revealed: bool,
 }
 
 /// The reviewer's view of an order: what the applicant entered (PII masked), the automatic
@@ -207,12 +209,14 @@ async fn review_order_page(
     id: Uuid,
     notice: Option<String>,
     status: StatusCode,
+    reveal: bool,
 ) -> Response {
     let Some(me) = p.ctx.principal.as_ref() else { return to_login(&p.path) };
     if !me.role.is_staff() {
         return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
     }
-    let o = match s.app.get_order(&p.ctx, id, false).await {
+    // Revealing is audited by `get_order`.
+    let o = match s.app.get_order(&p.ctx, id, reveal).await {
         Ok(v) => v,
         Err(e) => return app_error(p, e),
     };
@@ -278,6 +282,7 @@ async fn review_order_page(
         templates,
         reason_rows: [1, 2, 3],
         field_paths,
+        revealed: reveal,
     };
     render(&page, status)
 }
@@ -288,7 +293,26 @@ pub(super) async fn order(
     Path(id): Path<String>,
 ) -> Response {
     match uuid_or_404(&id) {
-        Ok(id) => review_order_page(&s, &p, id, None, StatusCode::OK).await,
+        Ok(id) => review_order_page(&s, &p, id, None, StatusCode::OK, false).await,
+        Err((status, key)) => error_page(p.lang, status, key),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct CsrfOnly {
+    csrf_token: String,
+}
+
+/// Shows the order with certificate numbers and phones in full, as the answer to a POST (so
+/// no link, prefetch or history entry reveals them); every reveal is in the audit log.
+pub(super) async fn reveal(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    match decision_guard(&p, &f.csrf_token, &id) {
+        Ok(id) => review_order_page(&s, &p, id, None, StatusCode::OK, true).await,
         Err((status, key)) => error_page(p.lang, status, key),
     }
 }
@@ -310,7 +334,7 @@ async fn decided(
             e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
         ) => {
             let msg = refusal_message(p.lang, &e);
-            review_order_page(s, p, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+            review_order_page(s, p, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY, false).await
         }
         Err(e) => app_error(p, e),
     }
