@@ -6,7 +6,9 @@
 #
 # Seeds the database with `beian bench-seed`, starts `beian serve` (release build) and drives it
 # with wrk from a second process on loopback: GET /healthz (the framework's ceiling), GET one
-# order, the review queue's first page, and order creation. Prints throughput and p99 latency.
+# order, the review queue's first page, order creation, and the pages (applicant's home and
+# order, reviewer's queue and order) signed in through the sign-in form. Prints throughput and
+# p99 latency.
 # Env: ORDERS (default 100000), DURATION (default 10s), CONNECTIONS (default 32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,4 +71,20 @@ run "GET /api/v1/orders/{id}" -H "Authorization: Bearer $applicant" "$url/api/v1
 run "GET /api/v1/orders/{random of all}" -s "$work/random.lua" "$url"
 run "GET /api/v1/review/queue (page 1)" -H "Authorization: Bearer $reviewer" "$url/api/v1/review/queue?limit=50"
 run "POST /api/v1/orders (create)" -s "$work/create.lua" "$url"
+
+# The pages, signed in through the sign-in form like a browser (session cookie).
+page_cookie() { # email -> "beian_session=…"
+  local jar="$work/jar-$1"
+  local token
+  token="$(curl -sf -c "$jar" "$url/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)"
+  curl -sf -b "$jar" -c "$jar" -o /dev/null --data-urlencode "email=$1" --data-urlencode "password=load-bench-password" \
+    --data-urlencode "csrf_token=$token" "$url/login"
+  awk '$6 == "beian_session" {print "beian_session=" $7}' "$jar"
+}
+applicant_cookie="$(page_cookie load-applicant@bench.local)"
+reviewer_cookie="$(page_cookie load-reviewer@bench.local)"
+run "page /app (home)" -H "Cookie: $applicant_cookie" "$url/app"
+run "page /app/orders/{id}" -H "Cookie: $applicant_cookie" "$url/app/orders/$order"
+run "page /review (queue, 100 rows)" -H "Cookie: $reviewer_cookie" "$url/review"
+run "page /review/orders/{id}" -H "Cookie: $reviewer_cookie" "$url/review/orders/$order"
 echo "(reproduce: scripts/load-bench.sh $backend)"

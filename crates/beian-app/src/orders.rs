@@ -35,6 +35,17 @@ pub struct OrderInput {
     pub domain_facts: BTreeMap<String, DomainFacts>,
 }
 
+/// One line of an order list.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct OrderSummary {
+    pub id: Uuid,
+    pub subject_id: Uuid,
+    /// `None` only for a kind this version does not know.
+    pub kind: Option<OrderKind>,
+    pub state: String,
+    pub updated_at: String,
+}
+
 /// Working days the provider has for each review stage (Alibaba/Huawei: 1–2 working days),
 /// counted with the public-holiday calendar in `beian-core/data/holidays.toml`.
 const SLA_WORKING_DAYS: u32 = 2;
@@ -242,6 +253,23 @@ impl App {
         let p = ctx.principal()?;
         let rows = self.store().orders_of(p.id, before, limit.clamp(1, 100)).await?;
         rows.iter().map(|r| self.order_view(r, false)).collect()
+    }
+
+    /// The caller's newest orders as a list shows them — kind, state, subject, time — without
+    /// decrypting any of them.
+    pub async fn order_summaries(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<OrderSummary>> {
+        let p = ctx.principal()?;
+        let rows = self.store().orders_of(p.id, None, limit.clamp(1, 100)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OrderSummary {
+                id: r.id,
+                subject_id: r.subject_id,
+                kind: serde_json::from_value(serde_json::Value::String(r.kind)).ok(),
+                state: r.state,
+                updated_at: rfc3339(r.updated_at),
+            })
+            .collect())
     }
 
     /// Replaces the applicant's part of an editable order (`If-Match` required).

@@ -110,23 +110,22 @@ impl App {
         let next = (rows.len() as i64 == limit)
             .then(|| rows.last().map(|r| format!("{}_{}", r.submitted_at.unwrap_or_default(), r.id)))
             .flatten();
-        let mut items = Vec::with_capacity(rows.len());
-        for r in rows {
-            let subject_name = self.store().subject(r.subject_id).await?.map(|x| x.name).unwrap_or_default();
-            items.push(QueueItem {
+        let items = rows
+            .into_iter()
+            .map(|r| QueueItem {
                 id: r.id,
                 version: r.version,
                 kind: r.kind,
                 province: r.province,
                 subject_id: r.subject_id,
-                subject_name,
+                subject_name: r.subject_name,
                 submitted_at: r.submitted_at.map(rfc3339),
                 stage_since: rfc3339(r.stage_since),
                 sla_due: crate::orders::sla_due(&r.state, r.stage_since),
                 state: r.state,
                 reviewer_id: r.reviewer_id,
-            });
-        }
+            })
+            .collect();
         Ok(QueuePage { items, next })
     }
 

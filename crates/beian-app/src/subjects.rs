@@ -147,6 +147,21 @@ impl App {
         rows.iter().map(|r| self.subject_view(r, false)).collect()
     }
 
+    /// The caller's newest subjects as a list shows them, without decrypting any.
+    pub async fn subject_summaries(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<SubjectSummary>> {
+        let p = ctx.principal()?;
+        let rows = self.store().subjects_of(p.id, None, limit.clamp(1, 100)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SubjectSummary {
+                id: r.id,
+                name: r.name,
+                province: r.province,
+                filed_number: r.filed_number,
+            })
+            .collect())
+    }
+
     /// Replaces a subject's details under optimistic concurrency.
     pub async fn update_subject(
         &self,
@@ -196,4 +211,13 @@ impl App {
         let row = self.store().subject(id).await?.ok_or(AppError::NotFound)?;
         self.subject_view(&row, false)
     }
+}
+
+/// One line of a subject list (no PII: the name, the province, the filed number).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct SubjectSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub province: String,
+    pub filed_number: Option<String>,
 }

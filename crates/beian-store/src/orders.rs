@@ -90,7 +90,10 @@ pub struct QueueRow {
     pub province: String,
     pub state: String,
     pub subject_id: Uuid,
+    /// The subject's name (joined, so a page of the queue is one query).
+    pub subject_name: String,
     pub submitted_at: Option<i64>,
+    pub stage_since: i64,
     pub reviewer_id: Option<Uuid>,
 }
 
@@ -253,16 +256,16 @@ impl Store {
         f: &QueueFilter,
         after: Option<(i64, Uuid)>,
         limit: i64,
-    ) -> Result<Vec<OrderRow>> {
+    ) -> Result<Vec<QueueRow>> {
         let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
-        Ok(on!(store self, |c| sqlx::query_as::<_, OrderRow>(
-            "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
-                    reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
-             FROM orders
-             WHERE state = $1 AND ($2 IS NULL OR province = $2) AND ($3 IS NULL OR kind = $3)
-               AND ($4 IS NULL OR submitted_at < $4)
-               AND ($5 IS NULL OR submitted_at > $5 OR (submitted_at = $5 AND id > $6))
-             ORDER BY submitted_at, id LIMIT $7",
+        Ok(on!(store self, |c| sqlx::query_as::<_, QueueRow>(
+            "SELECT o.id, o.version, o.kind, o.province, o.state, o.subject_id, j.name AS subject_name,
+                    o.submitted_at, o.stage_since, o.reviewer_id
+             FROM orders o JOIN subjects j ON j.id = o.subject_id
+             WHERE o.state = $1 AND ($2 IS NULL OR o.province = $2) AND ($3 IS NULL OR o.kind = $3)
+               AND ($4 IS NULL OR o.submitted_at < $4)
+               AND ($5 IS NULL OR o.submitted_at > $5 OR (o.submitted_at = $5 AND o.id > $6))
+             ORDER BY o.submitted_at, o.id LIMIT $7",
         )
         .bind(&f.state)
         .bind(&f.province)

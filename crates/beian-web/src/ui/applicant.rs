@@ -23,7 +23,7 @@ pub(super) struct OrderLine {
     id: Uuid,
     kind_key: String,
     subject: String,
-    state: &'static str,
+    state: String,
     state_key: String,
     updated: Stamp,
 }
@@ -43,31 +43,30 @@ pub(super) async fn home(
     if p.ctx.principal.is_none() {
         return to_login(&p.path);
     }
-    let subjects = match s.app.list_subjects(&p.ctx, None, 100).await {
+    let subjects = match s.app.subject_summaries(&p.ctx, 100).await {
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
-    let orders = match s.app.list_orders(&p.ctx, None, 100).await {
+    let orders = match s.app.order_summaries(&p.ctx, 100).await {
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
-    let name_of =
-        |id: Uuid| subjects.iter().find(|x| x.id == id).map(|x| x.subject.name.clone()).unwrap_or_default();
+    let name_of = |id: Uuid| subjects.iter().find(|x| x.id == id).map(|x| x.name.clone()).unwrap_or_default();
     let orders = orders
-        .iter()
+        .into_iter()
         .map(|o| OrderLine {
             id: o.id,
-            kind_key: kind_key(o.order.kind),
+            kind_key: o.kind.map_or_else(|| "kind.unknown".to_owned(), kind_key),
             subject: name_of(o.subject_id),
-            state: o.state.name(),
-            state_key: format!("state.{}", o.state.name()),
+            state_key: format!("state.{}", o.state),
+            state: o.state,
             updated: Stamp::of(&o.updated_at),
         })
         .collect();
     let subjects = subjects
         .iter()
         .map(|x| SubjectLine {
-            name: x.subject.name.clone(),
+            name: x.name.clone(),
             province: x.province.clone(),
             number: x.filed_number.clone(),
         })
