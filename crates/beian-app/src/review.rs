@@ -65,8 +65,13 @@ pub struct QueueItem {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QueueCount {
     pub state: String,
+    /// At most [`QUEUE_COUNT_CAP`]; `capped` says there are at least that many.
     pub count: i64,
+    pub capped: bool,
 }
+
+/// Counts above this show as "1000+": counting stays cheap however long a queue grows.
+pub const QUEUE_COUNT_CAP: i64 = 1000;
 
 /// A page of the queue and the cursor of the next one.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -132,14 +137,12 @@ impl App {
     /// Open orders per review and regulator stage (the queue's tabs).
     pub async fn queue_counts(&self, ctx: &Ctx) -> AppResult<Vec<QueueCount>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
-        let counts = self.store().queue_stage_counts().await?;
-        Ok(REVIEW_STATES
-            .iter()
-            .map(|s| QueueCount {
-                state: (*s).to_owned(),
-                count: counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n),
-            })
-            .collect())
+        let mut out = Vec::with_capacity(REVIEW_STATES.len());
+        for state in REVIEW_STATES {
+            let count = self.store().count_in_state(state, QUEUE_COUNT_CAP).await?;
+            out.push(QueueCount { state: state.to_owned(), count, capped: count >= QUEUE_COUNT_CAP });
+        }
+        Ok(out)
     }
 
     async fn staff_order(&self, ctx: &Ctx, id: Uuid) -> AppResult<beian_store::OrderRow> {

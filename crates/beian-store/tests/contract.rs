@@ -235,6 +235,8 @@ contract!(orders_open_uniqueness_versioning_and_queue, |s| {
         seen.extend(page.iter().map(|o| (o.submitted_at.unwrap(), o.id)));
     }
     assert_eq!(seen, expected);
+    assert_eq!(s.count_in_state("submitted", 1000).await.unwrap(), expected.len() as i64);
+    assert_eq!(s.count_in_state("submitted", 3).await.unwrap(), 3, "counting stops at the cap");
     let bj = QueueFilter { state: "submitted".into(), province: Some("11".into()), ..Default::default() };
     assert_eq!(s.review_queue(&bj, None, 100).await.unwrap().len(), 12);
     let old = QueueFilter { state: "submitted".into(), submitted_before: Some(1002), ..Default::default() };

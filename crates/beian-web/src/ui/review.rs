@@ -22,7 +22,8 @@ use crate::AppState;
 pub(super) struct Tab {
     state: &'static str,
     key: String,
-    count: i64,
+    /// `12`, or `1000+`.
+    count: String,
 }
 
 pub(super) struct QueueLine {
@@ -118,7 +119,8 @@ pub(super) async fn queue(
         .into_iter()
         .filter_map(|c| {
             let st = QUEUE_STATES.iter().find(|x| **x == c.state)?;
-            Some(Tab { state: st, key: format!("state.{st}"), count: c.count })
+            let count = if c.capped { format!("{}+", c.count) } else { c.count.to_string() };
+            Some(Tab { state: st, key: format!("state.{st}"), count })
         })
         .collect();
     let notice = (q.notice.as_deref() == Some("stale")).then_some("review.stale");
