@@ -195,10 +195,11 @@ impl PageReader {
         }
     }
 
+    /// One marker per tag, never merged: the core extractor allows a bounded run of filler
+    /// between the parts of a number and counts each tag of the markup as one, so the reader
+    /// must count the same way to find exactly what the extractor finds in the markup.
     fn boundary(&mut self) {
-        if !self.page.text.ends_with(BOUNDARY) {
-            self.page.text.push(BOUNDARY);
-        }
+        self.page.text.push(BOUNDARY);
     }
 
     fn raw_text(&mut self, kind: RawKind, text: &str) {
