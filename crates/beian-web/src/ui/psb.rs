@@ -356,18 +356,33 @@ pub(super) async fn save(
     after(&s, &p, id, r).await
 }
 
+/// A step form's common path: token, id and version checked, the step taken, then [`after`].
+async fn step<Fut>(
+    s: &AppState,
+    p: &PageCtx,
+    f: &Pairs,
+    id: &str,
+    take: impl FnOnce(Uuid, i64) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Result<PsbView, AppError>>,
+{
+    match guard(p, f, id) {
+        Ok((id, version)) => {
+            let result = take(id, version).await;
+            after(s, p, id, result).await
+        }
+        Err(r) => *r,
+    }
+}
+
 pub(super) async fn accept_statement(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Path(id): Path<String>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let (id, version) = match guard(&p, &f, &id) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    let r = s.app.accept_psb_statement(&p.ctx, id, Some(version)).await;
-    after(&s, &p, id, r).await
+    step(&s, &p, &f, &id, |id, v| s.app.accept_psb_statement(&p.ctx, id, Some(v))).await
 }
 
 pub(super) async fn submit(
@@ -376,10 +391,5 @@ pub(super) async fn submit(
     Path(id): Path<String>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let (id, version) = match guard(&p, &f, &id) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    let r = s.app.submit_psb(&p.ctx, id, Some(version)).await;
-    after(&s, &p, id, r).await
+    step(&s, &p, &f, &id, |id, v| s.app.submit_psb(&p.ctx, id, Some(v))).await
 }

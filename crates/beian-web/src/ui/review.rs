@@ -359,18 +359,38 @@ pub(super) struct VerificationForm {
     note: String,
 }
 
+/// A decision form's common path: the session's token and the order id checked, the step
+/// taken, then [`decided`].
+async fn decide<Fut>(
+    s: &AppState,
+    p: &PageCtx,
+    csrf: &str,
+    id: &str,
+    step: impl FnOnce(Uuid) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Result<beian_app::OrderView, AppError>>,
+{
+    match decision_guard(p, csrf, id) {
+        Ok(id) => {
+            let result = step(id).await;
+            decided(s, p, id, result).await
+        }
+        Err((status, key)) => error_page(p.lang, status, key),
+    }
+}
+
 pub(super) async fn verification(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Path(id): Path<String>,
     Form(f): Form<VerificationForm>,
 ) -> Response {
-    let id = match decision_guard(&p, &f.csrf_token, &id) {
-        Ok(id) => id,
-        Err((status, key)) => return error_page(p.lang, status, key),
-    };
-    let r = s.app.record_verification(&p.ctx, id, Some(f.version), f.passed, f.note).await;
-    decided(&s, &p, id, r).await
+    let (version, passed, note) = (f.version, f.passed, f.note);
+    decide(&s, &p, &f.csrf_token, &id, |id| {
+        s.app.record_verification(&p.ctx, id, Some(version), passed, note)
+    })
+    .await
 }
 
 pub(super) async fn approve(
@@ -379,12 +399,7 @@ pub(super) async fn approve(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    let id = match decision_guard(&p, &f.csrf_token, &id) {
-        Ok(id) => id,
-        Err((status, key)) => return error_page(p.lang, status, key),
-    };
-    let r = s.app.approve_order(&p.ctx, id, Some(f.version)).await;
-    decided(&s, &p, id, r).await
+    decide(&s, &p, &f.csrf_token, &id, |id| s.app.approve_order(&p.ctx, id, Some(f.version))).await
 }
 
 pub(super) async fn release(
@@ -393,12 +408,7 @@ pub(super) async fn release(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    let id = match decision_guard(&p, &f.csrf_token, &id) {
-        Ok(id) => id,
-        Err((status, key)) => return error_page(p.lang, status, key),
-    };
-    let r = s.app.release_order(&p.ctx, id, Some(f.version)).await;
-    decided(&s, &p, id, r).await
+    decide(&s, &p, &f.csrf_token, &id, |id| s.app.release_order(&p.ctx, id, Some(f.version))).await
 }
 
 /// A rejection: up to three reasons, each a template (its texts overridable) or free text;
