@@ -269,12 +269,16 @@ impl RegulatorStore {
     }
 
     /// The oldest 200 submissions waiting at `desk` in the account's province (every province
-    /// for an admin): (id, provider code, submission id, province, received at).
+    /// for an admin; an account of another desk is forbidden): (id, provider code, submission
+    /// id, province, received at).
     pub(crate) async fn waiting_at(
         &self,
         desk: Desk,
         who: &Account,
     ) -> Result<Vec<(Uuid, String, String, String, i64)>, BureauError> {
+        if !desk.admits(who.role) {
+            return Err(BureauError::Forbidden);
+        }
         let p = who.province.map(|p| p.to_string());
         Ok(on!(store self.store(), |c| sqlx::query_as(
             "SELECT s.id, p.code, s.submission_id, s.province, s.received_at FROM reg_submissions s JOIN reg_providers p ON p.id = s.provider_id
@@ -309,27 +313,47 @@ impl RegulatorStore {
     }
 
     async fn order_of(&self, keys: &Keys, id: Uuid) -> Result<Order, BureauError> {
-        let body = self
-            .submission_payload(keys, id)
+        order_in(&self.body_of(keys, id).await?)
+    }
+
+    /// A submission's decrypted body.
+    pub(crate) async fn body_of(&self, keys: &Keys, id: Uuid) -> Result<Vec<u8>, BureauError> {
+        self.submission_payload(keys, id)
             .await
             .map_err(|e| BureauError::Internal(e.to_string()))?
-            .ok_or(BureauError::NotFound)?;
-        order_in(&body)
+            .ok_or(BureauError::NotFound)
+    }
+
+    /// (provider code, status, province) of a submission of `desk`'s kind that `who` may see:
+    /// an account of another desk is forbidden; another province's submission, or another
+    /// kind's, is not found.
+    pub(crate) async fn visible_submission(
+        &self,
+        who: &Account,
+        id: Uuid,
+        desk: Desk,
+    ) -> Result<(String, String, String), BureauError> {
+        if !desk.admits(who.role) {
+            return Err(BureauError::Forbidden);
+        }
+        let row: Option<(String, String, String)> = on!(store self.store(), |c| sqlx::query_as(
+            "SELECT p.code, s.status, s.province FROM reg_submissions s JOIN reg_providers p ON p.id = s.provider_id
+             WHERE s.id = $1 AND s.kind = $2",
+        )
+        .bind(id)
+        .bind(desk.kind().as_str())
+        .fetch_optional(c)
+        .await?);
+        let row = row.ok_or(BureauError::NotFound)?;
+        if !ProvinceCode::parse(&row.2).is_some_and(|p| who.covers(p)) {
+            return Err(BureauError::NotFound);
+        }
+        Ok(row)
     }
 
     /// A submission as a reviewer of its province sees it.
     pub async fn review(&self, keys: &Keys, who: &Account, id: Uuid) -> Result<Review, BureauError> {
-        let row: Option<(String, String, String)> = on!(store self.store(), |c| sqlx::query_as(
-            "SELECT p.code, s.status, s.province FROM reg_submissions s JOIN reg_providers p ON p.id = s.provider_id WHERE s.id = $1 AND s.kind = 'icp'",
-        )
-        .bind(id)
-        .fetch_optional(c)
-        .await?);
-        let (provider, status, province) = row.ok_or(BureauError::NotFound)?;
-        let covered = ProvinceCode::parse(&province).is_some_and(|p| who.covers(p));
-        if !covered {
-            return Err(BureauError::NotFound);
-        }
+        let (provider, status, province) = self.visible_submission(who, id, Desk::Bureau).await?;
         let order = self.order_of(keys, id).await?;
         Ok(Review {
             id,
@@ -354,6 +378,14 @@ pub enum Desk {
 impl Desk {
     fn admits(self, role: Role) -> bool {
         matches!((self, role), (_, Role::Admin) | (Desk::Bureau, Role::Bureau) | (Desk::Psb, Role::Psb))
+    }
+
+    /// What this desk decides.
+    pub fn kind(self) -> crate::submissions::SubmissionKind {
+        match self {
+            Desk::Bureau => crate::submissions::SubmissionKind::Icp,
+            Desk::Psb => crate::submissions::SubmissionKind::Psb,
+        }
     }
 
     /// The status a submission waits in for this desk.

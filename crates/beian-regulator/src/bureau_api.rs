@@ -290,6 +290,9 @@ async fn empty_shells(State(svc): State<Service>, req: Request) -> Response {
     let inner = async {
         let req = take(req).await?;
         let who = svc.signed_in(&req.headers, req.lang).await?;
+        if !matches!(who.role, bureau::Role::Bureau | bureau::Role::Admin) {
+            return Err(bureau_problem(&BureauError::Forbidden, req.lang));
+        }
         let list = svc.store.empty_shells(who.province).await.map_err(|e| internal(req.lang, &e))?;
         Ok::<_, Problem>(axum::Json(list).into_response())
     };

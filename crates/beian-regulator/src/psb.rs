@@ -163,27 +163,12 @@ impl RegulatorStore {
     }
 
     async fn application(&self, keys: &Keys, id: Uuid) -> Result<PsbApplication, BureauError> {
-        let body = self
-            .submission_payload(keys, id)
-            .await
-            .map_err(|e| BureauError::Internal(e.to_string()))?
-            .ok_or(BureauError::NotFound)?;
-        application_in(&body)
+        application_in(&self.body_of(keys, id).await?)
     }
 
     /// An application as an officer of its province (or an admin) sees it.
     pub async fn psb_review(&self, keys: &Keys, who: &Account, id: Uuid) -> Result<PsbReview, BureauError> {
-        let row: Option<(String, String, String)> = on!(store self.store(), |c| sqlx::query_as(
-            "SELECT p.code, s.status, s.province FROM reg_submissions s JOIN reg_providers p ON p.id = s.provider_id
-             WHERE s.id = $1 AND s.kind = 'psb'",
-        )
-        .bind(id)
-        .fetch_optional(c)
-        .await?);
-        let (provider, status, province) = row.ok_or(BureauError::NotFound)?;
-        if !ProvinceCode::parse(&province).is_some_and(|p| who.covers(p)) {
-            return Err(BureauError::NotFound);
-        }
+        let (provider, status, province) = self.visible_submission(who, id, Desk::Psb).await?;
         let app = self.application(keys, id).await?;
         Ok(PsbReview {
             id,

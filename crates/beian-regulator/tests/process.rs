@@ -302,6 +302,10 @@ async fn psb_applications_go_to_their_areas_officers_and_get_numbers_per_area() 
         assert_eq!(reg.psb_queue(&keys, &officer("33")).await.unwrap().len(), 4);
         assert!(reg.psb_queue(&keys, &officer("44")).await.unwrap().is_empty());
         assert!(reg.bureau_queue(&keys, &reviewer("33")).await.unwrap().is_empty(), "not the bureau's");
+        // Each desk's accounts stay at their desk, for ICP orders as for PSB applications.
+        assert_eq!(reg.bureau_queue(&keys, &officer("33")).await.unwrap_err().code(), "FORBIDDEN");
+        assert_eq!(reg.review(&keys, &officer("33"), icp).await.unwrap_err().code(), "FORBIDDEN");
+        assert_eq!(reg.psb_queue(&keys, &reviewer("33")).await.unwrap_err().code(), "FORBIDDEN");
         let e = reg.review(&keys, &reviewer("33"), ids[0]).await.unwrap_err();
         assert_eq!(e.code(), "SUBMISSION_NOT_FOUND", "the bureau's review shows ICP orders only");
         let r = reg.psb_review(&keys, &officer("33"), ids[0]).await.unwrap();

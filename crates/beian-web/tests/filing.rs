@@ -1075,6 +1075,16 @@ async fn the_psb_application_is_completed_and_submitted_from_its_page() {
             ]);
             f
         };
+        // A date that is not a date is refused, naming the field, and nothing is saved.
+        let mut bad = form(&page);
+        bad.iter_mut().filter(|(k, _)| k == "go_live").for_each(|(_, v)| *v = "next week".into());
+        let r = c.post(format!("{base}/app/psb/{psb}")).form(&bad).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("go_live"), "names the field");
+        assert_eq!(
+            w.owner.get(&format!("/api/v1/psb/{psb}")).await.body["application"]["service_types"],
+            json!([])
+        );
         let r = c.post(format!("{base}/app/psb/{psb}")).form(&form(&page)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
         let api_view = w.owner.get(&format!("/api/v1/psb/{psb}?reveal=true")).await.body;

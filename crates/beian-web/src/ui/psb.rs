@@ -337,10 +337,18 @@ pub(super) async fn save(
     a.website_name = text("website_name");
     a.domains = text("domains").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
     a.ip = text("ip");
-    if let Ok(d) =
-        time::Date::parse(&text("go_live"), time::macros::format_description!("[year]-[month]-[day]"))
-    {
-        a.go_live = d;
+    match time::Date::parse(&text("go_live"), time::macros::format_description!("[year]-[month]-[day]")) {
+        Ok(d) => a.go_live = d,
+        Err(_) => {
+            // Nothing is saved: the page comes back saying which field is wrong.
+            let e = AppError::field(
+                "go_live",
+                "DATE_INVALID",
+                "开通日期应为“年-月-日”，如 2026-11-29。",
+                "The go-live date must be year-month-day, e.g. 2026-11-29.",
+            );
+            return after(&s, &p, id, Err(e)).await;
+        }
     }
     a.filing_area = text("filing_area");
     a.registrar.name = text("registrar_name");
