@@ -24,6 +24,7 @@ pub mod clock;
 /// PII encryption, blind indexes and tokens (the shared `beian-crypto` crate).
 pub use beian_crypto as crypto;
 pub mod documents;
+pub mod drafts;
 pub mod error;
 pub mod jobs;
 pub mod notify;

@@ -23,6 +23,7 @@
 //! arguments. Everything here is deterministic so the same input gives the same answer in a
 //! form, a bulk import, the reviewer console and the regulator simulator.
 
+pub mod choices;
 pub mod division;
 pub mod footer;
 pub mod id;

@@ -568,7 +568,7 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
 }
 
 /// Largest upload request.
-const UPLOAD_LIMIT: usize = 12 * 1024 * 1024;
+pub(crate) const UPLOAD_LIMIT: usize = 12 * 1024 * 1024;
 
 async fn openapi_json(State(s): State<AppState>) -> Response {
     let mut r = axum::Json(s.openapi.as_ref().clone()).into_response();

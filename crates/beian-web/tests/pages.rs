@@ -503,3 +503,226 @@ async fn a_forgotten_password_is_reset_once_from_the_emailed_link() {
         assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED"));
     }
 }
+
+/// Posts one wizard step with the fields given; returns the status, the redirect and the page.
+async fn wizard_step(
+    s: &TestServer,
+    c: &reqwest::Client,
+    order: &str,
+    step: &str,
+    fields: &[(&str, &str)],
+    htmx: bool,
+) -> (StatusCode, Option<String>, String) {
+    let (_, _, page) =
+        text(c.get(format!("{}/app/orders/{order}/edit/{step}", s.base)).send().await.unwrap()).await;
+    let (csrf, version) = (hidden(&page, "csrf_token"), hidden(&page, "version"));
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf), ("version", &version)];
+    form.extend_from_slice(fields);
+    let mut req = c.post(format!("{}/app/orders/{order}/edit/{step}", s.base)).form(&form);
+    if htmx {
+        req = req.header("HX-Request", "true");
+    }
+    let (status, headers, body) = text(req.send().await.unwrap()).await;
+    (status, headers.get("location").map(|l| l.to_str().unwrap().to_owned()), body)
+}
+
+async fn wizard_upload(
+    s: &TestServer,
+    c: &reqwest::Client,
+    order: &str,
+    kind: &str,
+    path: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, String) {
+    let (_, _, page) =
+        text(c.get(format!("{}/app/orders/{order}/edit/documents", s.base)).send().await.unwrap()).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", hidden(&page, "csrf_token"))
+        .text("kind", kind.to_owned())
+        .text("subject_path", path.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("photo.png").mime_str("image/png").unwrap(),
+        );
+    let (status, _, body) = text(
+        c.post(format!("{}/app/orders/{order}/documents", s.base)).multipart(form).send().await.unwrap(),
+    )
+    .await;
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits() {
+    for s in common::servers().await {
+        s.account("owner@example.com", Role::Applicant).await;
+        s.account("other@example.com", Role::Applicant).await;
+        let c = browser();
+        sign_in(&s, &c, "owner@example.com", PASSWORD).await;
+
+        // The start: a domain that is not one is named beside its field, nothing is created.
+        let (_, _, page) = text(c.get(format!("{}/app/new", s.base)).send().await.unwrap()).await;
+        let csrf = hidden(&page, "csrf_token");
+        let mut start = vec![
+            ("csrf_token", csrf.as_str()),
+            ("province", "33"),
+            ("nature", "enterprise"),
+            ("cert_kind", "business_licence"),
+            ("cert_number", "91330106673959654P"),
+            ("name", "阿里云计算有限公司"),
+            ("domain", "not a domain"),
+            ("existing_number", ""),
+        ];
+        let (status, _, page) =
+            text(c.post(format!("{}/app/new", s.base)).form(&start).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("id=\"domain-error\""), "{page}");
+        assert!(page.contains("value=\"阿里云计算有限公司\""), "what was typed stays");
+        start[6] = ("domain", "aliyun.com");
+        let r = c.post(format!("{}/app/new", s.base)).form(&start).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let to = r.headers()["location"].to_str().unwrap().to_owned();
+        let order = to.trim_start_matches("/app/orders/").trim_end_matches("/edit/subject").to_owned();
+        assert_eq!(to, format!("/app/orders/{order}/edit/subject"));
+        // Starting again with the same certificate opens the same draft.
+        let r = c.post(format!("{}/app/new", s.base)).form(&start).send().await.unwrap();
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("{to}?resumed=1"));
+
+        let (_, _, page) = text(c.get(format!("{}{to}", s.base)).send().await.unwrap()).await;
+        assert!(page.contains("首次备案"), "the kind is shown: {page}");
+
+        // The subject: a region that does not exist is refused by the rule engine beside the
+        // field (htmx round trip: saved, and the finding shown); then corrected.
+        let subject = |region: &'static str| {
+            vec![
+                ("subject.nature", "enterprise"),
+                ("subject.name", "阿里云计算有限公司"),
+                ("subject.certificate.kind", "business_licence"),
+                ("subject.certificate.number", "91330106673959654P"),
+                ("subject.region", region),
+                ("subject.certificate_address", "浙江省杭州市西湖区转塘科技经济区块12号"),
+                ("subject.mailing_address", "浙江省杭州市西湖区文一西路969号3号楼"),
+            ]
+        };
+        let (status, _, page) = wizard_step(&s, &c, &order, "subject", &subject("339999"), true).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("已保存草稿"), "{page}");
+        let notes = &page[page.find("id=\"subject-region-notes\"").unwrap()..];
+        let notes = &notes[..notes.find("</div>").unwrap()];
+        assert!(notes.contains("note-error"), "the region's finding is beside it: {notes}");
+        let (status, to, _) = wizard_step(&s, &c, &order, "subject", &subject("339999"), false).await;
+        assert_eq!((status, to), (StatusCode::UNPROCESSABLE_ENTITY, None), "no next step with an error");
+        let (status, to, _) = wizard_step(&s, &c, &order, "subject", &subject("330106"), false).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(to.unwrap(), format!("/app/orders/{order}/edit/persons"));
+
+        let head = |p: &str| {
+            [
+                ("name", "王五"),
+                ("certificate.kind", "resident_id"),
+                ("certificate.number", "330106198001011235"),
+                ("certificate_valid_until", "2035-06-30"),
+                ("mobile", "13800138000"),
+                ("emergency_phone", "0571-85022088"),
+                ("office_phone", "0571-85022088"),
+                ("email", "wangwu@aliyun.com"),
+            ]
+            .map(|(k, v)| (format!("{p}.{k}"), v))
+        };
+        let persons: Vec<(String, &str)> = head("subject.head")
+            .into_iter()
+            .chain([("subject.head_is_legal_representative".to_owned(), "true")])
+            .collect();
+        let persons: Vec<(&str, &str)> = persons.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        // A validity that is not a date is refused, nothing saved, what was typed kept.
+        let mut bad = persons.clone();
+        bad[3] = ("subject.head.certificate_valid_until", "someday");
+        let (status, _, page) = wizard_step(&s, &c, &order, "persons", &bad, false).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("value=\"someday\"") && page.contains("年-月-日"), "{page}");
+        let (status, to, _) = wizard_step(&s, &c, &order, "persons", &persons, false).await;
+        assert_eq!(
+            (status, to.as_deref()),
+            (StatusCode::SEE_OTHER, Some(format!("/app/orders/{order}/edit/websites").as_str()))
+        );
+
+        // The website, its head the subject head (sent masked, as the page shows it).
+        let (_, _, page) =
+            text(c.get(format!("{}/app/orders/{order}/edit/websites", s.base)).send().await.unwrap()).await;
+        assert!(!page.contains("13800138000"), "PII is masked on the pages");
+        let site = [
+            ("websites[0].name", "阿里云计算官网"),
+            ("websites[0].domains", "aliyun.com"),
+            ("websites[0].service_content", "企业官网"),
+            ("websites[0].languages", "中文简体"),
+            ("websites[0].head.same", "true"),
+        ];
+        let (status, to, page) = wizard_step(&s, &c, &order, "websites", &site, false).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(to.unwrap(), format!("/app/orders/{order}/edit/access"));
+        let api = s.login("owner@example.com").await;
+        let full = api.get(&format!("/api/v1/orders/{order}?reveal=true")).await;
+        assert_eq!(
+            full.body["order"]["websites"][0]["head"]["mobile"], "13800138000",
+            "the head was copied in full"
+        );
+        assert_eq!(full.body["order"]["subject"]["head"]["certificate"]["number"], "330106198001011235");
+
+        let access = [("websites[0].access.ips", "47.96.1.10"), ("websites[0].access.service_number", "")];
+        let (status, to, page) = wizard_step(&s, &c, &order, "access", &access, false).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(to.unwrap(), format!("/app/orders/{order}/edit/documents"));
+
+        // Documents: a file lying about its type is refused beside its slot; real ones kept.
+        let (status, page) =
+            wizard_upload(&s, &c, &order, "business_licence", "subject", b"MZ not a picture".to_vec()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("upload-error") && !page.contains("class=\"uploaded\""), "{page}");
+        for (kind, path) in
+            [("business_licence", "subject"), ("id_front", "subject.head"), ("id_back", "subject.head")]
+        {
+            let (status, page) = wizard_upload(&s, &c, &order, kind, path, common::photo()).await;
+            assert_eq!(status, StatusCode::OK, "{kind}: {page}");
+        }
+        let (_, _, page) =
+            text(c.get(format!("{}/app/orders/{order}/edit/verification", s.base)).send().await.unwrap())
+                .await;
+        assert!(page.contains("capture=\"user\""), "the face photo is taken with the front camera");
+        let (status, page) =
+            wizard_upload(&s, &c, &order, "face_photo", "websites[0].head", common::photo()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            page.matches("<img src=\"/app/documents/").count(),
+            2,
+            "face beside the ID portrait: {page}"
+        );
+        let img = page.split("<img src=\"").nth(1).unwrap();
+        let img = &img[..img.find('"').unwrap()];
+        let r = c.get(format!("{}{img}", s.base)).send().await.unwrap();
+        assert_eq!(r.headers()["content-type"], "image/png");
+        let other = browser();
+        sign_in(&s, &other, "other@example.com", PASSWORD).await;
+        for path in [img.to_owned(), format!("/app/orders/{order}/edit/subject")] {
+            let r = other.get(format!("{}{path}", s.base)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+
+        // Confirmation and submission.
+        let (_, _, page) =
+            text(c.get(format!("{}/app/orders/{order}/edit/confirm", s.base)).send().await.unwrap()).await;
+        assert!(page.contains("id=\"submittable\""), "{page}");
+        let form = &page[page.find(&format!("action=\"/app/orders/{order}/submit\"")).unwrap()..];
+        let r = c
+            .post(format!("{}/app/orders/{order}/submit", s.base))
+            .form(&[("csrf_token", hidden(form, "csrf_token")), ("version", hidden(form, "version"))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/app/orders/{order}"));
+        let o = api.get(&format!("/api/v1/orders/{order}")).await;
+        assert_eq!(o.body["state"]["state"], "submitted");
+        assert_eq!(o.body["order"]["kind"], "first_filing");
+        // A submitted order is no longer edited by the wizard.
+        let r = c.get(format!("{}/app/orders/{order}/edit/subject", s.base)).send().await.unwrap();
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/app/orders/{order}"));
+    }
+}

@@ -64,6 +64,19 @@ pub enum SubjectNature {
 }
 
 impl SubjectNature {
+    /// Every nature, in the order forms list them.
+    pub const ALL: [SubjectNature; 9] = [
+        SubjectNature::Enterprise,
+        SubjectNature::SoleProprietor,
+        SubjectNature::Government,
+        SubjectNature::Institution,
+        SubjectNature::SocialOrganization,
+        SubjectNature::PrivateNonEnterprise,
+        SubjectNature::Foundation,
+        SubjectNature::Military,
+        SubjectNature::Individual,
+    ];
+
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
             SubjectNature::Enterprise => ("企业", "enterprise"),
@@ -106,6 +119,18 @@ pub enum CertificateKind {
 }
 
 impl CertificateKind {
+    /// Every kind, in the order forms list them.
+    pub const ALL: [CertificateKind; 8] = [
+        CertificateKind::BusinessLicence,
+        CertificateKind::UsccCertificate,
+        CertificateKind::OrgCodeCertificate,
+        CertificateKind::ResidentId,
+        CertificateKind::HkMacauPermit,
+        CertificateKind::TaiwanPermit,
+        CertificateKind::Passport,
+        CertificateKind::MilitaryId,
+    ];
+
     /// Whether a person (not an organization) holds this kind.
     pub fn is_personal(self) -> bool {
         matches!(

@@ -27,3 +27,51 @@ function select(el) {
   s.removeAllRanges();
   s.addRange(r);
 }
+
+// Uploads on the wizard's document steps: check type and size before sending, preview the
+// picture, send with a progress bar, then show the step as the server answers it. Without
+// this script the same forms post normally.
+var ACCEPTED = ["image/jpeg", "image/png", "application/pdf"];
+document.addEventListener("change", function (ev) {
+  var input = ev.target;
+  if (!input.matches || !input.matches("form.upload input[type=file]")) return;
+  var form = input.form, file = input.files && input.files[0];
+  var error = form.querySelector(".upload-error");
+  var fail = function (msg) {
+    error.textContent = msg;
+    error.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+  };
+  error.hidden = true;
+  input.removeAttribute("aria-invalid");
+  if (!file) return;
+  if (ACCEPTED.indexOf(file.type) < 0) return fail(form.getAttribute("data-wrong-type"));
+  if (file.size > Number(form.getAttribute("data-max"))) return fail(form.getAttribute("data-too-large"));
+  var preview = form.querySelector(".preview");
+  if (preview && file.type.indexOf("image/") === 0) {
+    preview.querySelector("img").src = URL.createObjectURL(file);
+    preview.hidden = false;
+  }
+  upload(form);
+});
+document.addEventListener("submit", function (ev) {
+  var form = ev.target;
+  if (!form.matches("form.upload") || !window.XMLHttpRequest) return;
+  ev.preventDefault();
+  upload(form);
+});
+function upload(form) {
+  var bar = form.querySelector("progress");
+  var xhr = new XMLHttpRequest();
+  xhr.open("POST", form.action);
+  xhr.upload.onprogress = function (e) {
+    if (e.lengthComputable) { bar.hidden = false; bar.value = Math.round(100 * e.loaded / e.total); }
+  };
+  xhr.onload = function () {
+    var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var fresh = doc.getElementById("wizard"), old = document.getElementById("wizard");
+    if (fresh && old) { old.replaceWith(fresh); } else { location.reload(); }
+  };
+  xhr.onerror = function () { location.reload(); };
+  xhr.send(new FormData(form));
+}

@@ -130,6 +130,8 @@ pub(super) struct OrderPage {
     services: Vec<ServiceLine>,
     psb: Vec<PsbLine>,
     timeline: Vec<TimelineLine>,
+    /// A draft or returned order: the wizard continues it.
+    edit: Option<Uuid>,
 }
 
 /// Where in [`STAGES`] the order stands: a returned order is back with the applicant (draft),
@@ -214,6 +216,7 @@ pub(super) async fn order_page(
         c: Chrome::new(&p, "order.title"),
         kind_key: kind_key(o.order.kind),
         subject: o.order.subject.name.clone(),
+        edit: o.state.is_editable().then_some(o.id),
         stages,
         state_key: format!("state.{}", o.state.name()),
         stage_since: Stamp::of(&o.stage_since),

@@ -14,6 +14,7 @@ mod applicant;
 pub mod i18n;
 mod psb;
 mod review;
+mod wizard;
 
 use askama::Template;
 use axum::Router;
@@ -47,6 +48,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/lang/{lang}", get(account::switch_lang))
         .route("/app", get(applicant::home))
         .route("/app/orders/{id}", get(applicant::order_page))
+        .route("/app/new", get(wizard::start_form).post(wizard::start))
+        .route("/app/orders/{id}/edit/{step}", get(wizard::edit).post(wizard::save))
+        .route(
+            "/app/orders/{id}/documents",
+            post(wizard::upload).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .route("/app/orders/{id}/submit", post(wizard::submit))
+        .route("/app/documents/{id}", get(wizard::document))
         .route("/app/psb/{id}", get(psb::page).post(psb::save))
         .route("/app/psb/{id}/statement", post(psb::accept_statement))
         .route("/app/psb/{id}/submit", post(psb::submit))
@@ -90,7 +99,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
              connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ),
     );

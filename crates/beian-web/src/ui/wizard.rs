@@ -1,0 +1,1209 @@
+//! The guided filing: a start page that works the order kind out (subject type, certificate,
+//! domain, province → 首次备案 / 新增网站 / 新增接入, `App::start_filing`), then one page per
+//! step — subject, persons, websites, access, documents, identity, confirmation.
+//!
+//! Every form step saves the draft (`App::save_draft`) and runs the server's rule engine; the
+//! findings, and a returned order's reviewer reasons, are shown beside the fields they name.
+//! With JavaScript, htmx posts the step on every change and morphs the answer in (the draft
+//! saves itself, the messages appear as the applicant types); without it, "save and next"
+//! does the same. No rule is written twice: the page only places what the engine said.
+//!
+//! Form field names are the order's JSON paths (`websites[0].head.mobile`), the same paths the
+//! findings name. This module must never write a value it did not show: it edits the masked
+//! view the applicant saw, and masked values sent back are kept by the app.
+
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use beian_app::drafts::FilingStart;
+use beian_app::orders::OrderInput;
+use beian_app::{AppError, FieldError, OrderView};
+use beian_core::choices::form_choices;
+use beian_core::message::Lang;
+use beian_core::model::{Certificate, CertificateKind, Order, SubjectNature};
+use beian_core::rules::Finding;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::i18n::Msgs;
+use super::{
+    Chrome, FieldMsg, PageCtx, app_error, error_page, field_messages, finding_lines, kind_key, label,
+    refusal_message, render, to_login,
+};
+use crate::AppState;
+
+/// The steps after the start, in order.
+pub(super) const STEPS: [&str; 7] =
+    ["subject", "persons", "websites", "access", "documents", "verification", "confirm"];
+
+/// The steps whose form edits the order's fields.
+const FORM_STEPS: [&str; 4] = ["subject", "persons", "websites", "access"];
+
+/// What a form post sends: repeated keys (checkboxes) kept as pairs.
+type Pairs = Vec<(String, String)>;
+
+fn one<'a>(f: &'a Pairs, k: &str) -> Option<&'a str> {
+    f.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+}
+
+/// One choice of a select or a checkbox group.
+pub(super) struct Opt {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// A message beside a field: a rule finding (error, warning, review) or the reviewer's reason.
+pub(super) struct Note {
+    class: &'static str,
+    message: String,
+    suggestion: String,
+}
+
+/// One control of a step.
+pub(super) struct Field {
+    name: String,
+    id: String,
+    label: String,
+    /// text, email, tel, date, lines, select, multi, check, valid_until
+    input: &'static str,
+    value: String,
+    options: Vec<Opt>,
+    checked: bool,
+    hint: Option<String>,
+    notes: Vec<Note>,
+}
+
+impl Field {
+    fn invalid(&self) -> bool {
+        self.notes.iter().any(|n| n.class == "error" || n.class == "reviewer")
+    }
+}
+
+/// A fieldset of a step.
+pub(super) struct Group {
+    legend: String,
+    fields: Vec<Field>,
+    /// The website index this group belongs to, for its remove button.
+    site: Option<usize>,
+}
+
+/// What a control is, before it is filled from the order.
+#[derive(Clone, Copy, PartialEq)]
+enum Input {
+    Text(&'static str),
+    Lines,
+    Nature,
+    CertKind { personal: bool },
+    Multi(Choices),
+    Check,
+    ValidUntil,
+}
+
+struct Spec {
+    path: String,
+    label_key: &'static str,
+    input: Input,
+    optional: bool,
+    hint_key: Option<&'static str>,
+}
+
+fn spec(path: String, label_key: &'static str, input: Input) -> Spec {
+    Spec { path, label_key, input, optional: false, hint_key: None }
+}
+
+fn person_specs(prefix: &str, out: &mut Vec<Spec>) {
+    out.push(spec(format!("{prefix}.name"), "wz.person.name", Input::Text("text")));
+    out.push(spec(
+        format!("{prefix}.certificate.kind"),
+        "wz.person.cert_kind",
+        Input::CertKind { personal: true },
+    ));
+    out.push(spec(format!("{prefix}.certificate.number"), "wz.person.cert_number", Input::Text("text")));
+    out.push(Spec {
+        hint_key: Some("wz.person.valid_until.hint"),
+        ..spec(format!("{prefix}.certificate_valid_until"), "wz.person.valid_until", Input::ValidUntil)
+    });
+    out.push(spec(format!("{prefix}.mobile"), "wz.person.mobile", Input::Text("tel")));
+    out.push(Spec {
+        hint_key: Some("wz.person.emergency.hint"),
+        ..spec(format!("{prefix}.emergency_phone"), "wz.person.emergency", Input::Text("tel"))
+    });
+    out.push(Spec {
+        optional: true,
+        ..spec(format!("{prefix}.office_phone"), "wz.person.office_phone", Input::Text("tel"))
+    });
+    out.push(spec(format!("{prefix}.email"), "wz.person.email", Input::Text("email")));
+}
+
+/// The multiple-choice lists of the form (`data/form_choices.toml`).
+#[derive(Clone, Copy, PartialEq)]
+enum Choices {
+    ServiceContent,
+    Languages,
+}
+
+impl Choices {
+    fn list(self) -> &'static [String] {
+        match self {
+            Choices::ServiceContent => &form_choices().service_content,
+            Choices::Languages => &form_choices().languages,
+        }
+    }
+}
+
+/// The controls of a form step, grouped, for an order with `sites` websites.
+fn step_specs(step: &str, sites: usize) -> Vec<(String, Option<usize>, Vec<Spec>)> {
+    match step {
+        "subject" => vec![(
+            "wz.group.subject".into(),
+            None,
+            vec![
+                spec("subject.nature".into(), "wz.subject.nature", Input::Nature),
+                spec("subject.name".into(), "wz.subject.name", Input::Text("text")),
+                spec(
+                    "subject.certificate.kind".into(),
+                    "wz.subject.cert_kind",
+                    Input::CertKind { personal: false },
+                ),
+                Spec {
+                    hint_key: Some("wz.subject.cert_number.hint"),
+                    ..spec("subject.certificate.number".into(), "wz.subject.cert_number", Input::Text("text"))
+                },
+                Spec {
+                    hint_key: Some("wz.subject.region.hint"),
+                    ..spec("subject.region".into(), "wz.subject.region", Input::Text("text"))
+                },
+                spec("subject.certificate_address".into(), "wz.subject.cert_address", Input::Text("text")),
+                Spec {
+                    hint_key: Some("wz.subject.mailing.hint"),
+                    ..spec("subject.mailing_address".into(), "wz.subject.mailing", Input::Text("text"))
+                },
+            ],
+        )],
+        "persons" => {
+            let mut v = Vec::new();
+            person_specs("subject.head", &mut v);
+            v.push(spec("subject.head_is_legal_representative".into(), "wz.person.legal_rep", Input::Check));
+            v.push(spec("subject.head.authorization_letter".into(), "wz.person.authorization", Input::Check));
+            vec![("wz.group.subject_head".into(), None, v)]
+        }
+        "websites" => (0..sites)
+            .flat_map(|i| {
+                let p = format!("websites[{i}]");
+                let site = vec![
+                    spec(format!("{p}.name"), "wz.site.name", Input::Text("text")),
+                    Spec {
+                        hint_key: Some("wz.site.domains.hint"),
+                        ..spec(format!("{p}.domains"), "wz.site.domains", Input::Lines)
+                    },
+                    spec(
+                        format!("{p}.service_content"),
+                        "wz.site.content",
+                        Input::Multi(Choices::ServiceContent),
+                    ),
+                    spec(format!("{p}.languages"), "wz.site.languages", Input::Multi(Choices::Languages)),
+                    Spec {
+                        optional: true,
+                        ..spec(format!("{p}.remark"), "wz.site.remark", Input::Text("text"))
+                    },
+                ];
+                let mut head = vec![spec(format!("{p}.head.same"), "wz.site.same_head", Input::Check)];
+                person_specs(&format!("{p}.head"), &mut head);
+                [(format!("site:{i}"), Some(i), site), (format!("head:{i}"), None, head)]
+            })
+            .collect(),
+        "access" => (0..sites)
+            .map(|i| {
+                let p = format!("websites[{i}].access");
+                (
+                    format!("site:{i}"),
+                    None,
+                    vec![
+                        Spec {
+                            hint_key: Some("wz.access.ips.hint"),
+                            ..spec(format!("{p}.ips"), "wz.access.ips", Input::Lines)
+                        },
+                        Spec {
+                            optional: true,
+                            hint_key: Some("wz.access.service_number.hint"),
+                            ..spec(
+                                format!("{p}.service_number"),
+                                "wz.access.service_number",
+                                Input::Text("text"),
+                            )
+                        },
+                    ],
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `websites[0].head.name` → the JSON value's path segments.
+fn segments(path: &str) -> Vec<String> {
+    path.replace('[', ".").replace(']', "").split('.').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    segments(path).iter().try_fold(v, |v, seg| match v {
+        Value::Object(m) => m.get(seg),
+        Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
+
+fn set(v: &mut Value, path: &str, new: Value) {
+    let segs = segments(path);
+    let mut cur = v;
+    for (n, seg) in segs.iter().enumerate() {
+        let last = n + 1 == segs.len();
+        cur = match cur {
+            Value::Object(m) => {
+                if last {
+                    m.insert(seg.clone(), new);
+                    return;
+                }
+                m.entry(seg.clone()).or_insert_with(|| Value::Object(Default::default()))
+            }
+            Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                Some(x) if !last => x,
+                Some(x) => {
+                    *x = new;
+                    return;
+                }
+                None => return,
+            },
+            _ => return,
+        };
+    }
+}
+
+fn text_of(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n"),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn id_of(path: &str) -> String {
+    path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+}
+
+fn enum_key<T: serde::Serialize>(x: T) -> String {
+    serde_json::to_value(x).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn options(input: Input, lang: Lang) -> Vec<(String, String)> {
+    let t = Msgs::of(lang);
+    match input {
+        Input::Nature => SubjectNature::ALL
+            .iter()
+            .map(|n| {
+                let (zh, en) = n.label();
+                (enum_key(n), if lang == Lang::En { en } else { zh }.to_owned())
+            })
+            .collect(),
+        Input::CertKind { personal } => CertificateKind::ALL
+            .iter()
+            .filter(|k| !personal || k.is_personal())
+            .map(|k| {
+                let key = enum_key(k);
+                (key.clone(), t.get(&format!("cert.{key}")).to_owned())
+            })
+            .collect(),
+        Input::Multi(list) => list.list().iter().map(|s| (s.clone(), s.clone())).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The notes of a field: findings on it or below it (`websites[0].domains[1]` belongs to
+/// `websites[0].domains`), the reviewer's reasons likewise.
+fn notes_for(
+    path: &str,
+    findings: &[Finding],
+    reasons: &[beian_app::ReviewFinding],
+    lang: Lang,
+) -> Vec<Note> {
+    let on = |field: &str| {
+        field == path || field.starts_with(&format!("{path}.")) || field.starts_with(&format!("{path}["))
+    };
+    let mut notes: Vec<Note> = reasons
+        .iter()
+        .filter(|r| on(&r.field))
+        .map(|r| Note { class: "reviewer", message: r.error.clone(), suggestion: r.suggestion.clone() })
+        .collect();
+    notes.extend(finding_lines(lang, findings).into_iter().filter(|f| on(&f.field)).map(|f| Note {
+        class: f.severity,
+        message: f.message,
+        suggestion: f.suggestion,
+    }));
+    notes
+}
+
+fn build_groups(
+    step: &str,
+    view: &Value,
+    findings: &[Finding],
+    reasons: &[beian_app::ReviewFinding],
+    lang: Lang,
+) -> Vec<Group> {
+    let t = Msgs::of(lang);
+    let sites = view.get("websites").and_then(Value::as_array).map_or(0, Vec::len);
+    let subject_head = view.pointer("/subject/head");
+    step_specs(step, sites)
+        .into_iter()
+        .map(|(legend, site, specs)| {
+            let legend = match legend.split_once(':') {
+                Some(("site", i)) => {
+                    format!("{} {}", t.get("wz.group.site"), i.parse::<usize>().unwrap_or(0) + 1)
+                }
+                Some(("head", i)) => {
+                    format!("{} {}", t.get("wz.group.site_head"), i.parse::<usize>().unwrap_or(0) + 1)
+                }
+                _ => t.get(&legend).to_owned(),
+            };
+            let fields = specs
+                .into_iter()
+                .map(|s| {
+                    let value = get(view, &s.path);
+                    let checked = if s.path.ends_with(".head.same") {
+                        let head = s.path.trim_end_matches(".same");
+                        subject_head.is_some() && get(view, head) == subject_head
+                    } else {
+                        value.and_then(Value::as_bool).unwrap_or(false)
+                    };
+                    let chosen: Vec<String> = match value {
+                        Some(Value::Array(a)) => {
+                            a.iter().filter_map(Value::as_str).map(str::to_owned).collect()
+                        }
+                        other => vec![text_of(other)],
+                    };
+                    let (input, kind) = match s.input {
+                        Input::Text(kind) => (kind, None),
+                        Input::Lines => ("lines", None),
+                        Input::Multi(_) => ("multi", None),
+                        Input::Check => ("check", None),
+                        Input::ValidUntil => ("valid_until", None),
+                        other => ("select", Some(other)),
+                    };
+                    let mut opts: Vec<Opt> = options(kind.unwrap_or(s.input), lang)
+                        .into_iter()
+                        .map(|(v, l)| Opt { selected: chosen.contains(&v), value: v, label: l })
+                        .collect();
+                    // A value saved before the choices changed stays visible and selected.
+                    if s.input != Input::Check {
+                        for c in chosen.iter().filter(|c| !c.is_empty()) {
+                            if !opts.is_empty() && !opts.iter().any(|o| &o.value == c) {
+                                opts.push(Opt { value: c.clone(), label: c.clone(), selected: true });
+                            }
+                        }
+                    }
+                    let mut label = t.get(s.label_key).to_owned();
+                    if s.optional {
+                        label.push_str(t.get("wz.optional"));
+                    }
+                    Field {
+                        id: id_of(&s.path),
+                        notes: notes_for(&s.path, findings, reasons, lang),
+                        name: s.path,
+                        label,
+                        input,
+                        value: text_of(value),
+                        options: opts,
+                        checked,
+                        hint: s.hint_key.map(|k| t.get(k).to_owned()),
+                    }
+                })
+                .collect();
+            Group { legend, fields, site }
+        })
+        .collect()
+}
+
+/// Applies a step's form to the masked view of the order: only the step's fields change.
+fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
+    let sites = view.get("websites").and_then(Value::as_array).map_or(0, Vec::len);
+    let mut same_head = Vec::new();
+    let mut errors = Vec::new();
+    // A refused value is kept in the view as typed, to be shown again beside its error.
+    let mut refuse = |view: &mut Value, path: &str, raw: String, e: FieldError| {
+        set(view, path, Value::String(raw));
+        errors.push(e);
+    };
+    let copied: Vec<String> =
+        f.iter().filter_map(|(k, _)| k.strip_suffix(".head.same").map(|p| format!("{p}.head."))).collect();
+    for (_, _, specs) in step_specs(step, sites) {
+        for s in specs {
+            // A head copied from the subject head takes none of its own fields; a field the
+            // post does not carry at all keeps its value (checkboxes excepted: absent is off).
+            let absent = one(f, &s.path).is_none() && !matches!(s.input, Input::Check | Input::Multi(_));
+            if s.path.ends_with(".head.same") {
+                if one(f, &s.path).is_some() {
+                    same_head.push(s.path.trim_end_matches(".same").to_owned());
+                }
+                continue;
+            }
+            if absent || copied.iter().any(|c| s.path.starts_with(c.as_str())) {
+                continue;
+            }
+            let raw = one(f, &s.path).map(str::trim).unwrap_or_default().to_owned();
+            let new = match s.input {
+                Input::Check => Value::Bool(one(f, &s.path).is_some()),
+                Input::Lines => Value::Array(
+                    raw.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(|l| Value::String(l.into()))
+                        .collect(),
+                ),
+                Input::Multi(list) => Value::Array(
+                    f.iter()
+                        .filter(|(k, v)| {
+                            k == &s.path
+                                && (list.list().contains(v)
+                                    || get(view, &s.path).is_some_and(|old| {
+                                        old.as_array().is_some_and(|a| a.iter().any(|x| x == v))
+                                    }))
+                        })
+                        .map(|(_, v)| Value::String(v.clone()))
+                        .collect(),
+                ),
+                Input::ValidUntil => match raw.as_str() {
+                    "" => Value::Null,
+                    "long_term" => Value::String(raw),
+                    d if time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                        .is_ok() =>
+                    {
+                        Value::String(raw)
+                    }
+                    _ => {
+                        let e = FieldError::text(
+                            &s.path,
+                            "DATE_INVALID",
+                            "有效期应为“年-月-日”（如 2035-06-30）或“长期”。",
+                            "The validity must be year-month-day (e.g. 2035-06-30) or long-term.",
+                        );
+                        refuse(view, &s.path, raw, e);
+                        continue;
+                    }
+                },
+                Input::Nature | Input::CertKind { .. } => {
+                    if !options(s.input, Lang::Zh).iter().any(|(v, _)| *v == raw) {
+                        let e = FieldError::text(
+                            &s.path,
+                            "CHOICE_INVALID",
+                            "请从列表中选择。",
+                            "Choose one of the listed options.",
+                        );
+                        refuse(view, &s.path, raw, e);
+                        continue;
+                    }
+                    Value::String(raw)
+                }
+                Input::Text(_) if s.optional && raw.is_empty() => Value::Null,
+                Input::Text(_) => {
+                    if raw.chars().count() > 500 {
+                        let e = FieldError::text(
+                            &s.path,
+                            "TEXT_TOO_LONG",
+                            "内容过长（最多500个字符）。",
+                            "Too long (at most 500 characters).",
+                        );
+                        let cut = raw.chars().take(500).collect();
+                        refuse(view, &s.path, cut, e);
+                        continue;
+                    }
+                    Value::String(raw)
+                }
+            };
+            set(view, &s.path, new);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if let Some(head) = view.pointer("/subject/head").cloned() {
+        for path in same_head {
+            set(view, &path, head.clone());
+        }
+    }
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "wizard.html")]
+struct WizardPage {
+    c: Chrome,
+    id: Uuid,
+    version: i64,
+    kind_key: String,
+    state_key: String,
+    step: &'static str,
+    steps: Vec<(&'static str, String, bool)>,
+    next: Option<&'static str>,
+    prev: Option<&'static str>,
+    notice: Option<String>,
+    notice_ok: bool,
+    errors: Vec<FieldMsg>,
+    groups: Vec<Group>,
+    can_add_site: bool,
+    /// Findings the step's fields do not show (or all of them on the confirmation step).
+    others: Vec<(super::FindingLine, &'static str)>,
+    reasons: Vec<beian_app::ReviewFinding>,
+    uploads: Vec<UploadSlot>,
+    max_upload: usize,
+    submittable: bool,
+}
+
+/// One required document: what it is, whose, and what is uploaded for it.
+pub(super) struct UploadSlot {
+    kind: String,
+    path: String,
+    label: String,
+    capture: &'static str,
+    uploaded: Vec<(Uuid, bool)>,
+    /// For a face photo: the same person's ID portrait, to compare side by side.
+    portrait: Option<Uuid>,
+    field_id: String,
+    error: Option<String>,
+}
+
+fn doc_label(lang: Lang, kind: &str, path: &str) -> String {
+    format!("{} · {}", Msgs::of(lang).get(&format!("doc.{kind}")), label(lang, path))
+}
+
+/// Which step a field path belongs to, for links from the confirmation list.
+fn step_of(field: &str) -> &'static str {
+    if field.starts_with("subject.head") {
+        "persons"
+    } else if field.starts_with("subject") {
+        "subject"
+    } else if field.contains(".access") {
+        "access"
+    } else if field.starts_with("websites") || field.starts_with("apps") {
+        "websites"
+    } else {
+        "confirm"
+    }
+}
+
+struct Rendered<'a> {
+    step: &'static str,
+    notice: Option<(String, bool)>,
+    errors: Vec<FieldMsg>,
+    upload_error: Option<(String, String, String)>,
+    /// The form as posted, shown again when it was refused (nothing saved).
+    posted: Option<&'a Value>,
+}
+
+async fn render_step(
+    s: &AppState,
+    p: &PageCtx,
+    v: OrderView,
+    r: Rendered<'_>,
+    status: StatusCode,
+) -> Response {
+    let lang = p.lang;
+    let findings = match s.app.check_order(&p.ctx, v.id).await {
+        Ok(f) => f,
+        Err(e) => return app_error(p, e),
+    };
+    let view = match r.posted {
+        Some(posted) => posted.clone(),
+        None => serde_json::to_value(&v.order).unwrap_or_default(),
+    };
+    let step = r.step;
+    // A refused post shows what was typed: the stored order's findings would not match it.
+    let beside: &[Finding] = if r.posted.is_some() { &[] } else { &findings };
+    let mut groups = build_groups(step, &view, beside, &v.review_findings, lang);
+    for e in &r.errors {
+        if let Some(f) = groups.iter_mut().flat_map(|g| g.fields.iter_mut()).find(|f| f.name == e.field) {
+            f.notes.insert(0, Note { class: "error", message: e.message.clone(), suggestion: String::new() });
+        }
+    }
+    let shown: Vec<String> = groups.iter().flat_map(|g| g.fields.iter().map(|f| f.name.clone())).collect();
+    let on_step = |field: &str| {
+        shown
+            .iter()
+            .any(|n| field == n || field.starts_with(&format!("{n}.")) || field.starts_with(&format!("{n}[")))
+    };
+    let others = finding_lines(lang, &findings)
+        .into_iter()
+        .filter(|f| step == "confirm" || (step_of(&f.field) == step && !on_step(&f.field)))
+        .map(|f| {
+            let at = step_of(&f.field);
+            (f, at)
+        })
+        .collect();
+    let mut uploads = Vec::new();
+    if matches!(step, "documents" | "verification" | "confirm") {
+        let slots = match s.app.document_checklist(&p.ctx, v.id).await {
+            Ok(x) => x,
+            Err(e) => return app_error(p, e),
+        };
+        for slot in slots {
+            let face = slot.kind == "face_photo";
+            if (step == "documents" && face) || (step == "verification" && !face) {
+                continue;
+            }
+            let field_id = id_of(&format!("{}-{}", slot.kind, slot.path));
+            uploads.push(UploadSlot {
+                label: doc_label(lang, &slot.kind, &slot.path),
+                capture: if face { "user" } else { "environment" },
+                uploaded: slot
+                    .uploaded
+                    .iter()
+                    .map(|d| (d.id, d.content_type.starts_with("image/")))
+                    .collect(),
+                portrait: slot.portrait,
+                error: r
+                    .upload_error
+                    .as_ref()
+                    .filter(|(k, pth, _)| *k == slot.kind && *pth == slot.path)
+                    .map(|(_, _, m)| m.clone()),
+                field_id,
+                kind: slot.kind,
+                path: slot.path,
+            });
+        }
+    }
+    let missing_docs = uploads.iter().any(|u| u.uploaded.is_empty());
+    let idx = STEPS.iter().position(|x| *x == step).unwrap_or(0);
+    let done_upto = idx;
+    let page = WizardPage {
+        c: Chrome::new(p, "wz.title"),
+        id: v.id,
+        version: v.version,
+        kind_key: kind_key(v.order.kind),
+        state_key: format!("state.{}", v.state.name()),
+        step,
+        steps: STEPS
+            .iter()
+            .enumerate()
+            .map(|(i, st)| (*st, format!("wz.step.{st}"), i < done_upto))
+            .collect(),
+        next: STEPS.get(idx + 1).copied(),
+        prev: idx.checked_sub(1).and_then(|i| STEPS.get(i)).copied(),
+        notice: r.notice.as_ref().map(|n| n.0.clone()),
+        notice_ok: r.notice.as_ref().is_some_and(|n| n.1),
+        errors: r.errors.into_iter().filter(|e| !shown.contains(&e.field)).collect(),
+        can_add_site: step == "websites" && v.order.websites.len() < 20,
+        groups,
+        others,
+        reasons: v.review_findings.clone(),
+        uploads,
+        max_upload: s.app.config().max_upload_bytes,
+        submittable: !(beian_core::rules::has_errors(&findings) || (step == "confirm" && missing_docs)),
+    };
+    render(&page, status)
+}
+
+fn parse_step(step: &str) -> Option<&'static str> {
+    STEPS.iter().find(|s| **s == step).copied()
+}
+
+fn not_found(p: &PageCtx) -> Response {
+    error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found")
+}
+
+pub(super) async fn edit(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path((id, step)): Path<(String, String)>,
+) -> Response {
+    if p.ctx.principal.is_none() {
+        return to_login(&p.path);
+    }
+    let (Ok(id), Some(step)) = (id.parse::<Uuid>(), parse_step(&step)) else { return not_found(&p) };
+    let v = match s.app.get_order(&p.ctx, id, false).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    if !v.state.is_editable() {
+        return Redirect::to(&format!("/app/orders/{id}")).into_response();
+    }
+    let resumed = p.path.contains("resumed=1");
+    let notice = resumed.then(|| (Msgs::of(p.lang).get("wz.resumed").to_owned(), true));
+    let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None };
+    render_step(&s, &p, v, r, StatusCode::OK).await
+}
+
+fn is_htmx(h: &HeaderMap) -> bool {
+    h.get("hx-request").is_some()
+}
+
+/// Saves a form step. With htmx (a field changed), the step comes back with the engine's
+/// findings beside the fields; otherwise the next step follows, unless a field on this step
+/// is in error.
+pub(super) async fn save(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    headers: HeaderMap,
+    Path((id, step)): Path<(String, String)>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let Some(step) = parse_step(&step).filter(|st| FORM_STEPS.contains(st)) else { return not_found(&p) };
+    if p.csrf.is_none() || p.csrf.as_deref() != one(&f, "csrf_token") {
+        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    }
+    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
+    let Some(version) = one(&f, "version").and_then(|v| v.parse::<i64>().ok()) else { return not_found(&p) };
+    let v = match s.app.get_order(&p.ctx, id, false).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let mut view = match serde_json::to_value(&v.order) {
+        Ok(x) => x,
+        Err(e) => return app_error(&p, AppError::Internal(e.into())),
+    };
+    let action = one(&f, "action").unwrap_or("next");
+    let result = apply(step, &mut view, &f).and_then(|()| {
+        if let Some(sites) = view.get_mut("websites").and_then(Value::as_array_mut) {
+            if action == "add_website" && sites.len() < 20 {
+                let mut new = sites.first().cloned().unwrap_or(Value::Null);
+                set(&mut new, "name", Value::String(String::new()));
+                set(&mut new, "domains", Value::Array(Vec::new()));
+                set(&mut new, "existing_number", Value::Null);
+                sites.push(new);
+            } else if let Some(i) =
+                action.strip_prefix("remove_website:").and_then(|i| i.parse::<usize>().ok())
+                && i < sites.len()
+                && sites.len() > 1
+            {
+                sites.remove(i);
+            }
+        }
+        serde_json::from_value::<Order>(view.clone()).map_err(|e| {
+            AppError::field(
+                "body",
+                "FORM_INVALID",
+                &format!("表单无法读取：{e}"),
+                &format!("The form cannot be read: {e}"),
+            )
+        })
+    });
+    let saved = match result {
+        Ok(order) => {
+            let input = OrderInput {
+                subject_id: v.subject_id,
+                kind: None,
+                websites: order.websites,
+                apps: order.apps,
+                target_numbers: order.target_numbers,
+                remark: order.remark,
+                domain_facts: v.domain_facts.clone(),
+            };
+            s.app.save_draft(&p.ctx, id, Some(version), order.subject, input).await
+        }
+        Err(e) => Err(e),
+    };
+    let htmx = is_htmx(&headers);
+    match saved {
+        Ok(v) => {
+            if htmx {
+                let notice = Some((Msgs::of(p.lang).get("wz.saved").to_owned(), true));
+                let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None };
+                return render_step(&s, &p, v, r, StatusCode::OK).await;
+            }
+            if action != "next" {
+                return Redirect::to(&format!("/app/orders/{id}/edit/{step}")).into_response();
+            }
+            let findings = s.app.check_order(&p.ctx, id).await.unwrap_or_default();
+            let sites = v.order.websites.len();
+            let fields: Vec<String> = step_specs(step, sites)
+                .into_iter()
+                .flat_map(|(_, _, specs)| specs.into_iter().map(|s| s.path))
+                .collect();
+            let blocking = findings.iter().any(|fi| {
+                fi.severity == beian_core::policy::Severity::Error
+                    && fields.iter().any(|n| {
+                        fi.field == *n
+                            || fi.field.starts_with(&format!("{n}."))
+                            || fi.field.starts_with(&format!("{n}["))
+                    })
+            });
+            if blocking {
+                let notice = Some((Msgs::of(p.lang).get("wz.fix_first").to_owned(), false));
+                let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None };
+                return render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            let next = STEPS[STEPS.iter().position(|x| *x == step).unwrap_or(0) + 1];
+            Redirect::to(&format!("/app/orders/{id}/edit/{next}")).into_response()
+        }
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
+        ) => {
+            // Nothing was saved: the page comes back with what was typed and why.
+            let current = match s.app.get_order(&p.ctx, id, false).await {
+                Ok(c) => c,
+                Err(e) => return app_error(&p, e),
+            };
+            let stale = matches!(e, AppError::PreconditionFailed { .. });
+            let errors = field_messages(p.lang, &e);
+            let on_fields = !stale && errors.iter().all(|m| m.field.contains('.'));
+            let notice = Some((
+                if on_fields {
+                    Msgs::of(p.lang).get("wz.fix_first").to_owned()
+                } else {
+                    refusal_message(p.lang, &e)
+                },
+                false,
+            ));
+            let posted = (!stale).then_some(&view);
+            let r = Rendered { step, notice, errors, upload_error: None, posted };
+            render_step(&s, &p, current, r, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => app_error(&p, e),
+    }
+}
+
+/// The start page: what decides the order kind.
+#[derive(Template)]
+#[template(path = "start.html")]
+struct StartPage {
+    c: Chrome,
+    provinces: Vec<Opt>,
+    natures: Vec<Opt>,
+    cert_kinds: Vec<Opt>,
+    values: Vec<(String, String)>,
+    errors: Vec<FieldMsg>,
+}
+
+impl StartPage {
+    fn value(&self, name: &str) -> &str {
+        self.values.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    fn error(&self, name: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == name).map(|e| e.message.as_str())
+    }
+}
+
+fn start_page(
+    p: &PageCtx,
+    values: Vec<(String, String)>,
+    errors: Vec<FieldMsg>,
+    status: StatusCode,
+) -> Response {
+    let lang = p.lang;
+    let chosen =
+        |name: &str| values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let opts = |list: Vec<(String, String)>, name: &str| {
+        let c = chosen(name);
+        list.into_iter().map(|(value, label)| Opt { selected: value == c, value, label }).collect()
+    };
+    let provinces = beian_core::province::provinces()
+        .iter()
+        .map(|pr| (pr.code.to_string(), if lang == Lang::En { pr.name_en } else { pr.name }.to_owned()))
+        .collect();
+    let page = StartPage {
+        c: Chrome::new(p, "wz.start.title"),
+        provinces: opts(provinces, "province"),
+        natures: opts(options(Input::Nature, lang), "nature"),
+        cert_kinds: opts(options(Input::CertKind { personal: false }, lang), "cert_kind"),
+        values,
+        errors,
+    };
+    render(&page, status)
+}
+
+pub(super) async fn start_form(axum::Extension(p): axum::Extension<PageCtx>) -> Response {
+    if p.ctx.principal.is_none() {
+        return to_login(&p.path);
+    }
+    start_page(&p, vec![("province".into(), "33".into())], Vec::new(), StatusCode::OK)
+}
+
+pub(super) async fn start(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    if p.csrf.is_none() || p.csrf.as_deref() != one(&f, "csrf_token") {
+        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    }
+    let text = |k: &str| one(&f, k).map(str::trim).unwrap_or_default().to_owned();
+    let values: Vec<(String, String)> =
+        ["province", "nature", "cert_kind", "cert_number", "name", "domain", "existing_number"]
+            .iter()
+            .map(|k| ((*k).to_owned(), text(k)))
+            .collect();
+    let parsed = (|| {
+        let province = beian_core::province::ProvinceCode::parse(&text("province")).ok_or_else(|| {
+            AppError::field("province", "CHOICE_INVALID", "请选择省份。", "Choose a province.")
+        })?;
+        let nature: SubjectNature = serde_json::from_value(Value::String(text("nature"))).map_err(|_| {
+            AppError::field("nature", "CHOICE_INVALID", "请选择主办单位性质。", "Choose the subject type.")
+        })?;
+        let kind: CertificateKind =
+            serde_json::from_value(Value::String(text("cert_kind"))).map_err(|_| {
+                AppError::field(
+                    "cert_kind",
+                    "CHOICE_INVALID",
+                    "请选择证件类型。",
+                    "Choose the certificate type.",
+                )
+            })?;
+        if text("name").is_empty() {
+            return Err(AppError::field(
+                "name",
+                "NAME_MISSING",
+                "请填写主办单位名称。",
+                "Enter the subject's name.",
+            ));
+        }
+        Ok(FilingStart {
+            province,
+            nature,
+            certificate: Certificate { kind, number: text("cert_number") },
+            name: text("name"),
+            domain: text("domain"),
+            existing_number: Some(text("existing_number")).filter(|n| !n.is_empty()),
+        })
+    })();
+    let result = match parsed {
+        Ok(start) => s.app.start_filing(&p.ctx, start).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(started) => {
+            let q = if started.resumed { "?resumed=1" } else { "" };
+            Redirect::to(&format!("/app/orders/{}/edit/subject{q}", started.order_id)).into_response()
+        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            // The subject's certificate is checked as the subject's: name it as the form does.
+            let errors = field_messages(p.lang, &e)
+                .into_iter()
+                .map(|mut m| {
+                    m.field = match m.field.as_str() {
+                        "subject.certificate.number" => "cert_number".into(),
+                        "subject.name" => "name".into(),
+                        _ => m.field,
+                    };
+                    m
+                })
+                .collect();
+            start_page(&p, values, errors, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => app_error(&p, e),
+    }
+}
+
+/// An upload from the documents or identity step (a plain form post, or the page's script
+/// with progress). The step comes back with the result beside the document.
+pub(super) async fn upload(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
+    let t = Msgs::of(p.lang);
+    let (mut kind, mut path, mut csrf, mut file, mut declared) =
+        (String::new(), String::new(), String::new(), None::<Vec<u8>>, None);
+    let mut failure: Option<String> = None;
+    match mp {
+        Ok(mut mp) => loop {
+            match mp.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_owned();
+                    if name == "file" {
+                        declared = field.content_type().map(str::to_owned);
+                        match field.bytes().await {
+                            Ok(b) => file = Some(b.to_vec()),
+                            Err(_) => {
+                                failure = Some(t.get("wz.upload.too_large").to_owned());
+                                break;
+                            }
+                        }
+                    } else {
+                        let text = field.text().await.unwrap_or_default();
+                        match name.as_str() {
+                            "kind" => kind = text,
+                            "subject_path" => path = text,
+                            "csrf_token" => csrf = text,
+                            _ => {}
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    failure = Some(t.get("wz.upload.too_large").to_owned());
+                    break;
+                }
+            }
+        },
+        Err(_) => failure = Some(t.get("wz.upload.unreadable").to_owned()),
+    }
+    if p.csrf.is_none() || (failure.is_none() && p.csrf.as_deref() != Some(csrf.as_str())) {
+        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    }
+    let step = if kind == "face_photo" { "verification" } else { "documents" };
+    let result = match (failure, file) {
+        (Some(m), _) => Err(m),
+        (None, None) => Err(t.get("wz.upload.no_file").to_owned()),
+        (None, Some(bytes)) if bytes.is_empty() => Err(t.get("wz.upload.no_file").to_owned()),
+        (None, Some(bytes)) => s
+            .app
+            .upload_document(
+                &p.ctx,
+                id,
+                beian_app::documents::Upload {
+                    kind: kind.clone(),
+                    subject_path: path.clone(),
+                    declared_type: declared,
+                    bytes,
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                AppError::PayloadTooLarge { .. } => t.get("wz.upload.too_large").to_owned(),
+                e => refusal_message(p.lang, &e),
+            }),
+    };
+    let v = match s.app.get_order(&p.ctx, id, false).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    match result {
+        Ok(_) => {
+            let notice = Some((t.get("wz.upload.done").to_owned(), true));
+            let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None };
+            render_step(&s, &p, v, r, StatusCode::OK).await
+        }
+        Err(m) => {
+            let r = Rendered {
+                step,
+                notice: Some((m.clone(), false)),
+                errors: Vec::new(),
+                upload_error: Some((kind, path, m)),
+                posted: None,
+            };
+            render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// A document's bytes for the applicant's preview (every view is audited by the app).
+pub(super) async fn document(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+) -> Response {
+    if p.ctx.principal.is_none() {
+        return to_login(&p.path);
+    }
+    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
+    match s.app.view_document(&p.ctx, id).await {
+        Ok((d, bytes)) => {
+            let mut r = bytes.into_response();
+            let h = r.headers_mut();
+            if let Ok(ct) = HeaderValue::from_str(&d.content_type) {
+                h.insert(header::CONTENT_TYPE, ct);
+            }
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+            // A PDF opened on its own gets no script and no way out of its sandbox.
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox; default-src 'none'"),
+            );
+            r
+        }
+        Err(e) => app_error(&p, e),
+    }
+}
+
+/// Submits the order from the confirmation step.
+pub(super) async fn submit(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    if p.csrf.is_none() || p.csrf.as_deref() != one(&f, "csrf_token") {
+        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    }
+    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
+    let version = one(&f, "version").and_then(|v| v.parse().ok());
+    match s.app.submit_order(&p.ctx, id, version).await {
+        Ok(_) => Redirect::to(&format!("/app/orders/{id}")).into_response(),
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
+        ) => {
+            let v = match s.app.get_order(&p.ctx, id, false).await {
+                Ok(v) => v,
+                Err(e) => return app_error(&p, e),
+            };
+            let r = Rendered {
+                step: "confirm",
+                notice: Some((refusal_message(p.lang, &e), false)),
+                errors: Vec::new(),
+                upload_error: None,
+                posted: None,
+            };
+            render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => app_error(&p, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_read_and_write_the_order_json() {
+        let mut v = serde_json::json!({ "websites": [{ "head": { "name": "a" } }], "subject": {} });
+        assert_eq!(text_of(get(&v, "websites[0].head.name")), "a");
+        set(&mut v, "websites[0].head.name", Value::String("b".into()));
+        set(&mut v, "websites[0].head.office_phone", Value::String("1".into()));
+        set(&mut v, "subject.head.name", Value::String("c".into()));
+        // An index past the end is ignored, never a panic.
+        set(&mut v, "websites[5].name", Value::String("x".into()));
+        assert_eq!(v["websites"][0]["head"]["name"], "b");
+        assert_eq!(v["websites"][0]["head"]["office_phone"], "1");
+        assert_eq!(v["subject"]["head"]["name"], "c");
+        assert_eq!(v["websites"].as_array().unwrap().len(), 1);
+        assert_eq!(id_of("websites[0].head.name"), "websites-0--head-name");
+    }
+
+    #[test]
+    fn every_field_path_of_every_step_exists_in_an_order() {
+        let ex: Value =
+            serde_json::from_str(include_str!("../../../../docs/examples/first-filing-company.json"))
+                .unwrap();
+        let order = &ex["order"];
+        for step in FORM_STEPS {
+            for (_, _, specs) in step_specs(step, 3) {
+                for s in specs {
+                    if s.optional || s.path.ends_with(".same") || s.input == Input::Check {
+                        continue;
+                    }
+                    assert!(get(order, &s.path).is_some(), "{step}: {}", s.path);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn findings_land_beside_their_fields_and_nowhere_else() {
+        let f = |field: &str| beian_app::ReviewFinding {
+            field: field.into(),
+            error: "x".into(),
+            suggestion: String::new(),
+        };
+        let reasons = [f("websites[0].domains[1]"), f("websites[10].name")];
+        assert_eq!(notes_for("websites[0].domains", &[], &reasons, Lang::Zh).len(), 1);
+        assert_eq!(notes_for("websites[1].name", &[], &reasons, Lang::Zh).len(), 0);
+        assert_eq!(notes_for("websites[1]", &[], &reasons, Lang::Zh).len(), 0);
+        assert_eq!(step_of("subject.head.mobile"), "persons");
+        assert_eq!(step_of("websites[1].access.ips[0]"), "access");
+        assert_eq!(step_of("websites[1].name"), "websites");
+    }
+}
