@@ -110,6 +110,7 @@ pub fn router(svc: Service) -> Router {
         .merge(crate::public_api::routes())
         .merge(crate::psb_api::routes())
         .merge(crate::bureau_api::routes())
+        .merge(crate::console::routes())
         .with_state(svc)
 }
 

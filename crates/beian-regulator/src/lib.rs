@@ -41,6 +41,7 @@ pub mod audit;
 pub mod bureau;
 mod bureau_api;
 pub mod callbacks;
+mod console;
 pub mod events;
 pub mod limits;
 pub mod numbers;

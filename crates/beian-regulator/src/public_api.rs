@@ -39,7 +39,7 @@ pub(crate) fn page(title: &str, body: &str) -> Html<String> {
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t}</title><style>body{{font-family:sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}label{{display:block;margin:.5rem 0}}\
          table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}}</style></head>\
-         <body><h1>{t}</h1>{body}<p><a href=\"/sms\">短信核验 SMS verification</a> · <a href=\"/query\">备案查询 Public query</a> · <a href=\"/outbox\">模拟短信 Outbox</a></p></body></html>",
+         <body><h1>{t}</h1>{body}<p><a href=\"/sms\">短信核验 SMS verification</a> · <a href=\"/query\">备案查询 Public query</a> · <a href=\"/outbox\">模拟短信 Outbox</a> · <a href=\"/console\">管局审核 Console</a></p></body></html>",
         t = esc(title)
     ))
 }

@@ -433,3 +433,110 @@ fn admin() -> beian_regulator::bureau::Account {
         province: None,
     }
 }
+
+/// The officer console's pages: sign-in into a cookie, the queue of the account's desk, a
+/// submission with PII masked and escaped, another province's submission refused, a post
+/// without the form token refused, a rejection needing a reason, approval issuing numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_pages_sign_in_show_masked_and_decide_with_the_form_token() {
+    for (label, srv, _db) in servers().await {
+        let example: Value =
+            serde_json::from_str(include_str!("../../../docs/examples/first-filing-company.json")).unwrap();
+        let mut order = example["order"].clone();
+        order["subject"]["name"] = json!("<b>阿里云</b>计算有限公司");
+        let body = serde_json::to_vec(&json!({ "submission_id": "console-1", "order": order })).unwrap();
+        let (st, created) = srv.send("POST", "/api/v1/submissions", &body).await;
+        assert_eq!(st, 201, "{label}: {created}");
+        let id: beian_store::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+        let mut tx = srv.reg.begin().await.unwrap();
+        use beian_regulator::bureau::{Role, create_account};
+        use beian_regulator::submissions::{SubmissionStatus, transition};
+        assert!(
+            transition(&mut tx, id, SubmissionStatus::SmsPending, SubmissionStatus::BureauReview, 1)
+                .await
+                .unwrap()
+        );
+        let zj = beian_core::province::ProvinceCode::parse("33");
+        let gd = beian_core::province::ProvinceCode::parse("44");
+        create_account(&mut tx, "bureau-zj", "correct horse battery", Role::Bureau, zj, 1).await.unwrap();
+        create_account(&mut tx, "bureau-gd", "correct horse battery", Role::Bureau, gd, 1).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let client = || {
+            reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+        };
+        let sign_in = |c: reqwest::Client, user: &'static str| {
+            let base = srv.base.clone();
+            async move {
+                let r = c
+                    .post(format!("{base}/console/login"))
+                    .form(&[("username", user), ("password", "correct horse battery")])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 303, "{user}");
+                let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+                assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+                c
+            }
+        };
+        // Signed out: to the sign-in page; a wrong password is refused.
+        let anon = client();
+        let r = anon.get(format!("{}/console", srv.base)).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/console/login");
+        let r = anon
+            .post(format!("{}/console/login", srv.base))
+            .form(&[("username", "bureau-zj"), ("password", "wrong")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+
+        let zj = sign_in(client(), "bureau-zj").await;
+        let queue = zj.get(format!("{}/console", srv.base)).send().await.unwrap();
+        assert_eq!(queue.headers()["x-frame-options"], "DENY");
+        let queue = queue.text().await.unwrap();
+        assert!(queue.contains(&format!("/console/icp/{id}")), "{label}: {queue}");
+        assert!(queue.contains("&lt;b&gt;阿里云&lt;/b&gt;") && !queue.contains("<b>阿里云"), "escaped");
+        let page =
+            zj.get(format!("{}/console/icp/{id}", srv.base)).send().await.unwrap().text().await.unwrap();
+        assert!(!page.contains("13800138000") && !page.contains("330106198001011235"), "PII masked: {page}");
+        let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+
+        // Guangdong's officer cannot see or decide Zhejiang's filing.
+        let gd = sign_in(client(), "bureau-gd").await;
+        let r = gd.get(format!("{}/console/icp/{id}", srv.base)).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        // Without the form token (a cross-site post would have none) nothing happens.
+        let r = zj
+            .post(format!("{}/console/icp/{id}/approve", srv.base))
+            .form(&[("csrf", "forged")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        // A rejection without a reason is refused; the submission still waits.
+        let r = zj
+            .post(format!("{}/console/icp/{id}/reject", srv.base))
+            .form(&[("csrf", csrf.as_str()), ("field", ""), ("reason", "")])
+            .send()
+            .await
+            .unwrap();
+        let text = r.text().await.unwrap();
+        assert!(text.contains("至少一条原因") && text.contains("id=\"approve\""), "{text}");
+        let r = zj
+            .post(format!("{}/console/icp/{id}/approve", srv.base))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let text = r.text().await.unwrap();
+        assert!(text.contains("浙ICP备") && !text.contains("id=\"approve\""), "{label}: {text}");
+        let (_, status) = srv.send("GET", "/api/v1/submissions/console-1", b"").await;
+        assert_eq!(status["status"], "approved", "{status}");
+    }
+}

@@ -13,11 +13,14 @@ document.addEventListener("click", function (ev) {
     btn.setAttribute("aria-live", "polite");
     setTimeout(function () { btn.textContent = label; }, 2000);
   };
-  if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text).then(done, function () { select(source); });
-  } else {
+  var fallback = function () {
     select(source);
-    try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selected */ }
+    try { if (document.execCommand("copy")) done(); } catch (e) { /* the text stays selected */ }
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, fallback);
+  } else {
+    fallback();
   }
 });
 function select(el) {

@@ -753,56 +753,21 @@ pub(super) async fn save(
     }
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     let Some(version) = one(&f, "version").and_then(|v| v.parse::<i64>().ok()) else { return not_found(&p) };
-    let v = match s.app.get_order(&p.ctx, id, false).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
-    let mut view = match serde_json::to_value(&v.order) {
-        Ok(x) => x,
-        Err(e) => return app_error(&p, AppError::Internal(e.into())),
-    };
-    let action = one(&f, "action").unwrap_or("next");
-    let result = apply(step, &mut view, &f).and_then(|()| {
-        if let Some(sites) = view.get_mut("websites").and_then(Value::as_array_mut) {
-            if action == "add_website" && sites.len() < 20 {
-                let mut new = sites.first().cloned().unwrap_or(Value::Null);
-                set(&mut new, "name", Value::String(String::new()));
-                set(&mut new, "domains", Value::Array(Vec::new()));
-                set(&mut new, "existing_number", Value::Null);
-                sites.push(new);
-            } else if let Some(i) =
-                action.strip_prefix("remove_website:").and_then(|i| i.parse::<usize>().ok())
-                && i < sites.len()
-                && sites.len() > 1
-            {
-                sites.remove(i);
-            }
-        }
-        serde_json::from_value::<Order>(view.clone()).map_err(|e| {
-            AppError::field(
-                "body",
-                "FORM_INVALID",
-                &format!("表单无法读取：{e}"),
-                &format!("The form cannot be read: {e}"),
-            )
-        })
-    });
-    let saved = match result {
-        Ok(order) => {
-            let input = OrderInput {
-                subject_id: v.subject_id,
-                kind: None,
-                websites: order.websites,
-                apps: order.apps,
-                target_numbers: order.target_numbers,
-                remark: order.remark,
-                domain_facts: v.domain_facts.clone(),
-            };
-            s.app.save_draft(&p.ctx, id, Some(version), order.subject, input).await
-        }
-        Err(e) => Err(e),
-    };
     let htmx = is_htmx(&headers);
+    let action = one(&f, "action").unwrap_or("next");
+    let (mut view, mut saved) = match save_step(&s, &p, id, step, &f, action, Some(version)).await {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    if matches!(saved, Err(AppError::PreconditionFailed { .. })) {
+        // Saves as the applicant types overtake each other (a change, or "next", while the
+        // previous save is in flight carries the old version): the step's fields as posted
+        // win, once. Only this step's fields are written; the JSON API keeps strict If-Match.
+        (view, saved) = match save_step(&s, &p, id, step, &f, action, None).await {
+            Ok(x) => x,
+            Err(r) => return *r,
+        };
+    }
     match saved {
         Ok(v) => {
             if htmx {
@@ -860,6 +825,70 @@ pub(super) async fn save(
         }
         Err(e) => app_error(&p, e),
     }
+}
+
+/// Applies a step's post to the order as it is now and saves it (`version` `None`: whatever the
+/// current version is). Returns the view as posted (to show again if refused) and the result.
+async fn save_step(
+    s: &AppState,
+    p: &PageCtx,
+    id: Uuid,
+    step: &'static str,
+    f: &Pairs,
+    action: &str,
+    version: Option<i64>,
+) -> Result<(Value, Result<OrderView, AppError>), Box<Response>> {
+    let v = match s.app.get_order(&p.ctx, id, false).await {
+        Ok(v) => v,
+        Err(e) => return Err(Box::new(app_error(p, e))),
+    };
+    let mut view = match serde_json::to_value(&v.order) {
+        Ok(x) => x,
+        Err(e) => return Err(Box::new(app_error(p, AppError::Internal(e.into())))),
+    };
+    let result = apply(step, &mut view, f).and_then(|()| {
+        if let Some(sites) = view.get_mut("websites").and_then(Value::as_array_mut) {
+            if action == "add_website" && sites.len() < 20 {
+                let mut new = sites.first().cloned().unwrap_or(Value::Null);
+                set(&mut new, "name", Value::String(String::new()));
+                set(&mut new, "domains", Value::Array(Vec::new()));
+                set(&mut new, "existing_number", Value::Null);
+                sites.push(new);
+            } else if let Some(i) =
+                action.strip_prefix("remove_website:").and_then(|i| i.parse::<usize>().ok())
+                && i < sites.len()
+                && sites.len() > 1
+            {
+                sites.remove(i);
+            }
+        }
+        // The form only offers values the model takes; the error's text could echo what was
+        // typed, so it is not shown.
+        serde_json::from_value::<Order>(view.clone()).map_err(|_| {
+            AppError::field(
+                "body",
+                "FORM_INVALID",
+                "表单无法读取，请刷新页面后重试。",
+                "The form cannot be read; reload the page and try again.",
+            )
+        })
+    });
+    let saved = match result {
+        Ok(order) => {
+            let input = OrderInput {
+                subject_id: v.subject_id,
+                kind: None,
+                websites: order.websites,
+                apps: order.apps,
+                target_numbers: order.target_numbers,
+                remark: order.remark,
+                domain_facts: v.domain_facts.clone(),
+            };
+            s.app.save_draft(&p.ctx, id, Some(version.unwrap_or(v.version)), order.subject, input).await
+        }
+        Err(e) => Err(e),
+    };
+    Ok((view, saved))
 }
 
 /// The start page: what decides the order kind.

@@ -145,3 +145,256 @@ async fn a_reviewer_claims_checks_and_returns_an_order_with_a_field_reason() {
     assert_eq!(o.body["review_findings"][0]["field"], "websites[2].name");
     b.quit().await;
 }
+
+/// Waits for a page at `path` to have loaded.
+async fn at(b: &Browser, path: &str) {
+    b.wait_for(&format!("return location.pathname === '{path}' && document.readyState === 'complete'")).await;
+}
+
+async fn sign_in_as(b: &Browser, base: &str, email: &str) {
+    b.goto(&format!("{base}/login")).await;
+    b.wait_for(LOADED).await;
+    b.type_into("#email", email).await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_for("return location.pathname !== '/login' && document.readyState === 'complete'").await;
+}
+
+async fn sign_out(b: &Browser) {
+    b.click("form[action='/logout'] button").await;
+    at(b, "/login").await;
+}
+
+/// Clicks `css` and waits for the next page to have loaded (the old one marked, so a
+/// lookalike of the next page does not count).
+async fn click_through(b: &Browser, css: &str) {
+    b.eval("window.beianOldPage = true", json!([])).await;
+    b.click(css).await;
+    b.wait_for("return !window.beianOldPage && document.readyState === 'complete'").await;
+}
+
+/// Number of `selector` matches on the page.
+async fn count(b: &Browser, selector: &str) -> u64 {
+    b.eval("return document.querySelectorAll(arguments[0]).length", json!([selector])).await.as_u64().unwrap()
+}
+
+/// Uploads `file` through the upload form of `kind`/`path` and waits for the step to show it.
+async fn upload(b: &Browser, file: &std::path::Path, kind: &str, path: &str) {
+    let form = format!(
+        "form.upload:has(input[name=kind][value='{kind}']):has(input[name=subject_path][value='{path}'])"
+    );
+    let before = count(b, &format!("{form} .uploaded")).await;
+    b.type_into(&format!("{form} input[type=file]"), file.to_str().unwrap()).await;
+    b.wait_for(&format!("return document.querySelectorAll(\"{form} .uploaded\").length > {before}")).await;
+}
+
+/// The whole filing in the browser: sign-up, the wizard with a rule finding fixed in place,
+/// uploads, submission; the reviewer's return with a field reason; the correction beside that
+/// field and resubmission; approval; the SMS verification page and the bureau's console at
+/// the regulator; the filed order with its numbers and a copyable footer; then a 360 px phone
+/// and English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
+    let Some(b) = Browser::start().await else { return };
+    let (w, _) = common::world::world(
+        beian_store::testing::sqlite().await,
+        beian_store::testing::sqlite_unmigrated().await,
+        true,
+        None,
+    )
+    .await;
+    let base = w.provider.base.clone();
+    let png = std::env::temp_dir().join(format!("beian-photo-{}.png", std::process::id()));
+    std::fs::write(&png, common::photo()).unwrap();
+
+    // Sign up, then start a filing: the kind is worked out (a first filing).
+    b.goto(&format!("{base}/signup")).await;
+    b.wait_for(LOADED).await;
+    b.type_into("#display_name", "阿里云计算有限公司").await;
+    b.type_into("#email", "agency@example.com").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    at(&b, "/app").await;
+    b.click("#new-filing").await;
+    at(&b, "/app/new").await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "start page");
+    b.type_into("#cert_number", "91330106673959654P").await;
+    b.type_into("#name", "阿里云计算有限公司").await;
+    b.type_into("#domain", "aliyun.com").await;
+    b.click("#start").await;
+    b.wait_for("return /\\/edit\\/subject$/.test(location.pathname) && document.readyState === 'complete'")
+        .await;
+    let order = b.url().await.split("/app/orders/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    assert!(b.text("h1").await.contains("首次备案"));
+
+    // The subject: a region that does not exist is flagged beside the field as soon as the
+    // field is left (the draft saved, the server's rules run), and clears when corrected.
+    b.type_into("#subject-region", "339999").await;
+    b.click("#subject-certificate-address").await;
+    b.wait_for("return document.querySelector('#subject-region-notes .note-error') !== null").await;
+    assert_eq!(b.eval("return document.activeElement.id", json!([])).await, "subject-certificate-address");
+    shot(&b, "wizard-finding-desktop").await;
+    b.clear("#subject-region").await;
+    b.type_into("#subject-region", "330106").await;
+    b.click("#subject-certificate-address").await;
+    b.wait_for("return document.querySelector('#subject-region-notes .note-error') === null").await;
+    b.type_into("#subject-certificate-address", "浙江省杭州市西湖区转塘科技经济区块12号").await;
+    b.type_into("#subject-mailing-address", "浙江省杭州市西湖区文一西路969号3号楼").await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "wizard subject step");
+    b.click("#next").await;
+    at(&b, &format!("/app/orders/{order}/edit/persons")).await;
+
+    for (id, value) in [
+        ("subject-head-name", "王五"),
+        ("subject-head-certificate-number", "330106198001011235"),
+        ("subject-head-certificate-valid-until", "2035-06-30"),
+        ("subject-head-mobile", "13800138000"),
+        ("subject-head-emergency-phone", "0571-85022088"),
+        ("subject-head-office-phone", "0571-85022088"),
+        ("subject-head-email", "wangwu@aliyun.com"),
+    ] {
+        b.type_into(&format!("#{id}"), value).await;
+    }
+    b.click("#subject-head-is-legal-representative").await;
+    b.click("#next").await;
+    at(&b, &format!("/app/orders/{order}/edit/websites")).await;
+
+    b.type_into("#websites-0--name", "阿里云计算官网").await;
+    b.click("input[name='websites[0].service_content'][value='企业官网']").await;
+    b.click("#websites-0--head-same").await;
+    b.click("#next").await;
+    at(&b, &format!("/app/orders/{order}/edit/access")).await;
+    b.type_into("#websites-0--access-ips", "47.96.1.10").await;
+    b.click("#next").await;
+    at(&b, &format!("/app/orders/{order}/edit/documents")).await;
+
+    // Uploads: each shows once the server has it.
+    for (kind, path) in
+        [("business_licence", "subject"), ("id_front", "subject.head"), ("id_back", "subject.head")]
+    {
+        upload(&b, &png, kind, path).await;
+    }
+    shot(&b, "wizard-documents-desktop").await;
+    b.click("#next").await;
+    at(&b, &format!("/app/orders/{order}/edit/verification")).await;
+    upload(&b, &png, "face_photo", "websites[0].head").await;
+    assert_eq!(count(&b, ".compare img:not([hidden] img)").await, 2, "the face photo beside the ID portrait");
+    b.goto(&format!("{base}/app/orders/{order}/edit/confirm")).await;
+    b.wait_for(LOADED).await;
+    assert!(count(&b, "#submittable").await == 1, "{}", b.text("main").await);
+    b.click("#submit").await;
+    at(&b, &format!("/app/orders/{order}")).await;
+    assert_eq!(b.text("#order-state").await, "待接入商初审");
+    sign_out(&b).await;
+
+    // The reviewer returns it with a reason on the website's name.
+    sign_in_as(&b, &base, "reviewer@example.com").await;
+    b.goto(&format!("{base}/review")).await;
+    b.wait_for(LOADED).await;
+    b.click("form[action$='/claim'] button").await;
+    at(&b, &format!("/review/orders/{order}")).await;
+    b.type_into("#note", "人脸与证件一致").await;
+    click_through(&b, "form[action$='/verification'] button").await;
+    assert_eq!(count(&b, "#verification-record").await, 1);
+    b.type_into("#field-1", "websites[0].name").await;
+    b.type_into("#error-1", "网站名称与内容不符").await;
+    b.click("#reject").await;
+    at(&b, "/review").await;
+    sign_out(&b).await;
+
+    // The applicant sees the reason beside the field, corrects it in place and resubmits.
+    sign_in_as(&b, &base, "agency@example.com").await;
+    b.goto(&format!("{base}/app/orders/{order}")).await;
+    b.wait_for(LOADED).await;
+    assert_eq!(b.text("#order-state").await, "已退回");
+    b.click("#edit").await;
+    b.wait_for(LOADED).await;
+    b.goto(&format!("{base}/app/orders/{order}/edit/websites")).await;
+    b.wait_for(LOADED).await;
+    assert!(b.text("#websites-0--name-notes .note-reviewer").await.contains("网站名称与内容不符"));
+    shot(&b, "wizard-returned-desktop").await;
+    b.clear("#websites-0--name").await;
+    b.type_into("#websites-0--name", "阿里云官网").await;
+    b.click("#next").await;
+    at(&b, &format!("/app/orders/{order}/edit/access")).await;
+    b.goto(&format!("{base}/app/orders/{order}/edit/confirm")).await;
+    b.wait_for(LOADED).await;
+    b.click("#submit").await;
+    at(&b, &format!("/app/orders/{order}")).await;
+    sign_out(&b).await;
+
+    // Approval by the reviewer; delivery to the regulator.
+    sign_in_as(&b, &base, "reviewer@example.com").await;
+    b.goto(&format!("{base}/review")).await;
+    b.wait_for(LOADED).await;
+    b.click("form[action$='/claim'] button").await;
+    at(&b, &format!("/review/orders/{order}")).await;
+    b.type_into("#note", "人脸与证件一致").await;
+    click_through(&b, "form[action$='/verification'] button").await;
+    assert_eq!(count(&b, "#verification-record").await, 1);
+    b.click("#approve").await;
+    at(&b, "/review").await;
+    sign_out(&b).await;
+    w.settle().await;
+
+    // The responsible person verifies on the regulator's page, on a phone.
+    b.resize(360, 780).await;
+    let code = w.code_for("13800138000").await;
+    b.goto(&format!("{}/sms", w.reg_base)).await;
+    b.wait_for(LOADED).await;
+    b.type_into("input[name=mobile]", "13800138000").await;
+    b.type_into("input[name=cert_last_six]", "011235").await;
+    b.type_into("input[name=code]", &code).await;
+    b.click("form button").await;
+    b.wait_for("return document.querySelector('[role=status]') !== null").await;
+    assert!(b.text("[role=status]").await.contains("核验成功"), "{}", b.text("body").await);
+    shot(&b, "regulator-sms-phone").await;
+    w.settle().await;
+
+    // The bureau approves in its console.
+    b.resize(1280, 900).await;
+    b.goto(&format!("{}/console/login", w.reg_base)).await;
+    b.wait_for(LOADED).await;
+    b.type_into("#username", "bureau-zj").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_for("return location.pathname === '/console' && document.readyState === 'complete'").await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "bureau queue");
+    b.click("a[href^='/console/icp/']").await;
+    b.wait_for("return document.getElementById('approve') !== null").await;
+    shot(&b, "bureau-review-desktop").await;
+    b.click("#approve").await;
+    b.wait_for("return document.getElementById('notice') !== null").await;
+    assert!(b.text("#notice").await.contains("浙ICP备"), "{}", b.text("#notice").await);
+    w.settle().await;
+
+    // The filed order: numbers and a footer to copy.
+    sign_in_as(&b, &base, "agency@example.com").await;
+    b.goto(&format!("{base}/app/orders/{order}")).await;
+    b.wait_for(LOADED).await;
+    assert_eq!(b.text("#order-state").await, "已备案");
+    assert!(b.text("#footer-1").await.contains("浙ICP备"), "{}", b.text("main").await);
+    b.click("button.copy").await;
+    b.wait_for(
+        "const btn = document.querySelector('button.copy');
+         return btn.textContent === btn.getAttribute('data-copied')
+           || window.getSelection().toString().includes('ICP备');",
+    )
+    .await;
+    shot(&b, "order-filed-desktop").await;
+
+    // The same on a phone, then in English.
+    b.resize(360, 780).await;
+    b.goto(&format!("{base}/app/orders/{order}")).await;
+    b.wait_for(LOADED).await;
+    let fits = b.eval("return document.documentElement.scrollWidth <= window.innerWidth", json!([])).await;
+    assert_eq!(fits, json!(true), "the filed order scrolls sideways at 360 px");
+    shot(&b, "order-filed-phone").await;
+    b.goto(&format!("{base}/app/orders/{order}/edit/subject")).await;
+    b.wait_for(LOADED).await;
+    b.click("#lang-switch").await;
+    b.wait_for("return document.documentElement.lang === 'en'").await;
+    assert_eq!(b.text("#order-state").await, "Filed");
+    let _ = std::fs::remove_file(&png);
+    b.quit().await;
+}

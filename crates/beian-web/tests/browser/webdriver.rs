@@ -132,6 +132,11 @@ impl Browser {
         self.cmd("POST", &format!("/element/{}/value", el.0), Some(json!({ "text": text }))).await;
     }
 
+    pub async fn clear(&self, css: &str) {
+        let el = self.find(css).await;
+        self.cmd("POST", &format!("/element/{}/clear", el.0), None).await;
+    }
+
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.cmd("POST", &format!("/element/{}/click", el.0), None).await;

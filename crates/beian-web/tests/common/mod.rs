@@ -4,6 +4,8 @@
 
 #![allow(dead_code, missing_debug_implementations)]
 
+pub mod world;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;

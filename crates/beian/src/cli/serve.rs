@@ -467,11 +467,13 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode, UserError> {
         seed_demo(&app).await?;
         println!("beian demo — data in {}", cfg.data_dir.display());
         println!();
+        println!("  web pages:         http://{}/login   (start a filing: http://{}/app/new)", cfg.listen, cfg.listen);
         println!("  provider API:      http://{}/api/v1   (docs: http://{}/api/docs)", cfg.listen, cfg.listen);
         println!("  regulator:         http://{reg_listen}/healthz");
         println!("    SMS verification http://{reg_listen}/sms");
         println!("    simulated phones http://{reg_listen}/outbox");
         println!("    public query     http://{reg_listen}/query");
+        println!("    officer console  http://{reg_listen}/console");
         println!("    bureau API       http://{reg_listen}/api/v1/bureau/login");
         println!();
         println!("  logins (password {DEMO_PASSWORD}):");

@@ -1,0 +1,300 @@
+//! Provider and regulator as two services on loopback, wired to each other over the signed
+//! seam and reading one manual clock: the end-to-end filing tests and the browser's full flow.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use beian_app::Role;
+use beian_app::clock::{Clock, ManualClock};
+use beian_app::notify::OutboxMailer;
+use beian_app::regulator::{HttpRegulator, RegulatorSeam};
+use beian_regulator::RegulatorStore;
+use beian_regulator::api::{Service, router};
+use beian_regulator::bureau::{Role as BureauRole, create_account};
+use beian_seam::SigningKey;
+use beian_store::testing::TestStore;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::macros::datetime;
+
+use super::{Client, PASSWORD, TestServer, example, photo};
+
+pub const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+pub struct World {
+    pub provider: TestServer,
+    pub regulator: Service,
+    pub reg_base: String,
+    pub _reg_db: TestStore,
+    pub owner: Client,
+    pub reviewer: Client,
+    pub bureau: Client,
+}
+
+pub async fn serve_regulator(svc: &Service, listener: tokio::net::TcpListener) {
+    let app = router(svc.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+}
+
+/// A regulator service on its own database, reading `clock`.
+pub async fn regulator(db: &TestStore, clock: &ManualClock) -> Service {
+    let reg = RegulatorStore::new(db.store.clone());
+    reg.migrate().await.unwrap();
+    let c = clock.clone();
+    Service::new(
+        reg,
+        Arc::new(beian_crypto::Keys::generate().unwrap()),
+        Arc::new(move || beian_store::micros(c.now())),
+    )
+}
+
+/// Provider and regulator wired to each other; `regulator_up` false leaves the regulator's
+/// port closed until [`World::regulator_comes_up`].
+pub async fn world(
+    provider_db: TestStore,
+    reg_db: TestStore,
+    regulator_up: bool,
+    callback_listener: Option<tokio::net::TcpListener>,
+) -> (World, Option<tokio::net::TcpListener>) {
+    world_scanning(provider_db, reg_db, regulator_up, callback_listener, None).await
+}
+
+/// A world whose provider scans filed sites, connecting every host to `sites`.
+pub async fn world_scanning(
+    provider_db: TestStore,
+    reg_db: TestStore,
+    regulator_up: bool,
+    callback_listener: Option<tokio::net::TcpListener>,
+    sites: Option<std::net::SocketAddr>,
+) -> (World, Option<tokio::net::TcpListener>) {
+    let clock = ManualClock::new(datetime!(2026-11-28 10:00 +8));
+    let svc = regulator(&reg_db, &clock).await;
+    let reg_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let reg_base = format!("http://{}", reg_listener.local_addr().unwrap());
+    let svc = svc.with_public_url(&reg_base);
+    let held = if regulator_up {
+        serve_regulator(&svc, reg_listener).await;
+        None
+    } else {
+        Some(reg_listener)
+    };
+    let key = SigningKey::from_hex(KEY).unwrap();
+    let port = HttpRegulator::new(&reg_base, "demo-cloud", key.clone(), Arc::new(clock.clone())).unwrap();
+    let seam = RegulatorSeam { port: Arc::new(port), provider: "demo-cloud".into(), key };
+    let provider =
+        TestServer::start_with(provider_db, Arc::new(OutboxMailer), clock, callback_listener, move |app| {
+            let app = app.with_regulator(seam);
+            match sites {
+                Some(addr) => app.with_scanning(beian_scan::FetchOptions {
+                    connect_to: Some(addr),
+                    timeout: std::time::Duration::from_secs(3),
+                    ..beian_scan::FetchOptions::default()
+                }),
+                None => app,
+            }
+        })
+        .await;
+    // The provider's callback URL is where it listens.
+    let mut tx = svc.store.begin().await.unwrap();
+    let callback = format!("{}{}", provider.base, beian_web::callback::CALLBACK_PATH);
+    beian_regulator::providers::register(
+        &mut tx,
+        "demo-cloud",
+        "演示云计算有限公司",
+        KEY,
+        Some(&callback),
+        1,
+    )
+    .await
+    .unwrap();
+    create_account(
+        &mut tx,
+        "bureau-zj",
+        PASSWORD,
+        BureauRole::Bureau,
+        beian_core::province::ProvinceCode::parse("33"),
+        1,
+    )
+    .await
+    .unwrap();
+    create_account(
+        &mut tx,
+        "psb-zj",
+        PASSWORD,
+        BureauRole::Psb,
+        beian_core::province::ProvinceCode::parse("33"),
+        1,
+    )
+    .await
+    .unwrap();
+    create_account(
+        &mut tx,
+        "bureau-gd",
+        PASSWORD,
+        BureauRole::Bureau,
+        beian_core::province::ProvinceCode::parse("44"),
+        1,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    provider.account("reviewer@example.com", Role::Reviewer).await;
+    provider.account("admin@example.com", Role::Admin).await;
+    let admin = provider.login("admin@example.com").await;
+    let r = admin.post("/api/v1/admin/ip-pools", json!({ "cidr": "47.96.0.0/11", "note": "hz" })).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    provider.account("owner@example.com", Role::Applicant).await;
+    let owner = provider.login("owner@example.com").await;
+    let reviewer = provider.login("reviewer@example.com").await;
+    let bureau = if held.is_none() {
+        bureau_login(&reg_base, "bureau-zj").await
+    } else {
+        Client::anonymous(&reg_base)
+    };
+    (World { provider, regulator: svc, reg_base, _reg_db: reg_db, owner, reviewer, bureau }, held)
+}
+
+pub async fn bureau_login(base: &str, user: &str) -> Client {
+    let c = Client::anonymous(base);
+    let r = c.post("/api/v1/bureau/login", json!({ "username": user, "password": PASSWORD })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = r.body["token"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::builder()
+        .default_headers(
+            [(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap())]
+                .into_iter()
+                .collect(),
+        )
+        .build()
+        .unwrap();
+    Client { base: base.to_owned(), http, csrf: None }
+}
+
+impl World {
+    pub fn clock(&self) -> &ManualClock {
+        &self.provider.clock
+    }
+
+    /// Runs both sides' queues until neither has anything due.
+    pub async fn settle(&self) {
+        for _ in 0..10 {
+            let a = self.provider.run_jobs().await;
+            self.regulator.tick("test-regulator").await;
+            let b = self.provider.run_jobs().await;
+            if a == 0 && b == 0 && self.regulator.run_due_jobs("test-regulator").await.unwrap() == 0 {
+                return;
+            }
+        }
+    }
+
+    pub async fn order(&self, id: &str) -> Value {
+        self.owner.get(&format!("/api/v1/orders/{id}")).await.body
+    }
+
+    pub async fn state(&self, id: &str) -> Value {
+        self.order(id).await["state"].clone()
+    }
+
+    /// Draft → documents → submit → claim → identity check → provider approval → delivered.
+    pub async fn file(&self, subject: Option<&str>, websites: Value) -> (String, String) {
+        self.file_order(subject, json!({ "websites": websites })).await
+    }
+
+    /// Like [`World::file`] with any order fields (`kind`, `target_numbers`, `websites`).
+    pub async fn file_order(&self, subject: Option<&str>, fields: Value) -> (String, String) {
+        let (subject_id, order) = self.draft(subject, fields).await;
+        self.provider_approves(&order).await;
+        (subject_id, order)
+    }
+
+    /// An order with its documents, not yet submitted.
+    pub async fn draft(&self, subject: Option<&str>, fields: Value) -> (String, String) {
+        let subject_id = match subject {
+            Some(s) => s.to_owned(),
+            None => {
+                let s = self
+                    .owner
+                    .post(
+                        "/api/v1/subjects",
+                        json!({ "province": "33", "subject": example()["order"]["subject"] }),
+                    )
+                    .await;
+                assert_eq!(s.status, StatusCode::CREATED, "{}", s.body);
+                s.body["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let n = fields["websites"].as_array().map_or(0, Vec::len);
+        let mut body = json!({ "subject_id": subject_id, "domain_facts": example()["context"]["domains"] });
+        body.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        let o = self.owner.post("/api/v1/orders", body).await;
+        assert_eq!(o.status, StatusCode::CREATED, "{}", o.body);
+        let order = o.body["id"].as_str().unwrap().to_owned();
+        let mut docs = vec![("business_licence", "subject".to_owned())];
+        for p in
+            std::iter::once("subject.head".to_owned()).chain((0..n).map(|i| format!("websites[{i}].head")))
+        {
+            docs.extend([("id_front", p.clone()), ("id_back", p.clone()), ("face_photo", p)]);
+        }
+        for (kind, path) in docs {
+            let r = self.owner.upload(&order, kind, &path, photo(), "image/png").await;
+            assert!(
+                r.status == StatusCode::CREATED || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+                "{}",
+                r.body
+            );
+        }
+        (subject_id, order)
+    }
+
+    pub async fn provider_approves(&self, order: &str) {
+        let o = self.owner.get(&format!("/api/v1/orders/{order}")).await;
+        let sub = self.owner.act(order, "submit", None, &o.etag()).await;
+        if sub.status != StatusCode::OK {
+            eprintln!(
+                "submit refused; the check says {}",
+                self.owner.post(&format!("/api/v1/orders/{order}/check"), json!({})).await.body
+            );
+        }
+        assert_eq!(sub.body["state"]["state"], "submitted", "{}", sub.body);
+        let claimed = self.reviewer.act(order, "claim", None, &sub.etag()).await;
+        let verified = self
+            .reviewer
+            .act(order, "verification", Some(json!({ "passed": true, "note": "一致" })), &claimed.etag())
+            .await;
+        let approved = self.reviewer.act(order, "approve", None, &verified.etag()).await;
+        assert_eq!(approved.body["state"]["state"], "queued_for_regulator", "{}", approved.body);
+    }
+
+    /// The newest code texted to `mobile`, from the simulated phones.
+    pub async fn code_for(&self, mobile: &str) -> String {
+        let r = Client::anonymous(&self.reg_base).get(&format!("/api/v1/sms/outbox?mobile={mobile}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let text = r.body[0]["body"].as_str().unwrap_or_else(|| panic!("no text to {mobile}: {}", r.body));
+        assert!(
+            text.contains(&format!("{}/sms", self.reg_base)),
+            "the text links the verification page: {text}"
+        );
+        let start = text.find("核验码为").unwrap() + "核验码为".len();
+        text[start..start + 6].to_owned()
+    }
+
+    pub async fn verify(&self, mobile: &str, last_six: &str, code: &str) -> Value {
+        let r = Client::anonymous(&self.reg_base)
+            .post("/api/v1/sms/verify", json!({ "mobile": mobile, "cert_last_six": last_six, "code": code }))
+            .await;
+        r.body
+    }
+
+    pub async fn bureau_item(&self, order_subject: &str) -> String {
+        let q = self.bureau.get("/api/v1/bureau/queue").await;
+        assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+        let item = q.body.as_array().unwrap().iter().find(|i| i["subject_name"] == order_subject).cloned();
+        item.unwrap_or_else(|| panic!("not in the bureau queue: {}", q.body))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
