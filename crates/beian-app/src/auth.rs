@@ -107,7 +107,9 @@ const AUTH_CACHE_MAX: usize = 10_000;
 
 /// A cached resolution: the principal, the session's CSRF token (none for API tokens), and
 /// when it was looked up.
-type CachedAuth = (Principal, Option<String>, std::time::Instant);
+/// The principal, the session's CSRF token (none for API tokens), its expiry (unix µs; 0 for
+/// API tokens) and when it was cached.
+type CachedAuth = (Principal, Option<String>, i64, std::time::Instant);
 
 /// Resolved credentials by token hash.
 #[derive(Debug, Default)]
@@ -116,17 +118,17 @@ pub(crate) struct AuthCache {
 }
 
 impl AuthCache {
-    fn get(&self, key: &[u8]) -> Option<(Principal, Option<String>)> {
+    fn get(&self, key: &[u8]) -> Option<(Principal, Option<String>, i64)> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(key).filter(|e| e.2.elapsed() < AUTH_CACHE_TTL).map(|e| (e.0.clone(), e.1.clone()))
+        map.get(key).filter(|e| e.3.elapsed() < AUTH_CACHE_TTL).map(|e| (e.0.clone(), e.1.clone(), e.2))
     }
 
-    fn put(&self, key: Vec<u8>, p: Principal, csrf: Option<String>) {
+    fn put(&self, key: Vec<u8>, p: Principal, csrf: Option<String>, expires_at: i64) {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= AUTH_CACHE_MAX {
             map.clear();
         }
-        map.insert(key, (p, csrf, std::time::Instant::now()));
+        map.insert(key, (p, csrf, expires_at, std::time::Instant::now()));
     }
 
     fn remove(&self, key: &[u8]) {
@@ -305,16 +307,25 @@ impl App {
 
     /// The caller behind a session cookie, with the session's CSRF token.
     pub async fn session_principal(&self, session_token: &str) -> AppResult<Option<(Principal, String)>> {
+        Ok(self.session_with_expiry(session_token).await?.map(|(p, csrf, _)| (p, csrf)))
+    }
+
+    /// The caller behind a session cookie, its CSRF token and when the session ends (unix µs;
+    /// the pages warn before it does).
+    pub async fn session_with_expiry(
+        &self,
+        session_token: &str,
+    ) -> AppResult<Option<(Principal, String, i64)>> {
         let key = token_hash(session_token);
-        if let Some((p, Some(csrf))) = self.auth_cache().get(&key) {
-            return Ok(Some((p, csrf)));
+        if let Some((p, Some(csrf), expires_at)) = self.auth_cache().get(&key) {
+            return Ok(Some((p, csrf, expires_at)));
         }
         let found = self.store().session(&key, self.now_us()).await?;
         let resolved = found
             .filter(|(_, a)| !a.disabled)
-            .and_then(|(s, a)| Principal::of(&a).map(|p| (p, s.csrf_token)));
-        if let Some((p, csrf)) = &resolved {
-            self.auth_cache().put(key, p.clone(), Some(csrf.clone()));
+            .and_then(|(s, a)| Principal::of(&a).map(|p| (p, s.csrf_token, s.expires_at)));
+        if let Some((p, csrf, expires_at)) = &resolved {
+            self.auth_cache().put(key, p.clone(), Some(csrf.clone()), *expires_at);
         }
         Ok(resolved)
     }
@@ -322,13 +333,13 @@ impl App {
     /// The caller behind an API token.
     pub async fn token_principal(&self, token: &str) -> AppResult<Option<Principal>> {
         let key = token_hash(token);
-        if let Some((p, None)) = self.auth_cache().get(&key) {
+        if let Some((p, None, _)) = self.auth_cache().get(&key) {
             return Ok(Some(p));
         }
         let found = self.store().api_token(&key, self.now_us()).await?;
         let resolved = found.filter(|(_, a)| !a.disabled).and_then(|(_, a)| Principal::of(&a));
         if let Some(p) = &resolved {
-            self.auth_cache().put(key, p.clone(), None);
+            self.auth_cache().put(key, p.clone(), None, 0);
         }
         Ok(resolved)
     }

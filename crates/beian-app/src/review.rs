@@ -23,6 +23,12 @@ pub struct QueueQuery {
     pub kind: Option<String>,
     /// Only orders waiting at least this many days.
     pub min_age_days: Option<i64>,
+    /// Only subjects whose name contains this text.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Only orders the caller has claimed.
+    #[serde(default)]
+    pub mine: Option<bool>,
     /// Cursor from the previous page.
     pub after: Option<String>,
     pub limit: Option<i64>,
@@ -110,7 +116,17 @@ impl App {
         };
         let limit = q.limit.unwrap_or(50).clamp(1, 200);
         let submitted_before = q.min_age_days.map(|d| self.now_us() - d.max(0) * 86_400_000_000);
-        let filter = QueueFilter { state, province: q.province, kind: q.kind, submitted_before };
+        let me = ctx.principal()?.id;
+        let subject_contains =
+            q.subject.map(|t| t.trim().chars().take(100).collect::<String>()).filter(|t| !t.is_empty());
+        let filter = QueueFilter {
+            state,
+            province: q.province,
+            kind: q.kind,
+            submitted_before,
+            subject_contains,
+            reviewer: q.mine.unwrap_or(false).then_some(me),
+        };
         let rows = self.store().review_queue(&filter, after, limit).await?;
         let next = (rows.len() as i64 == limit)
             .then(|| rows.last().map(|r| format!("{}_{}", r.submitted_at.unwrap_or_default(), r.id)))

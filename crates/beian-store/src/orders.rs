@@ -105,6 +105,10 @@ pub struct QueueFilter {
     pub kind: Option<String>,
     /// Only orders submitted before this time (older than an age).
     pub submitted_before: Option<i64>,
+    /// Only subjects whose name contains this text.
+    pub subject_contains: Option<String>,
+    /// Only orders claimed by this reviewer.
+    pub reviewer: Option<Uuid>,
 }
 
 impl Tx {
@@ -265,6 +269,8 @@ impl Store {
              WHERE o.state = $1 AND ($2 IS NULL OR o.province = $2) AND ($3 IS NULL OR o.kind = $3)
                AND ($4 IS NULL OR o.submitted_at < $4)
                AND ($5 IS NULL OR o.submitted_at > $5 OR (o.submitted_at = $5 AND o.id > $6))
+               AND ($8 IS NULL OR j.name LIKE $8 ESCAPE '\\')
+               AND ($9 IS NULL OR o.reviewer_id = $9)
              ORDER BY o.submitted_at, o.id LIMIT $7",
         )
         .bind(&f.state)
@@ -274,6 +280,8 @@ impl Store {
         .bind(after_at)
         .bind(after_id)
         .bind(limit)
+        .bind(f.subject_contains.as_deref().map(like_pattern))
+        .bind(f.reviewer)
         .fetch_all(c)
         .await?))
     }
@@ -299,4 +307,19 @@ impl Store {
         .fetch_all(c)
         .await?))
     }
+}
+
+/// `text` as a LIKE pattern matching names that contain it, its own `%`, `_` and backslash taken
+/// literally.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }

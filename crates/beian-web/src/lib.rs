@@ -384,6 +384,8 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
                     ("province", "two-digit code"),
                     ("kind", "order kind"),
                     ("min_age_days", "waiting at least this long"),
+                    ("subject", "subject name contains"),
+                    ("mine", "true: only orders you claimed"),
                     ("after", "cursor from `next`"),
                     ("limit", "page size"),
                 ])

@@ -562,6 +562,8 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
         // The start: a domain that is not one is named beside its field, nothing is created.
         let (_, _, page) = text(c.get(format!("{}/app/new", s.base)).send().await.unwrap()).await;
         let csrf = hidden(&page, "csrf_token");
+        // The page knows when the session ends (12 hours from sign-in) to warn before.
+        assert!(page.contains("id=\"session-warning\" role=\"alert\" data-left=\"43200\""), "{page}");
         let mut start = vec![
             ("csrf_token", csrf.as_str()),
             ("province", "33"),
@@ -724,5 +726,91 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
         // A submitted order is no longer edited by the wizard.
         let r = c.get(format!("{}/app/orders/{order}/edit/subject", s.base)).send().await.unwrap();
         assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/app/orders/{order}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_filters_and_decides_claimed_orders_in_a_batch_each_with_its_result() {
+    for s in common::servers().await {
+        s.account("reviewer@example.com", Role::Reviewer).await;
+        let reviewer = s.login("reviewer@example.com").await;
+        let mut orders = Vec::new();
+        for owner in ["a@example.com", "b@example.com"] {
+            s.account(owner, Role::Applicant).await;
+            let api = s.login(owner).await;
+            let (_, order, _) = create_example_order(&api).await;
+            common::upload_all_documents(&api, &order).await;
+            let o = api.get(&format!("/api/v1/orders/{order}")).await;
+            let sub = api.act(&order, "submit", None, &o.etag()).await;
+            let claimed = reviewer.act(&order, "claim", None, &sub.etag()).await;
+            assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.body);
+            orders.push((order, claimed));
+        }
+        // Only the first passes the identity check.
+        let (first, claimed) = &orders[0];
+        let v = reviewer
+            .act(first, "verification", Some(json!({ "passed": true, "note": "一致" })), &claimed.etag())
+            .await;
+        assert_eq!(v.status, StatusCode::OK, "{}", v.body);
+
+        let c = browser();
+        sign_in(&s, &c, "reviewer@example.com", PASSWORD).await;
+        let get = |q: &'static str| {
+            let (c, base) = (c.clone(), s.base.clone());
+            async move { text(c.get(format!("{base}/review?{q}")).send().await.unwrap()).await.2 }
+        };
+        let page = get("state=in_review&mine=true&subject=%E9%98%BF%E9%87%8C").await;
+        assert_eq!(page.matches("name=\"id\"").count(), 2, "both claimed orders can be picked: {page}");
+        assert!(page.contains(&format!("href=\"/review/orders/{first}\"")), "rows open the review page");
+        for none in
+            ["state=in_review&subject=nobody", "state=in_review&subject=%25", "state=in_review&province=44"]
+        {
+            let page = get(none).await;
+            assert!(!page.contains("name=\"id\""), "{none}");
+        }
+        // The review page shows the face photo beside the ID portrait.
+        let (_, _, review) =
+            text(c.get(format!("{}/review/orders/{first}", s.base)).send().await.unwrap()).await;
+        let compare = &review[review.find("id=\"compare\"").expect("a comparison")..];
+        assert_eq!(
+            compare[..compare.find("</section>").unwrap()].matches("<img").count(),
+            4,
+            "two faces, two portraits"
+        );
+
+        let page = get("state=in_review&mine=true").await;
+        let csrf = hidden(&page, "csrf_token");
+        let form: Vec<(&str, &str)> = vec![
+            ("csrf_token", &csrf),
+            ("id", &orders[0].0),
+            ("id", &orders[1].0),
+            ("action", "approve"),
+            ("field", ""),
+            ("error", ""),
+        ];
+        let (status, _, page) =
+            text(c.post(format!("{}/review/batch", s.base)).form(&form).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "one was refused");
+        let results = &page[page.find("id=\"batch-results\"").unwrap()..];
+        let results = &results[..results.find("</section>").unwrap()];
+        assert_eq!(results.matches("class=\"ok-text\"").count(), 1, "{results}");
+        assert_eq!(results.matches("class=\"error\"").count(), 1, "{results}");
+        let states: Vec<String> = {
+            let mut v = Vec::new();
+            for (o, _) in &orders {
+                v.push(
+                    reviewer.get(&format!("/api/v1/orders/{o}")).await.body["state"]["state"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                );
+            }
+            v
+        };
+        assert_eq!(states, ["queued_for_regulator", "in_review"]);
+        // Without the session's token nothing is decided.
+        let forged = [("csrf_token", "x"), ("id", orders[1].0.as_str()), ("action", "reject")];
+        let r = c.post(format!("{}/review/batch", s.base)).form(&forged).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 }

@@ -78,3 +78,49 @@ function upload(form) {
   xhr.onerror = function () { location.reload(); };
   xhr.send(new FormData(form));
 }
+
+// The session's end: a warning five minutes before (the server says how many seconds are
+// left when the page is sent, so the client's clock does not matter).
+(function () {
+  var w = document.getElementById("session-warning");
+  if (!w) return;
+  var left = Number(w.getAttribute("data-left"));
+  setTimeout(function () { w.hidden = false; }, Math.max(0, left - 300) * 1000);
+})();
+
+// Documents on the reviewer's page: zoom, rotate, reset (CSSOM, which the CSP allows).
+document.addEventListener("click", function (ev) {
+  var b = ev.target.closest("[data-doc]");
+  if (!b) return;
+  var img = b.closest("figure.doc").querySelector("img");
+  var zoom = Number(img.getAttribute("data-zoom") || 1), turn = Number(img.getAttribute("data-turn") || 0);
+  var what = b.getAttribute("data-doc");
+  if (what === "in") zoom = Math.min(4, zoom * 1.25);
+  else if (what === "out") zoom = Math.max(0.5, zoom / 1.25);
+  else if (what === "rotate") turn = (turn + 90) % 360;
+  else { zoom = 1; turn = 0; }
+  img.setAttribute("data-zoom", zoom);
+  img.setAttribute("data-turn", turn);
+  img.style.transform = "rotate(" + turn + "deg) scale(" + zoom + ")";
+});
+
+// Keyboard shortcuts for reviewers, never while typing: in the queue j/k move between orders
+// and / searches; on an order v, a, r focus the identity note, approval and the first reason,
+// q goes back to the queue.
+document.addEventListener("keydown", function (ev) {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  var t = ev.target;
+  if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
+  var focus = function (sel) { var el = document.querySelector(sel); if (el) { el.focus(); ev.preventDefault(); } };
+  var links = Array.prototype.slice.call(document.querySelectorAll("a.row-link"));
+  if (links.length && (ev.key === "j" || ev.key === "k")) {
+    var i = links.indexOf(document.activeElement);
+    i = ev.key === "j" ? Math.min(links.length - 1, i + 1) : Math.max(0, i - 1);
+    links[i].focus();
+    ev.preventDefault();
+  } else if (ev.key === "/") focus("#q-subject");
+  else if (ev.key === "v") focus("#note");
+  else if (ev.key === "a") focus("#approve");
+  else if (ev.key === "r") focus("#field-1");
+  else if (ev.key === "q" && location.pathname.indexOf("/review/orders/") === 0) location.assign("/review");
+});

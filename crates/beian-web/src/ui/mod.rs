@@ -60,6 +60,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/app/psb/{id}/statement", post(psb::accept_statement))
         .route("/app/psb/{id}/submit", post(psb::submit))
         .route("/review", get(review::queue))
+        .route("/review/batch", post(review::batch))
         .route("/review/orders/{id}", get(review::order))
         .route("/review/orders/{id}/claim", post(review::claim))
         .route("/review/orders/{id}/reveal", post(review::reveal))
@@ -114,6 +115,8 @@ async fn security_headers(req: Request, next: Next) -> Response {
 pub struct PageCtx {
     pub ctx: Ctx,
     pub csrf: Option<String>,
+    /// Seconds until the session ends, for the timeout warning.
+    pub session_left: Option<i64>,
     pub lang: Lang,
     /// The request's path and query, for the language switch to come back to.
     pub path: String,
@@ -151,19 +154,20 @@ async fn page_session(State(s): State<AppState>, mut req: Request, next: Next) -
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string());
     let mut ctx = Ctx { principal: None, ip, request_id: None };
-    let mut csrf = None;
+    let (mut csrf, mut session_left) = (None, None);
     if let Some(token) = session_cookie(headers) {
-        match s.app.session_principal(&token).await {
-            Ok(Some((p, c))) => {
+        match s.app.session_with_expiry(&token).await {
+            Ok(Some((p, c, ends))) => {
                 ctx.principal = Some(p);
                 csrf = Some(c);
+                session_left = Some((ends - s.app.now_us()) / 1_000_000);
             }
             Ok(None) => {}
             Err(_) => return error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "error.internal"),
         }
     }
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    req.extensions_mut().insert(PageCtx { ctx, csrf, lang, path });
+    req.extensions_mut().insert(PageCtx { ctx, csrf, session_left, lang, path });
     next.run(req).await
 }
 
@@ -180,6 +184,8 @@ pub struct Chrome {
     pub staff: bool,
     pub csrf: Option<String>,
     pub back: String,
+    /// Seconds until the session ends: the page warns a few minutes before.
+    pub session_left: Option<i64>,
 }
 
 impl Chrome {
@@ -197,6 +203,7 @@ impl Chrome {
             staff: p.ctx.principal.as_ref().is_some_and(|u| u.role.is_staff()),
             csrf: p.csrf.clone(),
             back: p.path.clone(),
+            session_left: p.session_left,
         }
     }
 }
@@ -225,7 +232,7 @@ struct ErrorPage {
 }
 
 fn error_page(lang: Lang, status: StatusCode, message_key: &'static str) -> Response {
-    let p = PageCtx { ctx: Ctx::default(), csrf: None, lang, path: "/app".into() };
+    let p = PageCtx { ctx: Ctx::default(), csrf: None, session_left: None, lang, path: "/app".into() };
     render(&ErrorPage { c: Chrome::new(&p, "error.title"), message_key }, status)
 }
 

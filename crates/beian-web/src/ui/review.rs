@@ -38,6 +38,16 @@ pub(super) struct QueueLine {
     sla: &'static str,
     reviewer_key: &'static str,
     claimable: bool,
+    /// Claimed by the caller and in review: can be decided in a batch.
+    mine: bool,
+}
+
+/// One order's outcome in a batch decision.
+pub(super) struct BatchResult {
+    id: Uuid,
+    subject: String,
+    ok: bool,
+    message: String,
 }
 
 #[derive(Template)]
@@ -48,12 +58,46 @@ pub(super) struct ReviewPage {
     tabs: Vec<Tab>,
     rows: Vec<QueueLine>,
     notice: Option<&'static str>,
+    f: QueueParams,
+    provinces: Vec<(String, String)>,
+    kinds: Vec<(String, String)>,
+    /// Rows can be decided together: the caller's claimed orders.
+    batch: bool,
+    results: Vec<BatchResult>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub(super) struct QueueParams {
     state: Option<String>,
     notice: Option<String>,
+    #[serde(default)]
+    province: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    min_age_days: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    mine: String,
+}
+
+impl QueueParams {
+    /// The filters as a query string for the tab links (state left out).
+    fn carried(&self) -> String {
+        let pairs = [
+            ("province", &self.province),
+            ("kind", &self.kind),
+            ("min_age_days", &self.min_age_days),
+            ("subject", &self.subject),
+            ("mine", &self.mine),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("&{k}={}", super::url_encode(v)))
+            .collect()
+    }
 }
 
 const QUEUE_STATES: [&str; 6] =
@@ -65,21 +109,36 @@ pub(super) async fn queue(
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(q): Query<QueueParams>,
 ) -> Response {
+    render_queue(&s, &p, q, Vec::new()).await
+}
+
+async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<BatchResult>) -> Response {
     let Some(me) = p.ctx.principal.clone() else { return to_login(&p.path) };
-    let state = q.state.filter(|x| QUEUE_STATES.contains(&x.as_str())).unwrap_or_else(|| "submitted".into());
+    let state =
+        q.state.clone().filter(|x| QUEUE_STATES.contains(&x.as_str())).unwrap_or_else(|| "submitted".into());
     let counts = match s.app.queue_counts(&p.ctx).await {
         Ok(v) => v,
-        Err(e) => return app_error(&p, e),
+        Err(e) => return app_error(p, e),
     };
-    let query =
-        beian_app::review::QueueQuery { state: Some(state.clone()), limit: Some(100), ..Default::default() };
+    let some = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let mine = q.mine == "true";
+    let query = beian_app::review::QueueQuery {
+        state: Some(state.clone()),
+        limit: Some(100),
+        province: some(&q.province),
+        kind: some(&q.kind),
+        min_age_days: q.min_age_days.trim().parse().ok(),
+        subject: some(&q.subject),
+        mine: Some(mine),
+        after: None,
+    };
     let page = match s.app.review_queue(&p.ctx, query).await {
         Ok(v) => v,
-        Err(e) => return app_error(&p, e),
+        Err(e) => return app_error(p, e),
     };
     let today = s.app.clock().today();
     let now = s.app.clock().now();
-    let rows = page
+    let rows: Vec<QueueLine> = page
         .items
         .into_iter()
         .map(|i| {
@@ -112,6 +171,7 @@ pub(super) async fn queue(
                     None => "review.nobody",
                 },
                 claimable: i.state == "submitted",
+                mine: i.state == "in_review" && i.reviewer_id == Some(me.id),
             }
         })
         .collect();
@@ -124,7 +184,91 @@ pub(super) async fn queue(
         })
         .collect();
     let notice = (q.notice.as_deref() == Some("stale")).then_some("review.stale");
-    render(&ReviewPage { c: Chrome::new(&p, "review.title"), state, tabs, rows, notice }, StatusCode::OK)
+    let lang = p.lang;
+    let provinces = beian_core::province::provinces()
+        .iter()
+        .map(|pr| {
+            (
+                pr.code.to_string(),
+                if lang == beian_core::message::Lang::En { pr.name_en } else { pr.name }.to_owned(),
+            )
+        })
+        .collect();
+    let t = Msgs::of(lang);
+    let kinds = beian_core::model::OrderKind::ALL
+        .iter()
+        .map(|k| (k.key().to_owned(), t.get(&kind_key(*k)).to_owned()))
+        .collect();
+    let batch = state == "in_review" && !rows.is_empty();
+    let status =
+        if results.iter().any(|r| !r.ok) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ReviewPage {
+        c: Chrome::new(p, "review.title"),
+        state,
+        tabs,
+        rows,
+        notice,
+        f: q,
+        provinces,
+        kinds,
+        batch,
+        results,
+    };
+    render(&page, status)
+}
+
+/// Approves or returns several claimed orders at once; each gets its own result (one refusal
+/// does not stop the others), shown above the queue.
+pub(super) async fn batch(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let one = |k: &str| f.iter().find(|(key, _)| key == k).map_or("", |(_, v)| v.trim());
+    if p.csrf.is_none() || p.csrf.as_deref() != Some(one("csrf_token")) {
+        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    }
+    let action = one("action");
+    let reason = (one("field"), one("error"));
+    let t = Msgs::of(p.lang);
+    let ids: Vec<Uuid> =
+        f.iter().filter(|(k, _)| k == "id").filter_map(|(_, v)| v.parse().ok()).take(100).collect();
+    let mut results = Vec::new();
+    for id in ids {
+        let o = match s.app.get_order(&p.ctx, id, false).await {
+            Ok(o) => o,
+            Err(AppError::NotFound | AppError::Forbidden) => continue,
+            Err(e) => return app_error(&p, e),
+        };
+        let outcome = match action {
+            "approve" => s.app.approve_order(&p.ctx, id, Some(o.version)).await,
+            "reject" => {
+                let reasons = vec![beian_app::review::RejectReason {
+                    template_id: None,
+                    field: Some(reason.0.to_owned()).filter(|x| !x.is_empty()),
+                    error: Some(reason.1.to_owned()).filter(|x| !x.is_empty()),
+                    suggestion: None,
+                }];
+                match s.app.resolve_reasons(reasons).await {
+                    Ok(found) => s.app.reject_order(&p.ctx, id, Some(o.version), found).await,
+                    Err(e) => Err(e),
+                }
+            }
+            _ => return error_page(p.lang, StatusCode::BAD_REQUEST, "error.not_found"),
+        };
+        let (ok, message) = match outcome {
+            Ok(after) => (true, t.get(&format!("state.{}", after.state.name())).to_owned()),
+            Err(
+                e @ (AppError::Validation(_)
+                | AppError::Conflict { .. }
+                | AppError::PreconditionFailed { .. }),
+            ) => (false, refusal_message(p.lang, &e)),
+            Err(e) => return app_error(&p, e),
+        };
+        results.push(BatchResult { id, subject: o.order.subject.name.clone(), ok, message });
+    }
+    let q = QueueParams { state: Some("in_review".into()), mine: "true".into(), ..QueueParams::default() };
+    render_queue(&s, &p, q, results).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,6 +322,15 @@ pub(super) struct DocLine {
     /// Whose document, in words.
     who: String,
     size_kb: i64,
+    /// A picture (shown with zoom and rotate); otherwise a PDF to open.
+    image: bool,
+}
+
+/// A face photo beside the same person's ID portrait.
+pub(super) struct FacePair {
+    who: String,
+    face: Uuid,
+    portrait: Option<Uuid>,
 }
 
 #[derive(Template)]
@@ -194,6 +347,7 @@ pub(super) struct ReviewOrderPage {
     websites: Vec<WebsiteBlock>,
     findings: Vec<FindingLine>,
     documents: Vec<DocLine>,
+    faces: Vec<FacePair>,
     claimed: bool,
     verification: Option<String>,
     templates: Vec<beian_app::profile::TemplateView>,
@@ -223,6 +377,18 @@ async fn review_order_page(
         Err(e) => return app_error(p, e),
     };
     let documents = s.app.list_documents(&p.ctx, id).await.unwrap_or_default();
+    let faces = s
+        .app
+        .document_checklist(&p.ctx, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|slot| slot.kind == "face_photo")
+        .filter_map(|slot| {
+            let face = slot.uploaded.iter().max_by(|a, b| a.created_at.cmp(&b.created_at))?.id;
+            Some(FacePair { who: label(p.lang, &slot.path), face, portrait: slot.portrait })
+        })
+        .collect();
     let templates = s.app.templates(&p.ctx).await.unwrap_or_default();
     let order = &o.order;
     let subject = SubjectBlock {
@@ -277,8 +443,10 @@ async fn review_order_page(
                     label(p.lang, &d.subject_path)
                 },
                 size_kb: (d.size + 1023) / 1024,
+                image: d.content_type.starts_with("image/"),
             })
             .collect(),
+        faces,
         claimed: o.state == OrderState::InReview && o.reviewer_id == Some(me.id),
         verification,
         templates,

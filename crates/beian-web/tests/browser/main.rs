@@ -131,6 +131,16 @@ async fn a_reviewer_claims_checks_and_returns_an_order_with_a_field_reason() {
     .await;
     assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "review page");
     shot(&b, "review-order-desktop").await;
+    // Documents zoom and rotate; the face photo is beside the ID portrait; "v" focuses the
+    // identity note.
+    b.click("figure.doc [data-doc=in]").await;
+    b.click("figure.doc [data-doc=rotate]").await;
+    let t = b.eval("return document.querySelector('figure.doc img').style.transform", json!([])).await;
+    assert_eq!(t, "rotate(90deg) scale(1.25)");
+    assert_eq!(count(&b, "#compare img").await, 4, "two service heads, each face beside the portrait");
+    b.eval("document.dispatchEvent(new KeyboardEvent('keydown', { key: 'v', bubbles: true }))", json!([]))
+        .await;
+    assert_eq!(b.eval("return document.activeElement.id", json!([])).await, "note");
 
     // The identity check, then a return with a reason on the third site's name.
     b.type_into("#note", "人脸与证件一致").await;
