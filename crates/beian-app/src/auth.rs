@@ -507,6 +507,18 @@ impl App {
             .collect())
     }
 
+    /// Accounts with whether each is disabled (admins), for the users page.
+    pub async fn accounts_with_state(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<(Principal, bool)>> {
+        ctx.require(&[Role::Admin])?;
+        Ok(self
+            .store()
+            .accounts(None, limit.clamp(1, 200))
+            .await?
+            .iter()
+            .filter_map(|a| Principal::of(a).map(|p| (p, a.disabled)))
+            .collect())
+    }
+
     /// Changes an account's role or disables it (admins); its sessions end.
     pub async fn update_account(
         &self,

@@ -23,6 +23,7 @@ pub mod blobs;
 pub mod clock;
 /// PII encryption, blind indexes and tokens (the shared `beian-crypto` crate).
 pub use beian_crypto as crypto;
+pub mod dashboard;
 pub mod documents;
 pub mod drafts;
 pub mod error;
@@ -105,6 +106,7 @@ pub(crate) struct Inner {
     config: AppConfig,
     auth_cache: auth::AuthCache,
     doc_cache: DocCache,
+    dashboard_cache: dashboard::DashboardCache,
     scanner: std::sync::OnceLock<beian_scan::Scanner>,
 }
 
@@ -158,6 +160,7 @@ impl App {
                 config,
                 auth_cache: auth::AuthCache::default(),
                 doc_cache: DocCache::default(),
+                dashboard_cache: dashboard::DashboardCache::default(),
                 scanner: std::sync::OnceLock::new(),
             }),
         }
@@ -213,6 +216,10 @@ impl App {
     pub(crate) fn doc_cache(&self) -> &DocCache {
         &self.inner.doc_cache
     }
+    pub(crate) fn dashboard_cache(&self) -> &dashboard::DashboardCache {
+        &self.inner.dashboard_cache
+    }
+
     pub(crate) fn auth_cache(&self) -> &auth::AuthCache {
         &self.inner.auth_cache
     }

@@ -32,6 +32,7 @@ mod orders;
 mod psb;
 mod regulator;
 mod scans;
+mod stats;
 mod subjects;
 
 pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
@@ -45,6 +46,7 @@ pub use orders::{NewOrder, OrderEventRow, OrderRow, OrderUpdate, QueueFilter, Qu
 pub use psb::PsbApplicationRow;
 pub use regulator::RegulatorLinkRow;
 pub use scans::SiteScanRow;
+pub use stats::{ScanVerdict, StageEvent};
 pub use subjects::{NewSubject, SubjectRow};
 
 use std::path::Path;

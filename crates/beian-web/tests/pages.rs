@@ -814,3 +814,153 @@ async fn the_queue_filters_and_decides_claimed_orders_in_a_batch_each_with_its_r
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_pages_show_and_change_what_the_admin_api_does() {
+    for s in common::servers().await {
+        s.account("admin@example.com", Role::Admin).await;
+        s.account("reviewer@example.com", Role::Reviewer).await;
+        s.account("owner@example.com", Role::Applicant).await;
+        // Something to count: an order submitted, so the dashboard has a stage.
+        let api = s.login("owner@example.com").await;
+        let (_, order, _) = create_example_order(&api).await;
+        common::upload_all_documents(&api, &order).await;
+        let o = api.get(&format!("/api/v1/orders/{order}")).await;
+        api.act(&order, "submit", None, &o.etag()).await;
+
+        let reviewer = browser();
+        sign_in(&s, &reviewer, "reviewer@example.com", PASSWORD).await;
+        for path in ["/admin", "/admin/users", "/admin/audit"] {
+            let r = reviewer.get(format!("{}{path}", s.base)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "a reviewer does not see {path}");
+        }
+
+        let c = browser();
+        sign_in(&s, &c, "admin@example.com", PASSWORD).await;
+        let get = |path: &'static str| {
+            let (c, base) = (c.clone(), s.base.clone());
+            async move {
+                let (status, _, body) = text(c.get(format!("{base}{path}")).send().await.unwrap()).await;
+                assert_eq!(status, StatusCode::OK, "{path}: {body}");
+                body
+            }
+        };
+        let dash = get("/admin").await;
+        assert!(dash.contains("<svg role=\"img\"") && dash.contains("待接入商初审"), "{dash}");
+        let post = |path: String, form: Vec<(&'static str, String)>| {
+            let (c, base) = (c.clone(), s.base.clone());
+            async move {
+                let r = c.post(format!("{base}{path}")).form(&form).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+                r.headers()["location"].to_str().unwrap().to_owned()
+            }
+        };
+        let page = get("/admin/pools").await;
+        let csrf = hidden(&page, "csrf_token");
+        // A range that is not one comes back with the reason; a good one is listed.
+        let to = post(
+            "/admin/pools".into(),
+            vec![("csrf_token", csrf.clone()), ("cidr", "not-a-cidr".into()), ("note", "x".into())],
+        )
+        .await;
+        assert!(to.starts_with("/admin/pools?error="), "{to}");
+        let to = post(
+            "/admin/pools".into(),
+            vec![("csrf_token", csrf.clone()), ("cidr", "47.96.0.0/11".into()), ("note", "杭州".into())],
+        )
+        .await;
+        assert_eq!(to, "/admin/pools?done=1");
+        let page = get("/admin/pools").await;
+        assert!(page.contains("47.96.0.0/11") && page.contains("杭州"), "{page}");
+        let to = post(
+            "/admin/templates".into(),
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("field", "websites[].name".into()),
+                ("error", "网站名称与内容不符".into()),
+                ("suggestion", "按网站实际内容命名".into()),
+            ],
+        )
+        .await;
+        assert_eq!(to, "/admin/templates?done=1");
+        assert!(get("/admin/templates").await.contains("网站名称与内容不符"));
+        let to = post(
+            "/admin/service-numbers".into(),
+            vec![("csrf_token", csrf.clone()), ("instance", "i-bp1example".into()), ("quota", "5".into())],
+        )
+        .await;
+        assert_eq!(to, "/admin/service-numbers?done=1");
+        assert!(get("/admin/service-numbers").await.contains("i-bp1example"));
+        let profile = get("/admin/profile").await;
+        let to = post(
+            "/admin/profile".into(),
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("version", hidden(&profile, "version")),
+                ("name", "演示云计算有限公司".into()),
+                ("region", "330106".into()),
+                ("phone", "95187".into()),
+                ("organization_code", "91330106673959654P".into()),
+                ("access_method", "".into()),
+            ],
+        )
+        .await;
+        assert_eq!(to, "/admin/profile?done=1");
+        assert!(get("/admin/profile").await.contains("value=\"演示云计算有限公司\""));
+        // A role change; the reviewer's own session ends with it.
+        let users = get("/admin/users").await;
+        assert!(!users.contains("reviewer@example.com"), "addresses are masked");
+        let reviewer_id = s
+            .app
+            .accounts_with_state(&system(), 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(p, _)| p.email == "reviewer@example.com")
+            .unwrap()
+            .0
+            .id;
+        let to = post(
+            format!("/admin/users/{reviewer_id}"),
+            vec![("csrf_token", csrf.clone()), ("role", "admin".into())],
+        )
+        .await;
+        assert_eq!(to, "/admin/users?done=1");
+        let r = reviewer.get(format!("{}/review", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out by the change");
+        // Policy data with its source; the outbox; failed jobs; the audit log with its export.
+        let policy = get("/admin/policy").await;
+        assert!(
+            policy.contains("site_name_min_han") && policy.contains("DOMAIN_REALNAME_UNKNOWN"),
+            "{policy}"
+        );
+        get("/admin/outbox?channel=sms").await;
+        get("/admin/jobs").await;
+        let audit = get("/admin/audit").await;
+        assert!(audit.contains("ip_pool") || audit.contains("template"), "{audit}");
+        assert!(audit.contains("/api/v1/admin/audit?format=csv"));
+        let csv = c.get(format!("{}/api/v1/admin/audit?format=csv&limit=1000", s.base)).send().await.unwrap();
+        assert_eq!(csv.status(), StatusCode::OK);
+        assert!(csv.text().await.unwrap().lines().count() > 3);
+        // Without the token nothing changes.
+        let r = c
+            .post(format!("{}/admin/pools", s.base))
+            .form(&[("csrf_token", "x"), ("cidr", "1.0.0.0/8")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+fn system() -> beian_app::Ctx {
+    beian_app::Ctx {
+        principal: Some(beian_app::Principal {
+            id: uuid::Uuid::nil(),
+            role: Role::Admin,
+            email: "system".into(),
+            display_name: "system".into(),
+        }),
+        ..beian_app::Ctx::default()
+    }
+}

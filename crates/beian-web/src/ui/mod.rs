@@ -10,6 +10,7 @@
 //! URL.
 
 mod account;
+mod admin;
 mod applicant;
 pub mod i18n;
 mod psb;
@@ -59,6 +60,20 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/app/psb/{id}", get(psb::page).post(psb::save))
         .route("/app/psb/{id}/statement", post(psb::accept_statement))
         .route("/app/psb/{id}/submit", post(psb::submit))
+        .route("/admin", get(admin::dashboard))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/users/{id}", post(admin::update_user))
+        .route("/admin/profile", get(admin::profile).post(admin::save_profile))
+        .route("/admin/pools", get(admin::pools).post(admin::add_pool))
+        .route("/admin/pools/{id}/delete", post(admin::delete_pool))
+        .route("/admin/service-numbers", get(admin::service_numbers).post(admin::add_service_number))
+        .route("/admin/templates", get(admin::templates).post(admin::add_template))
+        .route("/admin/templates/{id}/delete", post(admin::delete_template))
+        .route("/admin/policy", get(admin::policy))
+        .route("/admin/outbox", get(admin::outbox))
+        .route("/admin/jobs", get(admin::jobs))
+        .route("/admin/jobs/{id}/retry", post(admin::retry_job))
+        .route("/admin/audit", get(admin::audit))
         .route("/review", get(review::queue))
         .route("/review/batch", post(review::batch))
         .route("/review/orders/{id}", get(review::order))
@@ -182,6 +197,8 @@ pub struct Chrome {
     pub user: Option<String>,
     /// A reviewer or admin: the review console is in the menu.
     pub staff: bool,
+    /// An admin: the admin pages are in the menu.
+    pub admin: bool,
     pub csrf: Option<String>,
     pub back: String,
     /// Seconds until the session ends: the page warns a few minutes before.
@@ -201,6 +218,7 @@ impl Chrome {
             title: t.get(title_key).to_owned(),
             user: p.ctx.principal.as_ref().map(|u| u.display_name.clone()),
             staff: p.ctx.principal.as_ref().is_some_and(|u| u.role.is_staff()),
+            admin: p.ctx.principal.as_ref().is_some_and(|u| u.role == beian_app::Role::Admin),
             csrf: p.csrf.clone(),
             back: p.path.clone(),
             session_left: p.session_left,

@@ -393,6 +393,20 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     .await;
     shot(&b, "order-filed-desktop").await;
 
+    // The admin's dashboard counts the filing.
+    sign_out(&b).await;
+    sign_in_as(&b, &base, "admin@example.com").await;
+    b.goto(&format!("{base}/admin")).await;
+    b.wait_for(LOADED).await;
+    assert!(count(&b, "svg[role=img]").await >= 3);
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "admin dashboard");
+    shot(&b, "admin-dashboard-desktop").await;
+    b.goto(&format!("{base}/admin/policy")).await;
+    b.wait_for(LOADED).await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "admin policy page");
+    sign_out(&b).await;
+    sign_in_as(&b, &base, "agency@example.com").await;
+
     // The same on a phone, then in English.
     b.resize(360, 780).await;
     b.goto(&format!("{base}/app/orders/{order}")).await;
