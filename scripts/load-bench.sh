@@ -7,8 +7,8 @@
 # Seeds the database with `beian bench-seed`, starts `beian serve` (release build) and drives it
 # with wrk from a second process on loopback: GET /healthz (the framework's ceiling), GET one
 # order, the review queue's first page, order creation, and the pages (applicant's home and
-# order, reviewer's queue and order) signed in through the sign-in form. Prints throughput and
-# p99 latency.
+# order, reviewer's queue and order, a filtered queue, two wizard steps, the admin dashboard and
+# audit log) signed in through the sign-in form. Prints throughput and p99 latency.
 # Env: ORDERS (default 100000), DURATION (default 10s), CONNECTIONS (default 32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,7 @@ seed="$("$bin" bench-seed --data-dir "$work" --orders "$orders" --spare-subjects
 echo "$seed" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   seeded in %.1f s" % d["seconds"])'
 field() { echo "$seed" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 applicant="$(field applicant_token)"; reviewer="$(field reviewer_token)"; order="$(field order_id)"; spare="$(field spare_subjects_file)"
+draft="$(field draft_order_id)"
 orders_file="$(field orders_file)"
 
 BEIAN_LOG=warn BEIAN_WORKERS=1 "$bin" serve --data-dir "$work" --listen "127.0.0.1:$port" "${db_args[@]}" 2>"$work/server.log" &
@@ -87,4 +88,10 @@ run "page /app (home)" -H "Cookie: $applicant_cookie" "$url/app"
 run "page /app/orders/{id}" -H "Cookie: $applicant_cookie" "$url/app/orders/$order"
 run "page /review (queue, 100 rows)" -H "Cookie: $reviewer_cookie" "$url/review"
 run "page /review/orders/{id}" -H "Cookie: $reviewer_cookie" "$url/review/orders/$order"
+run "page /review?subject=… (filtered queue)" -H "Cookie: $reviewer_cookie" "$url/review?state=submitted&subject=%E9%98%BF%E9%87%8C"
+run "page /app/orders/{draft}/edit/websites (wizard step + rules)" -H "Cookie: $applicant_cookie" "$url/app/orders/$draft/edit/websites"
+run "page /app/orders/{draft}/edit/confirm (rules + documents)" -H "Cookie: $applicant_cookie" "$url/app/orders/$draft/edit/confirm"
+admin_cookie="$(page_cookie load-admin@bench.local)"
+run "page /admin (dashboard, cached 5 min)" -H "Cookie: $admin_cookie" "$url/admin"
+run "page /admin/audit" -H "Cookie: $admin_cookie" "$url/admin/audit"
 echo "(reproduce: scripts/load-bench.sh $backend)"

@@ -40,9 +40,23 @@ pub struct Dashboard {
     pub window_days: i64,
 }
 
-/// The cached dashboard and when it was computed.
+/// The cached dashboard and when it was computed; `computing` lets one computation run at a
+/// time (the others wait for it, or keep showing the older figures).
 #[derive(Debug, Default)]
-pub(crate) struct DashboardCache(std::sync::Mutex<Option<(std::time::Instant, Dashboard)>>);
+pub(crate) struct DashboardCache {
+    value: std::sync::Mutex<Option<(std::time::Instant, Dashboard)>>,
+    computing: tokio::sync::Mutex<()>,
+}
+
+impl DashboardCache {
+    fn get(&self) -> Option<(std::time::Instant, Dashboard)> {
+        self.value.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn put(&self, d: Dashboard) {
+        *self.value.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), d));
+    }
+}
 
 /// The `q`-quantile (0..=1) of sorted values, nearest rank.
 fn quantile(sorted: &[f64], q: f64) -> f64 {
@@ -99,14 +113,37 @@ fn stage_times(events: &[beian_store::StageEvent]) -> Vec<StageTime> {
 }
 
 impl App {
-    /// The dashboard's figures (admins), at most five minutes old.
+    /// The dashboard's figures (admins). Figures older than five minutes are answered at once
+    /// while fresh ones are computed in the background; only the first view after a start
+    /// waits for the computation (and concurrent first views share it).
     pub async fn dashboard(&self, ctx: &Ctx) -> AppResult<Dashboard> {
         ctx.require(&[Role::Admin])?;
-        if let Some((at, d)) = self.dashboard_cache().0.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
-            && at.elapsed() < CACHE_FOR
-        {
-            return Ok(d.clone());
+        match self.dashboard_cache().get() {
+            Some((at, d)) if at.elapsed() < CACHE_FOR => Ok(d),
+            Some((_, stale)) => {
+                let app = self.clone();
+                tokio::spawn(async move {
+                    let Ok(_one) = app.dashboard_cache().computing.try_lock() else { return };
+                    match app.compute_dashboard().await {
+                        Ok(d) => app.dashboard_cache().put(d),
+                        Err(e) => tracing::warn!("dashboard refresh failed: {e}"),
+                    }
+                });
+                Ok(stale)
+            }
+            None => {
+                let _one = self.dashboard_cache().computing.lock().await;
+                if let Some((_, d)) = self.dashboard_cache().get() {
+                    return Ok(d);
+                }
+                let d = self.compute_dashboard().await?;
+                self.dashboard_cache().put(d.clone());
+                Ok(d)
+            }
         }
+    }
+
+    async fn compute_dashboard(&self) -> AppResult<Dashboard> {
         let since = self.now_us() - WINDOW_DAYS * 86_400_000_000;
         let by_state = self.store().orders_by_state().await?;
         let events = self.store().stage_events_since(since, ROW_LIMIT).await?;
@@ -135,16 +172,13 @@ impl App {
             d.scanned += 1;
             d.compliant += usize::from(ok);
         }
-        let d = Dashboard {
+        Ok(Dashboard {
             by_state,
             stage_times: stage_times(&events),
             return_fields,
             compliance: days.into_values().collect(),
             window_days: WINDOW_DAYS,
-        };
-        *self.dashboard_cache().0.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((std::time::Instant::now(), d.clone()));
-        Ok(d)
+        })
     }
 }
 

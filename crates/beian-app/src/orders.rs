@@ -355,10 +355,16 @@ impl App {
         Ok(ctx)
     }
 
-    /// Runs the rule engine on an order.
+    /// Runs the rule engine on an order (the API's explicit check, rate-limited per caller).
     pub async fn check_order(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
-        let row = self.visible_order(ctx, id).await?;
         self.rate_limit(&format!("check:{}", ctx.principal()?.id), 600, 60).await?;
+        self.order_findings(ctx, id).await
+    }
+
+    /// The rule engine's findings on an order as a page shows them beside its fields: the
+    /// cost of rendering that page, so not counted against the API's check limit.
+    pub async fn order_findings(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
+        let row = self.visible_order(ctx, id).await?;
         let doc = self.decrypt_order(&row)?;
         let rule_ctx = self.rule_context(&row, &doc).await?;
         Ok(check(&doc.order, &rule_ctx))

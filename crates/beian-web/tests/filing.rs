@@ -455,6 +455,17 @@ async fn filed_sites_are_scanned_daily_and_a_broken_footer_reaches_the_reviewer_
             overview.body
         );
         assert_eq!(w.owner.get("/api/v1/review/compliance").await.status, StatusCode::FORBIDDEN);
+        // The pages say the same: the applicant's filed order lists the failing check, the
+        // reviewer of the new order sees the subject's filed site with its broken footer.
+        let page = w.owner.http.get(format!("{}/app/orders/{order}", w.provider.base)).send().await.unwrap();
+        let page = page.text().await.unwrap();
+        let scans = &page[page.find("id=\"scans\"").expect("the order page lists the scans")..];
+        assert!(scans.contains("浙ICP备2026000001号-1") && scans.contains("不合规"), "{scans}");
+        let page =
+            w.reviewer.http.get(format!("{}/review/orders/{second}", w.provider.base)).send().await.unwrap();
+        let page = page.text().await.unwrap();
+        let filed = &page[page.find("id=\"filed\"").expect("the review page lists the filed sites")..];
+        assert!(filed.contains("浙ICP备2026000001号-1") && filed.contains("scan-bad"), "{filed}");
         let admin = w.provider.login("admin@example.com").await;
         let told = || async {
             let mails = admin.get("/api/v1/admin/messages?channel=email").await.body;

@@ -964,3 +964,49 @@ fn system() -> beian_app::Ctx {
         ..beian_app::Ctx::default()
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_asks_for_mailed_materials_and_records_their_arrival() {
+    let s = TestServer::with_outbox(beian_store::testing::sqlite().await).await;
+    s.account("owner@example.com", Role::Applicant).await;
+    s.account("reviewer@example.com", Role::Reviewer).await;
+    let api = s.login("owner@example.com").await;
+    let (_, order, _) = create_example_order(&api).await;
+    common::upload_all_documents(&api, &order).await;
+    let o = api.get(&format!("/api/v1/orders/{order}")).await;
+    let sub = api.act(&order, "submit", None, &o.etag()).await;
+    let reviewer = s.login("reviewer@example.com").await;
+    reviewer.act(&order, "claim", None, &sub.etag()).await;
+
+    let c = browser();
+    sign_in(&s, &c, "reviewer@example.com", PASSWORD).await;
+    let (_, _, page) = text(c.get(format!("{}/review/orders/{order}", s.base)).send().await.unwrap()).await;
+    let form = &page[page.find(&format!("action=\"/review/orders/{order}/request-materials\"")).unwrap()..];
+    let r = c
+        .post(format!("{}/review/orders/{order}/request-materials", s.base))
+        .form(&[
+            ("csrf_token", hidden(form, "csrf_token").as_str()),
+            ("version", hidden(form, "version").as_str()),
+            ("note", "请邮寄加盖公章的授权书原件"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(api.get(&format!("/api/v1/orders/{order}")).await.body["state"]["state"], "awaiting_mail");
+    let (_, _, page) = text(c.get(format!("{}/review/orders/{order}", s.base)).send().await.unwrap()).await;
+    let form = &page[page
+        .find(&format!("action=\"/review/orders/{order}/materials-received\""))
+        .expect("a received button")..];
+    let r = c
+        .post(format!("{}/review/orders/{order}/materials-received", s.base))
+        .form(&[
+            ("csrf_token", hidden(form, "csrf_token").as_str()),
+            ("version", hidden(form, "version").as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/review/orders/{order}"));
+    assert_eq!(api.get(&format!("/api/v1/orders/{order}")).await.body["state"]["state"], "in_review");
+}

@@ -132,6 +132,16 @@ pub(super) struct OrderPage {
     timeline: Vec<TimelineLine>,
     /// A draft or returned order: the wizard continues it.
     edit: Option<Uuid>,
+    /// The latest footer scan of each of the subject's filed sites.
+    scans: Vec<ScanLine>,
+}
+
+pub(super) struct ScanLine {
+    number: String,
+    url: String,
+    verdict_key: String,
+    ok: bool,
+    at: Stamp,
 }
 
 /// Where in [`STAGES`] the order stands: a returned order is back with the applicant (draft),
@@ -169,6 +179,21 @@ pub(super) async fn order_page(
     } else {
         Vec::new()
     };
+    let scans = if o.state == OrderState::Filed {
+        s.app.subject_scans(&p.ctx, o.subject_id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let scans = scans
+        .into_iter()
+        .map(|x| ScanLine {
+            number: x.number,
+            url: x.url,
+            verdict_key: format!("scan.{}", x.verdict),
+            ok: x.verdict == "compliant",
+            at: Stamp::of(&x.scanned_at),
+        })
+        .collect();
     let current = stage_index(&o.state);
     let stages = STAGES
         .iter()
@@ -217,6 +242,7 @@ pub(super) async fn order_page(
         kind_key: kind_key(o.order.kind),
         subject: o.order.subject.name.clone(),
         edit: o.state.is_editable().then_some(o.id),
+        scans,
         stages,
         state_key: format!("state.{}", o.state.name()),
         stage_since: Stamp::of(&o.stage_since),

@@ -83,6 +83,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/review/orders/{id}/approve", post(review::approve))
         .route("/review/orders/{id}/reject", post(review::reject))
         .route("/review/orders/{id}/release", post(review::release))
+        .route("/review/orders/{id}/request-materials", post(review::request_materials))
+        .route("/review/orders/{id}/materials-received", post(review::materials_received))
         .route(
             "/assets/app.css",
             get(|| async { asset(include_bytes!("../../assets/ui/app.css"), "text/css") }),

@@ -326,6 +326,15 @@ pub(super) struct DocLine {
     image: bool,
 }
 
+/// One of the subject's filed sites with its latest footer scan.
+pub(super) struct FiledLine {
+    number: String,
+    domains: String,
+    /// `ok`, `bad` or `unknown`.
+    footer: &'static str,
+    footer_key: &'static str,
+}
+
 /// A face photo beside the same person's ID portrait.
 pub(super) struct FacePair {
     who: String,
@@ -348,6 +357,8 @@ pub(super) struct ReviewOrderPage {
     findings: Vec<FindingLine>,
     documents: Vec<DocLine>,
     faces: Vec<FacePair>,
+    filed: Vec<FiledLine>,
+    awaiting_mail: bool,
     claimed: bool,
     verification: Option<String>,
     templates: Vec<beian_app::profile::TemplateView>,
@@ -390,6 +401,22 @@ async fn review_order_page(
         })
         .collect();
     let templates = s.app.templates(&p.ctx).await.unwrap_or_default();
+    let filed = s
+        .app
+        .filed_services(o.subject_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| {
+            let (footer, footer_key) = match (f.reachable, f.footer_ok) {
+                (Some(false), _) => ("bad", "rv.filed.unreachable"),
+                (_, Some(true)) => ("ok", "rv.filed.footer_ok"),
+                (_, Some(false)) => ("bad", "rv.filed.footer_bad"),
+                _ => ("unknown", "rv.filed.not_scanned"),
+            };
+            FiledLine { number: f.number, domains: f.domains.join(", "), footer, footer_key }
+        })
+        .collect();
     let order = &o.order;
     let subject = SubjectBlock {
         name: order.subject.name.clone(),
@@ -447,6 +474,8 @@ async fn review_order_page(
             })
             .collect(),
         faces,
+        filed,
+        awaiting_mail: o.state == OrderState::AwaitingMail,
         claimed: o.state == OrderState::InReview && o.reviewer_id == Some(me.id),
         verification,
         templates,
@@ -568,6 +597,35 @@ pub(super) async fn approve(
     Form(f): Form<VersionForm>,
 ) -> Response {
     decide(&s, &p, &f.csrf_token, &id, |id| s.app.approve_order(&p.ctx, id, Some(f.version))).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct MaterialsForm {
+    csrf_token: String,
+    version: i64,
+    #[serde(default)]
+    note: String,
+}
+
+/// Asks the applicant to mail paper materials (the order waits for them).
+pub(super) async fn request_materials(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<MaterialsForm>,
+) -> Response {
+    let (version, note) = (f.version, f.note);
+    decide(&s, &p, &f.csrf_token, &id, |id| s.app.request_materials(&p.ctx, id, Some(version), note)).await
+}
+
+/// Records that the mailed materials arrived; the order is back in review.
+pub(super) async fn materials_received(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<VersionForm>,
+) -> Response {
+    decide(&s, &p, &f.csrf_token, &id, |id| s.app.materials_received(&p.ctx, id, Some(f.version))).await
 }
 
 pub(super) async fn release(

@@ -609,7 +609,7 @@ async fn render_step(
     status: StatusCode,
 ) -> Response {
     let lang = p.lang;
-    let findings = match s.app.check_order(&p.ctx, v.id).await {
+    let findings = match s.app.order_findings(&p.ctx, v.id).await {
         Ok(f) => f,
         Err(e) => return app_error(p, e),
     };
@@ -778,7 +778,7 @@ pub(super) async fn save(
             if action != "next" {
                 return Redirect::to(&format!("/app/orders/{id}/edit/{step}")).into_response();
             }
-            let findings = s.app.check_order(&p.ctx, id).await.unwrap_or_default();
+            let findings = s.app.order_findings(&p.ctx, id).await.unwrap_or_default();
             let sites = v.order.websites.len();
             let fields: Vec<String> = step_specs(step, sites)
                 .into_iter()

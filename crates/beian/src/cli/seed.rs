@@ -90,9 +90,11 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
         ..Ctx::default()
     };
     let mut people = Vec::new();
-    for (email, role) in
-        [("load-applicant@bench.local", Role::Applicant), ("load-reviewer@bench.local", Role::Reviewer)]
-    {
+    for (email, role) in [
+        ("load-applicant@bench.local", Role::Applicant),
+        ("load-reviewer@bench.local", Role::Reviewer),
+        ("load-admin@bench.local", Role::Admin),
+    ] {
         let p = app
             .register(
                 &system,
@@ -209,6 +211,8 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
         "applicant_token": people[0].1,
         "reviewer_token": people[1].1,
         "order_id": first_order,
+        // Every fifth order from the second is a draft: the wizard's pages need one.
+        "draft_order_id": order_ids.get(1).copied().or(first_order),
         "spare_subjects_file": spare_file,
     });
     println!("{out}");
