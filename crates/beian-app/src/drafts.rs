@@ -194,22 +194,7 @@ impl App {
         subject: Subject,
         input: OrderInput,
     ) -> AppResult<OrderView> {
-        let expected = if_match.ok_or(AppError::PreconditionRequired)?;
-        let row = self.visible_order(ctx, id).await?;
-        if row.owner_id != ctx.principal()?.id {
-            return Err(AppError::Forbidden);
-        }
-        if row.version != expected {
-            return Err(AppError::PreconditionFailed { current_version: row.version });
-        }
-        let state: beian_core::workflow::OrderState = serde_json::from_str(&row.state_data)?;
-        if !state.is_editable() || input.subject_id != row.subject_id {
-            return Err(AppError::conflict(
-                "ORDER_NOT_EDITABLE",
-                "订单已提交，当前不能修改。",
-                "The order has been submitted and cannot be edited now.",
-            ));
-        }
+        let (row, expected) = self.own_editable_order(ctx, id, if_match, input.subject_id).await?;
         let subject_row = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
         let stored_subject = self.decrypt_subject(&subject_row)?;
         // A service head sent as an exact copy of the subject head (masked as the form showed

@@ -272,18 +272,19 @@ impl App {
             .collect())
     }
 
-    /// Replaces the applicant's part of an editable order (`If-Match` required).
-    pub async fn update_order(
+    /// The caller's own order at the version `if_match` names, while it may still be edited
+    /// (a draft or a returned order) and for the subject it was started for; with the version
+    /// to write against.
+    pub(crate) async fn own_editable_order(
         &self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
-        input: OrderInput,
-    ) -> AppResult<OrderView> {
+        subject_id: Uuid,
+    ) -> AppResult<(OrderRow, i64)> {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let row = self.visible_order(ctx, id).await?;
-        let p = ctx.principal()?;
-        if row.owner_id != p.id {
+        if row.owner_id != ctx.principal()?.id {
             return Err(AppError::Forbidden);
         }
         if row.version != expected {
@@ -297,7 +298,7 @@ impl App {
                 "The order has been submitted and cannot be edited now.",
             ));
         }
-        if input.subject_id != row.subject_id {
+        if subject_id != row.subject_id {
             return Err(AppError::field(
                 "subject_id",
                 "SUBJECT_IMMUTABLE",
@@ -305,6 +306,18 @@ impl App {
                 "An order's subject cannot change.",
             ));
         }
+        Ok((row, expected))
+    }
+
+    /// Replaces the applicant's part of an editable order (`If-Match` required).
+    pub async fn update_order(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        if_match: Option<i64>,
+        input: OrderInput,
+    ) -> AppResult<OrderView> {
+        let (row, expected) = self.own_editable_order(ctx, id, if_match, input.subject_id).await?;
         let stored = self.decrypt_order(&row)?;
         let kind = input.kind.unwrap_or(stored.order.kind);
         let mut order = self.build_order(stored.order.subject.clone(), &row.province, kind, &input)?;

@@ -18,7 +18,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::i18n::Msgs;
-use super::{Chrome, PageCtx, app_error, error_page, refusal_message, render, to_login, url_encode};
+use super::{
+    Chrome, PageCtx, Pairs, app_error, error_page, posted, refusal_message, render, to_login, url_encode,
+};
 use crate::AppState;
 
 /// The admin pages, in menu order: (path segment, title key).
@@ -165,10 +167,8 @@ pub(super) fn unless_admin(p: &PageCtx) -> Option<Response> {
     }
 }
 
-type Pairs = Vec<(String, String)>;
-
 fn one<'a>(f: &'a Pairs, k: &str) -> &'a str {
-    f.iter().find(|(key, _)| key == k).map_or("", |(_, v)| v.trim())
+    posted(f, k).map_or("", str::trim)
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -306,6 +306,14 @@ fn cookie_attrs(s: &AppState) -> &'static str {
     }
 }
 
+/// What a form post sends: repeated keys (checkboxes) kept as pairs, in order.
+pub(super) type Pairs = Vec<(String, String)>;
+
+/// The first value posted under `k`, as sent.
+pub(super) fn posted<'a>(f: &'a Pairs, k: &str) -> Option<&'a str> {
+    f.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+}
+
 /// A problem with one field (or the form, when `field` is empty), in the page's language.
 #[derive(Debug, Clone)]
 pub struct FieldMsg {

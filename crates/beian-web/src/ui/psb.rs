@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use super::i18n::Msgs;
 use super::{
-    Chrome, FindingLine, PageCtx, app_error, error_page, finding_lines, refusal_message, render, to_login,
+    Chrome, FindingLine, PageCtx, Pairs, app_error, error_page, finding_lines, posted, refusal_message,
+    render, to_login,
 };
 use crate::AppState;
 
@@ -277,11 +278,8 @@ pub(super) async fn page(
     }
 }
 
-/// What a form post sends: repeated keys (checkboxes) kept as pairs.
-type Pairs = Vec<(String, String)>;
-
 fn one(f: &Pairs, k: &str) -> Option<String> {
-    f.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_owned())
+    posted(f, k).map(|v| v.trim().to_owned())
 }
 
 fn all(f: &Pairs, k: &str) -> Vec<String> {

@@ -222,9 +222,9 @@ async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<Ba
 pub(super) async fn batch(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<super::Pairs>,
 ) -> Response {
-    let one = |k: &str| f.iter().find(|(key, _)| key == k).map_or("", |(_, v)| v.trim());
+    let one = |k: &str| super::posted(&f, k).map_or("", str::trim);
     if p.csrf.is_none() || p.csrf.as_deref() != Some(one("csrf_token")) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }

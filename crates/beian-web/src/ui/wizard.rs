@@ -28,8 +28,8 @@ use uuid::Uuid;
 
 use super::i18n::Msgs;
 use super::{
-    Chrome, FieldMsg, PageCtx, app_error, error_page, field_messages, finding_lines, kind_key, label,
-    refusal_message, render, to_login,
+    Chrome, FieldMsg, PageCtx, Pairs, app_error, error_page, field_messages, finding_lines, kind_key, label,
+    posted, refusal_message, render, to_login,
 };
 use crate::AppState;
 
@@ -39,13 +39,6 @@ pub(super) const STEPS: [&str; 7] =
 
 /// The steps whose form edits the order's fields.
 const FORM_STEPS: [&str; 4] = ["subject", "persons", "websites", "access"];
-
-/// What a form post sends: repeated keys (checkboxes) kept as pairs.
-type Pairs = Vec<(String, String)>;
-
-fn one<'a>(f: &'a Pairs, k: &str) -> Option<&'a str> {
-    f.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
-}
 
 /// One choice of a select or a checkbox group.
 pub(super) struct Opt {
@@ -441,9 +434,9 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
         for s in specs {
             // A head copied from the subject head takes none of its own fields; a field the
             // post does not carry at all keeps its value (checkboxes excepted: absent is off).
-            let absent = one(f, &s.path).is_none() && !matches!(s.input, Input::Check | Input::Multi(_));
+            let absent = posted(f, &s.path).is_none() && !matches!(s.input, Input::Check | Input::Multi(_));
             if s.path.ends_with(".head.same") {
-                if one(f, &s.path).is_some() {
+                if posted(f, &s.path).is_some() {
                     same_head.push(s.path.trim_end_matches(".same").to_owned());
                 }
                 continue;
@@ -451,9 +444,9 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
             if absent || copied.iter().any(|c| s.path.starts_with(c.as_str())) {
                 continue;
             }
-            let raw = one(f, &s.path).map(str::trim).unwrap_or_default().to_owned();
+            let raw = posted(f, &s.path).map(str::trim).unwrap_or_default().to_owned();
             let new = match s.input {
-                Input::Check => Value::Bool(one(f, &s.path).is_some()),
+                Input::Check => Value::Bool(posted(f, &s.path).is_some()),
                 Input::Lines => Value::Array(
                     raw.lines()
                         .map(str::trim)
@@ -748,13 +741,15 @@ pub(super) async fn save(
     Form(f): Form<Pairs>,
 ) -> Response {
     let Some(step) = parse_step(&step).filter(|st| FORM_STEPS.contains(st)) else { return not_found(&p) };
-    if p.csrf.is_none() || p.csrf.as_deref() != one(&f, "csrf_token") {
+    if p.csrf.is_none() || p.csrf.as_deref() != posted(&f, "csrf_token") {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
-    let Some(version) = one(&f, "version").and_then(|v| v.parse::<i64>().ok()) else { return not_found(&p) };
+    let Some(version) = posted(&f, "version").and_then(|v| v.parse::<i64>().ok()) else {
+        return not_found(&p);
+    };
     let htmx = is_htmx(&headers);
-    let action = one(&f, "action").unwrap_or("next");
+    let action = posted(&f, "action").unwrap_or("next");
     let (mut view, mut saved) = match save_step(&s, &p, id, step, &f, action, Some(version)).await {
         Ok(x) => x,
         Err(r) => return *r,
@@ -953,10 +948,10 @@ pub(super) async fn start(
     axum::Extension(p): axum::Extension<PageCtx>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    if p.csrf.is_none() || p.csrf.as_deref() != one(&f, "csrf_token") {
+    if p.csrf.is_none() || p.csrf.as_deref() != posted(&f, "csrf_token") {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
-    let text = |k: &str| one(&f, k).map(str::trim).unwrap_or_default().to_owned();
+    let text = |k: &str| posted(&f, k).map(str::trim).unwrap_or_default().to_owned();
     let values: Vec<(String, String)> =
         ["province", "nature", "cert_kind", "cert_number", "name", "domain", "existing_number"]
             .iter()
@@ -1155,11 +1150,11 @@ pub(super) async fn submit(
     Path(id): Path<String>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    if p.csrf.is_none() || p.csrf.as_deref() != one(&f, "csrf_token") {
+    if p.csrf.is_none() || p.csrf.as_deref() != posted(&f, "csrf_token") {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
-    let version = one(&f, "version").and_then(|v| v.parse().ok());
+    let version = posted(&f, "version").and_then(|v| v.parse().ok());
     match s.app.submit_order(&p.ctx, id, version).await {
         Ok(_) => Redirect::to(&format!("/app/orders/{id}")).into_response(),
         Err(
