@@ -8,7 +8,8 @@
 
 use beian_core::id::DomainName;
 use beian_core::model::{
-    Access, Certificate, CertificateKind, OrderKind, Person, Subject, SubjectNature, Website, normalize_cert,
+    Access, App as AppService, Certificate, CertificateKind, OrderKind, Person, Subject, SubjectNature,
+    Website, normalize_cert,
 };
 use beian_core::model::{KindDecision, OnFile};
 use beian_core::number::Number;
@@ -29,8 +30,10 @@ pub struct FilingStart {
     pub certificate: Certificate,
     /// The subject's name (an individual's own name).
     pub name: String,
-    /// The website's main domain.
+    /// The website's main domain (an app's: the domain its service is reached at).
     pub domain: String,
+    /// The filing is for an app (APP, mini program, quick app) rather than a website.
+    pub app: bool,
     /// A number the subject or the website already has elsewhere, if the applicant knows one:
     /// `浙ICP备2026012345号` (subject filed) or `浙ICP备2026012345号-1` (website filed).
     pub existing_number: Option<String>,
@@ -166,14 +169,32 @@ impl App {
             remark: None,
             existing_number: start.existing_number.filter(|_| kind == OrderKind::NewAccess),
         };
+        let (websites, apps) = if start.app {
+            let app = AppService {
+                name: String::new(),
+                kind: beian_core::number::ServiceKind::App,
+                platforms: Vec::new(),
+                domains: website.domains,
+                service_content: Vec::new(),
+                languages: website.languages,
+                pre_approvals: Vec::new(),
+                head: website.head,
+                access: Access::default(),
+                remark: None,
+                existing_number: website.existing_number,
+            };
+            (Vec::new(), vec![app])
+        } else {
+            (vec![website], Vec::new())
+        };
         let view = self
             .create_order(
                 ctx,
                 OrderInput {
                     subject_id: subject_row.id,
                     kind: Some(kind),
-                    websites: vec![website],
-                    apps: Vec::new(),
+                    websites,
+                    apps,
                     target_numbers: Vec::new(),
                     remark: None,
                     domain_facts: Default::default(),

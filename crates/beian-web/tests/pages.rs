@@ -1010,3 +1010,87 @@ async fn a_reviewer_asks_for_mailed_materials_and_records_their_arrival() {
     assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/review/orders/{order}"));
     assert_eq!(api.get(&format!("/api/v1/orders/{order}")).await.body["state"]["state"], "in_review");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_is_filed_through_the_wizard_with_its_platforms() {
+    let s = TestServer::with_outbox(beian_store::testing::sqlite().await).await;
+    s.account("owner@example.com", Role::Applicant).await;
+    let c = browser();
+    sign_in(&s, &c, "owner@example.com", PASSWORD).await;
+    let (_, _, page) = text(c.get(format!("{}/app/new", s.base)).send().await.unwrap()).await;
+    let csrf = hidden(&page, "csrf_token");
+    let start = [
+        ("csrf_token", csrf.as_str()),
+        ("province", "33"),
+        ("service", "app"),
+        ("nature", "enterprise"),
+        ("cert_kind", "business_licence"),
+        ("cert_number", "91330106673959654P"),
+        ("name", "阿里云计算有限公司"),
+        ("domain", "aliyun.com"),
+        ("existing_number", ""),
+    ];
+    let r = c.post(format!("{}/app/new", s.base)).form(&start).send().await.unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let order = to.trim_start_matches("/app/orders/").trim_end_matches("/edit/subject").to_owned();
+
+    let persons = [
+        ("subject.head.name", "王五"),
+        ("subject.head.certificate.kind", "resident_id"),
+        ("subject.head.certificate.number", "330106198001011235"),
+        ("subject.head.certificate_valid_until", "2035-06-30"),
+        ("subject.head.mobile", "13800138000"),
+        ("subject.head.emergency_phone", "0571-85022088"),
+        ("subject.head.office_phone", "0571-85022088"),
+        ("subject.head.email", "wangwu@aliyun.com"),
+        ("subject.head_is_legal_representative", "true"),
+    ];
+    let (status, _, _) = wizard_step(&s, &c, &order, "persons", &persons, false).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let ex = common::example_named("first-filing-app.json");
+    let key = ex["order"]["apps"][0]["platforms"][0]["public_key"].as_str().unwrap();
+    let (_, _, page) =
+        text(c.get(format!("{}/app/orders/{order}/edit/websites", s.base)).send().await.unwrap()).await;
+    assert!(page.contains("id=\"apps-0--name\"") && !page.contains("id=\"websites-0--name\""), "{page}");
+    assert!(page.contains("name=\"apps[0].platforms[0].platform\""), "a blank row to add a platform");
+    let app = |hash: &'static str| -> Vec<(&str, &str)> {
+        vec![
+            ("apps[0].name", "阿里云"),
+            ("apps[0].kind", "app"),
+            ("apps[0].domains", "aliyun.com"),
+            ("apps[0].service_content", "软件开发"),
+            ("apps[0].languages", "中文简体"),
+            ("apps[0].platforms[0].platform", "android"),
+            ("apps[0].platforms[0].package_id", "com.alibaba.aliyun"),
+            ("apps[0].platforms[0].signature_hash", hash),
+            ("apps[0].platforms[0].public_key", key),
+            ("apps[0].head.same", "true"),
+        ]
+    };
+    // A signature that is no MD5 is flagged beside its field by the rule engine.
+    let (status, _, page) = wizard_step(&s, &c, &order, "websites", &app("not-a-hash"), true).await;
+    assert_eq!(status, StatusCode::OK);
+    let notes = &page[page.find("id=\"apps-0--platforms-0--signature-hash-notes\"").unwrap()..];
+    assert!(notes[..notes.find("</div>").unwrap()].contains("note-error"), "{notes}");
+    // A second platform row shows once the first is saved; left blank, it is not saved.
+    assert!(page.contains("name=\"apps[0].platforms[1].platform\""));
+    let (status, to, page) =
+        wizard_step(&s, &c, &order, "websites", &app("4ac37fbfd3f2a1c5e0d9d6bf3e2f1a77"), false).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(to.unwrap(), format!("/app/orders/{order}/edit/access"));
+    let api = s.login("owner@example.com").await;
+    let o = api.get(&format!("/api/v1/orders/{order}")).await;
+    assert_eq!(o.body["order"]["websites"], serde_json::json!([]));
+    assert_eq!(o.body["order"]["apps"][0]["platforms"].as_array().unwrap().len(), 1, "{}", o.body);
+    assert_eq!(o.body["order"]["apps"][0]["platforms"][0]["package_id"], "com.alibaba.aliyun");
+    // Data on a row without a platform is refused, naming the field.
+    let mut bad = app("4ac37fbfd3f2a1c5e0d9d6bf3e2f1a77");
+    bad.extend([("apps[0].platforms[1].platform", ""), ("apps[0].platforms[1].package_id", "com.example")]);
+    let (status, _, page) = wizard_step(&s, &c, &order, "websites", &bad, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请选择平台"), "{page}");
+    // The access step asks for the app's IPs.
+    let (_, _, page) =
+        text(c.get(format!("{}/app/orders/{order}/edit/access", s.base)).send().await.unwrap()).await;
+    assert!(page.contains("name=\"apps[0].access.ips\""));
+}

@@ -78,8 +78,8 @@ impl Field {
 pub(super) struct Group {
     legend: String,
     fields: Vec<Field>,
-    /// The website index this group belongs to, for its remove button.
-    site: Option<usize>,
+    /// The action of its remove button (`remove_website:1`, `remove_app:0`).
+    remove: Option<String>,
 }
 
 /// What a control is, before it is filled from the order.
@@ -88,11 +88,42 @@ enum Input {
     Text(&'static str),
     Lines,
     Nature,
-    CertKind { personal: bool },
+    CertKind {
+        personal: bool,
+    },
     Multi(Choices),
     Check,
     ValidUntil,
+    /// app, mini program or quick app.
+    AppKind,
+    /// android, ios, harmonyos; "" on the blank row that adds a platform.
+    Platform,
+    /// A long single value (an app's public key): a text area, up to 4,096 characters.
+    LongText,
 }
+
+/// How many websites and apps the order has, and how many platform rows each app shows
+/// (its platforms plus a blank one to add another, up to three).
+struct Shape {
+    sites: usize,
+    app_rows: Vec<usize>,
+}
+
+impl Shape {
+    fn of(view: &Value) -> Shape {
+        let len = |v: Option<&Value>| v.and_then(Value::as_array).map_or(0, Vec::len);
+        Shape {
+            sites: len(view.get("websites")),
+            app_rows: view
+                .get("apps")
+                .and_then(Value::as_array)
+                .map(|apps| apps.iter().map(|a| (len(a.get("platforms")) + 1).min(3)).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+const PLATFORM_FIELDS: [&str; 3] = ["package_id", "signature_hash", "public_key"];
 
 struct Spec {
     path: String,
@@ -146,8 +177,10 @@ impl Choices {
     }
 }
 
-/// The controls of a form step, grouped, for an order with `sites` websites.
-fn step_specs(step: &str, sites: usize) -> Vec<(String, Option<usize>, Vec<Spec>)> {
+/// The controls of a form step, grouped, for an order of `shape`; each group with the action
+/// of its remove button (a website or an app beyond the first service).
+fn step_specs(step: &str, shape: &Shape) -> Vec<(String, Option<String>, Vec<Spec>)> {
+    let sites = shape.sites;
     match step {
         "subject" => vec![(
             "wz.group.subject".into(),
@@ -204,14 +237,51 @@ fn step_specs(step: &str, sites: usize) -> Vec<(String, Option<usize>, Vec<Spec>
                 ];
                 let mut head = vec![spec(format!("{p}.head.same"), "wz.site.same_head", Input::Check)];
                 person_specs(&format!("{p}.head"), &mut head);
-                [(format!("site:{i}"), Some(i), site), (format!("head:{i}"), None, head)]
+                let remove = (i > 0).then(|| format!("remove_website:{i}"));
+                [(format!("site:{i}"), remove, site), (format!("head:{i}"), None, head)]
             })
+            .chain(shape.app_rows.iter().enumerate().flat_map(|(i, rows)| {
+                let p = format!("apps[{i}]");
+                let mut app = vec![
+                    spec(format!("{p}.name"), "wz.app.name", Input::Text("text")),
+                    spec(format!("{p}.kind"), "wz.app.kind", Input::AppKind),
+                    Spec {
+                        hint_key: Some("wz.app.domains.hint"),
+                        ..spec(format!("{p}.domains"), "wz.site.domains", Input::Lines)
+                    },
+                    spec(
+                        format!("{p}.service_content"),
+                        "wz.site.content",
+                        Input::Multi(Choices::ServiceContent),
+                    ),
+                    spec(format!("{p}.languages"), "wz.site.languages", Input::Multi(Choices::Languages)),
+                ];
+                for j in 0..*rows {
+                    let q = format!("{p}.platforms[{j}]");
+                    app.push(spec(format!("{q}.platform"), "wz.app.platform", Input::Platform));
+                    app.push(spec(format!("{q}.package_id"), "wz.app.package_id", Input::Text("text")));
+                    app.push(Spec {
+                        hint_key: Some("wz.app.signature_hash.hint"),
+                        ..spec(format!("{q}.signature_hash"), "wz.app.signature_hash", Input::Text("text"))
+                    });
+                    app.push(Spec {
+                        hint_key: Some("wz.app.public_key.hint"),
+                        ..spec(format!("{q}.public_key"), "wz.app.public_key", Input::LongText)
+                    });
+                }
+                let mut head = vec![spec(format!("{p}.head.same"), "wz.site.same_head", Input::Check)];
+                person_specs(&format!("{p}.head"), &mut head);
+                let remove = (sites + i > 0).then(|| format!("remove_app:{i}"));
+                [(format!("app:{i}"), remove, app), (format!("apphead:{i}"), None, head)]
+            }))
             .collect(),
         "access" => (0..sites)
-            .map(|i| {
-                let p = format!("websites[{i}].access");
+            .map(|i| (format!("websites[{i}]"), format!("site:{i}")))
+            .chain((0..shape.app_rows.len()).map(|i| (format!("apps[{i}]"), format!("app:{i}"))))
+            .map(|(p, legend)| {
+                let p = format!("{p}.access");
                 (
-                    format!("site:{i}"),
+                    legend,
                     None,
                     vec![
                         Spec {
@@ -309,6 +379,19 @@ fn options(input: Input, lang: Lang) -> Vec<(String, String)> {
                 (key.clone(), t.get(&format!("cert.{key}")).to_owned())
             })
             .collect(),
+        Input::AppKind => ["app", "mini_program", "quick_app"]
+            .iter()
+            .map(|k| ((*k).to_owned(), t.get(&format!("svc.{k}")).to_owned()))
+            .collect(),
+        Input::Platform => ["", "android", "ios", "harmonyos"]
+            .iter()
+            .map(|k| {
+                (
+                    (*k).to_owned(),
+                    t.get(&format!("platform.{}", if k.is_empty() { "none" } else { k })).to_owned(),
+                )
+            })
+            .collect(),
         Input::Multi(list) => list.list().iter().map(|s| (s.clone(), s.clone())).collect(),
         _ => Vec::new(),
     }
@@ -346,18 +429,17 @@ fn build_groups(
     lang: Lang,
 ) -> Vec<Group> {
     let t = Msgs::of(lang);
-    let sites = view.get("websites").and_then(Value::as_array).map_or(0, Vec::len);
     let subject_head = view.pointer("/subject/head");
-    step_specs(step, sites)
+    step_specs(step, &Shape::of(view))
         .into_iter()
-        .map(|(legend, site, specs)| {
+        .map(|(legend, remove, specs)| {
+            let numbered =
+                |key: &str, i: &str| format!("{} {}", t.get(key), i.parse::<usize>().unwrap_or(0) + 1);
             let legend = match legend.split_once(':') {
-                Some(("site", i)) => {
-                    format!("{} {}", t.get("wz.group.site"), i.parse::<usize>().unwrap_or(0) + 1)
-                }
-                Some(("head", i)) => {
-                    format!("{} {}", t.get("wz.group.site_head"), i.parse::<usize>().unwrap_or(0) + 1)
-                }
+                Some(("site", i)) => numbered("wz.group.site", i),
+                Some(("head", i)) => numbered("wz.group.site_head", i),
+                Some(("app", i)) => numbered("wz.group.app", i),
+                Some(("apphead", i)) => numbered("wz.group.app_head", i),
                 _ => t.get(&legend).to_owned(),
             };
             let fields = specs
@@ -382,6 +464,7 @@ fn build_groups(
                         Input::Multi(_) => ("multi", None),
                         Input::Check => ("check", None),
                         Input::ValidUntil => ("valid_until", None),
+                        Input::LongText => ("long", None),
                         other => ("select", Some(other)),
                     };
                     let mut opts: Vec<Opt> = options(kind.unwrap_or(s.input), lang)
@@ -413,14 +496,69 @@ fn build_groups(
                     }
                 })
                 .collect();
-            Group { legend, fields, site }
+            Group { legend, fields, remove }
         })
         .collect()
 }
 
+/// Adds or removes a website or an app (`add_website`, `add_app`, `remove_website:1`,
+/// `remove_app:0`), keeping at least one service and at most 20 of each.
+fn change_services(view: &mut Value, action: &str) {
+    let count = |v: &Value, k: &str| v.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+    let total = count(view, "websites") + count(view, "apps");
+    let head = view.pointer("/subject/head").cloned().unwrap_or(Value::Null);
+    let (list, new) = match action {
+        "add_website" => ("websites", serde_json::json!({ "name": "", "domains": [] })),
+        "add_app" => {
+            ("apps", serde_json::json!({ "name": "", "kind": "app", "platforms": [], "domains": [] }))
+        }
+        other => {
+            let remove = other
+                .strip_prefix("remove_website:")
+                .map(|i| ("websites", i))
+                .or_else(|| other.strip_prefix("remove_app:").map(|i| ("apps", i)));
+            if let Some((list, i)) = remove
+                && let Ok(i) = i.parse::<usize>()
+                && total > 1
+                && let Some(items) = view.get_mut(list).and_then(Value::as_array_mut)
+                && i < items.len()
+            {
+                items.remove(i);
+            }
+            return;
+        }
+    };
+    if count(view, list) >= 20 {
+        return;
+    }
+    let mut new = new;
+    set(&mut new, "service_content", Value::Array(Vec::new()));
+    set(&mut new, "languages", serde_json::json!(["中文简体"]));
+    set(&mut new, "pre_approvals", Value::Array(Vec::new()));
+    set(&mut new, "access", serde_json::json!({ "ips": [] }));
+    set(&mut new, "head", head);
+    if let Some(obj) = view.as_object_mut() {
+        let items = obj.entry(list).or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(items) = items.as_array_mut() {
+            items.push(new);
+        }
+    }
+}
+
 /// Applies a step's form to the masked view of the order: only the step's fields change.
 fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
-    let sites = view.get("websites").and_then(Value::as_array).map_or(0, Vec::len);
+    let shape = Shape::of(view);
+    // The blank platform row the form showed exists while the post is applied, and goes
+    // again below if it stayed blank.
+    if let Some(apps) = view.get_mut("apps").and_then(Value::as_array_mut) {
+        for (app, rows) in apps.iter_mut().zip(&shape.app_rows) {
+            if let Some(platforms) = app.get_mut("platforms").and_then(Value::as_array_mut) {
+                while platforms.len() < *rows {
+                    platforms.push(serde_json::json!({ "platform": "", "package_id": "", "signature_hash": "", "public_key": "" }));
+                }
+            }
+        }
+    }
     let mut same_head = Vec::new();
     let mut errors = Vec::new();
     // A refused value is kept in the view as typed, to be shown again beside its error.
@@ -430,7 +568,7 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
     };
     let copied: Vec<String> =
         f.iter().filter_map(|(k, _)| k.strip_suffix(".head.same").map(|p| format!("{p}.head."))).collect();
-    for (_, _, specs) in step_specs(step, sites) {
+    for (_, _, specs) in step_specs(step, &shape) {
         for s in specs {
             // A head copied from the subject head takes none of its own fields; a field the
             // post does not carry at all keeps its value (checkboxes excepted: absent is off).
@@ -485,7 +623,7 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
                         continue;
                     }
                 },
-                Input::Nature | Input::CertKind { .. } => {
+                Input::Nature | Input::CertKind { .. } | Input::AppKind | Input::Platform => {
                     if !options(s.input, Lang::Zh).iter().any(|(v, _)| *v == raw) {
                         let e = FieldError::text(
                             &s.path,
@@ -499,15 +637,16 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
                     Value::String(raw)
                 }
                 Input::Text(_) if s.optional && raw.is_empty() => Value::Null,
-                Input::Text(_) => {
-                    if raw.chars().count() > 500 {
+                Input::Text(_) | Input::LongText => {
+                    let max = if s.input == Input::LongText { 4096 } else { 500 };
+                    if raw.chars().count() > max {
                         let e = FieldError::text(
                             &s.path,
                             "TEXT_TOO_LONG",
-                            "内容过长（最多500个字符）。",
-                            "Too long (at most 500 characters).",
+                            &format!("内容过长（最多{max}个字符）。"),
+                            &format!("Too long (at most {max} characters)."),
                         );
-                        let cut = raw.chars().take(500).collect();
+                        let cut = raw.chars().take(max).collect();
                         refuse(view, &s.path, cut, e);
                         continue;
                     }
@@ -515,6 +654,24 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
                 }
             };
             set(view, &s.path, new);
+        }
+    }
+    // Platform rows: a blank one is dropped; one with data needs its platform chosen.
+    if let Some(apps) = view.get_mut("apps").and_then(Value::as_array_mut) {
+        for (i, app) in apps.iter_mut().enumerate() {
+            let Some(platforms) = app.get_mut("platforms").and_then(Value::as_array_mut) else { continue };
+            let blank = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).is_none_or(str::is_empty);
+            platforms.retain(|p| !(blank(p, "platform") && PLATFORM_FIELDS.iter().all(|k| blank(p, k))));
+            for (j, p) in platforms.iter().enumerate() {
+                if blank(p, "platform") {
+                    errors.push(FieldError::text(
+                        format!("apps[{i}].platforms[{j}].platform"),
+                        "CHOICE_INVALID",
+                        "请选择平台。",
+                        "Choose the platform.",
+                    ));
+                }
+            }
         }
     }
     if !errors.is_empty() {
@@ -685,7 +842,7 @@ async fn render_step(
         notice: r.notice.as_ref().map(|n| n.0.clone()),
         notice_ok: r.notice.as_ref().is_some_and(|n| n.1),
         errors: r.errors.into_iter().filter(|e| !shown.contains(&e.field)).collect(),
-        can_add_site: step == "websites" && v.order.websites.len() < 20,
+        can_add_site: step == "websites",
         groups,
         others,
         reasons: v.review_findings.clone(),
@@ -774,8 +931,8 @@ pub(super) async fn save(
                 return Redirect::to(&format!("/app/orders/{id}/edit/{step}")).into_response();
             }
             let findings = s.app.order_findings(&p.ctx, id).await.unwrap_or_default();
-            let sites = v.order.websites.len();
-            let fields: Vec<String> = step_specs(step, sites)
+            let shape = Shape::of(&serde_json::to_value(&v.order).unwrap_or_default());
+            let fields: Vec<String> = step_specs(step, &shape)
                 .into_iter()
                 .flat_map(|(_, _, specs)| specs.into_iter().map(|s| s.path))
                 .collect();
@@ -842,21 +999,7 @@ async fn save_step(
         Err(e) => return Err(Box::new(app_error(p, AppError::Internal(e.into())))),
     };
     let result = apply(step, &mut view, f).and_then(|()| {
-        if let Some(sites) = view.get_mut("websites").and_then(Value::as_array_mut) {
-            if action == "add_website" && sites.len() < 20 {
-                let mut new = sites.first().cloned().unwrap_or(Value::Null);
-                set(&mut new, "name", Value::String(String::new()));
-                set(&mut new, "domains", Value::Array(Vec::new()));
-                set(&mut new, "existing_number", Value::Null);
-                sites.push(new);
-            } else if let Some(i) =
-                action.strip_prefix("remove_website:").and_then(|i| i.parse::<usize>().ok())
-                && i < sites.len()
-                && sites.len() > 1
-            {
-                sites.remove(i);
-            }
-        }
+        change_services(&mut view, action);
         // The form only offers values the model takes; the error's text could echo what was
         // typed, so it is not shown.
         serde_json::from_value::<Order>(view.clone()).map_err(|_| {
@@ -894,6 +1037,7 @@ struct StartPage {
     provinces: Vec<Opt>,
     natures: Vec<Opt>,
     cert_kinds: Vec<Opt>,
+    services: Vec<Opt>,
     values: Vec<(String, String)>,
     errors: Vec<FieldMsg>,
 }
@@ -930,6 +1074,13 @@ fn start_page(
         provinces: opts(provinces, "province"),
         natures: opts(options(Input::Nature, lang), "nature"),
         cert_kinds: opts(options(Input::CertKind { personal: false }, lang), "cert_kind"),
+        services: opts(
+            ["website", "app"]
+                .iter()
+                .map(|k| ((*k).to_owned(), Msgs::of(lang).get(&format!("wz.start.service.{k}")).to_owned()))
+                .collect(),
+            "service",
+        ),
         values,
         errors,
     };
@@ -953,7 +1104,7 @@ pub(super) async fn start(
     }
     let text = |k: &str| posted(&f, k).map(str::trim).unwrap_or_default().to_owned();
     let values: Vec<(String, String)> =
-        ["province", "nature", "cert_kind", "cert_number", "name", "domain", "existing_number"]
+        ["province", "service", "nature", "cert_kind", "cert_number", "name", "domain", "existing_number"]
             .iter()
             .map(|k| ((*k).to_owned(), text(k)))
             .collect();
@@ -987,6 +1138,7 @@ pub(super) async fn start(
             certificate: Certificate { kind, number: text("cert_number") },
             name: text("name"),
             domain: text("domain"),
+            app: text("service") == "app",
             existing_number: Some(text("existing_number")).filter(|n| !n.is_empty()),
         })
     })();
@@ -1204,7 +1356,7 @@ mod tests {
                 .unwrap();
         let order = &ex["order"];
         for step in FORM_STEPS {
-            for (_, _, specs) in step_specs(step, 3) {
+            for (_, _, specs) in step_specs(step, &Shape { sites: 3, app_rows: Vec::new() }) {
                 for s in specs {
                     if s.optional || s.path.ends_with(".same") || s.input == Input::Check {
                         continue;

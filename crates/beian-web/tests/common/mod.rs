@@ -235,6 +235,12 @@ pub fn photo() -> Vec<u8> {
 }
 
 /// The worked example from docs/examples: a Zhejiang company filing three sites.
+/// A public example from `docs/examples/` by file name.
+pub fn example_named(name: &str) -> Value {
+    let path = format!("{}/../../docs/examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 pub fn example() -> Value {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
