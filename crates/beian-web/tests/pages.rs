@@ -669,9 +669,30 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
         );
         assert_eq!(full.body["order"]["subject"]["head"]["certificate"]["number"], "330106198001011235");
 
-        let access = [("websites[0].access.ips", "47.96.1.10"), ("websites[0].access.service_number", "")];
+        // Access, with the domain's registry facts as read at the registrar; a date that is
+        // not one is refused beside its field.
+        let mut access = vec![
+            ("websites[0].access.ips", "47.96.1.10"),
+            ("websites[0].access.service_number", ""),
+            ("df.0.domain", "aliyun.com"),
+            ("df.0.registrar", "阿里云计算有限公司（万网）"),
+            ("df.0.realname_verified_on", "2026-01-32"),
+            ("df.0.expires_on", "2030-01-01"),
+            ("df.0.holder_name", "阿里云计算有限公司"),
+        ];
+        let (status, _, page) = wizard_step(&s, &c, &order, "access", &access, false).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let notes = &page[page.find("id=\"df-0-realname_verified_on-notes\"").unwrap()..];
+        assert!(notes[..notes.find("</div>").unwrap()].contains("年-月-日"), "{notes}");
+        access[4] = ("df.0.realname_verified_on", "2026-01-05");
         let (status, to, page) = wizard_step(&s, &c, &order, "access", &access, false).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        let facts =
+            api.get(&format!("/api/v1/orders/{order}")).await.body["domain_facts"]["aliyun.com"].clone();
+        assert_eq!(facts["realname_verified_on"], "2026-01-05", "{facts}");
+        assert_eq!(facts["registrar"], "阿里云计算有限公司（万网）");
+        let check = api.post(&format!("/api/v1/orders/{order}/check"), json!({})).await;
+        assert!(!check.body.to_string().contains("DOMAIN_REALNAME_UNKNOWN"), "{}", check.body);
         assert_eq!(to.unwrap(), format!("/app/orders/{order}/edit/documents"));
 
         // Documents: a file lying about its type is refused beside its slot; real ones kept.

@@ -501,6 +501,112 @@ fn build_groups(
         .collect()
 }
 
+/// Every domain of the order's websites and apps, in order, once each.
+fn order_domains(view: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for list in ["websites", "apps"] {
+        for service in view.get(list).and_then(Value::as_array).into_iter().flatten() {
+            for d in service.get("domains").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(d) = d.as_str().map(str::trim).filter(|d| !d.is_empty())
+                    && !out.iter().any(|x| x == d)
+                {
+                    out.push(d.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The registry facts the applicant reads from the registrar, per domain (`df.<n>.<fact>`
+/// with the domain in `df.<n>.domain`): registrar, real-name verification day, expiry,
+/// holder. Facts not on the form (the holder's certificate, what the provider looked up)
+/// are kept.
+const FACTS: [(&str, &str, &str); 4] = [
+    ("registrar", "wz.facts.registrar", "text"),
+    ("realname_verified_on", "wz.facts.realname", "date"),
+    ("expires_on", "wz.facts.expires", "date"),
+    ("holder_name", "wz.facts.holder", "text"),
+];
+
+fn fact_groups(
+    view: &Value,
+    facts: &std::collections::BTreeMap<String, beian_core::rules::DomainFacts>,
+    lang: Lang,
+) -> Vec<Group> {
+    let t = Msgs::of(lang);
+    order_domains(view)
+        .into_iter()
+        .enumerate()
+        .map(|(i, domain)| {
+            let known = serde_json::to_value(facts.get(&domain)).unwrap_or_default();
+            let mut fields = vec![Field {
+                name: format!("df.{i}.domain"),
+                id: format!("df-{i}-domain"),
+                label: String::new(),
+                input: "hidden",
+                value: domain.clone(),
+                options: Vec::new(),
+                checked: false,
+                hint: None,
+                notes: Vec::new(),
+            }];
+            fields.extend(FACTS.iter().map(|(key, label, kind)| Field {
+                name: format!("df.{i}.{key}"),
+                id: format!("df-{i}-{key}"),
+                label: t.get(label).to_owned(),
+                input: kind,
+                value: text_of(known.get(*key)),
+                options: Vec::new(),
+                checked: false,
+                hint: None,
+                notes: Vec::new(),
+            }));
+            Group { legend: format!("{} · {domain}", t.get("wz.group.facts")), fields, remove: None }
+        })
+        .collect()
+}
+
+/// The posted registry facts over the stored ones; a date that is not one is refused.
+fn apply_facts(
+    f: &Pairs,
+    stored: &std::collections::BTreeMap<String, beian_core::rules::DomainFacts>,
+) -> Result<std::collections::BTreeMap<String, beian_core::rules::DomainFacts>, AppError> {
+    let mut out = stored.clone();
+    let mut errors = Vec::new();
+    for i in 0..200 {
+        let Some(domain) = posted(f, &format!("df.{i}.domain")).map(str::trim) else { break };
+        let entry = out.entry(domain.to_owned()).or_default();
+        let text = |key: &str| {
+            posted(f, &format!("df.{i}.{key}"))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.chars().take(200).collect::<String>())
+        };
+        let date = |key: &str, errors: &mut Vec<FieldError>| match text(key) {
+            None => None,
+            Some(d) => match time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]"))
+            {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.push(FieldError::text(
+                        format!("df.{i}.{key}"),
+                        "DATE_INVALID",
+                        "日期应为“年-月-日”，如 2026-01-05。",
+                        "The date must be year-month-day, e.g. 2026-01-05.",
+                    ));
+                    None
+                }
+            },
+        };
+        entry.registrar = text("registrar");
+        entry.holder_name = text("holder_name");
+        entry.realname_verified_on = date("realname_verified_on", &mut errors);
+        entry.expires_on = date("expires_on", &mut errors);
+    }
+    if errors.is_empty() { Ok(out) } else { Err(AppError::Validation(errors)) }
+}
+
 /// Adds or removes a website or an app (`add_website`, `add_app`, `remove_website:1`,
 /// `remove_app:0`), keeping at least one service and at most 20 of each.
 fn change_services(view: &mut Value, action: &str) {
@@ -771,6 +877,9 @@ async fn render_step(
     // A refused post shows what was typed: the stored order's findings would not match it.
     let beside: &[Finding] = if r.posted.is_some() { &[] } else { &findings };
     let mut groups = build_groups(step, &view, beside, &v.review_findings, lang);
+    if step == "access" {
+        groups.extend(fact_groups(&view, &v.domain_facts, lang));
+    }
     for e in &r.errors {
         if let Some(f) = groups.iter_mut().flat_map(|g| g.fields.iter_mut()).find(|f| f.name == e.field) {
             f.notes.insert(0, Note { class: "error", message: e.message.clone(), suggestion: String::new() });
@@ -1011,8 +1120,9 @@ async fn save_step(
             )
         })
     });
-    let saved = match result {
-        Ok(order) => {
+    let facts = if step == "access" { apply_facts(f, &v.domain_facts) } else { Ok(v.domain_facts.clone()) };
+    let saved = match result.and_then(|order| facts.map(|facts| (order, facts))) {
+        Ok((order, domain_facts)) => {
             let input = OrderInput {
                 subject_id: v.subject_id,
                 kind: None,
@@ -1020,7 +1130,7 @@ async fn save_step(
                 apps: order.apps,
                 target_numbers: order.target_numbers,
                 remark: order.remark,
-                domain_facts: v.domain_facts.clone(),
+                domain_facts,
             };
             s.app.save_draft(&p.ctx, id, Some(version.unwrap_or(v.version)), order.subject, input).await
         }
