@@ -1110,6 +1110,21 @@ async fn an_app_is_filed_through_the_wizard_with_its_platforms() {
     let (status, _, page) = wizard_step(&s, &c, &order, "websites", &bad, false).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("请选择平台"), "{page}");
+    // A pre-approval row: a number without its kind is refused; with its kind it is kept.
+    let mut pre = app("4ac37fbfd3f2a1c5e0d9d6bf3e2f1a77");
+    pre.extend([("apps[0].pre_approvals[0].kind", ""), ("apps[0].pre_approvals[0].number", "(2026)0001")]);
+    let (status, _, page) = wizard_step(&s, &c, &order, "websites", &pre, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请选择前置审批类型"), "{page}");
+    pre.extend([("apps[0].pre_approvals[0].kind", "news")]);
+    pre.retain(|(k, v)| !(*k == "apps[0].pre_approvals[0].kind" && v.is_empty()));
+    let (status, _, page) = wizard_step(&s, &c, &order, "websites", &pre, false).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let o = api.get(&format!("/api/v1/orders/{order}")).await;
+    assert_eq!(
+        o.body["order"]["apps"][0]["pre_approvals"],
+        serde_json::json!([{ "kind": "news", "number": "(2026)0001" }])
+    );
     // The access step asks for the app's IPs.
     let (_, _, page) =
         text(c.get(format!("{}/app/orders/{order}/edit/access", s.base)).send().await.unwrap()).await;

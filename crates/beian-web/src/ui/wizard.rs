@@ -100,30 +100,84 @@ enum Input {
     Platform,
     /// A long single value (an app's public key): a text area, up to 4,096 characters.
     LongText,
+    /// A pre-approval kind from `words.toml`; "" on the blank row.
+    PreApproval,
 }
 
-/// How many websites and apps the order has, and how many platform rows each app shows
-/// (its platforms plus a blank one to add another, up to three).
+/// Rows inside each service that the form shows with one blank row more, to add another: an
+/// app's platforms, a service's pre-approvals (前置审批).
+struct Rows {
+    field: &'static str,
+    /// The row's choice; a row with data must have it.
+    choice: &'static str,
+    others: &'static [&'static str],
+    max: usize,
+    missing_zh: &'static str,
+    missing_en: &'static str,
+}
+
+const PLATFORMS: Rows = Rows {
+    field: "platforms",
+    choice: "platform",
+    others: &["package_id", "signature_hash", "public_key"],
+    max: 3,
+    missing_zh: "请选择平台。",
+    missing_en: "Choose the platform.",
+};
+
+const PRE_APPROVALS: Rows = Rows {
+    field: "pre_approvals",
+    choice: "kind",
+    others: &["number"],
+    max: 4,
+    missing_zh: "请选择前置审批类型。",
+    missing_en: "Choose the kind of pre-approval.",
+};
+
+/// How many websites and apps the order has, and how many rows of each kind each shows.
 struct Shape {
-    sites: usize,
-    app_rows: Vec<usize>,
+    /// Per website: its pre-approval rows.
+    site_pre: Vec<usize>,
+    /// Per app: its platform rows and its pre-approval rows.
+    app_rows: Vec<(usize, usize)>,
 }
 
 impl Shape {
     fn of(view: &Value) -> Shape {
-        let len = |v: Option<&Value>| v.and_then(Value::as_array).map_or(0, Vec::len);
+        let services = |list: &str| view.get(list).and_then(Value::as_array).cloned().unwrap_or_default();
+        let rows = |service: &Value, r: &Rows| {
+            (service.get(r.field).and_then(Value::as_array).map_or(0, Vec::len) + 1).min(r.max)
+        };
         Shape {
-            sites: len(view.get("websites")),
-            app_rows: view
-                .get("apps")
-                .and_then(Value::as_array)
-                .map(|apps| apps.iter().map(|a| (len(a.get("platforms")) + 1).min(3)).collect())
-                .unwrap_or_default(),
+            site_pre: services("websites").iter().map(|w| rows(w, &PRE_APPROVALS)).collect(),
+            app_rows: services("apps")
+                .iter()
+                .map(|a| (rows(a, &PLATFORMS), rows(a, &PRE_APPROVALS)))
+                .collect(),
         }
+    }
+
+    /// (services list, rows kind, rows per service) for every row list of the order.
+    fn lists(&self) -> [(&'static str, &'static Rows, Vec<usize>); 3] {
+        [
+            ("websites", &PRE_APPROVALS, self.site_pre.clone()),
+            ("apps", &PLATFORMS, self.app_rows.iter().map(|r| r.0).collect()),
+            ("apps", &PRE_APPROVALS, self.app_rows.iter().map(|r| r.1).collect()),
+        ]
     }
 }
 
-const PLATFORM_FIELDS: [&str; 3] = ["package_id", "signature_hash", "public_key"];
+/// The pre-approval rows of the service at `p`.
+fn pre_approval_specs(p: &str, rows: usize, out: &mut Vec<Spec>) {
+    for j in 0..rows {
+        let q = format!("{p}.pre_approvals[{j}]");
+        out.push(Spec {
+            hint_key: (j == 0).then_some("wz.pre.hint"),
+            ..spec(format!("{q}.kind"), "wz.pre.kind", Input::PreApproval)
+        });
+        out.push(spec(format!("{q}.number"), "wz.pre.number", Input::Text("text")));
+    }
+}
 
 struct Spec {
     path: String,
@@ -180,7 +234,7 @@ impl Choices {
 /// The controls of a form step, grouped, for an order of `shape`; each group with the action
 /// of its remove button (a website or an app beyond the first service).
 fn step_specs(step: &str, shape: &Shape) -> Vec<(String, Option<String>, Vec<Spec>)> {
-    let sites = shape.sites;
+    let sites = shape.site_pre.len();
     match step {
         "subject" => vec![(
             "wz.group.subject".into(),
@@ -235,12 +289,14 @@ fn step_specs(step: &str, shape: &Shape) -> Vec<(String, Option<String>, Vec<Spe
                         ..spec(format!("{p}.remark"), "wz.site.remark", Input::Text("text"))
                     },
                 ];
+                let mut site = site;
+                pre_approval_specs(&p, shape.site_pre[i], &mut site);
                 let mut head = vec![spec(format!("{p}.head.same"), "wz.site.same_head", Input::Check)];
                 person_specs(&format!("{p}.head"), &mut head);
                 let remove = (i > 0).then(|| format!("remove_website:{i}"));
                 [(format!("site:{i}"), remove, site), (format!("head:{i}"), None, head)]
             })
-            .chain(shape.app_rows.iter().enumerate().flat_map(|(i, rows)| {
+            .chain(shape.app_rows.iter().enumerate().flat_map(|(i, (rows, pre))| {
                 let p = format!("apps[{i}]");
                 let mut app = vec![
                     spec(format!("{p}.name"), "wz.app.name", Input::Text("text")),
@@ -269,6 +325,7 @@ fn step_specs(step: &str, shape: &Shape) -> Vec<(String, Option<String>, Vec<Spe
                         ..spec(format!("{q}.public_key"), "wz.app.public_key", Input::LongText)
                     });
                 }
+                pre_approval_specs(&p, *pre, &mut app);
                 let mut head = vec![spec(format!("{p}.head.same"), "wz.site.same_head", Input::Check)];
                 person_specs(&format!("{p}.head"), &mut head);
                 let remove = (sites + i > 0).then(|| format!("remove_app:{i}"));
@@ -391,6 +448,15 @@ fn options(input: Input, lang: Lang) -> Vec<(String, String)> {
                     t.get(&format!("platform.{}", if k.is_empty() { "none" } else { k })).to_owned(),
                 )
             })
+            .collect(),
+        Input::PreApproval => std::iter::once((String::new(), t.get("wz.pre.none").to_owned()))
+            .chain(
+                beian_core::policy::PolicySet::builtin()
+                    .words
+                    .pre_approval_kinds
+                    .iter()
+                    .map(|(key, k)| (key.clone(), format!("{} · {}", k.name, k.document))),
+            )
             .collect(),
         Input::Multi(list) => list.list().iter().map(|s| (s.clone(), s.clone())).collect(),
         _ => Vec::new(),
@@ -654,13 +720,19 @@ fn change_services(view: &mut Value, action: &str) {
 /// Applies a step's form to the masked view of the order: only the step's fields change.
 fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
     let shape = Shape::of(view);
-    // The blank platform row the form showed exists while the post is applied, and goes
-    // again below if it stayed blank.
-    if let Some(apps) = view.get_mut("apps").and_then(Value::as_array_mut) {
-        for (app, rows) in apps.iter_mut().zip(&shape.app_rows) {
-            if let Some(platforms) = app.get_mut("platforms").and_then(Value::as_array_mut) {
-                while platforms.len() < *rows {
-                    platforms.push(serde_json::json!({ "platform": "", "package_id": "", "signature_hash": "", "public_key": "" }));
+    // The blank rows the form showed exist while the post is applied, and go again below if
+    // they stayed blank.
+    for (list, r, counts) in shape.lists() {
+        for (service, rows) in
+            view.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten().zip(counts)
+        {
+            if let Some(items) = service.get_mut(r.field).and_then(Value::as_array_mut) {
+                while items.len() < rows {
+                    let mut blank = serde_json::Map::new();
+                    for k in std::iter::once(&r.choice).chain(r.others) {
+                        blank.insert((*k).to_owned(), Value::String(String::new()));
+                    }
+                    items.push(Value::Object(blank));
                 }
             }
         }
@@ -729,7 +801,11 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
                         continue;
                     }
                 },
-                Input::Nature | Input::CertKind { .. } | Input::AppKind | Input::Platform => {
+                Input::Nature
+                | Input::CertKind { .. }
+                | Input::AppKind
+                | Input::Platform
+                | Input::PreApproval => {
                     if !options(s.input, Lang::Zh).iter().any(|(v, _)| *v == raw) {
                         let e = FieldError::text(
                             &s.path,
@@ -762,19 +838,20 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
             set(view, &s.path, new);
         }
     }
-    // Platform rows: a blank one is dropped; one with data needs its platform chosen.
-    if let Some(apps) = view.get_mut("apps").and_then(Value::as_array_mut) {
-        for (i, app) in apps.iter_mut().enumerate() {
-            let Some(platforms) = app.get_mut("platforms").and_then(Value::as_array_mut) else { continue };
+    // Rows: a blank one is dropped; one with data needs its choice made.
+    for (list, r, _) in shape.lists() {
+        for (i, service) in view.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten().enumerate()
+        {
+            let Some(items) = service.get_mut(r.field).and_then(Value::as_array_mut) else { continue };
             let blank = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).is_none_or(str::is_empty);
-            platforms.retain(|p| !(blank(p, "platform") && PLATFORM_FIELDS.iter().all(|k| blank(p, k))));
-            for (j, p) in platforms.iter().enumerate() {
-                if blank(p, "platform") {
+            items.retain(|p| !(blank(p, r.choice) && r.others.iter().all(|k| blank(p, k))));
+            for (j, p) in items.iter().enumerate() {
+                if blank(p, r.choice) {
                     errors.push(FieldError::text(
-                        format!("apps[{i}].platforms[{j}].platform"),
+                        format!("{list}[{i}].{}[{j}].{}", r.field, r.choice),
                         "CHOICE_INVALID",
-                        "请选择平台。",
-                        "Choose the platform.",
+                        r.missing_zh,
+                        r.missing_en,
                     ));
                 }
             }
@@ -1466,9 +1543,15 @@ mod tests {
                 .unwrap();
         let order = &ex["order"];
         for step in FORM_STEPS {
-            for (_, _, specs) in step_specs(step, &Shape { sites: 3, app_rows: Vec::new() }) {
+            for (_, _, specs) in step_specs(step, &Shape { site_pre: vec![1; 3], app_rows: Vec::new() }) {
                 for s in specs {
-                    if s.optional || s.path.ends_with(".same") || s.input == Input::Check {
+                    // Optional fields, checkboxes and the blank rows that add a row are not
+                    // in every order.
+                    if s.optional
+                        || s.path.ends_with(".same")
+                        || s.input == Input::Check
+                        || s.path.contains("pre_approvals[")
+                    {
                         continue;
                     }
                     assert!(get(order, &s.path).is_some(), "{step}: {}", s.path);
