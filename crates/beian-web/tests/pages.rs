@@ -884,7 +884,14 @@ async fn the_admin_pages_show_and_change_what_the_admin_api_does() {
             vec![("csrf_token", csrf.clone()), ("cidr", "not-a-cidr".into()), ("note", "x".into())],
         )
         .await;
-        assert!(to.starts_with("/admin/pools?error="), "{to}");
+        assert_eq!(to, "/admin/pools", "the reason is not in the URL");
+        let page = get("/admin/pools").await;
+        assert!(
+            page.contains("class=\"error\" role=\"status\" id=\"notice\""),
+            "the reason is shown: {page}"
+        );
+        let page = get("/admin/pools").await;
+        assert!(!page.contains("id=\"notice\""), "once");
         let to = post(
             "/admin/pools".into(),
             vec![("csrf_token", csrf.clone()), ("cidr", "47.96.0.0/11".into()), ("note", "杭州".into())],

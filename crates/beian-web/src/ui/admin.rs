@@ -9,7 +9,7 @@
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use beian_app::{AppError, Role};
 use beian_core::message::Lang;
@@ -154,8 +154,19 @@ pub(super) fn page(
     sections: Vec<Section>,
 ) -> Response {
     let title = TABS.iter().find(|(t, _)| *t == tab).map_or("admin.title", |(_, k)| k);
+    let refused = matches!(notice, Some((_, false)));
     let page = AdminPage { c: Chrome::new(p, title), tab, tabs: TABS.to_vec(), notice, sections };
-    render(&page, StatusCode::OK)
+    let mut r = render(&page, StatusCode::OK);
+    if refused {
+        // Shown once: the flash cookie goes with this page.
+        r.headers_mut().insert(
+            axum::http::header::SET_COOKIE,
+            axum::http::HeaderValue::from_static(
+                "beian_admin_flash=; Path=/admin; Max-Age=0; HttpOnly; SameSite=Strict",
+            ),
+        );
+    }
+    r
 }
 
 /// Nothing for a signed-in admin; otherwise the sign-in page or not found.
@@ -195,30 +206,53 @@ where
         Err(
             e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
         ) => {
+            // The reason travels in a short-lived cookie, not the URL: a link cannot put words
+            // on an admin page.
             let msg = refusal_message(p.lang, &e);
-            Redirect::to(&format!("/admin/{tab}?error={}", url_encode(&msg))).into_response()
+            let mut r = Redirect::to(&format!("/admin/{tab}")).into_response();
+            let cookie =
+                format!("{FLASH}={}; Path=/admin; Max-Age=60; HttpOnly; SameSite=Strict", url_encode(&msg));
+            if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(axum::http::header::SET_COOKIE, v);
+            }
+            r
         }
         Err(e) => app_error(p, e),
     }
 }
 
+/// The cookie that carries a refusal from a POST to the page it redirects to.
+const FLASH: &str = "beian_admin_flash";
+
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct Outcome {
     #[serde(default)]
     done: String,
-    #[serde(default)]
-    error: String,
 }
 
 impl Outcome {
-    fn notice(&self, p: &PageCtx) -> Option<(String, bool)> {
-        if !self.error.is_empty() {
-            // Shown escaped, like everything else; it is one of our own refusal messages.
-            Some((self.error.chars().take(300).collect(), false))
-        } else {
-            done_notice(p, &Notice { done: self.done.clone() })
+    /// "Saved" after a step, or the refusal the step left in the flash cookie.
+    fn notice(&self, p: &PageCtx, h: &HeaderMap) -> Option<(String, bool)> {
+        match crate::middleware::cookie(h, FLASH).and_then(percent_decode) {
+            Some(msg) => Some((msg.chars().take(300).collect(), false)),
+            None => done_notice(p, &Notice { done: self.done.clone() }),
         }
     }
+}
+
+/// Undoes [`url_encode`]; `None` for anything malformed.
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hex = [bytes.next()?, bytes.next()?];
+            out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 fn t(p: &PageCtx, key: &str) -> String {
@@ -233,6 +267,7 @@ pub(super) async fn users(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
+    h: HeaderMap,
 ) -> Response {
     if let Some(r) = unless_admin(&p) {
         return r;
@@ -264,7 +299,7 @@ pub(super) async fn users(
         headers: vec![t(&p, "admin.col.name"), t(&p, "admin.col.email"), t(&p, "admin.col.role")],
         rows,
     });
-    page(&p, "users", o.notice(&p), vec![sec])
+    page(&p, "users", o.notice(&p, &h), vec![sec])
 }
 
 pub(super) async fn update_user(
@@ -290,6 +325,7 @@ pub(super) async fn profile(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
+    h: HeaderMap,
 ) -> Response {
     if let Some(r) = unless_admin(&p) {
         return r;
@@ -325,7 +361,7 @@ pub(super) async fn profile(
         submit: t(&p, "admin.save"),
         id: "profile-form".into(),
     });
-    page(&p, "profile", o.notice(&p), vec![sec])
+    page(&p, "profile", o.notice(&p, &h), vec![sec])
 }
 
 pub(super) async fn save_profile(
@@ -348,6 +384,7 @@ pub(super) async fn pools(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
+    h: HeaderMap,
 ) -> Response {
     if let Some(r) = unless_admin(&p) {
         return r;
@@ -382,7 +419,7 @@ pub(super) async fn pools(
         submit: t(&p, "admin.add"),
         id: "pool-form".into(),
     });
-    page(&p, "pools", o.notice(&p), vec![sec])
+    page(&p, "pools", o.notice(&p, &h), vec![sec])
 }
 
 pub(super) async fn add_pool(
@@ -409,6 +446,7 @@ pub(super) async fn service_numbers(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
+    h: HeaderMap,
 ) -> Response {
     if let Some(r) = unless_admin(&p) {
         return r;
@@ -449,7 +487,7 @@ pub(super) async fn service_numbers(
         submit: t(&p, "admin.add"),
         id: "service-number-form".into(),
     });
-    page(&p, "service-numbers", o.notice(&p), vec![sec])
+    page(&p, "service-numbers", o.notice(&p, &h), vec![sec])
 }
 
 pub(super) async fn add_service_number(
@@ -468,6 +506,7 @@ pub(super) async fn templates(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
+    h: HeaderMap,
 ) -> Response {
     if let Some(r) = unless_admin(&p) {
         return r;
@@ -503,7 +542,7 @@ pub(super) async fn templates(
         submit: t(&p, "admin.add"),
         id: "template-form".into(),
     });
-    page(&p, "templates", o.notice(&p), vec![sec])
+    page(&p, "templates", o.notice(&p, &h), vec![sec])
 }
 
 pub(super) async fn add_template(
@@ -695,6 +734,7 @@ pub(super) async fn jobs(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
+    h: HeaderMap,
 ) -> Response {
     if let Some(r) = unless_admin(&p) {
         return r;
@@ -729,7 +769,7 @@ pub(super) async fn jobs(
             })
             .collect(),
     });
-    page(&p, "jobs", o.notice(&p), vec![sec])
+    page(&p, "jobs", o.notice(&p, &h), vec![sec])
 }
 
 pub(super) async fn retry_job(
@@ -999,4 +1039,25 @@ pub(super) async fn dashboard(
     }
     sections.push(sec);
     page(&p, "", None, sections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flashed_reason_reads_back_as_it_was_and_junk_reads_as_nothing() {
+        for text in ["地址段无效：47.96.0.0/33", "a; b=c %", ""] {
+            assert_eq!(percent_decode(&url_encode(text)).as_deref(), Some(text));
+        }
+        assert_eq!(percent_decode("%E4%B8"), None, "cut inside a character");
+        assert_eq!(percent_decode("%zz"), None);
+    }
+
+    #[test]
+    fn charts_escape_their_labels() {
+        let svg = bar_chart("<t>", &[("<script>".into(), 1.0, "1".into())], "#000");
+        assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;"), "{svg}");
+        assert!(share_chart("t", &[]).starts_with("<svg"));
+    }
 }
