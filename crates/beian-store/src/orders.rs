@@ -262,6 +262,21 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<QueueRow>> {
         let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+        // A name search starts from the subjects holding the search's rarest two-character
+        // piece (the LIKE below still decides); one character has no piece and walks the stage.
+        let mut gram: Option<String> = None;
+        let mut fewest = i64::MAX;
+        for g in f.subject_contains.as_deref().map(crate::subjects::name_grams).unwrap_or_default() {
+            let n: i64 = on!(store self, |c| sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM subject_name_grams WHERE gram = $1 LIMIT 20000) t",
+            )
+            .bind(&g)
+            .fetch_one(c)
+            .await?);
+            if n < fewest {
+                (fewest, gram) = (n, Some(g));
+            }
+        }
         Ok(on!(store self, |c| sqlx::query_as::<_, QueueRow>(
             "SELECT o.id, o.version, o.kind, o.province, o.state, o.subject_id, j.name AS subject_name,
                     o.submitted_at, o.stage_since, o.reviewer_id
@@ -270,6 +285,7 @@ impl Store {
                AND ($4 IS NULL OR o.submitted_at < $4)
                AND ($5 IS NULL OR o.submitted_at > $5 OR (o.submitted_at = $5 AND o.id > $6))
                AND ($8 IS NULL OR j.name LIKE $8 ESCAPE '\\')
+               AND ($10 IS NULL OR o.subject_id IN (SELECT subject_id FROM subject_name_grams WHERE gram = $10))
                AND ($9 IS NULL OR o.reviewer_id = $9)
              ORDER BY o.submitted_at, o.id LIMIT $7",
         )
@@ -282,6 +298,7 @@ impl Store {
         .bind(limit)
         .bind(f.subject_contains.as_deref().map(like_pattern))
         .bind(f.reviewer)
+        .bind(gram)
         .fetch_all(c)
         .await?))
     }

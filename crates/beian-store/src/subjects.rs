@@ -45,6 +45,26 @@ impl Tx {
         .execute(c)
         .await?
         .rows_affected());
+        self.index_subject_name(s.id, &s.name).await
+    }
+
+    /// Rewrites the name pieces the queue search starts from (`subject_name_grams`).
+    async fn index_subject_name(&mut self, id: Uuid, name: &str) -> Result<()> {
+        on!(tx self, |c| sqlx::query("DELETE FROM subject_name_grams WHERE subject_id = $1")
+            .bind(id)
+            .execute(c)
+            .await?
+            .rows_affected());
+        for gram in name_grams(name) {
+            on!(tx self, |c| sqlx::query(
+                "INSERT INTO subject_name_grams (gram, subject_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(&gram)
+            .bind(id)
+            .execute(c)
+            .await?
+            .rows_affected());
+        }
         Ok(())
     }
 
@@ -68,6 +88,9 @@ impl Tx {
         .execute(c)
         .await?
         .rows_affected());
+        if n == 1 {
+            self.index_subject_name(s.id, &s.name).await?;
+        }
         Ok(n == 1)
     }
 
@@ -121,4 +144,11 @@ impl Store {
         .fetch_all(c)
         .await?))
     }
+}
+
+/// The distinct two-character pieces of a name, as the migration's backfill cuts them
+/// (characters, not bytes; no case folding).
+pub fn name_grams(name: &str) -> std::collections::BTreeSet<String> {
+    let chars: Vec<char> = name.chars().collect();
+    chars.windows(2).map(|w| w.iter().collect()).collect()
 }

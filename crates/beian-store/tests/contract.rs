@@ -246,6 +246,44 @@ contract!(orders_open_uniqueness_versioning_and_queue, |s| {
     assert!(page.windows(2).all(|w| w[0].id > w[1].id));
 });
 
+contract!(the_queue_finds_subjects_by_a_piece_of_their_name_after_a_rename_too, |s| {
+    let a = with_account(s, "search@example.com").await;
+    let names = ["阿里云计算有限公司", "腾讯云计算（北京）有限责任公司", "100%_A\\B 科技", "京"];
+    let mut ids = Vec::new();
+    let mut tx = s.begin().await.unwrap();
+    for (i, name) in names.iter().enumerate() {
+        let subj = SubjectRow { name: (*name).into(), ..subject(a.id, "enterprise", b"s") };
+        tx.insert_subject(&subj).await.unwrap();
+        tx.insert_order(&order(a.id, subj.id, "submitted", Some(2000 + i as i64), true)).await.unwrap();
+        ids.push(subj);
+    }
+    tx.commit().await.unwrap();
+    let find = |text: &str| QueueFilter {
+        state: "submitted".into(),
+        subject_contains: Some(text.into()),
+        ..Default::default()
+    };
+    let count = |text: &'static str| {
+        let f = find(text);
+        async move { s.review_queue(&f, None, 100).await.unwrap().len() }
+    };
+    assert_eq!(count("云计算").await, 2);
+    assert_eq!(count("阿里").await, 1);
+    assert_eq!(count("有限责任").await, 1);
+    assert_eq!(count("京").await, 2, "one character: no piece, the stage is walked");
+    assert_eq!(count("0%_A").await, 1, "LIKE wildcards are taken literally");
+    assert_eq!(count("%").await, 1);
+    assert_eq!(count("百度").await, 0);
+    // A rename moves the pieces with the name.
+    let renamed =
+        SubjectRow { name: "百度在线网络技术（北京）有限公司".into(), ..ids[0].clone() };
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.update_subject(&renamed, 1).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(count("阿里").await, 0);
+    assert_eq!(count("百度").await, 1);
+});
+
 contract!(dropped_transaction_writes_nothing, |s| {
     let mut tx = s.begin().await.unwrap();
     tx.insert_account(&account("ghost@example.com")).await.unwrap();
