@@ -262,45 +262,66 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<QueueRow>> {
         let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
-        // A name search starts from the subjects holding the search's rarest two-character
-        // piece (the LIKE below still decides); one character has no piece and walks the stage.
-        let mut gram: Option<String> = None;
-        let mut fewest = i64::MAX;
+        // A name search whose rarest two-character piece few subjects hold starts from those
+        // subjects (their orders by `orders_subject`); a common piece, or a one-character
+        // search, walks the stage in queue order instead. `LIKE` decides either way.
+        let mut rarest: Option<(i64, String)> = None;
         for g in f.subject_contains.as_deref().map(crate::subjects::name_grams).unwrap_or_default() {
             let n: i64 = on!(store self, |c| sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM subject_name_grams WHERE gram = $1 LIMIT 20000) t",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM subject_name_grams WHERE gram = $1 LIMIT $2) t",
             )
             .bind(&g)
+            .bind(FEW_SUBJECTS + 1)
             .fetch_one(c)
             .await?);
-            if n < fewest {
-                (fewest, gram) = (n, Some(g));
+            if rarest.as_ref().is_none_or(|(m, _)| n < *m) {
+                rarest = Some((n, g));
             }
         }
-        Ok(on!(store self, |c| sqlx::query_as::<_, QueueRow>(
-            "SELECT o.id, o.version, o.kind, o.province, o.state, o.subject_id, j.name AS subject_name,
-                    o.submitted_at, o.stage_since, o.reviewer_id
-             FROM orders o JOIN subjects j ON j.id = o.subject_id
-             WHERE o.state = $1 AND ($2 IS NULL OR o.province = $2) AND ($3 IS NULL OR o.kind = $3)
-               AND ($4 IS NULL OR o.submitted_at < $4)
-               AND ($5 IS NULL OR o.submitted_at > $5 OR (o.submitted_at = $5 AND o.id > $6))
-               AND ($8 IS NULL OR j.name LIKE $8 ESCAPE '\\')
-               AND ($10 IS NULL OR o.subject_id IN (SELECT subject_id FROM subject_name_grams WHERE gram = $10))
-               AND ($9 IS NULL OR o.reviewer_id = $9)
-             ORDER BY o.submitted_at, o.id LIMIT $7",
-        )
-        .bind(&f.state)
-        .bind(&f.province)
-        .bind(&f.kind)
-        .bind(f.submitted_before)
-        .bind(after_at)
-        .bind(after_id)
-        .bind(limit)
-        .bind(f.subject_contains.as_deref().map(like_pattern))
-        .bind(f.reviewer)
-        .bind(gram)
-        .fetch_all(c)
-        .await?))
+        let gram = rarest.filter(|(n, _)| *n <= FEW_SUBJECTS).map(|(_, g)| g);
+        macro_rules! queue_query {
+            ($from:literal, $also:literal) => {
+                concat!(
+                    "SELECT o.id, o.version, o.kind, o.province, o.state, o.subject_id, j.name AS subject_name,
+                            o.submitted_at, o.stage_since, o.reviewer_id
+                     FROM ", $from, " JOIN subjects j ON j.id = o.subject_id
+                     WHERE o.state = $1 AND ($2 IS NULL OR o.province = $2) AND ($3 IS NULL OR o.kind = $3)
+                       AND ($4 IS NULL OR o.submitted_at < $4)
+                       AND ($5 IS NULL OR o.submitted_at > $5 OR (o.submitted_at = $5 AND o.id > $6))
+                       AND ($8 IS NULL OR j.name LIKE $8 ESCAPE '\\')
+                       AND ($9 IS NULL OR o.reviewer_id = $9)", $also, "
+                     ORDER BY o.submitted_at, o.id LIMIT $7"
+                )
+            };
+        }
+        macro_rules! run {
+            ($sql:expr $(, $gram:expr)?) => {
+                on!(store self, |c| sqlx::query_as::<_, QueueRow>($sql)
+                    .bind(&f.state)
+                    .bind(&f.province)
+                    .bind(&f.kind)
+                    .bind(f.submitted_before)
+                    .bind(after_at)
+                    .bind(after_id)
+                    .bind(limit)
+                    .bind(f.subject_contains.as_deref().map(like_pattern))
+                    .bind(f.reviewer)
+                    $(.bind($gram))?
+                    .fetch_all(c)
+                    .await?)
+            };
+        }
+        Ok(match &gram {
+            Some(g) => run!(
+                // CROSS JOIN: SQLite keeps the pieces as the outer loop (PostgreSQL plans freely).
+                queue_query!(
+                    "subject_name_grams g CROSS JOIN orders o",
+                    " AND o.subject_id = g.subject_id AND g.gram = $10"
+                ),
+                g
+            ),
+            None => run!(queue_query!("orders o", "")),
+        })
     }
 
     /// How many orders are in `state`, counting at most `cap` (the queue index serves the
@@ -325,6 +346,9 @@ impl Store {
         .await?))
     }
 }
+
+/// How many subjects may hold a search's rarest name piece for the search to start from them.
+const FEW_SUBJECTS: i64 = 20_000;
 
 /// `text` as a LIKE pattern matching names that contain it, its own `%`, `_` and backslash taken
 /// literally.

@@ -55,16 +55,22 @@ impl Tx {
             .execute(c)
             .await?
             .rows_affected());
-        for gram in name_grams(name) {
-            on!(tx self, |c| sqlx::query(
-                "INSERT INTO subject_name_grams (gram, subject_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(&gram)
-            .bind(id)
-            .execute(c)
-            .await?
-            .rows_affected());
-        }
+        // Cut in SQL, in one statement, the way the migration filled existing rows
+        // (characters, not bytes); `name_grams` is the same cut in Rust for the search. SQLite
+        // needs the `WHERE` to read `ON CONFLICT` as the upsert, not a join.
+        on!(tx self, |c| sqlx::query(
+            "WITH RECURSIVE g(i) AS (
+                 SELECT 1 WHERE length(CAST($2 AS TEXT)) >= 2
+                 UNION ALL SELECT i + 1 FROM g WHERE i + 2 <= length(CAST($2 AS TEXT))
+             )
+             INSERT INTO subject_name_grams (gram, subject_id)
+             SELECT substr(CAST($2 AS TEXT), i, 2), $1 FROM g WHERE true ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(name)
+        .execute(c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 

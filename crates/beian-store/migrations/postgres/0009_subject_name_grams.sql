@@ -14,3 +14,5 @@ WITH RECURSIVE g(id, name, i) AS (
 )
 INSERT INTO subject_name_grams (gram, subject_id) SELECT substr(name, i, 2), id FROM g
 ON CONFLICT DO NOTHING;
+-- A search by name piece finds the subjects' orders through this index.
+CREATE INDEX orders_subject ON orders (subject_id);
