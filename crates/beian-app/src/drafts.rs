@@ -14,7 +14,7 @@ use beian_core::model::{
 use beian_core::model::{KindDecision, OnFile};
 use beian_core::number::Number;
 use beian_core::province::ProvinceCode;
-use beian_store::{OrderUpdate, Uuid};
+use beian_store::Uuid;
 use serde_json::json;
 
 use crate::orders::OrderInput;
@@ -250,12 +250,7 @@ impl App {
         let now = self.now_us();
         let subject_changed = s != stored_subject;
         let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: stored.verification };
-        let update = OrderUpdate {
-            data: self.encrypt_order(id, &doc)?,
-            findings: "[]".into(),
-            updated_at: now,
-            ..OrderUpdate::from(&row)
-        };
+        let update = self.edited(&row, &doc, now)?;
         let mut tx = self.store().begin().await?;
         if subject_changed {
             let new = beian_store::SubjectRow {

@@ -272,6 +272,16 @@ impl App {
             .collect())
     }
 
+    /// The row update of an applicant's edit: the new document, findings to be run again.
+    pub(crate) fn edited(&self, row: &OrderRow, doc: &OrderDoc, now: i64) -> AppResult<OrderUpdate> {
+        Ok(OrderUpdate {
+            data: self.encrypt_order(row.id, doc)?,
+            findings: "[]".into(),
+            updated_at: now,
+            ..OrderUpdate::from(row)
+        })
+    }
+
     /// The caller's own order at the version `if_match` names, while it may still be edited
     /// (a draft or a returned order) and for the subject it was started for; with the version
     /// to write against.
@@ -327,12 +337,7 @@ impl App {
         order.subject = self.decrypt_subject(&subject_row)?;
         let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: stored.verification };
         let now = self.now_us();
-        let update = OrderUpdate {
-            data: self.encrypt_order(id, &doc)?,
-            findings: "[]".into(),
-            updated_at: now,
-            ..OrderUpdate::from(&row)
-        };
+        let update = self.edited(&row, &doc, now)?;
         let mut tx = self.store().begin().await?;
         if !tx.update_order(id, expected, &update).await? {
             return Err(AppError::PreconditionFailed { current_version: row.version });

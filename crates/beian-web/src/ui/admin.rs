@@ -143,6 +143,16 @@ fn input(name: &str, label: &str, kind: &'static str, value: impl Into<String>) 
     }
 }
 
+/// A row's button that posts to `action` with nothing but the token (delete, run again).
+fn button(action: String, label: String) -> RowAction {
+    RowAction { action, label, fields: Vec::new() }
+}
+
+/// The "add" form under a table.
+fn add_form(p: &PageCtx, action: &str, id: &str, fields: Vec<Input>) -> FormSpec {
+    FormSpec { action: action.into(), method: "post", fields, submit: t(p, "admin.add"), id: id.into() }
+}
+
 fn select(name: &str, label: &str, value: &str, options: Vec<(String, String)>) -> Input {
     Input { options, ..input(name, label, "select", value) }
 }
@@ -401,24 +411,19 @@ pub(super) async fn pools(
             .into_iter()
             .map(|x| Row {
                 cells: vec![mono(x.cidr), cell(x.note), cell(short_time(&x.created_at))],
-                actions: vec![RowAction {
-                    action: format!("/admin/pools/{}/delete", x.id),
-                    label: t(&p, "admin.delete"),
-                    fields: Vec::new(),
-                }],
+                actions: vec![button(format!("/admin/pools/{}/delete", x.id), t(&p, "admin.delete"))],
             })
             .collect(),
     });
-    sec.forms.push(FormSpec {
-        action: "/admin/pools".into(),
-        method: "post",
-        fields: vec![
+    sec.forms.push(add_form(
+        &p,
+        "/admin/pools",
+        "pool-form",
+        vec![
             input("cidr", &t(&p, "admin.col.cidr"), "text", ""),
             input("note", &t(&p, "admin.col.note"), "text", ""),
         ],
-        submit: t(&p, "admin.add"),
-        id: "pool-form".into(),
-    });
+    ));
     page(&p, "pools", o.notice(&p, &h), vec![sec])
 }
 
@@ -477,16 +482,15 @@ pub(super) async fn service_numbers(
             })
             .collect(),
     });
-    sec.forms.push(FormSpec {
-        action: "/admin/service-numbers".into(),
-        method: "post",
-        fields: vec![
+    sec.forms.push(add_form(
+        &p,
+        "/admin/service-numbers",
+        "service-number-form",
+        vec![
             input("instance", &t(&p, "admin.col.instance"), "text", ""),
             input("quota", &t(&p, "admin.col.quota"), "number", "5"),
         ],
-        submit: t(&p, "admin.add"),
-        id: "service-number-form".into(),
-    });
+    ));
     page(&p, "service-numbers", o.notice(&p, &h), vec![sec])
 }
 
@@ -523,25 +527,20 @@ pub(super) async fn templates(
             .into_iter()
             .map(|x| Row {
                 cells: vec![mono(x.field), cell(x.error), cell(x.suggestion)],
-                actions: vec![RowAction {
-                    action: format!("/admin/templates/{}/delete", x.id),
-                    label: t(&p, "admin.delete"),
-                    fields: Vec::new(),
-                }],
+                actions: vec![button(format!("/admin/templates/{}/delete", x.id), t(&p, "admin.delete"))],
             })
             .collect(),
     });
-    sec.forms.push(FormSpec {
-        action: "/admin/templates".into(),
-        method: "post",
-        fields: vec![
+    sec.forms.push(add_form(
+        &p,
+        "/admin/templates",
+        "template-form",
+        vec![
             input("field", &t(&p, "rv.reason.field"), "text", ""),
             input("error", &t(&p, "rv.reason.error"), "text", ""),
             input("suggestion", &t(&p, "rv.reason.suggestion"), "text", ""),
         ],
-        submit: t(&p, "admin.add"),
-        id: "template-form".into(),
-    });
+    ));
     page(&p, "templates", o.notice(&p, &h), vec![sec])
 }
 
@@ -761,11 +760,7 @@ pub(super) async fn jobs(
                     cell(j.attempts.to_string()),
                     cell(j.last_error.unwrap_or_default().chars().take(200).collect::<String>()),
                 ],
-                actions: vec![RowAction {
-                    action: format!("/admin/jobs/{}/retry", j.id),
-                    label: t(&p, "admin.retry"),
-                    fields: Vec::new(),
-                }],
+                actions: vec![button(format!("/admin/jobs/{}/retry", j.id), t(&p, "admin.retry"))],
             })
             .collect(),
     });
