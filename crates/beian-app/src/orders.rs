@@ -44,6 +44,7 @@ pub struct OrderSummary {
     pub kind: Option<OrderKind>,
     pub state: String,
     pub updated_at: String,
+    pub subject_name: String,
 }
 
 /// Working days the provider has for each review stage (Alibaba/Huawei: 1–2 working days),
@@ -257,9 +258,14 @@ impl App {
 
     /// The caller's newest orders as a list shows them — kind, state, subject, time — without
     /// decrypting any of them.
-    pub async fn order_summaries(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<OrderSummary>> {
+    pub async fn order_summaries(
+        &self,
+        ctx: &Ctx,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> AppResult<Vec<OrderSummary>> {
         let p = ctx.principal()?;
-        let rows = self.store().orders_of(p.id, None, limit.clamp(1, 100)).await?;
+        let rows = self.store().order_lines_of(p.id, before, limit.clamp(1, 100)).await?;
         Ok(rows
             .into_iter()
             .map(|r| OrderSummary {
@@ -268,6 +274,7 @@ impl App {
                 kind: serde_json::from_value(serde_json::Value::String(r.kind)).ok(),
                 state: r.state,
                 updated_at: rfc3339(r.updated_at),
+                subject_name: r.subject_name,
             })
             .collect())
     }

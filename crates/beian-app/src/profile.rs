@@ -115,6 +115,21 @@ fn validate_profile(p: &ProviderProfile) -> AppResult<()> {
 
 /// A message body as the outbox shows it: one-time tokens in links (password resets) are
 /// hidden, so reading the outbox does not open anyone's account.
+fn audit_view(a: beian_store::AuditRow) -> AuditView {
+    AuditView {
+        id: a.id,
+        at: rfc3339(a.at),
+        actor_id: a.actor_id,
+        actor_role: a.actor_role,
+        action: a.action,
+        object_type: a.object_type,
+        object_id: a.object_id,
+        ip: a.ip,
+        request_id: a.request_id,
+        detail: serde_json::from_str(&a.detail).unwrap_or(serde_json::Value::Null),
+    }
+}
+
 fn redact_links(body: &str) -> String {
     let mut out = String::with_capacity(body.len());
     let mut rest = body;
@@ -236,21 +251,27 @@ impl App {
             .store()
             .audit_events(object.as_ref().map(|(t, i)| (t.as_str(), i.as_str())), after, limit.clamp(1, 1000))
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|a| AuditView {
-                id: a.id,
-                at: rfc3339(a.at),
-                actor_id: a.actor_id,
-                actor_role: a.actor_role,
-                action: a.action,
-                object_type: a.object_type,
-                object_id: a.object_id,
-                ip: a.ip,
-                request_id: a.request_id,
-                detail: serde_json::from_str(&a.detail).unwrap_or(serde_json::Value::Null),
-            })
-            .collect())
+        Ok(rows.into_iter().map(audit_view).collect())
+    }
+
+    /// The audit log newest first, before the entry `before` (the admin page).
+    pub async fn audit_log_newest(
+        &self,
+        ctx: &Ctx,
+        object: Option<(String, String)>,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> AppResult<Vec<AuditView>> {
+        ctx.require(&[Role::Admin])?;
+        let rows = self
+            .store()
+            .audit_events_newest(
+                object.as_ref().map(|(t, i)| (t.as_str(), i.as_str())),
+                before,
+                limit.clamp(1, 1000),
+            )
+            .await?;
+        Ok(rows.into_iter().map(audit_view).collect())
     }
 
     pub async fn dead_jobs(&self, ctx: &Ctx) -> AppResult<Vec<JobView>> {

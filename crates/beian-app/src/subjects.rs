@@ -148,9 +148,14 @@ impl App {
     }
 
     /// The caller's newest subjects as a list shows them, without decrypting any.
-    pub async fn subject_summaries(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<SubjectSummary>> {
+    pub async fn subject_summaries(
+        &self,
+        ctx: &Ctx,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> AppResult<Vec<SubjectSummary>> {
         let p = ctx.principal()?;
-        let rows = self.store().subjects_of(p.id, None, limit.clamp(1, 100)).await?;
+        let rows = self.store().subjects_of(p.id, before, limit.clamp(1, 100)).await?;
         Ok(rows
             .into_iter()
             .map(|r| SubjectSummary {

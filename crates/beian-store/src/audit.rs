@@ -85,4 +85,25 @@ impl Store {
         .fetch_all(c)
         .await?))
     }
+
+    /// The same entries newest first, before the entry `before` (the admin page's view).
+    pub async fn audit_events_newest(
+        &self,
+        object: Option<(&str, &str)>,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>> {
+        let (ty, id) = object.map_or((None, None), |(t, i)| (Some(t), Some(i)));
+        Ok(on!(store self, |c| sqlx::query_as::<_, AuditRow>(
+            "SELECT id, at, actor_id, actor_role, action, object_type, object_id, ip, request_id, detail FROM audit_events
+             WHERE ($1 IS NULL OR object_type = $1) AND ($2 IS NULL OR object_id = $2) AND ($3 IS NULL OR id < $3)
+             ORDER BY id DESC LIMIT $4",
+        )
+        .bind(ty)
+        .bind(id)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(c)
+        .await?))
+    }
 }

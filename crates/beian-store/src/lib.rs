@@ -42,7 +42,7 @@ pub use jobs::{JobOutcome, JobRow, NewJob, backoff_secs};
 pub use misc::{
     IdempotencyRow, IpPoolRow, MessageRow, NewMessage, ServiceNumberRow, SettingRow, TemplateRow,
 };
-pub use orders::{NewOrder, OrderEventRow, OrderRow, OrderUpdate, QueueFilter, QueueRow};
+pub use orders::{NewOrder, OrderEventRow, OrderLineRow, OrderRow, OrderUpdate, QueueFilter, QueueRow};
 pub use psb::PsbApplicationRow;
 pub use regulator::RegulatorLinkRow;
 pub use scans::SiteScanRow;

@@ -81,6 +81,17 @@ pub struct OrderEventRow {
     pub detail: String,
 }
 
+/// One line of an owner's order list (`Store::order_lines_of`).
+#[derive(Debug, Clone, FromRow)]
+pub struct OrderLineRow {
+    pub id: Uuid,
+    pub subject_id: Uuid,
+    pub kind: String,
+    pub state: String,
+    pub updated_at: i64,
+    pub subject_name: String,
+}
+
 /// One row of the review queue: only what the list shows (no document).
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct QueueRow {
@@ -234,6 +245,26 @@ impl Store {
             "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
                     reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
              FROM orders WHERE owner_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(owner_id)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(c)
+        .await?))
+    }
+
+    /// An owner's orders as a list shows them (no document), newest first, with each subject's
+    /// name.
+    pub async fn order_lines_of(
+        &self,
+        owner_id: Uuid,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<OrderLineRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, OrderLineRow>(
+            "SELECT o.id, o.subject_id, o.kind, o.state, o.updated_at, j.name AS subject_name
+             FROM orders o JOIN subjects j ON j.id = o.subject_id
+             WHERE o.owner_id = $1 AND ($2 IS NULL OR o.id < $2) ORDER BY o.id DESC LIMIT $3",
         )
         .bind(owner_id)
         .bind(before)

@@ -1137,3 +1137,73 @@ async fn an_app_is_filed_through_the_wizard_with_its_platforms() {
         text(c.get(format!("{}/app/orders/{order}/edit/access", s.base)).send().await.unwrap()).await;
     assert!(page.contains("name=\"apps[0].access.ips\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_lists_a_page_of_each_and_links_the_older_ones() {
+    let s = TestServer::with_outbox(beian_store::testing::sqlite().await).await;
+    s.account("agency@example.com", Role::Applicant).await;
+    let owner = s
+        .app
+        .accounts_with_state(&system(), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(p, _)| p.email == "agency@example.com")
+        .unwrap()
+        .0
+        .id;
+    // 30 subjects with an order each, written straight into the store (the list reads rows only).
+    let mut tx = s.db.store.begin().await.unwrap();
+    for i in 0..30 {
+        let subject = beian_store::SubjectRow {
+            id: beian_store::new_id(),
+            owner_id: owner,
+            nature: "enterprise".into(),
+            name: format!("代理客户{i:02}有限公司"),
+            province: "33".into(),
+            cert_index: vec![i as u8],
+            data: vec![0],
+            filed_number: None,
+            version: 1,
+            created_at: 1,
+            updated_at: 1,
+        };
+        tx.insert_subject(&subject).await.unwrap();
+        tx.insert_order(&beian_store::OrderRow {
+            id: beian_store::new_id(),
+            owner_id: owner,
+            subject_id: subject.id,
+            kind: "first_filing".into(),
+            province: "33".into(),
+            state: "draft".into(),
+            state_data: "{\"state\":\"draft\"}".into(),
+            data: vec![0],
+            findings: "[]".into(),
+            review_findings: "[]".into(),
+            reviewer_id: None,
+            open: true,
+            version: 1,
+            created_at: 1,
+            updated_at: 1,
+            submitted_at: None,
+            stage_since: 1,
+        })
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let c = browser();
+    sign_in(&s, &c, "agency@example.com", PASSWORD).await;
+    let (_, _, page) = text(c.get(format!("{}/app", s.base)).send().await.unwrap()).await;
+    assert_eq!(page.matches("href=\"/app/orders/").count(), 25, "{page}");
+    assert!(page.contains("代理客户29有限公司"), "orders name their subjects");
+    let more = page.split("id=\"more-orders\"").next().unwrap();
+    let more = &more[more.rfind("href=\"").unwrap() + 6..];
+    let more = more[..more.find('"').unwrap()].replace("&#x3D;", "=").replace("&amp;", "&");
+    let (_, _, older) = text(c.get(format!("{}{more}", s.base)).send().await.unwrap()).await;
+    assert_eq!(older.matches("href=\"/app/orders/").count(), 5, "{more}");
+    assert!(!older.contains("id=\"more-orders\""));
+    // A cursor that is not one shows the first page.
+    let r = c.get(format!("{}/app?orders_before=nonsense", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}

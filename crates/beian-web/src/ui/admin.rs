@@ -785,7 +785,12 @@ pub(super) struct AuditQuery {
     object_type: String,
     #[serde(default)]
     object_id: String,
+    /// The page's cursor: entries older than this one.
+    before: Option<Uuid>,
 }
+
+/// Audit entries per page.
+const AUDIT_ROWS: i64 = 50;
 
 pub(super) async fn audit(
     State(s): State<AppState>,
@@ -797,7 +802,7 @@ pub(super) async fn audit(
     }
     let object = Some((q.object_type.trim().to_owned(), q.object_id.trim().to_owned()))
         .filter(|(ty, id)| !ty.is_empty() && !id.is_empty());
-    let list = match s.app.audit_log(&p.ctx, object.clone(), None, 200).await {
+    let list = match s.app.audit_log_newest(&p.ctx, object.clone(), q.before, AUDIT_ROWS).await {
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
@@ -811,6 +816,15 @@ pub(super) async fn audit(
         None => "/api/v1/admin/audit?format=csv&limit=1000".into(),
     };
     sec.links = vec![(csv, t(&p, "admin.audit.csv"))];
+    if let Some(last) = list.last().filter(|_| list.len() as i64 == AUDIT_ROWS) {
+        let older = format!(
+            "/admin/audit?object_type={}&object_id={}&before={}",
+            url_encode(&q.object_type),
+            url_encode(&q.object_id),
+            last.id
+        );
+        sec.links.push((older, t(&p, "home.more")));
+    }
     sec.forms.push(FormSpec {
         action: "/admin/audit".into(),
         method: "get",
