@@ -1153,8 +1153,28 @@ async fn the_home_page_lists_a_page_of_each_and_links_the_older_ones() {
         .0
         .id;
     // 30 subjects with an order each, written straight into the store (the list reads rows only).
+    seed_orders(&s, owner, 30, "draft").await;
+    let c = browser();
+    sign_in(&s, &c, "agency@example.com", PASSWORD).await;
+    let (_, _, page) = text(c.get(format!("{}/app", s.base)).send().await.unwrap()).await;
+    assert_eq!(page.matches("href=\"/app/orders/").count(), 25, "{page}");
+    assert!(page.contains("代理客户29有限公司"), "orders name their subjects");
+    let more = page.split("id=\"more-orders\"").next().unwrap();
+    let more = &more[more.rfind("href=\"").unwrap() + 6..];
+    let more = unescape(&more[..more.find('"').unwrap()]);
+    let (_, _, older) = text(c.get(format!("{}{more}", s.base)).send().await.unwrap()).await;
+    assert_eq!(older.matches("href=\"/app/orders/").count(), 5, "{more}");
+    assert!(!older.contains("id=\"more-orders\""));
+    // A cursor that is not one shows the first page.
+    let r = c.get(format!("{}/app?orders_before=nonsense", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// `n` subjects with an order each in `state`, written straight into the store (list pages
+/// read rows only, never the encrypted documents).
+async fn seed_orders(s: &TestServer, owner: uuid::Uuid, n: usize, state: &str) {
     let mut tx = s.db.store.begin().await.unwrap();
-    for i in 0..30 {
+    for i in 0..n {
         let subject = beian_store::SubjectRow {
             id: beian_store::new_id(),
             owner_id: owner,
@@ -1175,8 +1195,8 @@ async fn the_home_page_lists_a_page_of_each_and_links_the_older_ones() {
             subject_id: subject.id,
             kind: "first_filing".into(),
             province: "33".into(),
-            state: "draft".into(),
-            state_data: "{\"state\":\"draft\"}".into(),
+            state: state.into(),
+            state_data: format!("{{\"state\":\"{state}\"}}"),
             data: vec![0],
             findings: "[]".into(),
             review_findings: "[]".into(),
@@ -1185,25 +1205,46 @@ async fn the_home_page_lists_a_page_of_each_and_links_the_older_ones() {
             version: 1,
             created_at: 1,
             updated_at: 1,
-            submitted_at: None,
+            submitted_at: (state != "draft").then_some(1_000 + i as i64),
             stage_since: 1,
         })
         .await
         .unwrap();
     }
     tx.commit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_queue_shows_fifty_rows_and_links_the_next_page() {
+    let s = TestServer::with_outbox(beian_store::testing::sqlite().await).await;
+    s.account("owner@example.com", Role::Applicant).await;
+    s.account("reviewer@example.com", Role::Reviewer).await;
+    let owner = s
+        .app
+        .accounts_with_state(&system(), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(p, _)| p.email == "owner@example.com")
+        .unwrap()
+        .0
+        .id;
+    seed_orders(&s, owner, 60, "submitted").await;
     let c = browser();
-    sign_in(&s, &c, "agency@example.com", PASSWORD).await;
-    let (_, _, page) = text(c.get(format!("{}/app", s.base)).send().await.unwrap()).await;
-    assert_eq!(page.matches("href=\"/app/orders/").count(), 25, "{page}");
-    assert!(page.contains("代理客户29有限公司"), "orders name their subjects");
-    let more = page.split("id=\"more-orders\"").next().unwrap();
+    sign_in(&s, &c, "reviewer@example.com", PASSWORD).await;
+    let (_, _, page) =
+        text(c.get(format!("{}/review?state=submitted&province=33", s.base)).send().await.unwrap()).await;
+    assert_eq!(page.matches("class=\"row-link\"").count(), 50);
+    let more = page.split("id=\"more-rows\"").next().unwrap();
     let more = &more[more.rfind("href=\"").unwrap() + 6..];
-    let more = more[..more.find('"').unwrap()].replace("&#x3D;", "=").replace("&amp;", "&");
-    let (_, _, older) = text(c.get(format!("{}{more}", s.base)).send().await.unwrap()).await;
-    assert_eq!(older.matches("href=\"/app/orders/").count(), 5, "{more}");
-    assert!(!older.contains("id=\"more-orders\""));
-    // A cursor that is not one shows the first page.
-    let r = c.get(format!("{}/app?orders_before=nonsense", s.base)).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    let more = unescape(&more[..more.find('"').unwrap()]);
+    assert!(more.contains("province=33"), "the filters go along: {more}");
+    let (status, _, next) = text(c.get(format!("{}{more}", s.base)).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    assert_eq!(next.matches("class=\"row-link\"").count(), 10, "{more}");
+}
+
+/// An attribute value as the browser reads it (askama escapes `&` and `=` in it).
+fn unescape(attr: &str) -> String {
+    attr.replace("&#x3D;", "=").replace("&#38;", "&").replace("&amp;", "&")
 }

@@ -64,12 +64,17 @@ pub(super) struct ReviewPage {
     /// Rows can be decided together: the caller's claimed orders.
     batch: bool,
     results: Vec<BatchResult>,
+    /// The next page, when there is one.
+    more: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub(super) struct QueueParams {
     state: Option<String>,
     notice: Option<String>,
+    /// The page's cursor (the queue API's `next`).
+    #[serde(default)]
+    after: String,
     #[serde(default)]
     province: String,
     #[serde(default)]
@@ -100,6 +105,9 @@ impl QueueParams {
     }
 }
 
+/// Rows per queue page (100 sat at the 50 ms edge under load).
+const QUEUE_ROWS: i64 = 50;
+
 const QUEUE_STATES: [&str; 6] =
     ["submitted", "in_review", "awaiting_mail", "queued_for_regulator", "sms_pending", "bureau_review"];
 
@@ -124,18 +132,19 @@ async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<Ba
     let mine = q.mine == "true";
     let query = beian_app::review::QueueQuery {
         state: Some(state.clone()),
-        limit: Some(100),
+        limit: Some(QUEUE_ROWS),
         province: some(&q.province),
         kind: some(&q.kind),
         min_age_days: q.min_age_days.trim().parse().ok(),
         subject: some(&q.subject),
         mine: Some(mine),
-        after: None,
+        after: some(&q.after),
     };
     let page = match s.app.review_queue(&p.ctx, query).await {
         Ok(v) => v,
         Err(e) => return app_error(p, e),
     };
+    let next = page.next.clone();
     let today = s.app.clock().today();
     let now = s.app.clock().now();
     let rows: Vec<QueueLine> = page
@@ -202,8 +211,10 @@ async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<Ba
     let batch = state == "in_review" && !rows.is_empty();
     let status =
         if results.iter().any(|r| !r.ok) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let more = next.map(|n| format!("/review?state={state}{}&after={}", q.carried(), super::url_encode(&n)));
     let page = ReviewPage {
         c: Chrome::new(p, "review.title"),
+        more,
         state,
         tabs,
         rows,
