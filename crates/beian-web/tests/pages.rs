@@ -964,6 +964,7 @@ async fn the_admin_pages_show_and_change_what_the_admin_api_does() {
         );
         get("/admin/outbox?channel=sms").await;
         get("/admin/jobs").await;
+        get("/admin/audit?before=not-an-id").await;
         let audit = get("/admin/audit").await;
         assert!(audit.contains("ip_pool") || audit.contains("template"), "{audit}");
         assert!(audit.contains("/api/v1/admin/audit?format=csv"));
@@ -1242,6 +1243,10 @@ async fn the_review_queue_shows_fifty_rows_and_links_the_next_page() {
     let (status, _, next) = text(c.get(format!("{}{more}", s.base)).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{next}");
     assert_eq!(next.matches("class=\"row-link\"").count(), 10, "{more}");
+    // An edited cursor shows the first page, not an error.
+    let (status, _, page) =
+        text(c.get(format!("{}/review?state=submitted&after=garbage", s.base)).send().await.unwrap()).await;
+    assert_eq!((status, page.matches("class=\"row-link\"").count()), (StatusCode::OK, 50));
 }
 
 /// An attribute value as the browser reads it (askama escapes `&` and `=` in it).

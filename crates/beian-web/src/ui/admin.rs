@@ -785,8 +785,9 @@ pub(super) struct AuditQuery {
     object_type: String,
     #[serde(default)]
     object_id: String,
-    /// The page's cursor: entries older than this one.
-    before: Option<Uuid>,
+    /// The page's cursor: entries older than this one (anything else: the newest page).
+    #[serde(default)]
+    before: String,
 }
 
 /// Audit entries per page.
@@ -802,7 +803,7 @@ pub(super) async fn audit(
     }
     let object = Some((q.object_type.trim().to_owned(), q.object_id.trim().to_owned()))
         .filter(|(ty, id)| !ty.is_empty() && !id.is_empty());
-    let list = match s.app.audit_log_newest(&p.ctx, object.clone(), q.before, AUDIT_ROWS).await {
+    let list = match s.app.audit_log_newest(&p.ctx, object.clone(), q.before.parse().ok(), AUDIT_ROWS).await {
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };

@@ -140,8 +140,15 @@ async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<Ba
         mine: Some(mine),
         after: some(&q.after),
     };
-    let page = match s.app.review_queue(&p.ctx, query).await {
+    let page = match s.app.review_queue(&p.ctx, query.clone()).await {
         Ok(v) => v,
+        // A cursor that is not one (an edited link) shows the first page.
+        Err(AppError::Validation(_)) if query.after.is_some() => {
+            match s.app.review_queue(&p.ctx, beian_app::review::QueueQuery { after: None, ..query }).await {
+                Ok(v) => v,
+                Err(e) => return app_error(p, e),
+            }
+        }
         Err(e) => return app_error(p, e),
     };
     let next = page.next.clone();

@@ -167,6 +167,23 @@ impl Shape {
     }
 }
 
+/// What a website and an app both have: domains, service content, languages.
+fn content_specs(p: &str, domains_hint: &'static str, out: &mut Vec<Spec>) {
+    out.push(Spec {
+        hint_key: Some(domains_hint),
+        ..spec(format!("{p}.domains"), "wz.site.domains", Input::Lines)
+    });
+    out.push(spec(format!("{p}.service_content"), "wz.site.content", Input::Multi(Choices::ServiceContent)));
+    out.push(spec(format!("{p}.languages"), "wz.site.languages", Input::Multi(Choices::Languages)));
+}
+
+/// A service's head: "the subject head" or a person of its own.
+fn head_specs(p: &str) -> Vec<Spec> {
+    let mut head = vec![spec(format!("{p}.head.same"), "wz.site.same_head", Input::Check)];
+    person_specs(&format!("{p}.head"), &mut head);
+    head
+}
+
 /// The pre-approval rows of the service at `p`.
 fn pre_approval_specs(p: &str, rows: usize, out: &mut Vec<Spec>) {
     for j in 0..rows {
@@ -272,27 +289,14 @@ fn step_specs(step: &str, shape: &Shape) -> Vec<(String, Option<String>, Vec<Spe
         "websites" => (0..sites)
             .flat_map(|i| {
                 let p = format!("websites[{i}]");
-                let site = vec![
-                    spec(format!("{p}.name"), "wz.site.name", Input::Text("text")),
-                    Spec {
-                        hint_key: Some("wz.site.domains.hint"),
-                        ..spec(format!("{p}.domains"), "wz.site.domains", Input::Lines)
-                    },
-                    spec(
-                        format!("{p}.service_content"),
-                        "wz.site.content",
-                        Input::Multi(Choices::ServiceContent),
-                    ),
-                    spec(format!("{p}.languages"), "wz.site.languages", Input::Multi(Choices::Languages)),
-                    Spec {
-                        optional: true,
-                        ..spec(format!("{p}.remark"), "wz.site.remark", Input::Text("text"))
-                    },
-                ];
-                let mut site = site;
+                let mut site = vec![spec(format!("{p}.name"), "wz.site.name", Input::Text("text"))];
+                content_specs(&p, "wz.site.domains.hint", &mut site);
+                site.push(Spec {
+                    optional: true,
+                    ..spec(format!("{p}.remark"), "wz.site.remark", Input::Text("text"))
+                });
                 pre_approval_specs(&p, shape.site_pre[i], &mut site);
-                let mut head = vec![spec(format!("{p}.head.same"), "wz.site.same_head", Input::Check)];
-                person_specs(&format!("{p}.head"), &mut head);
+                let head = head_specs(&p);
                 let remove = (i > 0).then(|| format!("remove_website:{i}"));
                 [(format!("site:{i}"), remove, site), (format!("head:{i}"), None, head)]
             })
@@ -301,17 +305,8 @@ fn step_specs(step: &str, shape: &Shape) -> Vec<(String, Option<String>, Vec<Spe
                 let mut app = vec![
                     spec(format!("{p}.name"), "wz.app.name", Input::Text("text")),
                     spec(format!("{p}.kind"), "wz.app.kind", Input::AppKind),
-                    Spec {
-                        hint_key: Some("wz.app.domains.hint"),
-                        ..spec(format!("{p}.domains"), "wz.site.domains", Input::Lines)
-                    },
-                    spec(
-                        format!("{p}.service_content"),
-                        "wz.site.content",
-                        Input::Multi(Choices::ServiceContent),
-                    ),
-                    spec(format!("{p}.languages"), "wz.site.languages", Input::Multi(Choices::Languages)),
                 ];
+                content_specs(&p, "wz.app.domains.hint", &mut app);
                 for j in 0..*rows {
                     let q = format!("{p}.platforms[{j}]");
                     app.push(spec(format!("{q}.platform"), "wz.app.platform", Input::Platform));
@@ -326,8 +321,7 @@ fn step_specs(step: &str, shape: &Shape) -> Vec<(String, Option<String>, Vec<Spe
                     });
                 }
                 pre_approval_specs(&p, *pre, &mut app);
-                let mut head = vec![spec(format!("{p}.head.same"), "wz.site.same_head", Input::Check)];
-                person_specs(&format!("{p}.head"), &mut head);
+                let head = head_specs(&p);
                 let remove = (sites + i > 0).then(|| format!("remove_app:{i}"));
                 [(format!("app:{i}"), remove, app), (format!("apphead:{i}"), None, head)]
             }))
