@@ -55,9 +55,75 @@ impl Message {
     }
 }
 
+/// One language's page messages: flat keys to strings, read from a TOML catalogue compiled
+/// into the binary. Each service with pages keeps its own catalogues; tests in those crates
+/// check that every key a page names exists and that both languages have the same keys.
+#[derive(Debug)]
+pub struct Catalogue {
+    map: std::collections::HashMap<String, String>,
+}
+
+impl Catalogue {
+    /// Parses a catalogue; the text is compiled in, so an error is a build defect.
+    pub fn parse(text: &str) -> Result<Catalogue, toml::de::Error> {
+        Ok(Catalogue { map: toml::from_str(text)? })
+    }
+
+    /// The message for `key`; the key itself when missing (the tests keep that from happening).
+    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
+        self.map.get(key).map_or(key, String::as_str)
+    }
+
+    /// Whether `key` has a message.
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+
+    /// The keys in one catalogue and not the other, each way: both empty when they match.
+    pub fn differences<'a>(&'a self, other: &'a Catalogue) -> (Vec<&'a str>, Vec<&'a str>) {
+        let only = |a: &'a Catalogue, b: &Catalogue| {
+            let mut v: Vec<&str> = a.keys().filter(|k| !b.has(k)).collect();
+            v.sort_unstable();
+            v
+        };
+        (only(self, other), only(other, self))
+    }
+
+    /// The keys `source` names as `<call>"key"` (for example `t.get("`) that have no message;
+    /// the count of keys found is returned too so a test can tell that the scan saw them.
+    pub fn missing_in<'a>(&self, source: &'a str, call: &str) -> (Vec<&'a str>, usize) {
+        let mut missing = Vec::new();
+        let mut found = 0;
+        for part in source.split(call).skip(1) {
+            let Some(end) = part.find('"') else { continue };
+            found += 1;
+            if !self.has(&part[..end]) {
+                missing.push(&part[..end]);
+            }
+        }
+        (missing, found)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Lang;
+    use super::{Catalogue, Lang};
+
+    #[test]
+    fn catalogues_report_keys_missing_either_way() {
+        let a = Catalogue::parse("x = \"1\"\ny = \"2\"").unwrap();
+        let b = Catalogue::parse("y = \"2\"\nz = \"3\"").unwrap();
+        assert_eq!(a.differences(&b), (vec!["x"], vec!["z"]));
+        assert_eq!(a.get("x"), "1");
+        assert_eq!(a.get("nope"), "nope");
+        let (missing, found) = a.missing_in("t.get(\"x\") t.get(\"q\")", "t.get(\"");
+        assert_eq!((missing, found), (vec!["q"], 2));
+        assert!(Catalogue::parse("x = 1").is_err(), "values are strings");
+    }
 
     #[test]
     fn accept_language_picks_english_only_when_preferred_first() {

@@ -124,18 +124,12 @@ async fn login(State(svc): State<Service>, req: Request) -> Response {
             return Err(bureau_problem(&BureauError::BadLogin, req.lang));
         }
         let now = svc.now();
-        let ip = req.ip.clone().unwrap_or_default();
-        let account_ok = svc
+        let allowed = svc
             .store
-            .allow(&format!("login:{}", b.username), crate::limits::LOGINS_PER_ACCOUNT, now)
+            .allow_login(&b.username, req.ip.as_deref(), now)
             .await
             .map_err(|e| internal(req.lang, &e))?;
-        let address_ok = svc
-            .store
-            .allow(&format!("login-ip:{ip}"), crate::limits::LOGINS_PER_ADDRESS, now)
-            .await
-            .map_err(|e| internal(req.lang, &e))?;
-        if !(account_ok && address_ok) {
+        if !allowed {
             return Err(too_many(req.lang));
         }
         let (token, who) = svc

@@ -6,7 +6,8 @@
 //!
 //! The session is the API's bearer token, kept in an HttpOnly, SameSite=Strict cookie scoped
 //! to `/console`; every form carries a token derived from it (a cross-site post has neither).
-//! Pages are plain HTML without script, every value escaped; this module must never show an
+//! Pages are plain HTML without script, every value escaped, in the language `pages` picks;
+//! this module must never show an
 //! unmasked certificate number or phone.
 
 use axum::Router;
@@ -20,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::api::Service;
 use crate::bureau::{Account, BureauError, Desk, Reason, Role};
-use crate::public_api::{esc, page};
+use crate::pages::{Chrome, ClientIp, esc};
 
 const COOKIE: &str = "beian_reg_console";
 
@@ -57,23 +58,13 @@ fn one<'a>(f: &'a Pairs, k: &str) -> &'a str {
 }
 
 fn token_of(h: &HeaderMap) -> Option<String> {
-    h.get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_owned))
+    crate::pages::cookie(h, COOKIE).map(str::to_owned)
 }
 
 /// The form token of a session: derived from the session token, never the token itself.
 fn csrf_of(token: &str) -> String {
     let digest = Sha256::digest(format!("console-csrf:{token}").as_bytes());
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
-}
-
-fn html(status: StatusCode, title: &str, body: &str) -> Response {
-    let mut r = page(title, body).into_response();
-    *r.status_mut() = status;
-    r
 }
 
 fn to_login() -> Response {
@@ -95,54 +86,59 @@ fn desk_of(name: &str) -> Option<Desk> {
     }
 }
 
-fn error_text(e: &BureauError) -> &'static str {
+/// The message key of a refusal.
+fn error_key(e: &BureauError) -> &'static str {
     match e {
-        BureauError::Forbidden => "无权执行此操作。This account may not do that.",
-        BureauError::NotFound => "没有这个提交。No such submission.",
-        BureauError::NotInReview(_) => {
-            "该提交不在待审核阶段（可能已被处理）。It is not waiting for a decision (it may have been decided)."
-        }
-        BureauError::ReasonsRequired => {
-            "驳回须写明至少一条原因（字段与说明）。A rejection needs at least one reason (field and text)."
-        }
-        _ => "处理失败，请稍后再试。Something went wrong; try again later.",
+        BureauError::Forbidden => "error.forbidden",
+        BureauError::NotFound => "error.not_found",
+        BureauError::NotInReview(_) => "error.not_in_review",
+        BureauError::ReasonsRequired => "error.reasons_required",
+        _ => "error.failed",
     }
 }
 
-const LOGIN_FORM: &str = "<form method=\"post\" action=\"/console/login\">\
-    <label for=\"username\">用户名 Username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required>\
-    <label for=\"password\">密码 Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-    <p><button type=\"submit\">登录 Sign in</button></p></form>";
-
-async fn login_page() -> Response {
-    html(StatusCode::OK, "管局审核系统登录 · Regulator console sign-in", LOGIN_FORM)
+/// A console page that only says why it refused.
+fn refusal(c: &Chrome, status: StatusCode, key: &str) -> Response {
+    c.page(status, "console.title", &format!("<p role=\"alert\">{}</p>", esc(c.t.get(key))))
 }
 
-async fn login(State(svc): State<Service>, Form(f): Form<Pairs>) -> Response {
+fn login_form(c: &Chrome, alert: Option<&str>) -> String {
+    let t = c.t;
+    let alert = alert.map_or_else(String::new, |k| format!("<p role=\"alert\">{}</p>", esc(t.get(k))));
+    format!(
+        "{alert}<form method=\"post\" action=\"/console/login\">\
+         <label for=\"username\">{user}</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required>\
+         <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+         <p><button type=\"submit\">{sign_in}</button></p></form>",
+        user = esc(t.get("console.username")),
+        password = esc(t.get("console.password")),
+        sign_in = esc(t.get("console.sign_in")),
+    )
+}
+
+async fn login_page(c: Chrome) -> Response {
+    c.page(StatusCode::OK, "console.login_title", &login_form(&c, None))
+}
+
+async fn login(
+    State(svc): State<Service>,
+    c: Chrome,
+    ClientIp(ip): ClientIp,
+    Form(f): Form<Pairs>,
+) -> Response {
     let (user, password) = (one(&f, "username"), one(&f, "password"));
-    let refuse = |msg: &str, status| {
-        html(
-            status,
-            "管局审核系统登录 · Regulator console sign-in",
-            &format!("<p role=\"alert\">{}</p>{LOGIN_FORM}", esc(msg)),
-        )
-    };
+    let refuse = |key: &str, status| c.page(status, "console.login_title", &login_form(&c, Some(key)));
     let now = svc.now();
     let allowed = user.len() <= 64
         && password.len() <= 256
-        && svc
-            .store
-            .allow(&format!("login:{user}"), crate::limits::LOGINS_PER_ACCOUNT, now)
-            .await
-            .unwrap_or(false);
+        && svc.store.allow_login(user, ip.as_deref(), now).await.unwrap_or(false);
     if !allowed {
-        return refuse(
-            "尝试次数过多，请15分钟后再试。Too many attempts; try again in 15 minutes.",
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+        return refuse("console.too_many", StatusCode::TOO_MANY_REQUESTS);
     }
     match svc.store.login(user, password, now).await {
-        Ok((token, _)) => {
+        Ok((token, who)) => {
+            let entry = svc.entry(&who.username, "bureau.login", Some(who.id.to_string()), "OK", &ip);
+            audit_now(&svc, &entry).await;
             let mut r = Redirect::to("/console").into_response();
             let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/console");
             if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -150,7 +146,7 @@ async fn login(State(svc): State<Service>, Form(f): Form<Pairs>) -> Response {
             }
             r
         }
-        Err(_) => refuse("用户名或密码错误。Wrong username or password.", StatusCode::UNAUTHORIZED),
+        Err(_) => refuse("console.wrong_login", StatusCode::UNAUTHORIZED),
     }
 }
 
@@ -170,30 +166,46 @@ fn time_of(micros: i64) -> String {
         .unwrap_or_default()
 }
 
-fn sign_out_form(csrf: &str) -> String {
+/// Writes an audit entry on its own; a failure to audit a view does not refuse the view.
+async fn audit_now(svc: &Service, entry: &crate::audit::AuditEntry) {
+    if let Ok(mut tx) = svc.store.begin().await
+        && crate::audit::record(&mut tx, entry).await.is_ok()
+    {
+        let _ = tx.commit().await;
+    }
+}
+
+fn sign_out_form(c: &Chrome, csrf: &str) -> String {
     format!(
-        "<form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">退出 Sign out</button></form>"
+        "<form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">{}</button></form>",
+        esc(c.t.get("console.sign_out"))
     )
 }
 
-async fn queues(State(svc): State<Service>, h: HeaderMap) -> Response {
+async fn queues(State(svc): State<Service>, c: Chrome, h: HeaderMap) -> Response {
     let (who, csrf) = match session(&svc, &h).await {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let t = c.t;
     let mut body = format!(
         "<p>{} · {}</p>{}",
         esc(&who.username),
-        who.province.map_or_else(|| "全国 all provinces".to_owned(), |p| p.province().name.to_owned()),
-        sign_out_form(&csrf)
+        who.province.map_or_else(
+            || esc(t.get("console.all_provinces")),
+            |p| {
+                let p = p.province();
+                esc(if c.lang == beian_core::message::Lang::En { p.name_en } else { p.name })
+            }
+        ),
+        sign_out_form(&c, &csrf)
     );
     let desks: &[(Desk, &str, &str)] = match who.role {
-        Role::Bureau => &[(Desk::Bureau, "icp", "ICP备案待审核 · ICP filings waiting")],
-        Role::Psb => &[(Desk::Psb, "psb", "公安备案待审核 · PSB applications waiting")],
-        Role::Admin => &[
-            (Desk::Bureau, "icp", "ICP备案待审核 · ICP filings waiting"),
-            (Desk::Psb, "psb", "公安备案待审核 · PSB applications waiting"),
-        ],
+        Role::Bureau => &[(Desk::Bureau, "icp", "console.icp_waiting")],
+        Role::Psb => &[(Desk::Psb, "psb", "console.psb_waiting")],
+        Role::Admin => {
+            &[(Desk::Bureau, "icp", "console.icp_waiting"), (Desk::Psb, "psb", "console.psb_waiting")]
+        }
     };
     for (desk, key, title) in desks {
         let items = match desk {
@@ -202,14 +214,18 @@ async fn queues(State(svc): State<Service>, h: HeaderMap) -> Response {
         };
         let items = match items {
             Ok(v) => v,
-            Err(e) => return html(StatusCode::FORBIDDEN, "管局审核系统 · Regulator console", error_text(&e)),
+            Err(e) => return refusal(&c, StatusCode::FORBIDDEN, error_key(&e)),
         };
-        body.push_str(&format!("<h2>{title} ({})</h2>", items.len()));
+        body.push_str(&format!("<h2>{} ({})</h2>", esc(t.get(title)), items.len()));
         if items.is_empty() {
-            body.push_str("<p>暂无待审核。Nothing is waiting.</p>");
+            body.push_str(&format!("<p>{}</p>", esc(t.get("console.nothing"))));
             continue;
         }
-        body.push_str("<table><thead><tr><th scope=\"col\">收到 Received</th><th scope=\"col\">主体 Subject</th><th scope=\"col\">类型 Kind</th><th scope=\"col\">接入商 Provider</th></tr></thead><tbody>");
+        let head: String = ["console.received", "console.subject", "console.kind", "console.provider"]
+            .iter()
+            .map(|k| format!("<th scope=\"col\">{}</th>", esc(t.get(k))))
+            .collect();
+        body.push_str(&format!("<table><thead><tr>{head}</tr></thead><tbody>"));
         for i in items {
             body.push_str(&format!(
                 "<tr><td>{}</td><td><a href=\"/console/{key}/{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
@@ -222,7 +238,7 @@ async fn queues(State(svc): State<Service>, h: HeaderMap) -> Response {
         }
         body.push_str("</tbody></table>");
     }
-    html(StatusCode::OK, "管局审核系统 · Regulator console", &body)
+    c.page(StatusCode::OK, "console.title", &body)
 }
 
 /// A masked document as rows of (JSON path, value), for reading without a schema.
@@ -256,6 +272,7 @@ fn rows(v: &Value, path: String, out: &mut Vec<(String, String)>) {
 
 async fn submission(
     State(svc): State<Service>,
+    c: Chrome,
     h: HeaderMap,
     Path((desk, id)): Path<(String, String)>,
 ) -> Response {
@@ -264,17 +281,14 @@ async fn submission(
         Err(r) => return r,
     };
     let (Some(desk), Ok(id)) = (desk_of(&desk), id.parse::<Uuid>()) else {
-        return html(
-            StatusCode::NOT_FOUND,
-            "管局审核系统 · Regulator console",
-            error_text(&BureauError::NotFound),
-        );
+        return refusal(&c, StatusCode::NOT_FOUND, "error.not_found");
     };
-    render_submission(&svc, &who, &csrf, desk, id, None).await
+    render_submission(&svc, &c, &who, &csrf, desk, id, None).await
 }
 
 async fn render_submission(
     svc: &Service,
+    c: &Chrome,
     who: &Account,
     csrf: &str,
     desk: Desk,
@@ -299,7 +313,7 @@ async fn render_submission(
             } else {
                 StatusCode::INTERNAL_SERVER_ERROR
             };
-            return html(code, "管局审核系统 · Regulator console", error_text(&e));
+            return refusal(c, code, error_key(&e));
         }
     };
     let action = match desk {
@@ -307,23 +321,23 @@ async fn render_submission(
         Desk::Psb => "psb.view",
     };
     let entry = svc.entry(&who.username, action, Some(id.to_string()), "OK", &None);
-    if let Ok(mut tx) = svc.store.begin().await
-        && crate::audit::record(&mut tx, &entry).await.is_ok()
-    {
-        let _ = tx.commit().await;
-    }
+    audit_now(svc, &entry).await;
+    let t = c.t;
     let key = if desk == Desk::Bureau { "icp" } else { "psb" };
     let mut body = String::new();
     if let Some(n) = notice {
         body.push_str(&format!("<p role=\"status\" id=\"notice\">{}</p>", esc(n)));
     }
     body.push_str(&format!(
-        "<p><a href=\"/console\">返回队列 Back to the queue</a></p><p>状态 Status: <strong id=\"status\">{}</strong> · 接入商 Provider: {}</p>",
+        "<p><a href=\"/console\">{}</a></p><p>{}: <strong id=\"status\">{}</strong> · {}: {}</p>",
+        esc(t.get("console.back")),
+        esc(t.get("console.status")),
         esc(&status),
+        esc(t.get("console.provider")),
         esc(&provider)
     ));
     if !checks.is_empty() {
-        body.push_str("<h2>自动核查 Automatic checks</h2><ul id=\"checks\">");
+        body.push_str(&format!("<h2>{}</h2><ul id=\"checks\">", esc(t.get("console.checks"))));
         for c in &checks {
             body.push_str(&format!("<li><code>{}</code> {}</li>", esc(&c.field), esc(&c.reason)));
         }
@@ -331,7 +345,7 @@ async fn render_submission(
     }
     let mut table = Vec::new();
     rows(&doc, String::new(), &mut table);
-    body.push_str("<h2>申报信息 Filed data</h2><table><tbody>");
+    body.push_str(&format!("<h2>{}</h2><table><tbody>", esc(t.get("console.data"))));
     for (k, v) in table {
         body.push_str(&format!(
             "<tr><th scope=\"row\"><code>{}</code></th><td>{}</td></tr>",
@@ -342,7 +356,9 @@ async fn render_submission(
     body.push_str("</tbody></table>");
     if status == desk.stage().as_str() {
         body.push_str(&format!(
-            "<h2>审核 Decision</h2><form method=\"post\" action=\"/console/{key}/{id}/approve\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\" id=\"approve\">通过 Approve</button></form>"
+            "<h2>{}</h2><form method=\"post\" action=\"/console/{key}/{id}/approve\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\" id=\"approve\">{}</button></form>",
+            esc(t.get("console.decision")),
+            esc(t.get("console.approve"))
         ));
         body.push_str(&format!(
             "<form method=\"post\" action=\"/console/{key}/{id}/reject\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">"
@@ -352,19 +368,26 @@ async fn render_submission(
                 .get(i - 1)
                 .map_or((String::new(), String::new()), |c| (c.field.clone(), c.reason.clone()));
             body.push_str(&format!(
-                "<fieldset><legend>驳回原因 Reason {i}</legend><label for=\"field-{i}\">字段 Field (websites[0].name)</label><input id=\"field-{i}\" name=\"field\" value=\"{}\"><label for=\"reason-{i}\">说明 Reason</label><input id=\"reason-{i}\" name=\"reason\" value=\"{}\"></fieldset>",
+                "<fieldset><legend>{}</legend><label for=\"field-{i}\">{}</label><input id=\"field-{i}\" name=\"field\" value=\"{}\"><label for=\"reason-{i}\">{}</label><input id=\"reason-{i}\" name=\"reason\" value=\"{}\"></fieldset>",
+                esc(&t.get("console.reason_n").replace("{n}", &i.to_string())),
+                esc(t.get("console.field")),
                 esc(&field),
+                esc(t.get("console.reason")),
                 esc(&reason)
             ));
         }
-        body.push_str("<p><button type=\"submit\" id=\"reject\">驳回 Reject</button></p></form>");
+        body.push_str(&format!(
+            "<p><button type=\"submit\" id=\"reject\">{}</button></p></form>",
+            esc(t.get("console.reject"))
+        ));
     }
-    html(StatusCode::OK, "审核 · Review", &body)
+    c.page(StatusCode::OK, "console.review_title", &body)
 }
 
 /// The checks every decision starts with: session, form token, desk, id.
 async fn decision_inputs(
     svc: &Service,
+    c: &Chrome,
     h: &HeaderMap,
     desk: &str,
     id: &str,
@@ -372,29 +395,22 @@ async fn decision_inputs(
 ) -> Result<(Account, String, Desk, Uuid), Response> {
     let (who, csrf) = session(svc, h).await?;
     if one(f, "csrf") != csrf {
-        return Err(html(
-            StatusCode::FORBIDDEN,
-            "管局审核系统 · Regulator console",
-            "页面已过期，请重新打开。The page expired; open it again.",
-        ));
+        return Err(refusal(c, StatusCode::FORBIDDEN, "console.expired"));
     }
     match (desk_of(desk), id.parse::<Uuid>()) {
         (Some(d), Ok(id)) => Ok((who, csrf, d, id)),
-        _ => Err(html(
-            StatusCode::NOT_FOUND,
-            "管局审核系统 · Regulator console",
-            error_text(&BureauError::NotFound),
-        )),
+        _ => Err(refusal(c, StatusCode::NOT_FOUND, "error.not_found")),
     }
 }
 
 async fn approve(
     State(svc): State<Service>,
+    c: Chrome,
     h: HeaderMap,
     Path((desk, id)): Path<(String, String)>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let (who, csrf, desk, id) = match decision_inputs(&svc, &h, &desk, &id, &f).await {
+    let (who, csrf, desk, id) = match decision_inputs(&svc, &c, &h, &desk, &id, &f).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -407,19 +423,20 @@ async fn approve(
         Desk::Psb => svc.approve_psb_as(&who, id, None).await.map(|d| d.psb_number),
     };
     let notice = match &result {
-        Ok(numbers) => format!("已通过，备案号 Approved, numbers issued: {numbers}"),
-        Err(e) => error_text(e).to_owned(),
+        Ok(numbers) => c.t.get("console.approved").replace("{numbers}", numbers),
+        Err(e) => c.t.get(error_key(e)).to_owned(),
     };
-    render_submission(&svc, &who, &csrf, desk, id, Some(&notice)).await
+    render_submission(&svc, &c, &who, &csrf, desk, id, Some(&notice)).await
 }
 
 async fn reject(
     State(svc): State<Service>,
+    c: Chrome,
     h: HeaderMap,
     Path((desk, id)): Path<(String, String)>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let (who, csrf, desk, id) = match decision_inputs(&svc, &h, &desk, &id, &f).await {
+    let (who, csrf, desk, id) = match decision_inputs(&svc, &c, &h, &desk, &id, &f).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -442,9 +459,9 @@ async fn reject(
         Ok::<_, BureauError>(())
     }
     .await;
-    let notice = match &result {
-        Ok(()) => "已驳回，原因已通知接入商。Rejected; the provider is told the reasons.",
-        Err(e) => error_text(e),
-    };
-    render_submission(&svc, &who, &csrf, desk, id, Some(notice)).await
+    let notice = c.t.get(match &result {
+        Ok(()) => "console.rejected",
+        Err(e) => error_key(e),
+    });
+    render_submission(&svc, &c, &who, &csrf, desk, id, Some(notice)).await
 }

@@ -45,6 +45,7 @@ mod console;
 pub mod events;
 pub mod limits;
 pub mod numbers;
+mod pages;
 pub mod providers;
 pub mod psb;
 mod psb_api;

@@ -40,4 +40,13 @@ impl RegulatorStore {
         tx.commit().await?;
         Ok(true)
     }
+
+    /// Counts a sign-in attempt for `username` from `ip` (both counters move); false when either
+    /// limit is reached.
+    pub async fn allow_login(&self, username: &str, ip: Option<&str>, now: i64) -> Result<bool, StoreError> {
+        let account = self.allow(&format!("login:{username}"), LOGINS_PER_ACCOUNT, now).await?;
+        let address =
+            self.allow(&format!("login-ip:{}", ip.unwrap_or_default()), LOGINS_PER_ADDRESS, now).await?;
+        Ok(account && address)
+    }
 }

@@ -6,18 +6,19 @@
 //! the caller already knows; the page lists recent texts with masked numbers. A real
 //! deployment of this simulator for training should not be reachable from the internet.
 //!
-//! Pages are plain HTML forms (no script), every value escaped.
+//! Pages are plain HTML forms (no script), every value escaped, in the language `pages` picks.
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use beian_core::message::Lang;
 use beian_store::on;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Problem, Service, internal, parse_json, problem, take, verify_problem};
+use crate::pages::{Chrome, ClientIp, esc};
 use crate::records::{PublicRecord, Query as RecordQuery};
 use crate::verification::{self, Outcome, VerifyError};
 
@@ -29,23 +30,7 @@ pub(crate) fn routes() -> Router<Service> {
         .route("/outbox", get(outbox_page))
         .route("/api/v1/query", get(query_api))
         .route("/query", get(query_page))
-}
-
-/// Escapes text for HTML.
-pub(crate) use beian_core::text::escape_html as esc;
-
-pub(crate) fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title><style>body{{font-family:sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}label{{display:block;margin:.5rem 0}}\
-         table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}}</style></head>\
-         <body><h1>{t}</h1>{body}<p><a href=\"/sms\">短信核验 SMS verification</a> · <a href=\"/query\">备案查询 Public query</a> · <a href=\"/outbox\">模拟短信 Outbox</a> · <a href=\"/console\">管局审核 Console</a></p></body></html>",
-        t = esc(title)
-    ))
-}
-
-fn lang_of(headers: &HeaderMap) -> Lang {
-    Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+        .route("/lang/{lang}", get(crate::pages::switch_lang))
 }
 
 /// An entry on the verification page or API.
@@ -115,59 +100,51 @@ async fn verify_api(State(svc): State<Service>, req: axum::extract::Request) -> 
     inner.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-const VERIFY_FORM: &str = "<form method=\"post\" action=\"/sms\">\
-    <label>手机号码 Mobile <input name=\"mobile\" inputmode=\"numeric\" autocomplete=\"tel\" required></label>\
-    <label>证件号码后六位 Last six characters of the certificate number <input name=\"cert_last_six\" maxlength=\"6\" required></label>\
-    <label>短信验证码 Code <input name=\"code\" inputmode=\"numeric\" maxlength=\"6\" autocomplete=\"one-time-code\" required></label>\
-    <button>核验 Verify</button></form>";
-
-async fn verify_page() -> Html<String> {
-    page(
-        "工信部ICP备案短信核验 · MIIT SMS verification",
-        &format!("<p>请在收到短信后24小时内完成核验。Verify within 24 hours of the text.</p>{VERIFY_FORM}"),
+fn verify_body(c: &Chrome, status: Option<&str>) -> String {
+    let t = c.t;
+    let status = status.map_or_else(String::new, |m| format!("<p role=\"status\">{}</p>", esc(m)));
+    format!(
+        "<p>{intro}</p>{status}<form method=\"post\" action=\"/sms\">\
+         <label for=\"mobile\">{mobile}</label><input id=\"mobile\" name=\"mobile\" inputmode=\"numeric\" autocomplete=\"tel\" required>\
+         <label for=\"cert_last_six\">{cert}</label><input id=\"cert_last_six\" name=\"cert_last_six\" maxlength=\"6\" autocomplete=\"off\" required>\
+         <label for=\"code\">{code}</label><input id=\"code\" name=\"code\" inputmode=\"numeric\" maxlength=\"6\" autocomplete=\"one-time-code\" required>\
+         <p><button type=\"submit\">{verify}</button></p></form>",
+        intro = esc(t.get("sms.intro")),
+        mobile = esc(t.get("sms.mobile")),
+        cert = esc(t.get("sms.cert_last_six")),
+        code = esc(t.get("sms.code")),
+        verify = esc(t.get("sms.verify")),
     )
 }
 
-async fn verify_form(State(svc): State<Service>, req: axum::extract::Request) -> Response {
-    use axum::extract::FromRequest;
-    let lang = lang_of(req.headers());
-    let ip = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let form = axum::Form::<VerifyBody>::from_request(req, &()).await;
+async fn verify_page(c: Chrome) -> Response {
+    c.page(StatusCode::OK, "sms.title", &verify_body(&c, None))
+}
+
+async fn verify_form(
+    State(svc): State<Service>,
+    c: Chrome,
+    ClientIp(ip): ClientIp,
+    form: Result<axum::Form<VerifyBody>, axum::extract::rejection::FormRejection>,
+) -> Response {
     let Ok(form) = form else {
-        let msg = "请填写手机号码、证件号码后六位和验证码。Fill in the mobile, the certificate's last six characters and the code.";
-        let body = format!("<p role=\"status\">{}</p>{VERIFY_FORM}", esc(msg));
-        let mut resp = page("工信部ICP备案短信核验 · MIIT SMS verification", &body).into_response();
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return resp;
+        return c.page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "sms.title",
+            &verify_body(&c, Some(c.t.get("sms.fill_all"))),
+        );
     };
-    let msg = match run_verify(&svc, &form.0, ip.as_deref(), lang).await {
-        Ok(Outcome::Verified { all_done: true }) => {
-            "核验成功，备案已提交管局审核。Verified; the filing is now with the bureau.".to_owned()
-        }
-        Ok(Outcome::Verified { all_done: false }) => {
-            "核验成功，尚有其他负责人未核验。Verified; other persons still need to verify.".to_owned()
-        }
-        Ok(Outcome::AlreadyVerified) => "您已核验过。You have already verified.".to_owned(),
-        Ok(Outcome::Wrong { left }) => format!(
-            "验证码、手机号码或证件号码后六位有误，还可再错{left}次。Wrong code, mobile or certificate digits; {left} more wrong entries are tolerated."
-        ),
-        Ok(Outcome::Returned) => {
-            "错误次数过多，备案已退回接入商。Too many wrong entries: the filing was returned to the provider.".to_owned()
-        }
-        Ok(Outcome::Expired) => {
-            "已超过24小时，备案已退回接入商。More than 24 hours passed: the filing was returned to the provider."
-                .to_owned()
-        }
-        Err(p) => format!("{} {}", p.zh, p.en),
+    let t = c.t;
+    let msg = match run_verify(&svc, &form.0, ip.as_deref(), c.lang).await {
+        Ok(Outcome::Verified { all_done: true }) => t.get("sms.verified_all").to_owned(),
+        Ok(Outcome::Verified { all_done: false }) => t.get("sms.verified_some").to_owned(),
+        Ok(Outcome::AlreadyVerified) => t.get("sms.already").to_owned(),
+        Ok(Outcome::Wrong { left }) => t.get("sms.wrong").replace("{left}", &left.to_string()),
+        Ok(Outcome::Returned) => t.get("sms.returned").to_owned(),
+        Ok(Outcome::Expired) => t.get("sms.expired").to_owned(),
+        Err(p) => c.lang.pick(&p.zh, &p.en).to_owned(),
     };
-    page(
-        "工信部ICP备案短信核验 · MIIT SMS verification",
-        &format!("<p role=\"status\">{}</p>{VERIFY_FORM}", esc(&msg)),
-    )
-    .into_response()
+    c.page(StatusCode::OK, "sms.title", &verify_body(&c, Some(&msg)))
 }
 
 #[derive(Deserialize)]
@@ -207,6 +184,11 @@ async fn outbox(svc: &Service, mobile: Option<&str>, lang: Lang) -> Result<Vec<O
     Ok(rows.into_iter().map(|(to, body, at)| OutboxItem { to, body, at }).collect())
 }
 
+/// The JSON answers' language: the caller's `Accept-Language`.
+fn lang_of(headers: &HeaderMap) -> Lang {
+    Lang::from_accept_language(headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+}
+
 async fn outbox_api(State(svc): State<Service>, headers: HeaderMap, q: Query<OutboxQuery>) -> Response {
     let lang = lang_of(&headers);
     let Some(m) = q.0.mobile else {
@@ -228,21 +210,26 @@ async fn outbox_api(State(svc): State<Service>, headers: HeaderMap, q: Query<Out
     }
 }
 
-async fn outbox_page(State(svc): State<Service>, headers: HeaderMap) -> Response {
-    match outbox(&svc, None, lang_of(&headers)).await {
+async fn outbox_page(State(svc): State<Service>, c: Chrome) -> Response {
+    match outbox(&svc, None, c.lang).await {
         Ok(items) => {
-            let rows: String = items
-                .iter()
-                .map(|i| format!("<tr><td>{}</td><td>{}</td></tr>", esc(&i.to), esc(&i.body)))
-                .collect();
-            page(
-                "模拟短信发件箱 · Simulated SMS outbox",
-                &format!(
-                    "<p>模拟器不发送真实短信，这里是各负责人的“手机”。The simulator sends no real texts: these are the persons' phones.</p>\
-                     <table><tr><th>手机 To</th><th>短信 Text</th></tr>{rows}</table>"
-                ),
-            )
-            .into_response()
+            let t = c.t;
+            let table = if items.is_empty() {
+                format!("<p>{}</p>", esc(t.get("outbox.empty")))
+            } else {
+                let rows: String = items
+                    .iter()
+                    .map(|i| {
+                        format!("<tr><td>{}</td><td lang=\"zh-CN\">{}</td></tr>", esc(&i.to), esc(&i.body))
+                    })
+                    .collect();
+                format!(
+                    "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
+                    esc(t.get("outbox.to")),
+                    esc(t.get("outbox.text"))
+                )
+            };
+            c.page(StatusCode::OK, "outbox.title", &format!("<p>{}</p>{table}", esc(t.get("outbox.intro"))))
         }
         Err(p) => p.into_response(),
     }
@@ -291,15 +278,28 @@ async fn query_api(State(svc): State<Service>, headers: HeaderMap, q: Query<Quer
     }
 }
 
-async fn query_page(State(svc): State<Service>, headers: HeaderMap, q: Query<QueryParams>) -> Response {
-    let form = "<form method=\"get\" action=\"/query\">\
-        <label>域名 Domain <input name=\"domain\"></label><label>备案号 Number <input name=\"number\"></label>\
-        <label>主办单位名称 Subject name <input name=\"name\"></label><button>查询 Search</button></form>";
+async fn query_page(State(svc): State<Service>, c: Chrome, q: Query<QueryParams>) -> Response {
+    let t = c.t;
+    let value = |v: &Option<String>| esc(v.as_deref().unwrap_or(""));
+    let form = format!(
+        "<form method=\"get\" action=\"/query\">\
+         <label for=\"q-domain\">{domain}</label><input id=\"q-domain\" name=\"domain\" value=\"{d}\">\
+         <label for=\"q-number\">{number}</label><input id=\"q-number\" name=\"number\" value=\"{n}\">\
+         <label for=\"q-name\">{name}</label><input id=\"q-name\" name=\"name\" value=\"{s}\">\
+         <p><button type=\"submit\">{search}</button></p></form>",
+        domain = esc(t.get("query.domain")),
+        number = esc(t.get("query.number")),
+        name = esc(t.get("query.name")),
+        search = esc(t.get("query.search")),
+        d = value(&q.0.domain),
+        n = value(&q.0.number),
+        s = value(&q.0.name),
+    );
     let results = if q.0.query().is_none() {
         String::new()
     } else {
-        match run_query(&svc, &q.0, lang_of(&headers)).await {
-            Ok(r) if r.is_empty() => "<p>没有符合条件的记录。No records match.</p>".to_owned(),
+        match run_query(&svc, &q.0, c.lang).await {
+            Ok(r) if r.is_empty() => format!("<p role=\"status\">{}</p>", esc(t.get("query.none"))),
             Ok(r) => {
                 let rows: String = r
                     .iter()
@@ -315,12 +315,21 @@ async fn query_page(State(svc): State<Service>, headers: HeaderMap, q: Query<Que
                         )
                     })
                     .collect();
-                format!(
-                    "<table><tr><th>主办单位 Subject</th><th>性质 Nature</th><th>备案号 Number</th><th>名称 Name</th><th>域名 Domains</th><th>审核通过日期 Approved</th></tr>{rows}</table>"
-                )
+                let head: String = [
+                    "query.subject",
+                    "query.nature",
+                    "query.number",
+                    "query.service",
+                    "query.domains",
+                    "query.approved",
+                ]
+                .iter()
+                .map(|k| format!("<th scope=\"col\">{}</th>", esc(t.get(k))))
+                .collect();
+                format!("<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
             }
-            Err(p) => format!("<p>{}</p>", esc(&format!("{} {}", p.zh, p.en))),
+            Err(p) => format!("<p role=\"alert\">{}</p>", esc(c.lang.pick(&p.zh, &p.en))),
         }
     };
-    page("ICP备案查询 · Public query", &format!("{form}{results}")).into_response()
+    c.page(StatusCode::OK, "query.title", &format!("{form}{results}"))
 }

@@ -538,5 +538,50 @@ async fn the_console_pages_sign_in_show_masked_and_decide_with_the_form_token() 
         assert!(text.contains("浙ICP备") && !text.contains("id=\"approve\""), "{label}: {text}");
         let (_, status) = srv.send("GET", "/api/v1/submissions/console-1", b"").await;
         assert_eq!(status["status"], "approved", "{status}");
+
+        // The pages speak English when asked, and remember it; the way back stays on this site.
+        let r = zj.get(format!("{}/lang/en?back=/console", srv.base)).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/console", "{label}");
+        let queue = zj.get(format!("{}/console", srv.base)).send().await.unwrap().text().await.unwrap();
+        assert!(
+            queue.contains("<html lang=\"en\">") && queue.contains("Regulator console"),
+            "{label}: {queue}"
+        );
+        assert!(!queue.contains("管局审核系统"), "{label}: no Chinese title left: {queue}");
+        let sms = zj.get(format!("{}/sms", srv.base)).send().await.unwrap().text().await.unwrap();
+        assert!(
+            sms.contains("Verify within 24 hours") && sms.contains("href=\"/lang/zh?back=/sms\""),
+            "{sms}"
+        );
+        let r = zj.get(format!("{}/lang/zh?back=//evil.example/", srv.base)).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/sms", "{label}: no open redirect");
+        let sms = zj.get(format!("{}/sms", srv.base)).send().await.unwrap().text().await.unwrap();
+        assert!(sms.contains("<html lang=\"zh-CN\">") && sms.contains("24小时内"), "{sms}");
+        // Chinese until English is chosen, whatever the browser prefers (like the provider's pages).
+        let r = srv
+            .http
+            .get(format!("{}/query", srv.base))
+            .header("accept-language", "en-GB,en;q=0.9")
+            .send()
+            .await;
+        assert!(r.unwrap().text().await.unwrap().contains("ICP备案查询"), "{label}");
+
+        // One address cannot try account after account: 30 sign-ins in 15 minutes, whatever the
+        // names (the API's sign-ins above counted too).
+        let mut refused_at = None;
+        for i in 0..40 {
+            let r = client()
+                .post(format!("{}/console/login", srv.base))
+                .form(&[("username", format!("nobody-{i}")), ("password", "wrong".to_owned())])
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 429 {
+                refused_at = Some(i);
+                break;
+            }
+            assert_eq!(r.status(), 401, "{label}");
+        }
+        assert!(refused_at.is_some_and(|i| i < 30), "{label}: {refused_at:?}");
     }
 }

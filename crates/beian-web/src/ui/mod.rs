@@ -191,7 +191,7 @@ async fn page_session(State(s): State<AppState>, mut req: Request, next: Next) -
 /// What the layout needs: language, user, CSRF token, the way back for the language switch.
 #[derive(Debug)]
 pub struct Chrome {
-    pub t: &'static Msgs,
+    pub t: &'static beian_core::message::Catalogue,
     pub lang_tag: &'static str,
     pub other_lang: &'static str,
     pub other_lang_tag: &'static str,

@@ -352,6 +352,9 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     let code = w.code_for("13800138000").await;
     b.goto(&format!("{}/sms", w.reg_base)).await;
     b.wait_for(LOADED).await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "SMS verification page");
+    let fits = b.eval("return document.documentElement.scrollWidth <= window.innerWidth", json!([])).await;
+    assert_eq!(fits, json!(true), "the SMS page scrolls sideways at 360 px");
     b.type_into("input[name=mobile]", "13800138000").await;
     b.type_into("input[name=cert_last_six]", "011235").await;
     b.type_into("input[name=code]", &code).await;
@@ -372,6 +375,7 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "bureau queue");
     b.click("a[href^='/console/icp/']").await;
     b.wait_for("return document.getElementById('approve') !== null").await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "bureau review");
     shot(&b, "bureau-review-desktop").await;
     b.click("#approve").await;
     b.wait_for("return document.getElementById('notice') !== null").await;
