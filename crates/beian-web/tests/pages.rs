@@ -695,6 +695,35 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
         assert!(!check.body.to_string().contains("DOMAIN_REALNAME_UNKNOWN"), "{}", check.body);
         assert_eq!(to.unwrap(), format!("/app/orders/{order}/edit/documents"));
 
+        // A file sent before the form's token, or after a wrong one, is refused unread.
+        for fields in [vec![("file", "x"), ("csrf_token", "")], vec![("csrf_token", "forged"), ("file", "x")]]
+        {
+            let mut form =
+                reqwest::multipart::Form::new().text("kind", "id_front").text("subject_path", "subject.head");
+            for (name, value) in fields {
+                form = if name == "file" {
+                    form.part(
+                        "file",
+                        reqwest::multipart::Part::bytes(common::photo()).mime_str("image/png").unwrap(),
+                    )
+                } else {
+                    let (_, _, page) = text(
+                        c.get(format!("{}/app/orders/{order}/edit/documents", s.base)).send().await.unwrap(),
+                    )
+                    .await;
+                    let token = if value.is_empty() { hidden(&page, "csrf_token") } else { value.to_owned() };
+                    form.text("csrf_token", token)
+                };
+            }
+            let r = c
+                .post(format!("{}/app/orders/{order}/documents", s.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        }
+
         // Documents: a file lying about its type is refused beside its slot; real ones kept.
         let (status, page) =
             wizard_upload(&s, &c, &order, "business_licence", "subject", b"MZ not a picture".to_vec()).await;

@@ -1370,6 +1370,11 @@ pub(super) async fn upload(
                 Ok(Some(field)) => {
                     let name = field.name().unwrap_or_default().to_owned();
                     if name == "file" {
+                        // The form sends its token before the file (it comes first in the
+                        // form), so a forged post is refused before its body is read.
+                        if p.csrf.is_none() || p.csrf.as_deref() != Some(csrf.as_str()) {
+                            return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+                        }
                         declared = field.content_type().map(str::to_owned);
                         match field.bytes().await {
                             Ok(b) => file = Some(b.to_vec()),
