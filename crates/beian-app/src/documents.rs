@@ -74,6 +74,23 @@ pub struct DocumentView {
     pub size: i64,
     pub sha256: String,
     pub created_at: String,
+    /// The identity-verification vendor's verdict on a face photo, once it has checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub face_check: Option<FaceCheckView>,
+}
+
+/// What the identity-verification vendor said about a face photo.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FaceCheckView {
+    pub verifier: String,
+    pub passed: bool,
+    /// Similarity 0–100, when the vendor gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<i32>,
+    /// The vendor's reason code for a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub checked_at: String,
 }
 
 impl From<&DocumentRow> for DocumentView {
@@ -87,6 +104,16 @@ impl From<&DocumentRow> for DocumentView {
             size: d.size,
             sha256: hex::encode(&d.sha256),
             created_at: rfc3339(d.created_at),
+            face_check: match (&d.face_verifier, d.face_passed, d.face_checked_at) {
+                (Some(verifier), Some(passed), Some(at)) => Some(FaceCheckView {
+                    verifier: verifier.clone(),
+                    passed,
+                    score: d.face_score,
+                    reason: d.face_reason.clone(),
+                    checked_at: rfc3339(at),
+                }),
+                _ => None,
+            },
         }
     }
 }
@@ -241,9 +268,27 @@ impl App {
             sha256: Sha256::digest(&cleaned).to_vec(),
             blob_key: key,
             created_at: now,
+            face_verifier: None,
+            face_passed: None,
+            face_score: None,
+            face_reason: None,
+            face_checked_at: None,
         };
         let mut tx = self.store().begin().await?;
         tx.insert_document(&d).await?;
+        if d.kind == "face_photo" && self.verifier().automatic() {
+            tx.enqueue(
+                &beian_store::NewJob {
+                    kind: crate::verify::VERIFY_FACE.into(),
+                    payload: id.to_string(),
+                    run_at: now,
+                    max_attempts: 8,
+                    dedup_key: Some(format!("{}:{id}", crate::verify::VERIFY_FACE)),
+                },
+                now,
+            )
+            .await?;
+        }
         tx.audit(
             &ctx.audit("document.upload", "document", id, json!({ "order": order_id, "kind": d.kind })),
             now,
@@ -257,6 +302,57 @@ impl App {
     pub async fn list_documents(&self, ctx: &Ctx, order_id: Uuid) -> AppResult<Vec<DocumentView>> {
         self.visible_order(ctx, order_id).await?;
         Ok(self.store().documents_of_order(order_id).await?.iter().map(DocumentView::from).collect())
+    }
+
+    /// Runs the vendor's check of a face photo (the `VERIFY_FACE` job) and keeps its verdict on
+    /// the document. Idempotent: a checked document, a document gone, or a person no longer on
+    /// the order ends the job without a call.
+    pub(crate) async fn run_face_check(&self, payload: &str) -> anyhow::Result<()> {
+        let id: Uuid = payload.trim().parse()?;
+        let Some(d) = self.store().document(id).await? else { return Ok(()) };
+        if d.face_checked_at.is_some() {
+            return Ok(());
+        }
+        let Some(row) = self.store().order(d.order_id).await? else { return Ok(()) };
+        let doc = self.decrypt_order(&row)?;
+        let persons = doc.order.persons();
+        let Some((_, person)) = persons.iter().find(|(path, _)| *path == d.subject_path) else {
+            return Ok(());
+        };
+        let identity = crate::verify::PersonIdentity {
+            name: person.name.clone(),
+            certificate_kind: person.certificate.kind,
+            certificate_number: person.certificate.number.clone(),
+        };
+        let photo = self.keys().decrypt(&Self::document_aad(id), &self.blobs().get(&d.blob_key).await?)?;
+        let verifier = self.verifier();
+        let Some(call) = verifier.check_face(&identity, &photo) else { return Ok(()) };
+        let verdict = call.await?;
+        let now = self.now_us();
+        let record = beian_store::FaceCheckRecord {
+            verifier: verifier.name().to_owned(),
+            passed: verdict.passed,
+            score: verdict.score.map(|s| s.clamp(0, 100)),
+            reason: verdict.reason.map(|r| r.chars().take(64).collect()),
+            checked_at: now,
+        };
+        let mut tx = self.store().begin().await?;
+        if tx.record_face_check(id, &record).await? {
+            let entry = beian_store::NewAudit {
+                actor_id: None,
+                actor_role: "system".into(),
+                action: "document.face_check".into(),
+                object_type: "document".into(),
+                object_id: id.to_string(),
+                ip: None,
+                request_id: None,
+                detail: json!({ "order": d.order_id, "verifier": record.verifier, "passed": record.passed })
+                    .to_string(),
+            };
+            tx.audit(&entry, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A document's bytes; every call is an audit event.

@@ -280,7 +280,9 @@ impl App {
     pub async fn document_checklist(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<DocumentSlot>> {
         let row = self.visible_order(ctx, id).await?;
         let doc = self.decrypt_order(&row)?;
-        let docs = self.list_documents(ctx, id).await?;
+        let rows = self.store().documents_of_order(id).await?;
+        let docs: Vec<crate::documents::DocumentView> = rows.iter().map(Into::into).collect();
+        let automatic = self.verifier().automatic();
         let persons = doc.order.persons();
         let cert_of = |path: &str| {
             persons
@@ -304,7 +306,12 @@ impl App {
                     .flatten();
                 let uploaded =
                     docs.iter().filter(|d| d.kind == kind && d.subject_path == path).cloned().collect();
-                DocumentSlot { kind, path, uploaded, portrait }
+                let face = (kind == "face_photo").then(|| {
+                    let mine: Vec<&beian_store::DocumentRow> =
+                        rows.iter().filter(|d| d.kind == kind && d.subject_path == path).collect();
+                    crate::verify::face_state(automatic, &mine)
+                });
+                DocumentSlot { kind, path, uploaded, portrait, face }
             })
             .collect())
     }
@@ -318,4 +325,6 @@ pub struct DocumentSlot {
     pub path: String,
     pub uploaded: Vec<crate::documents::DocumentView>,
     pub portrait: Option<Uuid>,
+    /// Where a face photo stands (face photos only).
+    pub face: Option<crate::verify::FaceState>,
 }

@@ -73,6 +73,7 @@ impl App {
             crate::regulator::DELIVER => self.deliver_to_regulator(&job.payload).await,
             crate::scans::SCAN_SITE => self.run_site_scan(&job.payload).await,
             crate::psb::DELIVER_PSB => self.deliver_psb(&job.payload).await,
+            crate::verify::VERIFY_FACE => self.run_face_check(&job.payload).await,
             crate::psb::PSB_REMINDERS => self.send_psb_reminders().await.map(|_| ()).map_err(Into::into),
             other => anyhow::bail!("unknown job kind `{other}`"),
         }

@@ -175,6 +175,15 @@ impl App {
         }
     }
 
+    /// The same app with another identity verifier (a face-verification vendor's adapter;
+    /// manual by default). Call it while building, before the app is shared.
+    pub fn with_verifier(self, verifier: Arc<dyn verify::IdentityVerifier>) -> App {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => App { inner: Arc::new(Inner { verifier, ..inner }) },
+            Err(inner) => App { inner },
+        }
+    }
+
     /// Turns footer scanning of filed sites on with these fetch options (off by default).
     pub fn with_scanning(self, opts: beian_scan::FetchOptions) -> App {
         match Arc::try_unwrap(self.inner) {

@@ -406,17 +406,12 @@ impl App {
         let doc = self.decrypt_order(&row)?;
         let rule_ctx = self.rule_context(&row, &doc).await?;
         let findings = check(&doc.order, &rule_ctx);
-        let uploaded: BTreeSet<(String, String)> = self
-            .store()
-            .documents_of_order(id)
-            .await?
-            .into_iter()
-            .map(|d| (d.kind, d.subject_path))
-            .collect();
+        let docs = self.store().documents_of_order(id).await?;
+        let uploaded: BTreeSet<(String, String)> =
+            docs.iter().map(|d| (d.kind.clone(), d.subject_path.clone())).collect();
         let required = required_documents(&doc.order);
         let documents_complete = required.is_subset(&uploaded);
-        let identity_verified =
-            required.iter().filter(|(k, _)| k == "face_photo").all(|r| uploaded.contains(r));
+        let identity_verified = crate::verify::applicant_done(self.verifier().automatic(), &required, &docs);
         let ready = Readiness {
             error_findings: findings
                 .iter()

@@ -37,7 +37,7 @@ mod subjects;
 
 pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
 pub use audit::{AuditRow, NewAudit};
-pub use documents::DocumentRow;
+pub use documents::{DocumentRow, FaceCheckRecord};
 pub use jobs::{JobOutcome, JobRow, NewJob, backoff_secs};
 pub use misc::{
     IdempotencyRow, IpPoolRow, MessageRow, NewMessage, ServiceNumberRow, SettingRow, TemplateRow,

@@ -395,6 +395,30 @@ impl Stamp {
     }
 }
 
+/// What to say beside a person's face photo about the automatic face check: a CSS class and
+/// the text, or nothing when there is no automatic check (manual verification) or no photo.
+fn face_note(lang: Lang, slot: &beian_app::drafts::DocumentSlot) -> Option<(&'static str, String)> {
+    use beian_app::verify::FaceState;
+    let t = Msgs::of(lang);
+    let newest = slot.uploaded.iter().max_by(|a, b| a.created_at.cmp(&b.created_at));
+    let check = newest.and_then(|d| d.face_check.as_ref());
+    let fill = |key: &str| {
+        let c = check?;
+        Some(
+            t.get(key)
+                .replace("{verifier}", &c.verifier)
+                .replace("{score}", &c.score.map_or_else(|| "—".to_owned(), |s| s.to_string()))
+                .replace("{reason}", c.reason.as_deref().unwrap_or("—")),
+        )
+    };
+    match slot.face? {
+        FaceState::Checking => Some(("face-checking", t.get("face.checking").to_owned())),
+        FaceState::Passed => Some(("face-passed", fill("face.passed")?)),
+        FaceState::Failed => Some(("face-failed", fill("face.failed")?)),
+        FaceState::Missing | FaceState::Uploaded => None,
+    }
+}
+
 fn kind_key(kind: beian_core::model::OrderKind) -> String {
     let name =
         serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();

@@ -358,6 +358,8 @@ pub(super) struct FacePair {
     who: String,
     face: Uuid,
     portrait: Option<Uuid>,
+    /// The automatic face check's state (class, text), with a vendor verifier.
+    check: Option<(&'static str, String)>,
 }
 
 #[derive(Template)]
@@ -415,7 +417,8 @@ async fn review_order_page(
         .filter(|slot| slot.kind == "face_photo")
         .filter_map(|slot| {
             let face = slot.uploaded.iter().max_by(|a, b| a.created_at.cmp(&b.created_at))?.id;
-            Some(FacePair { who: label(p.lang, &slot.path), face, portrait: slot.portrait })
+            let check = super::face_note(p.lang, &slot);
+            Some(FacePair { who: label(p.lang, &slot.path), face, portrait: slot.portrait, check })
         })
         .collect();
     let templates = s.app.templates(&p.ctx).await.unwrap_or_default();

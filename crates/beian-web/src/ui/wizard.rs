@@ -896,6 +896,8 @@ pub(super) struct UploadSlot {
     uploaded: Vec<(Uuid, bool)>,
     /// For a face photo: the same person's ID portrait, to compare side by side.
     portrait: Option<Uuid>,
+    /// For a face photo: the automatic face check's state (class, text).
+    face: Option<(&'static str, String)>,
     field_id: String,
     error: Option<String>,
 }
@@ -991,6 +993,7 @@ async fn render_step(
                     .map(|d| (d.id, d.content_type.starts_with("image/")))
                     .collect(),
                 portrait: slot.portrait,
+                face: super::face_note(lang, &slot),
                 error: r
                     .upload_error
                     .as_ref()
