@@ -81,6 +81,35 @@ fn existing(number: Option<&str>) -> AppResult<Option<(String, bool)>> {
 impl App {
     /// Starts (or resumes) a filing: finds the caller's subject by its certificate or creates
     /// it, works the order kind out from what is on file, and opens a draft with the domain.
+    /// Starts (or resumes) a filing for one of the caller's subjects: the start's questions
+    /// about the subject are answered from the subject on file.
+    pub async fn start_filing_for_subject(
+        &self,
+        ctx: &Ctx,
+        subject_id: Uuid,
+        domain: String,
+        app: bool,
+        existing_number: Option<String>,
+    ) -> AppResult<StartedFiling> {
+        let row = self.visible_subject(ctx, subject_id).await?;
+        if row.owner_id != ctx.principal()?.id {
+            return Err(AppError::NotFound);
+        }
+        let s = self.decrypt_subject(&row)?;
+        let province = ProvinceCode::parse(&row.province)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored subject has no province")))?;
+        let start = FilingStart {
+            province,
+            nature: s.nature,
+            certificate: s.certificate,
+            name: s.name,
+            domain,
+            app,
+            existing_number,
+        };
+        self.start_filing(ctx, start).await
+    }
+
     pub async fn start_filing(&self, ctx: &Ctx, start: FilingStart) -> AppResult<StartedFiling> {
         let p = ctx.require(&[Role::Applicant, Role::Admin])?;
         let domain = DomainName::parse(&start.domain)

@@ -47,6 +47,19 @@ pub struct OrderSummary {
     pub subject_name: String,
 }
 
+impl From<beian_store::OrderLineRow> for OrderSummary {
+    fn from(r: beian_store::OrderLineRow) -> Self {
+        OrderSummary {
+            id: r.id,
+            subject_id: r.subject_id,
+            kind: serde_json::from_value(serde_json::Value::String(r.kind)).ok(),
+            state: r.state,
+            updated_at: rfc3339(r.updated_at),
+            subject_name: r.subject_name,
+        }
+    }
+}
+
 /// Working days the provider has for each review stage (Alibaba/Huawei: 1–2 working days),
 /// counted with the public-holiday calendar in `beian-core/data/holidays.toml`.
 const SLA_WORKING_DAYS: u32 = 2;
@@ -266,17 +279,7 @@ impl App {
     ) -> AppResult<Vec<OrderSummary>> {
         let p = ctx.principal()?;
         let rows = self.store().order_lines_of(p.id, before, limit.clamp(1, 100)).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OrderSummary {
-                id: r.id,
-                subject_id: r.subject_id,
-                kind: serde_json::from_value(serde_json::Value::String(r.kind)).ok(),
-                state: r.state,
-                updated_at: rfc3339(r.updated_at),
-                subject_name: r.subject_name,
-            })
-            .collect())
+        Ok(rows.into_iter().map(OrderSummary::from).collect())
     }
 
     /// The row update of an applicant's edit: the new document, findings to be run again.

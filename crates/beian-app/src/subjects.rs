@@ -218,6 +218,29 @@ impl App {
     }
 }
 
+/// A subject with what hangs off it, for its page: the subject (masked), its newest orders,
+/// the open one if any, and its services on file with their latest footer scans.
+#[derive(Debug, Clone)]
+pub struct SubjectOverview {
+    pub subject: SubjectView,
+    pub orders: Vec<crate::orders::OrderSummary>,
+    pub open_order: Option<Uuid>,
+    pub filed: Vec<beian_core::rules::FiledService>,
+}
+
+impl App {
+    /// One of the caller's subjects (or any, for staff) with its orders and filings.
+    pub async fn subject_overview(&self, ctx: &Ctx, id: Uuid) -> AppResult<SubjectOverview> {
+        let row = self.visible_subject(ctx, id).await?;
+        let subject = self.subject_view(&row, false)?;
+        let orders: Vec<crate::orders::OrderSummary> =
+            self.store().order_lines_of_subject(id, 50).await?.into_iter().map(Into::into).collect();
+        let open_order = self.store().open_order_of_subject(id).await?;
+        let filed = self.filed_services(id).await?;
+        Ok(SubjectOverview { subject, orders, open_order, filed })
+    }
+}
+
 /// One line of a subject list (no PII: the name, the province, the filed number).
 #[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct SubjectSummary {

@@ -273,6 +273,19 @@ impl Store {
         .await?))
     }
 
+    /// A subject's orders as a list shows them, newest first (`orders_subject` index).
+    pub async fn order_lines_of_subject(&self, subject_id: Uuid, limit: i64) -> Result<Vec<OrderLineRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, OrderLineRow>(
+            "SELECT o.id, o.subject_id, o.kind, o.state, o.updated_at, j.name AS subject_name
+             FROM orders o JOIN subjects j ON j.id = o.subject_id
+             WHERE o.subject_id = $1 ORDER BY o.id DESC LIMIT $2",
+        )
+        .bind(subject_id)
+        .bind(limit)
+        .fetch_all(c)
+        .await?))
+    }
+
     /// The open order of a subject, if any.
     pub async fn open_order_of_subject(&self, subject_id: Uuid) -> Result<Option<Uuid>> {
         Ok(

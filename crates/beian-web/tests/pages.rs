@@ -1282,3 +1282,88 @@ async fn the_review_queue_shows_fifty_rows_and_links_the_next_page() {
 fn unescape(attr: &str) -> String {
     attr.replace("&#x3D;", "=").replace("&#38;", "&").replace("&amp;", "&")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subject_page_lists_its_orders_and_starts_a_filing_without_typing_the_certificate_again() {
+    for s in common::servers().await {
+        let label = s.db.label;
+        s.account("agency@example.com", Role::Applicant).await;
+        s.account("other@example.com", Role::Applicant).await;
+        let api = s.login("agency@example.com").await;
+        let ex = common::example();
+        let r = api
+            .post("/api/v1/subjects", json!({ "province": "33", "subject": ex["order"]["subject"] }))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let subject = r.body["id"].as_str().unwrap().to_owned();
+        let c = browser();
+        sign_in(&s, &c, "agency@example.com", PASSWORD).await;
+        let (_, _, home) = text(c.get(format!("{}/app", s.base)).send().await.unwrap()).await;
+        assert!(home.contains(&format!("href=\"/app/subjects/{subject}\"")), "{label}: {home}");
+        assert!(home.contains("浙江"), "{label}: the province by name");
+
+        // The subject as on file (a company's credit code is public; the head's certificate
+        // and phones are not shown); no orders yet, so the start form is offered.
+        let url = format!("{}/app/subjects/{subject}", s.base);
+        let (status, _, page) = text(c.get(&url).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{label}");
+        let head = &ex["order"]["subject"]["head"];
+        for secret in [&head["certificate"]["number"], &head["mobile"]] {
+            assert!(!page.contains(secret.as_str().unwrap()), "{label}: {secret} shown");
+        }
+        assert!(page.contains("91330106673959654P") && page.contains("西湖区 (330106)"), "{label}: {page}");
+        assert!(page.contains(&format!("action=\"/app/subjects/{subject}/new\"")), "{label}");
+
+        // A bad domain is refused beside its field, keeping what was typed.
+        let token = hidden(&page, "csrf_token");
+        let start = |domain: &'static str, token: String| {
+            let c = c.clone();
+            let url = format!("{url}/new");
+            async move {
+                c.post(url)
+                    .form(&[("csrf_token", token.as_str()), ("service", "website"), ("domain", domain)])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let (status, _, page) = text(start("not a domain", token.clone()).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            page.contains("id=\"domain-error\"") && page.contains("value=\"not a domain\""),
+            "{label}: {page}"
+        );
+        assert_eq!(start("shop.example.cn", "forged".into()).await.status(), StatusCode::FORBIDDEN);
+
+        // A good one starts a first filing for this very subject, at the websites step.
+        let r = start("shop.example.cn", token.clone()).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let to = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.ends_with("/edit/websites"), "{label}: {to}");
+        let order = to.split('/').nth(3).unwrap().to_owned();
+        let o = api.get(&format!("/api/v1/orders/{order}")).await;
+        assert_eq!(o.body["subject_id"], subject.as_str(), "{label}: {}", o.body);
+        assert_eq!(o.body["order"]["kind"], "first_filing", "{label}");
+        assert_eq!(api.get("/api/v1/subjects").await.body.as_array().map(Vec::len), Some(1), "{label}");
+
+        // Now the page lists the order and offers to continue it instead of starting another.
+        let (_, _, page) = text(c.get(&url).send().await.unwrap()).await;
+        assert!(page.contains(&format!("href=\"/app/orders/{order}\"")), "{label}");
+        assert!(page.contains(&format!("href=\"/app/orders/{order}/edit/subject\"")), "{label}");
+        assert!(!page.contains("/new\""), "{label}: no second start form");
+
+        // Another applicant gets nothing.
+        let other = browser();
+        sign_in(&s, &other, "other@example.com", PASSWORD).await;
+        assert_eq!(other.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{label}");
+        let (_, _, their) = text(other.get(format!("{}/app", s.base)).send().await.unwrap()).await;
+        let token = hidden(&their, "csrf_token");
+        let r = other
+            .post(format!("{url}/new"))
+            .form(&[("csrf_token", token.as_str()), ("service", "website"), ("domain", "evil.example.cn")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{label}");
+    }
+}

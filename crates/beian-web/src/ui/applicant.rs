@@ -14,18 +14,32 @@ use super::{Chrome, PageCtx, Stamp, app_error, error_page, kind_key, label, rend
 use crate::AppState;
 
 pub(super) struct SubjectLine {
+    id: Uuid,
     name: String,
     province: String,
     number: Option<String>,
 }
 
 pub(super) struct OrderLine {
-    id: Uuid,
-    kind_key: String,
-    subject: String,
-    state: String,
-    state_key: String,
-    updated: Stamp,
+    pub(super) id: Uuid,
+    pub(super) kind_key: String,
+    pub(super) subject: String,
+    pub(super) state: String,
+    pub(super) state_key: String,
+    pub(super) updated: Stamp,
+}
+
+impl From<beian_app::orders::OrderSummary> for OrderLine {
+    fn from(o: beian_app::orders::OrderSummary) -> Self {
+        OrderLine {
+            id: o.id,
+            kind_key: o.kind.map_or_else(|| "kind.unknown".to_owned(), kind_key),
+            subject: o.subject_name,
+            state_key: format!("state.{}", o.state),
+            state: o.state,
+            updated: Stamp::of(&o.updated_at),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -71,22 +85,13 @@ pub(super) async fn home(
         subjects.last().filter(|_| full(subjects.len())).map(|x| format!("/app?subjects_before={}", x.id));
     let more_orders =
         orders.last().filter(|_| full(orders.len())).map(|x| format!("/app?orders_before={}", x.id));
-    let orders = orders
-        .into_iter()
-        .map(|o| OrderLine {
-            id: o.id,
-            kind_key: o.kind.map_or_else(|| "kind.unknown".to_owned(), kind_key),
-            subject: o.subject_name,
-            state_key: format!("state.{}", o.state),
-            state: o.state,
-            updated: Stamp::of(&o.updated_at),
-        })
-        .collect();
+    let orders = orders.into_iter().map(OrderLine::from).collect();
     let subjects = subjects
         .iter()
         .map(|x| SubjectLine {
+            id: x.id,
             name: x.name.clone(),
-            province: x.province.clone(),
+            province: super::province_name(p.lang, &x.province),
             number: x.filed_number.clone(),
         })
         .collect();

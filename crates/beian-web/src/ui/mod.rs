@@ -15,6 +15,7 @@ mod applicant;
 pub mod i18n;
 mod psb;
 mod review;
+mod subjects;
 mod wizard;
 
 use askama::Template;
@@ -49,6 +50,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/lang/{lang}", get(account::switch_lang))
         .route("/app", get(applicant::home))
         .route("/app/orders/{id}", get(applicant::order_page))
+        .route("/app/subjects/{id}", get(subjects::page))
+        .route("/app/subjects/{id}/new", post(subjects::start))
         .route("/app/new", get(wizard::start_form).post(wizard::start))
         .route("/app/orders/{id}/edit/{step}", get(wizard::edit).post(wizard::save))
         .route(
@@ -393,6 +396,41 @@ impl Stamp {
         let short = rfc3339.get(..16).map_or_else(|| rfc3339.to_owned(), |s| s.replace('T', " "));
         Stamp { iso: rfc3339.to_owned(), short }
     }
+}
+
+/// A filed website or app with its latest footer scan, as the review and subject pages list it.
+pub(super) struct FiledLine {
+    number: String,
+    domains: String,
+    /// `ok`, `bad` or `unknown`.
+    footer: &'static str,
+    footer_key: &'static str,
+}
+
+fn filed_lines(filed: Vec<beian_core::rules::FiledService>) -> Vec<FiledLine> {
+    filed
+        .into_iter()
+        .map(|f| {
+            let (footer, footer_key) = match (f.reachable, f.footer_ok) {
+                (Some(false), _) => ("bad", "rv.filed.unreachable"),
+                (_, Some(true)) => ("ok", "rv.filed.footer_ok"),
+                (_, Some(false)) => ("bad", "rv.filed.footer_bad"),
+                _ => ("unknown", "rv.filed.not_scanned"),
+            };
+            FiledLine { number: f.number, domains: f.domains.join(", "), footer, footer_key }
+        })
+        .collect()
+}
+
+/// A province's name in the page's language (the code itself when unknown).
+fn province_name(lang: Lang, code: &str) -> String {
+    beian_core::province::ProvinceCode::parse(code).map_or_else(
+        || code.to_owned(),
+        |c| {
+            let p = c.province();
+            if lang == Lang::En { p.name_en } else { p.name }.to_owned()
+        },
+    )
 }
 
 /// What to say beside a person's face photo about the automatic face check: a CSS class and

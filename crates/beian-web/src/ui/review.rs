@@ -345,14 +345,6 @@ pub(super) struct DocLine {
 }
 
 /// One of the subject's filed sites with its latest footer scan.
-pub(super) struct FiledLine {
-    number: String,
-    domains: String,
-    /// `ok`, `bad` or `unknown`.
-    footer: &'static str,
-    footer_key: &'static str,
-}
-
 /// A face photo beside the same person's ID portrait.
 pub(super) struct FacePair {
     who: String,
@@ -377,7 +369,7 @@ pub(super) struct ReviewOrderPage {
     findings: Vec<FindingLine>,
     documents: Vec<DocLine>,
     faces: Vec<FacePair>,
-    filed: Vec<FiledLine>,
+    filed: Vec<super::FiledLine>,
     awaiting_mail: bool,
     claimed: bool,
     verification: Option<String>,
@@ -422,22 +414,7 @@ async fn review_order_page(
         })
         .collect();
     let templates = s.app.templates(&p.ctx).await.unwrap_or_default();
-    let filed = s
-        .app
-        .filed_services(o.subject_id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|f| {
-            let (footer, footer_key) = match (f.reachable, f.footer_ok) {
-                (Some(false), _) => ("bad", "rv.filed.unreachable"),
-                (_, Some(true)) => ("ok", "rv.filed.footer_ok"),
-                (_, Some(false)) => ("bad", "rv.filed.footer_bad"),
-                _ => ("unknown", "rv.filed.not_scanned"),
-            };
-            FiledLine { number: f.number, domains: f.domains.join(", "), footer, footer_key }
-        })
-        .collect();
+    let filed = super::filed_lines(s.app.filed_services(o.subject_id).await.unwrap_or_default());
     let order = &o.order;
     let subject = SubjectBlock {
         name: order.subject.name.clone(),

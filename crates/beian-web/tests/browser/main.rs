@@ -397,6 +397,15 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     .await;
     shot(&b, "order-filed-desktop").await;
 
+    // The subject's page, from home, lists the filed site and offers another filing.
+    b.goto(&format!("{base}/app")).await;
+    b.wait_for(LOADED).await;
+    b.click("a[href^='/app/subjects/']").await;
+    b.wait_for("return document.getElementById('filed') !== null && document.readyState === 'complete'").await;
+    assert!(b.text("#filed").await.contains("ICP备"), "{}", b.text("#filed").await);
+    assert_eq!(count(&b, "form[action$='/new'] #domain").await, 1);
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "subject page");
+
     // The admin's dashboard counts the filing.
     sign_out(&b).await;
     sign_in_as(&b, &base, "admin@example.com").await;
