@@ -23,7 +23,7 @@ seed="$("$bin" bench-seed --data-dir "$work" --orders "$orders" --spare-subjects
 echo "$seed" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   seeded in %.1f s" % d["seconds"])'
 field() { echo "$seed" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 applicant="$(field applicant_token)"; reviewer="$(field reviewer_token)"; order="$(field order_id)"; spare="$(field spare_subjects_file)"
-draft="$(field draft_order_id)"
+draft="$(field draft_order_id)"; subject="$(field subject_id)"
 orders_file="$(field orders_file)"
 
 BEIAN_LOG=warn BEIAN_WORKERS=1 "$bin" serve --data-dir "$work" --listen "127.0.0.1:$port" "${db_args[@]}" 2>"$work/server.log" &
@@ -86,6 +86,7 @@ applicant_cookie="$(page_cookie load-applicant@bench.local)"
 reviewer_cookie="$(page_cookie load-reviewer@bench.local)"
 run "page /app (home)" -H "Cookie: $applicant_cookie" "$url/app"
 run "page /app/orders/{id}" -H "Cookie: $applicant_cookie" "$url/app/orders/$order"
+run "page /app/subjects/{id} (subject, orders, filed sites)" -H "Cookie: $applicant_cookie" "$url/app/subjects/$subject"
 run "page /review (queue, 50 rows)" -H "Cookie: $reviewer_cookie" "$url/review"
 run "page /review/orders/{id}" -H "Cookie: $reviewer_cookie" "$url/review/orders/$order"
 run "page /review?subject=… (filtered queue)" -H "Cookie: $reviewer_cookie" "$url/review?state=submitted&subject=%E9%98%BF%E9%87%8C"

@@ -401,10 +401,12 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     b.goto(&format!("{base}/app")).await;
     b.wait_for(LOADED).await;
     b.click("a[href^='/app/subjects/']").await;
-    b.wait_for("return document.getElementById('filed') !== null && document.readyState === 'complete'").await;
+    b.wait_for("return document.getElementById('filed') !== null && document.readyState === 'complete'")
+        .await;
     assert!(b.text("#filed").await.contains("ICP备"), "{}", b.text("#filed").await);
     assert_eq!(count(&b, "form[action$='/new'] #domain").await, 1);
     assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "subject page");
+    shot(&b, "subject-desktop").await;
 
     // The admin's dashboard counts the filing.
     sign_out(&b).await;

@@ -128,6 +128,7 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
     let total_subjects = a.orders + a.spare_subjects;
     let mut first_order = None;
     let mut order_ids = Vec::with_capacity(a.orders);
+    let mut first_subject = None;
     let mut spare = Vec::with_capacity(a.spare_subjects);
     let started = std::time::Instant::now();
     let batch = 2_000;
@@ -188,6 +189,7 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
                 stage_since: now,
             };
             tx.insert_order(&row).await.map_err(|x| e(&x))?;
+            first_subject.get_or_insert(sid);
             first_order.get_or_insert(oid);
             order_ids.push(oid);
         }
@@ -211,6 +213,7 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
         "applicant_token": people[0].1,
         "reviewer_token": people[1].1,
         "order_id": first_order,
+        "subject_id": first_subject,
         // Every fifth order from the second is a draft: the wizard's pages need one.
         "draft_order_id": order_ids.get(1).copied().or(first_order),
         "spare_subjects_file": spare_file,
