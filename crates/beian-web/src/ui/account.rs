@@ -358,7 +358,7 @@ pub(super) async fn logout(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if p.csrf.as_deref() != Some(f.csrf_token.as_str()) {
+    if !p.token_ok(Some(&f.csrf_token)) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     if let Some(token) = session_cookie(&headers) {

@@ -208,7 +208,7 @@ async fn step<Fut, T>(p: &PageCtx, f: &Pairs, tab: &'static str, take: Fut) -> R
 where
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
-    if p.csrf.is_none() || p.csrf.as_deref() != Some(one(f, "csrf_token")) {
+    if !p.token_ok(Some(one(f, "csrf_token"))) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     match take.await {

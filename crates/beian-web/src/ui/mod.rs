@@ -142,6 +142,13 @@ pub struct PageCtx {
     pub path: String,
 }
 
+impl PageCtx {
+    /// Whether a form carried this session's CSRF token (never true without a session).
+    pub fn token_ok(&self, sent: Option<&str>) -> bool {
+        self.csrf.is_some() && self.csrf.as_deref() == sent
+    }
+}
+
 /// Whether an unsafe request comes from this site: a cross-site `Sec-Fetch-Site`, or an
 /// `Origin` whose host differs from `Host`, is refused. Requests without either header (old
 /// browsers, scripts) still need the CSRF token.

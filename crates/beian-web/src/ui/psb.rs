@@ -288,7 +288,7 @@ fn all(f: &Pairs, k: &str) -> Vec<String> {
 
 /// The CSRF token, the id and the version every post carries; an error page otherwise.
 fn guard(p: &PageCtx, f: &Pairs, id: &str) -> Result<(Uuid, i64), Box<Response>> {
-    if p.csrf.as_deref() != one(f, "csrf_token").as_deref() {
+    if !p.token_ok(one(f, "csrf_token").as_deref()) {
         return Err(Box::new(error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden")));
     }
     let id = parse_id(p, id)?;

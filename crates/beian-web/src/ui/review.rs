@@ -243,7 +243,7 @@ pub(super) async fn batch(
     Form(f): Form<super::Pairs>,
 ) -> Response {
     let one = |k: &str| super::posted(&f, k).map_or("", str::trim);
-    if p.csrf.is_none() || p.csrf.as_deref() != Some(one("csrf_token")) {
+    if !p.token_ok(Some(one("csrf_token"))) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     let action = one("action");
@@ -302,7 +302,7 @@ pub(super) async fn claim(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    if p.csrf.as_deref() != Some(f.csrf_token.as_str()) {
+    if !p.token_ok(Some(&f.csrf_token)) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     let Ok(id) = id.parse::<Uuid>() else {
@@ -539,7 +539,7 @@ async fn decided(
 
 /// The checks every decision form passes first: the session's CSRF token and an order id.
 fn decision_guard(p: &PageCtx, csrf: &str, id: &str) -> Result<Uuid, Refusal> {
-    if p.csrf.as_deref() != Some(csrf) {
+    if !p.token_ok(Some(csrf)) {
         return Err((StatusCode::FORBIDDEN, "error.forbidden"));
     }
     uuid_or_404(id)

@@ -124,7 +124,7 @@ pub(super) async fn start(
     Path(id): Path<String>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    if p.csrf.is_none() || p.csrf.as_deref() != posted(&f, "csrf_token") {
+    if !p.token_ok(posted(&f, "csrf_token")) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     let Ok(subject_id) = uuid_or_404(&id) else {

@@ -1081,7 +1081,7 @@ pub(super) async fn save(
     Form(f): Form<Pairs>,
 ) -> Response {
     let Some(step) = parse_step(&step).filter(|st| FORM_STEPS.contains(st)) else { return not_found(&p) };
-    if p.csrf.is_none() || p.csrf.as_deref() != posted(&f, "csrf_token") {
+    if !p.token_ok(posted(&f, "csrf_token")) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
@@ -1283,7 +1283,7 @@ pub(super) async fn start(
     axum::Extension(p): axum::Extension<PageCtx>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    if p.csrf.is_none() || p.csrf.as_deref() != posted(&f, "csrf_token") {
+    if !p.token_ok(posted(&f, "csrf_token")) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     let text = |k: &str| posted(&f, k).map(str::trim).unwrap_or_default().to_owned();
@@ -1375,7 +1375,7 @@ pub(super) async fn upload(
                     if name == "file" {
                         // The form sends its token before the file (it comes first in the
                         // form), so a forged post is refused before its body is read.
-                        if p.csrf.is_none() || p.csrf.as_deref() != Some(csrf.as_str()) {
+                        if !p.token_ok(Some(&csrf)) {
                             return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
                         }
                         declared = field.content_type().map(str::to_owned);
@@ -1405,7 +1405,7 @@ pub(super) async fn upload(
         },
         Err(_) => failure = Some(t.get("wz.upload.unreadable").to_owned()),
     }
-    if p.csrf.is_none() || (failure.is_none() && p.csrf.as_deref() != Some(csrf.as_str())) {
+    if p.csrf.is_none() || (failure.is_none() && !p.token_ok(Some(&csrf))) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     let step = if kind == "face_photo" { "verification" } else { "documents" };
@@ -1491,7 +1491,7 @@ pub(super) async fn submit(
     Path(id): Path<String>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    if p.csrf.is_none() || p.csrf.as_deref() != posted(&f, "csrf_token") {
+    if !p.token_ok(posted(&f, "csrf_token")) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
