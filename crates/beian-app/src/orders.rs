@@ -64,15 +64,22 @@ impl From<beian_store::OrderLineRow> for OrderSummary {
 /// counted with the public-holiday calendar in `beian-core/data/holidays.toml`.
 const SLA_WORKING_DAYS: u32 = 2;
 
-/// The day the provider's review of an order in `state` since `stage_since` is due: the SLA in
-/// working days from the day it entered the stage; `None` outside the provider's stages.
-pub fn sla_due(state: &str, stage_since: i64) -> Option<String> {
-    matches!(state, "submitted" | "in_review" | "awaiting_mail").then(|| {
-        let since = beian_store::from_micros(stage_since)
-            .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"));
-        let cal = beian_core::policy::Calendar::builtin();
-        add_working_days(since.date(), SLA_WORKING_DAYS, &cal.holidays, &cal.workdays).to_string()
-    })
+/// The day the review of an order in `state` since `stage_since` is due, in working days from
+/// the day it entered the stage: the provider's SLA in its own stages, the bureau's time limit
+/// of the order's province (policy data) in `bureau_review`; `None` in other stages.
+pub fn sla_due(state: &str, stage_since: i64, province: &str) -> Option<String> {
+    let days = match state {
+        "submitted" | "in_review" | "awaiting_mail" => SLA_WORKING_DAYS,
+        "bureau_review" => {
+            let code = beian_core::province::ProvinceCode::parse(province)?;
+            beian_core::policy::PolicySet::builtin().province(code).values.bureau_review_working_days
+        }
+        _ => return None,
+    };
+    let since =
+        beian_store::from_micros(stage_since).to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"));
+    let cal = beian_core::policy::Calendar::builtin();
+    Some(add_working_days(since.date(), days, &cal.holidays, &cal.workdays).to_string())
 }
 
 /// Documents an order needs before it can be submitted (rules.md §2.3, §2.8): the unit's
@@ -128,7 +135,7 @@ impl App {
             mask_order(&mut order);
         }
         let state: OrderState = serde_json::from_str(&row.state_data)?;
-        let sla_due = sla_due(&row.state, row.stage_since);
+        let sla_due = sla_due(&row.state, row.stage_since, &row.province);
         Ok(OrderView {
             id: row.id,
             version: row.version,
@@ -595,5 +602,24 @@ fn event_detail(event: &Event, u: &OrderUpdate) -> serde_json::Value {
             json!({ "review_findings": findings })
         }
         _ => json!({}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sla_due;
+
+    /// Monday 2026-11-02 10:00 at +08:00, in microseconds (no holidays in the next six weeks).
+    const MONDAY: i64 = 1_793_584_800_000_000;
+
+    #[test]
+    fn review_time_limits_come_from_the_stage_and_the_province() {
+        // The provider's two working days: Monday → Wednesday.
+        assert_eq!(sla_due("in_review", MONDAY, "11").as_deref(), Some("2026-11-04"));
+        // The bureau's: 20 working days (four weeks) by default, 30 in Zhejiang (six weeks).
+        assert_eq!(sla_due("bureau_review", MONDAY, "11").as_deref(), Some("2026-11-30"));
+        assert_eq!(sla_due("bureau_review", MONDAY, "33").as_deref(), Some("2026-12-14"));
+        assert_eq!(sla_due("sms_pending", MONDAY, "33"), None);
+        assert_eq!(sla_due("bureau_review", MONDAY, "99"), None, "an unknown province has no limit");
     }
 }

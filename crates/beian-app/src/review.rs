@@ -134,6 +134,7 @@ impl App {
         let items = rows
             .into_iter()
             .map(|r| QueueItem {
+                sla_due: crate::orders::sla_due(&r.state, r.stage_since, &r.province),
                 id: r.id,
                 version: r.version,
                 kind: r.kind,
@@ -142,7 +143,6 @@ impl App {
                 subject_name: r.subject_name,
                 submitted_at: r.submitted_at.map(rfc3339),
                 stage_since: rfc3339(r.stage_since),
-                sla_due: crate::orders::sla_due(&r.state, r.stage_since),
                 state: r.state,
                 reviewer_id: r.reviewer_id,
             })

@@ -83,6 +83,7 @@ pub struct PolicyValues {
     pub government_domain_rule: bool,
     pub individual_remark_min_chars: usize,
     pub max_service_content_items: usize,
+    pub bureau_review_working_days: u32,
 }
 
 /// The policy of one province: values plus provenance.

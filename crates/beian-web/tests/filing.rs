@@ -75,6 +75,10 @@ async fn first_filing_to_numbers_then_a_new_site_gets_the_next_number() {
         w.settle().await;
         let refreshed = w.owner.post(&format!("/api/v1/orders/{order}/regulator/refresh"), json!({})).await;
         assert_eq!(refreshed.body["state"]["state"], "bureau_review", "{}", refreshed.body);
+        // Zhejiang's bureau has 30 working days (policy data): six weeks from today at most.
+        let due = refreshed.body["sla_due"].as_str().unwrap_or_default().to_owned();
+        let since = refreshed.body["stage_since"].as_str().unwrap_or_default()[..10].to_owned();
+        assert!(due.as_str() > since.as_str() && due.len() == 10, "{due} after {since}");
 
         // Another province's reviewer does not see it; Zhejiang's approves it.
         let gd = bureau_login(&w.reg_base, "bureau-gd").await;
