@@ -19,6 +19,10 @@ use beian_store::Uuid;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use beian_core::message::Lang;
+use beian_core::model::{OrderKind, SubjectNature};
+use beian_core::province::ProvinceCode;
+
 use crate::api::Service;
 use crate::bureau::{Account, BureauError, Desk, Reason, Role};
 use crate::pages::{Chrome, ClientIp, esc};
@@ -232,13 +236,64 @@ async fn queues(State(svc): State<Service>, c: Chrome, h: HeaderMap) -> Response
                 time_of(i.received_at),
                 i.id,
                 esc(&i.subject_name),
-                esc(&i.kind),
+                esc(&value_in_words(&c, "kind", &i.kind)),
                 esc(&i.provider)
             ));
         }
         body.push_str("</tbody></table>");
     }
     c.page(StatusCode::OK, "console.title", &body)
+}
+
+/// A JSON path in words (`websites[1].head.mobile` → 网站2 · 负责人 · 手机号码): each
+/// segment's name from the catalogue (`field.head`), an index counted from one; a segment the
+/// catalogue does not name stays as it is.
+fn path_in_words(c: &Chrome, path: &str) -> String {
+    path.split('.')
+        .map(|segment| {
+            let (base, index) = match segment.split_once('[') {
+                Some((b, rest)) => (b, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (segment, None),
+            };
+            let key = format!("field.{base}");
+            let name = if c.t.has(&key) { c.t.get(&key).to_owned() } else { base.to_owned() };
+            match (index, c.lang) {
+                (Some(i), Lang::En) => format!("{name} {}", i + 1),
+                (Some(i), Lang::Zh) => format!("{name}{}", i + 1),
+                (None, _) => name,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// A coded value in words where the field holds a code (kinds, natures, statuses, provinces,
+/// yes/no); free text is shown as it is.
+fn value_in_words(c: &Chrome, path: &str, value: &str) -> String {
+    let field = path.rsplit('.').next().unwrap_or(path);
+    let pick = |(zh, en): (&str, &str)| if c.lang == Lang::En { en } else { zh }.to_owned();
+    let coded = matches!(field, "kind" | "nature" | "subject_nature" | "status" | "platform")
+        || value == "true"
+        || value == "false";
+    let key = format!("value.{value}");
+    if coded && c.t.has(&key) {
+        return c.t.get(&key).to_owned();
+    }
+    let as_json = Value::String(value.to_owned());
+    match field {
+        "kind" => serde_json::from_value::<OrderKind>(as_json)
+            .map_or_else(|_| value.to_owned(), |k| pick(k.label())),
+        "nature" | "subject_nature" => serde_json::from_value::<SubjectNature>(as_json)
+            .map_or_else(|_| value.to_owned(), |n| pick(n.label())),
+        "province" => ProvinceCode::parse(value).map_or_else(
+            || value.to_owned(),
+            |p| {
+                let p = p.province();
+                pick((p.name, p.name_en))
+            },
+        ),
+        _ => value.to_owned(),
+    }
 }
 
 /// A masked document as rows of (JSON path, value), for reading without a schema.
@@ -250,6 +305,7 @@ fn rows(v: &Value, path: String, out: &mut Vec<(String, String)>) {
                 rows(x, p, out);
             }
         }
+        Value::Array(a) if a.is_empty() => {}
         Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => {
             out.push((
                 path,
@@ -332,14 +388,19 @@ async fn render_submission(
         "<p><a href=\"/console\">{}</a></p><p>{}: <strong id=\"status\">{}</strong> · {}: {}</p>",
         esc(t.get("console.back")),
         esc(t.get("console.status")),
-        esc(&status),
+        esc(&value_in_words(c, "status", &status)),
         esc(t.get("console.provider")),
         esc(&provider)
     ));
     if !checks.is_empty() {
         body.push_str(&format!("<h2>{}</h2><ul id=\"checks\">", esc(t.get("console.checks"))));
-        for c in &checks {
-            body.push_str(&format!("<li><code>{}</code> {}</li>", esc(&c.field), esc(&c.reason)));
+        for check in &checks {
+            body.push_str(&format!(
+                "<li>{} <code>{}</code>: {}</li>",
+                esc(&path_in_words(c, &check.field)),
+                esc(&check.field),
+                esc(&check.reason)
+            ));
         }
         body.push_str("</ul>");
     }
@@ -348,9 +409,10 @@ async fn render_submission(
     body.push_str(&format!("<h2>{}</h2><table><tbody>", esc(t.get("console.data"))));
     for (k, v) in table {
         body.push_str(&format!(
-            "<tr><th scope=\"row\"><code>{}</code></th><td>{}</td></tr>",
+            "<tr><th scope=\"row\">{}<br><code class=\"path\">{}</code></th><td>{}</td></tr>",
+            esc(&path_in_words(c, &k)),
             esc(&k),
-            esc(&v)
+            esc(&value_in_words(c, &k, &v))
         ));
     }
     body.push_str("</tbody></table>");

@@ -479,7 +479,18 @@ fn uuid_or_404(id: &str) -> Result<Uuid, Refusal> {
 
 /// A recipient path in words, in the page's language.
 fn label(lang: Lang, path: &str) -> String {
-    let both = beian_app::regulator::recipient_label(path);
+    // Whose document: the subject itself or a service, not only a person.
+    let service =
+        |prefix: &str| path.strip_prefix(prefix)?.strip_suffix(']')?.parse::<usize>().ok().map(|i| i + 1);
+    let both = if path == "subject" {
+        "主办单位 / the subject".to_owned()
+    } else if let Some(n) = service("websites[") {
+        format!("网站{n} / website {n}")
+    } else if let Some(n) = service("apps[") {
+        format!("APP{n} / app {n}")
+    } else {
+        beian_app::regulator::recipient_label(path)
+    };
     match both.split_once(" / ") {
         Some((zh, en)) => if lang == Lang::En { en } else { zh }.to_owned(),
         None => both,
@@ -489,6 +500,15 @@ fn label(lang: Lang, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_owners_are_named_in_words() {
+        assert_eq!(label(Lang::Zh, "subject"), "主办单位");
+        assert_eq!(label(Lang::En, "websites[1]"), "website 2");
+        assert_eq!(label(Lang::Zh, "apps[0]"), "APP1");
+        assert_eq!(label(Lang::Zh, "websites[0].head"), "网站1负责人");
+        assert_eq!(label(Lang::En, "subject.head"), "head of the subject");
+    }
 
     #[test]
     fn every_state_kind_actor_and_psb_state_has_a_message() {
