@@ -136,6 +136,14 @@ impl DivisionTable {
         out
     }
 
+    /// A region code as typed, in words for a page: `浙江省 杭州市 西湖区 (330106)`, or the
+    /// text as it is when it is not a known code.
+    pub fn describe(&self, code: &str) -> String {
+        let names: Vec<&str> =
+            code.parse::<u32>().map(|c| self.path(c).iter().map(|d| d.name).collect()).unwrap_or_default();
+        if names.is_empty() { code.to_owned() } else { format!("{} ({code})", names.join(" ")) }
+    }
+
     /// Whether `inner` lies within `outer` (same province, and same city when `outer` is a
     /// city, or equal when it is a county).
     pub fn is_within(inner: u32, outer: u32) -> bool {
@@ -185,6 +193,13 @@ mod tests {
         let names: Vec<_> = divisions().path(330106).iter().map(|d| d.name).collect();
         assert_eq!(names, ["浙江省", "杭州市", "西湖区"]);
         assert_eq!(divisions().path(110000).len(), 1);
+    }
+
+    #[test]
+    fn a_region_is_described_in_words_or_left_as_typed() {
+        assert_eq!(divisions().describe("330106"), "浙江省 杭州市 西湖区 (330106)");
+        assert_eq!(divisions().describe("999999"), "999999");
+        assert_eq!(divisions().describe("<b>"), "<b>", "escaping is the page's business");
     }
 
     #[test]

@@ -292,6 +292,7 @@ fn value_in_words(c: &Chrome, path: &str, value: &str) -> String {
                 pick((p.name, p.name_en))
             },
         ),
+        "region" => beian_core::division::divisions().describe(value),
         _ => value.to_owned(),
     }
 }

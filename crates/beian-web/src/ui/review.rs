@@ -419,7 +419,7 @@ async fn review_order_page(
     let subject = SubjectBlock {
         name: order.subject.name.clone(),
         certificate: order.subject.certificate.number.clone(),
-        region: order.subject.region.clone(),
+        region: beian_core::division::divisions().describe(&order.subject.region),
         address: order.subject.mailing_address.clone(),
         head: order.subject.head.name.clone(),
         mobile: order.subject.head.mobile.clone(),

@@ -85,7 +85,7 @@ async fn render_page(
             "wz.subject.cert_number",
             format!("{} · {}", t.get(&format!("cert.{cert_kind}")), subject.certificate.number),
         ),
-        ("subj.region", region_in_words(&subject.region)),
+        ("subj.region", beian_core::division::divisions().describe(&subject.region)),
         ("subj.address", subject.mailing_address.clone()),
         ("subj.head", subject.head.name.clone()),
     ];
@@ -153,14 +153,4 @@ pub(super) async fn start(
         }
         Err(e) => app_error(&p, e),
     }
-}
-
-/// A six-digit region code as its path of names (`浙江省 杭州市 西湖区 (330106)`), the code
-/// alone when the table does not know it.
-fn region_in_words(code: &str) -> String {
-    let names: Vec<&str> = code
-        .parse::<u32>()
-        .map(|c| beian_core::division::divisions().path(c).iter().map(|d| d.name).collect())
-        .unwrap_or_default();
-    if names.is_empty() { code.to_owned() } else { format!("{} ({code})", names.join(" ")) }
 }
