@@ -363,6 +363,15 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     assert!(b.text("[role=status]").await.contains("核验成功"), "{}", b.text("body").await);
     shot(&b, "regulator-sms-phone").await;
     w.settle().await;
+    // The regulator's other public pages: the simulated phones and the public query.
+    for page in ["/outbox", "/query?domain=aliyun.com"] {
+        b.goto(&format!("{}{page}", w.reg_base)).await;
+        b.wait_for(LOADED).await;
+        assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "{page}");
+        let fits =
+            b.eval("return document.documentElement.scrollWidth <= window.innerWidth", json!([])).await;
+        assert_eq!(fits, json!(true), "{page} scrolls sideways at 360 px");
+    }
 
     // The bureau approves in its console.
     b.resize(1280, 900).await;
