@@ -80,7 +80,7 @@ impl Chrome {
              <title>{title}</title><style>body{{font-family:sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem;line-height:1.5}}\
              label{{display:block;margin:.5rem 0 .2rem}}input,button{{font-size:1rem;padding:.4rem}}input{{box-sizing:border-box;max-width:100%}}\
              table{{border-collapse:collapse;display:block;overflow-x:auto}}td,th{{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}}\
-             nav a{{margin-right:.8rem;display:inline-block}}code.path{{font-size:.75rem;color:#57606a;font-weight:normal}}th{{vertical-align:top}}:focus-visible{{outline:3px solid #1a56db;outline-offset:2px}}</style></head>\
+             nav a{{margin-right:.8rem;display:inline-block}}code.path{{font-size:.75rem;color:#57606a;font-weight:normal}}.ok,.bad{{padding:.5rem .75rem;border-left:4px solid}}.ok{{background:#dafbe1;border-color:#1a7f37}}.bad{{background:#ffebe9;border-color:#cf222e}}th{{vertical-align:top}}:focus-visible{{outline:3px solid #1a56db;outline-offset:2px}}</style></head>\
              <body><header><nav aria-label=\"{nav}\"><a href=\"/sms\">{sms}</a><a href=\"/query\">{query}</a><a href=\"/outbox\">{outbox}</a><a href=\"/console\">{console}</a>\
              <a href=\"/lang/{other}?back={back}\" lang=\"{other_tag}\" id=\"lang-switch\">{switch}</a></nav></header>\
              <main><h1>{title}</h1>{body}</main></body></html>",

@@ -100,9 +100,12 @@ async fn verify_api(State(svc): State<Service>, req: axum::extract::Request) -> 
     inner.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-fn verify_body(c: &Chrome, status: Option<&str>) -> String {
+/// The verification page's body, with the last entry's outcome (`ok` or `bad`, and its text).
+fn verify_body(c: &Chrome, status: Option<(&str, &str)>) -> String {
     let t = c.t;
-    let status = status.map_or_else(String::new, |m| format!("<p role=\"status\">{}</p>", esc(m)));
+    let status = status.map_or_else(String::new, |(class, m)| {
+        format!("<p role=\"status\" class=\"{class}\">{}</p>", esc(m))
+    });
     format!(
         "<p>{intro}</p>{status}<form method=\"post\" action=\"/sms\">\
          <label for=\"mobile\">{mobile}</label><input id=\"mobile\" name=\"mobile\" inputmode=\"numeric\" autocomplete=\"tel\" required>\
@@ -131,11 +134,12 @@ async fn verify_form(
         return c.page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "sms.title",
-            &verify_body(&c, Some(c.t.get("sms.fill_all"))),
+            &verify_body(&c, Some(("bad", c.t.get("sms.fill_all")))),
         );
     };
     let t = c.t;
-    let msg = match run_verify(&svc, &form.0, ip.as_deref(), c.lang).await {
+    let outcome = run_verify(&svc, &form.0, ip.as_deref(), c.lang).await;
+    let msg = match &outcome {
         Ok(Outcome::Verified { all_done: true }) => t.get("sms.verified_all").to_owned(),
         Ok(Outcome::Verified { all_done: false }) => t.get("sms.verified_some").to_owned(),
         Ok(Outcome::AlreadyVerified) => t.get("sms.already").to_owned(),
@@ -144,7 +148,9 @@ async fn verify_form(
         Ok(Outcome::Expired) => t.get("sms.expired").to_owned(),
         Err(p) => c.lang.pick(&p.zh, &p.en).to_owned(),
     };
-    c.page(StatusCode::OK, "sms.title", &verify_body(&c, Some(&msg)))
+    let class =
+        if matches!(outcome, Ok(Outcome::Verified { .. } | Outcome::AlreadyVerified)) { "ok" } else { "bad" };
+    c.page(StatusCode::OK, "sms.title", &verify_body(&c, Some((class, &msg))))
 }
 
 #[derive(Deserialize)]

@@ -346,7 +346,7 @@ async fn pages_escape_what_applicants_typed_and_mask_phones() {
             .text()
             .await
             .unwrap();
-        assert!(form.contains("没有待核验的备案"), "{label}: {form}");
+        assert!(form.contains("没有待核验的备案") && form.contains("class=\"bad\""), "{label}: {form}");
         let half = srv
             .http
             .post(format!("{}/sms", srv.base))

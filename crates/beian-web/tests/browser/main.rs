@@ -360,7 +360,7 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     b.type_into("input[name=code]", &code).await;
     b.click("form button").await;
     b.wait_for("return document.querySelector('[role=status]') !== null").await;
-    assert!(b.text("[role=status]").await.contains("核验成功"), "{}", b.text("body").await);
+    assert!(b.text("[role=status].ok").await.contains("核验成功"), "{}", b.text("body").await);
     shot(&b, "regulator-sms-phone").await;
     w.settle().await;
     // The regulator's other public pages: the simulated phones and the public query.
