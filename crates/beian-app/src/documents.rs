@@ -338,18 +338,9 @@ impl App {
         };
         let mut tx = self.store().begin().await?;
         if tx.record_face_check(id, &record).await? {
-            let entry = beian_store::NewAudit {
-                actor_id: None,
-                actor_role: "system".into(),
-                action: "document.face_check".into(),
-                object_type: "document".into(),
-                object_id: id.to_string(),
-                ip: None,
-                request_id: None,
-                detail: json!({ "order": d.order_id, "verifier": record.verifier, "passed": record.passed })
-                    .to_string(),
-            };
-            tx.audit(&entry, now).await?;
+            let detail = json!({ "order": d.order_id, "verifier": record.verifier, "passed": record.passed });
+            tx.audit(&crate::service_audit("system", "document.face_check", "document", id, detail), now)
+                .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -335,12 +335,18 @@ impl App {
                     .flatten();
                 let uploaded =
                     docs.iter().filter(|d| d.kind == kind && d.subject_path == path).cloned().collect();
-                let face = (kind == "face_photo").then(|| {
-                    let mine: Vec<&beian_store::DocumentRow> =
-                        rows.iter().filter(|d| d.kind == kind && d.subject_path == path).collect();
-                    crate::verify::face_state(automatic, &mine)
-                });
-                DocumentSlot { kind, path, uploaded, portrait, face }
+                let (face, face_check) = if kind == "face_photo" {
+                    let counts = crate::verify::newest(
+                        rows.iter().filter(|d| d.kind == kind && d.subject_path == path),
+                    );
+                    let check = counts
+                        .and_then(|d| docs.iter().find(|v| v.id == d.id))
+                        .and_then(|v| v.face_check.clone());
+                    (Some(crate::verify::face_state(automatic, counts)), check)
+                } else {
+                    (None, None)
+                };
+                DocumentSlot { kind, path, uploaded, portrait, face, face_check }
             })
             .collect())
     }
@@ -354,6 +360,8 @@ pub struct DocumentSlot {
     pub path: String,
     pub uploaded: Vec<crate::documents::DocumentView>,
     pub portrait: Option<Uuid>,
-    /// Where a face photo stands (face photos only).
+    /// Where a face photo stands, and the vendor's verdict on the photo that counts (face
+    /// photos only).
     pub face: Option<crate::verify::FaceState>,
+    pub face_check: Option<crate::documents::FaceCheckView>,
 }

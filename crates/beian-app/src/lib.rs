@@ -239,6 +239,27 @@ impl App {
     }
 }
 
+/// An audit event by a party without an account here: the regulator's events, the job that
+/// asks the identity-verification vendor (`role` is `regulator` or `system`).
+pub(crate) fn service_audit(
+    role: &str,
+    action: &str,
+    object_type: &str,
+    object_id: impl ToString,
+    detail: serde_json::Value,
+) -> beian_store::NewAudit {
+    beian_store::NewAudit {
+        actor_id: None,
+        actor_role: role.to_owned(),
+        action: action.to_owned(),
+        object_type: object_type.to_owned(),
+        object_id: object_id.to_string(),
+        ip: None,
+        request_id: None,
+        detail: detail.to_string(),
+    }
+}
+
 /// Who is asking, from where: passed to every use case for authorization and the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct Ctx {

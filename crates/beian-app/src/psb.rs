@@ -592,17 +592,13 @@ impl App {
             return Ok(None);
         }
         tx.audit(
-            &beian_store::NewAudit {
-                actor_id: None,
-                actor_role: "regulator".into(),
-                action: "psb.regulator_events".into(),
-                object_type: "psb_application".into(),
-                object_id: row.id.to_string(),
-                ip: None,
-                request_id: None,
-                detail: json!({ "submission_id": submission_id, "through": last, "state": row.state })
-                    .to_string(),
-            },
+            &crate::service_audit(
+                "regulator",
+                "psb.regulator_events",
+                "psb_application",
+                row.id,
+                json!({ "submission_id": submission_id, "through": last, "state": row.state }),
+            ),
             row.updated_at,
         )
         .await?;

@@ -591,17 +591,13 @@ impl App {
             .await?;
         }
         tx.audit(
-            &beian_store::NewAudit {
-                actor_id: None,
-                actor_role: "regulator".into(),
-                action: "order.regulator_events".into(),
-                object_type: "order".into(),
-                object_id: row.id.to_string(),
-                ip: None,
-                request_id: None,
-                detail: json!({ "submission_id": submission_id, "through": last, "state": state.name() })
-                    .to_string(),
-            },
+            &crate::service_audit(
+                "regulator",
+                "order.regulator_events",
+                "order",
+                row.id,
+                json!({ "submission_id": submission_id, "through": last, "state": state.name() }),
+            ),
             now,
         )
         .await?;

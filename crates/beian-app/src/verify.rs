@@ -107,10 +107,17 @@ pub enum FaceState {
     Failed,
 }
 
-/// The state of a person's face photo from their uploads (oldest first): the newest upload
-/// counts, so a failed photo is replaced by taking another.
-pub fn face_state(automatic: bool, uploads: &[&beian_store::DocumentRow]) -> FaceState {
-    match uploads.iter().max_by_key(|d| (d.created_at, d.id)) {
+/// The upload that counts among a person's face photos: the newest, so a failed photo is
+/// replaced by taking another.
+pub fn newest<'a>(
+    uploads: impl IntoIterator<Item = &'a beian_store::DocumentRow>,
+) -> Option<&'a beian_store::DocumentRow> {
+    uploads.into_iter().max_by_key(|d| (d.created_at, d.id))
+}
+
+/// The state of a person's face photo, from the upload that counts ([`newest`]).
+pub fn face_state(automatic: bool, newest: Option<&beian_store::DocumentRow>) -> FaceState {
+    match newest {
         None => FaceState::Missing,
         Some(_) if !automatic => FaceState::Uploaded,
         Some(d) => match d.face_passed {
@@ -124,9 +131,8 @@ pub fn face_state(automatic: bool, uploads: &[&beian_store::DocumentRow]) -> Fac
 /// Whether the applicant has done their part for every required face photo.
 pub fn applicant_done(automatic: bool, required: &DocumentSet, docs: &[beian_store::DocumentRow]) -> bool {
     required.iter().filter(|(kind, _)| kind == "face_photo").all(|(kind, path)| {
-        let uploads: Vec<&beian_store::DocumentRow> =
-            docs.iter().filter(|d| &d.kind == kind && &d.subject_path == path).collect();
-        matches!(face_state(automatic, &uploads), FaceState::Uploaded | FaceState::Passed)
+        let counts = newest(docs.iter().filter(|d| &d.kind == kind && &d.subject_path == path));
+        matches!(face_state(automatic, counts), FaceState::Uploaded | FaceState::Passed)
     })
 }
 
@@ -173,13 +179,13 @@ mod tests {
     fn automatic_verification_needs_the_newest_photo_passed() {
         let req: DocumentSet = [("face_photo".into(), "subject.head".into())].into();
         let checking = [doc("subject.head", 1, None)];
-        assert_eq!(face_state(true, &checking.iter().collect::<Vec<_>>()), FaceState::Checking);
+        assert_eq!(face_state(true, newest(&checking)), FaceState::Checking);
         assert!(!applicant_done(true, &req, &checking));
         let failed_then_passed = [doc("subject.head", 1, Some(false)), doc("subject.head", 2, Some(true))];
         assert!(applicant_done(true, &req, &failed_then_passed));
         let passed_then_failed = [doc("subject.head", 1, Some(true)), doc("subject.head", 2, Some(false))];
         assert!(!applicant_done(true, &req, &passed_then_failed), "the newest photo counts");
-        assert_eq!(face_state(true, &[]), FaceState::Missing);
+        assert_eq!(face_state(true, None), FaceState::Missing);
     }
 
     #[test]

@@ -259,33 +259,8 @@ async fn every_signature_failure_is_refused_and_audited() {
 async fn pages_escape_what_applicants_typed_and_mask_phones() {
     for (label, srv, _db) in servers().await {
         // A subject name with markup in it, filed and approved.
-        let example: Value =
-            serde_json::from_str(include_str!("../../../docs/examples/first-filing-company.json")).unwrap();
-        let mut order = example["order"].clone();
-        order["subject"]["name"] = json!("<script>alert(1)</script>公司");
-        let body = serde_json::to_vec(&json!({ "submission_id": "xss-1", "order": order })).unwrap();
-        let (st, created) = srv.send("POST", "/api/v1/submissions", &body).await;
-        assert_eq!(st, 201, "{label}: {created}");
-        // Move it to the bureau as the last verified code would (SMS is covered elsewhere).
-        let id: beian_store::Uuid = created["id"].as_str().unwrap().parse().unwrap();
-        let mut tx = srv.reg.begin().await.unwrap();
-        use beian_regulator::submissions::{SubmissionStatus, transition};
-        assert!(
-            transition(&mut tx, id, SubmissionStatus::SmsPending, SubmissionStatus::BureauReview, 1)
-                .await
-                .unwrap()
-        );
-        beian_regulator::bureau::create_account(
-            &mut tx,
-            "miit-admin",
-            "correct horse battery",
-            beian_regulator::bureau::Role::Admin,
-            None,
-            1,
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let accounts = [("miit-admin", beian_regulator::bureau::Role::Admin, None)];
+        let id = at_the_bureau(&srv, "xss-1", "<script>alert(1)</script>公司", &accounts).await;
         let login = srv
             .http
             .post(format!("{}/api/v1/bureau/login", srv.base))
@@ -425,6 +400,39 @@ async fn psb_intake_refuses_what_the_rules_refuse_and_sites_not_on_record() {
     }
 }
 
+/// The worked example with its subject renamed, submitted as `submission_id` and moved to the
+/// bureau as the last verified code would move it (SMS is covered elsewhere), with officer
+/// accounts (password `correct horse battery`) made in the same transaction.
+async fn at_the_bureau(
+    srv: &Server,
+    submission_id: &str,
+    subject_name: &str,
+    accounts: &[(&str, beian_regulator::bureau::Role, Option<beian_core::province::ProvinceCode>)],
+) -> beian_store::Uuid {
+    use beian_regulator::submissions::{SubmissionStatus, transition};
+    let example: Value =
+        serde_json::from_str(include_str!("../../../docs/examples/first-filing-company.json")).unwrap();
+    let mut order = example["order"].clone();
+    order["subject"]["name"] = json!(subject_name);
+    let body = serde_json::to_vec(&json!({ "submission_id": submission_id, "order": order })).unwrap();
+    let (st, created) = srv.send("POST", "/api/v1/submissions", &body).await;
+    assert_eq!(st, 201, "{created}");
+    let id: beian_store::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    let mut tx = srv.reg.begin().await.unwrap();
+    assert!(
+        transition(&mut tx, id, SubmissionStatus::SmsPending, SubmissionStatus::BureauReview, 1)
+            .await
+            .unwrap()
+    );
+    for (user, role, province) in accounts {
+        beian_regulator::bureau::create_account(&mut tx, user, "correct horse battery", *role, *province, 1)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    id
+}
+
 fn admin() -> beian_regulator::bureau::Account {
     beian_regulator::bureau::Account {
         id: beian_store::Uuid::nil(),
@@ -440,27 +448,11 @@ fn admin() -> beian_regulator::bureau::Account {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_pages_sign_in_show_masked_and_decide_with_the_form_token() {
     for (label, srv, _db) in servers().await {
-        let example: Value =
-            serde_json::from_str(include_str!("../../../docs/examples/first-filing-company.json")).unwrap();
-        let mut order = example["order"].clone();
-        order["subject"]["name"] = json!("<b>阿里云</b>计算有限公司");
-        let body = serde_json::to_vec(&json!({ "submission_id": "console-1", "order": order })).unwrap();
-        let (st, created) = srv.send("POST", "/api/v1/submissions", &body).await;
-        assert_eq!(st, 201, "{label}: {created}");
-        let id: beian_store::Uuid = created["id"].as_str().unwrap().parse().unwrap();
-        let mut tx = srv.reg.begin().await.unwrap();
-        use beian_regulator::bureau::{Role, create_account};
-        use beian_regulator::submissions::{SubmissionStatus, transition};
-        assert!(
-            transition(&mut tx, id, SubmissionStatus::SmsPending, SubmissionStatus::BureauReview, 1)
-                .await
-                .unwrap()
-        );
+        use beian_regulator::bureau::Role;
         let zj = beian_core::province::ProvinceCode::parse("33");
         let gd = beian_core::province::ProvinceCode::parse("44");
-        create_account(&mut tx, "bureau-zj", "correct horse battery", Role::Bureau, zj, 1).await.unwrap();
-        create_account(&mut tx, "bureau-gd", "correct horse battery", Role::Bureau, gd, 1).await.unwrap();
-        tx.commit().await.unwrap();
+        let accounts = [("bureau-zj", Role::Bureau, zj), ("bureau-gd", Role::Bureau, gd)];
+        let id = at_the_bureau(&srv, "console-1", "<b>阿里云</b>计算有限公司", &accounts).await;
 
         let client = || {
             reqwest::Client::builder()

@@ -445,10 +445,8 @@ fn province_name(lang: Lang, code: &str) -> String {
 fn face_note(lang: Lang, slot: &beian_app::drafts::DocumentSlot) -> Option<(&'static str, String)> {
     use beian_app::verify::FaceState;
     let t = Msgs::of(lang);
-    let newest = slot.uploaded.iter().max_by(|a, b| a.created_at.cmp(&b.created_at));
-    let check = newest.and_then(|d| d.face_check.as_ref());
     let fill = |key: &str| {
-        let c = check?;
+        let c = slot.face_check.as_ref()?;
         Some(
             t.get(key)
                 .replace("{verifier}", &c.verifier)

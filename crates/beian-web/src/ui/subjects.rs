@@ -58,17 +58,10 @@ impl SubjectPage {
 async fn render_page(
     s: &AppState,
     p: &PageCtx,
-    id: &str,
+    id: Uuid,
     form: (String, String, String),
     errors: Vec<FieldMsg>,
 ) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
-    let id = match uuid_or_404(id) {
-        Ok(id) => id,
-        Err(_) => return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found"),
-    };
     let o = match s.app.subject_overview(&p.ctx, id).await {
         Ok(o) => o,
         Err(e) => return app_error(p, e),
@@ -114,7 +107,13 @@ pub(super) async fn page(
     axum::Extension(p): axum::Extension<PageCtx>,
     Path(id): Path<String>,
 ) -> Response {
-    render_page(&s, &p, &id, ("website".into(), String::new(), String::new()), Vec::new()).await
+    if p.ctx.principal.is_none() {
+        return to_login(&p.path);
+    }
+    match uuid_or_404(&id) {
+        Ok(id) => render_page(&s, &p, id, ("website".into(), String::new(), String::new()), Vec::new()).await,
+        Err((status, key)) => error_page(p.lang, status, key),
+    }
 }
 
 /// `POST /app/subjects/{id}/new`: starts (or resumes) a filing for the subject.
@@ -127,8 +126,9 @@ pub(super) async fn start(
     if !p.token_ok(posted(&f, "csrf_token")) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
-    let Ok(subject_id) = uuid_or_404(&id) else {
-        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
+    let subject_id = match uuid_or_404(&id) {
+        Ok(id) => id,
+        Err((status, key)) => return error_page(p.lang, status, key),
     };
     let text = |k: &str| posted(&f, k).map(str::trim).unwrap_or_default().to_owned();
     let (service, domain, existing) = (text("service"), text("domain"), text("existing_number"));
@@ -149,7 +149,7 @@ pub(super) async fn start(
         }
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
             let errors = field_messages(p.lang, &e);
-            render_page(&s, &p, &id, (service, domain, existing), errors).await
+            render_page(&s, &p, subject_id, (service, domain, existing), errors).await
         }
         Err(e) => app_error(&p, e),
     }
