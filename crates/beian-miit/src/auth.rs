@@ -53,6 +53,24 @@ pub fn verify_pwd_hash(password: &str, rand_val: &str, alg: HashAlgorithm, given
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The arguments every call starts with: `ispId`, `userName`, `randVal`, `pwdHash`,
+/// `hashAlgorithm`.
+pub fn call_args(
+    isp_id: i64,
+    user: &str,
+    password: &str,
+    rand_val: &str,
+    alg: HashAlgorithm,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("ispId", isp_id.to_string()),
+        ("userName", user.to_owned()),
+        ("randVal", rand_val.to_owned()),
+        ("pwdHash", pwd_hash(password, rand_val, alg)),
+        ("hashAlgorithm", alg.code().to_string()),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

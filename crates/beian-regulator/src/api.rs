@@ -30,7 +30,7 @@ use crate::RegulatorStore;
 use crate::audit::{self, AuditEntry};
 use crate::events;
 use crate::providers::{Provider, record_nonce};
-use crate::submissions::{self, Intake, Submission, SubmissionError, SubmissionStatus};
+use crate::submissions::{self, Intake, Submission, SubmissionError};
 use crate::verification::{self, VerifyError};
 
 /// The largest request body accepted (a submission with its order data; documents are not
@@ -60,6 +60,9 @@ pub struct Service {
     pub public_url: String,
     /// The demo policy: approve what waits for the bureau this long (off by default).
     pub auto_approve_after: Option<std::time::Duration>,
+    /// The province whose bureau the V3.0 interface plays; `None` serves every province's
+    /// providers (a provider of another province answers 13 otherwise).
+    pub miit_province: Option<beian_core::province::ProvinceCode>,
     pub(crate) http: reqwest::Client,
 }
 
@@ -71,12 +74,18 @@ impl Service {
             clock,
             public_url: "http://127.0.0.1:8090".into(),
             auto_approve_after: None,
+            miit_province: None,
             http: crate::callbacks::http_client(),
         }
     }
 
     pub fn with_public_url(mut self, url: &str) -> Service {
         self.public_url = url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    pub fn with_miit_province(mut self, province: Option<beian_core::province::ProvinceCode>) -> Service {
+        self.miit_province = province;
         self
     }
 
@@ -111,6 +120,7 @@ pub fn router(svc: Service) -> Router {
         .merge(crate::psb_api::routes())
         .merge(crate::bureau_api::routes())
         .merge(crate::console::routes())
+        .merge(crate::miit::http::routes())
         .with_state(svc)
 }
 
@@ -464,24 +474,13 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
     .await
     .map_err(|e| submission_problem(&e, req.lang))?;
     if let Intake::Created(id) = intake {
-        let texted = verification::open_round(&mut a.tx, &svc.keys, id, &body.order, &svc.verify_url(), now)
+        crate::intake::start_icp(&mut a.tx, &svc.keys, id, &body.order, &svc.verify_url(), now)
             .await
-            .map_err(|e| verify_problem(&e, req.lang))?;
-        if texted.is_empty() {
-            // Nobody to text (e.g. a cancellation): straight to the bureau.
-            submissions::transition(
-                &mut a.tx,
-                id,
-                SubmissionStatus::SmsPending,
-                SubmissionStatus::BureauReview,
-                now,
-            )
-            .await
-            .map_err(|e| submission_problem(&e, req.lang))?;
-            events::append(&mut a.tx, id, "bureau_review", serde_json::json!({}), now)
-                .await
-                .map_err(|e| internal(req.lang, &e))?;
-        }
+            .map_err(|e| match e {
+                crate::intake::StartError::Verify(e) => verify_problem(&e, req.lang),
+                crate::intake::StartError::Submission(e) => submission_problem(&e, req.lang),
+                crate::intake::StartError::Store(e) => internal(req.lang, &e),
+            })?;
     }
     svc.received(a, &req, "submission.receive", intake, &body.submission_id).await
 }

@@ -73,7 +73,9 @@ pub(crate) fn bureau_problem(e: &BureauError, lang: Lang) -> Problem {
             crate::records::RecordError::Unsupported(_) => {
                 p(StatusCode::UNPROCESSABLE_ENTITY, "不支持的备案类型", "Unsupported order kind")
             }
-            crate::records::RecordError::Issue(_) => internal(lang, e),
+            crate::records::RecordError::Issue(_) | crate::records::RecordError::Internal(_) => {
+                internal(lang, e)
+            }
         },
         BureauError::Internal(_) => internal(lang, e),
     }

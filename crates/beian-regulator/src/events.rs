@@ -21,8 +21,10 @@ pub const CALLBACK_MAX_ATTEMPTS: i64 = 100;
 
 pub use beian_seam::wire::Event;
 
-/// Appends an event and queues its callback, in the caller's transaction. Returns its
-/// sequence number.
+/// Appends an event and, in the caller's transaction, queues what tells the provider: a
+/// callback for a submission that came over the JSON seam, a result file (see
+/// [`crate::miit::results`]) when a V3.0 upload's record reaches its outcome. Returns the
+/// event's sequence number.
 pub async fn append(
     tx: &mut Tx,
     submission: Uuid,
@@ -46,13 +48,22 @@ pub async fn append(
         .execute(c)
         .await?
         .rows_affected());
+    let channel: String = on!(tx tx, |c| sqlx::query_scalar("SELECT channel FROM reg_submissions WHERE id = $1")
+        .bind(submission)
+        .fetch_one(c)
+        .await?);
+    let job = match channel.as_str() {
+        crate::miit::CHANNEL if crate::miit::results::is_outcome(kind) => crate::miit::results::RESULT_JOB,
+        crate::miit::CHANNEL => return Ok(seq),
+        _ => CALLBACK,
+    };
     tx.enqueue(
         &NewJob {
-            kind: CALLBACK.into(),
+            kind: job.into(),
             payload: serde_json::json!({ "submission": submission, "seq": seq }).to_string(),
             run_at: now,
             max_attempts: CALLBACK_MAX_ATTEMPTS,
-            dedup_key: Some(format!("{CALLBACK}:{submission}:{seq}")),
+            dedup_key: Some(format!("{job}:{submission}:{seq}")),
         },
         now,
     )

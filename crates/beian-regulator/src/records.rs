@@ -28,6 +28,8 @@ pub enum RecordError {
     Unsupported(&'static str),
     #[error(transparent)]
     Issue(#[from] IssueError),
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<sqlx::Error> for RecordError {
@@ -48,7 +50,7 @@ impl RecordError {
             RecordError::UnknownNumber(_) => "RECORD_UNKNOWN_NUMBER",
             RecordError::Unsupported(_) => "ORDER_KIND_UNSUPPORTED",
             RecordError::Issue(IssueError::SerialsExhausted { .. }) => "SERIALS_EXHAUSTED",
-            RecordError::Issue(_) => "INTERNAL",
+            RecordError::Issue(_) | RecordError::Internal(_) => "INTERNAL",
         }
     }
 }
@@ -92,10 +94,12 @@ pub async fn apply(
     match order.kind {
         OrderKind::FirstFiling | OrderKind::NewServiceHere | OrderKind::NewServiceElsewhere => {
             let (subject, number) = subject_for(tx, keys, order, now).await?;
+            keep_subject(tx, keys, subject, order).await?;
             d.subject_number = Some(number);
             for s in paths.services(order) {
                 let n = numbers::issue_service(tx, subject, s.kind, s.name, now).await?.to_string();
                 attach(tx, &n, provider, s.domains, now).await?;
+                keep_service(tx, keys, &n, order, s.path).await?;
                 d.services.push(issued(&s, n));
             }
         }
@@ -127,12 +131,18 @@ pub async fn apply(
                 if n != 1 {
                     return Err(RecordError::UnknownNumber(number));
                 }
+                let id: Uuid = on!(tx tx, |c| sqlx::query_scalar("SELECT id FROM reg_subjects WHERE number = $1")
+                    .bind(&number)
+                    .fetch_one(c)
+                    .await?);
+                keep_subject(tx, keys, id, order).await?;
                 d.subject_number = Some(number);
             }
             if matches!(order.kind, OrderKind::ChangeService | OrderKind::ChangeFiling) {
                 for s in paths.services(order) {
                     let number = existing(&s)?;
                     rename_service(tx, &number, s.name).await?;
+                    keep_service(tx, keys, &number, order, s.path).await?;
                     d.services.push(issued(&s, number));
                 }
             }
@@ -241,6 +251,58 @@ async fn subject_for(
         .await?
         .rows_affected());
     Ok((issued.id, issued.number.to_string()))
+}
+
+/// The data a subject's record keeps (encrypted: its head is a person).
+pub(crate) fn subject_aad(id: Uuid) -> String {
+    format!("reg_subjects/{id}/data")
+}
+
+/// The data a service's record keeps (encrypted: its head is a person).
+pub(crate) fn service_aad(id: Uuid) -> String {
+    format!("reg_services/{id}/data")
+}
+
+/// Keeps the subject as approved on its record, for later orders that name it only by
+/// number (a V3.0 new site, new access, change or cancellation).
+async fn keep_subject(tx: &mut Tx, keys: &Keys, id: Uuid, order: &Order) -> Result<(), RecordError> {
+    let json = serde_json::to_vec(&order.subject).map_err(|e| RecordError::Internal(e.to_string()))?;
+    let data = keys.encrypt(&subject_aad(id), &json).map_err(|e| RecordError::Internal(e.to_string()))?;
+    on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET data = $1 WHERE id = $2")
+        .bind(&data)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+/// Keeps a service as approved (the website or app at `path` of the order) on its record.
+async fn keep_service(
+    tx: &mut Tx,
+    keys: &Keys,
+    number: &str,
+    order: &Order,
+    path: &str,
+) -> Result<(), RecordError> {
+    let index = |prefix: &str| path.strip_prefix(prefix)?.strip_suffix(']')?.parse::<usize>().ok();
+    let json = match (index("websites["), index("apps[")) {
+        (Some(i), _) => order.websites.get(i).map(serde_json::to_vec),
+        (_, Some(i)) => order.apps.get(i).map(serde_json::to_vec),
+        _ => None,
+    };
+    let Some(json) = json.transpose().map_err(|e| RecordError::Internal(e.to_string()))? else {
+        return Ok(());
+    };
+    let id = service_id(tx, number, &["filed", "empty_shell"]).await?;
+    let data = keys.encrypt(&service_aad(id), &json).map_err(|e| RecordError::Internal(e.to_string()))?;
+    on!(tx tx, |c| sqlx::query("UPDATE reg_services SET data = $1 WHERE id = $2")
+        .bind(&data)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
+    Ok(())
 }
 
 async fn service_id(tx: &mut Tx, number: &str, statuses: &[&str]) -> Result<Uuid, RecordError> {

@@ -30,6 +30,9 @@ impl Service {
     async fn run_job(&self, job: &JobRow) -> anyhow::Result<()> {
         match job.kind.as_str() {
             CALLBACK => self.deliver_callback(serde_json::from_str::<CallbackJob>(&job.payload)?).await,
+            crate::miit::results::RESULT_JOB => {
+                Ok(self.miit_result(serde_json::from_str(&job.payload)?).await?)
+            }
             other => anyhow::bail!("unknown job kind `{other}`"),
         }
     }
@@ -87,6 +90,14 @@ impl Service {
         Ok(n)
     }
 
+    /// Forgets V3.0 `randVal`s older than a day.
+    pub async fn prune_rand_vals(&self) -> Result<u64, beian_store::StoreError> {
+        let mut tx = self.store.begin().await?;
+        let n = crate::miit::accounts::prune_rand_vals(&mut tx, self.now()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// One round of everything periodic.
     pub async fn tick(&self, worker: &str) {
         if let Err(e) = self.sweep_timeouts().await {
@@ -118,6 +129,9 @@ impl Service {
                 last_prune = std::time::Instant::now();
                 if let Err(e) = self.prune_nonces().await {
                     tracing::warn!("pruning nonces: {e}");
+                }
+                if let Err(e) = self.prune_rand_vals().await {
+                    tracing::warn!("pruning V3.0 randVals: {e}");
                 }
             }
             tokio::select! {

@@ -240,6 +240,7 @@ macro_rules! site_ids {
             domains: w.ym_xx.iter().map(|d| (d.ym.clone(), d.isp_ymid)).collect(),
             access: w.jr_xx.first().map(|j| j.isp_jrid),
             ips: w.jr_xx.iter().flat_map(|j| j.ip_xx.iter().map(|i| i.isp_ipid)).collect(),
+            location: w.jr_xx.first().map(|j| j.wzfb.fbdd.clone()).unwrap_or_default(),
         }
     }};
 }
@@ -351,6 +352,7 @@ pub fn xzjr(
             path: "websites[0]".into(),
             access: Some(x.isp_jrid),
             ips: x.ip_xx.iter().map(|i| i.isp_ipid).collect(),
+            location: x.wzfb.fbdd.clone(),
             ..SiteIds::default()
         }],
     };
@@ -418,6 +420,7 @@ pub fn bgba(
             path: format!("websites[{i}]"),
             domains: w.ym_xx.iter().map(|d| (d.ym.clone(), d.isp_ymid)).collect(),
             ips: w.jr_xx.iter().flat_map(|j| j.ip_xx.iter().map(|i| i.isp_ipid)).collect(),
+            location: w.jr_xx.first().map(|j| j.wzfb.fbdd.clone()).unwrap_or_default(),
             ..SiteIds::default()
         });
     }

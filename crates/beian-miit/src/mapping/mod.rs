@@ -11,8 +11,10 @@
 //! check, certificate validity dates, emergency phones — is not here: apps stay on the JSON
 //! seam, the rest stays with the provider.
 
+pub mod filed;
 pub mod inbound;
 pub mod outbound;
+pub mod results;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

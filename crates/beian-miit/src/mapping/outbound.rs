@@ -148,6 +148,9 @@ pub struct SiteIds {
     pub access: Option<i64>,
     /// `IspIpid` of each address range, in the order's order.
     pub ips: Vec<i64>,
+    /// Where the servers stand (`Fbdd`), as the bureau keeps it from the record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub location: Vec<i64>,
 }
 
 /// The file that carries `records` (at most 1,000 of them): the provider is `unit_id`.
@@ -484,6 +487,7 @@ macro_rules! new_website {
         let (fbdd, jrfs) = b.location_and_method(w, &field)?;
         let access = b.id();
         site.access = Some(access);
+        site.location = vec![fbdd];
         let mut ip_xx = Vec::new();
         for (qsip, zzip) in b.ip_ranges(w, &field)? {
             let id = b.id();
@@ -671,7 +675,12 @@ impl<F: FnMut() -> i64> Builder<'_, F> {
             })?;
             let (fbdd, jrfs) = self.location_and_method(w, &field)?;
             let access = self.id();
-            let mut site = SiteIds { path: field.clone(), access: Some(access), ..SiteIds::default() };
+            let mut site = SiteIds {
+                path: field.clone(),
+                access: Some(access),
+                location: vec![fbdd],
+                ..SiteIds::default()
+            };
             let mut ip_xx = Vec::new();
             for (qsip, zzip) in self.ip_ranges(w, &field)? {
                 let id = self.id();
@@ -774,6 +783,7 @@ impl<F: FnMut() -> i64> Builder<'_, F> {
                 });
             }
             let (fbdd, jrfs) = self.location_and_method(w, &field)?;
+            site.location = vec![fbdd];
             let mut ip_xx = Vec::new();
             for (qsip, zzip) in self.ip_ranges(w, &field)? {
                 let id = self.id();

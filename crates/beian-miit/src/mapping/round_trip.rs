@@ -238,3 +238,73 @@ fn the_tables_travel_as_a_jcdm_download_and_back() {
     let again = CodeTables::from_download(&t.to_download());
     assert_eq!(again, t);
 }
+
+#[test]
+fn an_approved_filing_comes_down_as_basj_and_teaches_the_provider_its_ids() {
+    use super::filed::{self, BureauIds, Filed, SiteBureauIds};
+    use crate::schema::download::{self, DownloadData, DownloadDataChoice};
+    let order = example("company");
+    let (_, isp) = outbound::record(&tables(), &provider(), input(&order), counter()).unwrap();
+    let ids = BureauIds {
+        subject: 5000,
+        websites: order
+            .websites
+            .iter()
+            .enumerate()
+            .map(|(i, w)| SiteBureauIds {
+                website: 5100 + i as i64,
+                domains: w.domains.iter().map(|d| (d.clone(), 5200 + i as i64)).collect(),
+                access: 5300 + i as i64,
+                ips: vec![5400 + i as i64],
+            })
+            .collect(),
+    };
+    let mut approved = order.clone();
+    for w in &mut approved.websites {
+        w.access.method = Some("cloud_server".into());
+    }
+    let numbers: Vec<String> = (1..=3).map(|i| format!("浙ICP备2026000001号-{i}")).collect();
+    let baxx = filed::basj(
+        &tables(),
+        Filed {
+            order: &approved,
+            subject_number: "浙ICP备2026000001号",
+            website_numbers: &numbers,
+            ids: &ids,
+            isp: &isp,
+            unit_id: 7,
+            first_filed: "2026-12-06 10:00:00",
+            changed: "2026-12-06 10:00:00",
+            reviewer: Some("bureau-zj"),
+        },
+    )
+    .unwrap();
+    let icp = download::Icp {
+        basj: Some(download::icp::Basj { baxx: vec![baxx] }),
+        zxsj: None,
+        hmdlb: None,
+        ffjrhmd: None,
+        wbawzlb: None,
+        bajg: None,
+        hsrw: None,
+        hcjg: None,
+        xgtz: None,
+    };
+    let file = DownloadData { version: "V.3.0".into(), choice: DownloadDataChoice::Icp(icp) };
+    let gbk = xml::to_gbk(&file).unwrap();
+    let dir = std::env::temp_dir().join(format!("beian-miit-basj-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("basj.xml");
+    std::fs::write(&path, &gbk).unwrap();
+    let verdict = crate::testing::xmllint("download.xsd", std::slice::from_ref(&path));
+    std::fs::remove_dir_all(&dir).ok();
+    verdict.unwrap_or_else(|r| panic!("xmllint refused the BASJ file:\n{r}"));
+    let back: DownloadData = xml::from_bytes(&gbk, Mode::Lenient).unwrap();
+    let DownloadDataChoice::Icp(icp) = back.choice else { panic!("not ICP") };
+    let learned = filed::learn(&icp.basj.unwrap().baxx[0], 7);
+    assert_eq!(learned.isp_subject, isp.subject);
+    assert_eq!(learned.on_file.subject_id, 5000);
+    assert_eq!(learned.on_file.websites["浙ICP备2026000001号-2"].access_id, Some(5301));
+    let second = isp.websites[1].website.unwrap();
+    assert_eq!(learned.numbers_by_isp_website[&second], "浙ICP备2026000001号-2");
+}
