@@ -324,7 +324,7 @@ impl App {
             certificate_kind: person.certificate.kind,
             certificate_number: person.certificate.number.clone(),
         };
-        let photo = self.keys().decrypt(&Self::document_aad(id), &self.blobs().get(&d.blob_key).await?)?;
+        let photo = self.document_bytes(&d).await?;
         let verifier = self.verifier();
         let Some(call) = verifier.check_face(&identity, &photo) else { return Ok(()) };
         let verdict = call.await?;
@@ -344,6 +344,12 @@ impl App {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// A document's bytes, decrypted, for the service's own use (a face check, an attachment
+    /// to the bureau): no caller, no audit event.
+    pub(crate) async fn document_bytes(&self, d: &beian_store::DocumentRow) -> anyhow::Result<Vec<u8>> {
+        Ok(self.keys().decrypt(&Self::document_aad(d.id), &self.blobs().get(&d.blob_key).await?)?)
     }
 
     /// A document's bytes; every call is an audit event.

@@ -71,6 +71,8 @@ impl App {
                 self.deliver_message(p.message_id).await
             }
             crate::regulator::DELIVER => self.deliver_to_regulator(&job.payload).await,
+            crate::miit::UPLOAD => self.miit_upload_pending().await,
+            crate::miit::DOWNLOAD => self.miit_sync().await.map(|_| ()),
             crate::scans::SCAN_SITE => self.run_site_scan(&job.payload).await,
             crate::psb::DELIVER_PSB => self.deliver_psb(&job.payload).await,
             crate::verify::VERIFY_FACE => self.run_face_check(&job.payload).await,

@@ -28,6 +28,7 @@ pub mod documents;
 pub mod drafts;
 pub mod error;
 pub mod jobs;
+pub mod miit;
 pub mod notify;
 pub mod orders;
 pub use beian_crypto::passwords;
@@ -103,6 +104,7 @@ pub(crate) struct Inner {
     sms: Arc<dyn SmsSender>,
     verifier: Arc<dyn verify::IdentityVerifier>,
     regulator: Option<regulator::RegulatorSeam>,
+    miit: Option<miit::MiitSeam>,
     config: AppConfig,
     auth_cache: auth::AuthCache,
     doc_cache: DocCache,
@@ -157,6 +159,7 @@ impl App {
                 sms: Arc::new(OutboxSms),
                 verifier: Arc::new(verify::ManualVerifier),
                 regulator: None,
+                miit: None,
                 config,
                 auth_cache: auth::AuthCache::default(),
                 doc_cache: DocCache::default(),

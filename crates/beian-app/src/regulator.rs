@@ -413,9 +413,13 @@ impl App {
         if row.state != OrderState::QueuedForRegulator.name() {
             return Ok(());
         }
-        let seam = self.regulator().ok_or_else(|| anyhow::anyhow!("no regulator is configured"))?;
         let sid = p.submission_id;
         let doc = self.decrypt_order(&row)?;
+        // What MIIT's interface V3.0 carries goes there when it is configured.
+        if self.miit().is_some() && crate::miit::outbound::fits(doc.order.kind, !doc.order.apps.is_empty()) {
+            return self.miit_deliver(&row, &doc, &sid).await;
+        }
+        let seam = self.regulator().ok_or_else(|| anyhow::anyhow!("no regulator is configured"))?;
         let events = match seam.port.submit(&sid, &doc.order).await {
             Ok(events) => events,
             Err(RegulatorError::Unavailable(why)) => anyhow::bail!("regulator unavailable: {why}"),

@@ -385,6 +385,11 @@ pub fn transition(
         }
         (S::BureauReview, Event::BureauApproved) => S::Filed,
         (S::BureauReview, Event::BureauRejected) => S::Returned { reason: ReturnReason::BureauRejected },
+        // MIIT's interface V3.0 reports no SMS progress: its bureau's verdict arrives while the
+        // order still shows the round, and settles the round too (the bureau reviews only
+        // after every code was entered; a round that failed comes back as a refusal).
+        (S::SmsPending { .. }, Event::BureauApproved) => S::Filed,
+        (S::SmsPending { .. }, Event::BureauRejected) => S::Returned { reason: ReturnReason::BureauRejected },
         _ => return Err(not_allowed()),
     };
     Ok(next)

@@ -27,6 +27,7 @@ mod audit;
 pub mod cache;
 mod documents;
 mod jobs;
+mod miit;
 mod misc;
 mod orders;
 mod psb;
@@ -39,6 +40,7 @@ pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
 pub use audit::{AuditRow, NewAudit};
 pub use documents::{DocumentRow, FaceCheckRecord};
 pub use jobs::{JobOutcome, JobRow, NewJob, backoff_secs};
+pub use miit::{MiitDownloadRow, MiitRecordRow, MiitUploadRow, MiitWorkRow};
 pub use misc::{
     IdempotencyRow, IpPoolRow, MessageRow, NewMessage, ServiceNumberRow, SettingRow, TemplateRow,
 };

@@ -871,3 +871,94 @@ async fn the_psb_application_is_completed_and_submitted_from_its_page() {
         assert!(page.contains("id=\"snippet-wordpress\"") && page.contains("zh_cn_l10n_icp_num"), "{page}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_with_two_sites_filed_through_miit_v3_then_changed_and_cancelled() {
+    for (pdb, rdb) in pairs().await {
+        let label = pdb.label;
+        eprintln!("backend: {label}");
+        let w = world_miit(pdb, rdb).await;
+        // The bureau's code tables come down first.
+        w.settle().await;
+        assert!(w.provider.app.miit_tables().await.unwrap().is_some(), "{label}");
+
+        let (subject, order) = w.file(None, sites(&[0, 1])).await;
+        w.settle().await;
+        // Uploaded as file 1 (XZBA) and accepted: MIIT texts the persons the rules name.
+        let s = w.state(&order).await;
+        assert_eq!(s["state"], "sms_pending", "{label}: {s}");
+        assert_eq!(s["pending"], json!(["subject.head", "websites[1].head"]), "{label}");
+        for (m, six) in [HEAD, SITE_HEAD] {
+            let code = w.code_for(m).await;
+            w.verify(m, six, &code).await;
+        }
+        w.settle().await;
+        // V3.0 reports no SMS progress: the order waits for the bureau's verdict.
+        assert_eq!(w.state(&order).await["state"], "sms_pending", "{label}");
+        let id = w.bureau_item(SUBJECT).await;
+        let r = w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.body);
+        w.settle().await;
+        let o = w.order(&order).await;
+        assert_eq!(o["state"]["state"], "filed", "{label}: {o}");
+        let numbers: Vec<&str> = o["filing"]["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["number"].as_str().unwrap())
+            .collect();
+        assert_eq!(numbers, ["浙ICP备2026000001号-1", "浙ICP备2026000001号-2"], "{label}");
+        assert_eq!(o["filing"]["subject_number"], "浙ICP备2026000001号", "{label}");
+        assert!(
+            o["filing"]["footers"]["浙ICP备2026000001号-1"].as_str().unwrap().contains("beian.miit.gov.cn"),
+            "{label}"
+        );
+        // Each filed website has its PSB draft, as over the JSON seam.
+        let psb = w.owner.get(&format!("/api/v1/subjects/{subject}/psb")).await;
+        assert_eq!(psb.body.as_array().map(Vec::len), Some(2), "{label}: {}", psb.body);
+
+        // A change of the second site's name goes as BGBA, with the bureau's ids from BASJ.
+        let mut renamed = sites(&[0, 1]);
+        renamed[1]["name"] = json!("阿里云文档与帮助中心");
+        renamed[0]["existing_number"] = json!("浙ICP备2026000001号-1");
+        renamed[1]["existing_number"] = json!("浙ICP备2026000001号-2");
+        let (_, change) =
+            w.file_order(Some(&subject), json!({ "kind": "change_service", "websites": renamed })).await;
+        w.settle().await;
+        for (m, six) in [HEAD, SITE_HEAD] {
+            if let Ok(code) = tokio::time::timeout(std::time::Duration::from_secs(5), w.code_for(m)).await {
+                w.verify(m, six, &code).await;
+            }
+        }
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        let r = w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.body);
+        w.settle().await;
+        assert_eq!(w.state(&change).await["state"], "filed", "{label}");
+        let query = Client::anonymous(&w.reg_base).get("/api/v1/query?number=浙ICP备2026000001号-2").await;
+        assert_eq!(query.body[0]["service_name"], "阿里云文档与帮助中心", "{label}: {}", query.body);
+
+        // Cancelling the second site goes as ZXBA with its bureau id.
+        let (_, cancel) = w
+            .file_order(
+                Some(&subject),
+                json!({ "kind": "cancel_service", "target_numbers": ["浙ICP备2026000001号-2"] }),
+            )
+            .await;
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        let r = w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        assert_eq!(r.body["cancelled"], json!(["浙ICP备2026000001号-2"]), "{label}: {}", r.body);
+        w.settle().await;
+        assert_eq!(w.state(&cancel).await["state"], "filed", "{label}");
+        let gone = Client::anonymous(&w.reg_base).get("/api/v1/query?number=浙ICP备2026000001号-2").await;
+        assert_eq!(gone.body, json!([]), "{label}");
+
+        // Files 1–3 went up in order; every file either way matches its XSD.
+        let seqs: Vec<i64> =
+            w.provider.app.store().miit_uploads().await.unwrap().iter().map(|u| u.seq).collect();
+        assert_eq!(seqs, [1, 2, 3], "{label}");
+        w.validate_miit_files(label).await;
+    }
+}

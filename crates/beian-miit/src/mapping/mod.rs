@@ -69,11 +69,13 @@ impl Names {
     pub fn certificate(&self, k: CertificateKind) -> Vec<&str> {
         strs(self.certificate.get(&key(k)))
     }
-    /// The names of an access method by beian's code; an unknown code is its own name.
-    pub fn access_method<'a>(&'a self, code: &'a str) -> Vec<&'a str> {
-        match self.access_method.get(code) {
+    /// The names of an access method, by beian's code or by one of its names (a provider
+    /// profile says `租赁虚拟空间`); anything else is its own name.
+    pub fn access_method<'a>(&'a self, value: &'a str) -> Vec<&'a str> {
+        let by_name = || self.access_method.values().find(|names| names.iter().any(|n| n == value));
+        match self.access_method.get(value).or_else(by_name) {
             Some(v) => strs(Some(v)),
-            None => vec![code],
+            None => vec![value],
         }
     }
     pub fn jpeg(&self) -> Vec<&str> {
@@ -187,6 +189,7 @@ mod tests {
         }
         for m in beian_core::psb::access_methods() {
             assert_ne!(names().access_method(&m.code), vec![m.code.as_str()], "{}", m.code);
+            assert_eq!(names().access_method(&m.zh), names().access_method(&m.code), "{}", m.zh);
         }
     }
 

@@ -22,6 +22,9 @@ use super::{Client, PASSWORD, TestServer, example, photo};
 pub const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 
 pub struct World {
+    /// The provider speaks MIIT's interface V3.0 to the regulator (and the JSON seam for what
+    /// V3.0 lacks).
+    pub miit: bool,
     pub provider: TestServer,
     pub regulator: Service,
     pub reg_base: String,
@@ -69,6 +72,27 @@ pub async fn world_scanning(
     callback_listener: Option<tokio::net::TcpListener>,
     sites: Option<std::net::SocketAddr>,
 ) -> (World, Option<tokio::net::TcpListener>) {
+    build(provider_db, reg_db, regulator_up, callback_listener, sites, false).await
+}
+
+/// The provider's reporting-unit id and interface login at the regulator's V3.0 interface.
+pub const MIIT_UNIT: i64 = 700_001;
+pub const MIIT_PASSWORD: &str = "demo-cloud-v3-2026";
+pub const MIIT_KEY: (&str, &str) = ("demo-cloud-key16", "0102030405060708");
+
+/// A world whose provider files ICP orders through MIIT's interface V3.0 (encrypted files).
+pub async fn world_miit(provider_db: TestStore, reg_db: TestStore) -> World {
+    build(provider_db, reg_db, true, None, None, true).await.0
+}
+
+async fn build(
+    provider_db: TestStore,
+    reg_db: TestStore,
+    regulator_up: bool,
+    callback_listener: Option<tokio::net::TcpListener>,
+    sites: Option<std::net::SocketAddr>,
+    miit: bool,
+) -> (World, Option<tokio::net::TcpListener>) {
     let clock = ManualClock::new(datetime!(2026-11-28 10:00 +8));
     let svc = regulator(&reg_db, &clock).await;
     let reg_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -83,9 +107,20 @@ pub async fn world_scanning(
     let key = SigningKey::from_hex(KEY).unwrap();
     let port = HttpRegulator::new(&reg_base, "demo-cloud", key.clone(), Arc::new(clock.clone())).unwrap();
     let seam = RegulatorSeam { port: Arc::new(port), provider: "demo-cloud".into(), key };
+    let miit_seam = beian_app::miit::MiitSeam {
+        port: Arc::new(beian_app::miit::SoapBureau::new(&reg_base).unwrap()),
+        credentials: beian_app::miit::Credentials {
+            unit_id: MIIT_UNIT,
+            user: "demo-cloud".into(),
+            password: MIIT_PASSWORD.into(),
+            aes: beian_miit::package::AesKey::new(MIIT_KEY.0, MIIT_KEY.1),
+            version: "V.3.0".into(),
+        },
+    };
     let provider =
         TestServer::start_with(provider_db, Arc::new(OutboxMailer), clock, callback_listener, move |app| {
             let app = app.with_regulator(seam);
+            let app = if miit { app.with_miit(miit_seam) } else { app };
             match sites {
                 Some(addr) => app.with_scanning(beian_scan::FetchOptions {
                     connect_to: Some(addr),
@@ -99,7 +134,7 @@ pub async fn world_scanning(
     // The provider's callback URL is where it listens.
     let mut tx = svc.store.begin().await.unwrap();
     let callback = format!("{}{}", provider.base, beian_web::callback::CALLBACK_PATH);
-    beian_regulator::providers::register(
+    let provider_id = beian_regulator::providers::register(
         &mut tx,
         "demo-cloud",
         "演示云计算有限公司",
@@ -109,6 +144,17 @@ pub async fn world_scanning(
     )
     .await
     .unwrap();
+    if miit {
+        let account = beian_regulator::miit::accounts::NewAccount {
+            isp_id: MIIT_UNIT,
+            user_name: "demo-cloud",
+            password: MIIT_PASSWORD,
+            province: beian_core::province::ProvinceCode::parse("33").unwrap(),
+            aes: Some(MIIT_KEY),
+            upload_hours: None,
+        };
+        beian_regulator::miit::accounts::create(&mut tx, &svc.keys, provider_id, &account, 1).await.unwrap();
+    }
     create_account(
         &mut tx,
         "bureau-zj",
@@ -146,6 +192,17 @@ pub async fn world_scanning(
     let admin = provider.login("admin@example.com").await;
     let r = admin.post("/api/v1/admin/ip-pools", json!({ "cidr": "47.96.0.0/11", "note": "hz" })).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    if miit {
+        // Where the provider's servers stand and how sites reach them: every V3.0 record says.
+        let profile = json!({
+            "name": "演示云计算有限公司", "region": "330106", "phone": "95187",
+            "organization_code": "67395965-4", "access_method": "cloud_server"
+        });
+        let r = admin
+            .call(reqwest::Method::PUT, "/api/v1/admin/provider-profile", Some(profile), Some("\"0\""))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
     provider.account("owner@example.com", Role::Applicant).await;
     let owner = provider.login("owner@example.com").await;
     let reviewer = provider.login("reviewer@example.com").await;
@@ -154,7 +211,7 @@ pub async fn world_scanning(
     } else {
         Client::anonymous(&reg_base)
     };
-    (World { provider, regulator: svc, reg_base, _reg_db: reg_db, owner, reviewer, bureau }, held)
+    (World { miit, provider, regulator: svc, reg_base, _reg_db: reg_db, owner, reviewer, bureau }, held)
 }
 
 pub async fn bureau_login(base: &str, user: &str) -> Client {
@@ -178,16 +235,46 @@ impl World {
         &self.provider.clock
     }
 
-    /// Runs both sides' queues until neither has anything due.
+    /// Runs both sides' queues until neither has anything due (and, over V3.0, takes the
+    /// bureau's files as the provider's worker would every few minutes).
     pub async fn settle(&self) {
         for _ in 0..10 {
             let a = self.provider.run_jobs().await;
             self.regulator.tick("test-regulator").await;
-            let b = self.provider.run_jobs().await;
+            let files = if self.miit { self.provider.app.miit_sync().await.unwrap() } else { 0 };
+            let b = self.provider.run_jobs().await + files;
             if a == 0 && b == 0 && self.regulator.run_due_jobs("test-regulator").await.unwrap() == 0 {
                 return;
             }
         }
+    }
+
+    /// Every file the provider uploaded validates against upload.xsd, and every file the
+    /// simulator handed down against download.xsd (xmllint).
+    pub async fn validate_miit_files(&self, label: &str) {
+        let dir =
+            std::env::temp_dir().join(format!("beian-web-miit-{label}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut uploads = Vec::new();
+        for u in self.provider.app.store().miit_uploads().await.unwrap() {
+            let p = dir.join(format!("upload-{}.xml", u.seq));
+            std::fs::write(&p, self.provider.app.miit_upload_xml(u.seq).await.unwrap()).unwrap();
+            uploads.push(p);
+        }
+        let mut downloads = Vec::new();
+        for (name, _, xml, _) in
+            self.regulator.store.downloads_of(&self.regulator.keys, MIIT_UNIT).await.unwrap()
+        {
+            let p = dir.join(format!("{name}.xml"));
+            std::fs::write(&p, xml).unwrap();
+            downloads.push(p);
+        }
+        assert!(!uploads.is_empty() && !downloads.is_empty(), "{label}: no files");
+        let up = beian_miit::testing::xmllint("upload.xsd", &uploads);
+        let down = beian_miit::testing::xmllint("download.xsd", &downloads);
+        std::fs::remove_dir_all(&dir).ok();
+        up.unwrap_or_else(|r| panic!("{label}: an upload breaks upload.xsd:\n{r}"));
+        down.unwrap_or_else(|r| panic!("{label}: a download breaks download.xsd:\n{r}"));
     }
 
     pub async fn order(&self, id: &str) -> Value {
