@@ -108,9 +108,18 @@ impl App {
     /// releases whatever it holds.
     pub async fn run_worker(&self, worker: String, mut shutdown: watch::Receiver<bool>) {
         let mut scheduled: Option<std::time::Instant> = None;
+        let mut polled: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            // The bureau's files do not announce themselves: look every 20 seconds (the dedup
+            // key keeps it to one run a minute across workers and instances).
+            if self.miit().is_some() && polled.is_none_or(|t| t.elapsed() >= Duration::from_secs(20)) {
+                polled = Some(std::time::Instant::now());
+                if let Err(e) = self.queue_miit_download().await {
+                    tracing::error!("queueing the V3.0 download: {e}");
+                }
             }
             // Every hour, make sure today's site scans and PSB reminders are queued (the dedup
             // keys make each once a day).

@@ -962,3 +962,90 @@ async fn a_company_with_two_sites_filed_through_miit_v3_then_changed_and_cancell
         w.validate_miit_files(label).await;
     }
 }
+
+/// The provider's V3.0 port, losing the next `lose_acks` acknowledgements on the way (as if the
+/// provider died between applying a file and acknowledging it).
+#[derive(Debug)]
+struct LossyAcks {
+    inner: Arc<dyn beian_app::miit::Bureau>,
+    lose_acks: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl beian_app::miit::Bureau for LossyAcks {
+    fn call<'a>(
+        &'a self,
+        op: beian_miit::soap::Operation,
+        args: Vec<(&'static str, String)>,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Vec<u8>, beian_app::miit::BureauError>> + Send + 'a>,
+    > {
+        use std::sync::atomic::Ordering;
+        let lose = op == beian_miit::soap::Operation::DownloadAck
+            && self.lose_acks.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
+        if lose {
+            return Box::pin(async {
+                Err(beian_app::miit::BureauError::Unavailable("killed before the ack".into()))
+            });
+        }
+        self.inner.call(op, args)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v3_loses_nothing_and_applies_nothing_twice_through_an_outage_and_a_lost_ack() {
+    for (pdb, rdb) in pairs().await {
+        let label = pdb.label;
+        eprintln!("backend: {label}");
+        let lose_acks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let lose = lose_acks.clone();
+        let wrap: WrapPort = Box::new(move |inner| Arc::new(LossyAcks { inner, lose_acks: lose }));
+        let (mut w, held) = world_miit_with(pdb, rdb, false, wrap).await;
+        let reg_addr = held.as_ref().unwrap().local_addr().unwrap();
+        drop(held);
+        let (_, order) = w.file(None, sites(&[0])).await;
+
+        // The bureau is down for an hour: nothing is delivered, nothing lost.
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "queued_for_regulator", "{label}");
+        w.clock().advance(time::Duration::minutes(30));
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "queued_for_regulator", "{label}");
+        serve_regulator(&w.regulator, tokio::net::TcpListener::bind(reg_addr).await.unwrap()).await;
+        w.bureau = bureau_login(&w.reg_base, "bureau-zj").await;
+        w.clock().advance(time::Duration::minutes(30));
+        w.settle().await;
+        // The code tables came first, then the order went up as file 1.
+        assert_eq!(w.state(&order).await["state"], "sms_pending", "{label}");
+        let code = w.code_for(HEAD.0).await;
+        w.verify(HEAD.0, HEAD.1, &code).await;
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.regulator.run_due_jobs("test-regulator").await.unwrap();
+
+        // The provider applies the result, then dies before acknowledging it.
+        lose_acks.store(1, std::sync::atomic::Ordering::SeqCst);
+        assert!(w.provider.app.miit_sync().await.is_err(), "{label}: the acknowledgement was lost");
+        let filed = w.order(&order).await;
+        assert_eq!(filed["state"]["state"], "filed", "{label}");
+        // The bureau hands the file out again; it is recognised, acknowledged, not applied twice.
+        assert_eq!(w.provider.app.miit_sync().await.unwrap(), 1, "{label}");
+        assert_eq!(w.provider.app.miit_sync().await.unwrap(), 0, "{label}: nothing left");
+        assert_eq!(w.order(&order).await["filing"], filed["filing"], "{label}");
+        let timeline = w.owner.get(&format!("/api/v1/orders/{order}/timeline")).await.body;
+        let approvals =
+            timeline.as_array().unwrap().iter().filter(|e| e["event"] == "bureau_approved").count();
+        assert_eq!(approvals, 1, "{label}: {timeline}");
+        let downloads = w.provider.app.store().miit_downloads().await.unwrap();
+        assert!(
+            downloads.iter().all(|d| d.applied_at.is_some() && d.acked_at.is_some()),
+            "{label}: {downloads:?}"
+        );
+        // One submission at the bureau, whatever the retries.
+        let count: i64 = beian_store::on!(store w.regulator.store.store(), |c| sqlx::query_scalar("SELECT COUNT(*) FROM reg_submissions")
+            .fetch_one(c)
+            .await
+            .unwrap());
+        assert_eq!(count, 1, "{label}");
+    }
+}

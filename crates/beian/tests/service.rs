@@ -97,6 +97,33 @@ fn config_check_explains_sources_and_hides_secrets() {
         text.contains("http://127.0.0.1:8090 as demo-cloud (key set)") && !text.contains("c0ffee"),
         "{text}"
     );
+    // MIIT's interface V3.0: the password and the AES key never printed; a bad key refused.
+    let out = bin()
+        .args(["config", "check"])
+        .env("BEIAN_MIIT_URL", "http://bureau.example.com")
+        .env("BEIAN_MIIT_UNIT_ID", "700001")
+        .env("BEIAN_MIIT_USER", "aliyun")
+        .env("BEIAN_MIIT_PASSWORD", "miit-secret-pw")
+        .env("BEIAN_MIIT_AES_KEY", "aeskey-secret-16")
+        .env("BEIAN_MIIT_AES_IV", "0102030405060708")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("http://bureau.example.com as unit 700001 user aliyun (password set, AES key set)"), "{text}");
+    assert!(!text.contains("miit-secret-pw") && !text.contains("aeskey-secret-16"), "{text}");
+    let out = bin()
+        .args(["config", "check"])
+        .env("BEIAN_MIIT_URL", "http://bureau.example.com")
+        .env("BEIAN_MIIT_UNIT_ID", "700001")
+        .env("BEIAN_MIIT_USER", "aliyun")
+        .env("BEIAN_MIIT_PASSWORD", "miit-secret-pw")
+        .env("BEIAN_MIIT_AES_KEY", "short")
+        .env("BEIAN_MIIT_AES_IV", "0102030405060708")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("aes_key"));
     let bad = bin().args(["config", "check"]).env("BEIAN_LISTEN", "not an address").output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stdout).contains("listen"));

@@ -28,11 +28,19 @@ use crate::{App, OrderDoc};
 const ATTACHMENT_LIMIT: usize = outbound::MAX_ATTACHMENT;
 const WIDTHS: [u32; 5] = [1600, 1200, 900, 700, 500];
 
-/// Whether an order can go through V3.0 (apps and provider-internal kinds cannot).
+/// Whether an order can go through V3.0: not with apps (the spec predates them), not a
+/// provider-internal kind, and not 新增接入 — its record requires the subject's filing password
+/// (`ICPmm`), which beian does not collect; those stay on the JSON seam.
 pub fn fits(kind: OrderKind, has_apps: bool) -> bool {
     !has_apps
         && !kind.is_provider_internal()
-        && !matches!(kind, OrderKind::MigrateService | OrderKind::TransferFiling | OrderKind::ClaimFiling)
+        && !matches!(
+            kind,
+            OrderKind::NewAccess
+                | OrderKind::MigrateService
+                | OrderKind::TransferFiling
+                | OrderKind::ClaimFiling
+        )
 }
 
 /// The identifier the bureau's verdict will name a record by (`Bs`): the provider's subject id

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use beian_app::Role;
 use beian_app::clock::{Clock, ManualClock};
+use beian_app::miit::Bureau;
 use beian_app::notify::OutboxMailer;
 use beian_app::regulator::{HttpRegulator, RegulatorSeam};
 use beian_regulator::RegulatorStore;
@@ -72,7 +73,7 @@ pub async fn world_scanning(
     callback_listener: Option<tokio::net::TcpListener>,
     sites: Option<std::net::SocketAddr>,
 ) -> (World, Option<tokio::net::TcpListener>) {
-    build(provider_db, reg_db, regulator_up, callback_listener, sites, false).await
+    build(provider_db, reg_db, regulator_up, callback_listener, sites, None).await
 }
 
 /// The provider's reporting-unit id and interface login at the regulator's V3.0 interface.
@@ -82,7 +83,21 @@ pub const MIIT_KEY: (&str, &str) = ("demo-cloud-key16", "0102030405060708");
 
 /// A world whose provider files ICP orders through MIIT's interface V3.0 (encrypted files).
 pub async fn world_miit(provider_db: TestStore, reg_db: TestStore) -> World {
-    build(provider_db, reg_db, true, None, None, true).await.0
+    build(provider_db, reg_db, true, None, None, Some(Box::new(|p| p))).await.0
+}
+
+/// Wraps the provider's V3.0 port (to lose answers on the way).
+pub type WrapPort = Box<dyn FnOnce(Arc<dyn Bureau>) -> Arc<dyn Bureau> + Send>;
+
+/// A V3.0 world whose provider reaches the bureau through `wrap`, the regulator's port closed
+/// until [`World::regulator_comes_up`] unless `regulator_up`.
+pub async fn world_miit_with(
+    provider_db: TestStore,
+    reg_db: TestStore,
+    regulator_up: bool,
+    wrap: WrapPort,
+) -> (World, Option<tokio::net::TcpListener>) {
+    build(provider_db, reg_db, regulator_up, None, None, Some(wrap)).await
 }
 
 async fn build(
@@ -91,8 +106,9 @@ async fn build(
     regulator_up: bool,
     callback_listener: Option<tokio::net::TcpListener>,
     sites: Option<std::net::SocketAddr>,
-    miit: bool,
+    miit_port: Option<WrapPort>,
 ) -> (World, Option<tokio::net::TcpListener>) {
+    let miit = miit_port.is_some();
     let clock = ManualClock::new(datetime!(2026-11-28 10:00 +8));
     let svc = regulator(&reg_db, &clock).await;
     let reg_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -107,8 +123,12 @@ async fn build(
     let key = SigningKey::from_hex(KEY).unwrap();
     let port = HttpRegulator::new(&reg_base, "demo-cloud", key.clone(), Arc::new(clock.clone())).unwrap();
     let seam = RegulatorSeam { port: Arc::new(port), provider: "demo-cloud".into(), key };
+    let soap: Arc<dyn Bureau> = Arc::new(beian_app::miit::SoapBureau::new(&reg_base).unwrap());
     let miit_seam = beian_app::miit::MiitSeam {
-        port: Arc::new(beian_app::miit::SoapBureau::new(&reg_base).unwrap()),
+        port: match miit_port {
+            Some(wrap) => wrap(soap),
+            None => soap,
+        },
         credentials: beian_app::miit::Credentials {
             unit_id: MIIT_UNIT,
             user: "demo-cloud".into(),
@@ -241,7 +261,15 @@ impl World {
         for _ in 0..10 {
             let a = self.provider.run_jobs().await;
             self.regulator.tick("test-regulator").await;
-            let files = if self.miit { self.provider.app.miit_sync().await.unwrap() } else { 0 };
+            let files = if self.miit {
+                // A bureau that is down is not the test's failure: the next settle tries again.
+                self.provider.app.miit_sync().await.unwrap_or_else(|e| {
+                    eprintln!("V3.0 download: {e:#}");
+                    0
+                })
+            } else {
+                0
+            };
             let b = self.provider.run_jobs().await + files;
             if a == 0 && b == 0 && self.regulator.run_due_jobs("test-regulator").await.unwrap() == 0 {
                 return;

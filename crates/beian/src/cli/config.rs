@@ -31,6 +31,36 @@ struct FileConfig {
     s3: Option<S3Config>,
     sms: Option<SmsGateway>,
     regulator: Option<RegulatorLink>,
+    miit: Option<MiitLink>,
+}
+
+/// MIIT's interface V3.0 at a bureau: its address (the services at the spec's paths), the
+/// provider's reporting-unit id (`ispId`), user name and password, and the AES key and IV
+/// when its files are encrypted, as the bureau issued them.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MiitLink {
+    pub url: String,
+    pub unit_id: i64,
+    pub user: String,
+    pub password: String,
+    #[serde(default)]
+    pub aes_key: Option<String>,
+    #[serde(default)]
+    pub aes_iv: Option<String>,
+    /// The files' `version` attribute (the spec says `V.3.0`).
+    #[serde(default = "miit_version")]
+    pub version: String,
+}
+
+fn miit_version() -> String {
+    "V.3.0".into()
+}
+
+impl std::fmt::Debug for MiitLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MiitLink({} as unit {} user {}, password ***)", self.url, self.unit_id, self.user)
+    }
 }
 
 /// The regulator this provider delivers approved orders to (`beian regulator serve`, or
@@ -104,6 +134,8 @@ pub struct Config {
     pub sms: Option<SmsGateway>,
     /// Where approved orders go; without it they wait as queued for the regulator.
     pub regulator: Option<RegulatorLink>,
+    /// MIIT's interface V3.0: what it carries goes there instead of the JSON seam.
+    pub miit: Option<MiitLink>,
     /// Where each value came from.
     pub sources: BTreeMap<&'static str, String>,
 }
@@ -154,6 +186,20 @@ impl Config {
             match &self.regulator {
                 Some(r) => format!("{} as {} (key set)", r.url, r.provider),
                 None => "not configured: approved orders wait as queued for the regulator".into(),
+            },
+        );
+        line(
+            "miit",
+            match &self.miit {
+                Some(m) => format!(
+                    "{} as unit {} user {} (password set{}), version {}",
+                    m.url,
+                    m.unit_id,
+                    m.user,
+                    if m.aes_key.is_some() { ", AES key set" } else { "" },
+                    m.version
+                ),
+                None => "not configured: filings go over the JSON seam".into(),
             },
         );
         line(
@@ -347,6 +393,44 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
                 ));
             }
         };
+    let miit = match env("BEIAN_MIIT_URL") {
+        Some(url) => {
+            sources.insert("miit", "env BEIAN_MIIT_*".into());
+            let need =
+                |k: &str| env(k).ok_or_else(|| UserError(format!("{k} must be set with BEIAN_MIIT_URL")));
+            Some(MiitLink {
+                url,
+                unit_id: need("BEIAN_MIIT_UNIT_ID")?
+                    .parse()
+                    .map_err(|_| UserError("BEIAN_MIIT_UNIT_ID: not a number".into()))?,
+                user: need("BEIAN_MIIT_USER")?,
+                password: need("BEIAN_MIIT_PASSWORD")?,
+                aes_key: env("BEIAN_MIIT_AES_KEY"),
+                aes_iv: env("BEIAN_MIIT_AES_IV"),
+                version: env("BEIAN_MIIT_VERSION").unwrap_or_else(miit_version),
+            })
+        }
+        None => {
+            if file.miit.is_some() {
+                sources.insert("miit", file_src.clone());
+            }
+            file.miit
+        }
+    };
+    if let Some(m) = &miit {
+        if m.unit_id < 1 {
+            return Err(UserError("miit unit_id: the bureau's positive reporting-unit id".into()));
+        }
+        match (&m.aes_key, &m.aes_iv) {
+            (None, None) => {}
+            (Some(k), Some(iv)) if beian_miit::package::AesKey::new(k, iv).is_some() => {}
+            _ => {
+                return Err(UserError(
+                    "miit aes_key and aes_iv: both, a key of 16, 24 or 32 characters and an IV of 16".into(),
+                ));
+            }
+        }
+    }
     if let Some(r) = &regulator
         && beian_seam::SigningKey::from_hex(&r.key).is_none()
     {
@@ -379,6 +463,7 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         s3,
         sms,
         regulator,
+        miit,
         sources,
     })
 }

@@ -23,6 +23,9 @@ pub enum RegulatorCommand {
     AddProvider(AddProviderArgs),
     /// Create a bureau reviewer, PSB officer or admin account.
     AddAccount(AddAccountArgs),
+    /// Give a registered provider an account for MIIT's interface V3.0 (unit id, user,
+    /// password; an AES key and IV generated and printed once with --aes).
+    AddMiitAccount(AddMiitAccountArgs),
     /// Fill a regulator database with filed subjects for `scripts/regulator-bench.sh`.
     #[command(hide = true)]
     BenchSeed(BenchSeedArgs),
@@ -56,6 +59,37 @@ pub struct RegulatorArgs {
     /// Demo policy: approve what has waited for the bureau this many seconds. Off by default.
     #[arg(long)]
     auto_approve_secs: Option<u64>,
+    /// Play one province's bureau on the V3.0 interface (`33` or `浙`): providers of another
+    /// province are answered 13. Every province by default.
+    #[arg(long)]
+    miit_province: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AddMiitAccountArgs {
+    #[command(flatten)]
+    common: RegulatorArgs,
+    /// The registered provider's code (`beian regulator add-provider --code`).
+    #[arg(long)]
+    provider: String,
+    /// Its reporting-unit id at the bureau (`ispId`, `Qqdwid`).
+    #[arg(long)]
+    unit_id: i64,
+    /// Its interface user name.
+    #[arg(long)]
+    user: String,
+    /// Its province (`33` or `浙`).
+    #[arg(long)]
+    province: String,
+    /// Encrypt its files with a generated AES key and IV (printed once).
+    #[arg(long)]
+    aes: bool,
+    /// Take uploads only in these hours, China time (`08:00-18:00`).
+    #[arg(long)]
+    upload_hours: Option<String>,
+    /// Read the password from this environment variable instead of stdin.
+    #[arg(long, default_value = "BEIAN_MIIT_PASSWORD")]
+    password_env: String,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -111,6 +145,7 @@ pub fn run(cmd: RegulatorCommand) -> Result<ExitCode, UserError> {
         RegulatorCommand::Migrate(a) => migrate(a),
         RegulatorCommand::AddProvider(a) => add_provider(a),
         RegulatorCommand::AddAccount(a) => add_account(a),
+        RegulatorCommand::AddMiitAccount(a) => add_miit_account(a),
         RegulatorCommand::BenchSeed(a) => bench_seed(a),
     }
 }
@@ -126,9 +161,17 @@ fn serve(a: RegulatorArgs) -> Result<ExitCode, UserError> {
         })?;
         let keys = load_keys(&a.data_dir.join("keys.json"), true)?;
         let public_url = a.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
+        let miit_province = match a.miit_province.as_deref() {
+            Some(p) => Some(
+                province_arg(p)
+                    .ok_or_else(|| UserError(format!("--miit-province: no filing province {p:?}")))?,
+            ),
+            None => None,
+        };
         let svc = Service::new(store.clone(), Arc::new(keys), system_clock())
             .with_public_url(&public_url)
-            .with_auto_approve(a.auto_approve_secs.map(std::time::Duration::from_secs));
+            .with_auto_approve(a.auto_approve_secs.map(std::time::Duration::from_secs))
+            .with_miit_province(miit_province);
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let background = tokio::spawn({
             let svc = svc.clone();
@@ -236,6 +279,61 @@ fn add_account(a: AddAccountArgs) -> Result<ExitCode, UserError> {
         Ok::<_, UserError>(())
     })?;
     eprintln!("beian regulator: created {} account {:?}", role.as_str(), a.username);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A secret of `n` letters and digits (an AES key or IV as a bureau issues them).
+pub(crate) fn alnum_secret(n: usize) -> Result<String, UserError> {
+    let mut raw = vec![0u8; n];
+    beian_crypto::random_bytes(&mut raw).map_err(|e| UserError(e.to_string()))?;
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    Ok(raw.iter().map(|b| ALPHABET[usize::from(*b) % 62] as char).collect())
+}
+
+fn add_miit_account(a: AddMiitAccountArgs) -> Result<ExitCode, UserError> {
+    let province = province_arg(&a.province)
+        .ok_or_else(|| UserError(format!("--province: no filing province {:?}", a.province)))?;
+    let password = match std::env::var(&a.password_env) {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| UserError(e.to_string()))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let aes = if a.aes { Some((alnum_secret(16)?, alnum_secret(16)?)) } else { None };
+    runtime()?.block_on(async {
+        let store = a.common.connect().await?;
+        store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
+        let (provider, _) =
+            store.provider(&a.provider).await.map_err(|e| UserError(e.to_string()))?.ok_or_else(|| {
+                UserError(format!("no provider {:?}: register it with add-provider first", a.provider))
+            })?;
+        let keys = load_keys(&a.common.data_dir.join("keys.json"), true)?;
+        let account = beian_regulator::miit::accounts::NewAccount {
+            isp_id: a.unit_id,
+            user_name: &a.user,
+            password: &password,
+            province,
+            aes: aes.as_ref().map(|(k, iv)| (k.as_str(), iv.as_str())),
+            upload_hours: a.upload_hours.as_deref(),
+        };
+        let mut tx = store.begin().await.map_err(|e| UserError(e.to_string()))?;
+        beian_regulator::miit::accounts::create(&mut tx, &keys, provider.id, &account, (system_clock())())
+            .await
+            .map_err(|e| UserError(format!("cannot create the interface account: {e}")))?;
+        tx.commit().await.map_err(|e| UserError(e.to_string()))?;
+        store.store().close().await;
+        Ok::<_, UserError>(())
+    })?;
+    eprintln!(
+        "beian regulator: unit {} ({:?}) may now use the V3.0 interface as {:?}",
+        a.unit_id, a.provider, a.user
+    );
+    if let Some((k, iv)) = aes {
+        eprintln!("its AES key and IV (shown once):");
+        println!("{k} {iv}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -170,11 +170,36 @@ fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
         }
         None => app,
     };
+    let app = match &cfg.miit {
+        Some(m) => app.with_miit(miit_seam(m)?),
+        None => app,
+    };
     Ok(match &cfg.sms {
         Some(g) => app.with_sms(Arc::new(
             HttpSmsGateway::new(&g.url, &g.token).map_err(|e| UserError(format!("sms: {e}")))?,
         )),
         None => app,
+    })
+}
+
+/// The V3.0 interface a configuration names.
+fn miit_seam(m: &config::MiitLink) -> Result<beian_app::miit::MiitSeam, UserError> {
+    let port = beian_app::miit::SoapBureau::new(&m.url).map_err(|e| UserError(format!("miit: {e}")))?;
+    let aes = match (&m.aes_key, &m.aes_iv) {
+        (Some(k), Some(iv)) => Some(
+            beian_miit::package::AesKey::new(k, iv).ok_or_else(|| UserError("miit: AES key or IV".into()))?,
+        ),
+        _ => None,
+    };
+    Ok(beian_app::miit::MiitSeam {
+        port: Arc::new(port),
+        credentials: beian_app::miit::Credentials {
+            unit_id: m.unit_id,
+            user: m.user.clone(),
+            password: m.password.clone(),
+            aes,
+            version: m.version.clone(),
+        },
     })
 }
 
@@ -354,14 +379,83 @@ async fn seed_demo(app: &App) -> Result<(), UserError> {
 /// The provider code the demo's provider signs with at the demo's regulator.
 const DEMO_PROVIDER: &str = "demo-cloud";
 
+/// The demo provider's reporting-unit id at the demo regulator's V3.0 interface.
+const DEMO_UNIT_ID: i64 = 700_001;
+
+/// The demo provider's V3.0 login (`<data>/regulator/miit.json`): made on first run, as a
+/// bureau issues one, and read back on every run.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DemoMiit {
+    password: String,
+    aes_key: String,
+    aes_iv: String,
+}
+
+/// Gives the demo provider its V3.0 account at the demo regulator (once), and returns the
+/// configuration the provider reaches it with.
+async fn demo_miit_account(
+    reg: &beian_regulator::RegulatorStore,
+    keys: &Keys,
+    dir: &Path,
+    url: &str,
+) -> Result<config::MiitLink, UserError> {
+    let err = |e: &dyn std::fmt::Display| UserError(format!("demo regulator: {e}"));
+    let path = dir.join("miit.json");
+    let login: DemoMiit = match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| err(&e))?,
+        Err(_) => {
+            let login = DemoMiit {
+                password: super::regulator::alnum_secret(16)?,
+                aes_key: super::regulator::alnum_secret(16)?,
+                aes_iv: super::regulator::alnum_secret(16)?,
+            };
+            let (provider, _) = reg
+                .provider(DEMO_PROVIDER)
+                .await
+                .map_err(|e| err(&e))?
+                .ok_or_else(|| err(&"no demo provider"))?;
+            let account = beian_regulator::miit::accounts::NewAccount {
+                isp_id: DEMO_UNIT_ID,
+                user_name: DEMO_PROVIDER,
+                password: &login.password,
+                province: beian_core::province::ProvinceCode::parse("33").ok_or_else(|| err(&"province"))?,
+                aes: Some((&login.aes_key, &login.aes_iv)),
+                upload_hours: None,
+            };
+            let mut tx = reg.begin().await.map_err(|e| err(&e))?;
+            beian_regulator::miit::accounts::create(
+                &mut tx,
+                keys,
+                provider.id,
+                &account,
+                (beian_regulator::api::system_clock())(),
+            )
+            .await
+            .map_err(|e| err(&e))?;
+            tx.commit().await.map_err(|e| err(&e))?;
+            write_private(&path, &serde_json::to_string_pretty(&login).map_err(|e| err(&e))?)?;
+            login
+        }
+    };
+    Ok(config::MiitLink {
+        url: url.to_owned(),
+        unit_id: DEMO_UNIT_ID,
+        user: DEMO_PROVIDER.into(),
+        password: login.password,
+        aes_key: Some(login.aes_key),
+        aes_iv: Some(login.aes_iv),
+        version: "V.3.0".into(),
+    })
+}
+
 /// Starts the demo's regulator — its own SQLite database and keys under `<data>/regulator`,
-/// never the provider's database — registers the demo provider and bureau accounts on first
-/// run, and returns the seam the provider talks through.
+/// never the provider's database — registers the demo provider (signed JSON seam and V3.0
+/// interface) and bureau accounts on first run, and returns how the provider reaches it.
 async fn start_demo_regulator(
     cfg: &Config,
     listen: SocketAddr,
     auto_approve: Option<u64>,
-) -> Result<beian_app::regulator::RegulatorSeam, UserError> {
+) -> Result<(beian_app::regulator::RegulatorSeam, config::MiitLink), UserError> {
     use beian_regulator::bureau::create_account;
     let dir = cfg.data_dir.join("regulator");
     std::fs::create_dir_all(&dir).map_err(|e| UserError(format!("cannot create {}: {e}", dir.display())))?;
@@ -406,6 +500,7 @@ async fn start_demo_regulator(
             beian_seam::SigningKey::from_hex(&hex_key).ok_or_else(|| err(&"generated key is not hex"))?
         }
     };
+    let miit = demo_miit_account(&reg, &keys, &dir, &format!("http://{listen}")).await?;
     let svc = beian_regulator::api::Service::new(reg, Arc::new(keys), clock)
         .with_public_url(&format!("http://{listen}"))
         .with_auto_approve(auto_approve.map(Duration::from_secs));
@@ -435,7 +530,10 @@ async fn start_demo_regulator(
         Arc::new(SystemClock),
     )
     .map_err(|e| err(&e))?;
-    Ok(beian_app::regulator::RegulatorSeam { port: Arc::new(port), provider: DEMO_PROVIDER.into(), key })
+    Ok((
+        beian_app::regulator::RegulatorSeam { port: Arc::new(port), provider: DEMO_PROVIDER.into(), key },
+        miit,
+    ))
 }
 
 /// The demo regulator's accounts: a Zhejiang bureau reviewer, a Zhejiang PSB officer and an admin
@@ -462,7 +560,14 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode, UserError> {
         let store = connect(&cfg).await?;
         store.migrate().await.map_err(|e| UserError(e.to_string()))?;
         let keys = load_keys(&cfg.keys_file, true)?;
-        let seam = start_demo_regulator(&cfg, reg_listen, a.auto_approve_secs).await?;
+        let (seam, miit) = start_demo_regulator(&cfg, reg_listen, a.auto_approve_secs).await?;
+        // ICP filings go over MIIT's interface V3.0 unless the configuration names another
+        // bureau; PSB applications and apps over the JSON seam.
+        let mut cfg = cfg;
+        if cfg.miit.is_none() {
+            cfg.sources.insert("miit", "demo".into());
+            cfg.miit = Some(miit);
+        }
         let app = build_app(&cfg, store, keys)?.with_regulator(seam);
         seed_demo(&app).await?;
         println!("beian demo — data in {}", cfg.data_dir.display());
@@ -475,6 +580,7 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode, UserError> {
         println!("    public query     http://{reg_listen}/query");
         println!("    officer console  http://{reg_listen}/console");
         println!("    bureau API       http://{reg_listen}/api/v1/bureau/login");
+        println!("    MIIT V3.0 (SOAP) http://{reg_listen}/ISPWebService/upDownLoad?wsdl   (unit {DEMO_UNIT_ID}, login in {})", cfg.data_dir.join("regulator/miit.json").display());
         println!();
         println!("  logins (password {DEMO_PASSWORD}):");
         for (email, role, _) in DEMO_ACCOUNTS {
