@@ -17,6 +17,7 @@ use beian_core::province::ProvinceCode;
 use beian_store::Uuid;
 use serde_json::json;
 
+use crate::miit::status::{BureauView, asked_domain};
 use crate::orders::OrderInput;
 use crate::subjects::SubjectInput;
 use crate::views::{OrderDoc, OrderView, unmask_subject};
@@ -124,6 +125,24 @@ impl App {
             .await?
             .into_iter()
             .find(|s| s.owner_id == p.id && s.province == start.province.to_string());
+        // What the bureau has on file decides the kind too, not only what the applicant typed
+        // and this provider knows; a domain filed under another subject stops here.
+        let bureau = self.bureau_view(start.nature, &start.certificate, std::slice::from_ref(&domain)).await;
+        let known_number = mine
+            .as_ref()
+            .and_then(|s| s.filed_number.clone())
+            .or_else(|| filed.as_ref().map(|(n, _)| n.clone()))
+            .or_else(|| {
+                bureau.as_ref().and_then(|b| b.subject.as_ref()?.subject_number().map(str::to_owned))
+            });
+        if bureau.as_ref().is_some_and(|b| !b.filed_elsewhere(known_number.as_deref()).is_empty()) {
+            return Err(AppError::field(
+                "domain",
+                "DOMAIN_FILED_ELSEWHERE",
+                "该域名已在其他主体下备案（工信部备案系统查询结果）。请由原主体注销该网站或办理转移后再备案。",
+                "This domain is filed under another subject (MIIT's records). Its subject must cancel the website or transfer it first.",
+            ));
+        }
         let subject_row = match mine {
             Some(row) => {
                 if let Some(open) = self.store().open_order_of_subject(row.id).await? {
@@ -155,7 +174,7 @@ impl App {
                     head_is_legal_representative: false,
                     residence_permit: false,
                     investor: None,
-                    existing_number: filed.as_ref().map(|(n, _)| n.clone()),
+                    existing_number: known_number.clone(),
                     remark: None,
                 };
                 let view =
@@ -169,10 +188,15 @@ impl App {
             Vec::new()
         };
         let on_file = OnFile {
-            subject_filed: subject_row.filed_number.is_some() || filed.is_some(),
+            subject_filed: subject_row.filed_number.is_some()
+                || filed.is_some()
+                || bureau.as_ref().is_some_and(BureauView::subject_filed),
             subject_filed_here: !self.store().subject_filings(subject_row.id).await?.is_empty(),
             service_filed: filed.as_ref().is_some_and(|(_, site)| *site)
-                || services.iter().any(|s| s.domains.contains(&domain)),
+                || services.iter().any(|s| s.domains.contains(&domain))
+                || bureau.as_ref().is_some_and(|b| {
+                    asked_domain(&domain).is_some_and(|d| b.filed_under_subject(&d, known_number.as_deref()))
+                }),
             service_filed_here: services.iter().any(|s| s.domains.contains(&domain)),
         };
         let kind = match OrderKind::decide(on_file) {

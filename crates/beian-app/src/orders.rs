@@ -11,6 +11,7 @@ use beian_store::{OrderEventRow, OrderRow, OrderUpdate, Uuid, new_id};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::miit::inbound::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, registrable};
 use crate::views::{OrderDoc, OrderView, ReviewFinding, TimelineEntry, mask_order, rfc3339, unmask_order};
 use crate::{App, AppError, AppResult, Ctx, Role};
 
@@ -379,6 +380,7 @@ impl App {
             ctx.service_numbers = Some(numbers.into_iter().map(|n| (n.code, n.quota - n.used)).collect());
         }
         let subject = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
+        self.bureau_context(&mut ctx, doc, subject.filed_number.as_deref()).await?;
         if let Some(number) = subject.filed_number {
             ctx.on_file = Some(FiledSubject {
                 number,
@@ -388,6 +390,33 @@ impl App {
             });
         }
         Ok(ctx)
+    }
+
+    /// What the bureau said the provider must refuse or flag: its blacklists (HMDLB, FFJRHMD,
+    /// kept as they come down) and, over V3.0, the order's domains filed under another subject.
+    async fn bureau_context(
+        &self,
+        ctx: &mut Context,
+        doc: &OrderDoc,
+        known_number: Option<&str>,
+    ) -> AppResult<()> {
+        let order = &doc.order;
+        let domains: Vec<String> = order.websites.iter().flat_map(|w| w.domains.iter().cloned()).collect();
+        let registrable: Vec<String> = domains.iter().map(|d| registrable(d)).collect();
+        let cert =
+            hex::encode(self.keys().blind_index("cert", &normalize_cert(&order.subject.certificate.number)));
+        ctx.subject_blacklisted = !self.store().miit_listed(LISTED_SUBJECT, &[cert]).await?.is_empty();
+        ctx.domains_blacklisted = self.store().miit_listed(LISTED_DOMAIN, &registrable).await?;
+        ctx.domains_served_unfiled = self.store().miit_listed(LISTED_ILLEGAL_ACCESS, &registrable).await?;
+        let kind = order.kind;
+        if (kind.adds_services() || kind == OrderKind::NewAccess || kind.is_change())
+            && let Some(view) =
+                self.bureau_view(order.subject.nature, &order.subject.certificate, &domains).await
+        {
+            ctx.domains_filed_elsewhere =
+                view.filed_elsewhere(known_number.or(order.subject.existing_number.as_deref()));
+        }
+        Ok(())
     }
 
     /// Runs the rule engine on an order (the API's explicit check, rate-limited per caller).

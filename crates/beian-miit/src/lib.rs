@@ -16,6 +16,7 @@
 //! - [`answer`]: the `<return>` answers' shared parts.
 //! - [`jcdm`]: the bureau's base code tables, through which every coded field goes.
 //! - [`mapping`]: beian's orders to records and back, through the code tables.
+//! - [`hours`]: the hours a bureau takes uploads in.
 //! - [`codes`]: every status and result code with its official text (`spec/codes.tsv`).
 //!
 //! ## What this crate must never do
@@ -26,6 +27,7 @@
 pub mod answer;
 pub mod auth;
 pub mod codes;
+pub mod hours;
 pub mod jcdm;
 pub mod mapping;
 pub mod package;

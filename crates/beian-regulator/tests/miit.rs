@@ -527,6 +527,50 @@ async fn a_record_the_tables_refuse_is_answered_at_once() {
     }
 }
 
+#[tokio::test]
+async fn the_blacklist_refuses_records_and_goes_down_to_every_provider() {
+    use beian_miit::mapping::lists::{self, Listed, Listing};
+    for (label, b, _db) in bureaus(false).await {
+        b.drain().await;
+        let company = example("company");
+        let listing = Listing::Subject {
+            name: &company.subject.name,
+            nature: company.subject.nature,
+            certificate: &company.subject.certificate,
+        };
+        assert_eq!(b.svc.miit_blacklist(listing, false, Some("测试")).await.unwrap(), 1, "{label}");
+        let domains = vec![company.websites[1].domains[0].clone()];
+        let site = Listing::Website { name: &company.websites[1].name, domains: &domains };
+        b.svc.miit_blacklist(site, false, None).await.unwrap();
+        // Each change is handed down as HMDLB.
+        let files = b.drain().await;
+        let entries: Vec<Listed> =
+            files.iter().flat_map(|f| lists::entries(icp(f))).map(|e| e.listed).collect();
+        assert_eq!(
+            entries,
+            vec![
+                Listed::Subject { certificate: company.subject.certificate.number.clone() },
+                Listed::Domain(domains[0].clone())
+            ],
+            "{label}"
+        );
+        // A record of the listed subject is refused with 1065; once the subject is off the
+        // list, its listed domain is refused with 1064.
+        assert_eq!(b.upload(1, &xzba_file(std::slice::from_ref(&company), 600)).await.msg_code, 0, "{label}");
+        b.svc.miit_blacklist(listing, true, None).await.unwrap();
+        assert_eq!(b.upload(2, &xzba_file(std::slice::from_ref(&company), 700)).await.msg_code, 0, "{label}");
+        let codes: Vec<Vec<i64>> = b
+            .drain()
+            .await
+            .iter()
+            .filter_map(|f| icp(f).bajg.as_ref())
+            .flat_map(beian_miit::mapping::results::verdicts)
+            .map(|v| v.codes.iter().map(|c| c.0).collect())
+            .collect();
+        assert_eq!(codes, vec![vec![1002, 1065], vec![1002, 1064]], "{label}");
+    }
+}
+
 /// An outside SOAP client: Python's `zeep` (PyPI) reads the simulator's WSDL, uploads a
 /// hand-written `XZBA` file (packed with Python's `zipfile`, `hashlib` and `base64`), then
 /// downloads until nothing is left — the code tables, then the record's `BAJG` result — and

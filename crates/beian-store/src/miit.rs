@@ -230,6 +230,33 @@ impl Tx {
         Ok(())
     }
 
+    /// Puts an entry on the blacklist of `kind` (or refreshes it).
+    pub async fn set_miit_listed(&mut self, kind: &str, key: &str, file_name: &str, now: i64) -> Result<()> {
+        on!(tx self, |c| sqlx::query(
+            "INSERT INTO miit_blacklist (kind, key, file_name, listed_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (kind, key) DO UPDATE SET file_name = excluded.file_name, listed_at = excluded.listed_at",
+        )
+        .bind(kind)
+        .bind(key)
+        .bind(file_name)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// Takes an entry off the blacklist of `kind`.
+    pub async fn unset_miit_listed(&mut self, kind: &str, key: &str) -> Result<()> {
+        on!(tx self, |c| sqlx::query("DELETE FROM miit_blacklist WHERE kind = $1 AND key = $2")
+            .bind(kind)
+            .bind(key)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
     /// The record a provider's own subject or website id belongs to.
     pub async fn miit_record_of_isp_id(&mut self, isp_id: i64) -> Result<Option<MiitRecordRow>> {
         const SQL: &str = concat!(
@@ -378,6 +405,22 @@ impl Store {
             .bind(subject_id)
             .fetch_optional(c)
             .await?))
+    }
+
+    /// Which of `keys` are on the blacklist of `kind`.
+    pub async fn miit_listed(&self, kind: &str, keys: &[String]) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for key in keys {
+            let hit: Option<String> = on!(store self, |c| sqlx::query_scalar(
+                "SELECT key FROM miit_blacklist WHERE kind = $1 AND key = $2",
+            )
+            .bind(kind)
+            .bind(key)
+            .fetch_optional(c)
+            .await?);
+            found.extend(hit);
+        }
+        Ok(found)
     }
 
     /// Open work list entries of `kind`, oldest first.

@@ -1049,3 +1049,124 @@ async fn v3_loses_nothing_and_applies_nothing_twice_through_an_outage_and_a_lost
         assert_eq!(count, 1, "{label}");
     }
 }
+
+/// A new applicant's context, for calling the app directly (the wizard's start is a page).
+async fn applicant_ctx(w: &World, email: &str) -> beian_app::Ctx {
+    w.provider.account(email, Role::Applicant).await;
+    let a = w.provider.app.store().account_by_email(email).await.unwrap().unwrap();
+    beian_app::Ctx {
+        principal: Some(beian_app::Principal {
+            id: a.id,
+            role: Role::Applicant,
+            email: a.email,
+            display_name: a.display_name,
+        }),
+        ..beian_app::Ctx::default()
+    }
+}
+
+fn filing_start(name: &str, certificate: &str, domain: &str) -> beian_app::drafts::FilingStart {
+    beian_app::drafts::FilingStart {
+        province: beian_core::province::ProvinceCode::parse("33").unwrap(),
+        nature: beian_core::model::SubjectNature::Enterprise,
+        certificate: beian_core::model::Certificate {
+            kind: beian_core::model::CertificateKind::BusinessLicence,
+            number: certificate.into(),
+        },
+        name: name.into(),
+        domain: domain.into(),
+        app: false,
+        existing_number: None,
+    }
+}
+
+/// The rule codes the engine finds on an order.
+async fn finding_codes(w: &World, order: &str) -> Vec<String> {
+    let r = w.owner.post(&format!("/api/v1/orders/{order}/check"), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v3_what_miit_has_on_file_and_its_blacklists_decide_kinds_and_findings() {
+    use beian_miit::mapping::lists::Listing;
+    for (pdb, rdb) in pairs().await {
+        let label = pdb.label;
+        eprintln!("backend: {label}");
+        let w = world_miit(pdb, rdb).await;
+        w.settle().await;
+        let (subject_id, order) = w.file(None, sites(&[0])).await;
+        w.settle().await;
+        let code = w.code_for(HEAD.0).await;
+        w.verify(HEAD.0, HEAD.1, &code).await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "filed", "{label}");
+        // The draft's pre-check asked the bureau about aliyun.com (not filed then); that answer
+        // is used for ten minutes.
+        w.clock().advance(time::Duration::minutes(11));
+
+        let app = &w.provider.app;
+        // Another company cannot start a filing for a domain MIIT has under this subject.
+        let stranger = applicant_ctx(&w, "stranger@example.com").await;
+        let err = app
+            .start_filing(
+                &stranger,
+                filing_start("杭州示例网络科技有限公司", "91330106MA2B0XYZ1K", "aliyun.com"),
+            )
+            .await
+            .unwrap_err();
+        let beian_app::AppError::Validation(fields) = &err else { panic!("{label}: {err:?}") };
+        assert_eq!((fields[0].field.as_str(), fields[0].code.as_str()), ("domain", "DOMAIN_FILED_ELSEWHERE"));
+        // A company another provider filed is known to MIIT by its licence, and its domain by
+        // its name, though this provider has never seen either: a new website of a subject
+        // filed elsewhere, and a new access.
+        let mut elsewhere: beian_core::model::Order =
+            serde_json::from_value(example()["order"].clone()).unwrap();
+        elsewhere.subject.name = "杭州示例网络科技有限公司".into();
+        elsewhere.subject.certificate.number = "91330106MA2C0ABC2P".into();
+        elsewhere.websites.truncate(1);
+        elsewhere.websites[0].domains = vec!["example-elsewhere.cn".into()];
+        let mut tx = w.regulator.store.begin().await.unwrap();
+        let other =
+            beian_regulator::providers::register(&mut tx, "other-cloud", "其他云", &"cd".repeat(32), None, 1)
+                .await
+                .unwrap();
+        let filed =
+            beian_regulator::records::apply(&mut tx, &w.regulator.keys, other, &elsewhere, 1).await.unwrap();
+        tx.commit().await.unwrap();
+        let start = |domain: &str| filing_start(&elsewhere.subject.name, "91330106MA2C0ABC2P", domain);
+        let access = app.start_filing(&stranger, start("example-elsewhere.cn")).await.unwrap();
+        assert_eq!(access.kind, beian_core::model::OrderKind::NewAccess, "{label}");
+        let o = app.get_order(&stranger, access.order_id, false).await.unwrap();
+        assert_eq!(o.order.subject.existing_number.as_deref(), filed.subject_number.as_deref(), "{label}");
+
+        // The bureau blacklists a domain and the subject; the provider's pre-check refuses both.
+        let domains = vec!["alibabacloud.com".to_owned()];
+        let site = Listing::Website { name: "阿里云国际站", domains: &domains };
+        let subject: beian_core::model::Subject =
+            serde_json::from_value(example()["order"]["subject"].clone()).unwrap();
+        let listed = Listing::Subject {
+            name: &subject.name,
+            nature: subject.nature,
+            certificate: &subject.certificate,
+        };
+        assert_eq!(w.regulator.miit_blacklist(site, false, None).await.unwrap(), 1, "{label}");
+        assert_eq!(w.regulator.miit_blacklist(listed, false, Some("测试")).await.unwrap(), 1, "{label}");
+        w.settle().await;
+        let (_, draft) =
+            w.draft(Some(&subject_id), json!({ "kind": "new_service_here", "websites": sites(&[1]) })).await;
+        let codes = finding_codes(&w, &draft).await;
+        for c in ["DOMAIN_BLACKLISTED", "SUBJECT_BLACKLISTED"] {
+            assert!(codes.iter().any(|x| x == c), "{label}: {c} in {codes:?}");
+        }
+        // Taken off the list, they pass again.
+        w.regulator.miit_blacklist(listed, true, None).await.unwrap();
+        w.regulator.miit_blacklist(site, true, None).await.unwrap();
+        w.settle().await;
+        let codes = finding_codes(&w, &draft).await;
+        assert!(!codes.iter().any(|c| c.ends_with("_BLACKLISTED")), "{label}: {codes:?}");
+        w.validate_miit_files(label).await;
+    }
+}

@@ -110,7 +110,10 @@ fn config_check_explains_sources_and_hides_secrets() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("http://bureau.example.com as unit 700001 user aliyun (password set, AES key set)"), "{text}");
+    assert!(
+        text.contains("http://bureau.example.com as unit 700001 user aliyun (password set, AES key set)"),
+        "{text}"
+    );
     assert!(!text.contains("miit-secret-pw") && !text.contains("aeskey-secret-16"), "{text}");
     let out = bin()
         .args(["config", "check"])

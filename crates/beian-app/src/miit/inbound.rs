@@ -10,19 +10,22 @@
 //!   (5001–5999) names the upload file and settles all its records;
 //! - `BASJ`: the filing as approved, with the bureau's ids (kept per subject for later changes
 //!   and cancellations) and the numbers; an approval waits for its numbers if they come later;
-//! - blacklists, unfiled websites, verification tasks, inspection results and notices: kept as
-//!   the provider's work list.
+//! - blacklists (`HMDLB`, `FFJRHMD`): kept for the pre-check (`miit_blacklist`: subjects by
+//!   their certificate's blind index, domains by their registrable domain) and in the work list;
+//! - unfiled websites, verification tasks, inspection results and notices: kept as the
+//!   provider's work list.
 //!
 //! An outcome reaches the order as the events `sms_sent` (1) and `approved`/`rejected` (2)
 //! under its submission id, through `App::apply_regulator_events`, which applies each once.
 
 use std::collections::BTreeMap;
 
-use beian_core::model::OrderKind;
+use beian_core::model::{OrderKind, normalize_cert};
 use beian_core::number::ServiceKind;
 use beian_miit::codes::msg;
 use beian_miit::jcdm::CodeTables;
 use beian_miit::mapping::filed;
+use beian_miit::mapping::lists::{self, Listed};
 use beian_miit::mapping::outbound::{OnFile, RecordIds};
 use beian_miit::mapping::results::{self, Verdict};
 use beian_miit::package::Algorithms;
@@ -144,7 +147,22 @@ impl App {
                 merge(&mut tables, CodeTables::from_download(j));
                 tx.set_miit_state(TABLES_KEY, &serde_json::to_string(&tables)?, now).await?;
             }
-            DownloadDataChoice::Icp(_) => {
+            DownloadDataChoice::Icp(icp) => {
+                for entry in lists::entries(icp) {
+                    let (kind, key) = match &entry.listed {
+                        Listed::Subject { certificate } => (
+                            LISTED_SUBJECT,
+                            hex::encode(self.keys().blind_index("cert", &normalize_cert(certificate))),
+                        ),
+                        Listed::Domain(d) => (LISTED_DOMAIN, registrable(d)),
+                        Listed::IllegalAccess(d) => (LISTED_ILLEGAL_ACCESS, registrable(d)),
+                    };
+                    if entry.removed {
+                        tx.unset_miit_listed(kind, &key).await?;
+                    } else {
+                        tx.set_miit_listed(kind, &key, name, now).await?;
+                    }
+                }
                 for (kind, data) in work {
                     let id = new_id();
                     let data = self.keys().encrypt(&format!("miit_worklist/{id}"), data.as_bytes())?;
@@ -343,6 +361,19 @@ impl App {
         }
         Ok(Some(d))
     }
+}
+
+/// The blacklists the pre-check reads (`miit_blacklist.kind`): subjects by their certificate's
+/// blind index, domains and illegally served domains by their registrable domain.
+pub const LISTED_SUBJECT: &str = "subject";
+pub const LISTED_DOMAIN: &str = "domain";
+pub const LISTED_ILLEGAL_ACCESS: &str = "illegal_access";
+
+/// The registrable domain a blacklist entry is kept and looked up by.
+pub(crate) fn registrable(domain: &str) -> String {
+    beian_core::id::DomainName::parse(domain)
+        .map(|d| d.value.registrable().to_owned())
+        .unwrap_or_else(|_| domain.to_owned())
 }
 
 /// The provider's work in a file: each entry of its lists, as its XML.

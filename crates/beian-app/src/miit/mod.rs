@@ -16,6 +16,7 @@
 pub mod inbound;
 pub mod outbound;
 pub mod port;
+pub mod status;
 
 use std::sync::Arc;
 
@@ -42,6 +43,19 @@ const MAX_ATTEMPTS: i64 = 200;
 pub struct MiitSeam {
     pub port: Arc<dyn Bureau>,
     pub credentials: Credentials,
+    /// Recent status-query answers (see [`status`]).
+    statuses: Arc<status::Answers>,
+}
+
+impl MiitSeam {
+    pub fn new(port: Arc<dyn Bureau>, credentials: Credentials) -> MiitSeam {
+        MiitSeam { port, credentials, statuses: Arc::default() }
+    }
+
+    /// When uploads may next be made, at or after `now` (unix microseconds).
+    pub fn upload_opens(&self, now: i64) -> i64 {
+        self.credentials.upload_hours.map_or(now, |h| h.next_open(now))
+    }
 }
 
 impl std::fmt::Debug for MiitSeam {

@@ -180,7 +180,7 @@ impl App {
             &NewJob {
                 kind: UPLOAD.into(),
                 payload: json!({ "seq": seq }).to_string(),
-                run_at: now,
+                run_at: seam.upload_opens(now),
                 max_attempts: MAX_ATTEMPTS,
                 dedup_key: Some(format!("{UPLOAD}:{seq}")),
             },
@@ -194,6 +194,26 @@ impl App {
     /// The [`UPLOAD`] job: uploads every file the bureau has not accepted, lowest first.
     pub(crate) async fn miit_upload_pending(&self) -> anyhow::Result<()> {
         let seam = self.miit().ok_or_else(|| anyhow::anyhow!("no V3.0 interface is configured"))?;
+        let now = self.now_us();
+        let opens = seam.upload_opens(now);
+        if opens > now {
+            // Outside the bureau's hours (a retry's backoff landed there): come back when they
+            // open rather than be refused with code 20.
+            let mut tx = self.store().begin().await?;
+            tx.enqueue(
+                &NewJob {
+                    kind: UPLOAD.into(),
+                    payload: "{}".into(),
+                    run_at: opens,
+                    max_attempts: MAX_ATTEMPTS,
+                    dedup_key: Some(format!("{UPLOAD}:opens:{opens}")),
+                },
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(());
+        }
         // Each pass either accepts a file or reopens missing ones; a bounded number of passes
         // keeps a confused bureau from holding the worker.
         for _ in 0..1000 {

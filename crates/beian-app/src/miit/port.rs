@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use beian_miit::auth;
+use beian_miit::hours::Hours;
 use beian_miit::package::{AesKey, HashAlgorithm};
 use beian_miit::soap::{self, Endpoint, Operation, ServiceDescription};
 use tokio::sync::Mutex;
@@ -49,6 +50,8 @@ pub struct Credentials {
     pub aes: Option<AesKey>,
     /// The `version` attribute of the files (the spec says `V.3.0`).
     pub version: String,
+    /// The hours the bureau takes uploads in, when it limits them.
+    pub upload_hours: Option<Hours>,
 }
 
 impl std::fmt::Debug for Credentials {

@@ -49,6 +49,15 @@ pub struct Context {
     /// Domains filed, or being filed, under other subjects.
     #[serde(default)]
     pub domains_filed_elsewhere: Vec<String>,
+    /// The subject is on the bureau's blacklist (HMDLB).
+    #[serde(default)]
+    pub subject_blacklisted: bool,
+    /// Domains on the bureau's blacklist (HMDLB).
+    #[serde(default)]
+    pub domains_blacklisted: Vec<String>,
+    /// Domains the bureau found served without a filing (FFJRHMD).
+    #[serde(default)]
+    pub domains_served_unfiled: Vec<String>,
     /// The provider's service numbers and the uses each has left; `None` means not checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_numbers: Option<BTreeMap<String, i64>>,
@@ -76,6 +85,9 @@ impl Context {
             site_heads_of_other_companies: Vec::new(),
             site_heads_of_other_subjects: Vec::new(),
             domains_filed_elsewhere: Vec::new(),
+            subject_blacklisted: false,
+            domains_blacklisted: Vec::new(),
+            domains_served_unfiled: Vec::new(),
             service_numbers: None,
             holidays: Vec::new(),
             extra_workdays: Vec::new(),

@@ -25,12 +25,16 @@ pub(super) fn check(cx: &mut Cx<'_>) {
         .iter()
         .map(|(k, v)| (DomainName::parse(k).map(|d| d.value.to_string()).unwrap_or_else(|_| k.clone()), v))
         .collect();
-    let elsewhere: BTreeSet<String> = cx
-        .ctx
-        .domains_filed_elsewhere
-        .iter()
-        .map(|d| DomainName::parse(d).map(|d| d.value.registrable().to_owned()).unwrap_or_else(|_| d.clone()))
-        .collect();
+    let registrable = |list: &[String]| -> BTreeSet<String> {
+        list.iter()
+            .map(|d| {
+                DomainName::parse(d).map(|d| d.value.registrable().to_owned()).unwrap_or_else(|_| d.clone())
+            })
+            .collect()
+    };
+    let elsewhere = registrable(&cx.ctx.domains_filed_elsewhere);
+    let blacklisted = registrable(&cx.ctx.domains_blacklisted);
+    let served_unfiled = registrable(&cx.ctx.domains_served_unfiled);
     let mut seen = BTreeSet::new();
     let services = cx.paths.services(cx.order);
     for s in &services {
@@ -68,6 +72,12 @@ pub(super) fn check(cx: &mut Cx<'_>) {
             }
             if elsewhere.contains(d.registrable()) {
                 cx.emit("DOMAIN_FILED_ELSEWHERE", field.clone(), &[arg("domain", shown.clone())]);
+            }
+            if blacklisted.contains(d.registrable()) {
+                cx.emit("DOMAIN_BLACKLISTED", field.clone(), &[arg("domain", shown.clone())]);
+            }
+            if served_unfiled.contains(d.registrable()) {
+                cx.emit("DOMAIN_SERVED_UNFILED", field.clone(), &[arg("domain", shown.clone())]);
             }
             let f = facts.get(d.as_ascii()).or_else(|| facts.get(d.registrable())).copied();
             registry_facts(cx, &field, &shown, f, adding);

@@ -17,6 +17,14 @@ pub(super) fn check(cx: &mut Cx<'_>) {
     individual(cx);
     existing_number(cx);
     government_domains(cx);
+    blacklisted(cx);
+}
+
+/// A subject on the bureau's blacklist is refused anything but leaving.
+fn blacklisted(cx: &mut Cx<'_>) {
+    if cx.ctx.subject_blacklisted && !cx.order.kind.is_cancellation() {
+        cx.emit("SUBJECT_BLACKLISTED", "subject.certificate.number", &[]);
+    }
 }
 
 fn nature_arg(n: SubjectNature) -> super::Arg<'static> {

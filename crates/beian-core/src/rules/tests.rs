@@ -490,6 +490,9 @@ fn cases() -> Vec<(&'static str, Base, Mutation)> {
         ("DOMAIN_FILED_ELSEWHERE", Company, |_, c| {
             c.domains_filed_elsewhere = vec!["www.aliyuncs.com".into()]
         }),
+        ("DOMAIN_BLACKLISTED", Company, |_, c| c.domains_blacklisted = vec!["aliyuncs.com".into()]),
+        ("DOMAIN_SERVED_UNFILED", Company, |_, c| c.domains_served_unfiled = vec!["www.aliyuncs.com".into()]),
+        ("SUBJECT_BLACKLISTED", Company, |_, c| c.subject_blacklisted = true),
         ("DOMAIN_RESOLVES_DURING_REVIEW", Company, |_, c| {
             c.domains.get_mut("aliyuncs.com").unwrap().resolves = Some(true)
         }),

@@ -13,8 +13,10 @@
 
 pub mod filed;
 pub mod inbound;
+pub mod lists;
 pub mod outbound;
 pub mod results;
+pub mod status;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -35,6 +37,15 @@ pub struct Names {
     attachment: Vec<AttachmentName>,
     format: BTreeMap<String, Vec<String>>,
     cancel: BTreeMap<String, Vec<String>>,
+    status_query: Vec<StatusQueryRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusQueryRow {
+    certificate: String,
+    #[serde(default)]
+    nature: Option<String>,
+    condition: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +103,16 @@ impl Names {
             .map(|a| if website { &a.website_uses } else { &a.subject_uses })
             .map(|v| v.iter().map(String::as_str).collect())
             .unwrap_or_default()
+    }
+
+    /// The status query's condition type for a subject's certificate, if it has one.
+    pub fn status_condition(&self, nature: SubjectNature, kind: CertificateKind) -> Option<i64> {
+        let (nature, kind) = (key(nature), key(kind));
+        let rows = || self.status_query.iter().filter(|r| r.certificate == kind);
+        rows()
+            .find(|r| r.nature.as_deref() == Some(nature.as_str()))
+            .or_else(|| rows().find(|r| r.nature.is_none()))
+            .map(|r| r.condition)
     }
 
     /// The beian value whose names include `name`, for a table read back.

@@ -43,38 +43,7 @@ impl From<sqlx::Error> for AccountError {
     }
 }
 
-/// The hours (China time, minutes after midnight) uploads are taken in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hours {
-    pub from: u16,
-    pub to: u16,
-}
-
-impl Hours {
-    /// `08:00-18:00`.
-    pub fn parse(s: &str) -> Option<Hours> {
-        let (a, b) = s.trim().split_once('-')?;
-        let minutes = |t: &str| -> Option<u16> {
-            let (h, m) = t.trim().split_once(':')?;
-            let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-            (h < 24 && m < 60).then_some(h * 60 + m)
-        };
-        let (from, to) = (minutes(a)?, minutes(b)?);
-        (from < to).then_some(Hours { from, to })
-    }
-
-    /// Whether `now` (unix microseconds) falls in the hours.
-    pub fn contain(&self, now: i64) -> bool {
-        let minute = (now.div_euclid(60_000_000) + 8 * 60).rem_euclid(24 * 60) as u16;
-        (self.from..self.to).contains(&minute)
-    }
-}
-
-impl std::fmt::Display for Hours {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:02}:{:02}-{:02}:{:02}", self.from / 60, self.from % 60, self.to / 60, self.to % 60)
-    }
-}
+pub use beian_miit::hours::Hours;
 
 /// A new interface account.
 #[derive(Debug, Clone)]

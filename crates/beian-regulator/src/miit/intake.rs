@@ -369,6 +369,13 @@ impl Service {
         now: i64,
         refused: &mut Vec<Verdict>,
     ) -> Result<(), MiitError> {
+        let outcome = match outcome {
+            Ok((order, ids)) => match self.miit_listed(tx, &order).await? {
+                Some(refusal) => Err(refusal),
+                None => Ok((order, ids)),
+            },
+            Err(refusal) => Err(refusal),
+        };
         let (order, ids) = match outcome {
             Ok(v) => v,
             Err(refusal) => {
@@ -586,7 +593,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn code(code: i64) -> Refusal {
+    pub(super) fn code(code: i64) -> Refusal {
         Refusal { code, detail: String::new() }
     }
 }

@@ -8,13 +8,15 @@
 //! already runs for the JSON seam — SMS verification, bureau review, numbers, records —
 //! ([`intake`]). Each record's outcome, and the base code tables, go back as download files
 //! that wait until the provider acknowledges them ([`results`], [`downloads`]); the status
-//! query and the filing-password check answer from the records ([`status`]). The bureau's
+//! query and the filing-password check answer from the records ([`status`]); the blacklist
+//! refuses records and is handed down to every provider ([`blacklist`]). The bureau's
 //! numeric ids of what is on record live in [`ids`].
 //!
 //! Everything here is in the bureau's terms (codes of `spec/codes.tsv`, the XSDs' files); the
 //! mapping between those and beian's order model is `beian_miit::mapping`.
 
 pub mod accounts;
+pub mod blacklist;
 pub mod downloads;
 pub mod http;
 pub mod ids;

@@ -39,7 +39,7 @@ pub struct ResultJob {
     pub seq: i64,
 }
 
-fn empty_icp() -> download::Icp {
+pub(super) fn empty_icp() -> download::Icp {
     download::Icp {
         basj: None,
         zxsj: None,

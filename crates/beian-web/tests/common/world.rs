@@ -124,19 +124,20 @@ async fn build(
     let port = HttpRegulator::new(&reg_base, "demo-cloud", key.clone(), Arc::new(clock.clone())).unwrap();
     let seam = RegulatorSeam { port: Arc::new(port), provider: "demo-cloud".into(), key };
     let soap: Arc<dyn Bureau> = Arc::new(beian_app::miit::SoapBureau::new(&reg_base).unwrap());
-    let miit_seam = beian_app::miit::MiitSeam {
-        port: match miit_port {
+    let miit_seam = beian_app::miit::MiitSeam::new(
+        match miit_port {
             Some(wrap) => wrap(soap),
             None => soap,
         },
-        credentials: beian_app::miit::Credentials {
+        beian_app::miit::Credentials {
             unit_id: MIIT_UNIT,
             user: "demo-cloud".into(),
             password: MIIT_PASSWORD.into(),
             aes: beian_miit::package::AesKey::new(MIIT_KEY.0, MIIT_KEY.1),
             version: "V.3.0".into(),
+            upload_hours: None,
         },
-    };
+    );
     let provider =
         TestServer::start_with(provider_db, Arc::new(OutboxMailer), clock, callback_listener, move |app| {
             let app = app.with_regulator(seam);

@@ -51,6 +51,10 @@ pub struct MiitLink {
     /// The files' `version` attribute (the spec says `V.3.0`).
     #[serde(default = "miit_version")]
     pub version: String,
+    /// The hours (China time, `HH:MM-HH:MM`) the bureau takes uploads in; uploads wait for
+    /// them. Unset: any time.
+    #[serde(default)]
+    pub upload_hours: Option<String>,
 }
 
 fn miit_version() -> String {
@@ -192,12 +196,13 @@ impl Config {
             "miit",
             match &self.miit {
                 Some(m) => format!(
-                    "{} as unit {} user {} (password set{}), version {}",
+                    "{} as unit {} user {} (password set{}), version {}, uploads {}",
                     m.url,
                     m.unit_id,
                     m.user,
                     if m.aes_key.is_some() { ", AES key set" } else { "" },
-                    m.version
+                    m.version,
+                    m.upload_hours.as_deref().unwrap_or("at any time")
                 ),
                 None => "not configured: filings go over the JSON seam".into(),
             },
@@ -408,6 +413,7 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
                 aes_key: env("BEIAN_MIIT_AES_KEY"),
                 aes_iv: env("BEIAN_MIIT_AES_IV"),
                 version: env("BEIAN_MIIT_VERSION").unwrap_or_else(miit_version),
+                upload_hours: env("BEIAN_MIIT_UPLOAD_HOURS"),
             })
         }
         None => {
@@ -420,6 +426,11 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
     if let Some(m) = &miit {
         if m.unit_id < 1 {
             return Err(UserError("miit unit_id: the bureau's positive reporting-unit id".into()));
+        }
+        if let Some(h) = &m.upload_hours
+            && beian_miit::hours::Hours::parse(h).is_none()
+        {
+            return Err(UserError("miit upload_hours: HH:MM-HH:MM, China time, e.g. 08:00-20:00".into()));
         }
         match (&m.aes_key, &m.aes_iv) {
             (None, None) => {}

@@ -128,6 +128,19 @@ pub fn run(cli: Cli) -> Result<ExitCode, UserError> {
     }
 }
 
+/// A secret (a password, a certificate number) from the environment variable `var`, else
+/// the first line of stdin: never a flag, which every user of the machine can read.
+pub(crate) fn secret_input(var: &str) -> Result<String, UserError> {
+    match std::env::var(var) {
+        Ok(v) => Ok(v),
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| UserError(e.to_string()))?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+        }
+    }
+}
+
 /// Today's date in China (UTC+8), or the date given with `--today`.
 pub fn today(given: Option<Date>) -> Date {
     given.unwrap_or_else(|| {

@@ -26,6 +26,10 @@ pub enum RegulatorCommand {
     /// Give a registered provider an account for MIIT's interface V3.0 (unit id, user,
     /// password; an AES key and IV generated and printed once with --aes).
     AddMiitAccount(AddMiitAccountArgs),
+    /// Put a subject (by certificate) or a website (by domain) on the bureau's blacklist, or
+    /// take it off with --remove: new records naming it are refused (1065, 1064) and every
+    /// V3.0 provider is handed the change (HMDLB).
+    Blacklist(BlacklistArgs),
     /// Fill a regulator database with filed subjects for `scripts/regulator-bench.sh`.
     #[command(hide = true)]
     BenchSeed(BenchSeedArgs),
@@ -93,6 +97,36 @@ pub struct AddMiitAccountArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct BlacklistArgs {
+    #[command(flatten)]
+    common: RegulatorArgs,
+    /// A website's domain (repeat for several); with --site-name.
+    #[arg(long = "domain")]
+    domains: Vec<String>,
+    /// The website's name.
+    #[arg(long)]
+    site_name: Option<String>,
+    /// A subject's name; its certificate number is read from the environment variable
+    /// --certificate-env names, or stdin (never a flag: flags are visible to every user).
+    #[arg(long)]
+    subject_name: Option<String>,
+    /// The subject's nature (`enterprise`, `individual`, …).
+    #[arg(long, default_value = "enterprise")]
+    nature: String,
+    /// The subject's certificate kind (`business_licence`, `resident_id`, …).
+    #[arg(long, default_value = "business_licence")]
+    certificate_kind: String,
+    #[arg(long, default_value = "BEIAN_BLACKLIST_CERTIFICATE")]
+    certificate_env: String,
+    /// Take it off the list instead.
+    #[arg(long)]
+    remove: bool,
+    /// Why (sent to providers as the entry's remark).
+    #[arg(long)]
+    note: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct AddAccountArgs {
     #[command(flatten)]
     common: RegulatorArgs,
@@ -146,6 +180,7 @@ pub fn run(cmd: RegulatorCommand) -> Result<ExitCode, UserError> {
         RegulatorCommand::AddProvider(a) => add_provider(a),
         RegulatorCommand::AddAccount(a) => add_account(a),
         RegulatorCommand::AddMiitAccount(a) => add_miit_account(a),
+        RegulatorCommand::Blacklist(a) => blacklist(a),
         RegulatorCommand::BenchSeed(a) => bench_seed(a),
     }
 }
@@ -256,14 +291,7 @@ fn add_account(a: AddAccountArgs) -> Result<ExitCode, UserError> {
     if role != Role::Admin && province.is_none() {
         return Err(UserError("--province is required for bureau and PSB accounts".into()));
     }
-    let password = match std::env::var(&a.password_env) {
-        Ok(p) => p,
-        Err(_) => {
-            let mut line = String::new();
-            std::io::stdin().read_line(&mut line).map_err(|e| UserError(e.to_string()))?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        }
-    };
+    let password = super::secret_input(&a.password_env)?;
     if password.chars().count() < 10 {
         return Err(UserError("the password must be at least 10 characters".into()));
     }
@@ -293,14 +321,7 @@ pub(crate) fn alnum_secret(n: usize) -> Result<String, UserError> {
 fn add_miit_account(a: AddMiitAccountArgs) -> Result<ExitCode, UserError> {
     let province = province_arg(&a.province)
         .ok_or_else(|| UserError(format!("--province: no filing province {:?}", a.province)))?;
-    let password = match std::env::var(&a.password_env) {
-        Ok(p) => p,
-        Err(_) => {
-            let mut line = String::new();
-            std::io::stdin().read_line(&mut line).map_err(|e| UserError(e.to_string()))?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        }
-    };
+    let password = super::secret_input(&a.password_env)?;
     let aes = if a.aes { Some((alnum_secret(16)?, alnum_secret(16)?)) } else { None };
     runtime()?.block_on(async {
         let store = a.common.connect().await?;
@@ -334,6 +355,54 @@ fn add_miit_account(a: AddMiitAccountArgs) -> Result<ExitCode, UserError> {
         eprintln!("its AES key and IV (shown once):");
         println!("{k} {iv}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn blacklist(a: BlacklistArgs) -> Result<ExitCode, UserError> {
+    use beian_core::model::{Certificate, CertificateKind, SubjectNature};
+    use beian_miit::mapping::lists::Listing;
+    let certificate;
+    let site_name = a.site_name.clone().unwrap_or_default();
+    let listing = match (&a.subject_name, a.domains.is_empty()) {
+        (Some(name), true) => {
+            let nature: SubjectNature =
+                serde_json::from_value(serde_json::Value::String(a.nature.clone()))
+                    .map_err(|_| UserError(format!("--nature: no subject nature {:?}", a.nature)))?;
+            let kind: CertificateKind = serde_json::from_value(serde_json::Value::String(
+                a.certificate_kind.clone(),
+            ))
+            .map_err(|_| UserError(format!("--certificate-kind: no kind {:?}", a.certificate_kind)))?;
+            let number = super::secret_input(&a.certificate_env)?;
+            if number.trim().is_empty() {
+                return Err(UserError("the certificate number is empty".into()));
+            }
+            certificate = Certificate { kind, number };
+            Listing::Subject { name, nature, certificate: &certificate }
+        }
+        (None, false) => {
+            if site_name.trim().is_empty() {
+                return Err(UserError("--site-name: the website's name, with --domain".into()));
+            }
+            Listing::Website { name: &site_name, domains: &a.domains }
+        }
+        _ => return Err(UserError("either --subject-name or --domain (with --site-name)".into())),
+    };
+    let n = runtime()?.block_on(async {
+        let store = a.common.connect().await?;
+        store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
+        let keys = load_keys(&a.common.data_dir.join("keys.json"), true)?;
+        let svc = Service::new(store.clone(), Arc::new(keys), system_clock());
+        let n = svc
+            .miit_blacklist(listing, a.remove, a.note.as_deref())
+            .await
+            .map_err(|e| UserError(format!("cannot change the blacklist: {e}")))?;
+        store.store().close().await;
+        Ok::<_, UserError>(n)
+    })?;
+    eprintln!(
+        "beian regulator: blacklist {}; the change is queued for {n} V3.0 provider(s)",
+        if a.remove { "entry removed" } else { "entry added" }
+    );
     Ok(ExitCode::SUCCESS)
 }
 

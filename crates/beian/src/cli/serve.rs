@@ -191,16 +191,17 @@ fn miit_seam(m: &config::MiitLink) -> Result<beian_app::miit::MiitSeam, UserErro
         ),
         _ => None,
     };
-    Ok(beian_app::miit::MiitSeam {
-        port: Arc::new(port),
-        credentials: beian_app::miit::Credentials {
+    Ok(beian_app::miit::MiitSeam::new(
+        Arc::new(port),
+        beian_app::miit::Credentials {
             unit_id: m.unit_id,
             user: m.user.clone(),
             password: m.password.clone(),
             aes,
             version: m.version.clone(),
+            upload_hours: m.upload_hours.as_deref().and_then(beian_miit::hours::Hours::parse),
         },
-    })
+    ))
 }
 
 /// Runs the HTTP server and the job workers until Ctrl-C / SIGTERM.
@@ -445,6 +446,7 @@ async fn demo_miit_account(
         aes_key: Some(login.aes_key),
         aes_iv: Some(login.aes_iv),
         version: "V.3.0".into(),
+        upload_hours: None,
     })
 }
 
