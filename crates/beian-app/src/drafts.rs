@@ -17,8 +17,8 @@ use beian_core::province::ProvinceCode;
 use beian_store::Uuid;
 use serde_json::json;
 
-use crate::miit::status::{BureauView, asked_domain};
 use crate::orders::OrderInput;
+use crate::seam::miit::status::{BureauView, asked_domain};
 use crate::subjects::SubjectInput;
 use crate::views::{OrderDoc, OrderView, unmask_subject};
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};

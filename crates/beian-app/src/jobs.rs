@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::App;
 use crate::notify::SEND_EMAIL;
+use crate::redact::redact_pii;
 
 /// How long a claimed job is reserved for its worker.
 const LEASE: time::Duration = time::Duration::minutes(5);
@@ -19,43 +20,6 @@ const LEASE: time::Duration = time::Duration::minutes(5);
 #[derive(Deserialize)]
 struct MessagePayload {
     message_id: Uuid,
-}
-
-/// Removes e-mail addresses and mainland mobile numbers from a text (an SMTP server's or a
-/// gateway's error often echoes the recipient) before it is logged or kept as `last_error`.
-pub fn redact_pii(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    let is_addr = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
-    while i < chars.len() {
-        let c = chars[i];
-        // An e-mail address: a run of address characters around an '@'.
-        if c == '@' {
-            while out.chars().last().is_some_and(is_addr) {
-                out.pop();
-            }
-            let mut j = i + 1;
-            while j < chars.len() && is_addr(chars[j]) {
-                j += 1;
-            }
-            out.push_str("[email]");
-            i = j;
-            continue;
-        }
-        // A mobile number: 11 digits starting with 1, not part of a longer number.
-        if c == '1' && (i == 0 || !chars[i - 1].is_ascii_digit()) {
-            let run = chars[i..].iter().take_while(|d| d.is_ascii_digit()).count();
-            if run == 11 {
-                out.push_str("[phone]");
-                i += 11;
-                continue;
-            }
-        }
-        out.push(c);
-        i += 1;
-    }
-    out
 }
 
 /// Seconds before retry number `attempt` (1-based): 10 s, 20 s, 40 s … capped at an hour.
@@ -70,9 +34,9 @@ impl App {
                 let p: MessagePayload = serde_json::from_str(&job.payload)?;
                 self.deliver_message(p.message_id).await
             }
-            crate::regulator::DELIVER => self.deliver_to_regulator(&job.payload).await,
-            crate::miit::UPLOAD => self.miit_upload_pending().await,
-            crate::miit::DOWNLOAD => self.miit_sync().await.map(|_| ()),
+            crate::seam::delivery::DELIVER => self.deliver_to_regulator(&job.payload).await,
+            crate::seam::miit::UPLOAD => self.miit_upload_pending().await,
+            crate::seam::miit::DOWNLOAD => self.miit_sync().await.map(|_| ()),
             crate::scans::SCAN_SITE => self.run_site_scan(&job.payload).await,
             crate::psb::DELIVER_PSB => self.deliver_psb(&job.payload).await,
             crate::verify::VERIFY_FACE => self.run_face_check(&job.payload).await,
@@ -154,16 +118,6 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn errors_lose_addresses_and_phones() {
-        let e = "550 5.1.1 <wang.wu+x@example.com.cn>: Recipient address rejected; sms to 13800138000 failed (id 201612345678901)";
-        let r = super::redact_pii(e);
-        assert_eq!(
-            r,
-            "550 5.1.1 <[email]>: Recipient address rejected; sms to [phone] failed (id 201612345678901)"
-        );
-    }
-
     #[test]
     fn backoff_grows_and_caps() {
         assert_eq!(super::backoff_secs(1), 10);

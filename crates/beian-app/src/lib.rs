@@ -28,15 +28,16 @@ pub mod documents;
 pub mod drafts;
 pub mod error;
 pub mod jobs;
-pub mod miit;
 pub mod notify;
+mod order_state;
 pub mod orders;
 pub use beian_crypto::passwords;
 pub mod profile;
 pub mod psb;
-pub mod regulator;
+pub mod redact;
 pub mod review;
 pub mod scans;
+pub mod seam;
 pub mod subjects;
 pub mod verify;
 mod views;
@@ -103,8 +104,8 @@ pub(crate) struct Inner {
     blobs: Arc<dyn BlobStore>,
     sms: Arc<dyn SmsSender>,
     verifier: Arc<dyn verify::IdentityVerifier>,
-    regulator: Option<regulator::RegulatorSeam>,
-    miit: Option<miit::MiitSeam>,
+    regulator: Option<seam::RegulatorSeam>,
+    miit: Option<seam::miit::MiitSeam>,
     config: AppConfig,
     auth_cache: auth::AuthCache,
     doc_cache: DocCache,

@@ -443,7 +443,7 @@ impl App {
                 Ok(())
             }
             Err(e) => {
-                let error = crate::jobs::redact_pii(&e.to_string());
+                let error = crate::redact::redact_pii(&e.to_string());
                 self.store().mark_message(id, "failed", None, Some(&error)).await?;
                 Err(e)
             }

@@ -11,7 +11,8 @@ use beian_store::{OrderEventRow, OrderRow, OrderUpdate, Uuid, new_id};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::miit::inbound::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, registrable};
+use crate::order_state::Step;
+use crate::seam::miit::inbound::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, registrable};
 use crate::views::{OrderDoc, OrderView, ReviewFinding, TimelineEntry, mask_order, rfc3339, unmask_order};
 use crate::{App, AppError, AppResult, Ctx, Role};
 
@@ -540,34 +541,24 @@ impl App {
         })?;
         let now = self.now_us();
         let mut u = OrderUpdate::from(row);
-        u.state = next.name().to_owned();
-        u.state_data = serde_json::to_string(&next)?;
-        u.open = !next.is_terminal();
-        u.updated_at = now;
-        if next.name() != state.name() {
-            u.stage_since = now;
-        }
         customize(&mut u);
         let p = ctx.principal()?;
-        // Read before the transaction: on SQLite it holds the write lock, and a second
-        // connection taken inside it could wait behind queued writers.
-        let quotas = matches!(event, Event::Approve) && !self.store().service_numbers().await?.is_empty();
-        let mut tx = self.store().begin().await?;
-        if !tx.update_order(row.id, expected_version, &u).await? {
-            return Err(AppError::PreconditionFailed { current_version: row.version + 1 });
-        }
-        tx.insert_order_event(&OrderEventRow {
-            id: new_id(),
-            order_id: row.id,
+        let step = Step {
             at: now,
             actor_id: Some(p.id),
             actor_role: p.role.as_str().into(),
             event: event.name().into(),
-            from_state: state.name().into(),
-            to_state: next.name().into(),
-            detail: event_detail(&event, &u).to_string(),
-        })
-        .await?;
+            from: state.name().into(),
+            to: next.name().into(),
+            detail: event_detail(&event, &u),
+        };
+        // Read before the transaction: on SQLite it holds the write lock, and a second
+        // connection taken inside it could wait behind queued writers.
+        let quotas = matches!(event, Event::Approve) && !self.store().service_numbers().await?.is_empty();
+        let mut tx = self.store().begin().await?;
+        if !self.write_order_state(&mut tx, row, expected_version, &next, u, &[step]).await? {
+            return Err(AppError::PreconditionFailed { current_version: row.version + 1 });
+        }
         tx.audit(
             &ctx.audit(
                 &format!("order.{}", event.name()),

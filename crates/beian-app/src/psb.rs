@@ -30,7 +30,7 @@ use time::Date;
 use crate::error::FieldError;
 use crate::notify::Notice;
 use crate::profile::ProviderProfile;
-use crate::regulator::{Filing, RegulatorError};
+use crate::seam::{Filing, RegulatorError, SubmissionId};
 use crate::views::{
     OrderDoc, ReviewFinding, keep, mask_cert, mask_person, mask_phone, rfc3339, unmask_person,
 };
@@ -131,17 +131,6 @@ pub struct PsbDeadlineView {
 struct DeliverJob {
     id: Uuid,
     submission_id: String,
-}
-
-/// The submission id of an application's delivery: the application and its version at
-/// submission — retries of the job are one submission, a resubmission is a new one.
-fn submission_id(id: Uuid, version: i64) -> String {
-    format!("psb-{}.v{version}", id.simple())
-}
-
-/// Whether a regulator submission id is a PSB application's.
-pub fn is_psb_submission(submission_id: &str) -> bool {
-    submission_id.starts_with("psb-")
 }
 
 fn data_aad(id: Uuid) -> String {
@@ -464,7 +453,8 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
-        let sid = submission_id(id, row.version + 1);
+        // Retries of the job are one submission, a resubmission is a new one.
+        let sid = SubmissionId::Psb { application: id, version: row.version + 1 }.to_string();
         row.state = PsbState::Submitted.as_str().into();
         row.submission_id = Some(sid.clone());
         row.applied_seq = 0;
@@ -538,7 +528,7 @@ impl App {
     }
 
     /// Applies the PSB platform's events for `submission_id`: each once, in sequence order.
-    pub(crate) async fn apply_psb_events(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<i64> {
+    pub async fn apply_psb_events(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<i64> {
         for _ in 0..5 {
             if let Some(seq) = self.try_apply_psb(submission_id, events).await? {
                 return Ok(seq);
@@ -573,7 +563,8 @@ impl App {
                 }
                 "rejected" => {
                     row.state = PsbState::Rejected.as_str().into();
-                    row.review_findings = serde_json::to_string(&crate::regulator::reasons_of(&e.detail))?;
+                    row.review_findings =
+                        serde_json::to_string(&crate::seam::notices::reasons_of(&e.detail))?;
                     notices.push(Notice::psb_rejected(&base, row.id, &row.icp_number));
                 }
                 "withdrawn" => row.state = PsbState::Draft.as_str().into(),
@@ -619,7 +610,7 @@ impl App {
         let (row, _) = self.visible_psb(ctx, id).await?;
         if let Some(sid) = &row.submission_id {
             let seam = self.regulator().ok_or(AppError::NotFound)?;
-            let events = seam.port.events(sid).await.map_err(|e| crate::regulator::regulator_problem(&e))?;
+            let events = seam.port.events(sid).await.map_err(|e| crate::seam::regulator_problem(&e))?;
             self.apply_psb_events(sid, &events).await?;
         }
         self.get_psb(ctx, id, false).await

@@ -78,7 +78,7 @@ pub struct OrderView {
     pub sla_due: Option<String>,
     /// What the bureau issued — numbers and footer snippets — once approved.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub filing: Option<crate::regulator::Filing>,
+    pub filing: Option<crate::seam::Filing>,
 }
 
 /// One entry of an order's timeline.

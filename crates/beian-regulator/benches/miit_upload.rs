@@ -18,8 +18,9 @@ use beian_miit::schema::upload_return;
 use beian_miit::soap::{Endpoint, Operation, ServiceDescription};
 use beian_miit::xml::{self, Mode};
 use beian_regulator::RegulatorStore;
-use beian_regulator::api::{Service, router, system_clock};
 use beian_regulator::miit::accounts::{self, NewAccount};
+use beian_regulator::router::router;
+use beian_regulator::service::{Service, system_clock};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const UNIT: i64 = 900_001;

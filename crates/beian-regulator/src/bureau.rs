@@ -173,14 +173,7 @@ pub struct Review {
     pub checks: Vec<Reason>,
 }
 
-/// A field-level reason for a rejection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Reason {
-    /// The field's JSON path in the order (`websites[0].name`).
-    pub field: String,
-    pub reason: String,
-}
+pub use crate::records::Reason;
 
 #[derive(Deserialize)]
 struct Payload {

@@ -13,9 +13,10 @@ use beian_store::Uuid;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{Incoming, Problem, Service, internal, parse_json, problem, take};
 use crate::audit;
 use crate::bureau::{self, Account, BureauError, Desk, Reason};
+use crate::http::{Incoming, Problem, internal, parse_json, problem, take};
+use crate::service::Service;
 
 pub(crate) fn routes() -> Router<Service> {
     Router::new()

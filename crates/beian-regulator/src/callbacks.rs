@@ -11,12 +11,10 @@
 //! This module must never follow redirects (a callback URL is the provider's to set, not a
 //! way to make the regulator fetch other addresses) or log a response body.
 
-use std::time::Duration;
-
 use beian_store::{Uuid, on};
 use serde::Deserialize;
 
-use crate::api::Service;
+use crate::service::Service;
 
 pub use beian_seam::wire::CallbackBody;
 
@@ -24,19 +22,6 @@ pub use beian_seam::wire::CallbackBody;
 pub(crate) struct CallbackJob {
     pub submission: Uuid,
     pub seq: i64,
-}
-
-/// An HTTP client for callbacks: short timeouts, no redirects, no proxies from the
-/// environment.
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(15))
-        .user_agent(concat!("beian-regulator/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("a client with static settings builds")
 }
 
 impl Service {

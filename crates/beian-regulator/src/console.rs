@@ -23,9 +23,9 @@ use beian_core::message::Lang;
 use beian_core::model::{OrderKind, SubjectNature};
 use beian_core::province::ProvinceCode;
 
-use crate::api::Service;
 use crate::bureau::{Account, BureauError, Desk, Reason, Role};
 use crate::pages::{Chrome, ClientIp, esc};
+use crate::service::Service;
 
 const COOKIE: &str = "beian_reg_console";
 

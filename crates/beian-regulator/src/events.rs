@@ -21,6 +21,18 @@ pub const CALLBACK_MAX_ATTEMPTS: i64 = 100;
 
 pub use beian_seam::wire::Event;
 
+/// The value of `reg_submissions.channel` for a submission from a V3.0 upload: its provider
+/// is told by result files (`crate::miit::results`), never by callbacks.
+pub const MIIT_CHANNEL: &str = "miit";
+
+/// The job that writes a V3.0 record's result file.
+pub const MIIT_RESULT_JOB: &str = "miit_result";
+
+/// Whether an event of this kind ends a V3.0 record's process (and so is handed down).
+pub fn is_outcome(kind: &str) -> bool {
+    matches!(kind, "approved" | "rejected" | "sms_timeout" | "sms_failed" | "withdrawn")
+}
+
 /// Appends an event and, in the caller's transaction, queues what tells the provider: a
 /// callback for a submission that came over the JSON seam, a result file (see
 /// [`crate::miit::results`]) when a V3.0 upload's record reaches its outcome. Returns the
@@ -53,8 +65,8 @@ pub async fn append(
         .fetch_one(c)
         .await?);
     let job = match channel.as_str() {
-        crate::miit::CHANNEL if crate::miit::results::is_outcome(kind) => crate::miit::results::RESULT_JOB,
-        crate::miit::CHANNEL => return Ok(seq),
+        MIIT_CHANNEL if is_outcome(kind) => MIIT_RESULT_JOB,
+        MIIT_CHANNEL => return Ok(seq),
         _ => CALLBACK,
     };
     tx.enqueue(

@@ -23,10 +23,11 @@
 //!   submission id (a changed body under a used id is refused), encrypted at rest, visible
 //!   only to their provider, withdrawable until a decision, every status change a
 //!   compare-and-set.
-//! - [`api`]: the provider API over HTTP (`POST /api/v1/submissions`,
-//!   `GET /api/v1/submissions/{id}`, `POST /api/v1/submissions/{id}/withdraw`, `GET /healthz`),
-//!   every request signed and its nonce recorded with its effect; refusals answer
-//!   problem+json with a stable code.
+//! - [`service`]: what every part shares (store, keys, clock, policies); [`router`]: which
+//!   module answers which path; [`http`]: refusals as problem+json with a stable code, request
+//!   bodies read with the wrong field named. The provider API (`POST /api/v1/submissions`,
+//!   `GET /api/v1/submissions/{id}`, `…/withdraw`, `…/sms/resend`, PSB submissions) is
+//!   `provider_api`: every request signed and its nonce recorded with its effect.
 //! - [`audit`]: the append-only audit log — every refused signed request and every accepted one.
 //!
 //! - [`verification`], [`events`], [`callbacks`]: SMS rounds, numbered events per submission and
@@ -36,23 +37,26 @@
 //! - [`psb`]: the public-security platform — applications for filed websites, the PSB
 //!   officer's queue and decision, PSB numbers per filing police area.
 
-pub mod api;
 pub mod audit;
 pub mod bureau;
 mod bureau_api;
 pub mod callbacks;
 mod console;
 pub mod events;
+pub mod http;
 pub mod intake;
 pub mod limits;
 pub mod miit;
 pub mod numbers;
 mod pages;
+mod provider_api;
 pub mod providers;
 pub mod psb;
 mod psb_api;
 mod public_api;
 pub mod records;
+pub mod router;
+pub mod service;
 pub mod sms;
 pub mod submissions;
 pub mod verification;

@@ -12,9 +12,10 @@ use axum::routing::{get, post};
 
 use beian_store::Uuid;
 
-use crate::api::{Incoming, Problem, Service, internal, problem, take};
 use crate::bureau::{Account, BureauError, Desk};
 use crate::bureau_api::bureau_problem;
+use crate::http::{Incoming, Problem, internal, problem, take};
+use crate::service::Service;
 
 pub(crate) fn routes() -> Router<Service> {
     Router::new()

@@ -17,9 +17,10 @@ use beian_core::message::Lang;
 use beian_store::on;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Problem, Service, internal, parse_json, problem, take, verify_problem};
+use crate::http::{Problem, internal, parse_json, problem, take, verify_problem};
 use crate::pages::{Chrome, ClientIp, esc};
 use crate::records::{PublicRecord, Query as RecordQuery};
+use crate::service::Service;
 use crate::verification::{self, Outcome, VerifyError};
 
 pub(crate) fn routes() -> Router<Service> {

@@ -14,10 +14,19 @@ use beian_core::model::{Order, OrderKind, Service, ServicePaths, normalize_cert}
 use beian_core::province::ProvinceCode;
 use beian_crypto::Keys;
 use beian_store::{Tx, Uuid, on};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::RegulatorStore;
 use crate::numbers::{self, IssueError};
+
+/// A field-level reason for a rejection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// The field's JSON path in the order (`websites[0].name`).
+    pub field: String,
+    pub reason: String,
+}
 
 /// Why an approval could not be applied to the records.
 #[derive(Debug, thiserror::Error)]
@@ -402,7 +411,7 @@ pub async fn conflicts(
     store: &RegulatorStore,
     keys: &Keys,
     order: &Order,
-) -> Result<Vec<crate::bureau::Reason>, beian_store::StoreError> {
+) -> Result<Vec<Reason>, beian_store::StoreError> {
     const FILED_DOMAIN: &str = "SELECT s.number, j.name, j.cert_index FROM reg_service_domains d
          JOIN reg_services s ON s.id = d.service_id JOIN reg_subjects j ON j.id = s.subject_id
          WHERE d.domain = $1 AND s.status = 'filed' ORDER BY s.number";
@@ -415,7 +424,7 @@ pub async fn conflicts(
             let hits: Vec<(String, String, Option<Vec<u8>>)> =
                 on!(store store.store(), |c| sqlx::query_as(FILED_DOMAIN).bind(&d).fetch_all(c).await?);
             if let Some((number, name, _)) = hits.iter().find(|h| h.2.as_deref() != Some(own.as_slice())) {
-                out.push(crate::bureau::Reason {
+                out.push(Reason {
                     field: format!("{}.domains[{j}]", s.path),
                     reason: format!(
                         "域名{d}已在{number}（{name}）备案 / {d} is already filed under {number} ({name})"

@@ -8,10 +8,10 @@
 use beian_store::{JobRow, Uuid, on};
 use tokio::sync::watch;
 
-use crate::api::Service;
 use crate::bureau::{Account, Role};
 use crate::callbacks::CallbackJob;
 use crate::events::CALLBACK;
+use crate::service::Service;
 
 /// How long a claimed job is reserved for its worker (microseconds).
 const LEASE_US: i64 = 60 * 1_000_000;

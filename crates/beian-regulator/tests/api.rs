@@ -9,8 +9,10 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use beian_crypto::Keys;
 use beian_regulator::RegulatorStore;
-use beian_regulator::api::{MAX_BODY_BYTES, Service, router};
+use beian_regulator::http::MAX_BODY_BYTES;
 use beian_regulator::providers::register;
+use beian_regulator::router::router;
+use beian_regulator::service::Service;
 use beian_seam::{SigningKey, sign};
 use beian_store::testing::TestStore;
 

@@ -19,9 +19,10 @@ use beian_miit::schema::{download_return, downloadack_return, querybeianstatus_r
 use beian_miit::soap::{self, Endpoint, Operation, ServiceDescription};
 use beian_miit::xml::{self, Mode, Root};
 use beian_regulator::RegulatorStore;
-use beian_regulator::api::{Service, router};
 use beian_regulator::miit::accounts::{self, NewAccount};
 use beian_regulator::providers::register;
+use beian_regulator::router::router;
+use beian_regulator::service::Service;
 use beian_store::testing::TestStore;
 use serde_json::{Value, json};
 

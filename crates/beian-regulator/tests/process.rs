@@ -225,7 +225,7 @@ async fn the_demo_policy_approves_after_its_delay_and_not_before() {
         let ids = waiting(&reg, &keys, 1).await;
         let clock = Arc::new(AtomicI64::new(NOW));
         let c = clock.clone();
-        let svc = beian_regulator::api::Service::new(
+        let svc = beian_regulator::service::Service::new(
             reg.clone(),
             keys.clone(),
             Arc::new(move || c.load(Ordering::SeqCst)),

@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_app::AppError;
+use beian_app::seam::SubmissionId;
 use beian_core::message::Lang;
 use beian_seam::wire::CallbackBody;
 use beian_seam::{
@@ -63,7 +64,13 @@ pub async fn callback(State(s): State<AppState>, req: Request) -> Response {
         )
         .into_response();
     };
-    match s.app.apply_regulator_events(&cb.submission_id, &cb.events).await {
+    // The id says what the events concern: an ICP order's delivery or a PSB application's.
+    let applied = match SubmissionId::parse(&cb.submission_id) {
+        Some(SubmissionId::Order { .. }) => s.app.apply_regulator_events(&cb.submission_id, &cb.events).await,
+        Some(SubmissionId::Psb { .. }) => s.app.apply_psb_events(&cb.submission_id, &cb.events).await,
+        None => Err(AppError::NotFound),
+    };
+    match applied {
         Ok(seq) => (StatusCode::OK, axum::Json(json!({ "applied_seq": seq }))).into_response(),
         Err(e) => ApiError::new(e, lang).into_response(),
     }

@@ -967,24 +967,26 @@ async fn a_company_with_two_sites_filed_through_miit_v3_then_changed_and_cancell
 /// provider died between applying a file and acknowledging it).
 #[derive(Debug)]
 struct LossyAcks {
-    inner: Arc<dyn beian_app::miit::Bureau>,
+    inner: Arc<dyn beian_app::seam::miit::Bureau>,
     lose_acks: Arc<std::sync::atomic::AtomicUsize>,
 }
 
-impl beian_app::miit::Bureau for LossyAcks {
+impl beian_app::seam::miit::Bureau for LossyAcks {
     fn call<'a>(
         &'a self,
         op: beian_miit::soap::Operation,
         args: Vec<(&'static str, String)>,
     ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Vec<u8>, beian_app::miit::BureauError>> + Send + 'a>,
+        Box<
+            dyn std::future::Future<Output = Result<Vec<u8>, beian_app::seam::miit::BureauError>> + Send + 'a,
+        >,
     > {
         use std::sync::atomic::Ordering;
         let lose = op == beian_miit::soap::Operation::DownloadAck
             && self.lose_acks.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
         if lose {
             return Box::pin(async {
-                Err(beian_app::miit::BureauError::Unavailable("killed before the ack".into()))
+                Err(beian_app::seam::miit::BureauError::Unavailable("killed before the ack".into()))
             });
         }
         self.inner.call(op, args)

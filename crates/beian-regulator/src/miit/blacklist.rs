@@ -13,7 +13,7 @@ use beian_store::{Tx, on};
 
 use super::MiitError;
 use super::intake::Refusal;
-use crate::api::Service;
+use crate::service::Service;
 
 const SUBJECT: &str = "subject";
 const DOMAIN: &str = "domain";

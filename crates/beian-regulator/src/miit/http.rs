@@ -28,7 +28,7 @@ use super::accounts::{self, Account};
 use super::downloads::Ack;
 use super::status::Status;
 use super::{MiitError, NAMESPACE, VERSION};
-use crate::api::Service;
+use crate::service::Service;
 
 /// The largest call taken: a 50 MB file in base64 with its envelope.
 pub const MAX_CALL_BYTES: usize = 70 * 1024 * 1024;

@@ -30,7 +30,7 @@ use beian_store::{Tx, Uuid, on};
 use super::accounts::Account;
 use super::ids::{self, Kind};
 use super::{MiitError, results};
-use crate::api::Service;
+use crate::service::Service;
 use crate::submissions::{self, Intake, SubmissionKind};
 
 /// The most files one provider may upload in a day (15 beyond).

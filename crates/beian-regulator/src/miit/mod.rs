@@ -28,8 +28,7 @@ use std::sync::LazyLock;
 
 use beian_miit::jcdm::CodeTables;
 
-/// The value of `reg_submissions.channel` for a submission from a V3.0 upload.
-pub const CHANNEL: &str = "miit";
+pub use crate::events::MIIT_CHANNEL as CHANNEL;
 
 /// The interface version this bureau speaks (the files' `version` attribute).
 pub const VERSION: &str = "V.3.0";

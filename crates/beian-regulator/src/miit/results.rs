@@ -22,15 +22,9 @@ use serde::Deserialize;
 
 use super::MiitError;
 use super::ids::{self, Kind};
-use crate::api::Service;
+use crate::service::Service;
 
-/// The job that writes a record's result file.
-pub const RESULT_JOB: &str = "miit_result";
-
-/// Whether an event of this kind ends a V3.0 record's process (and so is handed down).
-pub fn is_outcome(kind: &str) -> bool {
-    matches!(kind, "approved" | "rejected" | "sms_timeout" | "sms_failed" | "withdrawn")
-}
+pub use crate::events::{MIIT_RESULT_JOB as RESULT_JOB, is_outcome};
 
 /// The payload of [`RESULT_JOB`].
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,7 @@ use beian_core::model::normalize_cert;
 use beian_store::on;
 
 use super::MiitError;
-use crate::api::Service;
+use crate::service::Service;
 
 /// Checks of one number's filing password allowed per window (code 22 beyond).
 pub const PASSWORD_CHECKS: i64 = 5;

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use beian_app::Role;
 use beian_app::clock::{Clock, ManualClock};
-use beian_app::miit::Bureau;
 use beian_app::notify::OutboxMailer;
-use beian_app::regulator::{HttpRegulator, RegulatorSeam};
+use beian_app::seam::miit::Bureau;
+use beian_app::seam::{HttpRegulator, RegulatorSeam};
 use beian_regulator::RegulatorStore;
-use beian_regulator::api::{Service, router};
 use beian_regulator::bureau::{Role as BureauRole, create_account};
+use beian_regulator::router::router;
+use beian_regulator::service::Service;
 use beian_seam::SigningKey;
 use beian_store::testing::TestStore;
 use reqwest::StatusCode;
@@ -123,13 +124,13 @@ async fn build(
     let key = SigningKey::from_hex(KEY).unwrap();
     let port = HttpRegulator::new(&reg_base, "demo-cloud", key.clone(), Arc::new(clock.clone())).unwrap();
     let seam = RegulatorSeam { port: Arc::new(port), provider: "demo-cloud".into(), key };
-    let soap: Arc<dyn Bureau> = Arc::new(beian_app::miit::SoapBureau::new(&reg_base).unwrap());
-    let miit_seam = beian_app::miit::MiitSeam::new(
+    let soap: Arc<dyn Bureau> = Arc::new(beian_app::seam::miit::SoapBureau::new(&reg_base).unwrap());
+    let miit_seam = beian_app::seam::miit::MiitSeam::new(
         match miit_port {
             Some(wrap) => wrap(soap),
             None => soap,
         },
-        beian_app::miit::Credentials {
+        beian_app::seam::miit::Credentials {
             unit_id: MIIT_UNIT,
             user: "demo-cloud".into(),
             password: MIIT_PASSWORD.into(),

@@ -141,6 +141,23 @@ pub(crate) fn secret_input(var: &str) -> Result<String, UserError> {
     }
 }
 
+/// A secret of `n` letters and digits (a password, or an AES key or IV as a bureau issues
+/// them), drawn without bias: bytes past the last whole multiple of 62 are thrown away.
+pub(crate) fn alnum_secret(n: usize) -> Result<String, UserError> {
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = String::with_capacity(n);
+    let mut raw = [0u8; 64];
+    while out.len() < n {
+        beian_crypto::random_bytes(&mut raw).map_err(|e| UserError(e.to_string()))?;
+        for b in raw.iter().filter(|b| **b < 248) {
+            if out.len() < n {
+                out.push(ALPHABET[usize::from(*b) % 62] as char);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Today's date in China (UTC+8), or the date given with `--today`.
 pub fn today(given: Option<Date>) -> Date {
     given.unwrap_or_else(|| {

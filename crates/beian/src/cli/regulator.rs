@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use beian_regulator::RegulatorStore;
-use beian_regulator::api::{Service, router, system_clock};
+use beian_regulator::router::router;
+use beian_regulator::service::{Service, system_clock};
 use clap::{Args, Subcommand};
 
 use super::UserError;
@@ -310,19 +311,11 @@ fn add_account(a: AddAccountArgs) -> Result<ExitCode, UserError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A secret of `n` letters and digits (an AES key or IV as a bureau issues them).
-pub(crate) fn alnum_secret(n: usize) -> Result<String, UserError> {
-    let mut raw = vec![0u8; n];
-    beian_crypto::random_bytes(&mut raw).map_err(|e| UserError(e.to_string()))?;
-    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    Ok(raw.iter().map(|b| ALPHABET[usize::from(*b) % 62] as char).collect())
-}
-
 fn add_miit_account(a: AddMiitAccountArgs) -> Result<ExitCode, UserError> {
     let province = province_arg(&a.province)
         .ok_or_else(|| UserError(format!("--province: no filing province {:?}", a.province)))?;
     let password = super::secret_input(&a.password_env)?;
-    let aes = if a.aes { Some((alnum_secret(16)?, alnum_secret(16)?)) } else { None };
+    let aes = if a.aes { Some((super::alnum_secret(16)?, super::alnum_secret(16)?)) } else { None };
     runtime()?.block_on(async {
         let store = a.common.connect().await?;
         store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;

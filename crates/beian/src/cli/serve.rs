@@ -155,14 +155,10 @@ fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
         Some(r) => {
             let key = beian_seam::SigningKey::from_hex(&r.key)
                 .ok_or_else(|| UserError("regulator key: not hex".into()))?;
-            let port = beian_app::regulator::HttpRegulator::new(
-                &r.url,
-                &r.provider,
-                key.clone(),
-                Arc::new(SystemClock),
-            )
-            .map_err(|e| UserError(format!("regulator: {e}")))?;
-            app.with_regulator(beian_app::regulator::RegulatorSeam {
+            let port =
+                beian_app::seam::HttpRegulator::new(&r.url, &r.provider, key.clone(), Arc::new(SystemClock))
+                    .map_err(|e| UserError(format!("regulator: {e}")))?;
+            app.with_regulator(beian_app::seam::RegulatorSeam {
                 port: Arc::new(port),
                 provider: r.provider.clone(),
                 key,
@@ -183,17 +179,17 @@ fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
 }
 
 /// The V3.0 interface a configuration names.
-fn miit_seam(m: &config::MiitLink) -> Result<beian_app::miit::MiitSeam, UserError> {
-    let port = beian_app::miit::SoapBureau::new(&m.url).map_err(|e| UserError(format!("miit: {e}")))?;
+fn miit_seam(m: &config::MiitLink) -> Result<beian_app::seam::miit::MiitSeam, UserError> {
+    let port = beian_app::seam::miit::SoapBureau::new(&m.url).map_err(|e| UserError(format!("miit: {e}")))?;
     let aes = match (&m.aes_key, &m.aes_iv) {
         (Some(k), Some(iv)) => Some(
             beian_miit::package::AesKey::new(k, iv).ok_or_else(|| UserError("miit: AES key or IV".into()))?,
         ),
         _ => None,
     };
-    Ok(beian_app::miit::MiitSeam::new(
+    Ok(beian_app::seam::miit::MiitSeam::new(
         Arc::new(port),
-        beian_app::miit::Credentials {
+        beian_app::seam::miit::Credentials {
             unit_id: m.unit_id,
             user: m.user.clone(),
             password: m.password.clone(),
@@ -406,9 +402,9 @@ async fn demo_miit_account(
         Ok(text) => serde_json::from_str(&text).map_err(|e| err(&e))?,
         Err(_) => {
             let login = DemoMiit {
-                password: super::regulator::alnum_secret(16)?,
-                aes_key: super::regulator::alnum_secret(16)?,
-                aes_iv: super::regulator::alnum_secret(16)?,
+                password: super::alnum_secret(16)?,
+                aes_key: super::alnum_secret(16)?,
+                aes_iv: super::alnum_secret(16)?,
             };
             let (provider, _) = reg
                 .provider(DEMO_PROVIDER)
@@ -429,7 +425,7 @@ async fn demo_miit_account(
                 keys,
                 provider.id,
                 &account,
-                (beian_regulator::api::system_clock())(),
+                (beian_regulator::service::system_clock())(),
             )
             .await
             .map_err(|e| err(&e))?;
@@ -457,7 +453,7 @@ async fn start_demo_regulator(
     cfg: &Config,
     listen: SocketAddr,
     auto_approve: Option<u64>,
-) -> Result<(beian_app::regulator::RegulatorSeam, config::MiitLink), UserError> {
+) -> Result<(beian_app::seam::RegulatorSeam, config::MiitLink), UserError> {
     use beian_regulator::bureau::create_account;
     let dir = cfg.data_dir.join("regulator");
     std::fs::create_dir_all(&dir).map_err(|e| UserError(format!("cannot create {}: {e}", dir.display())))?;
@@ -467,7 +463,7 @@ async fn start_demo_regulator(
         .map_err(|e| err(&e))?;
     reg.migrate().await.map_err(|e| err(&e))?;
     let keys = load_keys(&dir.join("keys.json"), true)?;
-    let clock = beian_regulator::api::system_clock();
+    let clock = beian_regulator::service::system_clock();
     let key = match reg.provider(DEMO_PROVIDER).await.map_err(|e| err(&e))? {
         Some((_, key)) => key,
         None => {
@@ -503,13 +499,13 @@ async fn start_demo_regulator(
         }
     };
     let miit = demo_miit_account(&reg, &keys, &dir, &format!("http://{listen}")).await?;
-    let svc = beian_regulator::api::Service::new(reg, Arc::new(keys), clock)
+    let svc = beian_regulator::service::Service::new(reg, Arc::new(keys), clock)
         .with_public_url(&format!("http://{listen}"))
         .with_auto_approve(auto_approve.map(Duration::from_secs));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| UserError(format!("cannot listen on {listen}: {e}")))?;
-    let routes = beian_regulator::api::router(svc.clone());
+    let routes = beian_regulator::router::router(svc.clone());
     tokio::spawn(async move {
         if let Err(e) =
             axum::serve(listener, routes.into_make_service_with_connect_info::<SocketAddr>()).await
@@ -525,17 +521,14 @@ async fn start_demo_regulator(
         svc.run_background(format!("demo-regulator-{}", std::process::id()), Duration::from_secs(1), stopped)
             .await
     });
-    let port = beian_app::regulator::HttpRegulator::new(
+    let port = beian_app::seam::HttpRegulator::new(
         &format!("http://{listen}"),
         DEMO_PROVIDER,
         key.clone(),
         Arc::new(SystemClock),
     )
     .map_err(|e| err(&e))?;
-    Ok((
-        beian_app::regulator::RegulatorSeam { port: Arc::new(port), provider: DEMO_PROVIDER.into(), key },
-        miit,
-    ))
+    Ok((beian_app::seam::RegulatorSeam { port: Arc::new(port), provider: DEMO_PROVIDER.into(), key }, miit))
 }
 
 /// The demo regulator's accounts: a Zhejiang bureau reviewer, a Zhejiang PSB officer and an admin

@@ -1,201 +1,41 @@
-//! The provider API over HTTP: `/api/v1/submissions` (submit, status, withdraw), every request
-//! signed with the provider's key (`beian-seam`) and its nonce recorded in the database, and
-//! `GET /healthz`.
+//! The provider API over HTTP: `/api/v1/submissions` (submit, status, withdraw, SMS resend)
+//! and `/api/v1/psb/submissions`, every request signed with the provider's key (`beian-seam`)
+//! and its nonce recorded in the database.
 //!
 //! A refused request answers `application/problem+json` with a stable code and writes an audit
 //! entry (provider as claimed, path, code, peer address); an accepted one writes its audit
 //! entry in the transaction of its effect. This module must never answer before the nonce is
 //! recorded, and never echo a submission body (it carries PII).
 
-use std::borrow::Cow;
-use std::net::SocketAddr;
-use std::sync::Arc;
-
 use axum::Router;
-use axum::body::{Bytes, to_bytes};
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use beian_core::message::Lang;
 use beian_core::model::Order;
-use beian_crypto::Keys;
 use beian_seam::{
     HEADER_NONCE, HEADER_PROVIDER, HEADER_SIGNATURE, HEADER_TIMESTAMP, Received, SeamError, verify_signature,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::RegulatorStore;
-use crate::audit::{self, AuditEntry};
+use crate::audit;
 use crate::events;
+use crate::http::{Incoming, Problem, internal, parse_json, problem, take, verify_problem};
 use crate::providers::{Provider, record_nonce};
+use crate::service::Service;
 use crate::submissions::{self, Intake, Submission, SubmissionError};
-use crate::verification::{self, VerifyError};
+use crate::verification;
 
-/// The largest request body accepted (a submission with its order data; documents are not
-/// sent to the regulator).
-pub const MAX_BODY_BYTES: usize = 1 << 20;
-
-/// Unix microseconds now. Injectable so tests can pass 24 hours in a millisecond.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The wall clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
-    })
-}
-
-/// What the handlers share.
-#[derive(Clone)]
-pub struct Service {
-    pub store: RegulatorStore,
-    pub keys: Arc<Keys>,
-    pub clock: Clock,
-    /// Where people reach this service (the verification page link in the SMS text).
-    pub public_url: String,
-    /// The demo policy: approve what waits for the bureau this long (off by default).
-    pub auto_approve_after: Option<std::time::Duration>,
-    /// The province whose bureau the V3.0 interface plays; `None` serves every province's
-    /// providers (a provider of another province answers 13 otherwise).
-    pub miit_province: Option<beian_core::province::ProvinceCode>,
-    pub(crate) http: reqwest::Client,
-}
-
-impl Service {
-    pub fn new(store: RegulatorStore, keys: Arc<Keys>, clock: Clock) -> Service {
-        Service {
-            store,
-            keys,
-            clock,
-            public_url: "http://127.0.0.1:8090".into(),
-            auto_approve_after: None,
-            miit_province: None,
-            http: crate::callbacks::http_client(),
-        }
-    }
-
-    pub fn with_public_url(mut self, url: &str) -> Service {
-        self.public_url = url.trim_end_matches('/').to_owned();
-        self
-    }
-
-    pub fn with_miit_province(mut self, province: Option<beian_core::province::ProvinceCode>) -> Service {
-        self.miit_province = province;
-        self
-    }
-
-    pub fn with_auto_approve(mut self, after: Option<std::time::Duration>) -> Service {
-        self.auto_approve_after = after;
-        self
-    }
-
-    /// The verification page, as the SMS text names it.
-    pub fn verify_url(&self) -> String {
-        format!("{}/sms", self.public_url)
-    }
-}
-
-impl std::fmt::Debug for Service {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service").field("store", &self.store).finish_non_exhaustive()
-    }
-}
-
-/// The regulator's HTTP routes. Serve with `into_make_service_with_connect_info::<SocketAddr>()`
-/// so audit entries carry the peer address.
-pub fn router(svc: Service) -> Router {
+/// The provider API's routes.
+pub(crate) fn routes() -> Router<Service> {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/submissions/{submission_id}", get(status))
         .route("/api/v1/submissions/{submission_id}/withdraw", post(withdraw))
         .route("/api/v1/submissions/{submission_id}/sms/resend", post(resend))
         .route("/api/v1/psb/submissions", post(submit_psb))
-        .merge(crate::public_api::routes())
-        .merge(crate::psb_api::routes())
-        .merge(crate::bureau_api::routes())
-        .merge(crate::console::routes())
-        .merge(crate::miit::http::routes())
-        .with_state(svc)
-}
-
-/// An error on its way to the caller.
-#[derive(Debug)]
-pub(crate) struct Problem {
-    pub(crate) status: StatusCode,
-    pub(crate) code: &'static str,
-    pub(crate) zh: Cow<'static, str>,
-    pub(crate) en: Cow<'static, str>,
-    pub(crate) field: Option<Cow<'static, str>>,
-    pub(crate) lang: Lang,
-}
-
-#[derive(Serialize)]
-struct ProblemBody<'a> {
-    #[serde(rename = "type")]
-    ty: String,
-    title: &'a str,
-    status: u16,
-    code: &'a str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    errors: Vec<FieldOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct FieldOut<'a> {
-    field: &'a str,
-    code: &'a str,
-    message: &'a str,
-}
-
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let title: &str = if self.lang == Lang::En { &self.en } else { &self.zh };
-        let body = ProblemBody {
-            ty: format!(
-                "https://beian.invalid/problems/{}",
-                self.code.to_ascii_lowercase().replace('_', "-")
-            ),
-            title,
-            status: self.status.as_u16(),
-            code: self.code,
-            errors: self
-                .field
-                .as_deref()
-                .map(|field| FieldOut { field, code: self.code, message: title })
-                .into_iter()
-                .collect(),
-        };
-        let mut resp = (self.status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
-        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        resp
-    }
-}
-
-pub(crate) fn problem(
-    status: StatusCode,
-    code: &'static str,
-    zh: impl Into<Cow<'static, str>>,
-    en: impl Into<Cow<'static, str>>,
-    lang: Lang,
-) -> Problem {
-    Problem { status, code, zh: zh.into(), en: en.into(), field: None, lang }
-}
-
-pub(crate) fn internal(lang: Lang, cause: &dyn std::fmt::Display) -> Problem {
-    tracing::error!("regulator internal error: {cause}");
-    problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL",
-        "服务内部错误，请稍后重试",
-        "Internal error; please retry later",
-        lang,
-    )
 }
 
 fn seam_problem(e: &SeamError, lang: Lang) -> Problem {
@@ -240,40 +80,6 @@ fn submission_problem(e: &SubmissionError, lang: Lang) -> Problem {
     }
 }
 
-/// A request taken apart: what every handler needs.
-pub(crate) struct Incoming {
-    pub(crate) method: Method,
-    pub(crate) path: String,
-    pub(crate) headers: HeaderMap,
-    pub(crate) ip: Option<String>,
-    pub(crate) body: Bytes,
-    pub(crate) lang: Lang,
-}
-
-pub(crate) async fn take(req: Request) -> Result<Incoming, Problem> {
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-    let (parts, body) = req.into_parts();
-    let lang =
-        Lang::from_accept_language(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    let body = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            "请求体超过 1 MiB",
-            "The request body is larger than 1 MiB",
-            lang,
-        )
-    })?;
-    Ok(Incoming {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        headers: parts.headers,
-        ip,
-        body,
-        lang,
-    })
-}
-
 /// A request whose signature and nonce checked out, with its transaction open: the nonce is
 /// recorded in it, so the request's effect and the nonce commit together.
 struct Authenticated {
@@ -282,28 +88,6 @@ struct Authenticated {
 }
 
 impl Service {
-    pub(crate) fn now(&self) -> i64 {
-        (self.clock)()
-    }
-
-    pub(crate) fn entry(
-        &self,
-        actor: &str,
-        action: &str,
-        object: Option<String>,
-        outcome: &str,
-        ip: &Option<String>,
-    ) -> AuditEntry {
-        AuditEntry {
-            at: self.now(),
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            object,
-            outcome: outcome.to_owned(),
-            ip: ip.clone(),
-        }
-    }
-
     async fn authenticate(&self, req: &Incoming, action: &str) -> Result<Authenticated, Problem> {
         let h = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
         let got = Received {
@@ -375,39 +159,6 @@ impl Service {
 struct SubmitBody {
     submission_id: String,
     order: Order,
-}
-
-/// Reads a JSON body, naming the field that is wrong.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], lang: Lang) -> Result<T, Problem> {
-    match axum::Json::<T>::from_bytes(body) {
-        Ok(axum::Json(b)) => Ok(b),
-        Err(JsonRejection::JsonDataError(e)) => {
-            // serde's message is `path: problem`; the path names the field.
-            let text = e.body_text();
-            let detail = text
-                .strip_prefix("Failed to deserialize the JSON body into the target type: ")
-                .unwrap_or(&text)
-                .to_owned();
-            let (field, msg) = match detail.split_once(": ") {
-                Some((f, m)) => (f.to_owned(), m.to_owned()),
-                None => ("body".to_owned(), detail),
-            };
-            Err(Problem {
-                field: Some(field.into()),
-                ..problem(StatusCode::UNPROCESSABLE_ENTITY, "JSON_INVALID_FIELD", msg.clone(), msg, lang)
-            })
-        }
-        Err(e) => Err(Problem {
-            field: Some("body".into()),
-            ..problem(
-                StatusCode::BAD_REQUEST,
-                "JSON_SYNTAX",
-                format!("请求体不是有效的JSON：{}", e.body_text()),
-                format!("The body is not valid JSON: {}", e.body_text()),
-                lang,
-            )
-        }),
-    }
 }
 
 /// A submission as the provider sees it.
@@ -590,37 +341,6 @@ async fn submit_psb_inner(svc: &Service, req: Request) -> Result<Response, Probl
             .map_err(|e| internal(req.lang, &e))?;
     }
     svc.received(a, &req, "psb.receive", intake, &body.submission_id).await
-}
-
-/// A refusal from the SMS steps.
-pub(crate) fn verify_problem(e: &VerifyError, lang: Lang) -> Problem {
-    let p = |status, zh: &'static str, en: &'static str| problem(status, e.code(), zh, en, lang);
-    match e {
-        VerifyError::MobileInvalid => Problem {
-            field: Some("mobile".into()),
-            ..p(StatusCode::UNPROCESSABLE_ENTITY, "手机号码格式不正确", "Not a mainland mobile number")
-        },
-        VerifyError::RecipientInvalid(path) => Problem {
-            field: Some(format!("order.{path}").into()),
-            ..p(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "负责人的手机号码或证件号码无法用于短信核验",
-                "A responsible person's mobile or certificate number cannot be used for SMS verification",
-            )
-        },
-        VerifyError::NothingPending => p(
-            StatusCode::NOT_FOUND,
-            "该手机号码没有待核验的备案",
-            "No filing is waiting for verification by this mobile number",
-        ),
-        VerifyError::ResendRefused => p(
-            StatusCode::CONFLICT,
-            "无法重发：已核验、已超时、已退回或重发次数已用完",
-            "Cannot resend: verified, expired, returned, or resends used up",
-        ),
-        VerifyError::Busy => p(StatusCode::CONFLICT, "请稍后重试", "Please retry"),
-        VerifyError::Crypto(_) | VerifyError::Corrupt(_) | VerifyError::Store(_) => internal(lang, e),
-    }
 }
 
 /// The caller's submission by its own id, read in the request's transaction (it holds the

@@ -1,0 +1,193 @@
+//! The HTTP toolkit every surface uses: a refusal as `application/problem+json` with a stable
+//! code and the field it concerns ([`Problem`]), a request taken apart with its language and a
+//! bounded body ([`take`]), a JSON body read with the wrong field named ([`parse_json`]), and
+//! the SMS steps' refusals. This module must never echo a request body (it carries PII).
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+
+use axum::body::{Bytes, to_bytes};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use beian_core::message::Lang;
+use serde::Serialize;
+
+use crate::verification::VerifyError;
+
+/// The largest request body accepted (a submission with its order data; documents are not
+/// sent to the regulator).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// An error on its way to the caller.
+#[derive(Debug)]
+pub(crate) struct Problem {
+    pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
+    pub(crate) zh: Cow<'static, str>,
+    pub(crate) en: Cow<'static, str>,
+    pub(crate) field: Option<Cow<'static, str>>,
+    pub(crate) lang: Lang,
+}
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    ty: String,
+    title: &'a str,
+    status: u16,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct FieldOut<'a> {
+    field: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let title: &str = if self.lang == Lang::En { &self.en } else { &self.zh };
+        let body = ProblemBody {
+            ty: format!(
+                "https://beian.invalid/problems/{}",
+                self.code.to_ascii_lowercase().replace('_', "-")
+            ),
+            title,
+            status: self.status.as_u16(),
+            code: self.code,
+            errors: self
+                .field
+                .as_deref()
+                .map(|field| FieldOut { field, code: self.code, message: title })
+                .into_iter()
+                .collect(),
+        };
+        let mut resp = (self.status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        resp
+    }
+}
+
+pub(crate) fn problem(
+    status: StatusCode,
+    code: &'static str,
+    zh: impl Into<Cow<'static, str>>,
+    en: impl Into<Cow<'static, str>>,
+    lang: Lang,
+) -> Problem {
+    Problem { status, code, zh: zh.into(), en: en.into(), field: None, lang }
+}
+
+pub(crate) fn internal(lang: Lang, cause: &dyn std::fmt::Display) -> Problem {
+    tracing::error!("regulator internal error: {cause}");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "服务内部错误，请稍后重试",
+        "Internal error; please retry later",
+        lang,
+    )
+}
+
+/// A request taken apart: what every handler needs.
+pub(crate) struct Incoming {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) ip: Option<String>,
+    pub(crate) body: Bytes,
+    pub(crate) lang: Lang,
+}
+
+pub(crate) async fn take(req: Request) -> Result<Incoming, Problem> {
+    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let (parts, body) = req.into_parts();
+    let lang =
+        Lang::from_accept_language(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let body = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "请求体超过 1 MiB",
+            "The request body is larger than 1 MiB",
+            lang,
+        )
+    })?;
+    Ok(Incoming {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        headers: parts.headers,
+        ip,
+        body,
+        lang,
+    })
+}
+
+/// Reads a JSON body, naming the field that is wrong.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], lang: Lang) -> Result<T, Problem> {
+    match axum::Json::<T>::from_bytes(body) {
+        Ok(axum::Json(b)) => Ok(b),
+        Err(JsonRejection::JsonDataError(e)) => {
+            // serde's message is `path: problem`; the path names the field.
+            let text = e.body_text();
+            let detail = text
+                .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+                .unwrap_or(&text)
+                .to_owned();
+            let (field, msg) = match detail.split_once(": ") {
+                Some((f, m)) => (f.to_owned(), m.to_owned()),
+                None => ("body".to_owned(), detail),
+            };
+            Err(Problem {
+                field: Some(field.into()),
+                ..problem(StatusCode::UNPROCESSABLE_ENTITY, "JSON_INVALID_FIELD", msg.clone(), msg, lang)
+            })
+        }
+        Err(e) => Err(Problem {
+            field: Some("body".into()),
+            ..problem(
+                StatusCode::BAD_REQUEST,
+                "JSON_SYNTAX",
+                format!("请求体不是有效的JSON：{}", e.body_text()),
+                format!("The body is not valid JSON: {}", e.body_text()),
+                lang,
+            )
+        }),
+    }
+}
+
+/// A refusal from the SMS steps.
+pub(crate) fn verify_problem(e: &VerifyError, lang: Lang) -> Problem {
+    let p = |status, zh: &'static str, en: &'static str| problem(status, e.code(), zh, en, lang);
+    match e {
+        VerifyError::MobileInvalid => Problem {
+            field: Some("mobile".into()),
+            ..p(StatusCode::UNPROCESSABLE_ENTITY, "手机号码格式不正确", "Not a mainland mobile number")
+        },
+        VerifyError::RecipientInvalid(path) => Problem {
+            field: Some(format!("order.{path}").into()),
+            ..p(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "负责人的手机号码或证件号码无法用于短信核验",
+                "A responsible person's mobile or certificate number cannot be used for SMS verification",
+            )
+        },
+        VerifyError::NothingPending => p(
+            StatusCode::NOT_FOUND,
+            "该手机号码没有待核验的备案",
+            "No filing is waiting for verification by this mobile number",
+        ),
+        VerifyError::ResendRefused => p(
+            StatusCode::CONFLICT,
+            "无法重发：已核验、已超时、已退回或重发次数已用完",
+            "Cannot resend: verified, expired, returned, or resends used up",
+        ),
+        VerifyError::Busy => p(StatusCode::CONFLICT, "请稍后重试", "Please retry"),
+        VerifyError::Crypto(_) | VerifyError::Corrupt(_) | VerifyError::Store(_) => internal(lang, e),
+    }
+}
