@@ -1172,3 +1172,30 @@ async fn v3_what_miit_has_on_file_and_its_blacklists_decide_kinds_and_findings()
         w.validate_miit_files(label).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v3_uploads_wait_for_the_bureaus_hours() {
+    for (pdb, rdb) in pairs().await {
+        let label = pdb.label;
+        eprintln!("backend: {label}");
+        // The world's clock says 10:00; the bureau takes uploads from 08:00 to 09:00.
+        let w = world_miit_hours(pdb, rdb, "08:00-09:00").await;
+        w.settle().await;
+        let (_, order) = w.file(None, sites(&[0])).await;
+        w.settle().await;
+        let uploads = w.provider.app.store().miit_uploads().await.unwrap();
+        assert_eq!(uploads.len(), 1, "{label}");
+        assert_eq!(
+            (uploads[0].attempted_at, uploads[0].last_code),
+            (None, None),
+            "{label}: not tried out of hours"
+        );
+        assert_eq!(w.state(&order).await["state"], "queued_for_regulator", "{label}");
+        // Tomorrow at 08:00 it goes up, and the bureau takes it.
+        w.clock().advance(time::Duration::hours(22));
+        w.settle().await;
+        let uploads = w.provider.app.store().miit_uploads().await.unwrap();
+        assert_eq!(uploads[0].last_code, Some(0), "{label}");
+        assert_eq!(w.state(&order).await["state"], "sms_pending", "{label}");
+    }
+}

@@ -74,7 +74,7 @@ pub async fn world_scanning(
     callback_listener: Option<tokio::net::TcpListener>,
     sites: Option<std::net::SocketAddr>,
 ) -> (World, Option<tokio::net::TcpListener>) {
-    build(provider_db, reg_db, regulator_up, callback_listener, sites, None).await
+    build(provider_db, reg_db, regulator_up, callback_listener, sites, None, None).await
 }
 
 /// The provider's reporting-unit id and interface login at the regulator's V3.0 interface.
@@ -84,7 +84,13 @@ pub const MIIT_KEY: (&str, &str) = ("demo-cloud-key16", "0102030405060708");
 
 /// A world whose provider files ICP orders through MIIT's interface V3.0 (encrypted files).
 pub async fn world_miit(provider_db: TestStore, reg_db: TestStore) -> World {
-    build(provider_db, reg_db, true, None, None, Some(Box::new(|p| p))).await.0
+    build(provider_db, reg_db, true, None, None, Some(Box::new(|p| p)), None).await.0
+}
+
+/// A V3.0 world whose bureau takes uploads only in `hours` (`HH:MM-HH:MM`, China time), and
+/// whose provider is configured with the same hours.
+pub async fn world_miit_hours(provider_db: TestStore, reg_db: TestStore, hours: &'static str) -> World {
+    build(provider_db, reg_db, true, None, None, Some(Box::new(|p| p)), Some(hours)).await.0
 }
 
 /// Wraps the provider's V3.0 port (to lose answers on the way).
@@ -98,7 +104,7 @@ pub async fn world_miit_with(
     regulator_up: bool,
     wrap: WrapPort,
 ) -> (World, Option<tokio::net::TcpListener>) {
-    build(provider_db, reg_db, regulator_up, None, None, Some(wrap)).await
+    build(provider_db, reg_db, regulator_up, None, None, Some(wrap), None).await
 }
 
 async fn build(
@@ -108,6 +114,7 @@ async fn build(
     callback_listener: Option<tokio::net::TcpListener>,
     sites: Option<std::net::SocketAddr>,
     miit_port: Option<WrapPort>,
+    upload_hours: Option<&'static str>,
 ) -> (World, Option<tokio::net::TcpListener>) {
     let miit = miit_port.is_some();
     let clock = ManualClock::new(datetime!(2026-11-28 10:00 +8));
@@ -136,7 +143,7 @@ async fn build(
             password: MIIT_PASSWORD.into(),
             aes: beian_miit::package::AesKey::new(MIIT_KEY.0, MIIT_KEY.1),
             version: "V.3.0".into(),
-            upload_hours: None,
+            upload_hours: upload_hours.and_then(beian_miit::hours::Hours::parse),
         },
     );
     let provider =
@@ -173,7 +180,7 @@ async fn build(
             password: MIIT_PASSWORD,
             province: beian_core::province::ProvinceCode::parse("33").unwrap(),
             aes: Some(MIIT_KEY),
-            upload_hours: None,
+            upload_hours,
         };
         beian_regulator::miit::accounts::create(&mut tx, &svc.keys, provider_id, &account, 1).await.unwrap();
     }

@@ -205,6 +205,16 @@ async fn run(cfg: &Config, app: App) -> Result<(), UserError> {
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| UserError(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    if let Some(m) = app.miit() {
+        // The bureau's WSDLs now: a wrong address shows in the log at start-up.
+        let port = m.port.clone();
+        tokio::spawn(async move {
+            match port.prepare().await {
+                Ok(()) => tracing::info!("read the bureau's V3.0 service descriptions"),
+                Err(e) => tracing::warn!("cannot read the bureau's V3.0 service descriptions yet: {e}"),
+            }
+        });
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut workers = Vec::new();
     for i in 0..cfg.workers {

@@ -2,7 +2,7 @@
 //! its implementation over SOAP at a real bureau's (or the simulator's) three addresses.
 //!
 //! The namespace, the actions and the spelling of the arguments are read from the WSDL each
-//! address serves (fetched on first use and kept): the spec fixes none of them, so this is how
+//! address serves (fetched at start-up, or at first use if the bureau was down then, and kept): the spec fixes none of them, so this is how
 //! one configuration reaches any bureau. Every call carries fresh credentials ([`Credentials`]);
 //! this module must never log an argument (they carry the password hash and the filings).
 
@@ -37,6 +37,12 @@ pub trait Bureau: Send + Sync + std::fmt::Debug {
         op: Operation,
         args: Vec<(&'static str, String)>,
     ) -> BoxFuture<'a, Result<Vec<u8>, BureauError>>;
+
+    /// Gets ready before the first call (reads the services' descriptions), so a wrong
+    /// address shows at start-up rather than at the first upload.
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BureauError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// Who the provider is at the bureau. Never printed.
@@ -142,6 +148,15 @@ impl SoapBureau {
 }
 
 impl Bureau for SoapBureau {
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BureauError>> {
+        Box::pin(async move {
+            for e in Endpoint::ALL {
+                self.describe(e).await?;
+            }
+            Ok(())
+        })
+    }
+
     fn call<'a>(
         &'a self,
         op: Operation,
