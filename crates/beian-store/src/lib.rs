@@ -42,7 +42,7 @@ pub use documents::{DocumentRow, FaceCheckRecord};
 pub use jobs::{JobOutcome, JobRow, NewJob, backoff_secs};
 pub use miit::{MiitDownloadRow, MiitRecordRow, MiitUploadRow, MiitWorkRow};
 pub use misc::{
-    IdempotencyRow, IpPoolRow, MessageRow, NewMessage, ServiceNumberRow, SettingRow, TemplateRow,
+    IdempotencyRow, IpPoolRow, MessageRow, NewMessage, Reservation, ServiceNumberRow, SettingRow, TemplateRow,
 };
 pub use orders::{NewOrder, OrderEventRow, OrderLineRow, OrderRow, OrderUpdate, QueueFilter, QueueRow};
 pub use psb::PsbApplicationRow;

@@ -415,12 +415,34 @@ contract!(audit_idempotency_rate_limits_settings_pools_messages, |s| {
     assert_eq!(s.audit_events(Some(("order", "o1")), None, 10).await.unwrap().len(), 2);
     assert_eq!(s.audit_events(None, Some(all[0].id), 10).await.unwrap().len(), 2);
 
-    let row = IdempotencyRow { request_hash: vec![1], status: 201, body: b"{}".to_vec(), created_at: 1 };
-    let mut tx = s.begin().await.unwrap();
-    assert!(tx.put_idempotency(a.id, "key-1", &row).await.unwrap());
-    assert!(!tx.put_idempotency(a.id, "key-1", &row).await.unwrap());
-    tx.commit().await.unwrap();
-    assert_eq!(s.idempotency(a.id, "key-1").await.unwrap().unwrap().status, 201);
+    // A key is reserved once; a duplicate sees it running, then its answer; a reservation
+    // whose lease ran out is taken over; a released key is free again.
+    const HASHES: [[u8; 1]; 10] = [[0], [1], [2], [3], [4], [5], [6], [7], [8], [9]];
+    let reserve = |key: &'static str, hash: usize, now: i64| {
+        s.reserve_idempotency(a.id, key, &HASHES[hash], now, now + 10)
+    };
+    assert_eq!(reserve("key-1", 1, 1).await.unwrap(), Reservation::Reserved);
+    assert_eq!(reserve("key-1", 1, 2).await.unwrap(), Reservation::Running { request_hash: vec![1] });
+    assert!(s.finish_idempotency(a.id, "key-1", &[1], 201, b"{}", 3).await.unwrap());
+    assert!(!s.finish_idempotency(a.id, "key-1", &[1], 201, b"{}", 3).await.unwrap());
+    assert_eq!(
+        reserve("key-1", 1, 4).await.unwrap(),
+        Reservation::Done(IdempotencyRow {
+            request_hash: vec![1],
+            status: 201,
+            body: b"{}".to_vec(),
+            created_at: 3
+        })
+    );
+    assert_eq!(reserve("key-2", 7, 1).await.unwrap(), Reservation::Reserved);
+    assert_eq!(reserve("key-2", 8, 11).await.unwrap(), Reservation::Running { request_hash: vec![7] });
+    assert_eq!(reserve("key-2", 8, 12).await.unwrap(), Reservation::Reserved, "lease ran out: taken over");
+    assert!(
+        !s.finish_idempotency(a.id, "key-2", &[7], 201, b"{}", 13).await.unwrap(),
+        "the old holder lost it"
+    );
+    s.release_idempotency(a.id, "key-2", &[8]).await.unwrap();
+    assert_eq!(reserve("key-2", 9, 14).await.unwrap(), Reservation::Reserved);
 
     let mut tx = s.begin().await.unwrap();
     assert_eq!(tx.rate_limit_hit("login:1.2.3.4", 60).await.unwrap(), 1);

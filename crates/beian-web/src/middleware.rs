@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use beian_app::{AppError, Ctx};
-use beian_store::IdempotencyRow;
+use beian_store::{IdempotencyRow, Reservation};
 use sha2::{Digest, Sha256};
 
 use crate::problem::{ApiError, lang_of};
@@ -89,8 +89,18 @@ impl ApiError {
 /// Largest request body the idempotency layer buffers (uploads included).
 const IDEMPOTENCY_BUFFER: usize = 16 * 1024 * 1024;
 
+/// How long a reservation holds its key: beyond the 60-second request timeout, so only a
+/// request whose instance died loses it.
+const IDEMPOTENCY_LEASE_US: i64 = 90 * 1_000_000;
+/// How long a duplicate waits for the answer of the request holding its key.
+const IDEMPOTENCY_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often a waiting duplicate looks again.
+const IDEMPOTENCY_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Replays the stored response when a POST repeats an `Idempotency-Key` of the same caller
-/// with the same request; refuses the key for a different request.
+/// with the same request; refuses the key for a different request. The key is reserved
+/// before the request runs, so duplicates sent at once — to any instance — wait for the one
+/// that runs and replay its answer; a server error gives the key back for a retry.
 pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let lang = lang_of(req.headers());
     if req.method() != Method::POST {
@@ -124,44 +134,72 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     h.update([0]);
     h.update(&bytes);
     let hash = h.finalize().to_vec();
-    match state.app.store().idempotency(account, &key).await {
-        Ok(Some(row)) if row.request_hash == hash => return replay(&row),
-        Ok(Some(_)) => {
-            return ApiError::new(
-                AppError::conflict(
-                    "IDEMPOTENCY_KEY_REUSED",
-                    "该Idempotency-Key已用于另一个请求。",
-                    "This Idempotency-Key was used for a different request.",
-                ),
-                lang,
-            )
-            .into_response_with(StatusCode::UNPROCESSABLE_ENTITY);
+    let store = state.app.store();
+    // Reserve the key before the work, in its own committed transaction: a duplicate on any
+    // instance sees the reservation, waits for the answer and replays it.
+    let waited = std::time::Instant::now();
+    loop {
+        let now = state.app.now_us();
+        let reservation =
+            store.reserve_idempotency(account, &key, &hash, now, now + IDEMPOTENCY_LEASE_US).await;
+        match reservation {
+            Ok(Reservation::Reserved) => break,
+            Ok(Reservation::Done(row)) if row.request_hash == hash => return replay(&row),
+            Ok(Reservation::Done(_)) => return key_reused(lang),
+            Ok(Reservation::Running { request_hash }) if request_hash != hash => return key_reused(lang),
+            Ok(Reservation::Running { .. }) if waited.elapsed() >= IDEMPOTENCY_WAIT => {
+                let mut resp = ApiError::new(
+                    AppError::conflict(
+                        "IDEMPOTENCY_KEY_IN_PROGRESS",
+                        "使用该Idempotency-Key的请求仍在处理中，请稍后重试。",
+                        "A request with this Idempotency-Key is still running; retry shortly.",
+                    ),
+                    lang,
+                )
+                .into_response();
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+                return resp;
+            }
+            Ok(Reservation::Running { .. }) => tokio::time::sleep(IDEMPOTENCY_POLL).await,
+            Err(e) => return ApiError::new(e.into(), lang).into_response(),
         }
-        Ok(None) => {}
-        Err(e) => return ApiError::new(e.into(), lang).into_response(),
     }
     let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let status = resp.status();
     if status.is_server_error() {
+        // Nothing was done (or it is unknown what): the key is free for a retry.
+        if let Err(e) = store.release_idempotency(account, &key, &hash).await {
+            tracing::error!("releasing an idempotency key: {e}");
+        }
         return resp;
     }
     let (rparts, rbody) = resp.into_parts();
     let Ok(out) = to_bytes(rbody, IDEMPOTENCY_BUFFER).await else {
+        let _ = store.release_idempotency(account, &key, &hash).await;
         return ApiError::new(AppError::Internal(anyhow::anyhow!("response too large to store")), lang)
             .into_response();
     };
-    let row = IdempotencyRow {
-        request_hash: hash,
-        status: i64::from(status.as_u16()),
-        body: out.to_vec(),
-        created_at: state.app.now_us(),
-    };
-    if let Ok(mut tx) = state.app.store().begin().await
-        && tx.put_idempotency(account, &key, &row).await.is_ok()
+    match store
+        .finish_idempotency(account, &key, &hash, i64::from(status.as_u16()), &out, state.app.now_us())
+        .await
     {
-        let _ = tx.commit().await;
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("an idempotent request outlived its key's lease"),
+        Err(e) => tracing::error!("storing an idempotent answer: {e}"),
     }
     Response::from_parts(rparts, Body::from(out))
+}
+
+fn key_reused(lang: beian_core::message::Lang) -> Response {
+    ApiError::new(
+        AppError::conflict(
+            "IDEMPOTENCY_KEY_REUSED",
+            "该Idempotency-Key已用于另一个请求。",
+            "This Idempotency-Key was used for a different request.",
+        ),
+        lang,
+    )
+    .into_response_with(StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 fn replay(row: &IdempotencyRow) -> Response {

@@ -39,6 +39,21 @@ impl Drop for TestServer {
     }
 }
 
+/// Another instance of a [`TestServer`]'s service; stops when dropped.
+pub struct Instance {
+    pub base: String,
+    pub app: App,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
 pub const PASSWORD: &str = "correct horse battery";
 
 impl TestServer {
@@ -76,6 +91,27 @@ impl TestServer {
             let _ = rx.await;
         }));
         TestServer { base, app, clock, db, blob_dir, stop: Some(tx) }
+    }
+
+    /// A second instance of the service on this one's database (its own connection pool),
+    /// with the same keys and blob folder: `beian serve` run twice, as the README describes.
+    pub async fn second_instance(&self) -> Instance {
+        let store = beian_store::Store::connect(&self.db.url()).await.unwrap();
+        let app = App::new(
+            store,
+            self.app.keys().clone(),
+            Arc::new(self.clock.clone()),
+            Arc::new(OutboxMailer),
+            Arc::new(LocalBlobStore::new(self.blob_dir.clone()).unwrap()),
+            self.app.config().clone(),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(beian_web::serve(listener, app.clone(), false, async move {
+            let _ = rx.await;
+        }));
+        Instance { base, app, stop: Some(tx) }
     }
 
     pub async fn with_outbox(db: TestStore) -> TestServer {
