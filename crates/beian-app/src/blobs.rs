@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -28,8 +28,9 @@ pub struct LocalBlobStore {
 }
 
 impl LocalBlobStore {
+    /// The folder is created its owner's alone (0700), as is every folder and file in it.
     pub fn new(root: PathBuf) -> anyhow::Result<LocalBlobStore> {
-        std::fs::create_dir_all(&root)?;
+        private_dir_builder().create(&root)?;
         Ok(LocalBlobStore { root })
     }
 
@@ -48,14 +49,26 @@ impl BlobStore for LocalBlobStore {
     fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
             let path = self.path(key)?;
-            if let Some(dir) = path.parent() {
-                tokio::fs::create_dir_all(dir).await?;
-            }
             // Write then rename, so a crash never leaves a half-written blob under the key.
             let tmp = path.with_extension("partial");
-            tokio::fs::write(&tmp, &bytes).await?;
-            let f = tokio::fs::File::open(&tmp).await?;
-            f.sync_all().await?;
+            let (dir, tmp_path) = (path.parent().map(Path::to_path_buf), tmp.clone());
+            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                use std::io::Write;
+                if let Some(dir) = dir {
+                    private_dir_builder().create(dir)?;
+                }
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create(true).truncate(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    opts.mode(0o600);
+                }
+                let mut f = opts.open(&tmp_path)?;
+                f.write_all(&bytes)?;
+                f.sync_all()
+            })
+            .await??;
             tokio::fs::rename(&tmp, &path).await?;
             Ok(())
         })
@@ -64,6 +77,18 @@ impl BlobStore for LocalBlobStore {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, anyhow::Result<Vec<u8>>> {
         Box::pin(async move { Ok(tokio::fs::read(self.path(key)?).await?) })
     }
+}
+
+/// Creates folders (and their parents) their owner's alone.
+fn private_dir_builder() -> std::fs::DirBuilder {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b
 }
 
 /// S3 settings. The secret key is never printed.

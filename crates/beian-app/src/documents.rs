@@ -128,6 +128,26 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// Memory one image's decoding may take: the decoded pixels as the header describes them, and
+/// for a JPEG the RGB copy that is encoded again. A 40-megapixel photo (240 MB with its copy)
+/// fits; a 6300×6300 16-bit RGBA PNG (317 MB) does not. Checked from the header, before
+/// anything is decoded.
+const DECODE_BUDGET: u64 = 256 * 1024 * 1024;
+
+/// Images decoded at once in this process, each within [`DECODE_BUDGET`]: what uploads can
+/// make the server hold is bounded whatever the number of applicants.
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Scans a JPEG may have: a camera's progressive JPEG has about ten; a decompression bomb
+/// repeats scans to burn CPU.
+const MAX_JPEG_SCANS: usize = 64;
+
+/// The scans (SOS markers) of a JPEG. Inside entropy-coded data a 0xFF is always followed by
+/// 0x00 or a restart marker, so every 0xFF 0xDA is a scan.
+fn jpeg_scans(bytes: &[u8]) -> usize {
+    bytes.windows(2).filter(|w| w == &[0xFF, 0xDA]).count()
+}
+
 /// Decodes an image within limits and encodes it again without metadata.
 fn reencode(bytes: &[u8], kind: Sniffed, max_pixels: u64) -> AppResult<Vec<u8>> {
     let too_big =
@@ -140,20 +160,34 @@ fn reencode(bytes: &[u8], kind: Sniffed, max_pixels: u64) -> AppResult<Vec<u8>> 
             "The image is damaged or unreadable.",
         )
     };
+    if kind == Sniffed::Jpeg && jpeg_scans(bytes) > MAX_JPEG_SCANS {
+        return Err(AppError::field(
+            "file",
+            "IMAGE_TOO_COMPLEX",
+            "图片编码异常（扫描段过多），请另存为普通JPEG或PNG后上传。",
+            "The image is encoded unusually (too many scans); save it as a plain JPEG or PNG and upload again.",
+        ));
+    }
     let format = if kind == Sniffed::Jpeg { image::ImageFormat::Jpeg } else { image::ImageFormat::Png };
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(20_000);
     limits.max_image_height = Some(20_000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits.clone());
-    let (w, h) = reader.into_dimensions().map_err(|_| unreadable())?;
-    if u64::from(w) * u64::from(h) > max_pixels {
-        return Err(too_big());
-    }
+    limits.max_alloc = Some(DECODE_BUDGET);
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits);
-    let img = reader.decode().map_err(|_| unreadable())?;
+    let mut decoder = reader.into_decoder().map_err(|_| unreadable())?;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    let pixels = u64::from(w) * u64::from(h);
+    let decoded = image::ImageDecoder::total_bytes(&decoder);
+    // A JPEG is encoded again from an RGB copy; a PNG from the decoded image itself.
+    let copy = if kind == Sniffed::Jpeg { pixels * 3 } else { 0 };
+    if pixels > max_pixels || decoded.saturating_add(copy) > DECODE_BUDGET {
+        return Err(too_big());
+    }
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(DECODE_BUDGET);
+    image::ImageDecoder::set_limits(&mut decoder, limits).map_err(|_| too_big())?;
+    let img = image::DynamicImage::from_decoder(decoder).map_err(|_| unreadable())?;
     let mut out = Vec::with_capacity(bytes.len());
     match kind {
         Sniffed::Jpeg => {
@@ -241,10 +275,39 @@ impl App {
             ));
         }
         let cleaned = match sniffed {
-            Sniffed::Pdf => up.bytes,
+            Sniffed::Pdf => {
+                let bytes = up.bytes;
+                let (bytes, active) = tokio::task::spawn_blocking(move || {
+                    let active = crate::pdf::active_content(&bytes);
+                    (bytes, active)
+                })
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+                match active {
+                    None => bytes,
+                    Some(crate::pdf::Active::Feature(_)) => {
+                        return Err(AppError::field(
+                            "file",
+                            "DOCUMENT_PDF_ACTIVE",
+                            "PDF含有脚本、自动动作或嵌入文件，不能作为备案资料。请打印为普通PDF或扫描为图片后上传。",
+                            "The PDF contains scripts, automatic actions or embedded files and cannot be a filing document. Print it to a plain PDF or scan it as an image.",
+                        ));
+                    }
+                    Some(crate::pdf::Active::TooComplex) => {
+                        return Err(AppError::field(
+                            "file",
+                            "DOCUMENT_PDF_TOO_COMPLEX",
+                            "PDF内容过于复杂，无法检查。请打印为普通PDF或扫描为图片后上传。",
+                            "The PDF is too complex to check. Print it to a plain PDF or scan it as an image.",
+                        ));
+                    }
+                }
+            }
             img => {
                 let max = self.config().max_image_pixels;
                 let bytes = up.bytes;
+                // Decodes wait their turn: at most two hold their memory at once.
+                let _turn = DECODES.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
                 tokio::task::spawn_blocking(move || reencode(&bytes, img, max))
                     .await
                     .map_err(|e| AppError::Internal(e.into()))??

@@ -27,8 +27,69 @@ pub fn backoff_secs(attempt: i64) -> i64 {
     beian_store::backoff_secs(10, attempt)
 }
 
+/// Jobs that wait for the regulator or the bureau. When one of them gets through, or the
+/// regulator calls back, it is reachable again: the rest need not sit out their backoff
+/// (which grows to an hour).
+const WAIT_FOR_THE_REGULATOR: [&str; 4] = [
+    crate::seam::delivery::DELIVER,
+    crate::psb::DELIVER_PSB,
+    crate::seam::miit::UPLOAD,
+    crate::seam::miit::DOWNLOAD,
+];
+
+async fn wake_in(tx: &mut beian_store::Tx, now: i64) -> beian_store::Result<u64> {
+    let mut n = 0;
+    for kind in WAIT_FOR_THE_REGULATOR {
+        n += tx.wake_jobs(kind, now).await?;
+    }
+    Ok(n)
+}
+
 impl App {
     async fn run_job(&self, job: &JobRow) -> anyhow::Result<()> {
+        let outcome = self.dispatch(job).await;
+        if outcome.is_ok() && WAIT_FOR_THE_REGULATOR.contains(&job.kind.as_str()) {
+            let woken = self.wake_deliveries().await?;
+            if woken > 0 {
+                tracing::info!(woken, "the regulator answers again: waiting deliveries are due now");
+            }
+        }
+        outcome
+    }
+
+    /// Makes every delivery that waits for the regulator or the bureau due now; returns how
+    /// many were waiting.
+    pub async fn wake_deliveries(&self) -> anyhow::Result<u64> {
+        let now = self.now_us();
+        let mut tx = self.store().begin().await?;
+        let n = wake_in(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The admin's "retry deliveries now": what waits for the regulator is due at once.
+    pub async fn retry_deliveries_now(&self, ctx: &crate::Ctx) -> crate::AppResult<u64> {
+        ctx.require(&[crate::Role::Admin])?;
+        let now = self.now_us();
+        let mut tx = self.store().begin().await?;
+        let n = wake_in(&mut tx, now).await?;
+        tx.audit(
+            &ctx.audit("jobs.retry_deliveries", "jobs", "deliveries", serde_json::json!({ "woken": n })),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// How many deliveries wait for the regulator or the bureau (admins).
+    pub async fn waiting_deliveries(&self, ctx: &crate::Ctx) -> crate::AppResult<usize> {
+        ctx.require(&[crate::Role::Admin])?;
+        let jobs = self.store().pending_jobs().await?;
+        Ok(jobs.iter().filter(|j| WAIT_FOR_THE_REGULATOR.contains(&j.kind.as_str())).count())
+    }
+
+    async fn dispatch(&self, job: &JobRow) -> anyhow::Result<()> {
         match job.kind.as_str() {
             SEND_EMAIL => {
                 let p: MessagePayload = serde_json::from_str(&job.payload)?;

@@ -27,10 +27,12 @@ pub mod dashboard;
 pub mod documents;
 pub mod drafts;
 pub mod error;
+pub mod instances;
 pub mod jobs;
 pub mod notify;
 mod order_state;
 pub mod orders;
+mod pdf;
 pub use beian_crypto::passwords;
 pub mod profile;
 pub mod psb;
@@ -73,6 +75,8 @@ pub struct AppConfig {
     /// How compliance scans fetch filed sites; `None` turns scanning off (the default for
     /// embedders and tests; `beian serve` turns it on unless `scan_sites = false`).
     pub scan: Option<beian_scan::FetchOptions>,
+    /// Send `Strict-Transport-Security` (the service is reached over HTTPS only).
+    pub hsts: bool,
 }
 
 impl Default for AppConfig {
@@ -86,6 +90,7 @@ impl Default for AppConfig {
             max_image_pixels: 40_000_000,
             mail_from: "beian <noreply@beian.invalid>".into(),
             scan: None,
+            hsts: false,
         }
     }
 }
@@ -190,10 +195,16 @@ impl App {
 
     /// Turns footer scanning of filed sites on with these fetch options (off by default).
     pub fn with_scanning(self, opts: beian_scan::FetchOptions) -> App {
+        self.with_config(|c| c.scan = Some(opts))
+    }
+
+    /// The same app with its settings changed by `change`. Call it while building, before
+    /// the app is shared.
+    pub fn with_config(self, change: impl FnOnce(&mut AppConfig)) -> App {
         match Arc::try_unwrap(self.inner) {
-            Ok(inner) => {
-                let config = AppConfig { scan: Some(opts), ..inner.config.clone() };
-                App { inner: Arc::new(Inner { config, ..inner }) }
+            Ok(mut inner) => {
+                change(&mut inner.config);
+                App { inner: Arc::new(inner) }
             }
             Err(inner) => App { inner },
         }

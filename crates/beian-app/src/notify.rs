@@ -418,6 +418,16 @@ impl App {
         Ok(())
     }
 
+    /// Takes one-time tokens (a password-reset link's) out of a message's stored body once it
+    /// has left, or will never leave, the outbox: the copy kept for the record needs none.
+    async fn forget_secrets(&self, id: Uuid, body: &str) -> anyhow::Result<()> {
+        let kept = crate::redact::redact_links(body);
+        if kept != body {
+            self.store().set_message_body(id, &kept).await?;
+        }
+        Ok(())
+    }
+
     /// Delivers one queued message (the `send_email` job). Idempotent: a message already
     /// sent is not sent again.
     pub async fn deliver_message(&self, id: Uuid) -> anyhow::Result<()> {
@@ -429,6 +439,7 @@ impl App {
         let delivers = if sms { self.sms().delivers() } else { self.mailer().delivers() };
         if !delivers {
             self.store().mark_message(id, "outbox", None, None).await?;
+            self.forget_secrets(id, &m.body).await?;
             return Ok(());
         }
         let to = String::from_utf8(self.keys().decrypt(&Self::message_aad(id), &m.recipient)?)?;
@@ -440,7 +451,7 @@ impl App {
         match sent {
             Ok(()) => {
                 self.store().mark_message(id, "sent", Some(self.now_us()), None).await?;
-                Ok(())
+                self.forget_secrets(id, &m.body).await
             }
             Err(e) => {
                 let error = crate::redact::redact_pii(&e.to_string());

@@ -1,5 +1,6 @@
-//! Taking personal data out of a text before it is logged or kept: an SMTP server's or an SMS
-//! gateway's error often echoes the recipient, and a job's error is kept as `last_error`.
+//! Taking personal data and secrets out of a text before it is logged or kept: an SMTP
+//! server's or an SMS gateway's error often echoes the recipient (a job's error is kept as
+//! `last_error`), and a message's links carry one-time tokens that must not outlive sending.
 
 /// Removes e-mail addresses and mainland mobile numbers from a text (an SMTP server's or a
 /// gateway's error often echoes the recipient) before it is logged or kept as `last_error`.
@@ -38,6 +39,21 @@ pub fn redact_pii(text: &str) -> String {
     out
 }
 
+pub fn redact_links(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find("token=") {
+        out.push_str(&rest[..at + "token=".len()]);
+        out.push_str("***");
+        rest = &rest[at + "token=".len()..];
+        let end =
+            rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -47,6 +63,15 @@ mod tests {
         assert_eq!(
             r,
             "550 5.1.1 <[email]>: Recipient address rejected; sms to [phone] failed (id 201612345678901)"
+        );
+    }
+
+    #[test]
+    fn reset_tokens_are_hidden() {
+        let body = "open https://x.example/reset-password?token=AbC-12_z within an hour\nmore token=q";
+        assert_eq!(
+            super::redact_links(body),
+            "open https://x.example/reset-password?token=*** within an hour\nmore token=***"
         );
     }
 }

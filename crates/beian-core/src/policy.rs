@@ -63,6 +63,9 @@ pub struct PolicyValues {
     pub domain_min_validity_days: i64,
     pub realname_sync_working_days: u32,
     pub max_domains_per_order: usize,
+    pub max_domains_per_site: usize,
+    pub max_domains_first_filing: usize,
+    pub sole_proprietor_files_as_enterprise: bool,
     pub max_services_per_order_individual: usize,
     pub max_services_per_order_unit: usize,
     pub individual_max_services: usize,
@@ -121,6 +124,10 @@ pub struct PreApprovalKind {
     pub document: String,
     pub required: bool,
     pub keywords: Vec<String>,
+    /// Narrower words that, in a service's content or remark, say the same (a name's
+    /// keywords such as 在线 would flag every description).
+    #[serde(default)]
+    pub text_keywords: Vec<String>,
     pub source: String,
 }
 
@@ -142,6 +149,8 @@ pub struct Words {
     pub individual_discouraged: WordList,
     pub company_forms: WordList,
     pub app_marketing: WordList,
+    pub international: WordList,
+    pub interactive: WordList,
     pub pre_approval_kinds: BTreeMap<String, PreApprovalKind>,
     pub service_content: ServiceContentLists,
     pub subject_certificates: SubjectCertificates,

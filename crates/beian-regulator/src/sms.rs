@@ -3,7 +3,8 @@
 //! When an order arrives, each person the order kind requires (see
 //! `beian_core::workflow::sms_recipients`) gets a code by SMS. On the verification page they
 //! enter the code, their mobile number and the last six characters of their certificate
-//! number. The order tolerates five wrong entries; the sixth returns it to the provider. Twenty-four
+//! number. The order tolerates five wrong entries; the sixth returns it to the provider. An entry
+//! from a person who has already verified never counts against the order. Twenty-four
 //! hours after the codes were sent, an order not fully verified returns as *SMS timeout*. A
 //! code may be sent again within the window; the window does not restart.
 //!
@@ -98,8 +99,8 @@ pub struct SmsRound {
 pub enum Attempt {
     /// This person is verified; `all_done` when everyone is.
     Verified { recipient: String, all_done: bool },
-    /// Wrong code, mobile or certificate digits; `left` more wrong entries are tolerated (the
-    /// one after those returns the order).
+    /// Wrong code, mobile or certificate digits; `left` entries remain, and if all of them are
+    /// wrong the last one returns the order (so `left` is never 0 here).
     Wrong { left: u8 },
     /// The sixth wrong entry: the order returns to the provider.
     Returned,
@@ -141,6 +142,7 @@ impl SmsRound {
         let mobile = Mobile::parse(mobile).map(|m| m.value.to_string()).unwrap_or_default();
         let last_six = beian_core::model::normalize_cert(last_six);
         let entered = hash_code(code);
+        let settled = self.settled(&mobile);
         let hit = self
             .challenges
             .iter_mut()
@@ -152,16 +154,31 @@ impl SmsRound {
                 let recipient = c.recipient.clone();
                 Attempt::Verified { recipient, all_done: self.all_verified() }
             }
+            // A person who has verified typing again (an old code, a typo) is not a wrong entry
+            // against the order: only mobiles still waiting for their code count.
+            None if settled => Attempt::AlreadyVerified,
             None => {
                 self.wrong += 1;
                 if self.wrong > MAX_WRONG {
                     self.closed = true;
                     Attempt::Returned
                 } else {
-                    Attempt::Wrong { left: MAX_WRONG - self.wrong }
+                    Attempt::Wrong { left: self.entries_left() }
                 }
             }
         }
+    }
+
+    /// Entries still taken before the order returns: every one of them may be right, and if
+    /// all are wrong the last returns the order.
+    pub fn entries_left(&self) -> u8 {
+        (MAX_WRONG + 1).saturating_sub(self.wrong)
+    }
+
+    /// Whether this mobile belongs to the round and every person texted at it has verified.
+    fn settled(&self, mobile: &str) -> bool {
+        let mut same = self.challenges.iter().filter(|c| c.mobile == mobile).peekable();
+        same.peek().is_some() && same.all(|c| c.verified)
     }
 
     /// Replaces a person's code with a new one (a resend), within the window. Returns false
@@ -216,10 +233,12 @@ mod tests {
     #[test]
     fn the_sixth_wrong_entry_returns_the_order() {
         let mut r = round();
-        for left in (0..MAX_WRONG).rev() {
+        for left in (1..=MAX_WRONG).rev() {
             assert_eq!(r.attempt("13800138000", "31002X", "000000", 2_000), Attempt::Wrong { left });
+            assert_eq!(r.entries_left(), left, "what the page shows is what is left");
         }
         assert_eq!(r.attempt("13800138000", "31002X", "000000", 2_000), Attempt::Returned);
+        assert_eq!(r.entries_left(), 0);
         assert_eq!(
             r.attempt("13800138000", "31002X", "123456", 2_000),
             Attempt::Closed,
@@ -228,12 +247,38 @@ mod tests {
     }
 
     #[test]
+    fn with_one_entry_left_a_right_code_still_verifies() {
+        let mut r = round();
+        for _ in 0..MAX_WRONG {
+            r.attempt("13800138000", "31002X", "000000", 2_000);
+        }
+        assert_eq!(r.entries_left(), 1);
+        assert_eq!(
+            r.attempt("13800138000", "31002X", "123456", 2_000),
+            Attempt::Verified { recipient: "subject.head".into(), all_done: false }
+        );
+    }
+
+    #[test]
+    fn a_verified_person_typing_again_never_counts() {
+        let mut r = round();
+        r.attempt("13800138000", "31002X", "123456", 2_000);
+        for _ in 0..20 {
+            assert_eq!(r.attempt("13800138000", "31002X", "999999", 2_001), Attempt::AlreadyVerified);
+            assert_eq!(r.attempt("13800138000", "00000X", "123456", 2_001), Attempt::AlreadyVerified);
+        }
+        assert_eq!(r.wrong, 0);
+        assert!(!r.closed);
+        assert_eq!(r.attempt("13700137000", "31002X", "999999", 2_002), Attempt::Wrong { left: MAX_WRONG });
+    }
+
+    #[test]
     fn the_window_is_24_hours_and_a_resend_does_not_extend_it() {
         let mut r = round();
         assert!(r.resend("subject.head", "111111", 50_000));
         assert_eq!(
             r.attempt("13800138000", "31002X", "123456", 50_001),
-            Attempt::Wrong { left: 4 },
+            Attempt::Wrong { left: MAX_WRONG },
             "the old code is gone"
         );
         assert_eq!(

@@ -242,7 +242,8 @@ pub enum Outcome {
         all_done: bool,
     },
     AlreadyVerified,
-    /// Wrong; `left` more wrong entries are tolerated.
+    /// Wrong; `left` more entries are taken (at least one), the last wrong one returning the
+    /// order.
     Wrong {
         left: u8,
     },
@@ -285,7 +286,9 @@ pub async fn verify(
             loaded.push((id, l));
         }
     }
-    // A hit on one order settles the entry; only a miss everywhere counts as wrong.
+    // A hit on one order settles the entry; only a miss everywhere counts as wrong, and only
+    // against orders where this mobile still waits for its code.
+    let mut already = false;
     for (id, l) in &mut loaded {
         let mut trial = l.round.clone();
         match trial.attempt(&m, cert_last_six, code, now_secs) {
@@ -303,7 +306,7 @@ pub async fn verify(
                 }
                 return Ok(Outcome::Verified { all_done });
             }
-            Attempt::AlreadyVerified => return Ok(Outcome::AlreadyVerified),
+            Attempt::AlreadyVerified => already = true,
             _ => {}
         }
     }
@@ -345,7 +348,11 @@ pub async fn verify(
             (_, o) => o,
         });
     }
-    worst.ok_or(VerifyError::NothingPending)
+    match worst {
+        Some(outcome) => Ok(outcome),
+        None if already => Ok(Outcome::AlreadyVerified),
+        None => Err(VerifyError::NothingPending),
+    }
 }
 
 async fn to_status(tx: &mut Tx, id: Uuid, to: SubmissionStatus, now: i64) -> Result<(), VerifyError> {

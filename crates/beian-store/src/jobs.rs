@@ -62,6 +62,21 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Makes every job of `kind` that waits out a backoff after a failure due at `now` (not
+    /// dead, not held by a worker): the peer they wait for answers again, or an admin asked to
+    /// retry now. Attempts are kept. Jobs merely scheduled for later (a poll, an upload waiting
+    /// for the bureau's hours) keep their time: they have no `last_error`.
+    pub async fn wake_jobs(&mut self, kind: &str, now: i64) -> Result<u64> {
+        Ok(on!(tx self, |c| sqlx::query(
+            "UPDATE jobs SET run_at = $2 WHERE kind = $1 AND NOT dead AND run_at > $2 AND last_error IS NOT NULL AND (locked_until IS NULL OR locked_until < $2)",
+        )
+        .bind(kind)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected()))
+    }
+
     /// Puts a dead job back in the queue with fresh attempts (admin action).
     pub async fn revive_job(&mut self, id: Uuid, now: i64) -> Result<bool> {
         let n = on!(tx self, |c| sqlx::query(

@@ -328,6 +328,17 @@ impl Store {
             .rows_affected());
         Ok(())
     }
+
+    /// Replaces a message's stored body (to take a secret out of it once it is sent).
+    pub async fn set_message_body(&self, id: Uuid, body: &str) -> Result<()> {
+        on!(store self, |c| sqlx::query("UPDATE messages SET body = $2 WHERE id = $1")
+            .bind(id)
+            .bind(body)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
 }
 
 /// A rejection template.

@@ -337,6 +337,35 @@ contract!(jobs_lease_retry_dead_letter_and_dedup, |s| {
     assert!(s.pending_jobs().await.unwrap().is_empty());
 });
 
+contract!(waking_brings_forward_only_jobs_in_backoff, |s| {
+    let job = |kind: &str, run_at: i64| NewJob {
+        kind: kind.into(),
+        payload: "{}".into(),
+        run_at,
+        max_attempts: 5,
+        dedup_key: None,
+    };
+    let mut tx = s.begin().await.unwrap();
+    // One delivery fails and waits out its backoff; one is merely scheduled for later (an
+    // upload waiting for the bureau's hours); one of another kind fails too.
+    tx.enqueue(&job("deliver", 10), 1).await.unwrap();
+    tx.enqueue(&job("deliver", 10_000), 1).await.unwrap();
+    tx.enqueue(&job("mail", 10), 1).await.unwrap();
+    tx.commit().await.unwrap();
+    for w in ["w1", "w2"] {
+        let j = s.claim_job(w, 10, 20).await.unwrap().unwrap();
+        s.fail_job(j.id, w, "connection refused", Some(5_000)).await.unwrap();
+    }
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.wake_jobs("deliver", 100).await.unwrap(), 1, "only the failed delivery");
+    tx.commit().await.unwrap();
+    let due: Vec<String> =
+        s.pending_jobs().await.unwrap().into_iter().filter(|j| j.run_at <= 100).map(|j| j.kind).collect();
+    assert_eq!(due, ["deliver"]);
+    let scheduled = s.pending_jobs().await.unwrap().into_iter().filter(|j| j.run_at == 10_000).count();
+    assert_eq!(scheduled, 1, "the scheduled one keeps its time");
+});
+
 contract!(concurrent_claims_never_share_a_job, |s| {
     let mut tx = s.begin().await.unwrap();
     for i in 0..40 {

@@ -483,17 +483,7 @@ pub async fn list_documents(State(s): State<AppState>, c: Caller, Id(id): Id) ->
 
 pub async fn get_document(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
     let (d, bytes) = s.app.view_document(&c.ctx, id).await.map_err(|e| c.err(e))?;
-    let mut r = (StatusCode::OK, bytes).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&d.content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-    Ok(r)
+    Ok(crate::headers::document(d.id, &d.content_type, bytes))
 }
 
 // ── Review ───────────────────────────────────────────────────────────────────────────────────
@@ -696,6 +686,17 @@ pub async fn dead_jobs(State(s): State<AppState>, c: Caller) -> ApiResult {
 pub async fn retry_job(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
     s.app.retry_dead_job(&c.ctx, id).await.map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// How many deliveries were made due.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Woken {
+    pub woken: u64,
+}
+
+pub async fn retry_deliveries(State(s): State<AppState>, c: Caller) -> ApiResult {
+    let woken = s.app.retry_deliveries_now(&c.ctx).await.map_err(|e| c.err(e))?;
+    ok(Woken { woken })
 }
 
 #[derive(Debug, Deserialize, Default)]

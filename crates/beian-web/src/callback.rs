@@ -71,7 +71,13 @@ pub async fn callback(State(s): State<AppState>, req: Request) -> Response {
         None => Err(AppError::NotFound),
     };
     match applied {
-        Ok(seq) => (StatusCode::OK, axum::Json(json!({ "applied_seq": seq }))).into_response(),
+        Ok(seq) => {
+            // The regulator is reachable: what waits to be delivered to it need not wait on.
+            if let Err(e) = s.app.wake_deliveries().await {
+                tracing::warn!("waking deliveries after a callback: {e:#}");
+            }
+            (StatusCode::OK, axum::Json(json!({ "applied_seq": seq }))).into_response()
+        }
         Err(e) => ApiError::new(e, lang).into_response(),
     }
 }

@@ -10,6 +10,7 @@
 mod api;
 pub mod callback;
 pub mod extract;
+pub mod headers;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
@@ -518,6 +519,13 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
             Op::new("admin", "Retry a dead job").no_content(),
         )
         .op(
+            "post",
+            "/admin/jobs/retry-deliveries",
+            post(api::retry_deliveries),
+            Op::new("admin", "Make every delivery waiting for the regulator or the bureau due now")
+                .returns::<api::Woken>(200),
+        )
+        .op(
             "get",
             "/review/templates",
             get(api::list_templates),
@@ -591,7 +599,16 @@ fn asset(body: &'static [u8], content_type: &'static str) -> Response {
 }
 
 async fn docs_page() -> Response {
-    asset(include_bytes!("../assets/api-docs.html"), "text/html; charset=utf-8")
+    let mut r = asset(include_bytes!("../assets/api-docs.html"), "text/html; charset=utf-8");
+    // Swagger UI sets inline styles on its elements; scripts stay this origin's only.
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    r
 }
 async fn docs_init() -> Response {
     asset(include_bytes!("../assets/api-docs-init.js"), "text/javascript; charset=utf-8")
@@ -626,6 +643,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .nest("/api/v1", api)
         .merge(ui::routes(state.clone()))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::defaults))
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))

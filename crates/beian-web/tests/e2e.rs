@@ -89,6 +89,12 @@ async fn first_filing_rejection_correction_and_approval() {
         let doc_id = docs.body[0]["id"].as_str().unwrap().to_owned();
         let seen = Client::send(reviewer.request(Method::GET, &format!("/api/v1/documents/{doc_id}"))).await;
         assert_eq!(seen.status, StatusCode::OK);
+        // A document is a download, sandboxed; the service-wide policy does not replace its own.
+        let h = &seen.headers;
+        assert!(h["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"document-"));
+        assert_eq!(h["content-security-policy"], "sandbox; default-src 'none'");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["cache-control"], "private, no-store");
         let verified = reviewer
             .act(
                 &order,
@@ -207,6 +213,7 @@ async fn applicants_cannot_reach_each_others_data() {
         // Applicants are not reviewers.
         assert_eq!(b.get("/api/v1/review/queue").await.status, StatusCode::FORBIDDEN);
         assert_eq!(b.get("/api/v1/admin/audit").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(b.get("/api/v1/admin/provider-profile").await.status, StatusCode::FORBIDDEN);
         // Anonymous callers are asked to sign in.
         assert_eq!(
             Client::anonymous(&srv.base).get(&format!("/api/v1/orders/{order}")).await.status,
@@ -362,9 +369,9 @@ async fn bad_input_gets_clear_problems_never_500() {
             province.body
         );
         let mut bad_cert = example()["order"]["subject"].clone();
-        bad_cert["certificate"]["number"] = json!("91330106673959654X");
+        bad_cert["certificate"]["number"] = json!("91330106673959654I");
         let cert = a.post("/api/v1/subjects", json!({ "province": "33", "subject": bad_cert })).await;
-        assert_eq!(cert.body["errors"][0]["code"], "USCC_CHECKSUM", "{}", cert.body);
+        assert_eq!(cert.body["errors"][0]["code"], "USCC_CHARACTER", "{}", cert.body);
         assert_eq!(cert.body["errors"][0]["field"], "subject.certificate.number");
         let wrong_type = raw(Method::POST, "/api/v1/subjects", "text/plain", b"{}".to_vec()).await;
         assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -409,6 +416,24 @@ async fn bad_input_gets_clear_problems_never_500() {
         let big =
             a.upload(&order, "id_front", "subject.head", vec![0xFF; 3 * 1024 * 1024], "image/jpeg").await;
         assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
+        // PDFs that would run something in a reviewer's viewer; a plain one is taken.
+        let script = b"%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n%%EOF".to_vec();
+        let r = a.upload(&order, "business_licence", "subject", script, "application/pdf").await;
+        assert_eq!(r.body["errors"][0]["code"], "DOCUMENT_PDF_ACTIVE", "{}", r.body);
+        let launch = b"%PDF-1.7\n1 0 obj << /S /L#61unch /F (cmd.exe) >> endobj\n%%EOF".to_vec();
+        let r = a.upload(&order, "business_licence", "subject", launch, "application/pdf").await;
+        assert_eq!(r.body["errors"][0]["code"], "DOCUMENT_PDF_ACTIVE", "{}", r.body);
+        let plain = b"%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction [3 0 R /Fit] >> endobj\n%%EOF".to_vec();
+        let r = a.upload(&order, "business_licence", "subject", plain, "application/pdf").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        // A JPEG of endless scans is refused before any decoding.
+        let mut bomb = vec![0xFF, 0xD8];
+        for _ in 0..200 {
+            bomb.extend([0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
+        }
+        bomb.extend([0xFF, 0xD9]);
+        let r = a.upload(&order, "id_front", "subject.head", bomb, "image/jpeg").await;
+        assert_eq!(r.body["errors"][0]["code"], "IMAGE_TOO_COMPLEX", "{}", r.body);
         let kind = a.upload(&order, "selfie", "websites[9].head", photo(), "image/png").await;
         assert_eq!(kind.body["errors"].as_array().unwrap().len(), 2, "{}", kind.body);
         let not_multipart = a.post(&format!("/api/v1/orders/{order}/documents"), json!({})).await;
@@ -475,6 +500,19 @@ async fn openapi_document_and_viewer_are_served_offline() {
     assert!(doc.body["paths"]["/api/v1/orders"]["post"].is_object());
     let page = Client::send(c.request(Method::GET, "/api/docs")).await;
     assert!(page.body.as_str().unwrap().contains("/api/docs/swagger-ui-bundle.js"));
+    // The viewer, the API and the health checks carry the same protective headers as pages.
+    for (path, h) in [
+        ("/api/docs", &page.headers),
+        ("/api/openapi.json", &doc.headers),
+        ("/healthz", &Client::send(c.request(Method::GET, "/healthz")).await.headers),
+    ] {
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("script-src 'self' 'unsafe"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert!(h.get("strict-transport-security").is_none(), "{path}: no HSTS unless configured");
+    }
     let js = c.http.get(format!("{}/api/docs/swagger-ui-bundle.js", srv.base)).send().await.unwrap();
     assert_eq!(js.status(), StatusCode::OK);
     assert!(js.bytes().await.unwrap().len() > 1_000_000);
@@ -548,5 +586,23 @@ async fn rejection_templates_and_service_number_quotas() {
         let codes: Vec<&str> =
             check.body["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
         assert!(codes.contains(&"ACCESS_SERVICE_NUMBER_EXHAUSTED"), "{codes:?}");
+    }
+}
+
+/// With `hsts` set (a service reached over HTTPS only), every response says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsts_when_configured() {
+    let clock = beian_app::clock::ManualClock::new(time::macros::datetime!(2026-11-28 10:00 +8));
+    let srv = TestServer::start_with(
+        beian_store::testing::sqlite().await,
+        std::sync::Arc::new(beian_app::notify::OutboxMailer),
+        clock,
+        None,
+        |app| app.with_config(|c| c.hsts = true),
+    )
+    .await;
+    for path in ["/healthz", "/login", "/api/openapi.json"] {
+        let r = Client::send(Client::anonymous(&srv.base).request(Method::GET, path)).await;
+        assert_eq!(r.headers["strict-transport-security"], "max-age=31536000; includeSubDomains", "{path}");
     }
 }

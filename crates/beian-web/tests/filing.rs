@@ -40,11 +40,17 @@ async fn first_filing_to_numbers_then_a_new_site_gets_the_next_number() {
         assert_eq!(s["state"], "sms_pending", "{s}");
         assert_eq!(s["pending"], json!(["subject.head", "websites[1].head"]), "one code per person");
 
-        // A wrong entry counts; the right ones verify both persons.
-        assert_eq!(w.verify(HEAD.0, HEAD.1, "000000").await["outcome"], "wrong");
+        // A wrong entry counts (five more are taken, the last wrong one would return the
+        // order); the right ones verify both persons.
+        let wrong = w.verify(HEAD.0, HEAD.1, "000000").await;
+        assert_eq!((wrong["outcome"].as_str(), wrong["left"].as_u64()), (Some("wrong"), Some(5)), "{wrong}");
         let code = w.code_for(HEAD.0).await;
         let v = w.verify(HEAD.0, HEAD.1, &code).await;
         assert_eq!((v["outcome"].as_str(), v["all_done"].as_bool()), (Some("verified"), Some(false)), "{v}");
+        // Once verified, the same person typing again is never a wrong entry against the order.
+        for _ in 0..6 {
+            assert_eq!(w.verify(HEAD.0, HEAD.1, "000000").await["outcome"], "already_verified");
+        }
         // The second person lost the text: the applicant has it sent again; the old code is
         // void, the new one verifies.
         let old = w.code_for(SITE_HEAD.0).await;
@@ -231,9 +237,10 @@ async fn timeout_then_resubmission_then_bureau_rejection_and_six_wrong_codes() {
         // Six wrong codes return it as well.
         w.provider_approves(&order).await;
         w.settle().await;
+        // `left` is what is still taken: five after the first wrong entry, one after the fifth.
         for i in 0..5 {
             let v = w.verify(HEAD.0, HEAD.1, "999999").await;
-            assert_eq!((v["outcome"].as_str(), v["left"].as_u64()), (Some("wrong"), Some(4 - i)), "{v}");
+            assert_eq!((v["outcome"].as_str(), v["left"].as_u64()), (Some("wrong"), Some(5 - i)), "{v}");
         }
         assert_eq!(w.verify(HEAD.0, HEAD.1, "999999").await["outcome"], "returned");
         w.settle().await;
@@ -1197,5 +1204,71 @@ async fn v3_uploads_wait_for_the_bureaus_hours() {
         let uploads = w.provider.app.store().miit_uploads().await.unwrap();
         assert_eq!(uploads[0].last_code, Some(0), "{label}");
         assert_eq!(w.state(&order).await["state"], "sms_pending", "{label}");
+    }
+}
+
+/// A world whose regulator was down while the first order was delivered, and is up again:
+/// the order waits for its backoff (the world's clock does not move).
+async fn after_an_outage(pdb: TestStore, rdb: TestStore) -> (World, String, String) {
+    let (w, held) = world(pdb, rdb, false, None).await;
+    let reg_addr = held.as_ref().unwrap().local_addr().unwrap();
+    drop(held);
+    let (subject, order) = w.file(None, sites(&[0])).await;
+    assert!(w.provider.run_jobs().await >= 1);
+    assert_eq!(w.state(&order).await["state"], "queued_for_regulator");
+    serve_regulator(&w.regulator, tokio::net::TcpListener::bind(reg_addr).await.unwrap()).await;
+    w.settle().await;
+    assert_eq!(w.state(&order).await["state"], "queued_for_regulator", "nothing happens on its own");
+    (w, subject, order)
+}
+
+/// After an outage an admin makes every waiting delivery due at once ("retry now") instead
+/// of waiting out the backoff (up to an hour).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_retries_waiting_deliveries_now() {
+    for (pdb, rdb) in pairs().await {
+        let label = pdb.label;
+        eprintln!("backend: {label}");
+        let (w, _, order) = after_an_outage(pdb, rdb).await;
+        let admin = w.provider.login("admin@example.com").await;
+        assert_eq!(
+            w.owner.post("/api/v1/admin/jobs/retry-deliveries", json!({})).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let woken = admin.post("/api/v1/admin/jobs/retry-deliveries", json!({})).await;
+        assert_eq!((woken.status, woken.body["woken"].as_u64()), (StatusCode::OK, Some(1)), "{label}");
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "sms_pending", "{label}");
+    }
+}
+
+/// After an outage, the first delivery that gets through wakes the ones still waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_that_gets_through_wakes_the_waiting_ones() {
+    for (pdb, rdb) in pairs().await {
+        let label = pdb.label;
+        eprintln!("backend: {label}");
+        let (w, _, waiting) = after_an_outage(pdb, rdb).await;
+        // Another company's order, approved now: its delivery is due at once.
+        let mut other = example()["order"]["subject"].clone();
+        other["name"] = json!("杭州示例网络科技有限公司");
+        other["certificate"]["number"] = json!("91330106MA2C0ABC2P");
+        let s = w.owner.post("/api/v1/subjects", json!({ "province": "33", "subject": other })).await;
+        assert_eq!(s.status, StatusCode::CREATED, "{label}: {}", s.body);
+        let subject = s.body["id"].as_str().unwrap().to_owned();
+        let mut site = sites(&[1]);
+        site[0]["domains"] = json!(["example-fresh.cn"]);
+        let mut facts = example()["context"]["domains"]["alibabacloud.com"].clone();
+        facts["holder_name"] = json!("杭州示例网络科技有限公司");
+        facts["holder_certificate"] = json!("91330106MA2C0ABC2P");
+        let (_, fresh) = w
+            .file_order(
+                Some(&subject),
+                json!({ "websites": site, "domain_facts": { "example-fresh.cn": facts } }),
+            )
+            .await;
+        w.settle().await;
+        assert_eq!(w.state(&fresh).await["state"], "sms_pending", "{label}");
+        assert_eq!(w.state(&waiting).await["state"], "sms_pending", "{label}: woken by the other's success");
     }
 }

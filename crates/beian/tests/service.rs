@@ -219,8 +219,29 @@ async fn a_killed_process_loses_nothing_and_runs_queued_jobs_after_restart() {
         .unwrap(),
     )
     .unwrap();
+    // The data folder was made with the default umask's 0755; the service makes it private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     // First run without job workers: the submission's e-mail job stays queued.
     let demo = start_demo(&dir, "0").await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for (path, want) in [
+            (dir.clone(), 0o700),
+            (dir.join("beian.db"), 0o600),
+            (dir.join("keys.json"), 0o600),
+            (dir.join("blobs"), 0o700),
+            (dir.join("regulator"), 0o700),
+            (dir.join("regulator/regulator.db"), 0o600),
+        ] {
+            assert_eq!(mode(&path), want, "{}", path.display());
+        }
+    }
     let (c, csrf) = login(&demo.base, "applicant@demo.beian.local").await;
     let api = format!("{}/api/v1", demo.base);
     let s: Value = c
@@ -308,4 +329,126 @@ async fn a_killed_process_loses_nothing_and_runs_queued_jobs_after_restart() {
     assert!(delivered, "the queued e-mail job did not run after the restart");
     drop(demo);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A plain `beian serve` gets its staff from `beian account add`: an admin made on the command
+/// line signs in and reaches the admin API; a second account under the address is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_accounts_come_from_the_command_line() {
+    let dir = temp_dir();
+    assert!(bin().args(["migrate", "--data-dir"]).arg(&dir).output().unwrap().status.success());
+    let add = |email: &str, role: &str| {
+        bin()
+            .args(["account", "add", "--email", email, "--role", role, "--data-dir"])
+            .arg(&dir)
+            .env("BEIAN_ACCOUNT_PASSWORD", "a-long-admin-passphrase")
+            .output()
+            .unwrap()
+    };
+    let out = add("admin@example.com", "admin");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("admin account admin@example.com created"));
+    let again = add("admin@example.com", "reviewer");
+    assert_eq!(again.status.code(), Some(2), "{}", String::from_utf8_lossy(&again.stdout));
+    let bad = add("r@example.com", "superuser");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--role"));
+
+    let port = free_port();
+    let mut child = bin()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(&dir)
+        .env("BEIAN_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = if up {
+        c.post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({ "email": "admin@example.com", "password": "a-long-admin-passphrase" }))
+            .send()
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let audit = match &login {
+        Some(r) if r.status().is_success() => c.get(format!("{base}/api/v1/admin/audit")).send().await.ok(),
+        _ => None,
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(up, "serve did not start");
+    assert_eq!(login.map(|r| r.status()), Some(reqwest::StatusCode::OK));
+    assert_eq!(audit.map(|r| r.status()), Some(reqwest::StatusCode::OK));
+}
+
+/// Runs `beian serve` until it either answers `/healthz` (`Ok`, then stopped) or exits
+/// (`Err` with its exit code and what it said).
+async fn try_serve(dir: &Path, env: &[(&str, &Path)]) -> Result<(), (Option<i32>, String)> {
+    let port = free_port();
+    let mut cmd = bin();
+    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir)
+        .env("BEIAN_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            return Err((out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned()));
+        }
+        if reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Err((None, "neither served nor stopped within 30 s".into()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_instance_without_the_keys_or_the_documents_refuses_to_start() {
+    let first = temp_dir();
+    assert!(bin().args(["migrate", "--data-dir"]).arg(&first).output().unwrap().status.success());
+    // The first instance starts, and marks the database with its keys and its document store.
+    try_serve(&first, &[]).await.expect("the first instance starts");
+
+    let db = first.join("beian.db");
+    let keys = first.join("keys.json");
+    let second = temp_dir();
+    // Same database, same keys, but its own document folder: the documents are elsewhere.
+    let (code, err) =
+        try_serve(&second, &[("BEIAN_DATABASE_URL", &db), ("BEIAN_KEYS_FILE", &keys)]).await.unwrap_err();
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not in this instance's document store") && err.contains("S3"), "{err}");
+    // Same database, its own keys: refused before anything is read.
+    let (code, err) = try_serve(&second, &[("BEIAN_DATABASE_URL", &db)]).await.unwrap_err();
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("encrypted with other keys") && !err.contains("panicked"), "{err}");
+    // The first instance still starts: the marks are its own.
+    try_serve(&first, &[]).await.expect("the first instance starts again");
+    let _ = std::fs::remove_dir_all(&first);
+    let _ = std::fs::remove_dir_all(&second);
 }

@@ -61,7 +61,6 @@ pub enum IdError {
     ResidentIdRegion { code: u32 },
     UsccLength { len: usize },
     UsccChar { pos: usize },
-    UsccChecksum { expected: char },
     OrgCodeLength { len: usize },
     OrgCodeChar { pos: usize },
     OrgCodeChecksum { expected: char },
@@ -97,7 +96,6 @@ impl Problem for IdError {
             ResidentIdRegion { .. } => "RESIDENT_ID_REGION",
             UsccLength { .. } => "USCC_LENGTH",
             UsccChar { .. } => "USCC_CHARACTER",
-            UsccChecksum { .. } => "USCC_CHECKSUM",
             OrgCodeLength { .. } => "ORG_CODE_LENGTH",
             OrgCodeChar { .. } => "ORG_CODE_CHARACTER",
             OrgCodeChecksum { .. } => "ORG_CODE_CHECKSUM",
@@ -162,10 +160,6 @@ impl Problem for IdError {
             UsccChar { pos } => (
                 format!("第{pos}位字符无效：统一社会信用代码只使用数字和除I、O、Z、S、V以外的大写字母。"),
                 format!("Character {pos} is invalid: the code uses digits and capital letters except I, O, Z, S and V."),
-            ),
-            UsccChecksum { expected } => (
-                format!("校验码不正确（按GB 32100计算应为{expected}），请核对营业执照上的代码。"),
-                format!("The check character is wrong (GB 32100 gives {expected}); compare with the business licence."),
             ),
             OrgCodeLength { len } => (
                 format!("组织机构代码应为9位（8位本体代码+1位校验码），当前为{len}位。"),
@@ -250,6 +244,9 @@ pub enum IdWarning {
     /// The embedded GB 11714 organization code fails its own check; legal for some early
     /// pilot codes (rules.md §6.2), so it flags the order for manual review instead.
     UsccOrgCodeChecksum,
+    /// The final character fails GB 32100's check: a typo, or one of the legally issued
+    /// pilot-era codes that fail it (rules.md §6.2) — a person compares with the licence.
+    UsccCheckChar,
     /// Characters 3–8 of a USCC are not a known GB/T 2260 code.
     UsccUnknownRegion,
     /// The registration-authority / category pair is not in the table we ship.
@@ -276,6 +273,7 @@ impl Problem for IdWarning {
             LowercaseFolded => "LOWERCASE_FOLDED",
             SeparatorsRemoved => "SEPARATORS_REMOVED",
             UsccOrgCodeChecksum => "USCC_ORG_CODE_CHECKSUM",
+            UsccCheckChar => "USCC_CHECK_CHAR",
             UsccUnknownRegion => "USCC_UNKNOWN_REGION",
             UsccUnknownCategory => "USCC_UNKNOWN_CATEGORY",
             ResidentIdHistoricRegion => "RESIDENT_ID_HISTORIC_REGION",
@@ -298,6 +296,10 @@ impl Problem for IdWarning {
             UsccOrgCodeChecksum => (
                 "代码中的组织机构代码（第9–17位）未通过GB 11714校验；部分早期试点代码属合法情况，请人工核对营业执照。",
                 "The embedded organization code (characters 9–17) fails its GB 11714 check; some early pilot codes are legal like this, so compare with the business licence.",
+            ),
+            UsccCheckChar => (
+                "最后一位校验码与GB 32100的计算结果不符：可能是录入错误，也可能是早期试点代码（合法但不符合校验），请核对营业执照。",
+                "The final check character does not match GB 32100: a typo, or an early pilot-era code (legal though it fails the check); compare with the business licence.",
             ),
             UsccUnknownRegion => (
                 "第3–8位不是已知的行政区划代码。",

@@ -104,6 +104,10 @@ pub struct DomainFacts {
     /// The holder's certificate number as verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder_certificate: Option<String>,
+    /// Whether the registrar holds a real-name record for the domain: `Some(false)` when it
+    /// answered that it has none (注册商不存在该域名注册人信息), `None` when nobody asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realname_record: Option<bool>,
     /// Day the real-name verification was approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]

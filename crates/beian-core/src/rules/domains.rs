@@ -37,10 +37,17 @@ pub(super) fn check(cx: &mut Cx<'_>) {
     let served_unfiled = registrable(&cx.ctx.domains_served_unfiled);
     let mut seen = BTreeSet::new();
     let services = cx.paths.services(cx.order);
+    let per_site = cx.policy.values.max_domains_per_site;
     for s in &services {
         let website = s.kind == ServiceKind::Website;
         if website && needs_checks && s.domains.iter().all(|d| d.trim().is_empty()) {
             cx.emit("DOMAIN_MISSING", format!("{}.domains", s.path), &[]);
+        }
+        let listed = s.domains.iter().filter(|d| !d.trim().is_empty()).count();
+        if website && adding && per_site > 0 && listed > per_site {
+            let args =
+                [cx.province_arg(), arg("max", per_site.to_string()), arg("count", listed.to_string())];
+            cx.emit("DOMAIN_SITE_LIMIT", format!("{}.domains", s.path), &args);
         }
         for (i, raw) in s.domains.iter().enumerate() {
             let field = format!("{}.domains[{i}]", s.path);
@@ -84,6 +91,11 @@ pub(super) fn check(cx: &mut Cx<'_>) {
         }
     }
     let count = seen.len();
+    let first = cx.policy.values.max_domains_first_filing;
+    if kind == OrderKind::FirstFiling && first > 0 && count > first {
+        let args = [cx.province_arg(), arg("max", first.to_string()), arg("count", count.to_string())];
+        cx.emit("DOMAIN_FIRST_FILING_LIMIT", "websites", &args);
+    }
     let max = cx.policy.values.max_domains_per_order;
     if max > 0 && count > max {
         let p = cx.province_arg();
@@ -114,6 +126,10 @@ pub(super) fn check(cx: &mut Cx<'_>) {
 
 fn registry_facts(cx: &mut Cx<'_>, field: &str, shown: &str, facts: Option<&DomainFacts>, adding: bool) {
     let today = cx.ctx.today;
+    if facts.is_some_and(|f| f.realname_record == Some(false)) {
+        cx.emit("DOMAIN_REALNAME_MISSING", field, &[arg("domain", shown.to_owned())]);
+        return;
+    }
     let Some(f) = facts.filter(|f| f.realname_verified_on.is_some()) else {
         cx.emit("DOMAIN_REALNAME_UNKNOWN", field, &[arg("domain", shown.to_owned())]);
         // Holder and expiry may still be known.

@@ -68,6 +68,9 @@ fn name(cx: &mut Cx<'_>, s: &Service<'_>) {
     if let Some(w) = words.sensitive.find_in(name) {
         hits.push(("SERVICE_NAME_SENSITIVE", w.to_owned()));
     }
+    if let Some(w) = words.international.find_in(name) {
+        hits.push(("SERVICE_NAME_INTERNATIONAL", w.to_owned()));
+    }
     if nature.is_individual() {
         if let Some(w) = words.company_forms.find_in(name) {
             hits.push(("SERVICE_NAME_COMPANY_FORM", w.to_owned()));
@@ -96,9 +99,52 @@ fn name(cx: &mut Cx<'_>, s: &Service<'_>) {
             &[arg("word", word), bi("kind", kind_zh, kind_en), arg("document", document)],
         );
     }
+    if !nature.is_individual()
+        && let Some(org) = other_organisation(name, &cx.order.subject.name, &words.company_forms.words)
+    {
+        let subject = cx.order.subject.name.trim().to_owned();
+        cx.emit("SERVICE_NAME_OTHER_ORG", field.clone(), &[arg("org", org), arg("subject", subject)]);
+        return;
+    }
     if website && !nature.is_individual() && !related(name, &cx.order.subject.name) {
         cx.emit("SERVICE_NAME_UNRELATED", field, &[]);
     }
+}
+
+/// An organisation a service name names (the ideographs before a form word such as 有限公司 or
+/// 集团) that is not the subject: the run shares fewer than four consecutive ideographs (or
+/// all of a shorter run) with the subject's name.
+fn other_organisation(name: &str, subject: &str, forms: &[String]) -> Option<String> {
+    let (at, form) = forms
+        .iter()
+        .filter_map(|f| name.find(f.as_str()).map(|i| (i, f)))
+        .min_by_key(|(i, f)| (*i, usize::MAX - f.len()))?;
+    let before: Vec<char> = name[..at].chars().collect();
+    let start = before.iter().rposition(|c| !(is_han(*c) || "（）()".contains(*c))).map_or(0, |i| i + 1);
+    let core: Vec<char> = before[start..].iter().copied().filter(|c| is_han(*c)).collect();
+    if core.len() < 2 {
+        return None;
+    }
+    let subject: Vec<char> = subject.chars().filter(|c| is_han(*c)).collect();
+    let shared = longest_common_run(&core, &subject);
+    (shared < core.len().min(4)).then(|| format!("{}{form}", before[start..].iter().collect::<String>()))
+}
+
+/// Length of the longest run of characters both slices contain.
+fn longest_common_run(a: &[char], b: &[char]) -> usize {
+    let mut best = 0;
+    let mut prev = vec![0usize; b.len() + 1];
+    for x in a {
+        let mut row = vec![0usize; b.len() + 1];
+        for (j, y) in b.iter().enumerate() {
+            if x == y {
+                row[j + 1] = prev[j] + 1;
+                best = best.max(row[j + 1]);
+            }
+        }
+        prev = row;
+    }
+    best
 }
 
 /// Whether a site name shares a two-ideograph run with the unit's name (a full or short name).
@@ -120,6 +166,7 @@ fn content(cx: &mut Cx<'_>, s: &Service<'_>) {
     if s.service_content.len() > max {
         cx.emit("SERVICE_CONTENT_TOO_MANY", field.clone(), &[arg("max", max.to_string())]);
     }
+    text_mentions(cx, s, individual);
     if individual {
         let allowed = &cx.set.words.service_content.individual_allowed;
         if let Some((i, item)) = s.service_content.iter().enumerate().find(|(_, c)| !allowed.contains(c)) {
@@ -137,6 +184,48 @@ fn content(cx: &mut Cx<'_>, s: &Service<'_>) {
     }
     if s.languages.iter().all(|l| l.trim().is_empty()) {
         cx.emit("SERVICE_LANGUAGE_MISSING", format!("{}.languages", s.path), &[]);
+    }
+}
+
+/// What a service's content items and remark say it offers: content needing a pre-approval
+/// not declared (rules.md §1.7, §3.6), and for individuals interactive features (§3.3).
+fn text_mentions(cx: &mut Cx<'_>, s: &Service<'_>, individual: bool) {
+    let texts: Vec<(String, &str)> = s
+        .service_content
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (format!("{}.service_content[{i}]", s.path), c.as_str()))
+        .chain(s.remark.map(|r| (format!("{}.remark", s.path), r)))
+        .collect();
+    let words = &cx.set.words;
+    let mut findings: Vec<(&'static str, String, Vec<super::Arg<'static>>)> = Vec::new();
+    for (key, kind) in &words.pre_approval_kinds {
+        // Declared, or already found in the name (one finding per kind is enough).
+        if s.pre_approvals.iter().any(|p| &p.kind == key)
+            || kind.keywords.iter().any(|k| s.name.contains(k.as_str()))
+        {
+            continue;
+        }
+        let hit = texts.iter().find_map(|(field, text)| {
+            kind.text_keywords.iter().find(|k| text.contains(k.as_str())).map(|k| (field, k))
+        });
+        if let Some((field, word)) = hit {
+            let args = vec![
+                arg("word", word.clone()),
+                bi("kind", kind.name.clone(), key.replace('_', " ")),
+                arg("document", kind.document.clone()),
+            ];
+            findings.push(("SERVICE_TEXT_PRE_APPROVAL", field.clone(), args));
+        }
+    }
+    if individual
+        && let Some((field, word)) =
+            texts.iter().find_map(|(field, text)| words.interactive.find_in(text).map(|w| (field, w)))
+    {
+        findings.push(("SERVICE_REMARK_INTERACTIVE", field.clone(), vec![arg("word", word.to_owned())]));
+    }
+    for (code, field, args) in findings {
+        cx.emit(code, field, &args);
     }
 }
 

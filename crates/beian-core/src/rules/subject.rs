@@ -3,7 +3,7 @@
 
 use super::{Cx, arg, bi, detail};
 use crate::division::{Level, divisions};
-use crate::id::{DomainName, IdWarning, OrgCode, ResidentId, Uscc};
+use crate::id::{DomainName, IdWarning, OrgCode, ResidentId, Uscc, uscc_check_char};
 use crate::model::{CertificateKind, SubjectNature};
 use crate::number::{Number, parse as parse_number};
 use crate::policy::{HeadRule, ResidenceRule};
@@ -12,12 +12,30 @@ use crate::province::{ProvinceCode, provinces};
 pub(super) fn check(cx: &mut Cx<'_>) {
     name_and_nature(cx);
     certificate(cx);
+    sole_proprietor(cx);
     region_and_addresses(cx);
     head(cx);
     individual(cx);
     existing_number(cx);
     government_domains(cx);
     blacklisted(cx);
+}
+
+/// Where the province says so, a 个体工商户 (by its nature, or by its licence: authority 9,
+/// category 2) files as an enterprise.
+fn sole_proprietor(cx: &mut Cx<'_>) {
+    if !cx.policy.values.sole_proprietor_files_as_enterprise {
+        return;
+    }
+    let s = &cx.order.subject;
+    let licence_says = matches!(s.certificate.kind, CertificateKind::BusinessLicence)
+        && Uscc::parse(&s.certificate.number)
+            .is_ok_and(|p| (p.value.authority(), p.value.category()) == ('9', '2'));
+    let files_otherwise = s.nature != SubjectNature::Enterprise;
+    if s.nature == SubjectNature::SoleProprietor || (licence_says && files_otherwise) {
+        let province = cx.province_arg();
+        cx.emit("SUBJECT_SOLE_PROPRIETOR_NATURE", "subject.nature", &[province]);
+    }
 }
 
 /// A subject on the bureau's blacklist is refused anything but leaving.
@@ -76,6 +94,11 @@ fn certificate(cx: &mut Cx<'_>) {
     match s.certificate.kind {
         CertificateKind::BusinessLicence | CertificateKind::UsccCertificate => match Uscc::parse(number) {
             Ok(p) => {
+                if p.warnings.contains(&IdWarning::UsccCheckChar) {
+                    let first17: Option<&[u8; 17]> = p.value.as_str().as_bytes()[..17].try_into().ok();
+                    let expected = first17.map(uscc_check_char).unwrap_or('?');
+                    cx.emit("SUBJECT_CERT_CHECK_CHAR", field, &[arg("expected", expected.to_string())]);
+                }
                 if p.warnings.contains(&IdWarning::UsccOrgCodeChecksum) {
                     cx.emit("SUBJECT_CERT_PILOT_CHECK", field, &[]);
                 }

@@ -94,6 +94,7 @@ pub(crate) fn company_context() -> Context {
             DomainFacts {
                 holder_name: Some("阿里云计算有限公司".into()),
                 holder_certificate: Some("91330106673959654P".into()),
+                realname_record: Some(true),
                 realname_verified_on: Some(date!(2026 - 01 - 05)),
                 expires_on: Some(date!(2030 - 01 - 01)),
                 registrar_approved: Some(true),
@@ -138,6 +139,7 @@ fn individual_context() -> Context {
         DomainFacts {
             holder_name: Some("李雷".into()),
             holder_certificate: Some(resident_id("11010519900307123")),
+            realname_record: Some(true),
             realname_verified_on: Some(date!(2026 - 01 - 05)),
             expires_on: Some(date!(2030 - 01 - 01)),
             registrar_approved: Some(true),
@@ -252,7 +254,11 @@ fn cases() -> Vec<(&'static str, Base, Mutation)> {
         ("SUBJECT_NAME_FORM", Company, |o, _| o.subject.name = "aliyun.com".into()),
         ("SUBJECT_NATURE_MISMATCH", Company, |o, _| o.subject.nature = SubjectNature::Institution),
         ("SUBJECT_CERT_KIND", Company, |o, _| o.subject.certificate.kind = CertificateKind::ResidentId),
-        ("SUBJECT_CERT_INVALID", Company, |o, _| o.subject.certificate.number = "91330106673959654X".into()),
+        ("SUBJECT_CERT_INVALID", Company, |o, _| o.subject.certificate.number = "91330106673959654I".into()),
+        ("SUBJECT_CERT_CHECK_CHAR", Company, |o, _| {
+            o.subject.certificate.number = "91330106673959654X".into()
+        }),
+        ("SUBJECT_SOLE_PROPRIETOR_NATURE", Company, |o, _| o.subject.nature = SubjectNature::SoleProprietor),
         ("SUBJECT_CERT_PILOT_CHECK", Company, |o, c| {
             o.subject.certificate.number = uscc_in("330106").replacen("673959654", "673959650", 1);
             let first17 = &o.subject.certificate.number[..17];
@@ -424,6 +430,14 @@ fn cases() -> Vec<(&'static str, Base, Mutation)> {
         ("SERVICE_NAME_COMPANY_FORM", Individual, |o, _| o.websites[0].name = "李雷读书有限公司".into()),
         ("SERVICE_NAME_PRE_APPROVAL", Company, |o, _| o.websites[1].name = "阿里云视频中心".into()),
         ("SERVICE_NAME_UNRELATED", Company, |o, _| o.websites[1].name = "淘宝购物中心".into()),
+        ("SERVICE_NAME_OTHER_ORG", Company, |o, _| o.websites[1].name = "腾讯科技有限公司官网".into()),
+        ("SERVICE_NAME_INTERNATIONAL", Company, |o, _| o.websites[1].name = "阿里云联合国文档中心".into()),
+        ("SERVICE_TEXT_PRE_APPROVAL", Company, |o, _| {
+            o.websites[1].remark = Some("介绍阿里云产品，并提供理财产品的购买入口。".into())
+        }),
+        ("SERVICE_REMARK_INTERACTIVE", Individual, |o, _| {
+            o.websites[0].remark = Some("个人读书笔记，网友可以在每篇文章下留言讨论。".into())
+        }),
         ("SERVICE_CONTENT_MISSING", Company, |o, _| o.websites[1].service_content.clear()),
         ("SERVICE_CONTENT_INDIVIDUAL", Individual, |o, _| {
             o.websites[0].service_content = vec!["企业官网".into()]
@@ -468,6 +482,18 @@ fn cases() -> Vec<(&'static str, Base, Mutation)> {
                 w.head = o.subject.head.clone();
                 w.head.authorization_letter = true;
             }
+        }),
+        ("DOMAIN_REALNAME_MISSING", Company, |_, c| {
+            c.domains.get_mut("aliyuncs.com").unwrap().realname_record = Some(false);
+        }),
+        ("DOMAIN_SITE_LIMIT", Company, |o, _| {
+            // Xinjiang: one domain per site.
+            o.province = ProvinceCode::parse("65").unwrap();
+            o.websites[0].domains.push("example.cn".into());
+        }),
+        ("DOMAIN_FIRST_FILING_LIMIT", Company, |o, _| {
+            // Hainan: one domain at first filing; the fixture files three.
+            o.province = ProvinceCode::parse("46").unwrap();
         }),
         ("DOMAIN_REALNAME_UNKNOWN", Company, |_, c| {
             c.domains.remove("aliyuncs.com");
@@ -642,6 +668,38 @@ fn every_catalog_rule_has_a_case() {
         .collect();
     assert!(missing.is_empty(), "rules without a test case: {missing:?}");
     assert!(tested.len() >= 50);
+}
+
+/// rules.md §6.2: a real, legally issued pilot-era code failing GB 32100's check goes to a
+/// reviewer; it never blocks.
+#[test]
+fn a_pilot_era_uscc_is_reviewed_never_blocked() {
+    for pilot in ["91350211M00013FA1N", "91350100M0001TGQXM", "91350211M0000XUF46", "91350203M0001FUE2P"] {
+        let (mut o, c) = base(&Base::Company);
+        o.subject.certificate.number = pilot.into();
+        let f = check(&o, &c);
+        let flagged =
+            f.iter().find(|f| f.code == "SUBJECT_CERT_CHECK_CHAR").unwrap_or_else(|| panic!("{pilot}"));
+        assert_eq!(flagged.severity, crate::policy::Severity::Review);
+        assert!(!f.iter().any(|f| f.code == "SUBJECT_CERT_INVALID"), "{pilot}: {f:#?}");
+    }
+}
+
+/// The new name and text rules stay quiet on what is allowed: the subject's own name with its
+/// form word, a declared pre-approval, a unit describing comments.
+#[test]
+fn name_and_text_rules_leave_the_allowed_alone() {
+    let (mut o, c) = base(&Base::Company);
+    o.websites[0].name = "阿里云计算有限公司官网".into();
+    o.websites[1].name = "阿里云计算公司文档中心".into();
+    o.websites[1].remark = Some("产品文档，读者可以在文档下留言反馈。".into());
+    o.websites[2].remark = Some("新闻发布".into());
+    o.websites[2].pre_approvals =
+        vec![PreApproval { kind: "news".into(), number: "33120190001".into(), document: None }];
+    let got = codes(&check(&o, &c)).into_iter().map(str::to_owned).collect::<Vec<_>>();
+    for code in ["SERVICE_NAME_OTHER_ORG", "SERVICE_TEXT_PRE_APPROVAL", "SERVICE_REMARK_INTERACTIVE"] {
+        assert!(!got.iter().any(|g| g == code), "{code} in {got:?}");
+    }
 }
 
 #[test]

@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::i18n::Msgs;
 use super::{
-    Chrome, FieldMsg, LANG_COOKIE, LOGIN_COOKIE, PageCtx, app_error, cookie, cookie_attrs, error_page,
-    field_messages, local_path, refusal_message, render,
+    Chrome, FieldMsg, LANG_COOKIE, LOGIN_COOKIE, PageCtx, app_error, cookie, cookie_attrs, field_messages,
+    local_path, refusal_message, render,
 };
 use crate::middleware::session_cookie;
 use crate::{AppState, SESSION_COOKIE};
@@ -126,7 +126,7 @@ pub(super) async fn forgot(
     match s.app.request_password_reset(&p.ctx, &f.email).await {
         Ok(()) => page(true, None, StatusCode::OK),
         Err(AppError::RateLimited { .. }) => {
-            page(false, Some(Msgs::of(p.lang).get("login.failed").to_owned()), StatusCode::TOO_MANY_REQUESTS)
+            page(false, Some(Msgs::of(p.lang).get("login.locked").to_owned()), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(e) => app_error(&p, e),
     }
@@ -196,7 +196,7 @@ pub(super) async fn reset(
             again(refusal_message(p.lang, &e), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(AppError::RateLimited { .. }) => {
-            again(Msgs::of(p.lang).get("login.failed").to_owned(), StatusCode::TOO_MANY_REQUESTS)
+            again(Msgs::of(p.lang).get("login.locked").to_owned(), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(e) => app_error(&p, e),
     }
@@ -223,8 +223,22 @@ pub(super) async fn login(
     }
     match s.app.login(&p.ctx, &f.email, &f.password).await {
         Ok(session) => signed_in(&s, session, &back),
-        Err(AppError::InvalidCredentials | AppError::RateLimited { .. } | AppError::Validation(_)) => {
+        Err(AppError::InvalidCredentials | AppError::Validation(_)) => {
             login_form(&s, &p, &headers, back, f.email, Some("login.failed"), StatusCode::UNAUTHORIZED)
+        }
+        // The same answer as the API's: 429 with Retry-After, and a page that says to wait.
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            let mut r = login_form(
+                &s,
+                &p,
+                &headers,
+                back,
+                f.email,
+                Some("login.locked"),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+            r
         }
         Err(e) => app_error(&p, e),
     }
@@ -325,7 +339,7 @@ pub(super) async fn signup(
             again(field_messages(p.lang, &e), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(AppError::RateLimited { .. }) => {
-            let msg = Msgs::of(p.lang).get("login.failed").to_owned();
+            let msg = Msgs::of(p.lang).get("login.locked").to_owned();
             again(vec![FieldMsg { field: String::new(), message: msg }], StatusCode::TOO_MANY_REQUESTS)
         }
         Err(e) => app_error(&p, e),
@@ -347,20 +361,14 @@ fn signed_in(s: &AppState, session: beian_app::auth::LoginSession, back: &str) -
     r
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct CsrfForm {
-    csrf_token: String,
-}
-
+/// Ends the session whether or not the form carried its token: signing out is never
+/// refused (a page left open past its token must still sign out), and a cross-site post
+/// cannot end it, since the session cookie is `SameSite=Lax` and so not sent with one.
 pub(super) async fn logout(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
 ) -> Response {
-    if !p.token_ok(Some(&f.csrf_token)) {
-        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
-    }
     if let Some(token) = session_cookie(&headers) {
         let _ = s.app.logout(&p.ctx, &token).await;
     }

@@ -742,6 +742,19 @@ pub(super) async fn jobs(
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
+    let waiting = match s.app.waiting_deliveries(&p.ctx).await {
+        Ok(n) => n,
+        Err(e) => return app_error(&p, e),
+    };
+    let mut deliveries = Section::new(t(&p, "admin.deliveries"));
+    deliveries.note = Some(t(&p, "admin.deliveries.note").replace("{n}", &waiting.to_string()));
+    deliveries.forms.push(FormSpec {
+        action: "/admin/jobs/retry-deliveries".into(),
+        method: "post",
+        fields: Vec::new(),
+        submit: t(&p, "admin.deliveries.retry"),
+        id: "retry-deliveries".into(),
+    });
     let mut sec = Section::new(t(&p, "admin.jobs"));
     sec.note = Some(t(&p, "admin.jobs.note"));
     sec.table = Some(Table {
@@ -764,7 +777,15 @@ pub(super) async fn jobs(
             })
             .collect(),
     });
-    page(&p, "jobs", o.notice(&p, &h), vec![sec])
+    page(&p, "jobs", o.notice(&p, &h), vec![deliveries, sec])
+}
+
+pub(super) async fn retry_deliveries(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    step(&p, &f, "jobs", async { s.app.retry_deliveries_now(&p.ctx).await.map(|_| ()) }).await
 }
 
 pub(super) async fn retry_job(

@@ -14,7 +14,7 @@
 
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use beian_app::drafts::FilingStart;
 use beian_app::orders::OrderInput;
@@ -1376,7 +1376,14 @@ pub(super) async fn upload(
                         // The form sends its token before the file (it comes first in the
                         // form), so a forged post is refused before its body is read.
                         if !p.token_ok(Some(&csrf)) {
-                            return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+                            // The rest of the body stays unread: the connection cannot carry
+                            // another request, and the client must be told so.
+                            let mut r = error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+                            r.headers_mut().insert(
+                                axum::http::header::CONNECTION,
+                                axum::http::HeaderValue::from_static("close"),
+                            );
+                            return r;
                         }
                         declared = field.content_type().map(str::to_owned);
                         match field.bytes().await {
@@ -1465,21 +1472,7 @@ pub(super) async fn document(
     }
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     match s.app.view_document(&p.ctx, id).await {
-        Ok((d, bytes)) => {
-            let mut r = bytes.into_response();
-            let h = r.headers_mut();
-            if let Ok(ct) = HeaderValue::from_str(&d.content_type) {
-                h.insert(header::CONTENT_TYPE, ct);
-            }
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-            h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-            // A PDF opened on its own gets no script and no way out of its sandbox.
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("sandbox; default-src 'none'"),
-            );
-            r
-        }
+        Ok((d, bytes)) => crate::headers::document(d.id, &d.content_type, bytes),
         Err(e) => app_error(&p, e),
     }
 }

@@ -23,6 +23,7 @@ struct FileConfig {
     database_url: Option<String>,
     base_url: Option<String>,
     secure_cookies: Option<bool>,
+    hsts: Option<bool>,
     keys_file: Option<PathBuf>,
     mail_from: Option<String>,
     workers: Option<usize>,
@@ -126,6 +127,8 @@ pub struct Config {
     pub database_url: Option<String>,
     pub base_url: String,
     pub secure_cookies: bool,
+    /// Send `Strict-Transport-Security`: only when every client reaches the service over HTTPS.
+    pub hsts: bool,
     pub keys_file: PathBuf,
     pub mail_from: String,
     pub workers: usize,
@@ -174,6 +177,7 @@ impl Config {
         );
         line("base_url", self.base_url.clone());
         line("secure_cookies", self.secure_cookies.to_string());
+        line("hsts", self.hsts.to_string());
         line("keys_file", self.keys_file.display().to_string());
         line("mail_from", self.mail_from.clone());
         line("workers", self.workers.to_string());
@@ -299,6 +303,10 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         file.secure_cookies,
         base_url.starts_with("https://")
     );
+    let hsts: bool = pick!("hsts", None::<bool>, "BEIAN_HSTS", file.hsts, false);
+    if hsts && !base_url.starts_with("https://") {
+        return Err(UserError("hsts: only for a service reached over HTTPS (base_url https://…)".into()));
+    }
     let keys_file: PathBuf =
         pick!("keys_file", None::<PathBuf>, "BEIAN_KEYS_FILE", file.keys_file, data_dir.join("keys.json"));
     let mail_from: String = pick!(
@@ -466,6 +474,7 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         database_url,
         base_url,
         secure_cookies,
+        hsts,
         keys_file,
         mail_from,
         workers,

@@ -48,12 +48,22 @@ enum Command {
     /// The simulated regulator (MIIT, provincial bureaus, PSB platform) as its own service.
     #[command(subcommand)]
     Regulator(regulator::RegulatorCommand),
+    /// Accounts of the service: staff are made here (or by an admin on the admin page).
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Configuration tools.
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Fill a database with bulk data for the load benchmark (not for production).
     #[command(hide = true)]
     BenchSeed(seed::SeedArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account — a reviewer, an admin or an applicant — on the service's database;
+    /// the password is read from --password-env's variable or stdin, never a flag.
+    Add(serve::AccountAddArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +128,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Command::Migrate(a) => serve::migrate(a),
         Command::Demo(a) => serve::demo(a),
         Command::Regulator(c) => regulator::run(c),
+        Command::Account(AccountCommand::Add(a)) => serve::account_add(a),
         Command::Config(ConfigCommand::Check(a)) => serve::config_check(a),
         Command::BenchSeed(a) => seed::run(a),
     };
@@ -126,6 +137,45 @@ pub fn run(cli: Cli) -> Result<ExitCode, UserError> {
         Err(e) if e.0.contains("Broken pipe") => Ok(ExitCode::SUCCESS),
         other => other,
     }
+}
+
+/// Creates `dir` if missing and makes it its owner's alone (0700): a data folder holds the
+/// keys, the database and the documents.
+pub(crate) fn private_dir(dir: &std::path::Path) -> Result<(), UserError> {
+    let fail = |e: std::io::Error| UserError(format!("cannot create {}: {e}", dir.display()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(fail)?;
+        let mode = std::fs::metadata(dir).map_err(fail)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+                UserError(format!("{} is readable by others and cannot be made private: {e}", dir.display()))
+            })?;
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    Ok(())
+}
+
+/// Makes a SQLite database file (and its WAL and shared-memory files, when present) its
+/// owner's alone (0600); a `postgres://` URL is left alone.
+pub(crate) fn private_database(url: &str) -> Result<(), UserError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(());
+    }
+    let path = url.strip_prefix("sqlite://").unwrap_or(url);
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let file = format!("{path}{suffix}");
+        if std::path::Path::new(&file).exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| UserError(format!("cannot make {file} private: {e}")))?;
+        }
+    }
+    Ok(())
 }
 
 /// A secret (a password, a certificate number) from the environment variable `var`, else

@@ -166,11 +166,12 @@ impl RegulatorArgs {
     }
 
     async fn connect(&self) -> Result<RegulatorStore, UserError> {
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|e| UserError(format!("cannot create {}: {e}", self.data_dir.display())))?;
-        RegulatorStore::connect(&self.database())
+        super::private_dir(&self.data_dir)?;
+        let store = RegulatorStore::connect(&self.database())
             .await
-            .map_err(|e| UserError(format!("cannot open the regulator database: {e}")))
+            .map_err(|e| UserError(format!("cannot open the regulator database: {e}")))?;
+        super::private_database(&self.database())?;
+        Ok(store)
     }
 }
 

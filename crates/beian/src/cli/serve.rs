@@ -38,6 +38,25 @@ pub struct ServiceArgs {
     database_url: Option<String>,
 }
 
+/// `beian account add`.
+#[derive(Debug, Args, Clone)]
+pub struct AccountAddArgs {
+    #[command(flatten)]
+    service: ServiceArgs,
+    /// The account's e-mail address (its sign-in name).
+    #[arg(long)]
+    email: String,
+    /// `reviewer`, `admin` or `applicant`.
+    #[arg(long, default_value = "reviewer")]
+    role: String,
+    /// The name shown for it (the e-mail address by default).
+    #[arg(long)]
+    name: Option<String>,
+    /// Read the password from this environment variable instead of stdin.
+    #[arg(long, default_value = "BEIAN_ACCOUNT_PASSWORD")]
+    password_env: String,
+}
+
 /// `beian demo`: the provider's flags, and where the regulator listens.
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
@@ -98,8 +117,7 @@ pub(super) fn load_keys(path: &Path, create: bool) -> Result<Keys, UserError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
             let keys = Keys::generate().map_err(|e| UserError(e.to_string()))?;
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| UserError(format!("cannot create {}: {e}", dir.display())))?;
+                super::private_dir(dir)?;
             }
             let json = serde_json::to_string_pretty(&keys.to_file()).map_err(|e| UserError(e.to_string()))?;
             write_private(path, &json)?;
@@ -127,9 +145,12 @@ fn write_private(path: &Path, text: &str) -> Result<(), UserError> {
 }
 
 async fn connect(cfg: &Config) -> Result<Store, UserError> {
-    std::fs::create_dir_all(&cfg.data_dir)
-        .map_err(|e| UserError(format!("cannot create {}: {e}", cfg.data_dir.display())))?;
-    Store::connect(&cfg.database()).await.map_err(|e| UserError(format!("cannot open the database: {e}")))
+    super::private_dir(&cfg.data_dir)?;
+    let store = Store::connect(&cfg.database())
+        .await
+        .map_err(|e| UserError(format!("cannot open the database: {e}")))?;
+    super::private_database(&cfg.database())?;
+    Ok(store)
 }
 
 fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
@@ -148,6 +169,7 @@ fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
         base_url: cfg.base_url.clone(),
         mail_from: cfg.mail_from.clone(),
         scan: cfg.scan_sites.then(beian_scan::FetchOptions::default),
+        hsts: cfg.hsts,
         ..AppConfig::default()
     };
     let app = App::new(store, keys, Arc::new(SystemClock), mailer, blobs, app_cfg);
@@ -264,12 +286,56 @@ pub fn serve(a: ServiceArgs) -> Result<ExitCode, UserError> {
         store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
         let keys = load_keys(&cfg.keys_file, true)?;
         let app = build_app(&cfg, store, keys)?;
+        app.check_shared_state().await.map_err(|e| UserError(e.to_string()))?;
         eprintln!(
             "beian: serving on http://{} (database: {})",
             cfg.listen,
             if cfg.database_url.is_some() { "PostgreSQL" } else { "SQLite" }
         );
         run(&cfg, app).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn account_add(a: AccountAddArgs) -> Result<ExitCode, UserError> {
+    let role = beian_app::Role::parse(&a.role)
+        .ok_or_else(|| UserError(format!("--role: `reviewer`, `admin` or `applicant`, not {:?}", a.role)))?;
+    let password = super::secret_input(&a.password_env)?;
+    let cfg = config::load(&a.service.overrides(), Path::new("beian-data"))?;
+    runtime()?.block_on(async {
+        let store = connect(&cfg).await?;
+        store.ensure_current().await.map_err(|e| UserError(format!("{e} — run `beian migrate` first")))?;
+        let keys = load_keys(&cfg.keys_file, true)?;
+        let app = build_app(&cfg, store.clone(), keys)?;
+        // The command line acts as the system's administrator.
+        let system = beian_app::Ctx {
+            principal: Some(beian_app::Principal {
+                id: uuid::Uuid::nil(),
+                role: beian_app::Role::Admin,
+                email: "system".into(),
+                display_name: "beian account add".into(),
+            }),
+            ..beian_app::Ctx::default()
+        };
+        let account = beian_app::auth::NewAccount {
+            email: a.email.clone(),
+            password,
+            display_name: a.name.clone().unwrap_or_else(|| a.email.clone()),
+            role: Some(role),
+        };
+        let made = app.register(&system, account).await.map_err(|e| match e {
+            beian_app::AppError::Validation(fields) => UserError(
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message_en))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => UserError(format!("cannot create the account: {other}")),
+        })?;
+        store.close().await;
+        println!("beian: {} account {} created", made.role.as_str(), made.email);
+        Ok::<_, UserError>(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -466,11 +532,11 @@ async fn start_demo_regulator(
 ) -> Result<(beian_app::seam::RegulatorSeam, config::MiitLink), UserError> {
     use beian_regulator::bureau::create_account;
     let dir = cfg.data_dir.join("regulator");
-    std::fs::create_dir_all(&dir).map_err(|e| UserError(format!("cannot create {}: {e}", dir.display())))?;
+    super::private_dir(&dir)?;
     let err = |e: &dyn std::fmt::Display| UserError(format!("demo regulator: {e}"));
-    let reg = beian_regulator::RegulatorStore::connect(&dir.join("regulator.db").display().to_string())
-        .await
-        .map_err(|e| err(&e))?;
+    let db = dir.join("regulator.db").display().to_string();
+    let reg = beian_regulator::RegulatorStore::connect(&db).await.map_err(|e| err(&e))?;
+    super::private_database(&db)?;
     reg.migrate().await.map_err(|e| err(&e))?;
     let keys = load_keys(&dir.join("keys.json"), true)?;
     let clock = beian_regulator::service::system_clock();
@@ -574,6 +640,7 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode, UserError> {
             cfg.miit = Some(miit);
         }
         let app = build_app(&cfg, store, keys)?.with_regulator(seam);
+        app.check_shared_state().await.map_err(|e| UserError(e.to_string()))?;
         seed_demo(&app).await?;
         println!("beian demo — data in {}", cfg.data_dir.display());
         println!();
