@@ -239,10 +239,16 @@ impl App {
 
     /// Counts a hit against a database-held limit of `max` per `window_secs`.
     pub async fn rate_limit(&self, key: &str, max: i64, window_secs: i64) -> AppResult<()> {
+        self.rate_budget(key, 1, max, window_secs).await
+    }
+
+    /// Charges `amount` against a database-held budget of `max` per `window_secs` (bytes
+    /// uploaded, say); refused once the window's total passes it.
+    pub async fn rate_budget(&self, key: &str, amount: i64, max: i64, window_secs: i64) -> AppResult<()> {
         let now = self.now_us() / 1_000_000;
         let window_start = now - now.rem_euclid(window_secs);
         let mut tx = self.store().begin().await?;
-        let n = tx.rate_limit_hit(key, window_start).await?;
+        let n = tx.rate_limit_add(key, window_start, amount).await?;
         tx.commit().await?;
         if n > max {
             return Err(AppError::RateLimited {

@@ -227,6 +227,10 @@ impl App {
         if up.bytes.len() > self.config().max_upload_bytes {
             return Err(AppError::PayloadTooLarge { limit: self.config().max_upload_bytes });
         }
+        // And a budget of bytes an hour, charged before the work: 120 uploads a minute of the
+        // largest size would otherwise be over a gigabyte a minute to decode and re-encode.
+        let budget = self.config().upload_bytes_per_hour;
+        self.rate_budget(&format!("upload-bytes:{}", p.id), up.bytes.len() as i64, budget, 3600).await?;
         let mut errors = Vec::new();
         if !DOCUMENT_KINDS.contains(&up.kind.as_str()) {
             errors.push(FieldError::text(

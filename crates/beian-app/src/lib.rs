@@ -67,6 +67,8 @@ pub struct AppConfig {
     /// Login attempts allowed per client address, and per account, in 15 minutes.
     pub login_attempts_per_ip: i64,
     pub login_attempts_per_account: i64,
+    /// Bytes one applicant may upload per hour (every upload counts, refused ones too).
+    pub upload_bytes_per_hour: i64,
     /// Largest accepted upload, in bytes, and largest image, in pixels.
     pub max_upload_bytes: usize,
     pub max_image_pixels: u64,
@@ -86,6 +88,7 @@ impl Default for AppConfig {
             session_ttl: time::Duration::hours(12),
             login_attempts_per_ip: 30,
             login_attempts_per_account: 10,
+            upload_bytes_per_hour: 256 << 20,
             max_upload_bytes: 10 * 1024 * 1024,
             max_image_pixels: 40_000_000,
             mail_from: "beian <noreply@beian.invalid>".into(),

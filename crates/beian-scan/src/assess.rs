@@ -89,6 +89,7 @@ codes! {
     NumberOfAnotherSubject, "NUMBER_OF_ANOTHER_SUBJECT", Error, "页面展示了属于其他主体的备案号", "The page shows a filing number that belongs to someone else";
     NumberMalformed, "NUMBER_MALFORMED", Error, "页面上的备案号格式有误", "A number on the page is malformed";
     StaleLink, "STALE_LINK", Warning, "页面含有已废弃的备案链接", "The page links to a retired filing address";
+    NumberInFrame, "NUMBER_IN_FRAME", Info, "备案号位于本站的框架页（iframe）中，部分管局要求直接写在首页底部", "The number is in one of the site's frames (iframe); some bureaus want it in the home page's own footer";
 }
 
 impl Serialize for Code {

@@ -192,7 +192,37 @@ impl Fetcher {
             .map_err(|_| FetchError::Timeout(secs))?
     }
 
-    async fn fetch_inner(&self, mut url: Url) -> Result<Fetched, FetchError> {
+    async fn fetch_inner(&self, url: Url) -> Result<Fetched, FetchError> {
+        let (url, resp, redirects) = self.follow(url).await?;
+        self.read(url, resp, redirects).await
+    }
+
+    /// Fetches a page's resource (an external script): its first `cap` bytes, whatever its
+    /// type, under the same address rules, redirects and deadline as a page; `None` unless
+    /// it answered 2xx.
+    pub async fn fetch_resource(&self, url: &str, cap: usize) -> Result<Option<Vec<u8>>, FetchError> {
+        let url = parse_target(url)?;
+        let secs = self.opts.timeout.as_secs().max(1);
+        let read = async {
+            let (_, mut resp, _) = self.follow(url).await?;
+            if !resp.status().is_success() {
+                return Ok(None);
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(&e))? {
+                let room = cap - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() == cap {
+                    break;
+                }
+            }
+            Ok(Some(body))
+        };
+        tokio::time::timeout(self.opts.timeout, read).await.map_err(|_| FetchError::Timeout(secs))?
+    }
+
+    /// Sends the request, following redirects: the final URL, its response and the hops.
+    async fn follow(&self, mut url: Url) -> Result<(Url, reqwest::Response, Vec<Redirect>), FetchError> {
         let mut redirects = Vec::new();
         loop {
             self.check_host(&url)?;
@@ -220,7 +250,7 @@ impl Fetcher {
                 url = next;
                 continue;
             }
-            return self.read(url, resp, redirects).await;
+            return Ok((url, resp, redirects));
         }
     }
 

@@ -23,6 +23,7 @@
 pub mod assess;
 pub mod charset;
 pub mod fetch;
+pub mod further;
 pub mod page;
 pub mod scan;
 

@@ -18,9 +18,21 @@ pub const BOUNDARY: char = beian_core::number::NODE_BOUNDARY;
 /// Words in script text that mean the footer is written by JavaScript.
 const SCRIPT_HINTS: [&str; 5] = ["ICP备", "公网安备", "beian.miit.gov.cn", "beian.mps.gov.cn", "ICP\\u5907"];
 const SCRIPT_TAIL: usize = 24;
+
+/// Whether a script's text mentions a filing number or link (it may write the footer).
+pub fn mentions_number(script: &str) -> bool {
+    SCRIPT_HINTS.iter().any(|h| script.contains(h))
+}
 const TITLE_MAX: usize = 200;
 /// A tag longer than this is not a tag a browser would wait for: it is read as text.
 const MAX_TAG: usize = 64 << 10;
+/// Frames and external scripts remembered per page.
+pub const MAX_REFS: usize = 8;
+/// Elements that never have content, so never open a hidden stretch.
+const VOID: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+    "param",
+];
 
 /// A link on the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +57,25 @@ pub struct PageText {
     pub script_mentions_number: bool,
     /// The target of `<meta http-equiv="refresh" content="…;url=…">`.
     pub meta_refresh: Option<String>,
+    /// `src` of the page's iframes, in order (at most [`MAX_REFS`]).
+    pub frames: Vec<String>,
+    /// `src` of the page's external scripts, in order (at most [`MAX_REFS`]).
+    pub script_srcs: Vec<String>,
+}
+
+impl PageText {
+    /// Appends another document's text and links (a frame's), after a boundary.
+    pub fn append(&mut self, other: PageText) {
+        self.text.push(BOUNDARY);
+        let offset = self.text.len();
+        self.text.push_str(&other.text);
+        self.links.extend(other.links.into_iter().map(|l| Link {
+            start: l.start + offset,
+            end: l.end + offset,
+            ..l
+        }));
+        self.script_mentions_number |= other.script_mentions_number;
+    }
 }
 
 /// Where the tokenizer is between chunks.
@@ -91,6 +122,9 @@ pub struct PageReader {
     page: PageText,
     open: Vec<usize>,
     script_tail: String,
+    /// Inside an element a visitor does not see (`hidden`, `display:none`, `<template>`): its
+    /// name and how deeply it nests in itself. Its text and links are not the page's.
+    hidden: Option<(String, u32)>,
 }
 
 impl PageReader {
@@ -102,6 +136,7 @@ impl PageReader {
             page: PageText::default(),
             open: Vec::new(),
             script_tail: String::new(),
+            hidden: None,
         }
     }
 
@@ -143,12 +178,12 @@ impl PageReader {
             match self.mode {
                 Mode::Data => {
                     let Some(rel) = memchr::memchr(b'<', &bytes[i..]) else {
-                        self.page.text.push_str(&buf[i..]);
+                        self.text(&buf[i..]);
                         i = bytes.len();
                         break;
                     };
                     let lt = i + rel;
-                    self.page.text.push_str(&buf[i..lt]);
+                    self.text(&buf[i..lt]);
                     match self.markup(&buf[lt..], at_end) {
                         Step::Consumed(n) => i = lt + n,
                         Step::NeedMore => {
@@ -195,6 +230,38 @@ impl PageReader {
         }
     }
 
+    /// Text a visitor sees, unless inside a hidden element.
+    fn text(&mut self, t: &str) {
+        if self.hidden.is_none() {
+            self.page.text.push_str(t);
+        }
+    }
+
+    /// Tracks hidden stretches: returns whether this tag is inside one (or opens one).
+    fn hidden_at(&mut self, name: &str, attrs: &str, closing: bool) -> bool {
+        if let Some((hidden, depth)) = &mut self.hidden {
+            if hidden.eq_ignore_ascii_case(name) {
+                if closing {
+                    *depth -= 1;
+                } else if !attrs.trim_end().ends_with('/') {
+                    *depth += 1;
+                }
+                if *depth == 0 {
+                    self.hidden = None;
+                }
+            }
+            return true;
+        }
+        if closing || VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) || RawKind::of(name).is_some() {
+            return false;
+        }
+        if name.eq_ignore_ascii_case("template") || hides(attrs) {
+            self.hidden = Some((name.to_owned(), 1));
+            return true;
+        }
+        false
+    }
+
     /// One marker per tag, never merged: the core extractor allows a bounded run of filler
     /// between the parts of a number and counts each tag of the markup as one, so the reader
     /// must count the same way to find exactly what the extractor finds in the markup.
@@ -206,7 +273,7 @@ impl PageReader {
         match kind {
             RawKind::Script if !self.page.script_mentions_number => {
                 let window = format!("{}{}", self.script_tail, text);
-                if SCRIPT_HINTS.iter().any(|h| window.contains(h)) {
+                if mentions_number(&window) {
                     self.page.script_mentions_number = true;
                 }
                 self.script_tail = tail(&window, SCRIPT_TAIL).to_owned();
@@ -264,15 +331,39 @@ impl PageReader {
         if !matches!(RawKind::of(name), Some(RawKind::Script | RawKind::Style)) {
             self.boundary();
         }
+        let hidden = self.hidden_at(name, attrs, closing);
         if closing {
-            if name.eq_ignore_ascii_case("a")
+            if !hidden
+                && name.eq_ignore_ascii_case("a")
                 && let Some(idx) = self.open.pop()
             {
                 self.page.links[idx].end = self.page.text.len();
             }
             return;
         }
-        if name.eq_ignore_ascii_case("a") {
+        if let Some(kind) = RawKind::of(name) {
+            // HTML ignores the self-closing flag on these elements: `<script/>` still opens one.
+            if kind == RawKind::Script {
+                self.page.scripts += 1;
+                if let Some(src) = attr(attrs, "src").filter(|s| !s.trim().is_empty())
+                    && self.page.script_srcs.len() < MAX_REFS
+                {
+                    self.page.script_srcs.push(src.trim().to_owned());
+                }
+            }
+            self.mode = Mode::Raw(kind);
+            return;
+        }
+        if hidden {
+            return;
+        }
+        if name.eq_ignore_ascii_case("iframe") || name.eq_ignore_ascii_case("frame") {
+            if let Some(src) = attr(attrs, "src").filter(|s| !s.trim().is_empty())
+                && self.page.frames.len() < MAX_REFS
+            {
+                self.page.frames.push(src.trim().to_owned());
+            }
+        } else if name.eq_ignore_ascii_case("a") {
             if let Some(href) = attr(attrs, "href") {
                 let start = self.page.text.len();
                 self.page.links.push(Link { href, start, end: start, image: None });
@@ -284,16 +375,10 @@ impl PageReader {
             {
                 self.page.links[top].image = attr(attrs, "src");
             }
-        } else if name.eq_ignore_ascii_case("meta") {
-            if attr(attrs, "http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh")) {
-                self.page.meta_refresh = attr(attrs, "content").and_then(|c| refresh_target(&c));
-            }
-        } else if let Some(kind) = RawKind::of(name) {
-            // HTML ignores the self-closing flag on these elements: `<script/>` still opens one.
-            if kind == RawKind::Script {
-                self.page.scripts += 1;
-            }
-            self.mode = Mode::Raw(kind);
+        } else if name.eq_ignore_ascii_case("meta")
+            && attr(attrs, "http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
+        {
+            self.page.meta_refresh = attr(attrs, "content").and_then(|c| refresh_target(&c));
         }
     }
 }
@@ -354,6 +439,19 @@ fn attr(attrs: &str, name: &str) -> Option<String> {
     None
 }
 
+/// Whether a start tag's attributes hide it from visitors: `hidden`, or an inline style with
+/// `display: none` or `visibility: hidden`. (Stylesheets and classes are not read.)
+fn hides(attrs: &str) -> bool {
+    if attr(attrs, "hidden").is_some() {
+        return true;
+    }
+    attr(attrs, "style").is_some_and(|style| {
+        let compact: String =
+            style.chars().filter(|c| !c.is_ascii_whitespace()).map(|c| c.to_ascii_lowercase()).collect();
+        compact.contains("display:none") || compact.contains("visibility:hidden")
+    })
+}
+
 fn unescape(v: &str) -> String {
     if !v.contains('&') {
         return v.to_owned();
@@ -411,6 +509,43 @@ mod tests {
         assert_eq!(covered(&p, &p.links[0]).replace(BOUNDARY, ""), "京ICP备16020626号-8");
         assert_eq!(p.links[1].image.as_deref(), Some("/ga.png"));
         assert!(covered(&p, &p.links[1]).contains("11010502030143"));
+    }
+
+    #[test]
+    fn what_a_visitor_does_not_see_is_not_the_pages_text() {
+        let numbers = |html: &str| {
+            let p = read_all(UTF_8, html.as_bytes());
+            beian_core::number::extract(&p.text).into_iter().filter(|e| e.result.is_ok()).count()
+        };
+        for hidden in [
+            "<div style=\"display: none\">京ICP备16020626号-8</div>",
+            "<div style=\"color:red;DISPLAY:NONE\"><p>京ICP备16020626号-8</p></div>",
+            "<p style='visibility : hidden'>京ICP备16020626号-8</p>",
+            "<div hidden><div><div>x</div></div>京ICP备16020626号-8</div>",
+            "<template><a href=\"https://beian.miit.gov.cn/\">京ICP备16020626号-8</a></template>",
+            "<!-- <a href=\"https://beian.miit.gov.cn/\">京ICP备16020626号-8</a> -->",
+        ] {
+            assert_eq!(numbers(hidden), 0, "{hidden}");
+            // What follows the hidden element is seen again.
+            assert_eq!(numbers(&format!("{hidden}<p>京ICP备16020626号-9</p>")), 1, "{hidden}");
+        }
+        let p = read_all(UTF_8, b"<div hidden><a href=\"https://beian.miit.gov.cn/\">x</a></div><img hidden src=a.png><p>seen</p>");
+        assert!(p.links.is_empty() && p.text.contains("seen"));
+        // A hidden element's script still ends where it ends.
+        let p = read_all(UTF_8, b"<div hidden><script>var s = '</div>';</script></div><p>seen</p>");
+        assert!(p.text.contains("seen"));
+    }
+
+    #[test]
+    fn frames_and_external_scripts_are_remembered() {
+        let p = read_all(
+            UTF_8,
+            b"<script src=\"/js/footer.js\"></script><script>var x;</script><iframe src=\"/footer.html\"></iframe><frame src=f2.html>",
+        );
+        assert_eq!(p.script_srcs, ["/js/footer.js"]);
+        assert_eq!(p.frames, ["/footer.html", "f2.html"]);
+        assert!(mentions_number("document.write('<a href=\"https://beian.miit.gov.cn/\">')"));
+        assert!(!mentions_number("var analytics = 1;"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use crate::assess::{self, Code, Expected, Finding, FoundNumber, Severity, Verdict};
 use crate::charset::CharsetSource;
 use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Redirect, parse_target};
+use crate::further::{self, Further};
 
 /// How many sites at once, overall and per host.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +66,9 @@ pub struct SiteReport {
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta_refresh: Option<String>,
+    /// The site's own frames whose text was read with the page's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub frames: Vec<String>,
     pub numbers: Vec<FoundNumber>,
     pub findings: Vec<FindingView>,
     pub elapsed_ms: u64,
@@ -105,8 +109,28 @@ impl Scanner {
         let host = parse_target(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
         let slot = self.host_slot(&host);
         let _permit = slot.acquire().await.expect("the semaphore is never closed");
-        let result = self.fetcher.fetch(url).await;
+        // A page that shows no number may send the visitor on, or hold its footer in a frame
+        // or a script of its own: what it points at is read before it is judged.
+        let psb_expected = expected.psb.is_some();
+        let first = self.fetcher.fetch(url).await;
+        let result = further::follow_refreshes(&self.fetcher, first, psb_expected).await;
+        let (result, more) = match result {
+            Ok(mut f) => {
+                let budget = self.fetcher.options().timeout;
+                let look = further::look_further(&self.fetcher, &mut f, psb_expected);
+                let more = tokio::time::timeout(budget, look).await.unwrap_or_default();
+                (Ok(f), more)
+            }
+            Err(e) => (Err(e), Further::default()),
+        };
         let mut report = self.report(url, result, expected);
+        if more.number_in_frame {
+            report.findings.push(FindingView::of(
+                &Finding::new(Code::NumberInFrame, more.frames.first().cloned()),
+                self.lang,
+            ));
+        }
+        report.frames = more.frames;
         report.elapsed_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
         report
     }
@@ -124,6 +148,7 @@ impl Scanner {
             bytes: 0,
             title: String::new(),
             meta_refresh: None,
+            frames: Vec::new(),
             numbers: Vec::new(),
             findings: Vec::new(),
             elapsed_ms: 0,

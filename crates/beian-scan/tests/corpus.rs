@@ -63,6 +63,12 @@ struct Server {
     user_agents: std::sync::Mutex<Vec<String>>,
 }
 
+/// A footer as a frame of the site serves it.
+const FRAME_FOOTER: &str =
+    "<html><body><p><a href=\"https://beian.miit.gov.cn/\">浙ICP备2026012345号-1</a></p></body></html>";
+/// A footer as an external script writes it.
+const SCRIPT_FOOTER: &str = "document.getElementById('icp').innerHTML = '<a href=\"https://beian.miit.gov.cn/\">浙ICP备2026012345号-1</a>';";
+
 const FILLER: &str = "<p>我们专注于企业信息化服务十余年，为客户提供网站建设、云服务器托管与运维支持。</p>\n";
 
 fn big_body(bytes: usize, footer_first: bool) -> Vec<u8> {
@@ -89,6 +95,7 @@ async fn handle(state: Arc<Server>, headers: HeaderMap, uri: axum::http::Uri) ->
     }
     let port = host.rsplit(':').next().unwrap_or("80").to_owned();
     let html = |b: Vec<u8>| ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], b).into_response();
+    let js = |t: &str| ([(header::CONTENT_TYPE, "application/javascript")], t.to_owned()).into_response();
     match name.as_str() {
         "redirect" => (
             StatusCode::MOVED_PERMANENTLY,
@@ -112,6 +119,30 @@ async fn handle(state: Arc<Server>, headers: HeaderMap, uri: axum::http::Uri) ->
             });
             ([(header::CONTENT_TYPE, "text/html")], Body::from_stream(stream)).into_response()
         }
+        // Pages whose footer is somewhere the home page points at.
+        "meta-refresh" if uri.path() == "/" => html(
+            b"<html><head><meta http-equiv=\"refresh\" content=\"0; url='/home/'\"></head><body>\xe8\xb7\xb3\xe8\xbd\xac</body></html>".to_vec(),
+        ),
+        "meta-refresh" => html(state.pages["utf8-linked"].1.clone()),
+        "framed" | "framed-elsewhere" if uri.path() == "/" => {
+            let src = if name == "framed" {
+                "/footer.html".to_owned()
+            } else {
+                format!("http://cdn.elsewhere.test:{port}/footer.html")
+            };
+            html(format!("<html><body><p>welcome</p><iframe src=\"{src}\"></iframe></body></html>").into_bytes())
+        }
+        "framed" | "cdn" if uri.path() == "/footer.html" => html(FRAME_FOOTER.as_bytes().to_vec()),
+        "ext-script" | "ext-script-cdn" | "ext-script-plain" if uri.path() == "/" => {
+            let src = match name.as_str() {
+                "ext-script" => "/js/footer.js".to_owned(),
+                "ext-script-plain" => "/js/app.js".to_owned(),
+                _ => format!("http://cdn.elsewhere.test:{port}/js/footer.js"),
+            };
+            html(format!("<html><body><div id=\"icp\"></div><script src=\"{src}\"></script></body></html>").into_bytes())
+        }
+        "ext-script" | "cdn" if uri.path() == "/js/footer.js" => js(SCRIPT_FOOTER),
+        "ext-script-plain" => js("var analytics = { id: 42 };"),
         "huge" => html(big_body(8 << 20, false)),
         "huge-early" => html(big_body(8 << 20, true)),
         "missing" => (StatusCode::NOT_FOUND, "not found").into_response(),
@@ -272,6 +303,39 @@ async fn redirects_errors_limits_and_huge_pages() {
     assert_eq!(r.bytes, 1 << 20);
     let r = scan("huge-early").await;
     assert_eq!((r.verdict, codes(&r)), (Verdict::Compliant, vec!["BODY_TRUNCATED".to_owned()]));
+}
+
+/// Where the footer is not on the home page itself: behind a meta refresh (followed), in a
+/// frame of the site (read), written by a script of the site (not judged); what another site
+/// serves is not read.
+#[tokio::test]
+async fn refreshes_frames_and_scripts_of_the_site_are_read() {
+    let m = manifest();
+    let (addr, _server) = serve(&m.page).await;
+    let s = scanner(addr, Limits::default());
+    let want = Expected { icp: expected(&m.page[0]).icp, ..Expected::default() };
+    let r = s.scan(&url("meta-refresh", addr), &want).await;
+    assert_eq!((r.verdict, codes(&r)), (Verdict::Compliant, vec![]), "{r:?}");
+    assert_eq!(r.redirects.len(), 1);
+    assert!(r.final_url.as_deref().unwrap().ends_with("/home/"), "{r:?}");
+
+    let r = s.scan(&url("framed", addr), &want).await;
+    assert_eq!((r.verdict, codes(&r)), (Verdict::Compliant, vec!["NUMBER_IN_FRAME".to_owned()]), "{r:?}");
+    assert_eq!(r.frames.len(), 1);
+    assert_eq!(r.numbers[0].link.as_deref(), Some("https://beian.miit.gov.cn/"));
+
+    let r = s.scan(&url("ext-script", addr), &want).await;
+    assert_eq!((r.verdict, codes(&r)), (Verdict::NotInStaticHtml, vec!["ICP_NOT_IN_STATIC_HTML".to_owned()]));
+
+    for other in ["framed-elsewhere", "ext-script-cdn", "ext-script-plain"] {
+        let r = s.scan(&url(other, addr), &want).await;
+        assert_eq!(
+            (r.verdict, codes(&r)),
+            (Verdict::NonCompliant, vec!["ICP_NUMBER_MISSING".to_owned()]),
+            "{other}"
+        );
+        assert!(r.frames.is_empty(), "{other}");
+    }
 }
 
 #[tokio::test]

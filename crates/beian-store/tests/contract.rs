@@ -477,6 +477,8 @@ contract!(audit_idempotency_rate_limits_settings_pools_messages, |s| {
     assert_eq!(tx.rate_limit_hit("login:1.2.3.4", 60).await.unwrap(), 1);
     assert_eq!(tx.rate_limit_hit("login:1.2.3.4", 60).await.unwrap(), 2);
     assert_eq!(tx.rate_limit_hit("login:1.2.3.4", 120).await.unwrap(), 1);
+    assert_eq!(tx.rate_limit_add("upload-bytes:a", 0, 7_000_000).await.unwrap(), 7_000_000);
+    assert_eq!(tx.rate_limit_add("upload-bytes:a", 0, 3_000_000_000).await.unwrap(), 3_007_000_000);
     assert!(tx.put_setting("provider_profile", "{}", 0, 1).await.unwrap());
     assert!(!tx.put_setting("provider_profile", "{}", 0, 1).await.unwrap());
     assert!(tx.put_setting("provider_profile", "{\"name\":1}", 1, 2).await.unwrap());

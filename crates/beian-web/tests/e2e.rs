@@ -606,3 +606,45 @@ async fn hsts_when_configured() {
         assert_eq!(r.headers["strict-transport-security"], "max-age=31536000; includeSubDomains", "{path}");
     }
 }
+
+/// Each applicant has a budget of bytes uploaded per hour, charged before the work and shared
+/// by no one else; the next hour it is whole again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_have_an_hourly_byte_budget_per_applicant() {
+    let photo = common::photo();
+    let budget = 3 * photo.len() as i64 + 10;
+    for db in beian_store::testing::all().await {
+        let clock = beian_app::clock::ManualClock::new(time::macros::datetime!(2026-11-28 10:00 +8));
+        let srv = TestServer::start_with(
+            db,
+            std::sync::Arc::new(beian_app::notify::OutboxMailer),
+            clock.clone(),
+            None,
+            |app| app.with_config(|c| c.upload_bytes_per_hour = budget),
+        )
+        .await;
+        srv.account("owner@example.com", Role::Applicant).await;
+        srv.account("other@example.com", Role::Applicant).await;
+        let owner = srv.login("owner@example.com").await;
+        let other = srv.login("other@example.com").await;
+        let (_, order, _) = common::create_example_order(&owner).await;
+        for _ in 0..3 {
+            let r = owner.upload(&order, "id_front", "subject.head", photo.clone(), "image/png").await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        let over = owner.upload(&order, "id_front", "subject.head", photo.clone(), "image/png").await;
+        assert_eq!(
+            (over.status, over.code()),
+            (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
+            "{}",
+            over.body
+        );
+        assert!(over.headers.contains_key("retry-after"));
+        let (_, theirs, _) = common::create_example_order(&other).await;
+        let r = other.upload(&theirs, "id_front", "subject.head", photo.clone(), "image/png").await;
+        assert_eq!(r.status, StatusCode::CREATED, "another applicant's budget is their own: {}", r.body);
+        clock.advance(time::Duration::hours(1));
+        let r = owner.upload(&order, "id_front", "subject.head", photo.clone(), "image/png").await;
+        assert_eq!(r.status, StatusCode::CREATED, "a new hour: {}", r.body);
+    }
+}

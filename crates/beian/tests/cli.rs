@@ -303,3 +303,11 @@ fn check_psb_reports_application_findings_with_exit_codes() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("PSB application") && err.lines().count() == 1, "{err}");
 }
+
+#[test]
+fn scan_help_names_the_flag_for_staging_sites() {
+    let out = beian(&["scan", "--help"], "");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--allow-private") && help.contains("staging"), "{help}");
+}

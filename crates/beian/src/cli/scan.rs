@@ -59,9 +59,10 @@ pub struct ScanArgs {
     /// Redirects followed at most.
     #[arg(long, default_value_t = 5)]
     max_redirects: usize,
-    /// Allow loopback and private addresses. For tests and local benchmarks only: site
-    /// addresses come from applicants.
-    #[arg(long, hide = true)]
+    /// Also connect to loopback and private addresses: a staging site on the intranet, a
+    /// local test server. Site addresses come from applicants, so use it only on a list you
+    /// wrote yourself.
+    #[arg(long)]
     allow_private: bool,
     /// Connect every host to this address instead of resolving it (local benchmarks).
     #[arg(long, hide = true)]
