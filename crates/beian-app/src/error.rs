@@ -53,9 +53,15 @@ pub enum AppError {
     #[error("forbidden")]
     Forbidden,
     /// The request conflicts with the current state (stale version, illegal transition,
-    /// duplicate): 409.
+    /// duplicate): 409. `detail` carries what a client needs to act on it (the open order's
+    /// id, what is missing), as members of the problem document.
     #[error("{code}")]
-    Conflict { code: &'static str, zh: String, en: String },
+    Conflict {
+        code: &'static str,
+        zh: String,
+        en: String,
+        detail: serde_json::Map<String, serde_json::Value>,
+    },
     /// `If-Match` did not match the current version: 412.
     #[error("precondition failed")]
     PreconditionFailed { current_version: i64 },
@@ -74,7 +80,22 @@ pub enum AppError {
 
 impl AppError {
     pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> AppError {
-        AppError::Conflict { code, zh: zh.into(), en: en.into() }
+        AppError::Conflict { code, zh: zh.into(), en: en.into(), detail: serde_json::Map::new() }
+    }
+
+    /// A conflict with members for the client (`{"open_order_id": …}`); `detail` must be a
+    /// JSON object, and carries ids and codes, never personal data.
+    pub fn conflict_with(
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+        detail: serde_json::Value,
+    ) -> AppError {
+        let detail = match detail {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        AppError::Conflict { code, zh: zh.into(), en: en.into(), detail }
     }
 
     pub fn field(field: &str, code: &str, zh: &str, en: &str) -> AppError {

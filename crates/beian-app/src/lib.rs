@@ -37,6 +37,7 @@ pub use beian_crypto::passwords;
 pub mod profile;
 pub mod psb;
 pub mod redact;
+pub mod requirements;
 pub mod review;
 pub mod scans;
 pub mod seam;

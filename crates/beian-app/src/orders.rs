@@ -228,10 +228,14 @@ impl App {
         match tx.insert_order(&row).await {
             Ok(()) => {}
             Err(beian_store::StoreError::Conflict { .. }) => {
-                return Err(AppError::conflict(
+                drop(tx);
+                // Name the order in the way, so a client can resume or withdraw it.
+                let open = self.store().open_order_of_subject(subject_row.id).await?;
+                return Err(AppError::conflict_with(
                     "ORDER_OPEN_EXISTS",
                     "该主体已有进行中的订单，同一主体同时只能有一个订单。",
                     "This subject already has an open order; only one may be in progress.",
+                    json!({ "open_order_id": open }),
                 ));
             }
             Err(e) => return Err(e.into()),
@@ -460,6 +464,24 @@ impl App {
             documents_complete,
             identity_verified,
         };
+        // An editable order that is not ready is refused with the list of what it lacks (the
+        // state machine would refuse it too, but only with counts).
+        let needs =
+            crate::requirements::requirements(&required, &docs, &findings, self.verifier().automatic());
+        if !needs.ready && row.version == expected && matches!(row.state.as_str(), "draft" | "returned") {
+            use beian_core::message::{Lang, Problem};
+            let why = beian_core::workflow::TransitionError::NotReady {
+                error_findings: ready.error_findings,
+                documents_complete,
+                identity_verified,
+            };
+            return Err(AppError::conflict_with(
+                "ORDER_NOT_READY",
+                why.message(Lang::Zh),
+                why.message(Lang::En),
+                json!({ "missing": needs.missing }),
+            ));
+        }
         let findings_json = serde_json::to_string(&findings)?;
         if matches!(
             doc.order.kind,

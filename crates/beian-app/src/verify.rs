@@ -137,12 +137,13 @@ pub fn applicant_done(automatic: bool, required: &DocumentSet, docs: &[beian_sto
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use beian_store::{DocumentRow, Uuid};
 
     use super::*;
 
-    fn doc(path: &str, at: i64, passed: Option<bool>) -> DocumentRow {
+    /// A face photo of `path` uploaded at `at`, with the vendor's verdict if any.
+    pub(crate) fn doc(path: &str, at: i64, passed: Option<bool>) -> DocumentRow {
         DocumentRow {
             id: Uuid::from_u128(at as u128),
             order_id: Uuid::nil(),

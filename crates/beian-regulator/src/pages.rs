@@ -97,6 +97,26 @@ impl Chrome {
     }
 }
 
+/// The regulator's front page: what it serves and where, so a newcomer who opens the address
+/// finds the pages and the interface's addresses.
+pub(crate) async fn index(c: Chrome) -> Response {
+    let t = c.t;
+    let item = |href: &str, key: &str| format!("<li><a href=\"{href}\">{}</a></li>", esc(t.get(key)));
+    let mut body = format!("<p>{}</p><ul>", esc(t.get("index.intro")));
+    for (href, key) in
+        [("/sms", "nav.sms"), ("/query", "nav.query"), ("/outbox", "nav.outbox"), ("/console", "nav.console")]
+    {
+        body.push_str(&item(href, key));
+    }
+    body.push_str(&format!("</ul><h2>{}</h2><ul>", esc(t.get("index.miit"))));
+    for e in beian_miit::soap::Endpoint::ALL {
+        let wsdl = format!("{}?wsdl", e.path());
+        body.push_str(&format!("<li><a href=\"{0}\"><code>{0}</code></a></li>", esc(&wsdl)));
+    }
+    body.push_str(&format!("</ul><p>{}</p>", esc(t.get("index.health"))));
+    c.page(StatusCode::OK, "index.title", &body)
+}
+
 /// The client's address when the server was started with connection info (it is in tests that
 /// go through the router directly only when they add it).
 pub(crate) struct ClientIp(pub(crate) Option<String>);

@@ -9,6 +9,7 @@ use crate::service::Service;
 /// so audit entries carry the peer address.
 pub fn router(svc: Service) -> Router {
     Router::new()
+        .route("/", get(crate::pages::index))
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::provider_api::routes())
         .merge(crate::public_api::routes())

@@ -129,6 +129,14 @@ async fn submit_retry_status_and_withdraw() {
     for (label, srv, _db) in servers().await {
         let health = srv.http.get(format!("{}/healthz", srv.base)).send().await.unwrap();
         assert_eq!(health.status(), 200);
+        // The front page says what is served where.
+        let index = srv.http.get(format!("{}/", srv.base)).send().await.unwrap();
+        assert_eq!(index.status(), 200);
+        let index = index.text().await.unwrap();
+        assert!(
+            index.contains("/ISPWebService/upDownLoad?wsdl") && index.contains("href=\"/sms\""),
+            "{index}"
+        );
 
         let body = submission("order-7.1", "33");
         let (st, created) = srv.send("POST", "/api/v1/submissions", &body).await;

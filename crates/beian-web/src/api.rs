@@ -376,6 +376,10 @@ pub async fn check_order(State(s): State<AppState>, c: Caller, Id(id): Id) -> Ap
     ok(CheckResult { submittable, findings })
 }
 
+pub async fn order_requirements(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    ok(s.app.order_requirements(&c.ctx, id).await.map_err(|e| c.err(e))?)
+}
+
 pub async fn submit_order(
     State(s): State<AppState>,
     c: Caller,

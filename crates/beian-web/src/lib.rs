@@ -245,6 +245,16 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
             Op::new("orders", "Run the rule engine").returns::<api::CheckResult>(200),
         )
         .op(
+            "get",
+            "/orders/{id}/requirements",
+            get(api::order_requirements),
+            Op::new(
+                "orders",
+                "What the order needs before it can be submitted: each document with what is uploaded, and what is missing (documents, identity checks, blocking findings)",
+            )
+            .returns::<beian_app::requirements::Requirements>(200),
+        )
+        .op(
             "post",
             "/orders/{id}/submit",
             post(api::submit_order),

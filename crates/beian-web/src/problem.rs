@@ -24,6 +24,9 @@ struct Body<'a> {
     errors: Vec<FieldOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_version: Option<i64>,
+    /// A conflict's members for the client (`open_order_id`, `missing`).
+    #[serde(flatten)]
+    detail: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Serialize)]
@@ -117,6 +120,10 @@ pub fn render(e: &AppError, lang: Lang, status: StatusCode) -> Response {
         errors,
         current_version: match e {
             AppError::PreconditionFailed { current_version } => Some(*current_version),
+            _ => None,
+        },
+        detail: match e {
+            AppError::Conflict { detail, .. } if !detail.is_empty() => Some(detail),
             _ => None,
         },
     };

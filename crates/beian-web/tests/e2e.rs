@@ -18,6 +18,7 @@ async fn first_filing_rejection_correction_and_approval() {
         eprintln!("backend: {}", srv.db.label);
         srv.account("reviewer@example.com", Role::Reviewer).await;
         srv.account("admin@example.com", Role::Admin).await;
+        srv.account("stranger@example.com", Role::Applicant).await;
         let admin = srv.login("admin@example.com").await;
         let r = admin.post("/api/v1/admin/ip-pools", json!({ "cidr": "47.96.0.0/11", "note": "hz" })).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -56,11 +57,48 @@ async fn first_filing_rejection_correction_and_approval() {
         let check = owner.post(&format!("/api/v1/orders/{order}/check"), json!({})).await;
         assert_eq!(check.body["submittable"], true, "{}", check.body);
 
-        // Submission needs documents first.
+        // A second open order for the subject is refused, naming the one in the way.
+        let again = owner
+            .post(
+                "/api/v1/orders",
+                json!({ "subject_id": o.body["subject_id"], "websites": example()["order"]["websites"] }),
+            )
+            .await;
+        assert_eq!(
+            (again.status, again.code()),
+            (StatusCode::CONFLICT, "ORDER_OPEN_EXISTS"),
+            "{}",
+            again.body
+        );
+        assert_eq!(again.body["open_order_id"], order.as_str());
+
+        // Submission needs documents first, and says which: the same list as `requirements`.
         let early =
             owner.call(Method::POST, &format!("/api/v1/orders/{order}/submit"), None, Some(&etag)).await;
         assert_eq!((early.status, early.code()), (StatusCode::CONFLICT, "ORDER_NOT_READY"), "{}", early.body);
-        upload_all_documents(&owner, &order).await;
+        let needs = owner.get(&format!("/api/v1/orders/{order}/requirements")).await;
+        assert_eq!(needs.body["ready"], false);
+        assert_eq!(early.body["missing"], needs.body["missing"]);
+        assert_eq!(needs.body["missing"].as_array().unwrap().len(), 7, "{}", needs.body);
+        assert!(needs.body["missing"].as_array().unwrap().iter().all(|m| m["what"] == "document"));
+        // An integrator uploads exactly what it lists, and the order is ready.
+        for m in needs.body["missing"].as_array().unwrap() {
+            let (kind, path) = (m["kind"].as_str().unwrap(), m["path"].as_str().unwrap());
+            let r = owner.upload(&order, kind, path, photo(), "image/png").await;
+            assert_eq!(r.status, StatusCode::CREATED, "{kind} {path}: {}", r.body);
+        }
+        let needs = owner.get(&format!("/api/v1/orders/{order}/requirements")).await;
+        assert_eq!(
+            (needs.body["ready"].as_bool(), needs.body["missing"].as_array().map(Vec::len)),
+            (Some(true), Some(0)),
+            "{}",
+            needs.body
+        );
+        let stranger = srv.login("stranger@example.com").await;
+        assert_eq!(
+            stranger.get(&format!("/api/v1/orders/{order}/requirements")).await.status,
+            StatusCode::NOT_FOUND
+        );
         let docs = owner.get(&format!("/api/v1/orders/{order}/documents")).await;
         assert_eq!(docs.body.as_array().unwrap().len(), 7);
         let no_if_match =
