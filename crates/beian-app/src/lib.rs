@@ -29,6 +29,7 @@ pub mod drafts;
 pub mod error;
 pub mod instances;
 pub mod jobs;
+pub mod metrics;
 pub mod notify;
 mod order_state;
 pub mod orders;

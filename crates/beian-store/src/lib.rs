@@ -48,7 +48,7 @@ pub use orders::{NewOrder, OrderEventRow, OrderLineRow, OrderRow, OrderUpdate, Q
 pub use psb::PsbApplicationRow;
 pub use regulator::RegulatorLinkRow;
 pub use scans::SiteScanRow;
-pub use stats::{ScanVerdict, StageEvent};
+pub use stats::{JobStat, ScanVerdict, StageEvent};
 pub use subjects::{NewSubject, SubjectRow};
 
 use std::path::Path;

@@ -364,6 +364,15 @@ contract!(waking_brings_forward_only_jobs_in_backoff, |s| {
     assert_eq!(due, ["deliver"]);
     let scheduled = s.pending_jobs().await.unwrap().into_iter().filter(|j| j.run_at == 10_000).count();
     assert_eq!(scheduled, 1, "the scheduled one keeps its time");
+    // The queue's figures per kind (the metrics endpoint).
+    let stats = s.job_stats().await.unwrap();
+    let deliver = stats.iter().find(|j| j.kind == "deliver").unwrap();
+    assert_eq!((deliver.pending, deliver.failing, deliver.dead, deliver.oldest_run_at), (2, 1, 0, Some(100)));
+    let mail = stats.iter().find(|j| j.kind == "mail").unwrap();
+    assert_eq!((mail.pending, mail.failing, mail.oldest_run_at), (1, 1, Some(5_000)));
+    assert_eq!(s.oldest_in_state("queued_for_regulator").await.unwrap(), None);
+    assert_eq!(s.unfiled_psb_counts("2026-11-01").await.unwrap(), (0, 0));
+    assert!(s.latest_scan_verdicts().await.unwrap().is_empty());
 });
 
 contract!(concurrent_claims_never_share_a_job, |s| {

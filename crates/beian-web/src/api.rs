@@ -376,6 +376,13 @@ pub async fn check_order(State(s): State<AppState>, c: Caller, Id(id): Id) -> Ap
     ok(CheckResult { submittable, findings })
 }
 
+/// `GET /metrics`: Prometheus' text format, for an admin's session or API token.
+pub async fn metrics(State(s): State<AppState>, c: Caller) -> ApiResult {
+    let text = s.app.metrics(&c.ctx).await.map_err(|e| c.err(e))?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
+        .into_response())
+}
+
 pub async fn order_requirements(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
     ok(s.app.order_requirements(&c.ctx, id).await.map_err(|e| c.err(e))?)
 }

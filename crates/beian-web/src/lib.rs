@@ -639,6 +639,10 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate))
         .layer(DefaultBodyLimit::max(JSON_LIMIT));
+    // The metrics page sits where scrapers look, behind the API's authentication.
+    let metrics = Router::new()
+        .route("/metrics", get(api::metrics))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(healthz))
@@ -651,6 +655,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .route("/api/docs/swagger-ui-bundle.js", get(docs_bundle))
         .route("/api/docs/swagger-ui.css", get(docs_css))
         .nest("/api/v1", api)
+        .merge(metrics)
         .merge(ui::routes(state.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), headers::defaults))

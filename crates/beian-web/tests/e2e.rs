@@ -686,3 +686,76 @@ async fn uploads_have_an_hourly_byte_budget_per_applicant() {
         assert_eq!(r.status, StatusCode::CREATED, "a new hour: {}", r.body);
     }
 }
+
+/// Parses Prometheus text with Prometheus' own Python parser (`prometheus_client`), into
+/// `{"name{label=value,...}": value}`; `None` when python3 or the library is missing and CI
+/// did not ask for it.
+fn parse_with_prometheus_client(text: &str) -> Option<serde_json::Map<String, Value>> {
+    use std::io::Write;
+    const SCRIPT: &str = "import json, sys\n\
+        from prometheus_client.parser import text_string_to_metric_families\n\
+        out = {}\n\
+        for fam in text_string_to_metric_families(sys.stdin.read()):\n    \
+            for s in fam.samples:\n        \
+                labels = ','.join(f'{k}={v}' for k, v in sorted(s.labels.items()))\n        \
+                out[f'{s.name}{{{labels}}}'] = s.value\n\
+        print(json.dumps(out))\n";
+    let child = std::process::Command::new("python3")
+        .args(["-c", SCRIPT])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let ok = match child {
+        Ok(mut c) => {
+            c.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+            let out = c.wait_with_output().unwrap();
+            out.status.success().then(|| serde_json::from_slice::<Value>(&out.stdout).unwrap())
+        }
+        Err(_) => None,
+    };
+    match ok {
+        Some(Value::Object(m)) => Some(m),
+        _ => {
+            assert!(
+                std::env::var_os("BEIAN_TEST_REQUIRE_PYTHON").is_none(),
+                "python3 with prometheus_client is required (BEIAN_TEST_REQUIRE_PYTHON is set)"
+            );
+            eprintln!("SKIPPED the outside parser: python3 with prometheus_client is not here");
+            None
+        }
+    }
+}
+
+/// `/metrics` answers an admin's API token (as a scraper sends it) in Prometheus' text
+/// format, which Prometheus' own parser reads; anyone else is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_scraped_with_an_admins_token() {
+    for srv in servers().await {
+        srv.account("admin@example.com", Role::Admin).await;
+        srv.account("owner@example.com", Role::Applicant).await;
+        let owner = srv.login("owner@example.com").await;
+        create_example_order(&owner).await;
+        assert_eq!(owner.get("/metrics").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(Client::anonymous(&srv.base).get("/metrics").await.status, StatusCode::UNAUTHORIZED);
+        let admin = srv.login("admin@example.com").await;
+        let token = admin.post("/api/v1/tokens", json!({ "name": "prometheus" })).await;
+        let bearer = token.body["token"].as_str().unwrap().to_owned();
+        let scraper = Client::anonymous(&srv.base);
+        let r = scraper.http.get(format!("{}/metrics", srv.base)).bearer_auth(&bearer).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+        let text = r.text().await.unwrap();
+        assert!(
+            text.contains("# TYPE beian_orders gauge") && text.contains("beian_orders{state=\"draft\"} 1"),
+            "{text}"
+        );
+        assert!(!text.contains("13800138000") && !text.contains("owner@example.com"), "no personal data");
+        let Some(parsed) = parse_with_prometheus_client(&text) else { continue };
+        assert_eq!(parsed["beian_orders{state=draft}"], 1.0, "{parsed:?}");
+        assert_eq!(parsed["beian_delivery_lag_seconds{}"], 0.0);
+        assert_eq!(parsed["beian_psb_overdue{}"], 0.0);
+        let samples = text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).count();
+        assert_eq!(parsed.len(), samples, "every sample read by the outside parser");
+    }
+}
