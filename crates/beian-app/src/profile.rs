@@ -166,6 +166,14 @@ impl App {
         self.provider_profile(ctx).await
     }
 
+    /// The address blocks the provider assigns, as any signed-in user may read them: the
+    /// access step's addresses must come from these (ACCESS_IP_NOT_PROVIDER). Staff notes are
+    /// not shown.
+    pub async fn assignable_addresses(&self, ctx: &Ctx) -> AppResult<Vec<String>> {
+        ctx.principal()?;
+        Ok(self.store().ip_pools().await?.into_iter().map(|p| p.cidr).collect())
+    }
+
     pub async fn ip_pools(&self, ctx: &Ctx) -> AppResult<Vec<IpPoolView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         Ok(self

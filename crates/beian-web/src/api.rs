@@ -383,6 +383,10 @@ pub async fn metrics(State(s): State<AppState>, c: Caller) -> ApiResult {
         .into_response())
 }
 
+pub async fn assignable_addresses(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.assignable_addresses(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
 pub async fn order_requirements(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
     ok(s.app.order_requirements(&c.ctx, id).await.map_err(|e| c.err(e))?)
 }

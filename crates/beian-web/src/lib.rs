@@ -470,6 +470,16 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
         )
         .op(
             "get",
+            "/addresses",
+            get(api::assignable_addresses),
+            Op::new(
+                "orders",
+                "The provider's address blocks (CIDR), from which a site's access addresses must come",
+            )
+            .returns::<Vec<String>>(200),
+        )
+        .op(
+            "get",
             "/admin/ip-pools",
             get(api::list_pools),
             Op::new("admin", "The provider's IP pools").returns::<Vec<IpPoolView>>(200),

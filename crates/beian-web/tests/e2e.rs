@@ -94,6 +94,14 @@ async fn first_filing_rejection_correction_and_approval() {
             "{}",
             needs.body
         );
+        // The provider's address blocks are the applicant's to read (the access step's
+        // addresses must come from them); the staff's notes are not shown.
+        let blocks = owner.get("/api/v1/addresses").await;
+        assert_eq!(blocks.body, json!(["47.96.0.0/11"]), "{}", blocks.body);
+        assert_eq!(
+            Client::anonymous(&srv.base).get("/api/v1/addresses").await.status,
+            StatusCode::UNAUTHORIZED
+        );
         let stranger = srv.login("stranger@example.com").await;
         assert_eq!(
             stranger.get(&format!("/api/v1/orders/{order}/requirements")).await.status,
