@@ -659,12 +659,26 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
             .chain([("subject.head_is_legal_representative".to_owned(), "true")])
             .collect();
         let persons: Vec<(&str, &str)> = persons.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        // A validity that is not a date is refused, nothing saved, what was typed kept.
+        // A validity that is not a date is refused beside its field, as typed; everything else
+        // on the step is saved (one bad field never blocks its neighbours).
         let mut bad = persons.clone();
-        bad[3] = ("subject.head.certificate_valid_until", "someday");
+        bad[3] = ("subject.head.certificate_valid_until", "2036年3月15日");
         let (status, _, page) = wizard_step(&s, &c, &order, "persons", &bad, false).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(page.contains("value=\"someday\"") && page.contains("年-月-日"), "{page}");
+        assert!(page.contains("value=\"2036年3月15日\"") && page.contains("年-月-日"), "{page}");
+        assert!(page.contains("已保存，标红的项目除外"), "{page}");
+        let early = s.login("owner@example.com").await;
+        let saved = early.get(&format!("/api/v1/orders/{order}?reveal=true")).await;
+        let head = &saved.body["order"]["subject"]["head"];
+        assert_eq!(
+            (head["mobile"].as_str(), head["emergency_phone"].as_str()),
+            (Some("13800138000"), Some("0571-85022088")),
+            "{head}"
+        );
+        assert!(
+            head["certificate_valid_until"].is_null(),
+            "the refused field keeps its stored value: {head}"
+        );
         let (status, to, _) = wizard_step(&s, &c, &order, "persons", &persons, false).await;
         assert_eq!(
             (status, to.as_deref()),

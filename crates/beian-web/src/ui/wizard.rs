@@ -711,8 +711,29 @@ fn change_services(view: &mut Value, action: &str) {
     }
 }
 
-/// Applies a step's form to the masked view of the order: only the step's fields change.
-fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
+/// The fields of a step's post that could not be taken: each with its error and what was
+/// typed (to show again). The rest of the post is applied and saved without them.
+#[derive(Debug, Default)]
+struct Refused {
+    errors: Vec<FieldError>,
+    typed: Vec<(String, Value)>,
+    /// Rows (a platform, a pre-approval) with data but no choice: the list's path, the row's
+    /// index as posted, and the row. They are not saved, and are shown again where they were.
+    rows: Vec<(String, usize, Value)>,
+}
+
+/// Puts a refused row back into the list at `path` (as `apps[0].platforms`) where it was posted.
+fn insert_row(view: &mut Value, path: &str, at: usize, row: Value) {
+    let pointer: String = segments(path).iter().map(|s| format!("/{s}")).collect();
+    if let Some(items) = view.pointer_mut(&pointer).and_then(Value::as_array_mut) {
+        items.insert(at.min(items.len()), row);
+    }
+}
+
+/// Applies a step's form to the masked view of the order: only the step's fields change. A
+/// field that cannot be read keeps its stored value and is returned as refused, so one bad
+/// field never keeps its neighbours from being saved.
+fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<Refused, AppError> {
     let shape = Shape::of(view);
     // The blank rows the form showed exist while the post is applied, and go again below if
     // they stayed blank.
@@ -732,11 +753,11 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
         }
     }
     let mut same_head = Vec::new();
-    let mut errors = Vec::new();
-    // A refused value is kept in the view as typed, to be shown again beside its error.
-    let mut refuse = |view: &mut Value, path: &str, raw: String, e: FieldError| {
-        set(view, path, Value::String(raw));
-        errors.push(e);
+    let mut refused = Refused::default();
+    // A refused value is not applied; it is kept as typed, to be shown again beside its error.
+    let mut refuse = |_: &mut Value, path: &str, raw: String, e: FieldError| {
+        refused.typed.push((path.to_owned(), Value::String(raw)));
+        refused.errors.push(e);
     };
     let copied: Vec<String> =
         f.iter().filter_map(|(k, _)| k.strip_suffix(".head.same").map(|p| format!("{p}.head."))).collect();
@@ -839,27 +860,29 @@ fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<(), AppError> {
             let Some(items) = service.get_mut(r.field).and_then(Value::as_array_mut) else { continue };
             let blank = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).is_none_or(str::is_empty);
             items.retain(|p| !(blank(p, r.choice) && r.others.iter().all(|k| blank(p, k))));
-            for (j, p) in items.iter().enumerate() {
-                if blank(p, r.choice) {
-                    errors.push(FieldError::text(
+            let mut kept = Vec::with_capacity(items.len());
+            for (j, p) in items.drain(..).enumerate() {
+                if blank(&p, r.choice) {
+                    refused.errors.push(FieldError::text(
                         format!("{list}[{i}].{}[{j}].{}", r.field, r.choice),
                         "CHOICE_INVALID",
                         r.missing_zh,
                         r.missing_en,
                     ));
+                    refused.rows.push((format!("{list}[{i}].{}", r.field), j, p));
+                } else {
+                    kept.push(p);
                 }
             }
+            *items = kept;
         }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
     }
     if let Some(head) = view.pointer("/subject/head").cloned() {
         for path in same_head {
             set(view, &path, head.clone());
         }
     }
-    Ok(())
+    Ok(refused)
 }
 
 #[derive(Template)]
@@ -1090,20 +1113,29 @@ pub(super) async fn save(
     };
     let htmx = is_htmx(&headers);
     let action = posted(&f, "action").unwrap_or("next");
-    let (mut view, mut saved) = match save_step(&s, &p, id, step, &f, action, Some(version)).await {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
+    let (mut view, mut saved, mut refused) =
+        match save_step(&s, &p, id, step, &f, action, Some(version)).await {
+            Ok(x) => x,
+            Err(r) => return *r,
+        };
     if matches!(saved, Err(AppError::PreconditionFailed { .. })) {
         // Saves as the applicant types overtake each other (a change, or "next", while the
         // previous save is in flight carries the old version): the step's fields as posted
         // win, once. Only this step's fields are written; the JSON API keeps strict If-Match.
-        (view, saved) = match save_step(&s, &p, id, step, &f, action, None).await {
+        (view, saved, refused) = match save_step(&s, &p, id, step, &f, action, None).await {
             Ok(x) => x,
             Err(r) => return *r,
         };
     }
     match saved {
+        // Saved, except fields that could not be read: the page comes back with those as
+        // typed and why, everything else kept.
+        Ok(v) if !refused.is_empty() => {
+            let errors = field_messages(p.lang, &AppError::Validation(refused));
+            let notice = Some((Msgs::of(p.lang).get("wz.partly_saved").to_owned(), false));
+            let r = Rendered { step, notice, errors, upload_error: None, posted: Some(&view) };
+            render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Ok(v) => {
             if htmx {
                 let notice = Some((Msgs::of(p.lang).get("wz.saved").to_owned(), true));
@@ -1162,8 +1194,12 @@ pub(super) async fn save(
     }
 }
 
+/// What saving a step gave: the view as posted (to show again), the save's result, and the
+/// fields that were not taken (saved without them).
+type StepSave = (Value, Result<OrderView, AppError>, Vec<FieldError>);
+
 /// Applies a step's post to the order as it is now and saves it (`version` `None`: whatever the
-/// current version is). Returns the view as posted (to show again if refused) and the result.
+/// current version is), every field that can be read even when others cannot.
 async fn save_step(
     s: &AppState,
     p: &PageCtx,
@@ -1172,7 +1208,7 @@ async fn save_step(
     f: &Pairs,
     action: &str,
     version: Option<i64>,
-) -> Result<(Value, Result<OrderView, AppError>), Box<Response>> {
+) -> Result<StepSave, Box<Response>> {
     let v = match s.app.get_order(&p.ctx, id, false).await {
         Ok(v) => v,
         Err(e) => return Err(Box::new(app_error(p, e))),
@@ -1181,7 +1217,9 @@ async fn save_step(
         Ok(x) => x,
         Err(e) => return Err(Box::new(app_error(p, AppError::Internal(e.into())))),
     };
-    let result = apply(step, &mut view, f).and_then(|()| {
+    let mut refused = Refused::default();
+    let result = apply(step, &mut view, f).and_then(|r| {
+        refused = r;
         change_services(&mut view, action);
         // The form only offers values the model takes; the error's text could echo what was
         // typed, so it is not shown.
@@ -1210,7 +1248,13 @@ async fn save_step(
         }
         Err(e) => Err(e),
     };
-    Ok((view, saved))
+    for (path, typed) in refused.typed {
+        set(&mut view, &path, typed);
+    }
+    for (path, at, row) in refused.rows {
+        insert_row(&mut view, &path, at, row);
+    }
+    Ok((view, saved, refused.errors))
 }
 
 /// The start page: what decides the order kind.
