@@ -349,6 +349,9 @@ pub(super) async fn signup(
 /// The redirect after a sign-in: the session cookie set, the form cookie cleared.
 fn signed_in(s: &AppState, session: beian_app::auth::LoginSession, back: &str) -> Response {
     let max_age = (session.expires_at - s.app.clock().now()).whole_seconds().max(0);
+    // Staff who were not on their way somewhere land on their queue, not the applicant home.
+    let staff = matches!(session.principal.role, beian_app::Role::Reviewer | beian_app::Role::Admin);
+    let back = if staff && back == "/app" { "/review" } else { back };
     let mut r = Redirect::to(back).into_response();
     let set = format!("{SESSION_COOKIE}={}{}; Max-Age={max_age}", session.token, cookie_attrs(s));
     if let Ok(v) = HeaderValue::from_str(&set) {

@@ -288,7 +288,12 @@ fn local_path(back: Option<&str>) -> String {
 }
 
 async fn index(axum::Extension(p): axum::Extension<PageCtx>) -> Response {
-    Redirect::to(if p.ctx.principal.is_some() { "/app" } else { "/login" }).into_response()
+    let to = match p.ctx.principal.as_ref().map(|x| x.role) {
+        None => "/login",
+        Some(beian_app::Role::Reviewer | beian_app::Role::Admin) => "/review",
+        Some(_) => "/app",
+    };
+    Redirect::to(to).into_response()
 }
 
 fn cookie_attrs(s: &AppState) -> &'static str {

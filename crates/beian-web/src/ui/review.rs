@@ -177,7 +177,13 @@ async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<Ba
                 version: i.version,
                 kind_key: kind,
                 subject: i.subject_name,
-                province: i.province,
+                // The province by name, as the reviewer reads it, not its code.
+                province: beian_core::province::ProvinceCode::parse(&i.province)
+                    .map(|c| {
+                        let pr = c.province();
+                        if p.lang == beian_core::message::Lang::En { pr.name_en } else { pr.name }.to_owned()
+                    })
+                    .unwrap_or(i.province),
                 waiting_days: (now - since).whole_days(),
                 due: i.sla_due,
                 sla,
