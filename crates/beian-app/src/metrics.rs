@@ -54,34 +54,25 @@ impl App {
         }
 
         let jobs = self.store().job_stats().await?;
-        let mut f =
-            Family::start(&mut out, "beian_jobs_pending", "gauge", "Jobs waiting or running, by kind.");
-        for j in &jobs {
-            f.sample("beian_jobs_pending", &[("kind", &j.kind)], j.pending as f64);
+        type Figure = fn(&beian_store::JobStat) -> f64;
+        let per_kind: [(&str, &str, Figure); 3] = [
+            ("beian_jobs_pending", "Jobs waiting or running, by kind.", |j| j.pending as f64),
+            ("beian_jobs_failing", "Jobs whose last attempt failed, waiting to retry, by kind.", |j| {
+                j.failing as f64
+            }),
+            ("beian_jobs_dead", "Jobs that used up their attempts, by kind.", |j| j.dead as f64),
+        ];
+        for (name, help, figure) in per_kind {
+            let mut f = Family::start(&mut out, name, "gauge", help);
+            for j in &jobs {
+                f.sample(name, &[("kind", &j.kind)], figure(j));
+            }
         }
-        let mut f = Family::start(
-            &mut out,
-            "beian_jobs_failing",
-            "gauge",
-            "Jobs whose last attempt failed, waiting to retry, by kind.",
-        );
+        let name = "beian_jobs_oldest_due_seconds";
+        let help = "How long the longest-due waiting job has been due, by kind (0 when none is due).";
+        let mut f = Family::start(&mut out, name, "gauge", help);
         for j in &jobs {
-            f.sample("beian_jobs_failing", &[("kind", &j.kind)], j.failing as f64);
-        }
-        let mut f =
-            Family::start(&mut out, "beian_jobs_dead", "gauge", "Jobs that used up their attempts, by kind.");
-        for j in &jobs {
-            f.sample("beian_jobs_dead", &[("kind", &j.kind)], j.dead as f64);
-        }
-        let mut f = Family::start(
-            &mut out,
-            "beian_jobs_oldest_due_seconds",
-            "gauge",
-            "How long the longest-due waiting job has been due, by kind (0 when none is due).",
-        );
-        for j in &jobs {
-            let due = j.oldest_run_at.map_or(0.0, age);
-            f.sample("beian_jobs_oldest_due_seconds", &[("kind", &j.kind)], due);
+            f.sample(name, &[("kind", &j.kind)], j.oldest_run_at.map_or(0.0, age));
         }
 
         let waiting = self.store().oldest_in_state("queued_for_regulator").await?;

@@ -268,7 +268,10 @@ async fn the_review_queue_counts_colours_due_dates_and_claims_once() {
         let (status, _, page) = text(c.get(format!("{}/review", s.base)).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("待接入商初审 <span class=\"count\">1</span>"), "{page}");
-        assert!(page.contains("<td>浙江省</td>") && !page.contains("<td>33</td>"), "provinces by name: {page}");
+        assert!(
+            page.contains("<td>浙江省</td>") && !page.contains("<td>33</td>"),
+            "provinces by name: {page}"
+        );
         assert!(page.contains("阿里云计算有限公司") && page.contains("class=\"sla-ok\""), "{page}");
         // Five days later the two working days have passed.
         s.clock.advance(time::Duration::days(5));
