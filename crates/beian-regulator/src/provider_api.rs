@@ -212,18 +212,9 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
     }
     let province = body.order.province;
     let now = svc.now();
-    let intake = submissions::receive(
-        &mut a.tx,
-        &svc.keys,
-        a.provider.id,
-        &body.submission_id,
-        submissions::SubmissionKind::Icp,
-        province,
-        &req.body,
-        now,
-    )
-    .await
-    .map_err(|e| submission_problem(&e, req.lang))?;
+    let intake = svc
+        .receive(&mut a, &req, &body.submission_id, submissions::SubmissionKind::Icp, province, now)
+        .await?;
     if let Intake::Created(id) = intake {
         crate::intake::start_icp(&mut a.tx, &svc.keys, id, &body.order, &svc.verify_url(), now)
             .await
@@ -237,6 +228,31 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
 }
 
 impl Service {
+    /// Takes a submission's body into the intake (ICP or PSB alike): new, or a retry of one
+    /// already received; a changed body under the same id is refused.
+    async fn receive(
+        &self,
+        a: &mut Authenticated,
+        req: &Incoming,
+        submission_id: &str,
+        kind: submissions::SubmissionKind,
+        province: beian_core::province::ProvinceCode,
+        now: i64,
+    ) -> Result<Intake, Problem> {
+        submissions::receive(
+            &mut a.tx,
+            &self.keys,
+            a.provider.id,
+            submission_id,
+            kind,
+            province,
+            &req.body,
+            now,
+        )
+        .await
+        .map_err(|e| submission_problem(&e, req.lang))
+    }
+
     /// Commits an intake with its audit entry and answers with the submission: 201 when it
     /// is new, 200 for a retry.
     async fn received(
@@ -323,18 +339,9 @@ async fn submit_psb_inner(svc: &Service, req: Request) -> Result<Response, Probl
     }
     let province = crate::psb::province_of(&body.application)
         .ok_or_else(|| internal(req.lang, &"province checked at intake"))?;
-    let intake = submissions::receive(
-        &mut a.tx,
-        &svc.keys,
-        a.provider.id,
-        &body.submission_id,
-        submissions::SubmissionKind::Psb,
-        province,
-        &req.body,
-        now,
-    )
-    .await
-    .map_err(|e| submission_problem(&e, req.lang))?;
+    let intake = svc
+        .receive(&mut a, &req, &body.submission_id, submissions::SubmissionKind::Psb, province, now)
+        .await?;
     if let Intake::Created(id) = intake {
         events::append(&mut a.tx, id, "psb_review", serde_json::json!({}), now)
             .await
