@@ -325,7 +325,7 @@ impl App {
         tx.audit(&ctx.audit("order.update", "order", id, json!({ "via": "draft" })), now).await?;
         tx.commit().await?;
         let row = self.store().order(id).await?.ok_or(AppError::NotFound)?;
-        self.order_view(&row, false)
+        self.order_view(&row, false).await
     }
 
     /// The documents an order needs, each with what is uploaded for it; a face photo comes
@@ -343,7 +343,7 @@ impl App {
                 .find(|(p, _)| p == path)
                 .map(|(_, person)| normalize_cert(&person.certificate.number))
         };
-        Ok(crate::orders::required_documents(&doc.order)
+        Ok(crate::requirements::required_documents(&doc.order)
             .into_iter()
             .map(|(kind, path)| {
                 let portrait = (kind == "face_photo")

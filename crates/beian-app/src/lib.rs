@@ -20,6 +20,7 @@
 
 pub mod auth;
 pub mod blobs;
+pub mod calendar;
 pub mod clock;
 /// PII encryption, blind indexes and tokens (the shared `beian-crypto` crate).
 pub use beian_crypto as crypto;
@@ -120,6 +121,7 @@ pub(crate) struct Inner {
     auth_cache: auth::AuthCache,
     doc_cache: DocCache,
     dashboard_cache: dashboard::DashboardCache,
+    calendar_cache: calendar::CalendarCache,
     scanner: std::sync::OnceLock<beian_scan::Scanner>,
 }
 
@@ -175,6 +177,7 @@ impl App {
                 auth_cache: auth::AuthCache::default(),
                 doc_cache: DocCache::default(),
                 dashboard_cache: dashboard::DashboardCache::default(),
+                calendar_cache: calendar::CalendarCache::default(),
                 scanner: std::sync::OnceLock::new(),
             }),
         }

@@ -4,14 +4,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use beian_core::calendar::Calendar;
 use beian_core::model::{App as AppService, Order, OrderKind, Website, normalize_cert};
-use beian_core::rules::{Cidr, Context, DomainFacts, FiledSubject, Finding, add_working_days, check};
+use beian_core::rules::{Cidr, Context, DomainFacts, FiledSubject, Finding, check};
 use beian_core::workflow::{Actor, Event, OrderState, Readiness, transition};
 use beian_store::{OrderEventRow, OrderRow, OrderUpdate, Uuid, new_id};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::calendar::DueDate;
 use crate::order_state::Step;
+use crate::requirements::required_documents;
 use crate::seam::miit::inbound::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, registrable};
 use crate::views::{OrderDoc, OrderView, ReviewFinding, TimelineEntry, mask_order, rfc3339, unmask_order};
 use crate::{App, AppError, AppResult, Ctx, Role};
@@ -63,13 +66,13 @@ impl From<beian_store::OrderLineRow> for OrderSummary {
 }
 
 /// Working days the provider has for each review stage (Alibaba/Huawei: 1–2 working days),
-/// counted with the public-holiday calendar in `beian-core/data/holidays.toml`.
+/// counted with the public-holiday calendar in force (`crate::calendar`).
 const SLA_WORKING_DAYS: u32 = 2;
 
 /// The day the review of an order in `state` since `stage_since` is due, in working days from
 /// the day it entered the stage: the provider's SLA in its own stages, the bureau's time limit
 /// of the order's province (policy data) in `bureau_review`; `None` in other stages.
-pub fn sla_due(state: &str, stage_since: i64, province: &str) -> Option<String> {
+pub fn sla_due(cal: &Calendar, state: &str, stage_since: i64, province: &str) -> Option<DueDate> {
     let days = match state {
         "submitted" | "in_review" | "awaiting_mail" => SLA_WORKING_DAYS,
         "bureau_review" => {
@@ -80,32 +83,7 @@ pub fn sla_due(state: &str, stage_since: i64, province: &str) -> Option<String> 
     };
     let since =
         beian_store::from_micros(stage_since).to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"));
-    let cal = beian_core::policy::Calendar::builtin();
-    Some(add_working_days(since.date(), days, &cal.holidays, &cal.workdays).to_string())
-}
-
-/// Documents an order needs before it can be submitted (rules.md §2.3, §2.8): the unit's
-/// licence; both sides of every responsible person's ID; a face photo of every service head
-/// for the manual identity check. Returned as (kind, JSON path) pairs.
-pub fn required_documents(order: &Order) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    if !order.subject.nature.is_individual() {
-        out.insert(("business_licence".to_owned(), "subject".to_owned()));
-    }
-    let (mut ids, mut faces) = (BTreeSet::new(), BTreeSet::new());
-    for (i, (path, person)) in order.persons().into_iter().enumerate() {
-        let cert = normalize_cert(&person.certificate.number);
-        if ids.insert(cert.clone()) {
-            out.insert(("id_front".to_owned(), path.clone()));
-            out.insert(("id_back".to_owned(), path.clone()));
-        }
-        // Service heads (and an individual, who heads everything) pass the face check.
-        let needs_face = i > 0 || order.subject.nature.is_individual();
-        if needs_face && faces.insert(cert) {
-            out.insert(("face_photo".to_owned(), path));
-        }
-    }
-    out
+    Some(cal.add_working_days(since.date(), days).into())
 }
 
 impl App {
@@ -130,14 +108,14 @@ impl App {
         Ok(self.keys().encrypt(&Self::order_aad(id), &serde_json::to_vec(doc)?)?)
     }
 
-    pub(crate) fn order_view(&self, row: &OrderRow, reveal: bool) -> AppResult<OrderView> {
+    pub(crate) async fn order_view(&self, row: &OrderRow, reveal: bool) -> AppResult<OrderView> {
         let doc = self.decrypt_order(row)?;
         let mut order = doc.order;
         if !reveal {
             mask_order(&mut order);
         }
         let state: OrderState = serde_json::from_str(&row.state_data)?;
-        let sla_due = sla_due(&row.state, row.stage_since, &row.province);
+        let due = sla_due(&*self.calendar().await?, &row.state, row.stage_since, &row.province);
         Ok(OrderView {
             id: row.id,
             version: row.version,
@@ -153,7 +131,8 @@ impl App {
             updated_at: rfc3339(row.updated_at),
             submitted_at: row.submitted_at.map(rfc3339),
             stage_since: rfc3339(row.stage_since),
-            sla_due,
+            sla_due_year_without_calendar: due.as_ref().and_then(|d| d.year_without_calendar),
+            sla_due: due.map(|d| d.date),
             filing: None,
         })
     }
@@ -254,7 +233,7 @@ impl App {
         .await?;
         tx.audit(&ctx.audit("order.create", "order", id, json!({ "kind": kind.key() })), now).await?;
         tx.commit().await?;
-        self.order_view(&row, false)
+        self.order_view(&row, false).await
     }
 
     /// An order, masked unless `reveal` (which is audited).
@@ -263,7 +242,7 @@ impl App {
         if reveal {
             self.store().audit(&ctx.audit("order.reveal_pii", "order", id, json!({})), self.now_us()).await?;
         }
-        let mut view = self.order_view(&row, reveal)?;
+        let mut view = self.order_view(&row, reveal).await?;
         if row.state == OrderState::Filed.name() {
             view.filing = self.order_filing(id).await?;
         }
@@ -279,7 +258,11 @@ impl App {
     ) -> AppResult<Vec<OrderView>> {
         let p = ctx.principal()?;
         let rows = self.store().orders_of(p.id, before, limit.clamp(1, 100)).await?;
-        rows.iter().map(|r| self.order_view(r, false)).collect()
+        let mut views = Vec::with_capacity(rows.len());
+        for r in &rows {
+            views.push(self.order_view(r, false).await?);
+        }
+        Ok(views)
     }
 
     /// The caller's newest orders as a list shows them — kind, state, subject, time — without
@@ -368,15 +351,15 @@ impl App {
         tx.audit(&ctx.audit("order.update", "order", id, json!({})), now).await?;
         tx.commit().await?;
         let row = self.store().order(id).await?.ok_or(AppError::NotFound)?;
-        self.order_view(&row, false)
+        self.order_view(&row, false).await
     }
 
     /// The rule-engine context for an order: today, the provider's IP pools, what is on file.
     pub(crate) async fn rule_context(&self, row: &OrderRow, doc: &OrderDoc) -> AppResult<Context> {
         let mut ctx = Context::new(self.clock().today());
-        let cal = beian_core::policy::Calendar::builtin();
-        ctx.holidays = cal.holidays.clone();
-        ctx.extra_workdays = cal.workdays.clone();
+        let cal = self.calendar().await?;
+        ctx.holidays = cal.holidays();
+        ctx.extra_workdays = cal.workdays();
         ctx.provider_ip_pools =
             self.store().ip_pools().await?.iter().filter_map(|p| Cidr::parse(&p.cidr)).collect();
         ctx.domains = doc.domain_facts.clone();
@@ -607,7 +590,7 @@ impl App {
         }
         tx.commit().await?;
         let row = self.store().order(row.id).await?.ok_or(AppError::NotFound)?;
-        self.order_view(&row, false)
+        self.order_view(&row, false).await
     }
 }
 
@@ -649,10 +632,25 @@ fn event_detail(event: &Event, u: &OrderUpdate) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
-    use super::sla_due;
+    use beian_core::calendar::Calendar;
 
     /// Monday 2026-11-02 10:00 at +08:00, in microseconds (no holidays in the next six weeks).
     const MONDAY: i64 = 1_793_584_800_000_000;
+
+    fn sla_due(state: &str, since: i64, province: &str) -> Option<String> {
+        let due = super::sla_due(Calendar::builtin(), state, since, province)?;
+        assert_eq!(due.year_without_calendar, None, "all within 2026");
+        Some(due.date)
+    }
+
+    #[test]
+    fn a_due_date_in_a_year_without_a_calendar_says_so() {
+        // Zhejiang's 30 working days from Monday 23 November 2026 reach January 2027.
+        let since = MONDAY + 21 * 86_400_000_000;
+        let due = super::sla_due(Calendar::builtin(), "bureau_review", since, "33").unwrap();
+        assert_eq!(due.year_without_calendar, Some(2027));
+        assert_eq!(due.date, "2027-01-04");
+    }
 
     #[test]
     fn review_time_limits_come_from_the_stage_and_the_province() {

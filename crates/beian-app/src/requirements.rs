@@ -8,14 +8,38 @@
 
 use std::collections::BTreeSet;
 
+use beian_core::model::{Order, normalize_cert};
 use beian_core::policy::Severity;
 use beian_core::rules::{Finding, check};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::orders::required_documents;
 use crate::verify::{FaceState, face_state, newest};
 use crate::{App, AppResult, Ctx};
+
+/// Documents an order needs before it can be submitted (rules.md §2.3, §2.8): the unit's
+/// licence; both sides of every responsible person's ID; a face photo of every service head
+/// for the manual identity check. Returned as (kind, JSON path) pairs.
+pub fn required_documents(order: &Order) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    if !order.subject.nature.is_individual() {
+        out.insert(("business_licence".to_owned(), "subject".to_owned()));
+    }
+    let (mut ids, mut faces) = (BTreeSet::new(), BTreeSet::new());
+    for (i, (path, person)) in order.persons().into_iter().enumerate() {
+        let cert = normalize_cert(&person.certificate.number);
+        if ids.insert(cert.clone()) {
+            out.insert(("id_front".to_owned(), path.clone()));
+            out.insert(("id_back".to_owned(), path.clone()));
+        }
+        // Service heads (and an individual, who heads everything) pass the face check.
+        let needs_face = i > 0 || order.subject.nature.is_individual();
+        if needs_face && faces.insert(cert) {
+            out.insert(("face_photo".to_owned(), path));
+        }
+    }
+    out
+}
 
 /// One document the order needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]

@@ -49,6 +49,38 @@ pub struct RejectReason {
     pub suggestion: Option<String>,
 }
 
+/// The most orders one batch decision takes.
+pub const BATCH_MAX: usize = 100;
+
+/// What a batch decision does to every order in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchAction {
+    Approve,
+    /// Return to the applicant with the batch's `findings`.
+    Reject,
+}
+
+/// An order in a batch, with the version the reviewer decided on (as `If-Match` would carry it).
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchOrder {
+    pub id: Uuid,
+    pub version: i64,
+}
+
+/// One decision for several claimed orders: the reviewer's page's batch approve and return.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchDecision {
+    pub action: BatchAction,
+    /// 1 to 100 orders, each once.
+    pub orders: Vec<BatchOrder>,
+    /// The reasons every returned order gets (`reject` only; at least one).
+    #[serde(default)]
+    pub findings: Vec<RejectReason>,
+}
+
 /// One row of the queue (no PII).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QueueItem {
@@ -64,6 +96,9 @@ pub struct QueueItem {
     /// When the order entered its current stage, and the day the provider's review is due.
     pub stage_since: String,
     pub sla_due: Option<String>,
+    /// Set when `sla_due` reaches a year whose holiday calendar is not on file (counted by
+    /// weekends alone).
+    pub sla_due_year_without_calendar: Option<i32>,
     pub reviewer_id: Option<Uuid>,
 }
 
@@ -131,20 +166,25 @@ impl App {
         let next = (rows.len() as i64 == limit)
             .then(|| rows.last().map(|r| format!("{}_{}", r.submitted_at.unwrap_or_default(), r.id)))
             .flatten();
+        let cal = self.calendar().await?;
         let items = rows
             .into_iter()
-            .map(|r| QueueItem {
-                sla_due: crate::orders::sla_due(&r.state, r.stage_since, &r.province),
-                id: r.id,
-                version: r.version,
-                kind: r.kind,
-                province: r.province,
-                subject_id: r.subject_id,
-                subject_name: r.subject_name,
-                submitted_at: r.submitted_at.map(rfc3339),
-                stage_since: rfc3339(r.stage_since),
-                state: r.state,
-                reviewer_id: r.reviewer_id,
+            .map(|r| {
+                let due = crate::orders::sla_due(&cal, &r.state, r.stage_since, &r.province);
+                QueueItem {
+                    sla_due_year_without_calendar: due.as_ref().and_then(|d| d.year_without_calendar),
+                    sla_due: due.map(|d| d.date),
+                    id: r.id,
+                    version: r.version,
+                    kind: r.kind,
+                    province: r.province,
+                    subject_id: r.subject_id,
+                    subject_name: r.subject_name,
+                    submitted_at: r.submitted_at.map(rfc3339),
+                    stage_since: rfc3339(r.stage_since),
+                    state: r.state,
+                    reviewer_id: r.reviewer_id,
+                }
             })
             .collect();
         Ok(QueuePage { items, next })
@@ -239,7 +279,7 @@ impl App {
         tx.audit(&ctx.audit("order.verification", "order", id, json!({ "passed": passed })), now).await?;
         tx.commit().await?;
         let row = self.store().order(id).await?.ok_or(AppError::NotFound)?;
-        self.order_view(&row, false)
+        self.order_view(&row, false).await
     }
 
     /// Approves an order after review; it goes to the regulator queue.
@@ -265,6 +305,73 @@ impl App {
             Some((&owner.email, mail)),
         )
         .await
+    }
+
+    /// Decides several orders at once. The batch as a whole is checked first (size, duplicates,
+    /// reasons: 422 for all of it); then each order is decided on its own, in its own
+    /// transaction and with its own version, so one refusal (412, 409, 404) never stops the
+    /// others. Results come back in the order given.
+    pub async fn decide_batch(
+        &self,
+        ctx: &Ctx,
+        batch: BatchDecision,
+    ) -> AppResult<Vec<(Uuid, AppResult<OrderView>)>> {
+        ctx.require(&[Role::Reviewer, Role::Admin])?;
+        let mut errors = Vec::new();
+        if batch.orders.is_empty() || batch.orders.len() > BATCH_MAX {
+            errors.push(FieldError::text(
+                "orders",
+                "BATCH_SIZE_INVALID",
+                "批量处理须包含1到100个订单。",
+                "A batch takes 1 to 100 orders.",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, o) in batch.orders.iter().enumerate() {
+            if !seen.insert(o.id) {
+                errors.push(FieldError::text(
+                    format!("orders[{i}]"),
+                    "BATCH_DUPLICATE",
+                    "同一订单在批量中出现了两次。",
+                    "The same order appears twice in the batch.",
+                ));
+            }
+        }
+        if batch.action == BatchAction::Approve && !batch.findings.is_empty() {
+            errors.push(FieldError::text(
+                "findings",
+                "FINDINGS_NOT_ALLOWED",
+                "批量通过不带驳回原因。",
+                "An approval takes no return reasons.",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let findings = match batch.action {
+            BatchAction::Reject => {
+                let found = self.resolve_reasons(batch.findings).await?;
+                if found.is_empty() {
+                    return Err(AppError::field(
+                        "findings",
+                        "FINDINGS_REQUIRED",
+                        "驳回须至少给出一条字段级原因。",
+                        "A rejection needs at least one field-level reason.",
+                    ));
+                }
+                found
+            }
+            BatchAction::Approve => Vec::new(),
+        };
+        let mut out = Vec::with_capacity(batch.orders.len());
+        for o in batch.orders {
+            let result = match batch.action {
+                BatchAction::Approve => self.approve_order(ctx, o.id, Some(o.version)).await,
+                BatchAction::Reject => self.reject_order(ctx, o.id, Some(o.version), findings.clone()).await,
+            };
+            out.push((o.id, result));
+        }
+        Ok(out)
     }
 
     /// Expands reasons given by template id (with optional overrides) into text.

@@ -76,6 +76,9 @@ pub struct OrderView {
     /// When the order entered its current stage, and the working-day SLA due date.
     pub stage_since: String,
     pub sla_due: Option<String>,
+    /// Set when `sla_due` reaches a year whose holiday calendar is not on file: that year's
+    /// days were counted by weekends alone, so the date may be early.
+    pub sla_due_year_without_calendar: Option<i32>,
     /// What the bureau issued — numbers and footer snippets — once approved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filing: Option<crate::seam::Filing>,

@@ -13,6 +13,7 @@
 //!   extractor that finds them in text and HTML.
 //! - [`model`]: the filing order (subject, persons, websites, apps, access) as serde types.
 //! - [`policy`]: provincial differences, word lists and SMS recipients as data.
+//! - [`calendar`]: public holidays and make-up working days per year, for working-day counts.
 //! - [`psb`]: the public-security filing — application, pre-fill, deadline, number.
 //! - [`rules`]: the rule engine `check(&Order, &Context) -> Vec<Finding>` (and `check_psb`).
 //! - [`workflow`]: the order state machine, one pure transition function.
@@ -23,6 +24,7 @@
 //! arguments. Everything here is deterministic so the same input gives the same answer in a
 //! form, a bulk import, the reviewer console and the regulator simulator.
 
+pub mod calendar;
 pub mod choices;
 pub mod division;
 pub mod footer;

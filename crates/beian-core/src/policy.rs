@@ -17,7 +17,6 @@ const POLICY: &str = include_str!("../data/policy.toml");
 const WORDS: &str = include_str!("../data/words.toml");
 const SMS: &str = include_str!("../data/sms_recipients.toml");
 const RULES: &str = include_str!("../data/rules.toml");
-const HOLIDAYS: &str = include_str!("../data/holidays.toml");
 
 /// How a finding affects the order.
 #[derive(
@@ -332,82 +331,9 @@ impl PolicySet {
     }
 }
 
-/// The public-holiday calendar: days off and make-up working days.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Calendar {
-    pub holidays: Vec<time::Date>,
-    pub workdays: Vec<time::Date>,
-    pub source: String,
-}
-
-#[derive(Deserialize)]
-struct CalendarFile {
-    source: String,
-    year: Vec<CalendarYear>,
-}
-
-#[derive(Deserialize)]
-struct CalendarYear {
-    holidays: Vec<[String; 2]>,
-    workdays: Vec<String>,
-}
-
-impl Calendar {
-    /// Parses `data/holidays.toml`-shaped text.
-    pub fn from_toml(text: &str) -> Result<Calendar, PolicyError> {
-        let f: CalendarFile = toml::from_str(text).map_err(|e| invalid("holidays.toml", e))?;
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        let day = |s: &str| {
-            time::Date::parse(s, format).map_err(|_| invalid("holidays.toml", format!("`{s}` is not a date")))
-        };
-        let mut cal = Calendar { source: f.source, ..Calendar::default() };
-        for y in f.year {
-            for [from, to] in y.holidays {
-                let (mut d, to) = (day(&from)?, day(&to)?);
-                if to < d || (to - d).whole_days() > 31 {
-                    return Err(invalid("holidays.toml", format!("bad range {from}..{to}")));
-                }
-                while d <= to {
-                    cal.holidays.push(d);
-                    d = d.next_day().ok_or_else(|| invalid("holidays.toml", "date overflow"))?;
-                }
-            }
-            for w in y.workdays {
-                cal.workdays.push(day(&w)?);
-            }
-        }
-        Ok(cal)
-    }
-
-    /// The calendar compiled into this build.
-    pub fn builtin() -> &'static Calendar {
-        static CAL: OnceLock<Calendar> = OnceLock::new();
-        CAL.get_or_init(|| Calendar::from_toml(HOLIDAYS).expect("built-in holiday data is valid (tested)"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn holiday_calendar_counts_working_days_like_the_state_council() {
-        use time::macros::date;
-        let cal = Calendar::builtin();
-        assert!(
-            cal.holidays.contains(&date!(2026 - 10 - 01)) && cal.workdays.contains(&date!(2026 - 10 - 10))
-        );
-        // Three working days after Wednesday 30 September 2026: the holiday runs to 7 October,
-        // so they are 8, 9 and 10 October (a make-up Saturday).
-        let due = crate::rules::add_working_days(date!(2026 - 09 - 30), 3, &cal.holidays, &cal.workdays);
-        assert_eq!(due, date!(2026 - 10 - 10));
-        assert!(
-            Calendar::from_toml(
-                "source = \"x\"\n[[year]]\nholidays = [[\"2026-02-30\", \"2026-03-01\"]]\nworkdays = []"
-            )
-            .is_err()
-        );
-    }
 
     #[test]
     fn builtin_policy_loads_for_every_province() {

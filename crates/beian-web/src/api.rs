@@ -16,7 +16,7 @@ use beian_app::{AppError, Role};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::extract::{Caller, Form, Id, IfMatch, JsonBody, Params as Query};
+use crate::extract::{Caller, Form, Id, IfMatch, JsonBody, Params as Query, Year};
 use crate::middleware::session_cookie;
 use crate::problem::ApiError;
 use crate::{AppState, SESSION_COOKIE};
@@ -529,6 +529,51 @@ pub struct RejectBody {
     findings: Vec<beian_app::review::RejectReason>,
 }
 
+/// One order's outcome in a batch decision.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct BatchOutcome {
+    pub id: Uuid,
+    pub ok: bool,
+    /// The order's state and version after the decision (when `ok`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// Why this order was not decided (when not `ok`): the problem document a single decision
+    /// would have answered (412 with `current_version`, 409, 404).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::problem::Problem>")]
+    pub problem: Option<serde_json::Value>,
+}
+
+pub async fn review_batch(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<beian_app::review::BatchDecision>,
+) -> ApiResult {
+    let outcomes = s.app.decide_batch(&c.ctx, b).await.map_err(|e| c.err(e))?;
+    let mut results = Vec::with_capacity(outcomes.len());
+    for (id, outcome) in outcomes {
+        results.push(match outcome {
+            Ok(v) => BatchOutcome {
+                id,
+                ok: true,
+                state: Some(v.state.name().to_owned()),
+                version: Some(v.version),
+                problem: None,
+            },
+            Err(e) => BatchOutcome {
+                id,
+                ok: false,
+                state: None,
+                version: None,
+                problem: Some(crate::problem::document(&e, c.lang)),
+            },
+        });
+    }
+    ok(results)
+}
+
 pub async fn reject(
     State(s): State<AppState>,
     c: Caller,
@@ -601,6 +646,32 @@ pub async fn put_profile(
     JsonBody(b): JsonBody<ProviderProfile>,
 ) -> ApiResult {
     let v = s.app.put_provider_profile(&c.ctx, m, b).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn get_calendar(State(s): State<AppState>, c: Caller) -> ApiResult {
+    let v = s.app.calendar_view(&c.ctx).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn put_calendar_year(
+    State(s): State<AppState>,
+    c: Caller,
+    Year(year): Year,
+    IfMatch(m): IfMatch,
+    JsonBody(b): JsonBody<beian_app::calendar::YearInput>,
+) -> ApiResult {
+    let v = s.app.put_calendar_year(&c.ctx, m, year, b).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn delete_calendar_year(
+    State(s): State<AppState>,
+    c: Caller,
+    Year(year): Year,
+    IfMatch(m): IfMatch,
+) -> ApiResult {
+    let v = s.app.delete_calendar_year(&c.ctx, m, year).await.map_err(|e| c.err(e))?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 

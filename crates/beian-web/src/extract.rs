@@ -105,6 +105,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// A `{year}` path segment: a calendar year (2000–2100), else 404 like an unknown id.
+#[derive(Debug, Clone, Copy)]
+pub struct Year(pub i32);
+
+impl<S: Send + Sync> FromRequestParts<S> for Year {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(&parts.headers);
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(s)) => s
+                .parse::<i32>()
+                .ok()
+                .filter(|y| beian_core::calendar::YEARS.contains(y))
+                .map(Year)
+                .ok_or_else(|| ApiError::new(AppError::NotFound, lang)),
+            Err(_) => Err(ApiError::new(AppError::NotFound, lang)),
+        }
+    }
+}
+
 /// The `If-Match` header as a version number (`"3"`, `3` or `W/"3"`), if present.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i64>);

@@ -56,7 +56,11 @@ async fn healthz() -> &'static str {
 async fn readyz(State(s): State<AppState>) -> Response {
     let ready = s.app.store().ping().await.is_ok() && s.app.store().ensure_current().await.is_ok();
     if ready {
-        (StatusCode::OK, "ready").into_response()
+        // Ready, but say what an operator must do soon (the next year's holidays).
+        match s.app.calendar_warning().await {
+            Ok(Some(w)) => (StatusCode::OK, format!("ready\nwarning: {w}")).into_response(),
+            _ => (StatusCode::OK, "ready").into_response(),
+        }
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable or schema not current").into_response()
     }
@@ -379,6 +383,14 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
                 .returns::<ComplianceView>(200),
         )
         .op(
+            "post",
+            "/review/batch",
+            post(api::review_batch),
+            Op::new("review", "Approve or return several claimed orders; one result per order, in order")
+                .body::<beian_app::review::BatchDecision>()
+                .returns::<Vec<api::BatchOutcome>>(200),
+        )
+        .op(
             "get",
             "/review/queue/counts",
             get(api::queue_counts),
@@ -467,6 +479,30 @@ pub fn api_routes() -> (Router<AppState>, serde_json::Value) {
                 .if_match()
                 .body::<ProviderProfile>()
                 .returns::<ProfileView>(200),
+        )
+        .op(
+            "get",
+            "/admin/calendar",
+            get(api::get_calendar),
+            Op::new("admin", "The working-day calendar in force: each year's holidays with its source")
+                .returns::<beian_app::calendar::CalendarView>(200),
+        )
+        .op(
+            "put",
+            "/admin/calendar/{year}",
+            put(api::put_calendar_year),
+            Op::new("admin", "Add or correct a year's holidays (If-Match: the calendar's version)")
+                .if_match()
+                .body::<beian_app::calendar::YearInput>()
+                .returns::<beian_app::calendar::CalendarView>(200),
+        )
+        .op(
+            "delete",
+            "/admin/calendar/{year}",
+            delete(api::delete_calendar_year),
+            Op::new("admin", "Remove a year an administrator added (If-Match: the calendar's version)")
+                .if_match()
+                .returns::<beian_app::calendar::CalendarView>(200),
         )
         .op(
             "get",

@@ -131,7 +131,13 @@ impl Api {
         let mut params: Vec<Value> = path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }))
+            .map(|name| {
+                let schema = match name {
+                    "year" => json!({ "type": "integer", "minimum": 2000, "maximum": 2100 }),
+                    _ => json!({ "type": "string", "format": "uuid" }),
+                };
+                json!({ "name": name, "in": "path", "required": true, "schema": schema })
+            })
             .collect();
         if op.if_match {
             params.push(json!({ "name": "If-Match", "in": "header", "required": true, "description": "The version (ETag) the decision is based on", "schema": { "type": "string" } }));

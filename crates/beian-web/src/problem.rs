@@ -96,8 +96,25 @@ pub fn status_of(e: &AppError) -> StatusCode {
     }
 }
 
+/// The problem document of an error as a JSON value, for a response that carries several
+/// outcomes (a batch): the same members as a whole error response, with its status.
+pub fn document(e: &AppError, lang: Lang) -> serde_json::Value {
+    serde_json::to_value(body(e, lang, status_of(e))).unwrap_or_default()
+}
+
 /// Renders any error as problem+json.
 pub fn render(e: &AppError, lang: Lang, status: StatusCode) -> Response {
+    let mut resp = (status, serde_json::to_vec(&body(e, lang, status)).unwrap_or_default()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    if let AppError::RateLimited { retry_after_secs } = e
+        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+fn body(e: &AppError, lang: Lang, status: StatusCode) -> Body<'_> {
     if let AppError::Internal(cause) = e {
         tracing::error!("internal error: {cause:#}");
     }
@@ -112,7 +129,7 @@ pub fn render(e: &AppError, lang: Lang, status: StatusCode) -> Response {
             .collect(),
         _ => Vec::new(),
     };
-    let body = Body {
+    Body {
         ty: format!("https://beian.invalid/problems/{}", e.code().to_ascii_lowercase().replace('_', "-")),
         title: e.title(lang),
         status: status.as_u16(),
@@ -126,15 +143,7 @@ pub fn render(e: &AppError, lang: Lang, status: StatusCode) -> Response {
             AppError::Conflict { detail, .. } if !detail.is_empty() => Some(detail),
             _ => None,
         },
-    };
-    let mut resp = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    if let AppError::RateLimited { retry_after_secs } = e
-        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
-    {
-        resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
-    resp
 }
 
 impl IntoResponse for ApiError {

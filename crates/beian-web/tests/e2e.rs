@@ -767,3 +767,207 @@ async fn metrics_are_scraped_with_an_admins_token() {
         assert_eq!(parsed.len(), samples, "every sample read by the outside parser");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_holiday_calendar_is_data_an_admin_extends_and_due_dates_say_when_it_runs_out() {
+    for srv in servers().await {
+        eprintln!("backend: {}", srv.db.label);
+        srv.account("admin@example.com", Role::Admin).await;
+        srv.account("reviewer@example.com", Role::Reviewer).await;
+        srv.account("owner@example.com", Role::Applicant).await;
+        let admin = srv.login("admin@example.com").await;
+        let r = admin.post("/api/v1/admin/ip-pools", json!({ "cidr": "47.96.0.0/11", "note": "hz" })).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+        // 28 November 2026: the built-in calendar ends in 33 days, and /readyz says so.
+        let cal = admin.get("/api/v1/admin/calendar").await;
+        assert_eq!(cal.status, StatusCode::OK, "{}", cal.body);
+        assert_eq!(
+            (cal.body["version"].as_i64(), cal.body["covers_until"].as_str()),
+            (Some(0), Some("2026-12-31"))
+        );
+        assert_eq!(cal.body["years"][0]["origin"], "built_in");
+        let ready = Client::anonymous(&srv.base).get("/readyz").await;
+        assert_eq!(ready.status, StatusCode::OK);
+        let text = ready.body.as_str().unwrap_or_default().to_owned();
+        assert!(text.starts_with("ready") && text.contains("warning") && text.contains("2027"), "{text}");
+
+        // An order submitted on Wednesday 30 December: its two working days reach 2027.
+        srv.clock.advance(time::Duration::days(32));
+        let owner = srv.login("owner@example.com").await;
+        let (_, order, _) = create_example_order(&owner).await;
+        upload_all_documents(&owner, &order).await;
+        let etag = owner.get(&format!("/api/v1/orders/{order}")).await.etag();
+        let sub = owner.act(&order, "submit", None, &etag).await;
+        assert_eq!(sub.status, StatusCode::OK, "{}", sub.body);
+        assert_eq!(
+            (sub.body["sla_due"].as_str(), sub.body["sla_due_year_without_calendar"].as_i64()),
+            (Some("2027-01-01"), Some(2027)),
+            "1 January 2027 counts as a working day only because 2027 is not on file"
+        );
+        let reviewer = srv.login("reviewer@example.com").await;
+        let q = reviewer.get("/api/v1/review/queue").await;
+        assert_eq!(q.body["items"][0]["sla_due_year_without_calendar"], 2027, "{}", q.body);
+        // The pages say it in words, on the order page and in the queue.
+        let page = owner.get(&format!("/app/orders/{order}")).await;
+        let page = page.body.as_str().unwrap_or_default();
+        assert!(page.contains("id=\"sla-note\"") && page.contains("2027年节假日安排尚未录入"), "{page}");
+        let queue = reviewer.get("/review?state=submitted").await;
+        assert!(queue.body.as_str().unwrap_or_default().contains("calendar-note"), "{}", queue.body);
+
+        // Bad entries are refused field by field; a write needs the version; applicants cannot.
+        let bad = admin
+            .call(
+                Method::PUT,
+                "/api/v1/admin/calendar/2027",
+                Some(json!({ "holidays": [["2027-02-30", "2027-03-01"]], "workdays": ["2027-01-06"], "source": "x", "read_on": "2026-12-06" })),
+                Some("0"),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+        let fields: Vec<(&str, &str)> = bad.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            fields,
+            [("holidays[0]", "CALENDAR_DATE_INVALID"), ("workdays[0]", "CALENDAR_WORKDAY_NOT_WEEKEND")]
+        );
+        let year = json!({
+            "holidays": [["2027-01-01", "2027-01-03"]],
+            "workdays": [],
+            "source": "国务院办公厅关于2027年部分节假日安排的通知 (test entry)",
+            "read_on": "2026-12-06",
+        });
+        let unversioned =
+            admin.call(Method::PUT, "/api/v1/admin/calendar/2027", Some(year.clone()), None).await;
+        assert_eq!(unversioned.status, StatusCode::PRECONDITION_REQUIRED);
+        let owner_put =
+            owner.call(Method::PUT, "/api/v1/admin/calendar/2027", Some(year.clone()), Some("0")).await;
+        assert_eq!(owner_put.status, StatusCode::FORBIDDEN);
+        assert_eq!(owner.get("/api/v1/admin/calendar").await.status, StatusCode::FORBIDDEN);
+        let bad_year =
+            admin.call(Method::PUT, "/api/v1/admin/calendar/1999", Some(year.clone()), Some("0")).await;
+        assert_eq!(bad_year.status, StatusCode::NOT_FOUND);
+
+        // With 2027 on file the same order is due on Monday 4 January, without the flag.
+        let put = admin.call(Method::PUT, "/api/v1/admin/calendar/2027", Some(year.clone()), Some("0")).await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+        assert_eq!(
+            (put.body["version"].as_i64(), put.body["covers_until"].as_str()),
+            (Some(1), Some("2027-12-31"))
+        );
+        assert_eq!(put.body["years"][1]["origin"], "added");
+        let o = owner.get(&format!("/api/v1/orders/{order}")).await;
+        assert_eq!(
+            (o.body["sla_due"].as_str(), &o.body["sla_due_year_without_calendar"]),
+            (Some("2027-01-04"), &Value::Null)
+        );
+        let ready = Client::anonymous(&srv.base).get("/readyz").await;
+        assert_eq!(ready.body, json!("ready"));
+        let stale =
+            admin.call(Method::PUT, "/api/v1/admin/calendar/2027", Some(year.clone()), Some("0")).await;
+        assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+
+        // A built-in year cannot be removed; an added one can, and the flag comes back.
+        let builtin = admin.call(Method::DELETE, "/api/v1/admin/calendar/2026", None, Some("1")).await;
+        assert_eq!(builtin.status, StatusCode::NOT_FOUND);
+        let del = admin.call(Method::DELETE, "/api/v1/admin/calendar/2027", None, Some("1")).await;
+        assert_eq!(del.status, StatusCode::OK, "{}", del.body);
+        let o = owner.get(&format!("/api/v1/orders/{order}")).await;
+        assert_eq!(o.body["sla_due_year_without_calendar"], 2027);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_decision_answers_one_result_per_order_and_one_refusal_stops_no_other() {
+    for srv in servers().await {
+        eprintln!("backend: {}", srv.db.label);
+        srv.account("reviewer@example.com", Role::Reviewer).await;
+        let reviewer = srv.login("reviewer@example.com").await;
+        let mut claimed = Vec::new();
+        for owner in ["a@example.com", "b@example.com", "c@example.com"] {
+            srv.account(owner, Role::Applicant).await;
+            let api = srv.login(owner).await;
+            let (_, order, _) = create_example_order(&api).await;
+            upload_all_documents(&api, &order).await;
+            let o = api.get(&format!("/api/v1/orders/{order}")).await;
+            let sub = api.act(&order, "submit", None, &o.etag()).await;
+            let c = reviewer.act(&order, "claim", None, &sub.etag()).await;
+            assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+            claimed.push((order, c.body["version"].as_i64().unwrap()));
+        }
+        // The first two pass the identity check; the third does not.
+        for (order, version) in claimed.iter_mut().take(2) {
+            let v = reviewer
+                .act(
+                    order,
+                    "verification",
+                    Some(json!({ "passed": true, "note": "一致" })),
+                    &format!("\"{version}\""),
+                )
+                .await;
+            assert_eq!(v.status, StatusCode::OK, "{}", v.body);
+            *version = v.body["version"].as_i64().unwrap();
+        }
+        let item = |i: usize, version: i64| json!({ "id": claimed[i].0, "version": version });
+
+        // The batch as a whole: size, duplicates, reasons.
+        let batch = |body: Value| {
+            let r = &reviewer;
+            async move { r.post("/api/v1/review/batch", body).await }
+        };
+        let empty = batch(json!({ "action": "approve", "orders": [] })).await;
+        assert_eq!(
+            (empty.status, empty.body["errors"][0]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("BATCH_SIZE_INVALID"))
+        );
+        let twice =
+            batch(json!({ "action": "approve", "orders": [item(0, claimed[0].1), item(0, claimed[0].1)] }))
+                .await;
+        assert_eq!(twice.body["errors"][0]["field"], "orders[1]", "{}", twice.body);
+        let unreasoned = batch(json!({ "action": "reject", "orders": [item(2, claimed[2].1)] })).await;
+        assert_eq!(unreasoned.body["errors"][0]["code"], "FINDINGS_REQUIRED", "{}", unreasoned.body);
+        let owner = srv.login("a@example.com").await;
+        let forbidden = owner
+            .post("/api/v1/review/batch", json!({ "action": "approve", "orders": [item(0, claimed[0].1)] }))
+            .await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+
+        // One result per order, in order: approved, stale (412 with the version to retry
+        // with), not verified (409), unknown (404).
+        let unknown = "00000000-0000-4000-8000-000000000000";
+        let r = batch(json!({ "action": "approve", "orders": [
+            item(0, claimed[0].1), item(1, claimed[1].1 - 1), item(2, claimed[2].1),
+            { "id": unknown, "version": 1 },
+        ] }))
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let rows = r.body.as_array().unwrap();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            (rows[0]["ok"].as_bool(), rows[0]["state"].as_str()),
+            (Some(true), Some("queued_for_regulator"))
+        );
+        assert_eq!(
+            (rows[1]["problem"]["status"].as_u64(), rows[1]["problem"]["current_version"].as_i64()),
+            (Some(412), Some(claimed[1].1))
+        );
+        assert_eq!(rows[2]["problem"]["code"], "VERIFICATION_REQUIRED", "{}", rows[2]);
+        assert_eq!(
+            (rows[3]["id"].as_str(), rows[3]["problem"]["status"].as_u64()),
+            (Some(unknown), Some(404))
+        );
+        // Return the other two with one reason.
+        let r = batch(json!({ "action": "reject", "orders": [item(1, claimed[1].1), item(2, claimed[2].1)],
+            "findings": [{ "field": "websites[0].name", "error": "网站名称与内容不符" }] }))
+        .await;
+        let states: Vec<&str> =
+            r.body.as_array().unwrap().iter().map(|x| x["state"].as_str().unwrap_or("?")).collect();
+        assert_eq!(states, ["returned", "returned"], "{}", r.body);
+        let returned = owner.get(&format!("/api/v1/orders/{}", claimed[0].0)).await;
+        assert_eq!(returned.body["state"]["state"], "queued_for_regulator");
+    }
+}

@@ -876,10 +876,18 @@ async fn the_queue_filters_and_decides_claimed_orders_in_a_batch_each_with_its_r
 
         let page = get("state=in_review&mine=true").await;
         let csrf = hidden(&page, "csrf_token");
+        // Each picked order carries the version the reviewer saw.
+        let picked: Vec<String> = page
+            .split("name=\"id\" value=\"")
+            .skip(1)
+            .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+            .collect();
+        assert_eq!(picked.len(), 2, "{page}");
+        assert!(picked.iter().all(|v| v.contains(':')), "{picked:?}");
         let form: Vec<(&str, &str)> = vec![
             ("csrf_token", &csrf),
-            ("id", &orders[0].0),
-            ("id", &orders[1].0),
+            ("id", &picked[0]),
+            ("id", &picked[1]),
             ("action", "approve"),
             ("field", ""),
             ("error", ""),
@@ -975,6 +983,32 @@ async fn the_admin_pages_show_and_change_what_the_admin_api_does() {
         assert_eq!(to, "/admin/pools?done=1");
         let page = get("/admin/pools").await;
         assert!(page.contains("47.96.0.0/11") && page.contains("杭州"), "{page}");
+
+        // The calendar tab: the built-in year with its source, and the next year added as
+        // typed (one range per line); a weekday typed as a make-up day is refused with why.
+        let page = get("/admin/calendar").await;
+        assert!(page.contains("2026-10-01~2026-10-07") && page.contains("国务院办公厅关于2026年"), "{page}");
+        assert!(page.contains("value=\"2027\""), "the next year is offered: {page}");
+        let year = |workdays: &str| {
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("version", "0".into()),
+                ("year", "2027".into()),
+                ("holidays", "2027-01-01~2027-01-03\r\n2027-02-06 至 2027-02-14".into()),
+                ("workdays", workdays.to_owned()),
+                ("source", "国务院办公厅关于2027年部分节假日安排的通知（测试）".into()),
+                ("read_on", "2026-12-06".into()),
+            ]
+        };
+        assert_eq!(post("/admin/calendar".into(), year("2027-02-03")).await, "/admin/calendar");
+        let page = get("/admin/calendar").await;
+        assert!(
+            page.contains("id=\"notice\"") && page.contains("2027-02-03"),
+            "the refusal names the day: {page}"
+        );
+        assert_eq!(post("/admin/calendar".into(), year("2027-02-20")).await, "/admin/calendar?done=1");
+        let page = get("/admin/calendar").await;
+        assert!(page.contains("2027-02-06~2027-02-14") && page.contains("2027-12-31"), "{page}");
         let to = post(
             "/admin/templates".into(),
             vec![

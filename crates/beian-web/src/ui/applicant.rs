@@ -148,6 +148,8 @@ pub(super) struct OrderPage {
     state_key: String,
     stage_since: Stamp,
     sla_due: Option<Stamp>,
+    /// The due date reaches a year without holiday data: say it may be early.
+    sla_note: Option<String>,
     next_key: String,
     sms: Option<SmsBox>,
     reasons: Vec<beian_app::ReviewFinding>,
@@ -272,6 +274,7 @@ pub(super) async fn order_page(
         state_key: format!("state.{}", o.state.name()),
         stage_since: Stamp::of(&o.stage_since),
         sla_due: o.sla_due.as_deref().map(Stamp::of),
+        sla_note: o.sla_due_year_without_calendar.map(|y| super::calendar_note(&p, y)),
         next_key: format!("next.{}", o.state.name()),
         sms,
         reasons: o.review_findings.clone(),

@@ -77,6 +77,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/jobs", get(admin::jobs))
         .route("/admin/jobs/{id}/retry", post(admin::retry_job))
         .route("/admin/jobs/retry-deliveries", post(admin::retry_deliveries))
+        .route("/admin/calendar", get(admin::calendar).post(admin::put_calendar_year))
+        .route("/admin/calendar/{year}/delete", post(admin::delete_calendar_year))
         .route("/admin/audit", get(admin::audit))
         .route("/review", get(review::queue))
         .route("/review/batch", post(review::batch))
@@ -418,6 +420,11 @@ fn filed_lines(filed: Vec<beian_core::rules::FiledService>) -> Vec<FiledLine> {
 }
 
 /// A province's name in the page's language (the code itself when unknown).
+/// What a due date says when it reaches a year with no holiday data on file.
+fn calendar_note(p: &PageCtx, year: i32) -> String {
+    i18n::Msgs::of(p.lang).get("calendar.unknown_year").replace("{year}", &year.to_string())
+}
+
 fn province_name(lang: Lang, code: &str) -> String {
     beian_core::province::ProvinceCode::parse(code).map_or_else(
         || code.to_owned(),

@@ -34,6 +34,8 @@ pub(super) struct QueueLine {
     province: String,
     waiting_days: i64,
     due: Option<String>,
+    /// The due date reaches a year without holiday data.
+    due_note: Option<String>,
     /// `overdue`, `soon` (due today or tomorrow) or `ok`.
     sla: &'static str,
     reviewer_key: &'static str,
@@ -44,7 +46,8 @@ pub(super) struct QueueLine {
 
 /// One order's outcome in a batch decision.
 pub(super) struct BatchResult {
-    id: Uuid,
+    /// `None` for a refusal of the whole batch (nothing picked, no reason given).
+    id: Option<Uuid>,
     subject: String,
     ok: bool,
     message: String,
@@ -178,14 +181,10 @@ async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<Ba
                 kind_key: kind,
                 subject: i.subject_name,
                 // The province by name, as the reviewer reads it, not its code.
-                province: beian_core::province::ProvinceCode::parse(&i.province)
-                    .map(|c| {
-                        let pr = c.province();
-                        if p.lang == beian_core::message::Lang::En { pr.name_en } else { pr.name }.to_owned()
-                    })
-                    .unwrap_or(i.province),
+                province: super::province_name(p.lang, &i.province),
                 waiting_days: (now - since).whole_days(),
                 due: i.sla_due,
+                due_note: i.sla_due_year_without_calendar.map(|y| super::calendar_note(p, y)),
                 sla,
                 reviewer_key: match i.reviewer_id {
                     Some(r) if r == me.id => "review.mine",
@@ -241,55 +240,72 @@ async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<Ba
     render(&page, status)
 }
 
-/// Approves or returns several claimed orders at once; each gets its own result (one refusal
-/// does not stop the others), shown above the queue.
+/// Approves or returns several claimed orders at once through the same use case as
+/// `POST /api/v1/review/batch`; each gets its own result (one refusal does not stop the
+/// others), shown above the queue. Each picked order carries the version the reviewer saw.
 pub(super) async fn batch(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Form(f): Form<super::Pairs>,
 ) -> Response {
+    use beian_app::review::{BATCH_MAX, BatchAction, BatchDecision, BatchOrder, RejectReason};
     let one = |k: &str| super::posted(&f, k).map_or("", str::trim);
     if !p.token_ok(Some(one("csrf_token"))) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
-    let action = one("action");
-    let reason = (one("field"), one("error"));
+    let action = match one("action") {
+        "approve" => BatchAction::Approve,
+        "reject" => BatchAction::Reject,
+        _ => return error_page(p.lang, StatusCode::BAD_REQUEST, "error.not_found"),
+    };
+    let orders: Vec<BatchOrder> = f
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| {
+            let (id, version) = v.split_once(':')?;
+            Some(BatchOrder { id: id.parse().ok()?, version: version.parse().ok()? })
+        })
+        .take(BATCH_MAX)
+        .collect();
+    let findings = match action {
+        BatchAction::Approve => Vec::new(),
+        BatchAction::Reject => vec![RejectReason {
+            template_id: None,
+            field: Some(one("field").to_owned()).filter(|x| !x.is_empty()),
+            error: Some(one("error").to_owned()).filter(|x| !x.is_empty()),
+            suggestion: None,
+        }],
+    };
     let t = Msgs::of(p.lang);
-    let ids: Vec<Uuid> =
-        f.iter().filter(|(k, _)| k == "id").filter_map(|(_, v)| v.parse().ok()).take(100).collect();
     let mut results = Vec::new();
-    for id in ids {
-        let o = match s.app.get_order(&p.ctx, id, false).await {
-            Ok(o) => o,
-            Err(AppError::NotFound | AppError::Forbidden) => continue,
-            Err(e) => return app_error(&p, e),
-        };
-        let outcome = match action {
-            "approve" => s.app.approve_order(&p.ctx, id, Some(o.version)).await,
-            "reject" => {
-                let reasons = vec![beian_app::review::RejectReason {
-                    template_id: None,
-                    field: Some(reason.0.to_owned()).filter(|x| !x.is_empty()),
-                    error: Some(reason.1.to_owned()).filter(|x| !x.is_empty()),
-                    suggestion: None,
-                }];
-                match s.app.resolve_reasons(reasons).await {
-                    Ok(found) => s.app.reject_order(&p.ctx, id, Some(o.version), found).await,
-                    Err(e) => Err(e),
-                }
+    match s.app.decide_batch(&p.ctx, BatchDecision { action, orders, findings }).await {
+        Ok(outcomes) => {
+            for (id, outcome) in outcomes {
+                let (ok, message, subject) = match outcome {
+                    Ok(after) => (
+                        true,
+                        t.get(&format!("state.{}", after.state.name())).to_owned(),
+                        after.order.subject.name,
+                    ),
+                    Err(e @ (AppError::Internal(_) | AppError::Unauthenticated)) => return app_error(&p, e),
+                    Err(e) => {
+                        let subject = match s.app.get_order(&p.ctx, id, false).await {
+                            Ok(o) => o.order.subject.name,
+                            Err(_) => id.to_string(),
+                        };
+                        (false, refusal_message(p.lang, &e), subject)
+                    }
+                };
+                results.push(BatchResult { id: Some(id), subject, ok, message });
             }
-            _ => return error_page(p.lang, StatusCode::BAD_REQUEST, "error.not_found"),
-        };
-        let (ok, message) = match outcome {
-            Ok(after) => (true, t.get(&format!("state.{}", after.state.name())).to_owned()),
-            Err(
-                e @ (AppError::Validation(_)
-                | AppError::Conflict { .. }
-                | AppError::PreconditionFailed { .. }),
-            ) => (false, refusal_message(p.lang, &e)),
-            Err(e) => return app_error(&p, e),
-        };
-        results.push(BatchResult { id, subject: o.order.subject.name.clone(), ok, message });
+        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => results.push(BatchResult {
+            id: None,
+            subject: String::new(),
+            ok: false,
+            message: refusal_message(p.lang, &e),
+        }),
+        Err(e) => return app_error(&p, e),
     }
     let q = QueueParams { state: Some("in_review".into()), mine: "true".into(), ..QueueParams::default() };
     render_queue(&s, &p, q, results).await

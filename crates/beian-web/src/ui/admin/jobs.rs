@@ -1,0 +1,74 @@
+//! The jobs tab: the job queue by state, dead letters with a retry, and "retry deliveries now".
+
+use super::kit::*;
+
+pub(in crate::ui) async fn jobs(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Query(o): Query<Outcome>,
+    h: HeaderMap,
+) -> Response {
+    if let Some(r) = unless_admin(&p) {
+        return r;
+    }
+    let list = match s.app.dead_jobs(&p.ctx).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let waiting = match s.app.waiting_deliveries(&p.ctx).await {
+        Ok(n) => n,
+        Err(e) => return app_error(&p, e),
+    };
+    let mut deliveries = Section::new(t(&p, "admin.deliveries"));
+    deliveries.note = Some(t(&p, "admin.deliveries.note").replace("{n}", &waiting.to_string()));
+    deliveries.forms.push(FormSpec {
+        action: "/admin/jobs/retry-deliveries".into(),
+        method: "post",
+        fields: Vec::new(),
+        submit: t(&p, "admin.deliveries.retry"),
+        id: "retry-deliveries".into(),
+    });
+    let mut sec = Section::new(t(&p, "admin.jobs"));
+    sec.note = Some(t(&p, "admin.jobs.note"));
+    sec.table = Some(Table {
+        headers: vec![
+            t(&p, "admin.col.created"),
+            t(&p, "admin.col.kind"),
+            t(&p, "admin.col.attempts"),
+            t(&p, "admin.col.error"),
+        ],
+        rows: list
+            .into_iter()
+            .map(|j| Row {
+                cells: vec![
+                    cell(short_time(&j.created_at)),
+                    mono(j.kind),
+                    cell(j.attempts.to_string()),
+                    cell(j.last_error.unwrap_or_default().chars().take(200).collect::<String>()),
+                ],
+                actions: vec![button(format!("/admin/jobs/{}/retry", j.id), t(&p, "admin.retry"))],
+            })
+            .collect(),
+    });
+    page(&p, "jobs", o.notice(&p, &h), vec![deliveries, sec])
+}
+
+pub(in crate::ui) async fn retry_deliveries(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    step(&p, &f, "jobs", async { s.app.retry_deliveries_now(&p.ctx).await.map(|_| ()) }).await
+}
+
+pub(in crate::ui) async fn retry_job(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let Ok(id) = id.parse::<Uuid>() else {
+        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
+    };
+    step(&p, &f, "jobs", s.app.retry_dead_job(&p.ctx, id)).await
+}

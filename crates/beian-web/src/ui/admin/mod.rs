@@ -1,0 +1,48 @@
+//! The provider administrator's pages: users and roles, the provider profile, IP pools,
+//! service numbers and quotas, rejection templates, the policy data in force (provincial
+//! values, word lists, the rule catalogue — each with its source and date), the SMS/e-mail
+//! outbox, dead-letter jobs with retry, and the audit log with filters and CSV export.
+//!
+//! Every page is one generic layout (`admin.html`): sections of tables and small forms, so a
+//! new admin view is data, not a template. Every step is an `App` call, which checks the admin
+//! role itself; this module never decides who may do what.
+
+mod audit;
+mod calendar;
+mod dashboard;
+mod jobs;
+mod kit;
+mod outbox;
+mod policy;
+mod pools;
+mod profile;
+mod service_numbers;
+mod templates;
+mod users;
+
+pub(super) use audit::audit;
+pub(super) use calendar::{calendar, delete_calendar_year, put_calendar_year};
+pub(super) use dashboard::dashboard;
+pub(super) use jobs::{jobs, retry_deliveries, retry_job};
+pub(super) use outbox::outbox;
+pub(super) use policy::policy;
+pub(super) use pools::{add_pool, delete_pool, pools};
+pub(super) use profile::{profile, save_profile};
+pub(super) use service_numbers::{add_service_number, service_numbers};
+pub(super) use templates::{add_template, delete_template, templates};
+pub(super) use users::{update_user, users};
+
+/// The admin pages, in menu order: (path segment, title key).
+pub(super) const TABS: [(&str, &str); 11] = [
+    ("", "admin.dashboard"),
+    ("users", "admin.users"),
+    ("profile", "admin.profile"),
+    ("pools", "admin.pools"),
+    ("service-numbers", "admin.service_numbers"),
+    ("templates", "admin.templates"),
+    ("policy", "admin.policy"),
+    ("outbox", "admin.outbox"),
+    ("jobs", "admin.jobs"),
+    ("calendar", "admin.calendar"),
+    ("audit", "admin.audit"),
+];

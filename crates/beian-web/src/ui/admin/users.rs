@@ -1,0 +1,66 @@
+//! The users tab: every account with its role, and the form that changes a role or disables an
+//! account.
+
+use super::kit::*;
+
+fn role_options(p: &PageCtx) -> Vec<(String, String)> {
+    ["applicant", "reviewer", "admin"].iter().map(|r| ((*r).to_owned(), t(p, &format!("role.{r}")))).collect()
+}
+
+pub(in crate::ui) async fn users(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Query(o): Query<Outcome>,
+    h: HeaderMap,
+) -> Response {
+    if let Some(r) = unless_admin(&p) {
+        return r;
+    }
+    let list = match s.app.accounts_with_state(&p.ctx, 200).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&p, e),
+    };
+    let rows = list
+        .into_iter()
+        .map(|(u, disabled)| Row {
+            cells: vec![cell(u.display_name.clone()), mono(beian_app::mask_email_public(&u.email))],
+            actions: vec![RowAction {
+                action: format!("/admin/users/{}", u.id),
+                label: t(&p, "admin.save"),
+                fields: vec![
+                    select("role", &t(&p, "admin.col.role"), u.role.as_str(), role_options(&p)),
+                    Input {
+                        checked: disabled,
+                        ..input("disabled", &t(&p, "admin.col.disabled"), "checkbox", "true")
+                    },
+                ],
+            }],
+        })
+        .collect();
+    let mut sec = Section::new(t(&p, "admin.users"));
+    sec.note = Some(t(&p, "admin.users.note"));
+    sec.table = Some(Table {
+        headers: vec![t(&p, "admin.col.name"), t(&p, "admin.col.email"), t(&p, "admin.col.role")],
+        rows,
+    });
+    page(&p, "users", o.notice(&p, &h), vec![sec])
+}
+
+pub(in crate::ui) async fn update_user(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let Ok(id) = id.parse::<Uuid>() else {
+        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
+    };
+    let role = match one(&f, "role") {
+        "applicant" => Role::Applicant,
+        "reviewer" => Role::Reviewer,
+        "admin" => Role::Admin,
+        _ => return error_page(p.lang, StatusCode::BAD_REQUEST, "error.not_found"),
+    };
+    let disabled = !one(&f, "disabled").is_empty();
+    step(&p, &f, "users", s.app.update_account(&p.ctx, id, role, disabled)).await
+}
