@@ -1,0 +1,392 @@
+//! The workspace's house rules, checked over the source text of every crate:
+//!
+//! - **No import loop inside a crate.** Files are nodes; a file that names an item of another
+//!   file of its crate (`use crate::orders::X`, `super::kit::page`, `crate::views::mask(…)`,
+//!   `use child::*`) has an edge to it. Edges from a file to a module that encloses it (its
+//!   `mod.rs`, the crate root) are the module's shared imports, not a dependency between areas,
+//!   and are left out; every other cycle fails with the names that tie it.
+//! - **No file over 700 lines** outside tests and data (a file's `#[cfg(test)] mod tests` does
+//!   not count), except the few listed in `OVERSIZED` with the step that splits them.
+//!
+//! It reads text, as a reviewer would; a planted loop and a planted long file show that it can
+//! fail.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Files allowed over the limit for now, each with why and what splits it. Keep it shrinking.
+const OVERSIZED: &[(&str, &str)] = &[
+    ("crates/beian-web/src/api.rs", "the API handlers: one file per OpenAPI tag (issue 18, step 5)"),
+    (
+        "crates/beian-web/src/lib.rs",
+        "the route table: each tag's file registers its operations (issue 18, step 5)",
+    ),
+    (
+        "crates/beian-app/src/psb.rs",
+        "PSB use cases: the state machine moves to beian-core (issue 18, step 1)",
+    ),
+    ("crates/beian-miit/src/mapping/outbound.rs", "one writer per upload kind, each a table of fields"),
+];
+
+const MAX_LINES: usize = 700;
+
+/// A crate's files by module path (`[]` is the root, `["ui", "admin"]` is `ui/admin/mod.rs`).
+struct Tree {
+    files: BTreeMap<Vec<String>, (PathBuf, String)>,
+}
+
+fn module_path(src: &Path, file: &Path) -> Option<Vec<String>> {
+    let rel = file.strip_prefix(src).ok()?;
+    let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let last = parts.pop()?;
+    let stem = last.strip_suffix(".rs")?;
+    if parts.first().is_some_and(|p| p == "bin") {
+        return None;
+    }
+    match stem {
+        "lib" | "main" if parts.is_empty() => {}
+        "mod" => {}
+        s => parts.push(s.to_owned()),
+    }
+    Some(parts)
+}
+
+/// The text of a file without its test module (everything from `#[cfg(test)]` followed by a
+/// `mod` line on).
+fn without_tests(text: &str) -> &str {
+    let mut at = 0;
+    while let Some(i) = text[at..].find("#[cfg(test)]") {
+        let start = at + i;
+        let rest = text[start + "#[cfg(test)]".len()..].trim_start();
+        if rest.starts_with("mod ") || rest.starts_with("pub mod ") {
+            return &text[..start];
+        }
+        at = start + 1;
+    }
+    text
+}
+
+fn read_tree(src: &Path) -> Tree {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![src.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && path.file_name().is_some_and(|n| n != "tests.rs")
+                && let Some(m) = module_path(src, &path)
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                files.insert(m, (path, text));
+            }
+        }
+    }
+    Tree { files }
+}
+
+/// Expands one `use` tree (`crate::{a, b::{c, d}}`) into its paths.
+fn expand(tree: &str) -> Vec<String> {
+    let tree = tree.trim();
+    let (Some(open), Some(close)) = (tree.find('{'), tree.rfind('}')) else { return vec![tree.to_owned()] };
+    if close < open {
+        return vec![tree.to_owned()];
+    }
+    let prefix = &tree[..open];
+    let inner = &tree[open + 1..close];
+    let mut parts = Vec::new();
+    let (mut depth, mut from) = (0, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&inner[from..i]);
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&inner[from..]);
+    parts
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .flat_map(|p| expand(&format!("{prefix}{}", p.trim())))
+        .collect()
+}
+
+fn ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// The code of a file without its line comments (doc comments name modules without
+/// depending on them); a `//` right after a `:` is a URL, not a comment.
+fn without_comments(code: &str) -> String {
+    code.lines()
+        .map(|l| {
+            let mut at = 0;
+            while let Some(i) = l[at..].find("//") {
+                let start = at + i;
+                if !l[..start].ends_with(':') {
+                    return &l[..start];
+                }
+                at = start + 2;
+            }
+            l
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every path a file names that may point into its crate: `use` trees, and inline
+/// `crate::…` / `super::…` paths.
+fn named_paths(code: &str) -> Vec<String> {
+    let code = &without_comments(code);
+    let mut out = Vec::new();
+    for stmt in code.split(';') {
+        let s = stmt.trim_start();
+        let s = s.strip_prefix("pub(crate) ").or_else(|| s.strip_prefix("pub(super) ")).unwrap_or(s);
+        let s = s.strip_prefix("pub ").unwrap_or(s);
+        if let Some(rest) = s.strip_prefix("use ") {
+            out.extend(expand(&rest.split_whitespace().collect::<Vec<_>>().join(" ")));
+        }
+    }
+    for key in ["crate::", "super::"] {
+        let mut at = 0;
+        while let Some(i) = code[at..].find(key) {
+            let start = at + i;
+            at = start + key.len();
+            if code[..start].chars().next_back().is_some_and(|c| ident_char(c) || c == ':') {
+                continue;
+            }
+            let end =
+                code[start..].find(|c: char| !(ident_char(c) || c == ':')).map_or(code.len(), |e| start + e);
+            out.push(code[start..end].trim_end_matches(':').to_owned());
+        }
+    }
+    out
+}
+
+/// The module a path names, from the module `here` (whose children are `kids`): the longest
+/// prefix that is a file of the crate.
+fn resolve(tree: &Tree, here: &[String], kids: &BTreeSet<String>, path: &str) -> Option<Vec<String>> {
+    let mut segs: Vec<&str> = path.split("::").map(str::trim).filter(|s| !s.is_empty()).collect();
+    let mut base: Vec<String> = match segs.first().copied() {
+        Some("crate") => {
+            segs.remove(0);
+            Vec::new()
+        }
+        Some("super") => {
+            let mut b = here.to_vec();
+            while segs.first() == Some(&"super") {
+                segs.remove(0);
+                b.pop()?;
+            }
+            b
+        }
+        Some("self") => {
+            segs.remove(0);
+            here.to_vec()
+        }
+        Some(first) if kids.contains(first) => here.to_vec(),
+        _ => return None,
+    };
+    let mut found = tree.files.contains_key(&base).then(|| base.clone());
+    for s in segs {
+        base.push(s.to_owned());
+        if tree.files.contains_key(&base) {
+            found = Some(base.clone());
+        } else {
+            break;
+        }
+    }
+    found
+}
+
+/// Import edges between files, without the edges to enclosing modules, with the names that make
+/// each.
+fn edges(tree: &Tree) -> BTreeMap<(Vec<String>, Vec<String>), BTreeSet<String>> {
+    let mut out: BTreeMap<_, BTreeSet<String>> = BTreeMap::new();
+    for (here, (_, text)) in &tree.files {
+        let code = without_tests(text);
+        let kids: BTreeSet<String> = code
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim_start();
+                let l = l.strip_prefix("pub(crate) ").or_else(|| l.strip_prefix("pub(super) ")).unwrap_or(l);
+                let l = l.strip_prefix("pub ").unwrap_or(l);
+                l.strip_prefix("mod ")?.strip_suffix(';').map(str::to_owned)
+            })
+            .collect();
+        for path in named_paths(code) {
+            let Some(to) = resolve(tree, here, &kids, &path) else { continue };
+            if to == *here || here.starts_with(&to) {
+                continue;
+            }
+            out.entry((here.clone(), to)).or_default().insert(path);
+        }
+    }
+    out
+}
+
+/// The strongly connected groups of more than one file (Tarjan).
+fn loops(
+    nodes: &[Vec<String>],
+    edges: &BTreeMap<(Vec<String>, Vec<String>), BTreeSet<String>>,
+) -> Vec<Vec<Vec<String>>> {
+    struct State<'a> {
+        index: BTreeMap<&'a Vec<String>, usize>,
+        low: BTreeMap<&'a Vec<String>, usize>,
+        stack: Vec<&'a Vec<String>>,
+        on: BTreeSet<&'a Vec<String>>,
+        out: Vec<Vec<Vec<String>>>,
+    }
+    fn visit<'a>(
+        v: &'a Vec<String>,
+        adj: &BTreeMap<&'a Vec<String>, Vec<&'a Vec<String>>>,
+        s: &mut State<'a>,
+    ) {
+        let n = s.index.len();
+        s.index.insert(v, n);
+        s.low.insert(v, n);
+        s.stack.push(v);
+        s.on.insert(v);
+        for &w in adj.get(v).into_iter().flatten() {
+            if !s.index.contains_key(w) {
+                visit(w, adj, s);
+                let lw = s.low[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(lw);
+            } else if s.on.contains(w) {
+                let iw = s.index[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(iw);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut group = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on.remove(w);
+                group.push(w.clone());
+                if w == v {
+                    break;
+                }
+            }
+            if group.len() > 1 {
+                s.out.push(group);
+            }
+        }
+    }
+    let mut adj: BTreeMap<&Vec<String>, Vec<&Vec<String>>> = BTreeMap::new();
+    for (from, to) in edges.keys() {
+        adj.entry(from).or_default().push(to);
+    }
+    let mut s = State {
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on: BTreeSet::new(),
+        out: Vec::new(),
+    };
+    for v in nodes {
+        if !s.index.contains_key(v) {
+            visit(v, &adj, &mut s);
+        }
+    }
+    s.out
+}
+
+/// The loops of one crate's `src`, described with the names that tie them.
+fn crate_loops(src: &Path) -> Vec<String> {
+    let tree = read_tree(src);
+    let edges = edges(&tree);
+    let nodes: Vec<Vec<String>> = tree.files.keys().cloned().collect();
+    loops(&nodes, &edges)
+        .into_iter()
+        .map(|group| {
+            let name = |m: &Vec<String>| tree.files[m].0.strip_prefix(src).unwrap().display().to_string();
+            let ties: Vec<String> = edges
+                .iter()
+                .filter(|((a, b), _)| group.contains(a) && group.contains(b))
+                .map(|((a, b), names)| format!("{} -> {}: {:?}", name(a), name(b), names))
+                .collect();
+            format!("{}: {}", src.display(), ties.join("; "))
+        })
+        .collect()
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn crate_sources() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(workspace().join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("src"))
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn no_crate_has_an_import_loop() {
+    let mut found = Vec::new();
+    let mut files = 0;
+    for src in crate_sources() {
+        files += read_tree(&src).files.len();
+        found.extend(crate_loops(&src));
+    }
+    assert!(files > 100, "the check read the workspace ({files} files)");
+    assert!(found.is_empty(), "import loops:\n{}", found.join("\n"));
+}
+
+#[test]
+fn no_file_is_over_the_line_limit() {
+    let root = workspace();
+    let mut over = Vec::new();
+    for src in crate_sources() {
+        for (path, text) in read_tree(&src).files.values() {
+            let rel = path.strip_prefix(&root).unwrap().display().to_string();
+            let lines = without_tests(text).lines().count();
+            let allowed = OVERSIZED.iter().any(|(f, _)| *f == rel);
+            if lines > MAX_LINES && !allowed {
+                over.push(format!("{rel}: {lines} lines"));
+            }
+            if allowed && lines <= MAX_LINES {
+                over.push(format!("{rel} is {lines} lines now: take it off OVERSIZED"));
+            }
+        }
+    }
+    assert!(over.is_empty(), "files over {MAX_LINES} lines (split them by job):\n{}", over.join("\n"));
+}
+
+#[test]
+fn the_checks_find_a_planted_loop_and_leave_a_module_and_its_children_alone() {
+    let dir = std::env::temp_dir().join(format!("beian-house-{}", std::process::id()));
+    let src = dir.join("src");
+    std::fs::create_dir_all(src.join("ui/admin")).unwrap();
+    let write = |p: &str, t: &str| std::fs::write(src.join(p), t).unwrap();
+    write("lib.rs", "mod orders;\nmod review;\nmod ui;\npub struct App;\n");
+    // A module's children using its shared imports, and the module using its children: no loop.
+    write("ui/mod.rs", "mod admin;\nuse crate::App;\npub(super) use admin::page;\n");
+    write("ui/admin/mod.rs", "mod kit;\nuse kit::*;\npub fn page() {}\n");
+    write("ui/admin/kit.rs", "use super::super::*;\npub use crate::App;\n");
+    write("orders.rs", "use crate::App;\npub fn submit() {}\n");
+    write("review.rs", "use crate::{App, orders::submit};\npub fn approve() {}\n");
+    assert_eq!(crate_loops(&src), Vec::<String>::new());
+    // orders → review → orders, the second edge inline and inside a group.
+    write("orders.rs", "use crate::App;\npub fn submit() { crate::review::approve(); }\n");
+    let found = crate_loops(&src);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("orders.rs -> review.rs") && found[0].contains("review.rs -> orders.rs"),
+        "{found:?}"
+    );
+    // A test module's imports do not count.
+    write("orders.rs", "use crate::App;\n#[cfg(test)]\nmod tests { use crate::review::approve; }\n");
+    assert_eq!(crate_loops(&src), Vec::<String>::new());
+    assert_eq!(without_tests(&"x\n".repeat(800)).lines().count(), 800);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
