@@ -1,0 +1,193 @@
+//! Orders: create, edit, check, requirements, submit, withdraw, SMS resend, timeline. The
+//! handlers extract, call one use case and render; `operations` registers them with their OpenAPI
+//! description.
+
+use super::*;
+
+pub async fn create_order(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<OrderInput>,
+) -> ApiResult {
+    let v = s.app.create_order(&c.ctx, b).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::CREATED, v.version, v))
+}
+
+pub async fn list_orders(State(s): State<AppState>, c: Caller, Query(q): Query<PageQuery>) -> ApiResult {
+    ok(s.app.list_orders(&c.ctx, q.before, q.limit.unwrap_or(50)).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn get_order(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    Query(q): Query<RevealQuery>,
+) -> ApiResult {
+    let v = s.app.get_order(&c.ctx, id, q.reveal).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn update_order(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+    JsonBody(b): JsonBody<OrderInput>,
+) -> ApiResult {
+    let v = s.app.update_order(&c.ctx, id, m, b).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn check_order(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    let findings = s.app.check_order(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    let submittable = !beian_core::rules::has_errors(&findings);
+    ok(CheckResult { submittable, findings })
+}
+
+pub async fn assignable_addresses(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.assignable_addresses(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn order_requirements(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    ok(s.app.order_requirements(&c.ctx, id).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn submit_order(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+) -> ApiResult {
+    let v = s.app.submit_order(&c.ctx, id, m).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn withdraw_order(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    IfMatch(m): IfMatch,
+) -> ApiResult {
+    let v = s.app.withdraw_order(&c.ctx, id, m).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+/// Who gets a new code: the person's path in the order (`subject.head`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResendBody {
+    recipient: String,
+}
+
+pub async fn resend_sms(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    JsonBody(b): JsonBody<ResendBody>,
+) -> ApiResult {
+    let v = s.app.resend_sms(&c.ctx, id, &b.recipient).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn refresh_from_regulator(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    let v = s.app.refresh_from_regulator(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::OK, v.version, v))
+}
+
+pub async fn timeline(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    ok(s.app.order_timeline(&c.ctx, id).await.map_err(|e| c.err(e))?)
+}
+
+/// This tag's operations, with their OpenAPI description.
+pub(super) fn operations(api: Api) -> Api {
+    api
+        .op(
+            "post",
+            "/orders",
+            post(create_order),
+            Op::new("orders", "Start a draft order; the kind is worked out from what is on file")
+                .body::<OrderInput>()
+                .returns::<OrderView>(201),
+        )
+        .op(
+            "get",
+            "/orders",
+            get(list_orders),
+            Op::new("orders", "Your orders, newest first").query(PAGE).returns::<Vec<OrderView>>(200),
+        )
+        .op(
+            "get",
+            "/orders/{id}",
+            get(get_order),
+            Op::new("orders", "An order (PII masked unless reveal=true, which is audited)")
+                .query(&[("reveal", "true to show PII in full")])
+                .returns::<OrderView>(200),
+        )
+        .op(
+            "put",
+            "/orders/{id}",
+            put(update_order),
+            Op::new("orders", "Edit a draft or returned order; masked values sent back are kept")
+                .if_match()
+                .body::<OrderInput>()
+                .returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/check",
+            post(check_order),
+            Op::new("orders", "Run the rule engine").returns::<CheckResult>(200),
+        )
+        .op(
+            "get",
+            "/orders/{id}/requirements",
+            get(order_requirements),
+            Op::new(
+                "orders",
+                "What the order needs before it can be submitted: each document with what is uploaded, and what is missing (documents, identity checks, blocking findings)",
+            )
+            .returns::<beian_app::requirements::Requirements>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/submit",
+            post(submit_order),
+            Op::new("orders", "Submit for provider review").if_match().returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/withdraw",
+            post(withdraw_order),
+            Op::new("orders", "Withdraw the order").if_match().returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/sms/resend",
+            post(resend_sms),
+            Op::new("orders", "Have MIIT text a person a new verification code (within the 24 hours)")
+                .body::<ResendBody>()
+                .returns::<OrderView>(200),
+        )
+        .op(
+            "post",
+            "/orders/{id}/regulator/refresh",
+            post(refresh_from_regulator),
+            Op::new("orders", "Fetch the regulator's latest steps for the order").returns::<OrderView>(200),
+        )
+        .op(
+            "get",
+            "/orders/{id}/timeline",
+            get(timeline),
+            Op::new("orders", "Every step of the order").returns::<Vec<TimelineEntry>>(200),
+        )
+        .op(
+            "get",
+            "/addresses",
+            get(assignable_addresses),
+            Op::new(
+                "orders",
+                "The provider's address blocks (CIDR), from which a site's access addresses must come",
+            )
+            .returns::<Vec<String>>(200),
+        )
+}
