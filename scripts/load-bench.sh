@@ -93,6 +93,6 @@ run "page /review?subject=… (filtered queue)" -H "Cookie: $reviewer_cookie" "$
 run "page /app/orders/{draft}/edit/websites (wizard step + rules)" -H "Cookie: $applicant_cookie" "$url/app/orders/$draft/edit/websites"
 run "page /app/orders/{draft}/edit/confirm (rules + documents)" -H "Cookie: $applicant_cookie" "$url/app/orders/$draft/edit/confirm"
 admin_cookie="$(page_cookie load-admin@bench.local)"
-run "page /admin (dashboard, cached 5 min)" -H "Cookie: $admin_cookie" "$url/admin"
+run "page /admin (dashboard, computed in the background)" -H "Cookie: $admin_cookie" "$url/admin"
 run "page /admin/audit" -H "Cookie: $admin_cookie" "$url/admin/audit"
 echo "(reproduce: scripts/load-bench.sh $backend)"

@@ -1,7 +1,9 @@
 //! The admin dashboard's figures: open orders by stage, how long each stage took over the last
 //! 90 days (median and 90th percentile), the fields returns were about most often, and the
 //! daily share of compliant footer scans. Computed from bounded reads (`beian-store::stats`)
-//! and cached for five minutes, so the page costs the same however often it is opened.
+//! in the background — by the workers every five minutes, and after a view that found the
+//! figures older than that — never on a request's path: a view answers the last figures at
+//! once, whatever the size of the history.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +40,8 @@ pub struct Dashboard {
     pub return_fields: Vec<(String, usize)>,
     pub compliance: Vec<ComplianceDay>,
     pub window_days: i64,
+    /// When these figures were computed (unix microseconds).
+    pub computed_at: i64,
 }
 
 /// The cached dashboard and when it was computed; `computing` lets one computation run at a
@@ -113,33 +117,29 @@ fn stage_times(events: &[beian_store::StageEvent]) -> Vec<StageTime> {
 }
 
 impl App {
-    /// The dashboard's figures (admins). Figures older than five minutes are answered at once
-    /// while fresh ones are computed in the background; only the first view after a start
-    /// waits for the computation (and concurrent first views share it).
-    pub async fn dashboard(&self, ctx: &Ctx) -> AppResult<Dashboard> {
+    /// The dashboard's last figures (admins), answered at once: `None` until the first
+    /// computation after a start has finished. Figures older than five minutes (or none) start
+    /// a computation in the background; the view never waits for one.
+    pub async fn dashboard(&self, ctx: &Ctx) -> AppResult<Option<Dashboard>> {
         ctx.require(&[Role::Admin])?;
-        match self.dashboard_cache().get() {
-            Some((at, d)) if at.elapsed() < CACHE_FOR => Ok(d),
-            Some((_, stale)) => {
-                let app = self.clone();
-                tokio::spawn(async move {
-                    let Ok(_one) = app.dashboard_cache().computing.try_lock() else { return };
-                    match app.compute_dashboard().await {
-                        Ok(d) => app.dashboard_cache().put(d),
-                        Err(e) => tracing::warn!("dashboard refresh failed: {e}"),
-                    }
-                });
-                Ok(stale)
-            }
-            None => {
-                let _one = self.dashboard_cache().computing.lock().await;
-                if let Some((_, d)) = self.dashboard_cache().get() {
-                    return Ok(d);
-                }
-                let d = self.compute_dashboard().await?;
-                self.dashboard_cache().put(d.clone());
-                Ok(d)
-            }
+        let last = self.dashboard_cache().get();
+        if last.as_ref().is_none_or(|(at, _)| at.elapsed() >= CACHE_FOR) {
+            let app = self.clone();
+            tokio::spawn(async move { app.refresh_dashboard().await });
+        }
+        Ok(last.map(|(_, d)| d))
+    }
+
+    /// Computes the dashboard's figures unless a computation is already running in this
+    /// instance or the figures are fresh; the workers call it every few minutes.
+    pub async fn refresh_dashboard(&self) {
+        let Ok(_one) = self.dashboard_cache().computing.try_lock() else { return };
+        if self.dashboard_cache().get().is_some_and(|(at, _)| at.elapsed() < CACHE_FOR / 2) {
+            return;
+        }
+        match self.compute_dashboard().await {
+            Ok(d) => self.dashboard_cache().put(d),
+            Err(e) => tracing::warn!("dashboard refresh failed: {e}"),
         }
     }
 
@@ -178,6 +178,7 @@ impl App {
             return_fields,
             compliance: days.into_values().collect(),
             window_days: WINDOW_DAYS,
+            computed_at: self.now_us(),
         })
     }
 }

@@ -133,6 +133,7 @@ impl App {
     /// releases whatever it holds.
     pub async fn run_worker(&self, worker: String, mut shutdown: watch::Receiver<bool>) {
         let mut scheduled: Option<std::time::Instant> = None;
+        let mut figures: Option<std::time::Instant> = None;
         let mut polled: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
@@ -145,6 +146,12 @@ impl App {
                 if let Err(e) = self.queue_miit_download().await {
                     tracing::error!("queueing the V3.0 download: {e}");
                 }
+            }
+            // The admin dashboard's figures, computed here so that no view waits for them.
+            if figures.is_none_or(|t| t.elapsed() >= Duration::from_secs(240)) {
+                figures = Some(std::time::Instant::now());
+                let app = self.clone();
+                tokio::spawn(async move { app.refresh_dashboard().await });
             }
             // Every hour, make sure today's site scans and PSB reminders are queued (the dedup
             // keys make each once a day).

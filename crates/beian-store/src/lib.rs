@@ -203,6 +203,32 @@ impl Store {
         Ok(Store::Sqlite(pool, Arc::default()))
     }
 
+    /// Opens a SQLite database for a bulk load by one writer (`beian bench-seed`): a 1 GiB page
+    /// cache, no rollback journal and no fsync while it runs (each page is written once), and no
+    /// foreign-key probes (the loader writes parents before children);
+    /// [`Store::finish_bulk_load`] puts the database back in WAL mode. Never for a database a
+    /// service is using: a crash or a failed statement during the load may ruin it.
+    pub async fn connect_sqlite_bulk(path: &Path) -> Result<Store> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Off)
+            .synchronous(SqliteSynchronous::Off)
+            .foreign_keys(false)
+            .pragma("cache_size", "-1048576")
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+        Ok(Store::Sqlite(pool, Arc::default()))
+    }
+
+    /// Ends a bulk load: the database goes back to WAL mode, as the service keeps it.
+    pub async fn finish_bulk_load(&self) -> Result<()> {
+        if let Store::Sqlite(pool, _) = self {
+            sqlx::query("PRAGMA journal_mode = WAL").execute(pool).await?;
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Store::Sqlite(..) => Backend::Sqlite,

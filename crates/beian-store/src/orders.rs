@@ -155,6 +155,47 @@ impl Tx {
         Ok(())
     }
 
+    /// Inserts many orders in multi-row statements (bulk loads: `beian bench-seed`, imports).
+    /// The same rows as [`Tx::insert_order`] one by one, a hundred times fewer round trips.
+    pub async fn insert_orders(&mut self, rows: &[NewOrder]) -> Result<()> {
+        if let Tx::Sqlite(_, cache) = self {
+            for o in rows {
+                cache.touch(o.id);
+            }
+        }
+        // 17 parameters a row: 1,000 rows stay under SQLite's 32,766 and PostgreSQL's 65,535.
+        for chunk in rows.chunks(1_000) {
+            on!(tx self, |c| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO orders (id, owner_id, subject_id, kind, province, state, state_data, data, findings,
+                                         review_findings, reviewer_id, open, version, created_at, updated_at,
+                                         submitted_at, stage_since) ",
+                );
+                q.push_values(chunk, |mut b, o| {
+                    b.push_bind(o.id)
+                        .push_bind(o.owner_id)
+                        .push_bind(o.subject_id)
+                        .push_bind(&o.kind)
+                        .push_bind(&o.province)
+                        .push_bind(&o.state)
+                        .push_bind(&o.state_data)
+                        .push_bind(&o.data)
+                        .push_bind(&o.findings)
+                        .push_bind(&o.review_findings)
+                        .push_bind(o.reviewer_id)
+                        .push_bind(o.open)
+                        .push_bind(o.version)
+                        .push_bind(o.created_at)
+                        .push_bind(o.updated_at)
+                        .push_bind(o.submitted_at)
+                        .push_bind(o.stage_since);
+                });
+                q.build().execute(c).await?.rows_affected()
+            });
+        }
+        Ok(())
+    }
+
     /// Reads an order inside the transaction (under SQLite's write lock / PG's snapshot).
     pub async fn order(&mut self, id: Uuid) -> Result<Option<OrderRow>> {
         Ok(on!(tx self, |c| sqlx::query_as::<_, OrderRow>(

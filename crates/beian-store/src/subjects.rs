@@ -48,6 +48,50 @@ impl Tx {
         self.index_subject_name(s.id, &s.name).await
     }
 
+    /// Inserts many new subjects, with their name pieces, in multi-row statements (bulk loads:
+    /// `beian bench-seed`, imports): the same rows as [`Tx::insert_subject`] one by one.
+    pub async fn insert_subjects(&mut self, rows: &[NewSubject]) -> Result<()> {
+        // 11 parameters a row: 2,000 rows stay under SQLite's 32,766 parameters.
+        for chunk in rows.chunks(2_000) {
+            on!(tx self, |c| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO subjects (id, owner_id, nature, name, province, cert_index, data, filed_number,
+                                           version, created_at, updated_at) ",
+                );
+                q.push_values(chunk, |mut b, s| {
+                    b.push_bind(s.id)
+                        .push_bind(s.owner_id)
+                        .push_bind(&s.nature)
+                        .push_bind(&s.name)
+                        .push_bind(&s.province)
+                        .push_bind(&s.cert_index)
+                        .push_bind(&s.data)
+                        .push_bind(&s.filed_number)
+                        .push_bind(s.version)
+                        .push_bind(s.created_at)
+                        .push_bind(s.updated_at);
+                });
+                q.build().execute(c).await?.rows_affected()
+            });
+        }
+        let mut grams: Vec<(String, Uuid)> =
+            rows.iter().flat_map(|s| name_grams(&s.name).into_iter().map(move |g| (g, s.id))).collect();
+        // In key order, each insert lands beside the last in the index: several times faster
+        // than in name order.
+        grams.sort_unstable();
+        for chunk in grams.chunks(10_000) {
+            on!(tx self, |c| {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO subject_name_grams (gram, subject_id) ");
+                q.push_values(chunk, |mut b, (g, id)| {
+                    b.push_bind(g).push_bind(*id);
+                });
+                q.push(" ON CONFLICT DO NOTHING");
+                q.build().execute(c).await?.rows_affected()
+            });
+        }
+        Ok(())
+    }
+
     /// Rewrites the name pieces the queue search starts from (`subject_name_grams`).
     async fn index_subject_name(&mut self, id: Uuid, name: &str) -> Result<()> {
         on!(tx self, |c| sqlx::query("DELETE FROM subject_name_grams WHERE subject_id = $1")

@@ -284,6 +284,47 @@ contract!(the_queue_finds_subjects_by_a_piece_of_their_name_after_a_rename_too, 
     assert_eq!(count("百度").await, 1);
 });
 
+contract!(bulk_inserts_write_the_same_rows_as_one_by_one, |s| {
+    let a = with_account(s, "bulk@example.com").await;
+    // More rows than one statement takes, so the chunking is crossed.
+    let subjects: Vec<SubjectRow> = (0..2_500)
+        .map(|i| SubjectRow {
+            name: format!("批量{i}科技有限公司"), ..subject(a.id, "enterprise", b"b")
+        })
+        .collect();
+    let orders: Vec<OrderRow> = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, sj)| order(a.id, sj.id, "submitted", Some(10_000 + i as i64), true))
+        .collect();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_subjects(&subjects).await.unwrap();
+    tx.insert_orders(&orders).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(s.order(orders[2_345].id).await.unwrap().unwrap(), orders[2_345]);
+    assert_eq!(s.subject(subjects[1_999].id).await.unwrap().unwrap(), subjects[1_999]);
+    // The name pieces are written too: the queue finds a subject by a piece of its name.
+    let f = QueueFilter {
+        state: "submitted".into(),
+        subject_contains: Some("批量2345科".into()),
+        ..Default::default()
+    };
+    let found = s.review_queue(&f, None, 10).await.unwrap();
+    assert_eq!(found.iter().map(|r| r.id).collect::<Vec<_>>(), [orders[2_345].id]);
+    // A failed bulk insert (a duplicate id) leaves nothing of its transaction.
+    let dup = vec![orders[0].clone()];
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_subjects(&[SubjectRow {
+        name: "重复有限公司".into(), ..subject(a.id, "enterprise", b"d")
+    }])
+    .await
+    .unwrap();
+    assert!(tx.insert_orders(&dup).await.is_err());
+    drop(tx);
+    let f = QueueFilter { subject_contains: Some("重复".into()), ..f };
+    assert!(s.review_queue(&f, None, 10).await.unwrap().is_empty());
+});
+
 contract!(dropped_transaction_writes_nothing, |s| {
     let mut tx = s.begin().await.unwrap();
     tx.insert_account(&account("ghost@example.com")).await.unwrap();

@@ -949,8 +949,19 @@ async fn the_admin_pages_show_and_change_what_the_admin_api_does() {
                 body
             }
         };
-        let dash = get("/admin").await;
+        // The figures are computed in the background, never while the page waits: the first
+        // view after a start says so, and a later one shows them.
+        let mut dash = get("/admin").await;
+        for _ in 0..100 {
+            if dash.contains("<svg role=\"img\"") {
+                break;
+            }
+            assert!(dash.contains("正在后台计算"), "{dash}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            dash = get("/admin").await;
+        }
         assert!(dash.contains("<svg role=\"img\"") && dash.contains("待接入商初审"), "{dash}");
+        assert!(dash.contains("统计时间"), "{dash}");
         let post = |path: String, form: Vec<(&'static str, String)>| {
             let (c, base) = (c.clone(), s.base.clone());
             async move {

@@ -36,6 +36,13 @@ pub struct SeedArgs {
     spare_subjects: usize,
 }
 
+/// One transaction's rows.
+#[derive(Default)]
+struct Batch {
+    subjects: Vec<SubjectRow>,
+    orders: Vec<OrderRow>,
+}
+
 #[derive(Deserialize)]
 struct Example {
     order: Order,
@@ -68,7 +75,13 @@ pub fn run(a: SeedArgs) -> Result<ExitCode, UserError> {
 async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
     let e = |x: &dyn std::fmt::Display| UserError(x.to_string());
     std::fs::create_dir_all(&cfg.data_dir).map_err(|x| e(&x))?;
-    let store = beian_store::Store::connect(&cfg.database()).await.map_err(|x| e(&x))?;
+    let url = cfg.database();
+    let store = match url.strip_prefix("sqlite://") {
+        Some(path) => beian_store::Store::connect_sqlite_bulk(Path::new(path)).await,
+        None if !url.contains("://") => beian_store::Store::connect_sqlite_bulk(Path::new(&url)).await,
+        None => beian_store::Store::connect(&url).await,
+    }
+    .map_err(|x| e(&x))?;
     store.migrate().await.map_err(|x| e(&x))?;
     let keys = super::serve::load_keys(&cfg.keys_file, true)?;
     let blobs = LocalBlobStore::new(cfg.data_dir.join("blobs")).map_err(|x| e(&x))?;
@@ -126,75 +139,96 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
     ];
     let now = app.now_us();
     let total_subjects = a.orders + a.spare_subjects;
-    let mut first_order = None;
-    let mut order_ids = Vec::with_capacity(a.orders);
-    let mut first_subject = None;
-    let mut spare = Vec::with_capacity(a.spare_subjects);
     let started = std::time::Instant::now();
-    let batch = 2_000;
-    for start in (0..total_subjects).step_by(batch) {
-        let mut tx = store.begin().await.map_err(|x| e(&x))?;
-        for i in start..(start + batch).min(total_subjects) {
-            let sid = new_id();
-            let subject = SubjectRow {
-                id: sid,
-                owner_id: owner,
-                nature: "enterprise".into(),
-                name: format!("压测企业{i}有限公司"),
-                province: "33".into(),
-                cert_index: app.keys().blind_index("cert", &format!("BENCH{i}")),
-                data: app
-                    .keys()
-                    .encrypt(&format!("subjects/{sid}/data"), &subject_json)
-                    .map_err(|x| e(&x))?,
-                filed_number: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
-            tx.insert_subject(&subject).await.map_err(|x| e(&x))?;
-            if i >= a.orders {
-                spare.push(sid);
-                continue;
+    // Every order's document is the example's: serialized once, encrypted per order (its own
+    // nonce and associated data), as the service stores it.
+    let doc_json = serde_json::to_vec(&OrderDoc {
+        order: ex.order.clone(),
+        domain_facts: ex.context.domains.clone(),
+        verification: None,
+    })
+    .map_err(|x| e(&x))?;
+    let state_json: Vec<String> =
+        states.iter().map(serde_json::to_string).collect::<Result<_, _>>().map_err(|x| e(&x))?;
+    // Large transactions of multi-row inserts, the rows built and encrypted on another thread
+    // while the database writes the previous batch.
+    const BATCH: usize = 20_000;
+    let (to_writer, mut batches) = tokio::sync::mpsc::channel::<Batch>(2);
+    let builder = {
+        let (app, orders) = (app.clone(), a.orders);
+        tokio::task::spawn_blocking(move || -> Result<(), String> {
+            let keys = app.keys();
+            for start in (0..total_subjects).step_by(BATCH) {
+                let mut b = Batch::default();
+                for i in start..(start + BATCH).min(total_subjects) {
+                    let sid = new_id();
+                    b.subjects.push(SubjectRow {
+                        id: sid,
+                        owner_id: owner,
+                        nature: "enterprise".into(),
+                        name: format!("压测企业{i}有限公司"),
+                        province: "33".into(),
+                        cert_index: keys.blind_index("cert", &format!("BENCH{i}")),
+                        data: keys
+                            .encrypt(&format!("subjects/{sid}/data"), &subject_json)
+                            .map_err(|x| x.to_string())?,
+                        filed_number: None,
+                        version: 1,
+                        created_at: now,
+                        updated_at: now,
+                    });
+                    if i >= orders {
+                        continue;
+                    }
+                    let oid = new_id();
+                    let state = &states[i % states.len()];
+                    let submitted_at = (!matches!(state, OrderState::Draft))
+                        .then(|| now - (i as i64 % 5_000_000) * 1_000_000);
+                    b.orders.push(OrderRow {
+                        id: oid,
+                        owner_id: owner,
+                        subject_id: sid,
+                        kind: "first_filing".into(),
+                        province: ["33", "11", "44", "32", "51"][i % 5].into(),
+                        state: state.name().into(),
+                        state_data: state_json[i % states.len()].clone(),
+                        data: keys
+                            .encrypt(&format!("orders/{oid}/data"), &doc_json)
+                            .map_err(|x| x.to_string())?,
+                        findings: "[]".into(),
+                        review_findings: "[]".into(),
+                        reviewer_id: None,
+                        open: !state.is_terminal(),
+                        version: 1,
+                        created_at: now,
+                        updated_at: now,
+                        submitted_at,
+                        stage_since: now,
+                    });
+                }
+                if to_writer.blocking_send(b).is_err() {
+                    break;
+                }
             }
-            let oid = new_id();
-            let state = &states[i % states.len()];
-            let doc = OrderDoc {
-                order: ex.order.clone(),
-                domain_facts: ex.context.domains.clone(),
-                verification: None,
-            };
-            let submitted_at =
-                (!matches!(state, OrderState::Draft)).then(|| now - (i as i64 % 5_000_000) * 1_000_000);
-            let row = OrderRow {
-                id: oid,
-                owner_id: owner,
-                subject_id: sid,
-                kind: "first_filing".into(),
-                province: ["33", "11", "44", "32", "51"][i % 5].into(),
-                state: state.name().into(),
-                state_data: serde_json::to_string(state).map_err(|x| e(&x))?,
-                data: app
-                    .keys()
-                    .encrypt(&format!("orders/{oid}/data"), &serde_json::to_vec(&doc).map_err(|x| e(&x))?)
-                    .map_err(|x| e(&x))?,
-                findings: "[]".into(),
-                review_findings: "[]".into(),
-                reviewer_id: None,
-                open: !state.is_terminal(),
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                submitted_at,
-                stage_since: now,
-            };
-            tx.insert_order(&row).await.map_err(|x| e(&x))?;
-            first_subject.get_or_insert(sid);
-            first_order.get_or_insert(oid);
-            order_ids.push(oid);
-        }
+            Ok(())
+        })
+    };
+    let (mut first_subject, mut first_order) = (None, None);
+    let mut order_ids = Vec::with_capacity(a.orders);
+    let mut spare = Vec::with_capacity(a.spare_subjects);
+    while let Some(b) = batches.recv().await {
+        let mut tx = store.begin().await.map_err(|x| e(&x))?;
+        tx.insert_subjects(&b.subjects).await.map_err(|x| e(&x))?;
+        tx.insert_orders(&b.orders).await.map_err(|x| e(&x))?;
         tx.commit().await.map_err(|x| e(&x))?;
+        first_subject = first_subject.or(b.orders.first().map(|o| o.subject_id));
+        first_order = first_order.or(b.orders.first().map(|o| o.id));
+        order_ids.extend(b.orders.iter().map(|o| o.id));
+        let ordered: std::collections::HashSet<uuid::Uuid> = b.orders.iter().map(|o| o.subject_id).collect();
+        spare.extend(b.subjects.iter().map(|s| s.id).filter(|id| !ordered.contains(id)));
     }
+    builder.await.map_err(|x| e(&x))?.map_err(UserError)?;
+    store.finish_bulk_load().await.map_err(|x| e(&x))?;
     let spare_file = cfg.data_dir.join("spare-subjects.txt");
     let mut f = std::fs::File::create(&spare_file).map_err(|x| e(&x))?;
     for s in &spare {

@@ -90,7 +90,13 @@ pub(in crate::ui) async fn dashboard(
         return r;
     }
     let d = match s.app.dashboard(&p.ctx).await {
-        Ok(d) => d,
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            // The first figures after a start are being computed in the background.
+            let mut sec = Section::new(t(&p, "admin.dashboard"));
+            sec.note = Some(t(&p, "admin.dash.computing"));
+            return page(&p, "", None, vec![sec]);
+        }
         Err(e) => return app_error(&p, e),
     };
     let state_label = |st: &str| t(&p, &format!("state.{st}"));
@@ -100,6 +106,8 @@ pub(in crate::ui) async fn dashboard(
     let bars: Vec<(String, f64, String)> =
         d.by_state.iter().map(|(st, n)| (state_label(st), *n as f64, n.to_string())).collect();
     let mut sec = Section::new(title.clone());
+    sec.note =
+        Some(format!("{} {}", t(&p, "admin.dash.as_of"), short_time(&beian_app::rfc3339(d.computed_at))));
     sec.svg = Some(bar_chart(&title, &bars, "#0b5cad"));
     sec.table = Some(Table {
         headers: vec![t(&p, "admin.col.state"), t(&p, "admin.col.count")],
