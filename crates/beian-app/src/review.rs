@@ -81,6 +81,16 @@ pub struct BatchDecision {
     pub findings: Vec<RejectReason>,
 }
 
+/// A return without a reason: refused for one order and for a batch alike.
+fn findings_required() -> FieldError {
+    FieldError::text(
+        "findings",
+        "FINDINGS_REQUIRED",
+        "驳回须至少给出一条字段级原因。",
+        "A rejection needs at least one field-level reason.",
+    )
+}
+
 /// One row of the queue (no PII).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QueueItem {
@@ -352,12 +362,7 @@ impl App {
             BatchAction::Reject => {
                 let found = self.resolve_reasons(batch.findings).await?;
                 if found.is_empty() {
-                    return Err(AppError::field(
-                        "findings",
-                        "FINDINGS_REQUIRED",
-                        "驳回须至少给出一条字段级原因。",
-                        "A rejection needs at least one field-level reason.",
-                    ));
+                    return Err(AppError::Validation(vec![findings_required()]));
                 }
                 found
             }
@@ -417,12 +422,7 @@ impl App {
         let row = self.staff_order(ctx, id).await?;
         let mut errors = Vec::new();
         if findings.is_empty() {
-            errors.push(FieldError::text(
-                "findings",
-                "FINDINGS_REQUIRED",
-                "驳回须至少给出一条字段级原因。",
-                "A rejection needs at least one field-level reason.",
-            ));
+            errors.push(findings_required());
         }
         for (i, f) in findings.iter().enumerate() {
             let bad = |s: &str| s.trim().is_empty() || s.chars().count() > 500;
