@@ -20,16 +20,12 @@ pub(in crate::ui) async fn audit(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(q): Query<AuditQuery>,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
+) -> Result<Response, Response> {
+    admin_only(&p)?;
     let object = Some((q.object_type.trim().to_owned(), q.object_id.trim().to_owned()))
         .filter(|(ty, id)| !ty.is_empty() && !id.is_empty());
-    let list = match s.app.audit_log_newest(&p.ctx, object.clone(), q.before.parse().ok(), AUDIT_ROWS).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
+    let list =
+        loaded(&p, s.app.audit_log_newest(&p.ctx, object.clone(), q.before.parse().ok(), AUDIT_ROWS)).await?;
     let mut sec = Section::new(t(&p, "admin.audit"));
     let csv = match &object {
         Some((ty, id)) => format!(
@@ -88,5 +84,5 @@ pub(in crate::ui) async fn audit(
             })
             .collect(),
     });
-    page(&p, "audit", None, vec![sec])
+    Ok(page(&p, "audit", None, vec![sec]))
 }

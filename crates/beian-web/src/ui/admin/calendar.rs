@@ -10,14 +10,9 @@ pub(in crate::ui) async fn calendar(
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
     h: HeaderMap,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
-    let view = match s.app.calendar_view(&p.ctx).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
+) -> Result<Response, Response> {
+    admin_only(&p)?;
+    let view = loaded(&p, s.app.calendar_view(&p.ctx)).await?;
     let mut sec = Section::new(t(&p, "admin.calendar"));
     let until = view.covers_until.clone().unwrap_or_default();
     sec.note = Some(t(&p, "admin.calendar.note").replace("{until}", &until));
@@ -86,7 +81,7 @@ pub(in crate::ui) async fn calendar(
             input("read_on", &t(&p, "admin.calendar.read_on"), "date", ""),
         ],
     ));
-    page(&p, "calendar", o.notice(&p, &h), vec![sec])
+    Ok(page(&p, "calendar", o.notice(&p, &h), vec![sec]))
 }
 
 /// The ranges typed in the form, one per line or separated by commas: `A~B`, `A至B`, `A..B`,

@@ -85,19 +85,13 @@ pub(super) fn share_chart(title: &str, days: &[(String, f64)]) -> String {
 pub(in crate::ui) async fn dashboard(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
-    let d = match s.app.dashboard(&p.ctx).await {
-        Ok(Some(d)) => d,
-        Ok(None) => {
-            // The first figures after a start are being computed in the background.
-            let mut sec = Section::new(t(&p, "admin.dashboard"));
-            sec.note = Some(t(&p, "admin.dash.computing"));
-            return page(&p, "", None, vec![sec]);
-        }
-        Err(e) => return app_error(&p, e),
+) -> Result<Response, Response> {
+    admin_only(&p)?;
+    let Some(d) = loaded(&p, s.app.dashboard(&p.ctx)).await? else {
+        // The first figures after a start are being computed in the background.
+        let mut sec = Section::new(t(&p, "admin.dashboard"));
+        sec.note = Some(t(&p, "admin.dash.computing"));
+        return Ok(page(&p, "", None, vec![sec]));
     };
     let state_label = |st: &str| t(&p, &format!("state.{st}"));
     let mut sections = Vec::new();
@@ -186,5 +180,5 @@ pub(in crate::ui) async fn dashboard(
         sec.note = d.compliance.last().map(|c| format!("{}: {}/{}", c.day, c.compliant, c.scanned));
     }
     sections.push(sec);
-    page(&p, "", None, sections)
+    Ok(page(&p, "", None, sections))
 }

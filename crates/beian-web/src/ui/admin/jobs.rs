@@ -7,18 +7,10 @@ pub(in crate::ui) async fn jobs(
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
     h: HeaderMap,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
-    let list = match s.app.dead_jobs(&p.ctx).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
-    let waiting = match s.app.waiting_deliveries(&p.ctx).await {
-        Ok(n) => n,
-        Err(e) => return app_error(&p, e),
-    };
+) -> Result<Response, Response> {
+    admin_only(&p)?;
+    let list = loaded(&p, s.app.dead_jobs(&p.ctx)).await?;
+    let waiting = loaded(&p, s.app.waiting_deliveries(&p.ctx)).await?;
     let mut deliveries = Section::new(t(&p, "admin.deliveries"));
     deliveries.note = Some(t(&p, "admin.deliveries.note").replace("{n}", &waiting.to_string()));
     deliveries.forms.push(FormSpec {
@@ -50,7 +42,7 @@ pub(in crate::ui) async fn jobs(
             })
             .collect(),
     });
-    page(&p, "jobs", o.notice(&p, &h), vec![deliveries, sec])
+    Ok(page(&p, "jobs", o.notice(&p, &h), vec![deliveries, sec]))
 }
 
 pub(in crate::ui) async fn retry_deliveries(

@@ -162,6 +162,22 @@ pub(super) fn page(
     r
 }
 
+/// Every tab starts here: `Ok` for a signed-in admin; otherwise the sign-in page or not found.
+// The error is the page to answer with, moved once into the handler's return: boxing it buys
+// nothing.
+#[allow(clippy::result_large_err)]
+pub(super) fn admin_only(p: &PageCtx) -> Result<(), Response> {
+    unless_admin(p).map_or(Ok(()), Err)
+}
+
+/// Awaits one of a tab's loads; a refusal or failure answers its error page.
+pub(super) async fn loaded<T>(
+    p: &PageCtx,
+    load: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, Response> {
+    load.await.map_err(|e| app_error(p, e))
+}
+
 /// Nothing for a signed-in admin; otherwise the sign-in page or not found.
 pub(super) fn unless_admin(p: &PageCtx) -> Option<Response> {
     match p.ctx.principal.as_ref() {

@@ -12,15 +12,10 @@ pub(in crate::ui) async fn outbox(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(q): Query<OutboxQuery>,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
+) -> Result<Response, Response> {
+    admin_only(&p)?;
     let channel = if q.channel == "sms" { "sms" } else { "email" };
-    let list = match s.app.messages(&p.ctx, channel, None).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
+    let list = loaded(&p, s.app.messages(&p.ctx, channel, None)).await?;
     let mut sec =
         Section::new(format!("{} · {}", t(&p, "admin.outbox"), t(&p, &format!("admin.channel.{channel}"))));
     sec.links = vec![
@@ -50,5 +45,5 @@ pub(in crate::ui) async fn outbox(
             })
             .collect(),
     });
-    page(&p, "outbox", None, vec![sec])
+    Ok(page(&p, "outbox", None, vec![sec]))
 }

@@ -14,10 +14,8 @@ pub(in crate::ui) struct PolicyQuery {
 pub(in crate::ui) async fn policy(
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(q): Query<PolicyQuery>,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
+) -> Result<Response, Response> {
+    admin_only(&p)?;
     let set = PolicySet::builtin();
     let code = beian_core::province::ProvinceCode::parse(&q.province)
         .unwrap_or_else(|| beian_core::province::ProvinceCode::parse("33").expect("33 is a province"));
@@ -109,5 +107,5 @@ pub(in crate::ui) async fn policy(
             })
             .collect(),
     });
-    page(&p, "policy", None, vec![values, words, rules])
+    Ok(page(&p, "policy", None, vec![values, words, rules]))
 }

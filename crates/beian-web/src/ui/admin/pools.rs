@@ -8,14 +8,9 @@ pub(in crate::ui) async fn pools(
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
     h: HeaderMap,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
-    let list = match s.app.ip_pools(&p.ctx).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
+) -> Result<Response, Response> {
+    admin_only(&p)?;
+    let list = loaded(&p, s.app.ip_pools(&p.ctx)).await?;
     let mut sec = Section::new(t(&p, "admin.pools"));
     sec.note = Some(t(&p, "admin.pools.note"));
     sec.table = Some(Table {
@@ -37,7 +32,7 @@ pub(in crate::ui) async fn pools(
             input("note", &t(&p, "admin.col.note"), "text", ""),
         ],
     ));
-    page(&p, "pools", o.notice(&p, &h), vec![sec])
+    Ok(page(&p, "pools", o.notice(&p, &h), vec![sec]))
 }
 
 pub(in crate::ui) async fn add_pool(

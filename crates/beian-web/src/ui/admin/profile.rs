@@ -8,14 +8,9 @@ pub(in crate::ui) async fn profile(
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
     h: HeaderMap,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
-    let view = match s.app.provider_profile(&p.ctx).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
+) -> Result<Response, Response> {
+    admin_only(&p)?;
+    let view = loaded(&p, s.app.provider_profile(&p.ctx)).await?;
     let pr = view.profile.unwrap_or(beian_app::profile::ProviderProfile {
         name: String::new(),
         region: String::new(),
@@ -43,7 +38,7 @@ pub(in crate::ui) async fn profile(
         submit: t(&p, "admin.save"),
         id: "profile-form".into(),
     });
-    page(&p, "profile", o.notice(&p, &h), vec![sec])
+    Ok(page(&p, "profile", o.notice(&p, &h), vec![sec]))
 }
 
 pub(in crate::ui) async fn save_profile(

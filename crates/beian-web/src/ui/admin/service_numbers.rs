@@ -7,14 +7,9 @@ pub(in crate::ui) async fn service_numbers(
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
     h: HeaderMap,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
-    let list = match s.app.service_numbers(&p.ctx).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
+) -> Result<Response, Response> {
+    admin_only(&p)?;
+    let list = loaded(&p, s.app.service_numbers(&p.ctx)).await?;
     let mut sec = Section::new(t(&p, "admin.service_numbers"));
     sec.note = Some(t(&p, "admin.service_numbers.note"));
     sec.table = Some(Table {
@@ -46,7 +41,7 @@ pub(in crate::ui) async fn service_numbers(
             input("quota", &t(&p, "admin.col.quota"), "number", "5"),
         ],
     ));
-    page(&p, "service-numbers", o.notice(&p, &h), vec![sec])
+    Ok(page(&p, "service-numbers", o.notice(&p, &h), vec![sec]))
 }
 
 pub(in crate::ui) async fn add_service_number(

@@ -7,14 +7,9 @@ pub(in crate::ui) async fn templates(
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
     h: HeaderMap,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
-    let list = match s.app.templates(&p.ctx).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
+) -> Result<Response, Response> {
+    admin_only(&p)?;
+    let list = loaded(&p, s.app.templates(&p.ctx)).await?;
     let mut sec = Section::new(t(&p, "admin.templates"));
     sec.note = Some(t(&p, "admin.templates.note"));
     sec.table = Some(Table {
@@ -37,7 +32,7 @@ pub(in crate::ui) async fn templates(
             input("suggestion", &t(&p, "rv.reason.suggestion"), "text", ""),
         ],
     ));
-    page(&p, "templates", o.notice(&p, &h), vec![sec])
+    Ok(page(&p, "templates", o.notice(&p, &h), vec![sec]))
 }
 
 pub(in crate::ui) async fn add_template(

@@ -12,14 +12,9 @@ pub(in crate::ui) async fn users(
     axum::Extension(p): axum::Extension<PageCtx>,
     Query(o): Query<Outcome>,
     h: HeaderMap,
-) -> Response {
-    if let Some(r) = unless_admin(&p) {
-        return r;
-    }
-    let list = match s.app.accounts_with_state(&p.ctx, 200).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&p, e),
-    };
+) -> Result<Response, Response> {
+    admin_only(&p)?;
+    let list = loaded(&p, s.app.accounts_with_state(&p.ctx, 200)).await?;
     let rows = list
         .into_iter()
         .map(|(u, disabled)| Row {
@@ -43,7 +38,7 @@ pub(in crate::ui) async fn users(
         headers: vec![t(&p, "admin.col.name"), t(&p, "admin.col.email"), t(&p, "admin.col.role")],
         rows,
     });
-    page(&p, "users", o.notice(&p, &h), vec![sec])
+    Ok(page(&p, "users", o.notice(&p, &h), vec![sec]))
 }
 
 pub(in crate::ui) async fn update_user(
