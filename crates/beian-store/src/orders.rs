@@ -124,39 +124,11 @@ pub struct QueueFilter {
 
 impl Tx {
     pub async fn insert_order(&mut self, o: &NewOrder) -> Result<()> {
-        if let Tx::Sqlite(_, cache) = self {
-            cache.touch(o.id);
-        }
-        on!(tx self, |c| sqlx::query(
-            "INSERT INTO orders (id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
-                                 reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-        )
-        .bind(o.id)
-        .bind(o.owner_id)
-        .bind(o.subject_id)
-        .bind(&o.kind)
-        .bind(&o.province)
-        .bind(&o.state)
-        .bind(&o.state_data)
-        .bind(&o.data)
-        .bind(&o.findings)
-        .bind(&o.review_findings)
-        .bind(o.reviewer_id)
-        .bind(o.open)
-        .bind(o.version)
-        .bind(o.created_at)
-        .bind(o.updated_at)
-        .bind(o.submitted_at)
-        .bind(o.stage_since)
-        .execute(c)
-        .await?
-        .rows_affected());
-        Ok(())
+        self.insert_orders(std::slice::from_ref(o)).await
     }
 
-    /// Inserts many orders in multi-row statements (bulk loads: `beian bench-seed`, imports).
-    /// The same rows as [`Tx::insert_order`] one by one, a hundred times fewer round trips.
+    /// Inserts orders in multi-row statements: the one writer of new order rows, for one
+    /// ([`Tx::insert_order`]) or a bulk load (`beian bench-seed`) alike.
     pub async fn insert_orders(&mut self, rows: &[NewOrder]) -> Result<()> {
         if let Tx::Sqlite(_, cache) = self {
             for o in rows {

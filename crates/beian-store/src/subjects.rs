@@ -27,29 +27,11 @@ pub type NewSubject = SubjectRow;
 
 impl Tx {
     pub async fn insert_subject(&mut self, s: &NewSubject) -> Result<()> {
-        on!(tx self, |c| sqlx::query(
-            "INSERT INTO subjects (id, owner_id, nature, name, province, cert_index, data, filed_number, version, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(s.id)
-        .bind(s.owner_id)
-        .bind(&s.nature)
-        .bind(&s.name)
-        .bind(&s.province)
-        .bind(&s.cert_index)
-        .bind(&s.data)
-        .bind(&s.filed_number)
-        .bind(s.version)
-        .bind(s.created_at)
-        .bind(s.updated_at)
-        .execute(c)
-        .await?
-        .rows_affected());
-        self.index_subject_name(s.id, &s.name).await
+        self.insert_subjects(std::slice::from_ref(s)).await
     }
 
-    /// Inserts many new subjects, with their name pieces, in multi-row statements (bulk loads:
-    /// `beian bench-seed`, imports): the same rows as [`Tx::insert_subject`] one by one.
+    /// Inserts new subjects, with their name pieces, in multi-row statements: the one writer of
+    /// new subject rows, for one ([`Tx::insert_subject`]) or a bulk load (`beian bench-seed`).
     pub async fn insert_subjects(&mut self, rows: &[NewSubject]) -> Result<()> {
         // 11 parameters a row: 2,000 rows stay under SQLite's 32,766 parameters.
         for chunk in rows.chunks(2_000) {
