@@ -83,6 +83,11 @@ impl AppError {
         AppError::Conflict { code, zh: zh.into(), en: en.into(), detail: serde_json::Map::new() }
     }
 
+    /// A conflict answering a core problem (a refused transition), in both languages.
+    pub fn conflict_of(p: &dyn Problem) -> AppError {
+        AppError::conflict(p.code(), p.message(Lang::Zh), p.message(Lang::En))
+    }
+
     /// A conflict with members for the client (`{"open_order_id": …}`); `detail` must be a
     /// JSON object, and carries ids and codes, never personal data.
     pub fn conflict_with(

@@ -539,11 +539,7 @@ impl App {
         }
         let state: OrderState = serde_json::from_str(&row.state_data)?;
         let kind: OrderKind = serde_json::from_value(serde_json::Value::String(row.kind.clone()))?;
-        let next = transition(&state, &event, actor, kind).map_err(|e| {
-            use beian_core::message::{Lang, Problem};
-            let code: &'static str = e.code();
-            AppError::conflict(code, e.message(Lang::Zh), e.message(Lang::En))
-        })?;
+        let next = transition(&state, &event, actor, kind).map_err(|e| AppError::conflict_of(&e))?;
         let now = self.now_us();
         let mut u = OrderUpdate::from(row);
         customize(&mut u);

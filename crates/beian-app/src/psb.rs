@@ -20,7 +20,10 @@ use std::collections::BTreeMap;
 use beian_core::footer::{Footer, SnippetFormat};
 use beian_core::number::{Number, parse as parse_number};
 use beian_core::psb::{Acceptance, AccessProvider, Deadline, PsbApplication, Registrar, Statement};
+pub use beian_core::psb_workflow::PsbState;
+use beian_core::psb_workflow::{PsbEvent, transition};
 use beian_core::rules::{Finding, check_psb};
+use beian_core::workflow::Actor;
 use beian_seam::wire::{Event as RegEvent, PsbDecision};
 use beian_store::{NewJob, PsbApplicationRow, Tx, Uuid, new_id};
 use serde::{Deserialize, Serialize};
@@ -42,45 +45,6 @@ pub const DELIVER_PSB: &str = "deliver_psb";
 pub const PSB_REMINDERS: &str = "psb_reminders";
 
 const DELIVER_MAX_ATTEMPTS: i64 = 200;
-
-/// Where an application is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PsbState {
-    /// Being completed by the owner.
-    Draft,
-    /// Submitted; waiting to reach the PSB platform.
-    Submitted,
-    /// At the PSB platform, waiting for an officer.
-    PsbReview,
-    /// A PSB number was issued.
-    Approved,
-    /// Refused by the officer or the platform; editable again, with the reasons.
-    Rejected,
-}
-
-impl PsbState {
-    const ALL: [PsbState; 5] =
-        [PsbState::Draft, PsbState::Submitted, PsbState::PsbReview, PsbState::Approved, PsbState::Rejected];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PsbState::Draft => "draft",
-            PsbState::Submitted => "submitted",
-            PsbState::PsbReview => "psb_review",
-            PsbState::Approved => "approved",
-            PsbState::Rejected => "rejected",
-        }
-    }
-
-    fn parse(s: &str) -> Option<PsbState> {
-        PsbState::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    fn editable(self) -> bool {
-        matches!(self, PsbState::Draft | PsbState::Rejected)
-    }
-}
 
 /// Footers to paste once the PSB number is issued: HTML and each site generator's config.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -177,6 +141,11 @@ pub fn access_block(p: &ProviderProfile) -> AccessProvider {
     }
 }
 
+/// The stored state; an unknown name is a defect of the database, not of the caller.
+fn state_of(row: &PsbApplicationRow) -> AppResult<PsbState> {
+    PsbState::parse(&row.state).ok_or_else(|| anyhow::anyhow!("bad PSB state {}", row.state).into())
+}
+
 fn date_of(s: &str) -> Option<Date> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
@@ -192,8 +161,7 @@ impl App {
 
     fn psb_view(&self, row: &PsbApplicationRow, reveal: bool) -> AppResult<PsbView> {
         let app = self.psb_decrypt(row)?;
-        let state =
-            PsbState::parse(&row.state).ok_or_else(|| anyhow::anyhow!("bad PSB state {}", row.state))?;
+        let state = state_of(row)?;
         let footer = match (&row.psb_number, parse_number(&row.icp_number).map(|p| p.number)) {
             (Some(psb), Ok(Number::IcpFiling(icp))) => match parse_number(psb).map(|p| p.number) {
                 Ok(Number::Psb(psb)) => {
@@ -312,13 +280,8 @@ impl App {
         if row.version != expected {
             return Err(AppError::PreconditionFailed { current_version: row.version });
         }
-        if !PsbState::parse(&row.state).is_some_and(PsbState::editable) {
-            return Err(AppError::conflict(
-                "PSB_NOT_EDITABLE",
-                "公安备案申请已提交或已通过，不能修改。",
-                "The PSB application has been submitted or approved and cannot be changed.",
-            ));
-        }
+        transition(state_of(&row)?, PsbEvent::Edit, Actor::Applicant)
+            .map_err(|e| AppError::conflict_of(&e))?;
         Ok(row)
     }
 
@@ -453,9 +416,11 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
+        let next = transition(state_of(&row)?, PsbEvent::Submit { error_findings: 0 }, Actor::Applicant)
+            .map_err(|e| AppError::conflict_of(&e))?;
         // Retries of the job are one submission, a resubmission is a new one.
         let sid = SubmissionId::Psb { application: id, version: row.version + 1 }.to_string();
-        row.state = PsbState::Submitted.as_str().into();
+        row.state = next.as_str().into();
         row.submission_id = Some(sid.clone());
         row.applied_seq = 0;
         row.review_findings = "[]".into();
@@ -474,8 +439,7 @@ impl App {
     pub(crate) async fn deliver_psb(&self, payload: &str) -> anyhow::Result<()> {
         let job: DeliverJob = serde_json::from_str(payload)?;
         let Some(row) = self.store().psb_application(job.id).await? else { return Ok(()) };
-        if row.state != PsbState::Submitted.as_str()
-            || row.submission_id.as_deref() != Some(&job.submission_id)
+        if state_of(&row)? != PsbState::Submitted || row.submission_id.as_deref() != Some(&job.submission_id)
         {
             return Ok(());
         }
@@ -502,8 +466,9 @@ impl App {
 
     /// The platform refused the application at intake: it comes back to the owner.
     async fn psb_refused(&self, mut row: PsbApplicationRow, reason: ReviewFinding) -> AppResult<()> {
+        let Ok(next) = transition(state_of(&row)?, PsbEvent::Refused, Actor::System) else { return Ok(()) };
         let expected = row.version;
-        row.state = PsbState::Rejected.as_str().into();
+        row.state = next.as_str().into();
         row.review_findings = serde_json::to_string(&[reason])?;
         row.version += 1;
         row.updated_at = self.now_us();
@@ -553,21 +518,27 @@ impl App {
         let base = self.config().base_url.clone();
         let mut notices = Vec::new();
         for e in &run {
-            match e.kind.as_str() {
-                "psb_review" => row.state = PsbState::PsbReview.as_str().into(),
-                "approved" => {
+            let Some(event) = PsbEvent::from_platform(&e.kind) else { continue };
+            let state = state_of(&row)?;
+            let next = match transition(state, event, Actor::Regulator) {
+                Ok(next) => next,
+                Err(err) => {
+                    tracing::warn!(application = %row.id, seq = e.seq, kind = %e.kind, "PSB platform event not applicable: {}", beian_core::message::Problem::code(&err));
+                    continue;
+                }
+            };
+            row.state = next.as_str().into();
+            match event {
+                PsbEvent::Approved => {
                     let d: PsbDecision = serde_json::from_value(e.detail.clone())?;
-                    row.state = PsbState::Approved.as_str().into();
                     notices.push(Notice::psb_approved(&base, row.id, &row.icp_number, &d.psb_number));
                     row.psb_number = Some(d.psb_number);
                 }
-                "rejected" => {
-                    row.state = PsbState::Rejected.as_str().into();
+                PsbEvent::Rejected => {
                     row.review_findings =
                         serde_json::to_string(&crate::seam::notices::reasons_of(&e.detail))?;
                     notices.push(Notice::psb_rejected(&base, row.id, &row.icp_number));
                 }
-                "withdrawn" => row.state = PsbState::Draft.as_str().into(),
                 _ => {}
             }
         }

@@ -15,6 +15,7 @@
 //! - [`policy`]: provincial differences, word lists and SMS recipients as data.
 //! - [`calendar`]: public holidays and make-up working days per year, for working-day counts.
 //! - [`psb`]: the public-security filing — application, pre-fill, deadline, number.
+//! - [`psb_workflow`]: the PSB application's state machine, beside the order's.
 //! - [`rules`]: the rule engine `check(&Order, &Context) -> Vec<Finding>` (and `check_psb`).
 //! - [`workflow`]: the order state machine, one pure transition function.
 //!
@@ -35,6 +36,7 @@ pub mod number;
 pub mod policy;
 pub mod province;
 pub mod psb;
+pub mod psb_workflow;
 pub mod rules;
 pub mod text;
 pub mod workflow;

@@ -8,7 +8,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use beian_app::AppError;
-use beian_app::psb::{PsbState, PsbView};
+use beian_app::psb::PsbView;
 use beian_core::message::Lang;
 use beian_core::rules::Finding;
 use uuid::Uuid;
@@ -239,7 +239,7 @@ async fn render_page(
         footer,
         snippets,
         reasons: v.review_findings.clone(),
-        editable: matches!(v.state, PsbState::Draft | PsbState::Rejected),
+        editable: v.state.is_editable(),
         text_fields,
         groups,
         access: format!("{} · {} · {}", a.access.name, a.access.region, a.access.phone),
