@@ -102,6 +102,7 @@ impl App {
             crate::psb::DELIVER_PSB => self.deliver_psb(&job.payload).await,
             crate::verify::VERIFY_FACE => self.run_face_check(&job.payload).await,
             crate::psb::PSB_REMINDERS => self.send_psb_reminders().await.map(|_| ()).map_err(Into::into),
+            crate::expiry::DRAFT_EXPIRY => self.run_draft_expiry().await.map(|_| ()).map_err(Into::into),
             other => anyhow::bail!("unknown job kind `{other}`"),
         }
     }
@@ -153,8 +154,8 @@ impl App {
                 let app = self.clone();
                 tokio::spawn(async move { app.refresh_dashboard().await });
             }
-            // Every hour, make sure today's site scans and PSB reminders are queued (the dedup
-            // keys make each once a day).
+            // Every hour, make sure today's site scans, PSB reminders and draft expiry are queued
+            // (the dedup keys make each once a day).
             if scheduled.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
                 scheduled = Some(std::time::Instant::now());
                 if self.config().scan.is_some()
@@ -164,6 +165,9 @@ impl App {
                 }
                 if let Err(e) = self.schedule_psb_reminders().await {
                     tracing::error!("scheduling PSB reminders: {e}");
+                }
+                if let Err(e) = self.schedule_draft_expiry().await {
+                    tracing::error!("scheduling draft expiry: {e}");
                 }
             }
             match self.run_one_job(&worker).await {

@@ -28,6 +28,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod drafts;
 pub mod error;
+pub mod expiry;
 pub mod instances;
 pub mod jobs;
 pub mod metrics;

@@ -82,6 +82,32 @@ impl Notice {
         }
     }
 
+    /// An order left with its applicant for `idle` days, closed on `closes_on` unless touched.
+    pub fn draft_reminder(base: &str, id: Uuid, idle: i64, closes_on: &str) -> Notice {
+        Notice {
+            sms: Some(format!(
+                "【备案】您的备案订单已{idle}天未操作，将于{closes_on}自动关闭，请及时完善并提交。"
+            )),
+            subject: format!("备案订单将于{closes_on}关闭 / Filing order closes on {closes_on}"),
+            body: format!(
+                "您的备案订单已{idle}天未操作。若在{closes_on}前仍未修改或提交，订单将自动关闭，已填写的信息需重新填写。\nYour filing order has not been touched for {idle} days. Unless it is changed or submitted before {closes_on}, it will be closed and its details must be entered again.\n\n{}\n",
+                Self::link(base, id)
+            ),
+        }
+    }
+
+    /// An order closed after `idle` days with its applicant.
+    pub fn draft_expired(base: &str, id: Uuid, idle: i64) -> Notice {
+        Notice {
+            sms: None,
+            subject: "备案订单已因长期未操作关闭 / Filing order closed after a long pause".into(),
+            body: format!(
+                "您的备案订单已{idle}天未操作，已自动关闭。如仍需备案，请重新发起。\nYour filing order was closed after {idle} days without a change. Start a new one to file.\n\n{}\n",
+                Self::link(base, id)
+            ),
+        }
+    }
+
     fn psb_link(base: &str, id: Uuid) -> String {
         format!("{}/api/v1/psb/{id}", base.trim_end_matches('/'))
     }

@@ -86,6 +86,8 @@ pub struct PolicyValues {
     pub individual_remark_min_chars: usize,
     pub max_service_content_items: usize,
     pub bureau_review_working_days: u32,
+    pub draft_expiry_days: i64,
+    pub draft_reminder_days: Vec<i64>,
 }
 
 /// The policy of one province: values plus provenance.
@@ -246,6 +248,16 @@ impl PolicySet {
             let values: PolicyValues = toml::Value::Table(merged)
                 .try_into()
                 .map_err(|e| invalid("policy.toml", format!("[province.{key}]: {e}")))?;
+            let reminders_fit = values.draft_reminder_days.windows(2).all(|w| w[0] < w[1])
+                && values.draft_reminder_days.iter().all(|d| (1..values.draft_expiry_days).contains(d));
+            if !reminders_fit {
+                return Err(invalid(
+                    "policy.toml",
+                    format!(
+                        "[province.{key}]: draft_reminder_days must rise and fall before draft_expiry_days"
+                    ),
+                ));
+            }
             let mut sources =
                 vec![defaults.get("source").and_then(|v| v.as_str()).unwrap_or_default().to_owned()];
             if let Some(s) = own.get("source").and_then(|v| v.as_str()) {
@@ -351,6 +363,10 @@ mod tests {
         let bj = set.province(ProvinceCode::parse("11").unwrap());
         assert_eq!(bj.values.domain_min_validity_days, 90);
         assert_eq!(bj.values.head_legal_rep, HeadRule::Allowed);
+        assert_eq!(
+            (bj.values.draft_expiry_days, bj.values.draft_reminder_days.as_slice()),
+            (45, &[30, 40][..])
+        );
     }
 
     #[test]
@@ -386,5 +402,14 @@ mod tests {
         let rules = RULES.replace("[ORDER_CHANGE_IMMUTABLE]", "[ORDER_CHANGE_IMMUTABLX]");
         let e = PolicySet::from_toml(POLICY, WORDS, SMS, &rules).unwrap_err();
         assert!(e.to_string().contains("ORDER_CHANGE_IMMUTABLE is missing"), "{e}");
+        let p = POLICY.replace("draft_reminder_days = [30, 40]", "draft_reminder_days = [30, 50]");
+        let e = PolicySet::from_toml(&p, WORDS, SMS, RULES).unwrap_err();
+        assert!(e.to_string().contains("draft_reminder_days"), "{e}");
+        let p = POLICY.replace("[province.44]\n", "[province.44]\ndraft_expiry_days = 35\n");
+        let e = PolicySet::from_toml(&p, WORDS, SMS, RULES).unwrap_err();
+        assert!(
+            e.to_string().contains("[province.44]: draft_reminder_days"),
+            "a reminder on day 40 of 35: {e}"
+        );
     }
 }

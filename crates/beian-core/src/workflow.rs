@@ -163,6 +163,12 @@ pub enum Event {
     },
     BureauApproved,
     BureauRejected,
+    /// The order sat with its applicant (a draft, or returned) for `idle_days`; the policy
+    /// closes such an order after `expiry_days`.
+    Expire {
+        idle_days: i64,
+        expiry_days: i64,
+    },
 }
 
 impl Event {
@@ -183,6 +189,7 @@ impl Event {
             Event::SmsTimeout { .. } => "sms_timeout",
             Event::BureauApproved => "bureau_approved",
             Event::BureauRejected => "bureau_rejected",
+            Event::Expire { .. } => "expire",
         }
     }
 }
@@ -210,6 +217,11 @@ pub enum TransitionError {
     UnknownRecipient,
     AlreadyVerified,
     DeadlineNotReached,
+    /// The order has not been idle long enough to expire.
+    NotIdleLongEnough {
+        idle_days: i64,
+        expiry_days: i64,
+    },
 }
 
 impl Problem for TransitionError {
@@ -222,6 +234,7 @@ impl Problem for TransitionError {
             TransitionError::UnknownRecipient => "SMS_UNKNOWN_RECIPIENT",
             TransitionError::AlreadyVerified => "SMS_ALREADY_VERIFIED",
             TransitionError::DeadlineNotReached => "SMS_DEADLINE_NOT_REACHED",
+            TransitionError::NotIdleLongEnough { .. } => "ORDER_NOT_IDLE",
         }
     }
 
@@ -266,6 +279,12 @@ impl Problem for TransitionError {
                 "短信核验24小时期限未到。".to_owned(),
                 "The 24-hour SMS window has not passed yet.".to_owned(),
             ),
+            TransitionError::NotIdleLongEnough { idle_days, expiry_days } => (
+                format!("订单{idle_days}天未操作，未满{expiry_days}天，不会失效。"),
+                format!(
+                    "The order has been idle {idle_days} days, less than the {expiry_days} that close it."
+                ),
+            ),
         };
         match lang {
             Lang::Zh => zh,
@@ -291,6 +310,7 @@ fn allowed(event: &Event, actor: Actor) -> bool {
         | Event::SmsTimeout { .. }
         | Event::BureauApproved
         | Event::BureauRejected => matches!(actor, Regulator),
+        Event::Expire { .. } => matches!(actor, System),
     }
 }
 
@@ -319,6 +339,15 @@ pub fn transition(
             S::Submitted
         }
         (S::Draft | S::Submitted | S::Returned { .. }, Event::Withdraw) => S::Withdrawn,
+        (S::Draft | S::Returned { .. }, Event::Expire { idle_days, expiry_days }) => {
+            if idle_days < expiry_days {
+                return Err(TransitionError::NotIdleLongEnough {
+                    idle_days: *idle_days,
+                    expiry_days: *expiry_days,
+                });
+            }
+            S::Withdrawn
+        }
         (S::Submitted, Event::Claim) => S::InReview,
         (S::InReview, Event::Release) => S::Submitted,
         (S::InReview, Event::Approve) if kind.is_provider_internal() => S::Filed,
@@ -588,6 +617,7 @@ mod tests {
             (0i64..48).prop_map(|h| Event::SmsTimeout { now: T0 + Duration::hours(h) }),
             Just(Event::BureauApproved),
             Just(Event::BureauRejected),
+            (40i64..50).prop_map(|idle_days| Event::Expire { idle_days, expiry_days: 45 }),
         ];
         let actor = prop_oneof![
             Just(Actor::Applicant),
@@ -622,6 +652,9 @@ mod tests {
                             }
                             Event::SmsVerified { recipient } => { verified_in_run.insert(recipient.clone()); }
                             Event::Approve => provider_approved = true,
+                            Event::Expire { idle_days, expiry_days } => {
+                                prop_assert!(before.is_editable() && idle_days >= expiry_days, "{:?} expired", before);
+                            }
                             Event::Submit { ready } => {
                                 prop_assert!(ready.error_findings == 0 && ready.documents_complete && ready.identity_verified);
                                 provider_approved = false;

@@ -208,6 +208,29 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Records that the reminder for `day` idle days went out for the round that began at
+    /// `idle_since`; false when it already had (the caller then sends nothing).
+    pub async fn record_order_reminder(
+        &mut self,
+        order_id: Uuid,
+        idle_since: i64,
+        day: i64,
+        now: i64,
+    ) -> Result<bool> {
+        Ok(on!(tx self, |c| sqlx::query(
+            "INSERT INTO order_reminders (order_id, idle_since, day, sent_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (order_id, idle_since, day) DO NOTHING",
+        )
+        .bind(order_id)
+        .bind(idle_since)
+        .bind(day)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected())
+            == 1)
+    }
+
     pub async fn insert_order_event(&mut self, e: &OrderEventRow) -> Result<()> {
         on!(tx self, |c| sqlx::query(
             "INSERT INTO order_events (id, order_id, at, actor_id, actor_role, event, from_state, to_state, detail)
@@ -379,6 +402,28 @@ impl Store {
             ),
             None => run!(queue_query!("orders o", "")),
         })
+    }
+
+    /// Orders waiting for their applicant (a draft, or returned) last written at or before
+    /// `touched_by`, longest idle first; only `owner_id`'s when given (`orders_idle`
+    /// index: the cost follows the idle orders, not the table).
+    pub async fn idle_orders(
+        &self,
+        touched_by: i64,
+        owner_id: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>> {
+        Ok(on!(store self, |c| sqlx::query_as::<_, OrderRow>(
+            "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
+                    reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
+             FROM orders WHERE state IN ('draft', 'returned') AND updated_at <= $1 AND ($2 IS NULL OR owner_id = $2)
+             ORDER BY updated_at, id LIMIT $3",
+        )
+        .bind(touched_by)
+        .bind(owner_id)
+        .bind(limit)
+        .fetch_all(c)
+        .await?))
     }
 
     /// How many orders are in `state`, counting at most `cap` (the queue index serves the

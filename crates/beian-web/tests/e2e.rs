@@ -971,3 +971,110 @@ async fn a_batch_decision_answers_one_result_per_order_and_one_refusal_stops_no_
         assert_eq!(returned.body["state"]["state"], "queued_for_regulator");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_orders_are_reminded_at_30_and_40_days_and_closed_at_45() {
+    for srv in servers().await {
+        eprintln!("backend: {}", srv.db.label);
+        srv.account("admin@example.com", Role::Admin).await;
+        srv.account("owner@example.com", Role::Applicant).await;
+        srv.account("other@example.com", Role::Applicant).await;
+        let owner = srv.login("owner@example.com").await;
+        let (subject, order, _) = create_example_order(&owner).await;
+        let expiry = |app: beian_app::App| async move { app.run_draft_expiry().await.unwrap() };
+        let run = |reminded, closed| beian_app::expiry::ExpiryRun { reminded, closed };
+        // Sessions do not outlive the months this test moves through: sign in afresh each time.
+        let admin = || srv.login("admin@example.com");
+        let owner = || srv.login("owner@example.com");
+        let reminder_mails = || async {
+            let m = admin().await.get("/api/v1/admin/messages?channel=email").await.body;
+            m.as_array().unwrap().iter().filter(|m| m["subject"].as_str().unwrap().contains("将于")).count()
+        };
+
+        // Day 29: nothing is due, and the applicant's list of closing orders is empty.
+        srv.clock.advance(time::Duration::days(29));
+        assert_eq!(expiry(srv.app.clone()).await, run(0, 0), "day 29");
+        assert_eq!(owner().await.get("/api/v1/orders/expiring").await.body, json!([]));
+        // An upload on day 29 is a touch: day 30 counts from it.
+        let up = owner().await.upload(&order, "business_licence", "subject", photo(), "image/png").await;
+        assert_eq!(up.status, StatusCode::CREATED, "{}", up.body);
+        srv.clock.advance(time::Duration::days(1));
+        assert_eq!(expiry(srv.app.clone()).await, run(0, 0), "day 30 but one day after the upload");
+
+        // 30 idle days after the upload: one reminder, once, and the order is listed.
+        srv.clock.advance(time::Duration::days(29));
+        assert_eq!(expiry(srv.app.clone()).await, run(1, 0), "30 idle days");
+        assert_eq!(expiry(srv.app.clone()).await, run(0, 0), "the same reminder once");
+        assert_eq!(reminder_mails().await, 1);
+        let list = owner().await.get("/api/v1/orders/expiring").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert_eq!(
+            (list.body[0]["id"].as_str(), list.body[0]["idle_days"].as_i64(), list.body[0]["state"].as_str()),
+            (Some(order.as_str()), Some(30), Some("draft")),
+            "{}",
+            list.body
+        );
+        assert!(list.body[0]["closes_at"].as_str().unwrap().ends_with("+08:00"), "{}", list.body);
+        let home = owner().await.get("/app").await;
+        let home = home.body.as_str().unwrap_or_default();
+        assert!(home.contains("id=\"expiring\"") && home.contains(&format!("/app/orders/{order}")), "{home}");
+        assert_eq!(srv.login("other@example.com").await.get("/api/v1/orders/expiring").await.body, json!([]));
+        assert_eq!(admin().await.get("/api/v1/orders/expiring").await.body.as_array().map(Vec::len), Some(1));
+
+        // An edit starts a new round: 30 days later a reminder again, then 40, then closed at 45.
+        let o = owner().await.get(&format!("/api/v1/orders/{order}")).await;
+        let ex = example();
+        let edit = owner()
+            .await
+            .call(
+                Method::PUT,
+                &format!("/api/v1/orders/{order}"),
+                Some(json!({ "subject_id": subject, "websites": ex["order"]["websites"], "domain_facts": ex["context"]["domains"] })),
+                Some(&o.etag()),
+            )
+            .await;
+        assert_eq!(edit.status, StatusCode::OK, "{}", edit.body);
+        srv.clock.advance(time::Duration::days(30));
+        assert_eq!(expiry(srv.app.clone()).await, run(1, 0), "a new round after the edit");
+        srv.clock.advance(time::Duration::days(10));
+        assert_eq!(expiry(srv.app.clone()).await, run(1, 0), "40 idle days");
+        assert_eq!(expiry(srv.app.clone()).await, run(0, 0));
+        assert_eq!(reminder_mails().await, 3);
+        srv.clock.advance(time::Duration::days(4));
+        assert_eq!(expiry(srv.app.clone()).await, run(0, 0), "44 idle days");
+        srv.clock.advance(time::Duration::days(1));
+        assert_eq!(expiry(srv.app.clone()).await, run(0, 1), "45 idle days: closed");
+        assert_eq!(expiry(srv.app.clone()).await, run(0, 0), "closed once");
+
+        // Closed as withdrawn by the system, on the timeline and in the audit log, with an e-mail;
+        // the subject is free for a new order.
+        let o = owner().await.get(&format!("/api/v1/orders/{order}")).await;
+        assert_eq!(o.body["state"]["state"], "withdrawn", "{}", o.body);
+        let timeline = owner().await.get(&format!("/api/v1/orders/{order}/timeline")).await.body;
+        let last = timeline.as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (last["event"].as_str(), last["actor_role"].as_str(), last["detail"]["idle_days"].as_i64()),
+            (Some("expire"), Some("system"), Some(45)),
+            "{last}"
+        );
+        let audit = admin().await.get("/api/v1/admin/audit?limit=1000").await;
+        assert!(audit.body.to_string().contains("order.expire"), "{}", audit.body);
+        let mails = admin().await.get("/api/v1/admin/messages?channel=email").await.body;
+        assert!(mails.to_string().contains("已因长期未操作关闭"), "{mails}");
+        assert_eq!(owner().await.get("/api/v1/orders/expiring").await.body, json!([]));
+        let again = owner()
+            .await
+            .post(
+                "/api/v1/orders",
+                json!({ "subject_id": subject, "websites": ex["order"]["websites"], "domain_facts": ex["context"]["domains"] }),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+
+        // The job runs from the worker's schedule, once a day.
+        srv.run_jobs().await;
+        srv.app.schedule_draft_expiry().await.unwrap();
+        srv.app.schedule_draft_expiry().await.unwrap();
+        assert_eq!(srv.run_jobs().await, 1);
+    }
+}

@@ -1294,6 +1294,8 @@ async fn the_home_page_lists_a_page_of_each_and_links_the_older_ones() {
 /// `n` subjects with an order each in `state`, written straight into the store (list pages
 /// read rows only, never the encrypted documents).
 async fn seed_orders(s: &TestServer, owner: uuid::Uuid, n: usize, state: &str) {
+    // Written as of now: an order last touched long ago would be listed as about to close.
+    let now = s.app.now_us();
     let mut tx = s.db.store.begin().await.unwrap();
     for i in 0..n {
         let subject = beian_store::SubjectRow {
@@ -1306,8 +1308,8 @@ async fn seed_orders(s: &TestServer, owner: uuid::Uuid, n: usize, state: &str) {
             data: vec![0],
             filed_number: None,
             version: 1,
-            created_at: 1,
-            updated_at: 1,
+            created_at: now,
+            updated_at: now,
         };
         tx.insert_subject(&subject).await.unwrap();
         tx.insert_order(&beian_store::OrderRow {
@@ -1324,10 +1326,10 @@ async fn seed_orders(s: &TestServer, owner: uuid::Uuid, n: usize, state: &str) {
             reviewer_id: None,
             open: true,
             version: 1,
-            created_at: 1,
-            updated_at: 1,
+            created_at: now,
+            updated_at: now,
             submitted_at: (state != "draft").then_some(1_000 + i as i64),
-            stage_since: 1,
+            stage_since: now,
         })
         .await
         .unwrap();

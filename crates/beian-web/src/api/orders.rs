@@ -17,6 +17,10 @@ pub async fn list_orders(State(s): State<AppState>, c: Caller, Query(q): Query<P
     ok(s.app.list_orders(&c.ctx, q.before, q.limit.unwrap_or(50)).await.map_err(|e| c.err(e))?)
 }
 
+pub async fn expiring_orders(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.expiring_orders(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
 pub async fn get_order(
     State(s): State<AppState>,
     c: Caller,
@@ -114,6 +118,16 @@ pub(super) fn operations(api: Api) -> Api {
             "/orders",
             get(list_orders),
             Op::new("orders", "Your orders, newest first").query(PAGE).returns::<Vec<OrderView>>(200),
+        )
+        .op(
+            "get",
+            "/orders/expiring",
+            get(expiring_orders),
+            Op::new(
+                "orders",
+                "Orders waiting for their applicant long enough to be reminded, the soonest to close first (staff: everyone's)",
+            )
+            .returns::<Vec<beian_app::expiry::ExpiringOrderView>>(200),
         )
         .op(
             "get",

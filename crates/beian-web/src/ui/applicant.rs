@@ -42,12 +42,21 @@ impl From<beian_app::orders::OrderSummary> for OrderLine {
     }
 }
 
+/// An order that closes soon unless its applicant touches it.
+pub(super) struct ExpiringLine {
+    id: Uuid,
+    kind_key: String,
+    idle_days: i64,
+    closes: Stamp,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub(super) struct HomePage {
     c: Chrome,
     subjects: Vec<SubjectLine>,
     orders: Vec<OrderLine>,
+    expiring: Vec<ExpiringLine>,
     /// Links to the next page of each list, when there is one.
     more_subjects: Option<String>,
     more_orders: Option<String>,
@@ -80,6 +89,18 @@ pub(super) async fn home(
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
+    let expiring = match s.app.expiring_orders(&p.ctx).await {
+        Ok(v) => v
+            .into_iter()
+            .map(|e| ExpiringLine {
+                id: e.id,
+                kind_key: format!("kind.{}", e.kind),
+                idle_days: e.idle_days,
+                closes: Stamp::of(&e.closes_at),
+            })
+            .collect(),
+        Err(e) => return app_error(&p, e),
+    };
     let full = |n: usize| n as i64 == PAGE_ROWS;
     let more_subjects =
         subjects.last().filter(|_| full(subjects.len())).map(|x| format!("/app?subjects_before={}", x.id));
@@ -95,7 +116,8 @@ pub(super) async fn home(
             number: x.filed_number.clone(),
         })
         .collect();
-    let page = HomePage { c: Chrome::new(&p, "home.title"), subjects, orders, more_subjects, more_orders };
+    let page =
+        HomePage { c: Chrome::new(&p, "home.title"), subjects, orders, expiring, more_subjects, more_orders };
     render(&page, StatusCode::OK)
 }
 
