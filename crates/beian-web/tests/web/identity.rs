@@ -3,17 +3,15 @@
 //! with the upload; the order is submittable only when every newest face photo passed; the
 //! applicant and the reviewer see the verdict beside the photos. Both backends.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::common::*;
 use beian_app::Role;
 use beian_app::clock::ManualClock;
 use beian_app::notify::OutboxMailer;
 use beian_app::verify::{FaceVerdict, IdentityVerifier, PersonIdentity, VerifierUnavailable};
-use common::*;
 use reqwest::StatusCode;
 use time::macros::datetime;
 

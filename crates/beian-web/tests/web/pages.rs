@@ -3,10 +3,8 @@
 //! refusals, the language switch, escaping of what applicants typed, and another applicant's
 //! order answered as not found. (The browser tests drive the same pages in Chromium.)
 
-mod common;
-
+use crate::common::{PASSWORD, TestServer, create_example_order};
 use beian_app::Role;
-use common::{PASSWORD, TestServer, create_example_order};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -48,7 +46,7 @@ async fn sign_in(s: &TestServer, c: &reqwest::Client, email: &str, password: &st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_out_account_is_told_to_wait_as_the_api_is() {
-    for s in common::servers().await {
+    for s in crate::common::servers().await {
         s.account("owner@example.com", Role::Applicant).await;
         let c = browser();
         // Ten failures are answered as failures; the eleventh is the lock-out, 429 as on the API.
@@ -74,14 +72,14 @@ async fn a_locked_out_account_is_told_to_wait_as_the_api_is() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_pages_headers_language_and_isolation() {
-    for s in common::servers().await {
+    for s in crate::common::servers().await {
         s.account("owner@example.com", Role::Applicant).await;
         s.account("other@example.com", Role::Applicant).await;
         let api = s.login("owner@example.com").await;
         let (subject, order, etag) = create_example_order(&api).await;
         let _ = etag;
         // A subject whose name carries markup: shown as text, never as markup.
-        let mut sub = common::example()["order"]["subject"].clone();
+        let mut sub = crate::common::example()["order"]["subject"].clone();
         sub["name"] = json!("<img src=x onerror=alert(1)>科技有限公司");
         let r = api.post("/api/v1/subjects", json!({ "province": "33", "subject": sub })).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -241,12 +239,12 @@ async fn sign_up_shows_field_errors_beside_the_fields_and_signs_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_review_queue_counts_colours_due_dates_and_claims_once() {
-    for s in common::servers().await {
+    for s in crate::common::servers().await {
         s.account("owner@example.com", Role::Applicant).await;
         s.account("reviewer@example.com", Role::Reviewer).await;
         let api = s.login("owner@example.com").await;
         let (_, order, _) = create_example_order(&api).await;
-        common::upload_all_documents(&api, &order).await;
+        crate::common::upload_all_documents(&api, &order).await;
         let o = api.get(&format!("/api/v1/orders/{order}")).await;
         let sub = api.act(&order, "submit", None, &o.etag()).await;
         assert_eq!(sub.body["state"]["state"], "submitted", "{}", sub.body);
@@ -339,12 +337,12 @@ async fn decide(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reviewer_checks_identity_returns_with_a_reason_and_approves_the_correction() {
-    for s in common::servers().await {
+    for s in crate::common::servers().await {
         s.account("owner@example.com", Role::Applicant).await;
         s.account("reviewer@example.com", Role::Reviewer).await;
         let api = s.login("owner@example.com").await;
         let (_, order, _) = create_example_order(&api).await;
-        common::upload_all_documents(&api, &order).await;
+        crate::common::upload_all_documents(&api, &order).await;
         let o = api.get(&format!("/api/v1/orders/{order}")).await;
         let sub = api.act(&order, "submit", None, &o.etag()).await;
         let c = browser();
@@ -449,7 +447,7 @@ async fn the_reviewer_checks_identity_returns_with_a_reason_and_approves_the_cor
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forgotten_password_is_reset_once_from_the_emailed_link() {
-    for s in common::servers().await {
+    for s in crate::common::servers().await {
         s.account("owner@example.com", Role::Applicant).await;
         s.account("admin@example.com", Role::Admin).await;
         let old_session = s.login("owner@example.com").await;
@@ -523,7 +521,7 @@ async fn a_forgotten_password_is_reset_once_from_the_emailed_link() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("重置链接无效"), "{page}");
         // The same over the API.
-        let anon = common::Client::anonymous(&s.base);
+        let anon = crate::common::Client::anonymous(&s.base);
         let r = anon.post("/api/v1/auth/password-reset", json!({ "email": "nobody@example.com" })).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT);
         let r = anon
@@ -585,7 +583,7 @@ async fn wizard_upload(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits() {
-    for s in common::servers().await {
+    for s in crate::common::servers().await {
         s.account("owner@example.com", Role::Applicant).await;
         s.account("other@example.com", Role::Applicant).await;
         let c = browser();
@@ -750,7 +748,9 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
                 form = if name == "file" {
                     form.part(
                         "file",
-                        reqwest::multipart::Part::bytes(common::photo()).mime_str("image/png").unwrap(),
+                        reqwest::multipart::Part::bytes(crate::common::photo())
+                            .mime_str("image/png")
+                            .unwrap(),
                     )
                 } else {
                     let (_, _, page) = text(
@@ -778,7 +778,7 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
         for (kind, path) in
             [("business_licence", "subject"), ("id_front", "subject.head"), ("id_back", "subject.head")]
         {
-            let (status, page) = wizard_upload(&s, &c, &order, kind, path, common::photo()).await;
+            let (status, page) = wizard_upload(&s, &c, &order, kind, path, crate::common::photo()).await;
             assert_eq!(status, StatusCode::OK, "{kind}: {page}");
         }
         let (_, _, page) =
@@ -786,7 +786,7 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
                 .await;
         assert!(page.contains("capture=\"user\""), "the face photo is taken with the front camera");
         let (status, page) =
-            wizard_upload(&s, &c, &order, "face_photo", "websites[0].head", common::photo()).await;
+            wizard_upload(&s, &c, &order, "face_photo", "websites[0].head", crate::common::photo()).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             page.matches("<img src=\"/app/documents/").count(),
@@ -827,7 +827,7 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_filters_and_decides_claimed_orders_in_a_batch_each_with_its_result() {
-    for s in common::servers().await {
+    for s in crate::common::servers().await {
         s.account("reviewer@example.com", Role::Reviewer).await;
         let reviewer = s.login("reviewer@example.com").await;
         let mut orders = Vec::new();
@@ -835,7 +835,7 @@ async fn the_queue_filters_and_decides_claimed_orders_in_a_batch_each_with_its_r
             s.account(owner, Role::Applicant).await;
             let api = s.login(owner).await;
             let (_, order, _) = create_example_order(&api).await;
-            common::upload_all_documents(&api, &order).await;
+            crate::common::upload_all_documents(&api, &order).await;
             let o = api.get(&format!("/api/v1/orders/{order}")).await;
             let sub = api.act(&order, "submit", None, &o.etag()).await;
             let claimed = reviewer.act(&order, "claim", None, &sub.etag()).await;
@@ -921,14 +921,14 @@ async fn the_queue_filters_and_decides_claimed_orders_in_a_batch_each_with_its_r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_pages_show_and_change_what_the_admin_api_does() {
-    for s in common::servers().await {
+    for s in crate::common::servers().await {
         s.account("admin@example.com", Role::Admin).await;
         s.account("reviewer@example.com", Role::Reviewer).await;
         s.account("owner@example.com", Role::Applicant).await;
         // Something to count: an order submitted, so the dashboard has a stage.
         let api = s.login("owner@example.com").await;
         let (_, order, _) = create_example_order(&api).await;
-        common::upload_all_documents(&api, &order).await;
+        crate::common::upload_all_documents(&api, &order).await;
         let o = api.get(&format!("/api/v1/orders/{order}")).await;
         api.act(&order, "submit", None, &o.etag()).await;
 
@@ -1121,7 +1121,7 @@ async fn a_reviewer_asks_for_mailed_materials_and_records_their_arrival() {
     s.account("reviewer@example.com", Role::Reviewer).await;
     let api = s.login("owner@example.com").await;
     let (_, order, _) = create_example_order(&api).await;
-    common::upload_all_documents(&api, &order).await;
+    crate::common::upload_all_documents(&api, &order).await;
     let o = api.get(&format!("/api/v1/orders/{order}")).await;
     let sub = api.act(&order, "submit", None, &o.etag()).await;
     let reviewer = s.login("reviewer@example.com").await;
@@ -1196,7 +1196,7 @@ async fn an_app_is_filed_through_the_wizard_with_its_platforms() {
     ];
     let (status, _, _) = wizard_step(&s, &c, &order, "persons", &persons, false).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let ex = common::example_named("first-filing-app.json");
+    let ex = crate::common::example_named("first-filing-app.json");
     let key = ex["order"]["apps"][0]["platforms"][0]["public_key"].as_str().unwrap();
     let (_, _, page) =
         text(c.get(format!("{}/app/orders/{order}/edit/websites", s.base)).send().await.unwrap()).await;
@@ -1378,12 +1378,12 @@ fn unescape(attr: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subject_page_lists_its_orders_and_starts_a_filing_without_typing_the_certificate_again() {
-    for s in common::servers().await {
+    for s in crate::common::servers().await {
         let label = s.db.label;
         s.account("agency@example.com", Role::Applicant).await;
         s.account("other@example.com", Role::Applicant).await;
         let api = s.login("agency@example.com").await;
-        let ex = common::example();
+        let ex = crate::common::example();
         let r = api
             .post("/api/v1/subjects", json!({ "province": "33", "subject": ex["order"]["subject"] }))
             .await;

@@ -2,13 +2,11 @@
 //! provider approval, authorization, idempotency, concurrent decisions, bad input, and mail
 //! through a real SMTP server. Each runs on SQLite, and on PostgreSQL when configured.
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::*;
 use beian_app::Role;
 use beian_app::notify::{SmtpConfig, SmtpMailer, SmtpSecurity};
-use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -657,7 +655,7 @@ async fn hsts_when_configured() {
 /// by no one else; the next hour it is whole again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_have_an_hourly_byte_budget_per_applicant() {
-    let photo = common::photo();
+    let photo = crate::common::photo();
     let budget = 3 * photo.len() as i64 + 10;
     for db in beian_store::testing::all().await {
         let clock = beian_app::clock::ManualClock::new(time::macros::datetime!(2026-11-28 10:00 +8));
@@ -673,7 +671,7 @@ async fn uploads_have_an_hourly_byte_budget_per_applicant() {
         srv.account("other@example.com", Role::Applicant).await;
         let owner = srv.login("owner@example.com").await;
         let other = srv.login("other@example.com").await;
-        let (_, order, _) = common::create_example_order(&owner).await;
+        let (_, order, _) = crate::common::create_example_order(&owner).await;
         for _ in 0..3 {
             let r = owner.upload(&order, "id_front", "subject.head", photo.clone(), "image/png").await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -686,7 +684,7 @@ async fn uploads_have_an_hourly_byte_budget_per_applicant() {
             over.body
         );
         assert!(over.headers.contains_key("retry-after"));
-        let (_, theirs, _) = common::create_example_order(&other).await;
+        let (_, theirs, _) = crate::common::create_example_order(&other).await;
         let r = other.upload(&theirs, "id_front", "subject.head", photo.clone(), "image/png").await;
         assert_eq!(r.status, StatusCode::CREATED, "another applicant's budget is their own: {}", r.body);
         clock.advance(time::Duration::hours(1));

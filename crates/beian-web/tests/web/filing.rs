@@ -9,14 +9,12 @@
 //! Both services read one manual clock, so 24 hours pass in a millisecond and signatures stay
 //! within their skew window.
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::world::*;
+use crate::common::{Client, PASSWORD, example};
 use beian_app::Role;
 use beian_store::testing::TestStore;
-use common::world::*;
-use common::{Client, PASSWORD, example};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

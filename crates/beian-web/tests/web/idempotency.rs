@@ -3,10 +3,8 @@
 //! one response (the first, or its replay). Subjects, orders and document uploads; SQLite, and
 //! PostgreSQL when `BEIAN_TEST_DATABASE_URL` is set.
 
-mod common;
-
+use crate::common::{Client, Resp, example, photo, servers};
 use beian_app::Role;
-use common::{Client, Resp, example, photo, servers};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

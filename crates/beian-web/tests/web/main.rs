@@ -1,0 +1,17 @@
+//! The web service's tests over HTTP, in one binary so that the workspace links them once:
+//! `e2e` (the API on both backends, with a real SMTP server), `filing` (whole filings against
+//! the regulator simulator), `idempotency` (same-key requests across instances), `identity`
+//! (the identity-verification port) and `pages` (the server-rendered pages).
+//!
+//! Two test binaries stay apart on purpose: `upload_memory` reads the process's peak memory,
+//! which only means the server's when nothing else runs in the process, and `browser` drives a
+//! real Chromium, whose start-up time must not share the clock of other tests.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod e2e;
+mod filing;
+mod idempotency;
+mod identity;
+mod pages;
