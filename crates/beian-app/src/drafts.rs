@@ -119,6 +119,7 @@ impl App {
             .to_unicode();
         let filed = existing(start.existing_number.as_deref())?;
         let index = self.keys().blind_index("cert", &normalize_cert(&start.certificate.number));
+        self.refuse_blacklisted(&index, &[("domain".to_owned(), domain.clone())]).await?;
         let mine = self
             .store()
             .subjects_by_cert_index(&index)

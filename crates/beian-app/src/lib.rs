@@ -19,6 +19,7 @@
 //! - No HTTP and no SQL text here.
 
 pub mod auth;
+pub mod blacklist;
 pub mod blobs;
 pub mod calendar;
 pub mod clock;

@@ -12,10 +12,10 @@ use beian_store::{OrderEventRow, OrderRow, OrderUpdate, Uuid, new_id};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::blacklist::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, registrable};
 use crate::calendar::DueDate;
 use crate::order_state::Step;
 use crate::requirements::required_documents;
-use crate::seam::miit::inbound::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, registrable};
 use crate::views::{OrderDoc, OrderView, ReviewFinding, TimelineEntry, mask_order, rfc3339, unmask_order};
 use crate::{App, AppError, AppResult, Ctx, Role};
 
@@ -181,6 +181,20 @@ impl App {
             OrderKind::FirstFiling
         });
         let order = self.build_order(subject, &subject_row.province, kind, &input)?;
+        if !kind.is_cancellation() {
+            let domains: Vec<(String, String)> = order
+                .websites
+                .iter()
+                .enumerate()
+                .flat_map(|(i, w)| {
+                    w.domains
+                        .iter()
+                        .enumerate()
+                        .map(move |(j, d)| (format!("websites[{i}].domains[{j}]"), d.clone()))
+                })
+                .collect();
+            self.refuse_blacklisted(&subject_row.cert_index, &domains).await?;
+        }
         let id = new_id();
         let now = self.now_us();
         let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: None };

@@ -110,6 +110,8 @@ pub struct QueueItem {
     /// weekends alone).
     pub sla_due_year_without_calendar: Option<i32>,
     pub reviewer_id: Option<Uuid>,
+    /// What the bureau's blacklists say about the order since it was submitted.
+    pub flags: Vec<crate::blacklist::OrderFlag>,
 }
 
 /// How many open orders wait in each review or regulator stage.
@@ -177,6 +179,12 @@ impl App {
             .then(|| rows.last().map(|r| format!("{}_{}", r.submitted_at.unwrap_or_default(), r.id)))
             .flatten();
         let cal = self.calendar().await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut flags: std::collections::HashMap<Uuid, Vec<crate::blacklist::OrderFlag>> =
+            std::collections::HashMap::new();
+        for f in self.store().order_flags(&ids).await? {
+            flags.entry(f.order_id).or_default().push(f.into());
+        }
         let items = rows
             .into_iter()
             .map(|r| {
@@ -194,6 +202,7 @@ impl App {
                     stage_since: rfc3339(r.stage_since),
                     state: r.state,
                     reviewer_id: r.reviewer_id,
+                    flags: flags.remove(&r.id).unwrap_or_default(),
                 }
             })
             .collect();

@@ -40,7 +40,7 @@ pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
 pub use audit::{AuditRow, NewAudit};
 pub use documents::{DocumentRow, FaceCheckRecord};
 pub use jobs::{JobOutcome, JobRow, NewJob, backoff_secs};
-pub use miit::{MiitDownloadRow, MiitRecordRow, MiitUploadRow, MiitWorkRow};
+pub use miit::{MiitDownloadRow, MiitRecordRow, MiitUploadRow, MiitWorkRow, OrderFlagRow};
 pub use misc::{
     IdempotencyRow, IpPoolRow, MessageRow, NewMessage, Reservation, ServiceNumberRow, SettingRow, TemplateRow,
 };

@@ -7,6 +7,19 @@ use uuid::Uuid;
 
 use crate::{Result, Store, Tx, on};
 
+/// A blacklist entry's mark on an open order, for its reviewer.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct OrderFlagRow {
+    pub order_id: Uuid,
+    /// The pre-check's code: `SUBJECT_BLACKLISTED`, `DOMAIN_BLACKLISTED`, `DOMAIN_SERVED_UNFILED`.
+    pub code: String,
+    /// The listed domain; '' for a subject.
+    pub target: String,
+    /// The bureau's remark; '' when it gave none.
+    pub reason: String,
+    pub flagged_at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct MiitUploadRow {
     pub seq: i64,
@@ -230,20 +243,86 @@ impl Tx {
         Ok(())
     }
 
-    /// Puts an entry on the blacklist of `kind` (or refreshes it).
-    pub async fn set_miit_listed(&mut self, kind: &str, key: &str, file_name: &str, now: i64) -> Result<()> {
-        on!(tx self, |c| sqlx::query(
-            "INSERT INTO miit_blacklist (kind, key, file_name, listed_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (kind, key) DO UPDATE SET file_name = excluded.file_name, listed_at = excluded.listed_at",
+    /// Puts an entry on the blacklist of `kind` with the bureau's reason (or refreshes it).
+    /// True when the entry was not listed before.
+    pub async fn set_miit_listed(
+        &mut self,
+        kind: &str,
+        key: &str,
+        file_name: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let added = on!(tx self, |c| sqlx::query(
+            "INSERT INTO miit_blacklist (kind, key, file_name, listed_at, reason) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (kind, key) DO NOTHING",
         )
         .bind(kind)
         .bind(key)
         .bind(file_name)
         .bind(now)
+        .bind(reason)
         .execute(c)
         .await?
         .rows_affected());
-        Ok(())
+        if added == 0 {
+            on!(tx self, |c| sqlx::query(
+                "UPDATE miit_blacklist SET file_name = $3, listed_at = $4, reason = $5 WHERE kind = $1 AND key = $2",
+            )
+            .bind(kind)
+            .bind(key)
+            .bind(file_name)
+            .bind(now)
+            .bind(reason)
+            .execute(c)
+            .await?
+            .rows_affected());
+        }
+        Ok(added == 1)
+    }
+
+    /// Flags an open order for its reviewer; false when it already was (same code and target).
+    pub async fn flag_order(&mut self, f: &OrderFlagRow) -> Result<bool> {
+        Ok(on!(tx self, |c| sqlx::query(
+            "INSERT INTO order_flags (order_id, code, target, reason, flagged_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (order_id, code, target) DO NOTHING",
+        )
+        .bind(f.order_id)
+        .bind(&f.code)
+        .bind(&f.target)
+        .bind(&f.reason)
+        .bind(f.flagged_at)
+        .execute(c)
+        .await?
+        .rows_affected())
+            == 1)
+    }
+
+    /// Takes a flag off an order; false when it had none.
+    pub async fn unflag_order(&mut self, order_id: Uuid, code: &str, target: &str) -> Result<bool> {
+        Ok(on!(tx self, |c| sqlx::query(
+            "DELETE FROM order_flags WHERE order_id = $1 AND code = $2 AND target = $3",
+        )
+        .bind(order_id)
+        .bind(code)
+        .bind(target)
+        .execute(c)
+        .await?
+        .rows_affected())
+            == 1)
+    }
+
+    /// Open orders past their applicant (in review, or with the regulator), oldest first.
+    pub async fn orders_under_review(&mut self, limit: i64) -> Result<Vec<crate::OrderRow>> {
+        Ok(on!(tx self, |c| sqlx::query_as::<_, crate::OrderRow>(
+            "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
+                    reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
+             FROM orders WHERE state IN ('submitted', 'in_review', 'awaiting_mail', 'queued_for_regulator', 'sms_pending', 'bureau_review')
+             ORDER BY submitted_at, id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(c)
+        .await?))
     }
 
     /// Takes an entry off the blacklist of `kind`.
@@ -409,10 +488,16 @@ impl Store {
 
     /// Which of `keys` are on the blacklist of `kind`.
     pub async fn miit_listed(&self, kind: &str, keys: &[String]) -> Result<Vec<String>> {
+        Ok(self.miit_listed_reasons(kind, keys).await?.into_iter().map(|(k, _)| k).collect())
+    }
+
+    /// Which of `keys` are on the blacklist of `kind`, each with the bureau's reason ('' when
+    /// it gave none).
+    pub async fn miit_listed_reasons(&self, kind: &str, keys: &[String]) -> Result<Vec<(String, String)>> {
         let mut found = Vec::new();
         for key in keys {
-            let hit: Option<String> = on!(store self, |c| sqlx::query_scalar(
-                "SELECT key FROM miit_blacklist WHERE kind = $1 AND key = $2",
+            let hit: Option<(String, String)> = on!(store self, |c| sqlx::query_as(
+                "SELECT key, reason FROM miit_blacklist WHERE kind = $1 AND key = $2",
             )
             .bind(kind)
             .bind(key)
@@ -421,6 +506,24 @@ impl Store {
             found.extend(hit);
         }
         Ok(found)
+    }
+
+    /// The flags on these orders (a page of the review queue): one statement for the page.
+    pub async fn order_flags(&self, order_ids: &[Uuid]) -> Result<Vec<OrderFlagRow>> {
+        if order_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(on!(store self, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT order_id, code, target, reason, flagged_at FROM order_flags WHERE order_id IN (",
+            );
+            let mut ids = q.separated(", ");
+            for id in order_ids {
+                ids.push_bind(*id);
+            }
+            q.push(") ORDER BY order_id, code, target");
+            q.build_query_as::<OrderFlagRow>().fetch_all(c).await?
+        }))
     }
 
     /// Open work list entries of `kind`, oldest first.

@@ -27,6 +27,8 @@ pub enum Listed {
 pub struct Entry {
     pub listed: Listed,
     pub removed: bool,
+    /// The bureau's remark (`Bz`): why it listed the entry, when it says.
+    pub note: Option<String>,
 }
 
 /// `Czlx` 0: 增加.
@@ -94,6 +96,10 @@ pub fn hmdlb(
     })
 }
 
+fn note(bz: Option<&str>) -> Option<String> {
+    bz.map(str::trim).filter(|b| !b.is_empty()).map(str::to_owned)
+}
+
 fn domain(raw: &str) -> Option<String> {
     let d = raw.trim().trim_end_matches('.').to_lowercase();
     (!d.is_empty()).then_some(d)
@@ -107,19 +113,27 @@ pub fn entries(icp: &Icp) -> Vec<Entry> {
             let Some(zt) = &z.zt_xx else { continue };
             let certificate = zt.zj.zjhm.trim().to_owned();
             if !certificate.is_empty() {
-                out.push(Entry { listed: Listed::Subject { certificate }, removed: z.czlx == REMOVE });
+                out.push(Entry {
+                    listed: Listed::Subject { certificate },
+                    removed: z.czlx == REMOVE,
+                    note: note(z.bz.as_deref()),
+                });
             }
         }
         for w in &h.wzhmdxxs {
             for d in w.wz_xx.ym_xx.iter().filter_map(|y| domain(&y.ym)) {
-                out.push(Entry { listed: Listed::Domain(d), removed: w.czlx == REMOVE });
+                out.push(Entry {
+                    listed: Listed::Domain(d),
+                    removed: w.czlx == REMOVE,
+                    note: note(w.bz.as_deref()),
+                });
             }
         }
     }
     if let Some(f) = &icp.ffjrhmd {
         for x in &f.ffjrxx {
             if let Some(d) = domain(&x.ym) {
-                out.push(Entry { listed: Listed::IllegalAccess(d), removed: false });
+                out.push(Entry { listed: Listed::IllegalAccess(d), removed: false, note: None });
             }
         }
     }
@@ -151,11 +165,16 @@ mod tests {
             vec![
                 Entry {
                     listed: Listed::Subject { certificate: "91330106MA2B00000X".into() },
-                    removed: false
+                    removed: false,
+                    note: None,
                 },
-                Entry { listed: Listed::Domain("bad.example.cn".into()), removed: true },
-                Entry { listed: Listed::Domain("bad2.example.cn".into()), removed: true },
-                Entry { listed: Listed::IllegalAccess("unfiled.example.com".into()), removed: false },
+                Entry { listed: Listed::Domain("bad.example.cn".into()), removed: true, note: None },
+                Entry { listed: Listed::Domain("bad2.example.cn".into()), removed: true, note: None },
+                Entry {
+                    listed: Listed::IllegalAccess("unfiled.example.com".into()),
+                    removed: false,
+                    note: None
+                },
             ]
         );
     }
@@ -199,9 +218,10 @@ mod tests {
             vec![
                 Entry {
                     listed: Listed::Subject { certificate: order.subject.certificate.number.clone() },
-                    removed: false
+                    removed: false,
+                    note: Some("虚假材料".into()),
                 },
-                Entry { listed: Listed::Domain("bad.example.cn".into()), removed: true },
+                Entry { listed: Listed::Domain("bad.example.cn".into()), removed: true, note: None },
             ]
         );
         let none: &[String] = &[];

@@ -14,6 +14,7 @@ mod admin;
 mod applicant;
 pub mod i18n;
 mod psb;
+mod queue;
 mod review;
 mod subjects;
 mod wizard;
@@ -80,8 +81,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/calendar", get(admin::calendar).post(admin::put_calendar_year))
         .route("/admin/calendar/{year}/delete", post(admin::delete_calendar_year))
         .route("/admin/audit", get(admin::audit))
-        .route("/review", get(review::queue))
-        .route("/review/batch", post(review::batch))
+        .route("/review", get(queue::queue))
+        .route("/review/batch", post(queue::batch))
         .route("/review/orders/{id}", get(review::order))
         .route("/review/orders/{id}/claim", post(review::claim))
         .route("/review/orders/{id}/reveal", post(review::reveal))

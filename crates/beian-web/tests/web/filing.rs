@@ -1149,7 +1149,14 @@ async fn v3_what_miit_has_on_file_and_its_blacklists_decide_kinds_and_findings()
         let o = app.get_order(&stranger, access.order_id, false).await.unwrap();
         assert_eq!(o.order.subject.existing_number.as_deref(), filed.subject_number.as_deref(), "{label}");
 
-        // The bureau blacklists a domain and the subject; the provider's pre-check refuses both.
+        // An order of the subject is under review when the bureau lists it.
+        let (_, under_review) =
+            w.draft(Some(&subject_id), json!({ "kind": "new_service_here", "websites": sites(&[1]) })).await;
+        let o = w.owner.get(&format!("/api/v1/orders/{under_review}")).await;
+        let sub = w.owner.act(&under_review, "submit", None, &o.etag()).await;
+        assert_eq!(sub.body["state"]["state"], "submitted", "{label}: {}", sub.body);
+
+        // The bureau blacklists a domain and the subject, the subject with a reason.
         let domains = vec!["alibabacloud.com".to_owned()];
         let site = Listing::Website { name: "阿里云国际站", domains: &domains };
         let subject: beian_core::model::Subject =
@@ -1162,17 +1169,89 @@ async fn v3_what_miit_has_on_file_and_its_blacklists_decide_kinds_and_findings()
         assert_eq!(w.regulator.miit_blacklist(site, false, None).await.unwrap(), 1, "{label}");
         assert_eq!(w.regulator.miit_blacklist(listed, false, Some("测试")).await.unwrap(), 1, "{label}");
         w.settle().await;
-        let (_, draft) =
-            w.draft(Some(&subject_id), json!({ "kind": "new_service_here", "websites": sites(&[1]) })).await;
-        let codes = finding_codes(&w, &draft).await;
+        // The order under review is flagged for its reviewer: in the queue and on its timeline.
+        let flags = || async {
+            let q = w.reviewer.get("/api/v1/review/queue?state=submitted").await;
+            assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+            let items = q.body["items"].as_array().unwrap().clone();
+            items
+                .into_iter()
+                .find(|i| i["id"] == under_review.as_str())
+                .map_or(Value::Null, |i| i["flags"].clone())
+        };
+        assert_eq!(
+            flags().await,
+            json!([
+                { "code": "DOMAIN_BLACKLISTED", "target": "alibabacloud.com", "reason": "" },
+                { "code": "SUBJECT_BLACKLISTED", "target": "", "reason": "测试" },
+            ]),
+            "{label}"
+        );
+        let flagged_steps = || async {
+            let t = w.owner.get(&format!("/api/v1/orders/{under_review}/timeline")).await.body;
+            t.as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["event"] == "flagged" || e["event"] == "unflagged")
+                .count()
+        };
+        assert_eq!(flagged_steps().await, 2, "{label}");
+        let page = w.reviewer.get("/review").await;
+        let page = page.body.as_str().unwrap_or_default();
+        assert!(page.contains("blacklist-flag") && page.contains("测试"), "{label}: {page}");
+        // The same listing received again flags nothing twice.
+        assert_eq!(w.regulator.miit_blacklist(listed, false, Some("测试")).await.unwrap(), 1, "{label}");
+        w.settle().await;
+        assert_eq!(flagged_steps().await, 2, "{label}: a list received twice");
+        // The pre-check of that order says so too.
+        let codes = finding_codes(&w, &under_review).await;
         for c in ["DOMAIN_BLACKLISTED", "SUBJECT_BLACKLISTED"] {
             assert!(codes.iter().any(|x| x == c), "{label}: {c} in {codes:?}");
         }
-        // Taken off the list, they pass again.
+        // No new order starts for them: refused with the field and the bureau's reason.
+        let refused = w
+            .owner
+            .post(
+                "/api/v1/orders",
+                json!({ "subject_id": subject_id, "kind": "new_service_here", "websites": sites(&[1]) }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {}", refused.body);
+        let errors = refused.body["errors"].as_array().unwrap();
+        assert_eq!(
+            (errors[0]["field"].as_str(), errors[0]["code"].as_str()),
+            (Some("subject.certificate.number"), Some("SUBJECT_BLACKLISTED")),
+            "{label}: {}",
+            refused.body
+        );
+        assert!(errors[0]["message"].as_str().unwrap().contains("测试"), "{label}: {}", refused.body);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["code"] == "DOMAIN_BLACKLISTED" && e["field"] == "websites[0].domains[0]"),
+            "{label}: {}",
+            refused.body
+        );
+        let err = app
+            .start_filing(
+                &stranger,
+                filing_start("杭州另一家网络科技有限公司", "91330106MA2D0QWE3R", "www.alibabacloud.com"),
+            )
+            .await
+            .unwrap_err();
+        let beian_app::AppError::Validation(fields) = &err else { panic!("{label}: {err:?}") };
+        assert_eq!(
+            (fields[0].field.as_str(), fields[0].code.as_str()),
+            ("domain", "DOMAIN_BLACKLISTED"),
+            "{label}"
+        );
+        // Taken off the list, the flags go (on the timeline too) and the pre-check passes again.
         w.regulator.miit_blacklist(listed, true, None).await.unwrap();
         w.regulator.miit_blacklist(site, true, None).await.unwrap();
         w.settle().await;
-        let codes = finding_codes(&w, &draft).await;
+        assert_eq!(flags().await, json!([]), "{label}");
+        assert_eq!(flagged_steps().await, 4, "{label}");
+        let codes = finding_codes(&w, &under_review).await;
         assert!(!codes.iter().any(|c| c.ends_with("_BLACKLISTED")), "{label}: {codes:?}");
         w.validate_miit_files(label).await;
     }

@@ -18,6 +18,7 @@
 //! An outcome reaches the order as the events `sms_sent` (1) and `approved`/`rejected` (2)
 //! under its submission id, through `App::apply_regulator_events`, which applies each once.
 
+use crate::blacklist::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, ListChange, registrable};
 use std::collections::BTreeMap;
 
 use beian_core::model::{OrderKind, normalize_cert};
@@ -148,6 +149,7 @@ impl App {
                 tx.set_miit_state(TABLES_KEY, &serde_json::to_string(&tables)?, now).await?;
             }
             DownloadDataChoice::Icp(icp) => {
+                let mut changes = Vec::new();
                 for entry in lists::entries(icp) {
                     let (kind, key) = match &entry.listed {
                         Listed::Subject { certificate } => (
@@ -157,12 +159,15 @@ impl App {
                         Listed::Domain(d) => (LISTED_DOMAIN, registrable(d)),
                         Listed::IllegalAccess(d) => (LISTED_ILLEGAL_ACCESS, registrable(d)),
                     };
+                    let reason = entry.note.clone().unwrap_or_default();
                     if entry.removed {
                         tx.unset_miit_listed(kind, &key).await?;
                     } else {
-                        tx.set_miit_listed(kind, &key, name, now).await?;
+                        tx.set_miit_listed(kind, &key, name, &reason, now).await?;
                     }
+                    changes.push(ListChange { kind, key, reason, removed: entry.removed });
                 }
+                self.flag_listed_orders(&mut tx, &changes, now).await?;
                 for (kind, data) in work {
                     let id = new_id();
                     let data = self.keys().encrypt(&format!("miit_worklist/{id}"), data.as_bytes())?;
@@ -361,19 +366,6 @@ impl App {
         }
         Ok(Some(d))
     }
-}
-
-/// The blacklists the pre-check reads (`miit_blacklist.kind`): subjects by their certificate's
-/// blind index, domains and illegally served domains by their registrable domain.
-pub const LISTED_SUBJECT: &str = "subject";
-pub const LISTED_DOMAIN: &str = "domain";
-pub const LISTED_ILLEGAL_ACCESS: &str = "illegal_access";
-
-/// The registrable domain a blacklist entry is kept and looked up by.
-pub(crate) fn registrable(domain: &str) -> String {
-    beian_core::id::DomainName::parse(domain)
-        .map(|d| d.value.registrable().to_owned())
-        .unwrap_or_else(|_| domain.to_owned())
 }
 
 /// The provider's work in a file: each entry of its lists, as its XML.
