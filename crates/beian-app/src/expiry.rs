@@ -115,13 +115,14 @@ impl App {
     }
 
     /// The caller's orders that have been idle long enough to be reminded (all orders for
-    /// staff), the soonest to close first.
-    pub async fn expiring_orders(&self, ctx: &Ctx) -> AppResult<Vec<ExpiringOrderView>> {
+    /// staff), the soonest to close first; at most `limit` (1–500) of the longest idle.
+    pub async fn expiring_orders(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<ExpiringOrderView>> {
         let p = ctx.principal()?;
         let owner = if p.role.is_staff() { None } else { Some(p.id) };
         let now = self.now_us();
         let mut out = Vec::new();
-        for row in self.store().idle_orders(now - first_action_day() * DAY_US, owner, 500).await? {
+        let limit = limit.clamp(1, 500);
+        for row in self.store().idle_orders(now - first_action_day() * DAY_US, owner, limit).await? {
             let touched = self.last_touched(&row).await?;
             let (expiry_days, reminder_days) = policy_of(&row.province);
             let idle = (now - touched) / DAY_US;

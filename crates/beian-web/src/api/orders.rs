@@ -17,8 +17,8 @@ pub async fn list_orders(State(s): State<AppState>, c: Caller, Query(q): Query<P
     ok(s.app.list_orders(&c.ctx, q.before, q.limit.unwrap_or(50)).await.map_err(|e| c.err(e))?)
 }
 
-pub async fn expiring_orders(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.expiring_orders(&c.ctx).await.map_err(|e| c.err(e))?)
+pub async fn expiring_orders(State(s): State<AppState>, c: Caller, Query(q): Query<PageQuery>) -> ApiResult {
+    ok(s.app.expiring_orders(&c.ctx, q.limit.unwrap_or(100)).await.map_err(|e| c.err(e))?)
 }
 
 pub async fn get_order(
@@ -127,6 +127,7 @@ pub(super) fn operations(api: Api) -> Api {
                 "orders",
                 "Orders waiting for their applicant long enough to be reminded, the soonest to close first (staff: everyone's)",
             )
+            .query(&[("limit", "at most this many of the longest idle (1–500, default 100)")])
             .returns::<Vec<beian_app::expiry::ExpiringOrderView>>(200),
         )
         .op(

@@ -64,6 +64,8 @@ pub(super) struct HomePage {
 
 /// Rows per list on the home page (a page of 100 rows missed the 50 ms target under load).
 const PAGE_ROWS: i64 = 25;
+/// Orders about to close shown on the home page (the API lists up to 500).
+const EXPIRING_ROWS: i64 = 10;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub(super) struct HomeQuery {
@@ -89,7 +91,7 @@ pub(super) async fn home(
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
-    let expiring = match s.app.expiring_orders(&p.ctx).await {
+    let expiring = match s.app.expiring_orders(&p.ctx, EXPIRING_ROWS).await {
         Ok(v) => v
             .into_iter()
             .map(|e| ExpiringLine {
