@@ -140,12 +140,21 @@ impl DocCache {
         self.map.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
     }
 
+    /// Caches a document; when full, one arbitrary entry makes room, freed after the lock is
+    /// released (clearing the whole map stalled every reader; see `beian_store::cache`).
     pub(crate) fn put(&self, key: (beian_store::Uuid, i64), doc: OrderDoc) {
-        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if m.len() >= Self::CAPACITY {
-            m.clear();
-        }
-        m.insert(key, doc);
+        let evicted = {
+            let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            let evicted = if m.len() >= Self::CAPACITY {
+                let victim = m.keys().next().copied();
+                victim.and_then(|k| m.remove(&k))
+            } else {
+                None
+            };
+            m.insert(key, doc);
+            evicted
+        };
+        drop(evicted);
     }
 }
 

@@ -25,6 +25,7 @@
 mod accounts;
 mod audit;
 pub mod cache;
+mod direct;
 mod documents;
 mod jobs;
 mod miit;
@@ -200,7 +201,7 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(sqlite_pool_size()).connect_with(opts).await?;
-        Ok(Store::Sqlite(pool, Arc::default()))
+        Ok(Store::Sqlite(pool, Arc::new(cache::OrderCache::reading(path))))
     }
 
     /// Opens a SQLite database for a bulk load by one writer (`beian bench-seed`): a 1 GiB page

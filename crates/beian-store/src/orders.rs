@@ -261,6 +261,15 @@ impl Store {
             },
             Store::Postgres(_) => None,
         };
+        if let (Store::Sqlite(_, cache), Some(epoch)) = (self, epoch)
+            && let Some(reader) = cache.reader()
+        {
+            let row = reader.order(id)?;
+            if let Some(r) = &row {
+                cache.fill(epoch, r);
+            }
+            return Ok(row);
+        }
         let row = on!(store self, |c| sqlx::query_as::<_, OrderRow>(
             "SELECT id, owner_id, subject_id, kind, province, state, state_data, data, findings, review_findings,
                     reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since
