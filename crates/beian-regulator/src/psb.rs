@@ -63,6 +63,9 @@ pub struct PsbRecord {
     pub domains: Vec<String>,
     /// `YYYY-MM-DD`, China time.
     pub approved_on: String,
+    /// `filed`, or `icp_cancelled`: the website's ICP filing was cancelled and this filing is
+    /// due for cancellation by its owner.
+    pub status: String,
 }
 
 /// Takes the next serial of a filing area, in the approval's transaction.
@@ -232,18 +235,20 @@ impl RegulatorStore {
 
     /// The public query by PSB number (beian.mps.gov.cn's 网站查询).
     pub async fn psb_record(&self, number: &str) -> Result<Option<PsbRecord>, StoreError> {
-        let row: Option<(String, String, String, String, i64)> = on!(store self.store(), |c| sqlx::query_as(
-            "SELECT number, icp_number, website_name, domains, approved_at FROM reg_psb_records WHERE number = $1 AND status = 'filed'",
+        let row: Option<(String, String, String, String, i64, String)> = on!(store self.store(), |c| sqlx::query_as(
+            "SELECT number, icp_number, website_name, domains, approved_at, status FROM reg_psb_records
+             WHERE number = $1 AND status IN ('filed', 'icp_cancelled')",
         )
         .bind(number)
         .fetch_optional(c)
         .await?);
-        Ok(row.map(|(number, icp_number, website_name, domains, at)| PsbRecord {
+        Ok(row.map(|(number, icp_number, website_name, domains, at, status)| PsbRecord {
             number,
             icp_number,
             website_name,
             domains: serde_json::from_str(&domains).unwrap_or_default(),
             approved_on: crate::records::approved_on(at),
+            status,
         }))
     }
 }

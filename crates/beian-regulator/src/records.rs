@@ -151,6 +151,7 @@ pub async fn apply(
                 for s in paths.services(order) {
                     let number = existing(&s)?;
                     rename_service(tx, &number, s.name).await?;
+                    psb_follows(tx, &number, PsbChange::Renamed { name: s.name, domains: s.domains }).await?;
                     keep_service(tx, keys, &number, order, s.path).await?;
                     d.services.push(issued(&s, number));
                 }
@@ -159,6 +160,7 @@ pub async fn apply(
         OrderKind::CancelService => {
             for number in &order.target_numbers {
                 set_service_status(tx, number, &["filed", "empty_shell"], "cancelled").await?;
+                psb_follows(tx, number, PsbChange::IcpCancelled).await?;
                 d.cancelled.push(number.clone());
             }
         }
@@ -183,6 +185,9 @@ pub async fn apply(
             .bind(&number)
             .fetch_all(c)
             .await?);
+            for s in &services {
+                psb_follows(tx, s, PsbChange::IcpCancelled).await?;
+            }
             d.cancelled.push(number);
             d.cancelled.extend(services);
         }
@@ -336,6 +341,47 @@ async fn set_service_status(tx: &mut Tx, number: &str, from: &[&str], to: &str) 
     Ok(())
 }
 
+/// What happened to a website's ICP record that its public-security record must follow.
+enum PsbChange<'a> {
+    Renamed {
+        name: &'a str,
+        domains: &'a [String],
+    },
+    /// The ICP filing is gone: the PSB filing is due for cancellation (注销), which its owner
+    /// applies for at the platform; until then the public query says so.
+    IcpCancelled,
+}
+
+/// Keeps the PSB platform's record of a website (if it has one) in step with its ICP record:
+/// the name and domains after a change, `icp_cancelled` after a cancellation.
+async fn psb_follows(tx: &mut Tx, icp_number: &str, change: PsbChange<'_>) -> Result<(), RecordError> {
+    match change {
+        PsbChange::Renamed { name, domains } => {
+            let domains = serde_json::to_string(domains).unwrap_or_else(|_| "[]".into());
+            on!(tx tx, |c| sqlx::query(
+                "UPDATE reg_psb_records SET website_name = $2, domains = CASE WHEN $3 = '[]' THEN domains ELSE $3 END
+                 WHERE icp_number = $1 AND status = 'filed'",
+            )
+            .bind(icp_number)
+            .bind(name)
+            .bind(domains)
+            .execute(c)
+            .await?
+            .rows_affected());
+        }
+        PsbChange::IcpCancelled => {
+            on!(tx tx, |c| sqlx::query(
+                "UPDATE reg_psb_records SET status = 'icp_cancelled' WHERE icp_number = $1 AND status = 'filed'",
+            )
+            .bind(icp_number)
+            .execute(c)
+            .await?
+            .rows_affected());
+        }
+    }
+    Ok(())
+}
+
 async fn rename_service(tx: &mut Tx, number: &str, name: &str) -> Result<(), RecordError> {
     let id = service_id(tx, number, &["filed"]).await?;
     on!(tx tx, |c| sqlx::query("UPDATE reg_services SET name = $1 WHERE id = $2")
@@ -399,6 +445,7 @@ pub async fn cancel_empty_shell(
                 .execute(c)
                 .await?
                 .rows_affected());
+            psb_follows(tx, number, PsbChange::IcpCancelled).await?;
             Ok(())
         }
         _ => Err(RecordError::UnknownNumber(number.to_owned())),

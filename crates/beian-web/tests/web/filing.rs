@@ -702,6 +702,96 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_psb_record_follows_its_website_through_a_rename_and_a_cancellation() {
+    for (pdb, rdb) in pairs().await {
+        let label = pdb.label;
+        eprintln!("backend: {label}");
+        let (w, _) = world(pdb, rdb, true, None).await;
+        let admin = w.provider.login("admin@example.com").await;
+        let profile = json!({
+            "name": "演示云计算有限公司", "region": "330110", "phone": "95187",
+            "organization_code": "673959654", "access_method": "租赁虚拟空间",
+        });
+        admin
+            .call(reqwest::Method::PUT, "/api/v1/admin/provider-profile", Some(profile), Some("\"0\""))
+            .await;
+        let (subject, _) = w.file(None, sites(&[0])).await;
+        w.settle().await;
+        let code = w.code_for(HEAD.0).await;
+        w.verify(HEAD.0, HEAD.1, &code).await;
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+
+        // The site's PSB filing, completed, submitted and approved.
+        let list = w.owner.get(&format!("/api/v1/subjects/{subject}/psb")).await;
+        let psb = list.body[0]["id"].as_str().unwrap().to_owned();
+        let path = |rest: &str| format!("/api/v1/psb/{psb}{rest}");
+        let got = w.owner.get(&path("")).await;
+        let mut app = got.body["application"].clone();
+        app["service_types"] = json!(["b"]);
+        app["registrar"]["region"] = json!("浙江省杭州市余杭区");
+        app["registrar"]["phone"] = json!("95187");
+        let r = w.owner.call(reqwest::Method::PUT, &path(""), Some(app), Some(&got.etag())).await;
+        let r = w.owner.call(reqwest::Method::POST, &path("/statement"), None, Some(&r.etag())).await;
+        let r = w.owner.call(reqwest::Method::POST, &path("/submit"), None, Some(&r.etag())).await;
+        assert_eq!(r.body["state"], "submitted", "{label}: {}", r.body);
+        w.settle().await;
+        let officer = bureau_login(&w.reg_base, "psb-zj").await;
+        let item = officer.get("/api/v1/psb/queue").await.body[0]["id"].as_str().unwrap().to_owned();
+        let r = officer.post(&format!("/api/v1/psb/applications/{item}/approve"), json!({})).await;
+        let number = r.body["psb_number"].as_str().unwrap().to_owned();
+        let record = || {
+            let c = Client::anonymous(&w.reg_base);
+            let path = format!("/api/v1/psb/records/{number}");
+            async move { c.get(&path).await.body }
+        };
+        let before = record().await;
+        assert_eq!(
+            (before["status"].as_str(), before["icp_number"].as_str()),
+            (Some("filed"), Some("浙ICP备2026000001号-1"))
+        );
+
+        // The website is renamed: its PSB record shows the new name.
+        let mut renamed = sites(&[0]);
+        renamed[0]["name"] = json!("阿里云官方网站");
+        renamed[0]["existing_number"] = json!("浙ICP备2026000001号-1");
+        let (_, change) =
+            w.file_order(Some(&subject), json!({ "kind": "change_service", "websites": renamed })).await;
+        w.settle().await;
+        // Its responsible person (the subject's head here) enters the code texted for the change.
+        let code = w.code_for(HEAD.0).await;
+        w.verify(HEAD.0, HEAD.1, &code).await;
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        assert_eq!(w.state(&change).await["state"], "filed", "{label}");
+        assert_eq!(record().await["website_name"], "阿里云官方网站", "{label}");
+
+        // The website is cancelled: its PSB record says the filing is due for cancellation.
+        let (_, cancel) = w
+            .file_order(
+                Some(&subject),
+                json!({ "kind": "cancel_service", "target_numbers": ["浙ICP备2026000001号-1"] }),
+            )
+            .await;
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        assert_eq!(w.state(&cancel).await["state"], "filed", "{label}");
+        let after = record().await;
+        assert_eq!(
+            (after["status"].as_str(), after["website_name"].as_str()),
+            (Some("icp_cancelled"), Some("阿里云官方网站")),
+            "{label}: {after}"
+        );
+    }
+}
+
 /// The value of the hidden input `name` in the first form of `html` after `from`.
 fn hidden_after(html: &str, from: &str, name: &str) -> String {
     let start = html.find(from).unwrap_or_else(|| panic!("no {from} in {html}"));
