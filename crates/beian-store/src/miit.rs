@@ -253,9 +253,17 @@ impl Tx {
         reason: &str,
         now: i64,
     ) -> Result<bool> {
-        let added = on!(tx self, |c| sqlx::query(
+        let listed: i64 = on!(tx self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM miit_blacklist WHERE kind = $1 AND key = $2",
+        )
+        .bind(kind)
+        .bind(key)
+        .fetch_one(c)
+        .await?);
+        on!(tx self, |c| sqlx::query(
             "INSERT INTO miit_blacklist (kind, key, file_name, listed_at, reason) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (kind, key) DO NOTHING",
+             ON CONFLICT (kind, key) DO UPDATE SET file_name = excluded.file_name, listed_at = excluded.listed_at, \
+             reason = excluded.reason",
         )
         .bind(kind)
         .bind(key)
@@ -265,20 +273,7 @@ impl Tx {
         .execute(c)
         .await?
         .rows_affected());
-        if added == 0 {
-            on!(tx self, |c| sqlx::query(
-                "UPDATE miit_blacklist SET file_name = $3, listed_at = $4, reason = $5 WHERE kind = $1 AND key = $2",
-            )
-            .bind(kind)
-            .bind(key)
-            .bind(file_name)
-            .bind(now)
-            .bind(reason)
-            .execute(c)
-            .await?
-            .rows_affected());
-        }
-        Ok(added == 1)
+        Ok(listed == 0)
     }
 
     /// Flags an open order for its reviewer; false when it already was (same code and target).
