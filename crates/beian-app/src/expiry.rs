@@ -14,7 +14,7 @@
 use beian_core::policy::PolicySet;
 use beian_core::province::ProvinceCode;
 use beian_core::workflow::{Actor, Event, OrderState, transition};
-use beian_store::{NewJob, OrderRow, OrderUpdate, Uuid};
+use beian_store::{OrderRow, OrderUpdate, Uuid};
 use serde::Serialize;
 use serde_json::json;
 
@@ -77,22 +77,7 @@ fn first_action_day() -> i64 {
 impl App {
     /// Queues today's expiry run (at most one a day across workers and instances).
     pub async fn schedule_draft_expiry(&self) -> AppResult<()> {
-        let now = self.now_us();
-        let day = self.clock().today();
-        let mut tx = self.store().begin().await?;
-        tx.enqueue(
-            &NewJob {
-                kind: DRAFT_EXPIRY.into(),
-                payload: json!({ "day": day.to_string() }).to_string(),
-                run_at: now,
-                max_attempts: 10,
-                dedup_key: Some(format!("{DRAFT_EXPIRY}:{day}")),
-            },
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.schedule_once_today(DRAFT_EXPIRY).await
     }
 
     /// Reminds the applicants of orders idle for a reminder day of their province, each

@@ -82,6 +82,27 @@ impl App {
         Ok(n)
     }
 
+    /// Queues today's run of a daily job of `kind` (its payload is the day); the dedup key
+    /// keeps it to one a day across workers and instances.
+    pub(crate) async fn schedule_once_today(&self, kind: &str) -> crate::AppResult<()> {
+        let now = self.now_us();
+        let day = self.clock().today();
+        let mut tx = self.store().begin().await?;
+        tx.enqueue(
+            &beian_store::NewJob {
+                kind: kind.into(),
+                payload: serde_json::json!({ "day": day.to_string() }).to_string(),
+                run_at: now,
+                max_attempts: 10,
+                dedup_key: Some(format!("{kind}:{day}")),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// How many deliveries wait for the regulator or the bureau (admins).
     pub async fn waiting_deliveries(&self, ctx: &crate::Ctx) -> crate::AppResult<usize> {
         ctx.require(&[crate::Role::Admin])?;

@@ -590,22 +590,7 @@ impl App {
     /// Queues today's reminder run (the worker calls this hourly; the dedup key makes it
     /// once a day).
     pub async fn schedule_psb_reminders(&self) -> AppResult<()> {
-        let now = self.now_us();
-        let day = self.clock().today();
-        let mut tx = self.store().begin().await?;
-        tx.enqueue(
-            &NewJob {
-                kind: PSB_REMINDERS.into(),
-                payload: json!({ "day": day.to_string() }).to_string(),
-                run_at: now,
-                max_attempts: 10,
-                dedup_key: Some(format!("{PSB_REMINDERS}:{day}")),
-            },
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.schedule_once_today(PSB_REMINDERS).await
     }
 
     /// Sends the deadline reminders due today: for every website without a PSB number that
