@@ -112,6 +112,19 @@ impl Notice {
         format!("{}/api/v1/psb/{id}", base.trim_end_matches('/'))
     }
 
+    /// The site's ICP filing was cancelled while it holds a PSB number: the owner cancels that
+    /// filing at the platform.
+    pub fn psb_cancel_due(base: &str, id: Uuid, icp: &str, psb: &str) -> Notice {
+        Notice {
+            sms: None,
+            subject: format!("请注销公安联网备案：{psb} / Cancel the PSB filing: {psb}"),
+            body: format!(
+                "网站{icp}的ICP备案已注销。请登录全国互联网安全管理服务平台（beian.mps.gov.cn）注销其公安联网备案{psb}，并从网站页脚撤下两个备案号。\nThe ICP filing of {icp} was cancelled. Sign in to the public-security platform (beian.mps.gov.cn) to cancel its PSB filing {psb}, and take both numbers off the site's footer.\n\n{}\n",
+                Self::psb_link(base, id)
+            ),
+        }
+    }
+
     /// The PSB platform issued the site's number.
     pub fn psb_approved(base: &str, id: Uuid, icp: &str, psb: &str) -> Notice {
         Notice {

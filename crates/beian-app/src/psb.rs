@@ -576,6 +576,35 @@ impl App {
         Ok(Some(last))
     }
 
+    /// The bureau cancelled these websites' ICP filings, in the transaction that records it:
+    /// their applications stop (`icp_cancelled`), and the owner of a site that holds a PSB
+    /// number is told to cancel that filing at the platform.
+    pub(crate) async fn psb_follow_cancellations(
+        &self,
+        tx: &mut Tx,
+        cancelled: &[String],
+        owner_email: &str,
+    ) -> AppResult<()> {
+        for number in cancelled {
+            let Some(mut row) = tx.psb_application_by_icp(number).await? else { continue };
+            let Ok(next) = transition(state_of(&row)?, PsbEvent::IcpCancelled, Actor::System) else {
+                continue;
+            };
+            let expected = row.version;
+            row.state = next.as_str().into();
+            row.version += 1;
+            row.updated_at = self.now_us();
+            if !tx.update_psb_application(&row, expected).await? {
+                return Err(AppError::conflict("PSB_CHANGED", "请重试。", "Please retry."));
+            }
+            if let Some(psb) = &row.psb_number {
+                let notice = Notice::psb_cancel_due(&self.config().base_url, row.id, number, psb);
+                self.queue_email(tx, owner_email, &notice).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Fetches the application's events from the platform (when callbacks cannot arrive).
     pub async fn refresh_psb(&self, ctx: &Ctx, id: Uuid) -> AppResult<PsbView> {
         let (row, _) = self.visible_psb(ctx, id).await?;

@@ -29,11 +29,20 @@ pub enum PsbState {
     Approved,
     /// Refused by the officer or the platform; editable again, with the reasons.
     Rejected,
+    /// The website's ICP filing was cancelled: nothing more is filed here, and a PSB number
+    /// already issued is due for cancellation (注销) by its owner at the platform.
+    IcpCancelled,
 }
 
 impl PsbState {
-    pub const ALL: [PsbState; 5] =
-        [PsbState::Draft, PsbState::Submitted, PsbState::PsbReview, PsbState::Approved, PsbState::Rejected];
+    pub const ALL: [PsbState; 6] = [
+        PsbState::Draft,
+        PsbState::Submitted,
+        PsbState::PsbReview,
+        PsbState::Approved,
+        PsbState::Rejected,
+        PsbState::IcpCancelled,
+    ];
 
     /// The stored and serialised name.
     pub fn as_str(self) -> &'static str {
@@ -43,6 +52,7 @@ impl PsbState {
             PsbState::PsbReview => "psb_review",
             PsbState::Approved => "approved",
             PsbState::Rejected => "rejected",
+            PsbState::IcpCancelled => "icp_cancelled",
         }
     }
 
@@ -58,7 +68,7 @@ impl PsbState {
 
     /// Whether nothing can move the application any more.
     pub fn is_terminal(self) -> bool {
-        self == PsbState::Approved
+        self == PsbState::IcpCancelled
     }
 }
 
@@ -80,6 +90,8 @@ pub enum PsbEvent {
     Rejected,
     /// The provider withdrew the submission.
     Withdrawn,
+    /// The bureau cancelled the website's ICP filing (the site, its subject, or its empty shell).
+    IcpCancelled,
 }
 
 impl PsbEvent {
@@ -92,6 +104,7 @@ impl PsbEvent {
             PsbEvent::Approved => "approved",
             PsbEvent::Rejected => "rejected",
             PsbEvent::Withdrawn => "withdrawn",
+            PsbEvent::IcpCancelled => "icp_cancelled",
         }
     }
 
@@ -110,7 +123,7 @@ impl PsbEvent {
     fn allowed_to(self, actor: Actor) -> bool {
         match self {
             PsbEvent::Edit | PsbEvent::Submit { .. } => actor == Actor::Applicant,
-            PsbEvent::Refused => matches!(actor, Actor::System | Actor::Regulator),
+            PsbEvent::Refused | PsbEvent::IcpCancelled => matches!(actor, Actor::System | Actor::Regulator),
             PsbEvent::UnderReview | PsbEvent::Approved | PsbEvent::Rejected | PsbEvent::Withdrawn => {
                 actor == Actor::Regulator
             }
@@ -186,6 +199,8 @@ pub fn transition(state: PsbState, event: PsbEvent, actor: Actor) -> Result<PsbS
         (_, PsbEvent::Edit | PsbEvent::Submit { .. }) => {
             return Err(PsbTransitionError::NotEditable { state });
         }
+        (IcpCancelled, _) => return Err(PsbTransitionError::NotAllowed { state, event: event.name() }),
+        (_, PsbEvent::IcpCancelled) => IcpCancelled,
         (Submitted, PsbEvent::Refused) => Rejected,
         (Submitted, PsbEvent::UnderReview) => PsbReview,
         (Submitted | PsbReview, PsbEvent::Approved) => Approved,
@@ -210,6 +225,7 @@ mod tests {
             Just(PsbEvent::Approved),
             Just(PsbEvent::Rejected),
             Just(PsbEvent::Withdrawn),
+            Just(PsbEvent::IcpCancelled),
         ];
         let actor = prop_oneof![
             Just(Actor::Applicant),
@@ -279,13 +295,21 @@ mod tests {
                 match transition(s, *e, *a) {
                     Ok(next) => {
                         prop_assert!(!before.is_terminal(), "left {:?} by {:?}", before, e);
-                        if before.is_editable() && next != before {
+                        if before.is_editable() && next == PsbState::Submitted {
                             prop_assert_eq!(*a, Actor::Applicant);
                             prop_assert_eq!(*e, PsbEvent::Submit { error_findings: 0 });
                             clean_submission = true;
                         }
+                        if before.is_editable() && next != before {
+                            // Out of the owner's hands: submitted by them, or the ICP filing is gone.
+                            prop_assert!(matches!(next, PsbState::Submitted | PsbState::IcpCancelled), "{:?}", next);
+                        }
                         if !before.is_editable() {
                             prop_assert!(matches!(a, Actor::Regulator | Actor::System), "{:?} moved {:?}", a, before);
+                        }
+                        if before == PsbState::Approved {
+                            // An issued number stays until the website's ICP filing goes.
+                            prop_assert_eq!(*e, PsbEvent::IcpCancelled);
                         }
                         s = next;
                     }

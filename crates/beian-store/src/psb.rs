@@ -65,6 +65,12 @@ impl Tx {
 
     /// Writes `r` (with `r.version` already incremented) if the stored version is still
     /// `expected`; false when someone else wrote first.
+    /// A website's application, by its ICP number, inside the transaction.
+    pub async fn psb_application_by_icp(&mut self, icp_number: &str) -> Result<Option<PsbApplicationRow>> {
+        const SQL: &str = concat!("SELECT ", columns!(), " FROM psb_applications WHERE icp_number = $1");
+        Ok(on!(tx self, |c| sqlx::query_as(SQL).bind(icp_number).fetch_optional(c).await?))
+    }
+
     pub async fn update_psb_application(&mut self, r: &PsbApplicationRow, expected: i64) -> Result<bool> {
         let n = on!(tx self, |c| sqlx::query(
             "UPDATE psb_applications SET state = $1, data = $2, go_live = $3, reminders_sent = $4, psb_number = $5,
@@ -131,7 +137,7 @@ impl Store {
         const SQL: &str = concat!(
             "SELECT ",
             columns!(),
-            " FROM psb_applications WHERE state <> 'approved' AND go_live <= $1 ORDER BY go_live, icp_number LIMIT $2"
+            " FROM psb_applications WHERE state NOT IN ('approved', 'icp_cancelled') AND go_live <= $1 ORDER BY go_live, icp_number LIMIT $2"
         );
         Ok(on!(store self, |c| sqlx::query_as(SQL).bind(live_by).bind(limit).fetch_all(c).await?))
     }

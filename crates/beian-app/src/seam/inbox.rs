@@ -144,6 +144,7 @@ impl App {
         .await?;
         if let Some(f) = &filing {
             self.record_subject_number(&mut tx, row.subject_id, f).await?;
+            self.psb_follow_cancellations(&mut tx, &f.decision.cancelled, &owner.email).await?;
             // Each filed website now has 30 days for its PSB filing: a draft to complete.
             self.create_psb_drafts(&mut tx, row.subject_id, row.id, &doc, f, profile.as_ref()).await?;
         }

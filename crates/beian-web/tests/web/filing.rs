@@ -789,6 +789,14 @@ async fn the_psb_record_follows_its_website_through_a_rename_and_a_cancellation(
             (Some("icp_cancelled"), Some("阿里云官方网站")),
             "{label}: {after}"
         );
+        // On the provider's side the application stops, and the owner is told to cancel the
+        // PSB filing at the platform.
+        let mine = w.owner.get(&path("")).await;
+        assert_eq!(mine.body["state"], "icp_cancelled", "{label}: {}", mine.body);
+        let edit = w.owner.call(reqwest::Method::POST, &path("/submit"), None, Some(&mine.etag())).await;
+        assert_eq!(edit.body["code"], "PSB_NOT_EDITABLE", "{label}: {}", edit.body);
+        let mails = admin.get("/api/v1/admin/messages?channel=email").await.body;
+        assert!(mails.to_string().contains(&format!("请注销公安联网备案：{number}")), "{label}: {mails}");
     }
 }
 
