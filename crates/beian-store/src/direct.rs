@@ -40,7 +40,7 @@ pub(crate) struct DirectReader {
 }
 
 fn failed(e: rusqlite::Error) -> StoreError {
-    StoreError::Schema(format!("direct read: {e}"))
+    StoreError::DirectRead(e)
 }
 
 fn uuid(bytes: Vec<u8>) -> rusqlite::Result<Uuid> {

@@ -80,6 +80,9 @@ pub enum StoreError {
     Schema(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// A read on the calling thread (`direct.rs`, SQLite only) failed.
+    #[error("database error (direct read): {0}")]
+    DirectRead(#[source] rusqlite::Error),
 }
 
 impl From<sqlx::Error> for StoreError {

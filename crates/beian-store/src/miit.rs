@@ -244,7 +244,6 @@ impl Tx {
     }
 
     /// Puts an entry on the blacklist of `kind` with the bureau's reason (or refreshes it).
-    /// True when the entry was not listed before.
     pub async fn set_miit_listed(
         &mut self,
         kind: &str,
@@ -252,14 +251,7 @@ impl Tx {
         file_name: &str,
         reason: &str,
         now: i64,
-    ) -> Result<bool> {
-        let listed: i64 = on!(tx self, |c| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM miit_blacklist WHERE kind = $1 AND key = $2",
-        )
-        .bind(kind)
-        .bind(key)
-        .fetch_one(c)
-        .await?);
+    ) -> Result<()> {
         on!(tx self, |c| sqlx::query(
             "INSERT INTO miit_blacklist (kind, key, file_name, listed_at, reason) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (kind, key) DO UPDATE SET file_name = excluded.file_name, listed_at = excluded.listed_at, \
@@ -273,7 +265,7 @@ impl Tx {
         .execute(c)
         .await?
         .rows_affected());
-        Ok(listed == 0)
+        Ok(())
     }
 
     /// Flags an open order for its reviewer; false when it already was (same code and target).

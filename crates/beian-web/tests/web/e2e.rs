@@ -1016,6 +1016,11 @@ async fn idle_orders_are_reminded_at_30_and_40_days_and_closed_at_45() {
         let home = owner().await.get("/app").await;
         let home = home.body.as_str().unwrap_or_default();
         assert!(home.contains("id=\"expiring\"") && home.contains(&format!("/app/orders/{order}")), "{home}");
+        let staff_home = admin().await.get("/app").await;
+        assert!(
+            !staff_home.body.as_str().unwrap_or_default().contains("id=\"expiring\""),
+            "staff see only their own"
+        );
         assert_eq!(srv.login("other@example.com").await.get("/api/v1/orders/expiring").await.body, json!([]));
         assert_eq!(admin().await.get("/api/v1/orders/expiring").await.body.as_array().map(Vec::len), Some(1));
 
