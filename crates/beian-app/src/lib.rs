@@ -46,6 +46,7 @@ pub mod review;
 pub mod scans;
 pub mod seam;
 pub mod subjects;
+pub mod unfiled;
 pub mod verify;
 mod views;
 

@@ -257,6 +257,10 @@ impl App {
         let before = tx.latest_site_scan(&job.number).await?;
         tx.insert_site_scan(&row).await?;
         let newly_failing = failing(&row.verdict) && before.is_none_or(|b| !failing(&b.verdict));
+        // The footer scanner feeds the unfiled work list: a site newly found without its number.
+        if newly_failing && report.findings.iter().any(|f| f.code.as_str() == crate::unfiled::SCAN_FINDING) {
+            self.open_scan_case(&mut tx, &job.domain, row.scanned_at).await?;
+        }
         if newly_failing && let Some(owner) = owner {
             let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
             let mail = Notice::site_out_of_compliance(&job.number, &job.domain, &codes);

@@ -25,6 +25,7 @@
 //! arguments. Everything here is deterministic so the same input gives the same answer in a
 //! form, a bulk import, the reviewer console and the regulator simulator.
 
+pub mod blocklist;
 pub mod calendar;
 pub mod choices;
 pub mod division;

@@ -46,3 +46,23 @@ pub fn xmllint(xsd: &str, files: &[PathBuf]) -> Result<(), String> {
         Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     }
 }
+
+/// Validates one file given as bytes against `xsd`; panics with xmllint's report when it
+/// refuses the file.
+pub fn assert_valid(xsd: &str, bytes: &[u8]) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "beian-miit-xmllint-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let path = dir.join("file.xml");
+    std::fs::write(&path, bytes).expect("the file written");
+    let verdict = xmllint(xsd, std::slice::from_ref(&path));
+    std::fs::remove_dir_all(&dir).ok();
+    if let Err(report) = verdict {
+        panic!("xmllint refused the file against {xsd}:\n{report}");
+    }
+}

@@ -36,6 +36,7 @@ mod regulator;
 mod scans;
 mod stats;
 mod subjects;
+mod unfiled;
 
 pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
 pub use audit::{AuditRow, NewAudit};
@@ -51,6 +52,7 @@ pub use regulator::RegulatorLinkRow;
 pub use scans::SiteScanRow;
 pub use stats::{JobStat, ScanVerdict, StageEvent};
 pub use subjects::{NewSubject, SubjectRow};
+pub use unfiled::{BlockRow, UnfiledCaseRow};
 
 use std::path::Path;
 use std::str::FromStr;

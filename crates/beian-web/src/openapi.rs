@@ -38,6 +38,8 @@ pub struct Op {
     /// Status of a response without body (204), or of a binary one (200 document).
     pub empty_status: Option<u16>,
     pub binary: bool,
+    /// The media type of a text response (200), e.g. `text/plain`.
+    pub text: Option<&'static str>,
     pub if_match: bool,
     pub public: bool,
     pub query: &'static [(&'static str, &'static str)],
@@ -52,6 +54,7 @@ impl Op {
             response: None,
             empty_status: None,
             binary: false,
+            text: None,
             if_match: false,
             public: false,
             query: &[],
@@ -75,6 +78,10 @@ impl Op {
     }
     pub fn binary(mut self) -> Op {
         self.binary = true;
+        self
+    }
+    pub fn text(mut self, media_type: &'static str) -> Op {
+        self.text = Some(media_type);
         self
     }
     pub fn if_match(mut self) -> Op {
@@ -180,6 +187,9 @@ impl Api {
         }
         if op.binary {
             responses.insert("200".into(), json!({ "description": "The document", "content": { "image/jpeg": {}, "image/png": {}, "application/pdf": {} } }));
+        }
+        if let Some(media_type) = op.text {
+            responses.insert("200".into(), json!({ "description": "The file", "content": { media_type: { "schema": { "type": "string" } } } }));
         }
         responses.insert("default".into(), json!({ "description": "Problem", "content": { "application/problem+json": { "schema": problem } } }));
         o.insert("responses".into(), Value::Object(responses));

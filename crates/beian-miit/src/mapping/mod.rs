@@ -17,6 +17,7 @@ pub mod lists;
 pub mod outbound;
 pub mod results;
 pub mod status;
+pub mod unfiled;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

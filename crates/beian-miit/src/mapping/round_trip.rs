@@ -56,22 +56,10 @@ fn input(order: &Order) -> Input<'_> {
 fn validated(records: Vec<Record>) -> UploadData {
     let file = outbound::upload_file("V.3.0", 7, records);
     let gbk = xml::to_gbk(&file).unwrap();
-    let dir =
-        std::env::temp_dir().join(format!("beian-miit-mapping-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("upload.xml");
-    std::fs::write(&path, &gbk).unwrap();
-    let verdict = crate::testing::xmllint("upload.xsd", std::slice::from_ref(&path));
-    std::fs::remove_dir_all(&dir).ok();
-    verdict.unwrap_or_else(|r| panic!("xmllint refused the mapped file:\n{r}"));
+    crate::testing::assert_valid("upload.xsd", &gbk);
     let back: UploadData = xml::from_bytes(&gbk, Mode::Strict).unwrap();
     assert!(back == file);
     back
-}
-
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    std::collections::hash_map::RandomState::new().build_hasher().finish()
 }
 
 #[test]
@@ -292,13 +280,7 @@ fn an_approved_filing_comes_down_as_basj_and_teaches_the_provider_its_ids() {
     };
     let file = DownloadData { version: "V.3.0".into(), choice: DownloadDataChoice::Icp(icp) };
     let gbk = xml::to_gbk(&file).unwrap();
-    let dir = std::env::temp_dir().join(format!("beian-miit-basj-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("basj.xml");
-    std::fs::write(&path, &gbk).unwrap();
-    let verdict = crate::testing::xmllint("download.xsd", std::slice::from_ref(&path));
-    std::fs::remove_dir_all(&dir).ok();
-    verdict.unwrap_or_else(|r| panic!("xmllint refused the BASJ file:\n{r}"));
+    crate::testing::assert_valid("download.xsd", &gbk);
     let back: DownloadData = xml::from_bytes(&gbk, Mode::Lenient).unwrap();
     let DownloadDataChoice::Icp(icp) = back.choice else { panic!("not ICP") };
     let learned = filed::learn(&icp.basj.unwrap().baxx[0], 7);

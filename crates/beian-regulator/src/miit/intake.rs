@@ -335,12 +335,11 @@ impl Service {
             let (bs, outcome) = self.cancellation(tx, account, z).await?;
             self.record(tx, account, r, outcome, bs, Some(z.jlid), now, &mut refused).await?;
         }
-        for (op, what) in
-            [(icp.hsjg.is_some(), "HSJG"), (icp.wbacljg.is_some(), "WBACLJG"), (icp.xzhyd.is_some(), "XZHYD")]
-        {
+        self.miit_unfiled_reports(tx, account, name, &icp, now, &mut refused).await?;
+        for (op, what) in [(icp.hsjg.is_some(), "HSJG"), (icp.xzhyd.is_some(), "XZHYD")] {
             if op {
-                // Verification results, unfiled-site reports and separate verification
-                // materials are not simulated yet: the spec's "function not open".
+                // Verification results and separate verification materials are not simulated
+                // yet: the spec's "function not open".
                 refused.push(Verdict {
                     operation: 1,
                     identifier: Some(what.into()),

@@ -23,6 +23,7 @@ pub mod ids;
 pub mod intake;
 pub mod results;
 pub mod status;
+pub mod unfiled;
 
 use std::sync::LazyLock;
 

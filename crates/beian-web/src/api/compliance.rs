@@ -1,7 +1,9 @@
-//! Compliance: every filed site's footer verdict for staff. The handlers extract, call one use
-//! case and render; `operations` registers them with their OpenAPI description.
+//! Compliance: every filed site's footer verdict for staff, the work list of unfiled websites on
+//! the provider's addresses and the block list an edge enforces. The handlers extract, call one
+//! use case and render; `operations` registers them with their OpenAPI description.
 
 use super::*;
+use beian_app::unfiled::{BlockFile, BlockView, HandleUnfiled, NewBlock, UnfiledCaseView};
 
 #[derive(Debug, Deserialize)]
 pub struct NumberQuery {
@@ -23,6 +25,62 @@ pub async fn site_scan_history(
 
 pub async fn compliance(State(s): State<AppState>, c: Caller) -> ApiResult {
     ok(s.app.compliance_overview(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StateQuery {
+    state: Option<String>,
+}
+
+pub async fn unfiled_cases(State(s): State<AppState>, c: Caller, Query(q): Query<StateQuery>) -> ApiResult {
+    ok(s.app.unfiled_cases(&c.ctx, q.state.as_deref()).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn handle_unfiled(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    JsonBody(b): JsonBody<HandleUnfiled>,
+) -> ApiResult {
+    ok(s.app.handle_unfiled_case(&c.ctx, id, b).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn block_list(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.block_list(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
+pub async fn block_domain(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<NewBlock>,
+) -> ApiResult {
+    let v = s.app.block_domain(&c.ctx, b).await.map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+pub async fn unblock_domain(
+    State(s): State<AppState>,
+    c: Caller,
+    axum::extract::Path(domain): axum::extract::Path<String>,
+) -> ApiResult {
+    s.app.unblock_domain(&c.ctx, &domain).await.map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn block_file(s: AppState, c: Caller, format: BlockFile, media_type: &'static str) -> ApiResult {
+    let body = s.app.block_list_file(&c.ctx, format).await.map_err(|e| c.err(e))?;
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(r)
+}
+
+pub async fn block_list_plain(State(s): State<AppState>, c: Caller) -> ApiResult {
+    block_file(s, c, BlockFile::Plain, "text/plain; charset=utf-8").await
+}
+
+pub async fn block_list_nginx(State(s): State<AppState>, c: Caller) -> ApiResult {
+    block_file(s, c, BlockFile::Nginx, "text/plain; charset=utf-8").await
 }
 
 /// This tag's operations, with their OpenAPI description.
@@ -48,5 +106,63 @@ pub(super) fn operations(api: Api) -> Api {
         get(compliance),
         Op::new("compliance", "Every scanned site's newest verdict, worst first, with counts (staff)")
             .returns::<ComplianceView>(200),
+    )
+    .op(
+        "get",
+        "/review/unfiled",
+        get(unfiled_cases),
+        Op::new(
+            "compliance",
+            "Unfiled websites on the provider's addresses: the bureau's and the scanner's cases (staff)",
+        )
+        .query(&[("state", "open | handled | reported | refused | dismissed")])
+        .returns::<Vec<UnfiledCaseView>>(200),
+    )
+    .op(
+        "post",
+        "/review/unfiled/{id}/handle",
+        post(handle_unfiled),
+        Op::new(
+            "compliance",
+            "Act on a case: block the domain, record the action, report it to the bureau (staff)",
+        )
+        .body::<HandleUnfiled>()
+        .returns::<UnfiledCaseView>(200),
+    )
+    .op(
+        "get",
+        "/blocklist",
+        get(block_list),
+        Op::new("compliance", "The block list: domains this provider does not serve (staff)")
+            .returns::<Vec<BlockView>>(200),
+    )
+    .op(
+        "post",
+        "/blocklist",
+        post(block_domain),
+        Op::new("compliance", "Block a domain by hand (admin)").body::<NewBlock>().returns::<BlockView>(201),
+    )
+    .op(
+        "delete",
+        "/blocklist/{domain}",
+        delete(unblock_domain),
+        Op::new("compliance", "Lift a block (admin)").no_content(),
+    )
+    .op(
+        "get",
+        "/blocklist/files/plain",
+        get(block_list_plain),
+        Op::new(
+            "compliance",
+            "The block list as a plain file for an edge: one domain per line (staff token)",
+        )
+        .text("text/plain"),
+    )
+    .op(
+        "get",
+        "/blocklist/files/nginx",
+        get(block_list_nginx),
+        Op::new("compliance", "The block list as an nginx map of $host to $beian_blocked (staff token)")
+            .text("text/plain"),
     )
 }

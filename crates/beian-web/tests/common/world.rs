@@ -259,6 +259,19 @@ pub async fn bureau_login(base: &str, user: &str) -> Client {
     Client { base: base.to_owned(), http, csrf: None }
 }
 
+/// A provider database and a regulator database per backend: SQLite, and PostgreSQL when
+/// `BEIAN_TEST_DATABASE_URL` is set.
+pub async fn pairs() -> Vec<(TestStore, TestStore)> {
+    let mut out =
+        vec![(beian_store::testing::sqlite().await, beian_store::testing::sqlite_unmigrated().await)];
+    if let (Some(p), Some(r)) =
+        (beian_store::testing::postgres(true).await, beian_store::testing::postgres(false).await)
+    {
+        out.push((p, r));
+    }
+    out
+}
+
 impl World {
     pub fn clock(&self) -> &ManualClock {
         &self.provider.clock

@@ -31,6 +31,10 @@ pub enum RegulatorCommand {
     /// take it off with --remove: new records naming it are refused (1065, 1064) and every
     /// V3.0 provider is handed the change (HMDLB).
     Blacklist(BlacklistArgs),
+    /// List a domain found answering on a V3.0 provider's address without a filing: the
+    /// provider is handed it (WBAWZLB) and must act and report (WBACLJG). Listing it again
+    /// before the report hands the same entry down again.
+    Unfiled(UnfiledArgs),
     /// Fill a regulator database with filed subjects for `scripts/regulator-bench.sh`.
     #[command(hide = true)]
     BenchSeed(BenchSeedArgs),
@@ -128,6 +132,21 @@ pub struct BlacklistArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct UnfiledArgs {
+    #[command(flatten)]
+    common: RegulatorArgs,
+    /// The provider's reporting-unit id (its V3.0 account).
+    #[arg(long)]
+    unit_id: i64,
+    /// The domain found.
+    #[arg(long)]
+    domain: String,
+    /// The IPv4 address it answered on.
+    #[arg(long)]
+    ip: std::net::Ipv4Addr,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct AddAccountArgs {
     #[command(flatten)]
     common: RegulatorArgs,
@@ -183,6 +202,7 @@ pub fn run(cmd: RegulatorCommand) -> Result<ExitCode, UserError> {
         RegulatorCommand::AddAccount(a) => add_account(a),
         RegulatorCommand::AddMiitAccount(a) => add_miit_account(a),
         RegulatorCommand::Blacklist(a) => blacklist(a),
+        RegulatorCommand::Unfiled(a) => unfiled(a),
         RegulatorCommand::BenchSeed(a) => bench_seed(a),
     }
 }
@@ -464,5 +484,22 @@ fn bench_seed(a: BenchSeedArgs) -> Result<ExitCode, UserError> {
         "numbers_file": write("bench-numbers.txt", &numbers)?,
     });
     println!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unfiled(a: UnfiledArgs) -> Result<ExitCode, UserError> {
+    let id = runtime()?.block_on(async {
+        let store = a.common.connect().await?;
+        store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
+        let keys = load_keys(&a.common.data_dir.join("keys.json"), true)?;
+        let svc = Service::new(store.clone(), Arc::new(keys), system_clock());
+        let id = svc
+            .miit_list_unfiled(a.unit_id, &a.domain, a.ip)
+            .await
+            .map_err(|e| UserError(format!("cannot list the website: {e}")))?;
+        store.store().close().await;
+        Ok::<_, UserError>(id)
+    })?;
+    eprintln!("beian regulator: unfiled website listed as entry {id}; queued for unit {}", a.unit_id);
     Ok(ExitCode::SUCCESS)
 }

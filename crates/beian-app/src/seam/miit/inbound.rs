@@ -12,8 +12,9 @@
 //!   and cancellations) and the numbers; an approval waits for its numbers if they come later;
 //! - blacklists (`HMDLB`, `FFJRHMD`): kept for the pre-check (`miit_blacklist`: subjects by
 //!   their certificate's blind index, domains by their registrable domain) and in the work list;
-//! - unfiled websites, verification tasks, inspection results and notices: kept as the
-//!   provider's work list.
+//! - unfiled websites (`WBAWZLB`): a case each in the compliance work list (`crate::unfiled`);
+//! - these and verification tasks, inspection results and notices: kept as the provider's
+//!   work list as received.
 //!
 //! An outcome reaches the order as the events `sms_sent` (1) and `approved`/`rejected` (2)
 //! under its submission id, through `App::apply_regulator_events`, which applies each once.
@@ -29,6 +30,7 @@ use beian_miit::mapping::filed;
 use beian_miit::mapping::lists::{self, Listed};
 use beian_miit::mapping::outbound::{OnFile, RecordIds};
 use beian_miit::mapping::results::{self, Verdict};
+use beian_miit::mapping::unfiled;
 use beian_miit::package::Algorithms;
 use beian_miit::schema::download::{self, DownloadData, DownloadDataChoice};
 use beian_miit::schema::{download_return, downloadack_return};
@@ -168,6 +170,9 @@ impl App {
                     changes.push(ListChange { kind, key, reason, removed: entry.removed });
                 }
                 self.flag_listed_orders(&mut tx, &changes, now).await?;
+                if let Some(w) = &icp.wbawzlb {
+                    self.open_bureau_cases(&mut tx, name, &unfiled::found(w), now).await?;
+                }
                 for (kind, data) in work {
                     let id = new_id();
                     let data = self.keys().encrypt(&format!("miit_worklist/{id}"), data.as_bytes())?;
@@ -239,6 +244,12 @@ impl App {
             touched.push(record.id);
         }
         for v in icp.bajg.iter().flat_map(results::verdicts) {
+            // A file-level refusal of an unfiled website's report (5005, 5006) names its file.
+            if v.about_file()
+                && self.unfiled_report_refused(v.identifier.as_deref().unwrap_or_default(), &v.codes).await?
+            {
+                continue;
+            }
             for record in self.miit_records_of_verdict(&v).await? {
                 let kept = KeptVerdict {
                     approved: v.approved(),

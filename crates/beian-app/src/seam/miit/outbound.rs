@@ -145,11 +145,7 @@ impl App {
         let count = i64::try_from(record.count())?;
         let identifier = identifier(&record, &ids, on_file.as_ref(), doc);
         let file = outbound::upload_file(&seam.credentials.version, seam.credentials.unit_id, vec![record]);
-        let xml = xml::to_gbk(&file).map_err(|e| anyhow::anyhow!("the record breaks upload.xsd: {e}"))?;
-        let seq = tx.take_miit_numbers("sequence", 1).await?;
-        let key = upload_key(seq);
-        self.blobs().put(&key, self.keys().encrypt(&key, &xml)?).await?;
-        tx.insert_miit_upload(seq, &format!("U{seq}"), count, now).await?;
+        let seq = self.queue_miit_file(&mut tx, &file, count, now).await?;
         let mut isp_ids: Vec<i64> = ids.subject.into_iter().collect();
         isp_ids.extend(ids.websites.iter().flat_map(|w| w.website.into_iter().chain(w.access)));
         tx.insert_miit_record(
@@ -176,6 +172,26 @@ impl App {
             created_at: now,
         })
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Numbers `file` with the next `dataSequence` in `tx`, keeps it (encrypted) and queues
+    /// its upload in the same transaction; returns the number. A rollback gives the number
+    /// back and leaves only a blob the next file of that number overwrites.
+    pub(crate) async fn queue_miit_file(
+        &self,
+        tx: &mut beian_store::Tx,
+        file: &beian_miit::schema::upload::UploadData,
+        records: i64,
+        now: i64,
+    ) -> anyhow::Result<i64> {
+        let seam = self.miit().ok_or_else(|| anyhow::anyhow!("no V3.0 interface is configured"))?;
+        let xml = xml::to_gbk(file).map_err(|e| anyhow::anyhow!("the file breaks upload.xsd: {e}"))?;
+        let seq = tx.take_miit_numbers("sequence", 1).await?;
+        let key = upload_key(seq);
+        self.blobs().put(&key, self.keys().encrypt(&key, &xml)?).await?;
+        tx.insert_miit_upload(seq, &format!("U{seq}"), records, now).await?;
         tx.enqueue(
             &NewJob {
                 kind: UPLOAD.into(),
@@ -187,8 +203,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(seq)
     }
 
     /// The [`UPLOAD`] job: uploads every file the bureau has not accepted, lowest first.
@@ -294,11 +309,13 @@ impl App {
         Ok(true)
     }
 
-    /// The bureau took file `seq`: its orders enter the SMS round MIIT starts now.
+    /// The bureau took file `seq`: its orders enter the SMS round MIIT starts now; an unfiled
+    /// website's report in it is reported.
     async fn miit_accepted(&self, seq: i64) -> anyhow::Result<()> {
         for r in self.store().miit_records_of_upload(seq).await? {
             self.apply_regulator_events(&r.submission_id, &[self.miit_delivered_event(&r).await?]).await?;
         }
+        self.unfiled_report_accepted(seq).await?;
         self.queue_miit_download().await
     }
 

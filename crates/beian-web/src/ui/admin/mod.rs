@@ -18,6 +18,7 @@ mod pools;
 mod profile;
 mod service_numbers;
 mod templates;
+mod unfiled;
 mod users;
 
 pub(super) use audit::audit;
@@ -30,14 +31,16 @@ pub(super) use pools::{add_pool, delete_pool, pools};
 pub(super) use profile::{profile, save_profile};
 pub(super) use service_numbers::{add_service_number, service_numbers};
 pub(super) use templates::{add_template, delete_template, templates};
+pub(super) use unfiled::{block, handle_case, unblock, unfiled};
 pub(super) use users::{update_user, users};
 
 /// The admin pages, in menu order: (path segment, title key).
-pub(super) const TABS: [(&str, &str); 11] = [
+pub(super) const TABS: [(&str, &str); 12] = [
     ("", "admin.dashboard"),
     ("users", "admin.users"),
     ("profile", "admin.profile"),
     ("pools", "admin.pools"),
+    ("unfiled", "admin.unfiled"),
     ("service-numbers", "admin.service_numbers"),
     ("templates", "admin.templates"),
     ("policy", "admin.policy"),

@@ -1,0 +1,156 @@
+//! The unfiled-websites tab: the bureau's and the scanner's cases, each with a form to act on
+//! it (action, opinion, block), and the block list with its files for an edge.
+
+use super::kit::*;
+
+pub(in crate::ui) async fn unfiled(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Query(o): Query<Outcome>,
+    h: HeaderMap,
+) -> Result<Response, Response> {
+    admin_only(&p)?;
+    let cases = loaded(&p, s.app.unfiled_cases(&p.ctx, None)).await?;
+    let actions: Vec<(String, String)> = s
+        .app
+        .miit_tables()
+        .await
+        .ok()
+        .flatten()
+        .map(|t| {
+            t.unfiled_actions.iter().filter(|e| e.valid).map(|e| (e.id.to_string(), e.name.clone())).collect()
+        })
+        .unwrap_or_default();
+    let mut sec = Section::new(t(&p, "admin.unfiled"));
+    sec.note = Some(t(&p, "admin.unfiled.note"));
+    sec.table = Some(Table {
+        headers: vec![
+            t(&p, "admin.col.domain"),
+            t(&p, "admin.col.ip"),
+            t(&p, "admin.col.kind"),
+            t(&p, "admin.col.created"),
+            t(&p, "admin.col.state"),
+            t(&p, "admin.col.result"),
+        ],
+        rows: cases
+            .into_iter()
+            .map(|c| {
+                let outcome =
+                    [c.action_name.clone().unwrap_or_default(), c.opinion.clone(), c.result.clone()]
+                        .into_iter()
+                        .filter(|x| !x.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                let mut row_actions = Vec::new();
+                if c.state == "open" {
+                    let mut block = input("block", &t(&p, "admin.unfiled.block"), "checkbox", "1");
+                    block.checked = true;
+                    let mut fields =
+                        vec![input("opinion", &t(&p, "admin.unfiled.opinion"), "text", ""), block];
+                    if c.source == beian_app::unfiled::FROM_BUREAU || !actions.is_empty() {
+                        fields.insert(0, select("action", &t(&p, "admin.col.action"), "1", actions.clone()));
+                    }
+                    row_actions.push(RowAction {
+                        action: format!("/admin/unfiled/{}/handle", c.id),
+                        label: t(&p, "admin.unfiled.handle"),
+                        fields,
+                    });
+                }
+                Row {
+                    cells: vec![
+                        mono(c.domain),
+                        mono(c.ip),
+                        cell(t(&p, &format!("admin.unfiled.source.{}", c.source))),
+                        cell(short_time(&c.received_at)),
+                        cell(format!(
+                            "{}{}",
+                            t(&p, &format!("admin.unfiled.state.{}", c.state)),
+                            if c.blocked {
+                                format!(" · {}", t(&p, "admin.unfiled.blocked"))
+                            } else {
+                                String::new()
+                            }
+                        )),
+                        cell(outcome),
+                    ],
+                    actions: row_actions,
+                }
+            })
+            .collect(),
+    });
+    let blocked = loaded(&p, s.app.block_list(&p.ctx)).await?;
+    let mut list = Section::new(t(&p, "admin.blocklist"));
+    list.note = Some(t(&p, "admin.blocklist.note"));
+    list.links = vec![
+        ("/api/v1/blocklist/files/plain".into(), t(&p, "admin.blocklist.plain")),
+        ("/api/v1/blocklist/files/nginx".into(), t(&p, "admin.blocklist.nginx")),
+    ];
+    list.table = Some(Table {
+        headers: vec![t(&p, "admin.col.domain"), t(&p, "admin.col.note"), t(&p, "admin.col.created")],
+        rows: blocked
+            .into_iter()
+            .map(|b| Row {
+                actions: vec![button(
+                    format!("/admin/unfiled/unblock/{}", b.domain),
+                    t(&p, "admin.blocklist.lift"),
+                )],
+                cells: vec![mono(b.domain), cell(b.reason), cell(short_time(&b.since))],
+            })
+            .collect(),
+    });
+    list.forms.push(add_form(
+        &p,
+        "/admin/unfiled/block",
+        "block-form",
+        vec![
+            input("domain", &t(&p, "admin.col.domain"), "text", ""),
+            input("reason", &t(&p, "admin.col.note"), "text", ""),
+        ],
+    ));
+    Ok(page(&p, "unfiled", o.notice(&p, &h), vec![sec, list]))
+}
+
+pub(in crate::ui) async fn handle_case(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(id): Path<String>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let Ok(id) = id.parse::<Uuid>() else {
+        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
+    };
+    let action = match one(&f, "action") {
+        "" => None,
+        a => match a.parse::<i64>() {
+            Ok(a) => Some(a),
+            Err(_) => Some(-1),
+        },
+    };
+    let input = beian_app::unfiled::HandleUnfiled {
+        action,
+        opinion: one(&f, "opinion").to_owned(),
+        block: !one(&f, "block").is_empty(),
+    };
+    step(&p, &f, "unfiled", s.app.handle_unfiled_case(&p.ctx, id, input)).await
+}
+
+pub(in crate::ui) async fn block(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let input = beian_app::unfiled::NewBlock {
+        domain: one(&f, "domain").to_owned(),
+        reason: one(&f, "reason").to_owned(),
+    };
+    step(&p, &f, "unfiled", s.app.block_domain(&p.ctx, input)).await
+}
+
+pub(in crate::ui) async fn unblock(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    Path(domain): Path<String>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    step(&p, &f, "unfiled", s.app.unblock_domain(&p.ctx, &domain)).await
+}
