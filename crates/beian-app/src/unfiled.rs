@@ -133,6 +133,30 @@ fn spec_date(us: i64) -> String {
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
+/// A new open case with nothing but its source and domain.
+fn open_case(source: &str, domain: String, now: i64) -> UnfiledCaseRow {
+    UnfiledCaseRow {
+        id: new_id(),
+        source: source.into(),
+        bureau_id: None,
+        domain,
+        ip: String::new(),
+        province: None,
+        detected_at: String::new(),
+        times: None,
+        file_name: String::new(),
+        received_at: now,
+        state: "open".into(),
+        action: None,
+        opinion: String::new(),
+        handled_by: None,
+        handled_at: None,
+        upload_seq: None,
+        result: String::new(),
+        updated_at: now,
+    }
+}
+
 fn check_opinion(opinion: &str) -> AppResult<String> {
     let o = opinion.trim();
     if o.chars().count() > OPINION_MAX {
@@ -179,24 +203,13 @@ impl App {
         for f in found {
             let opened = tx
                 .open_unfiled_case(&UnfiledCaseRow {
-                    id: new_id(),
-                    source: FROM_BUREAU.into(),
                     bureau_id: Some(f.id),
-                    domain: f.domain.clone(),
                     ip: f.ip.to_string(),
                     province: f.province,
                     detected_at: f.detected.clone().unwrap_or_default(),
                     times: f.times,
                     file_name: file_name.to_owned(),
-                    received_at: now,
-                    state: "open".into(),
-                    action: None,
-                    opinion: String::new(),
-                    handled_by: None,
-                    handled_at: None,
-                    upload_seq: None,
-                    result: String::new(),
-                    updated_at: now,
+                    ..open_case(FROM_BUREAU, f.domain.clone(), now)
                 })
                 .await?;
             new += usize::from(opened);
@@ -208,24 +221,8 @@ impl App {
     pub(crate) async fn open_scan_case(&self, tx: &mut Tx, domain: &str, now: i64) -> anyhow::Result<()> {
         let Ok(domain) = blocklist::normalize(domain) else { return Ok(()) };
         tx.open_unfiled_case(&UnfiledCaseRow {
-            id: new_id(),
-            source: FROM_SCAN.into(),
-            bureau_id: None,
-            domain,
-            ip: String::new(),
-            province: None,
             detected_at: crate::rfc3339(now),
-            times: None,
-            file_name: String::new(),
-            received_at: now,
-            state: "open".into(),
-            action: None,
-            opinion: String::new(),
-            handled_by: None,
-            handled_at: None,
-            upload_seq: None,
-            result: String::new(),
-            updated_at: now,
+            ..open_case(FROM_SCAN, domain, now)
         })
         .await?;
         Ok(())
