@@ -30,6 +30,7 @@ pub mod documents;
 pub mod drafts;
 pub mod error;
 pub mod expiry;
+pub mod footers;
 pub mod instances;
 pub mod jobs;
 pub mod metrics;

@@ -15,9 +15,8 @@
 //! This module must never send the application anywhere but the regulator, and never return
 //! its certificate numbers or phones unmasked unless the caller asked to reveal them (audited).
 
-use std::collections::BTreeMap;
-
-use beian_core::footer::{Footer, SnippetFormat};
+pub use crate::footers::FooterView;
+use beian_core::footer::Footer;
 use beian_core::number::{Number, parse as parse_number};
 use beian_core::psb::{Acceptance, AccessProvider, Deadline, PsbApplication, Registrar, Statement};
 pub use beian_core::psb_workflow::PsbState;
@@ -45,14 +44,6 @@ pub const DELIVER_PSB: &str = "deliver_psb";
 pub const PSB_REMINDERS: &str = "psb_reminders";
 
 const DELIVER_MAX_ATTEMPTS: i64 = 200;
-
-/// Footers to paste once the PSB number is issued: HTML and each site generator's config.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct FooterView {
-    pub html: String,
-    /// By format: `html`, `wordpress`, `hexo_next`, `hugo`, `vitepress`.
-    pub snippets: BTreeMap<String, String>,
-}
 
 /// An application as the API returns it.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -166,15 +157,7 @@ impl App {
             (Some(psb), Ok(Number::IcpFiling(icp))) => match parse_number(psb).map(|p| p.number) {
                 Ok(Number::Psb(psb)) => {
                     let f = Footer::new(icp, Some(psb), &app.subject_name, self.clock().today().year());
-                    let snippets = SnippetFormat::ALL
-                        .into_iter()
-                        .map(|k| {
-                            let name =
-                                serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned));
-                            (name.unwrap_or_default(), f.snippet(k))
-                        })
-                        .collect();
-                    Some(FooterView { html: f.html(), snippets })
+                    Some(crate::footers::footer_view(&f))
                 }
                 _ => None,
             },

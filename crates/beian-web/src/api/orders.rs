@@ -102,6 +102,10 @@ pub async fn timeline(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiRe
     ok(s.app.order_timeline(&c.ctx, id).await.map_err(|e| c.err(e))?)
 }
 
+pub async fn footers(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
+    ok(s.app.order_footers(&c.ctx, id).await.map_err(|e| c.err(e))?)
+}
+
 /// This tag's operations, with their OpenAPI description.
 pub(super) fn operations(api: Api) -> Api {
     api
@@ -194,6 +198,16 @@ pub(super) fn operations(api: Api) -> Api {
             "/orders/{id}/timeline",
             get(timeline),
             Op::new("orders", "Every step of the order").returns::<Vec<TimelineEntry>>(200),
+        )
+        .op(
+            "get",
+            "/orders/{id}/footers",
+            get(footers),
+            Op::new(
+                "orders",
+                "The footer each filed website must show, in every CMS form (HTML, WordPress, Hexo/NexT, Hugo, VitePress)",
+            )
+            .returns::<Vec<beian_app::footers::SiteFooterView>>(200),
         )
         .op(
             "get",

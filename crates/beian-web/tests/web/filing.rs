@@ -37,6 +37,13 @@ async fn first_filing_to_numbers_then_a_new_site_gets_the_next_number() {
         let s = w.state(&order).await;
         assert_eq!(s["state"], "sms_pending", "{s}");
         assert_eq!(s["pending"], json!(["subject.head", "websites[1].head"]), "one code per person");
+        let footers = w.owner.get(&format!("/api/v1/orders/{order}/footers")).await;
+        assert_eq!(
+            (footers.status, footers.body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("ORDER_NOT_FILED")),
+            "{}",
+            footers.body
+        );
 
         // A wrong entry counts (five more are taken, the last wrong one would return the
         // order); the right ones verify both persons.
@@ -505,7 +512,6 @@ async fn filed_sites_are_scanned_daily_and_a_broken_footer_reaches_the_reviewer_
     }
 }
 
-/// A provider database and a regulator database per backend.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
     for (pdb, rdb) in pairs().await {
@@ -522,7 +528,7 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
         // Two sites filed; the approval leaves a PSB draft for each, pre-filled.
-        let (subject, _) = w.file(None, sites(&[0, 1])).await;
+        let (subject, filed_order) = w.file(None, sites(&[0, 1])).await;
         w.settle().await;
         for (m, six) in [HEAD, SITE_HEAD] {
             let code = w.code_for(m).await;
@@ -637,6 +643,26 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
             assert!(html.contains(part), "{part} missing from {html}");
         }
         assert!(done["footer"]["snippets"]["wordpress"].as_str().unwrap().contains("zh_cn_l10n_icp_num"));
+        // The order's footers: the site with its PSB number carries it and the badge in every
+        // CMS form; the other site shows its ICP number alone.
+        let footers = w.owner.get(&format!("/api/v1/orders/{filed_order}/footers")).await;
+        assert_eq!(footers.status, StatusCode::OK, "{}", footers.body);
+        let footers = footers.body.as_array().unwrap().clone();
+        assert_eq!(footers.len(), 2, "{footers:?}");
+        assert_eq!(
+            (footers[0]["number"].as_str(), footers[0]["psb_number"].as_str()),
+            (Some("浙ICP备2026000001号-1"), Some("浙公网安备33010602000001号"))
+        );
+        assert_eq!(footers[1]["psb_number"], Value::Null);
+        for format in ["html", "wordpress", "hexo_next", "hugo", "vitepress"] {
+            let first = footers[0]["snippets"][format].as_str().unwrap();
+            assert!(first.contains("33010602000001"), "{format}: {first}");
+            let second = footers[1]["snippets"][format].as_str().unwrap();
+            assert!(
+                second.contains("浙ICP备2026000001号-2") && !second.contains("公网安备"),
+                "{format}: {second}"
+            );
+        }
         let public =
             Client::anonymous(&w.reg_base).get("/api/v1/psb/records/浙公网安备33010602000001号").await;
         assert_eq!(public.body["icp_number"], "浙ICP备2026000001号-1", "{}", public.body);
