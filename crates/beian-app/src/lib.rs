@@ -31,6 +31,7 @@ pub mod drafts;
 pub mod error;
 pub mod expiry;
 pub mod footers;
+pub mod hosting;
 pub mod instances;
 pub mod jobs;
 pub mod metrics;
@@ -43,6 +44,7 @@ pub mod profile;
 pub mod psb;
 pub mod redact;
 pub mod requirements;
+pub mod resolve;
 pub mod review;
 pub mod scans;
 pub mod seam;
@@ -119,6 +121,7 @@ pub(crate) struct Inner {
     blobs: Arc<dyn BlobStore>,
     sms: Arc<dyn SmsSender>,
     verifier: Arc<dyn verify::IdentityVerifier>,
+    resolver: Arc<dyn resolve::Resolver>,
     regulator: Option<seam::RegulatorSeam>,
     miit: Option<seam::miit::MiitSeam>,
     config: AppConfig,
@@ -184,6 +187,7 @@ impl App {
                 blobs,
                 sms: Arc::new(OutboxSms),
                 verifier: Arc::new(verify::ManualVerifier),
+                resolver: Arc::new(resolve::SystemResolver),
                 regulator: None,
                 miit: None,
                 config,
@@ -201,6 +205,15 @@ impl App {
     pub fn with_sms(self, sms: Arc<dyn SmsSender>) -> App {
         match Arc::try_unwrap(self.inner) {
             Ok(inner) => App { inner: Arc::new(Inner { sms, ..inner }) },
+            Err(inner) => App { inner },
+        }
+    }
+
+    /// The same app with another resolver for the hosting check (the system's by default;
+    /// a fixed table in tests). Call it while building, before the app is shared.
+    pub fn with_resolver(self, resolver: Arc<dyn resolve::Resolver>) -> App {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => App { inner: Arc::new(Inner { resolver, ..inner }) },
             Err(inner) => App { inner },
         }
     }

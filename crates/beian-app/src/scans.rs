@@ -267,6 +267,8 @@ impl App {
             self.queue_email(&mut tx, &owner.email, &mail).await?;
         }
         tx.commit().await?;
+        // With the scan, whether the site still answers on this provider's addresses.
+        self.check_hosting(job.subject_id, &job.number, &job.domain).await?;
         Ok(())
     }
 

@@ -88,6 +88,7 @@ pub struct PolicyValues {
     pub bureau_review_working_days: u32,
     pub draft_expiry_days: i64,
     pub draft_reminder_days: Vec<i64>,
+    pub empty_shell_days: i64,
 }
 
 /// The policy of one province: values plus provenance.

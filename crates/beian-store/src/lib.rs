@@ -49,7 +49,7 @@ pub use misc::{
 pub use orders::{NewOrder, OrderEventRow, OrderLineRow, OrderRow, OrderUpdate, QueueFilter, QueueRow};
 pub use psb::PsbApplicationRow;
 pub use regulator::RegulatorLinkRow;
-pub use scans::SiteScanRow;
+pub use scans::{SiteHostingRow, SiteScanRow};
 pub use stats::{JobStat, ScanVerdict, StageEvent};
 pub use subjects::{NewSubject, SubjectRow};
 pub use unfiled::{BlockRow, UnfiledCaseRow};

@@ -82,3 +82,52 @@ impl Store {
         Ok(on!(store self, |c| sqlx::query_scalar(SQL).fetch_all(c).await?))
     }
 }
+
+/// Whether a filed website answers on the provider's addresses (migration 17).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct SiteHostingRow {
+    pub number: String,
+    pub subject_id: Uuid,
+    pub domain: String,
+    /// Comma-separated; '' when the domain did not resolve.
+    pub addresses: String,
+    /// `None` while the site is on the provider's addresses.
+    pub away_since: Option<i64>,
+    pub checked_at: i64,
+}
+
+impl Tx {
+    /// Records a check: on the provider's addresses clears `away_since`; away keeps the first
+    /// time it was seen away.
+    pub async fn record_site_hosting(&mut self, r: &SiteHostingRow) -> Result<()> {
+        on!(tx self, |c| sqlx::query(
+            "INSERT INTO site_hosting (number, subject_id, domain, addresses, away_since, checked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (number) DO UPDATE SET subject_id = excluded.subject_id, \
+             domain = excluded.domain, addresses = excluded.addresses, checked_at = excluded.checked_at, \
+             away_since = CASE WHEN excluded.away_since IS NULL THEN NULL \
+             ELSE COALESCE(site_hosting.away_since, excluded.away_since) END",
+        )
+        .bind(&r.number)
+        .bind(r.subject_id)
+        .bind(&r.domain)
+        .bind(&r.addresses)
+        .bind(r.away_since)
+        .bind(r.checked_at)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Sites away from the provider's addresses, longest away first (at most 10,000).
+    pub async fn sites_away(&self) -> Result<Vec<SiteHostingRow>> {
+        Ok(on!(store self, |c| sqlx::query_as(
+            "SELECT number, subject_id, domain, addresses, away_since, checked_at FROM site_hosting \
+             WHERE away_since IS NOT NULL ORDER BY away_since, number LIMIT 10000",
+        )
+        .fetch_all(c)
+        .await?))
+    }
+}

@@ -45,6 +45,10 @@ pub async fn handle_unfiled(
     ok(s.app.handle_unfiled_case(&c.ctx, id, b).await.map_err(|e| c.err(e))?)
 }
 
+pub async fn empty_shells(State(s): State<AppState>, c: Caller) -> ApiResult {
+    ok(s.app.empty_shell_candidates(&c.ctx).await.map_err(|e| c.err(e))?)
+}
+
 pub async fn block_list(State(s): State<AppState>, c: Caller) -> ApiResult {
     ok(s.app.block_list(&c.ctx).await.map_err(|e| c.err(e))?)
 }
@@ -128,6 +132,16 @@ pub(super) fn operations(api: Api) -> Api {
         )
         .body::<HandleUnfiled>()
         .returns::<UnfiledCaseView>(200),
+    )
+    .op(
+        "get",
+        "/review/empty-shells",
+        get(empty_shells),
+        Op::new(
+            "compliance",
+            "Filed websites away from the provider's addresses for the policy's days: empty-shell candidates for 取消接入 (staff)",
+        )
+        .returns::<Vec<beian_app::hosting::EmptyShellView>>(200),
     )
     .op(
         "get",

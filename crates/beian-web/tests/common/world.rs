@@ -34,6 +34,8 @@ pub struct World {
     pub owner: Client,
     pub reviewer: Client,
     pub bureau: Client,
+    /// What the provider's hosting check resolves domains to (nothing resolves at first).
+    pub resolver: Arc<beian_app::resolve::StaticResolver>,
 }
 
 pub async fn serve_regulator(svc: &Service, listener: tokio::net::TcpListener) {
@@ -146,9 +148,11 @@ async fn build(
             upload_hours: upload_hours.and_then(beian_miit::hours::Hours::parse),
         },
     );
+    let resolver = Arc::new(beian_app::resolve::StaticResolver::default());
+    let provider_resolver: Arc<dyn beian_app::resolve::Resolver> = resolver.clone();
     let provider =
         TestServer::start_with(provider_db, Arc::new(OutboxMailer), clock, callback_listener, move |app| {
-            let app = app.with_regulator(seam);
+            let app = app.with_regulator(seam).with_resolver(provider_resolver);
             let app = if miit { app.with_miit(miit_seam) } else { app };
             match sites {
                 Some(addr) => app.with_scanning(beian_scan::FetchOptions {
@@ -240,7 +244,20 @@ async fn build(
     } else {
         Client::anonymous(&reg_base)
     };
-    (World { miit, provider, regulator: svc, reg_base, _reg_db: reg_db, owner, reviewer, bureau }, held)
+    (
+        World {
+            miit,
+            provider,
+            regulator: svc,
+            reg_base,
+            _reg_db: reg_db,
+            owner,
+            reviewer,
+            bureau,
+            resolver,
+        },
+        held,
+    )
 }
 
 pub async fn bureau_login(base: &str, user: &str) -> Client {

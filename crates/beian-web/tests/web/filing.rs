@@ -405,6 +405,58 @@ async fn site_server(good: Arc<std::sync::atomic::AtomicBool>) -> std::net::Sock
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filed_site_away_from_the_providers_addresses_for_30_days_is_an_empty_shell_candidate() {
+    for (pdb, rdb) in pairs().await {
+        let label = pdb.label;
+        eprintln!("backend: {label}");
+        let good = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let addr = site_server(good).await;
+        let (w, _) = world_scanning(pdb, rdb, true, None, Some(addr)).await;
+        let (_, order) = w.file(None, sites(&[0])).await;
+        w.settle().await;
+        let code = w.code_for(HEAD.0).await;
+        w.verify(HEAD.0, HEAD.1, &code).await;
+        w.settle().await;
+        let id = w.bureau_item(SUBJECT).await;
+        w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        w.settle().await;
+        assert_eq!(w.state(&order).await["state"], "filed", "{label}");
+        let ours: std::net::IpAddr = "47.96.1.1".parse().unwrap();
+        let elsewhere: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        let day = || async {
+            w.provider.app.schedule_daily_scans().await.unwrap();
+            w.clock().advance(time::Duration::days(1));
+            w.settle().await;
+            let r = w.reviewer.get("/api/v1/review/empty-shells").await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.body.as_array().unwrap().clone()
+        };
+        // On the provider's pool (47.96.0.0/11): nothing to list.
+        w.resolver.set("aliyun.com", &[ours]);
+        assert!(day().await.is_empty(), "{label}");
+        // Moved elsewhere: listed once 30 days have passed, not before.
+        w.resolver.set("aliyun.com", &[elsewhere]);
+        assert!(day().await.is_empty(), "{label}: day 1 away");
+        w.clock().advance(time::Duration::days(28));
+        assert!(day().await.is_empty(), "{label}: day 29 away");
+        w.clock().advance(time::Duration::days(1));
+        let listed = day().await;
+        assert_eq!(listed.len(), 1, "{label}: {listed:?}");
+        assert_eq!(
+            (&listed[0]["number"], &listed[0]["domain"], &listed[0]["addresses"], &listed[0]["days_away"]),
+            (&json!("浙ICP备2026000001号-1"), &json!("aliyun.com"), &json!(["203.0.113.7"]), &json!(31)),
+            "{label}"
+        );
+        assert_eq!(w.owner.get("/api/v1/review/empty-shells").await.status, StatusCode::FORBIDDEN, "{label}");
+        // A domain that stops resolving stays away; back on the pool, it leaves the list.
+        w.resolver.set("aliyun.com", &[]);
+        assert_eq!(day().await.len(), 1, "{label}");
+        w.resolver.set("aliyun.com", &[ours]);
+        assert!(day().await.is_empty(), "{label}: back on the provider's addresses");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filed_sites_are_scanned_daily_and_a_broken_footer_reaches_the_reviewer_of_a_new_site() {
     for (pdb, rdb) in pairs().await {
         eprintln!("backend: {}", pdb.label);

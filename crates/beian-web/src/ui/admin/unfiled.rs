@@ -1,5 +1,6 @@
 //! The unfiled-websites tab: the bureau's and the scanner's cases, each with a form to act on
-//! it (action, opinion, block), and the block list with its files for an edge.
+//! it (action, opinion, block), the block list with its files for an edge, and the filed
+//! websites away from the provider's addresses long enough to be empty shells.
 
 use super::kit::*;
 
@@ -107,7 +108,30 @@ pub(in crate::ui) async fn unfiled(
             input("reason", &t(&p, "admin.col.note"), "text", ""),
         ],
     ));
-    Ok(page(&p, "unfiled", o.notice(&p, &h), vec![sec, list]))
+    let shells = loaded(&p, s.app.empty_shell_candidates(&p.ctx)).await?;
+    let mut away = Section::new(t(&p, "admin.shells"));
+    away.note = Some(t(&p, "admin.shells.note"));
+    away.table = Some(Table {
+        headers: vec![
+            t(&p, "admin.col.number"),
+            t(&p, "admin.col.domain"),
+            t(&p, "admin.col.ip"),
+            t(&p, "admin.shells.days"),
+        ],
+        rows: shells
+            .into_iter()
+            .map(|x| Row {
+                cells: vec![
+                    mono(x.number),
+                    mono(x.domain),
+                    mono(x.addresses.join(", ")),
+                    cell(x.days_away.to_string()),
+                ],
+                actions: Vec::new(),
+            })
+            .collect(),
+    });
+    Ok(page(&p, "unfiled", o.notice(&p, &h), vec![sec, list, away]))
 }
 
 pub(in crate::ui) async fn handle_case(
