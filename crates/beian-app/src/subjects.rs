@@ -63,12 +63,24 @@ impl App {
 
     fn subject_view(&self, row: &SubjectRow, reveal: bool) -> AppResult<SubjectView> {
         let mut subject = self.decrypt_subject(row)?;
+        // The subject's own rules, on what was saved (before masking): a warning such as a
+        // unit code whose check character fails shows on every read and write.
+        let findings = beian_core::province::ProvinceCode::parse(&row.province)
+            .map(|p| {
+                beian_core::rules::check_subject(
+                    &subject,
+                    p,
+                    &beian_core::rules::Context::new(self.clock().today()),
+                )
+            })
+            .unwrap_or_default();
         if !reveal {
             mask_subject(&mut subject);
         }
         Ok(SubjectView {
             id: row.id,
             version: row.version,
+            findings,
             subject,
             province: row.province.clone(),
             filed_number: row.filed_number.clone(),

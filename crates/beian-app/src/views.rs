@@ -19,6 +19,9 @@ pub struct SubjectView {
     pub id: Uuid,
     pub version: i64,
     pub subject: Subject,
+    /// The subject's own rules on what is saved (warnings included), as `POST /orders/{id}/check`
+    /// reports them for its `subject.*` fields.
+    pub findings: Vec<beian_core::rules::Finding>,
     pub province: String,
     pub filed_number: Option<String>,
     pub created_at: String,

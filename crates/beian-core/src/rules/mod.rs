@@ -96,6 +96,39 @@ pub fn check_with(order: &Order, ctx: &Context, set: &PolicySet) -> Vec<Finding>
     cx.out
 }
 
+/// The subject's own rules (name, nature, certificate — a unit code whose check character
+/// fails is a warning, never a refusal — region, addresses, head), for a subject saved on its
+/// own before any order: what `check` would say of its `subject.*` fields.
+pub fn check_subject(
+    subject: &crate::model::Subject,
+    province: crate::province::ProvinceCode,
+    ctx: &Context,
+) -> Vec<Finding> {
+    let order = Order {
+        kind: crate::model::OrderKind::FirstFiling,
+        province,
+        subject: subject.clone(),
+        websites: Vec::new(),
+        apps: Vec::new(),
+        target_numbers: Vec::new(),
+        remark: None,
+    };
+    let set = PolicySet::builtin();
+    let paths = ServicePaths::of(&order);
+    let mut cx = Cx {
+        order: &order,
+        ctx,
+        set,
+        policy: set.province(province),
+        province: province.province(),
+        paths: &paths,
+        out: Vec::new(),
+    };
+    subject::check(&mut cx);
+    cx.out.retain(|f| f.field.starts_with("subject"));
+    cx.out
+}
+
 /// A template argument: a name and its value in each language.
 #[derive(Debug, Clone)]
 pub(crate) struct Arg<'a> {

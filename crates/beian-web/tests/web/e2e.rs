@@ -1081,3 +1081,41 @@ async fn idle_orders_are_reminded_at_30_and_40_days_and_closed_at_45() {
         assert_eq!(srv.run_jobs().await, 1);
     }
 }
+
+/// A subject saved on its own says what the rules say of it, on every write and read: a
+/// pilot-era USCC whose check character fails is accepted with a finding for review (rules.md
+/// §6.2: never refused), and a clean subject carries no certificate finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subject_saved_on_its_own_carries_its_findings() {
+    for srv in servers().await {
+        srv.account("a@example.com", Role::Applicant).await;
+        let a = srv.login("a@example.com").await;
+        let ex = example();
+        let codes = |v: &Value| -> Vec<String> {
+            v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_owned()).collect()
+        };
+        let clean =
+            a.post("/api/v1/subjects", json!({ "province": "33", "subject": ex["order"]["subject"] })).await;
+        assert_eq!(clean.status, StatusCode::CREATED, "{}", clean.body);
+        assert!(!codes(&clean.body).iter().any(|c| c.starts_with("SUBJECT_CERT")), "{}", clean.body);
+        let mut subject = ex["order"]["subject"].clone();
+        subject["name"] = json!("厦门另一家科技有限公司");
+        subject["certificate"]["number"] = json!("91350211M00013FA1N");
+        let pilot = a.post("/api/v1/subjects", json!({ "province": "35", "subject": subject })).await;
+        assert_eq!(pilot.status, StatusCode::CREATED, "{}", pilot.body);
+        let finding = pilot.body["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "SUBJECT_CERT_CHECK_CHAR")
+            .unwrap_or_else(|| panic!("{}", pilot.body))
+            .clone();
+        assert_eq!(
+            (&finding["severity"], &finding["field"]),
+            (&json!("review"), &json!("subject.certificate.number"))
+        );
+        let id = pilot.body["id"].as_str().unwrap();
+        let read = a.get(&format!("/api/v1/subjects/{id}")).await;
+        assert!(codes(&read.body).contains(&"SUBJECT_CERT_CHECK_CHAR".to_owned()), "{}", read.body);
+    }
+}
