@@ -180,6 +180,17 @@ impl App {
         } else {
             OrderKind::FirstFiling
         });
+        if kind == OrderKind::MigrateService {
+            // Not offered: V3.0 has no record for it, the regulator simulator does not model it,
+            // and only some provinces take it (rules.md §1.2, [HW-mig]); an order of it could
+            // never be decided. The README's table of order kinds says the same.
+            return Err(AppError::field(
+                "kind",
+                "ORDER_KIND_NOT_OFFERED",
+                "暂不提供网站迁移：请在原主体下注销该网站，再在新主体下新增网站。",
+                "Moving a website to another subject is not offered: cancel it under its subject and file it anew under the new one.",
+            ));
+        }
         let order = self.build_order(subject, &subject_row.province, kind, &input)?;
         if !kind.is_cancellation() {
             let domains: Vec<(String, String)> = order

@@ -1119,3 +1119,31 @@ async fn a_subject_saved_on_its_own_carries_its_findings() {
         assert!(codes(&read.body).contains(&"SUBJECT_CERT_CHECK_CHAR".to_owned()), "{}", read.body);
     }
 }
+
+/// 网站迁移 is not offered (README, "Which order kinds are offered"): refused at the start with
+/// the field and the way to do it instead, never left as an order nobody can decide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_kind_that_is_not_offered_is_refused_at_the_start() {
+    for srv in servers().await {
+        srv.account("a@example.com", Role::Applicant).await;
+        let a = srv.login("a@example.com").await;
+        let ex = example();
+        let s =
+            a.post("/api/v1/subjects", json!({ "province": "33", "subject": ex["order"]["subject"] })).await;
+        let sid = s.body["id"].as_str().unwrap();
+        let r = a
+            .post(
+                "/api/v1/orders",
+                json!({ "subject_id": sid, "kind": "migrate_service", "target_numbers": ["浙ICP备2026000001号-1"] }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(
+            (r.body["errors"][0]["field"].as_str(), r.body["errors"][0]["code"].as_str()),
+            (Some("kind"), Some("ORDER_KIND_NOT_OFFERED")),
+            "{}",
+            r.body
+        );
+        assert!(a.get("/api/v1/orders").await.body.as_array().unwrap().is_empty(), "nothing written");
+    }
+}
