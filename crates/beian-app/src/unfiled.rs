@@ -115,6 +115,13 @@ pub enum BlockFile {
     Nginx,
 }
 
+/// A block-list file and its entity tag (quoted, for `ETag`).
+#[derive(Debug, Clone)]
+pub struct BlockListFile {
+    pub body: String,
+    pub etag: String,
+}
+
 fn block_view(b: BlockRow) -> BlockView {
     BlockView {
         domain: b.domain,
@@ -455,16 +462,26 @@ impl App {
         Ok(self.store().block_list().await?.into_iter().map(block_view).collect())
     }
 
-    /// The block list as a file an edge reads (staff or an API token of theirs).
-    pub async fn block_list_file(&self, ctx: &Ctx, format: BlockFile) -> AppResult<String> {
+    /// The block list as a file an edge reads (staff or an API token of theirs), with a tag
+    /// that changes only when the list does (the header's time aside), so an edge polling
+    /// with `If-None-Match` reloads only on a change.
+    pub async fn block_list_file(&self, ctx: &Ctx, format: BlockFile) -> AppResult<BlockListFile> {
+        use sha2::Digest as _;
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let rows = self.store().block_list().await?;
         let domains: Vec<&str> = rows.iter().map(|b| b.domain.as_str()).collect();
         let at = rfc3339(self.now_us());
-        Ok(match format {
-            BlockFile::Plain => blocklist::plain(&domains, &at),
-            BlockFile::Nginx => blocklist::nginx_map(&domains, &at),
-        })
+        let (body, kind) = match format {
+            BlockFile::Plain => (blocklist::plain(&domains, &at), "plain"),
+            BlockFile::Nginx => (blocklist::nginx_map(&domains, &at), "nginx"),
+        };
+        let mut h = sha2::Sha256::new();
+        h.update(kind.as_bytes());
+        for d in &domains {
+            h.update(b"\n");
+            h.update(d.as_bytes());
+        }
+        Ok(BlockListFile { body, etag: format!("\"{}\"", hex::encode(&h.finalize()[..12])) })
     }
 
     /// An administrator blocks a domain by hand.

@@ -653,3 +653,112 @@ contract!(reads_see_every_committed_write_and_nothing_else, |s| {
     let after = s.order(o.id).await.unwrap().unwrap();
     assert_eq!((after.version, after.state.as_str()), (2, "submitted"), "a rolled-back write leaves nothing");
 });
+
+fn unfiled_case(source: &str, bureau_id: Option<i64>, domain: &str, at: i64) -> UnfiledCaseRow {
+    UnfiledCaseRow {
+        id: new_id(),
+        source: source.into(),
+        bureau_id,
+        domain: domain.into(),
+        ip: "47.96.1.10".into(),
+        province: Some(330000),
+        detected_at: String::new(),
+        times: Some(1),
+        file_name: "WBAWZLB1".into(),
+        received_at: at,
+        state: "open".into(),
+        action: None,
+        opinion: String::new(),
+        handled_by: None,
+        handled_at: None,
+        upload_seq: None,
+        result: String::new(),
+        updated_at: at,
+    }
+}
+
+contract!(an_unfiled_case_is_kept_once_and_moves_only_forward, |s| {
+    let mut tx = s.begin().await.unwrap();
+    let first = unfiled_case("miit", Some(41), "shop.example.cn", 1);
+    assert!(tx.open_unfiled_case(&first).await.unwrap());
+    // The same bureau entry again: refreshed, not a second case.
+    let again = UnfiledCaseRow { times: Some(2), ..unfiled_case("miit", Some(41), "shop.example.cn", 2) };
+    assert!(!tx.open_unfiled_case(&again).await.unwrap());
+    // One open scan case per domain, whatever the bureau has.
+    assert!(tx.open_unfiled_case(&unfiled_case("scan", None, "shop.example.cn", 3)).await.unwrap());
+    assert!(!tx.open_unfiled_case(&unfiled_case("scan", None, "shop.example.cn", 4)).await.unwrap());
+    tx.commit().await.unwrap();
+    let open = s.unfiled_cases(Some("open"), 10).await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert_eq!((open[0].id, open[0].times), (first.id, Some(2)));
+    assert!(s.unfiled_cases(Some("reported"), 10).await.unwrap().is_empty());
+    assert_eq!(s.unfiled_cases(None, 10).await.unwrap().len(), 2);
+
+    let mut tx = s.begin().await.unwrap();
+    let by = new_id();
+    assert!(tx.handle_unfiled_case(first.id, "handled", Some(1), "已关停", by, Some(7), 5).await.unwrap());
+    assert!(!tx.handle_unfiled_case(first.id, "handled", Some(1), "again", by, Some(8), 6).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(s.unfiled_case_of_upload(7).await.unwrap().map(|c| c.id), Some(first.id));
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.settle_unfiled_case(first.id, "reported", "", 7).await.unwrap());
+    // A refusal may follow the acceptance; nothing moves a refused case again.
+    assert!(tx.settle_unfiled_case(first.id, "refused", "5006", 8).await.unwrap());
+    assert!(!tx.settle_unfiled_case(first.id, "reported", "", 9).await.unwrap());
+    tx.commit().await.unwrap();
+    let c = tx_case(s, first.id).await;
+    assert_eq!((c.state.as_str(), c.result.as_str(), c.opinion.as_str()), ("refused", "5006", "已关停"));
+});
+
+async fn tx_case(s: &Store, id: Uuid) -> UnfiledCaseRow {
+    let mut tx = s.begin().await.unwrap();
+    tx.unfiled_case(id).await.unwrap().unwrap()
+}
+
+contract!(a_domain_is_blocked_once_and_lifted, |s| {
+    let row = |domain: &str, reason: &str| BlockRow {
+        domain: domain.into(),
+        reason: reason.into(),
+        source: "staff".into(),
+        case_id: None,
+        since: 1,
+        added_by: None,
+    };
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.block_domain(&row("b.example.cn", "first")).await.unwrap());
+    assert!(!tx.block_domain(&row("b.example.cn", "second")).await.unwrap());
+    assert!(tx.block_domain(&row("a.example.cn", "x")).await.unwrap());
+    tx.commit().await.unwrap();
+    let list = s.block_list().await.unwrap();
+    let seen: Vec<(&str, &str)> = list.iter().map(|b| (b.domain.as_str(), b.reason.as_str())).collect();
+    assert_eq!(seen, vec![("a.example.cn", "x"), ("b.example.cn", "first")]);
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.unblock_domain("b.example.cn").await.unwrap());
+    assert!(!tx.unblock_domain("b.example.cn").await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(s.block_list().await.unwrap().len(), 1);
+});
+
+contract!(a_site_away_keeps_the_first_day_it_was_seen_away, |s| {
+    let a = with_account(s, "hosting@example.com").await;
+    let subj = subject(a.id, "enterprise", b"cert-hosting");
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_subject(&subj).await.unwrap();
+    let check = |away: Option<i64>, at: i64| SiteHostingRow {
+        number: "浙ICP备2026000001号-1".into(),
+        subject_id: subj.id,
+        domain: "aliyun.com".into(),
+        addresses: "203.0.113.7".into(),
+        away_since: away,
+        checked_at: at,
+    };
+    tx.record_site_hosting(&check(Some(10), 10)).await.unwrap();
+    tx.record_site_hosting(&check(Some(20), 20)).await.unwrap();
+    tx.commit().await.unwrap();
+    let away = s.sites_away().await.unwrap();
+    assert_eq!((away.len(), away[0].away_since, away[0].checked_at), (1, Some(10), 20));
+    let mut tx = s.begin().await.unwrap();
+    tx.record_site_hosting(&check(None, 30)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(s.sites_away().await.unwrap().is_empty(), "back on the provider's addresses");
+});

@@ -71,20 +71,32 @@ pub async fn unblock_domain(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn block_file(s: AppState, c: Caller, format: BlockFile, media_type: &'static str) -> ApiResult {
-    let body = s.app.block_list_file(&c.ctx, format).await.map_err(|e| c.err(e))?;
-    let mut r = (StatusCode::OK, body).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+async fn block_file(s: AppState, c: Caller, h: HeaderMap, format: BlockFile) -> ApiResult {
+    let file = s.app.block_list_file(&c.ctx, format).await.map_err(|e| c.err(e))?;
+    let unchanged = h
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == file.etag));
+    let mut r = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = (StatusCode::OK, file.body).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        r
+    };
+    if let Ok(v) = HeaderValue::from_str(&file.etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(r)
 }
 
-pub async fn block_list_plain(State(s): State<AppState>, c: Caller) -> ApiResult {
-    block_file(s, c, BlockFile::Plain, "text/plain; charset=utf-8").await
+pub async fn block_list_plain(State(s): State<AppState>, c: Caller, h: HeaderMap) -> ApiResult {
+    block_file(s, c, h, BlockFile::Plain).await
 }
 
-pub async fn block_list_nginx(State(s): State<AppState>, c: Caller) -> ApiResult {
-    block_file(s, c, BlockFile::Nginx, "text/plain; charset=utf-8").await
+pub async fn block_list_nginx(State(s): State<AppState>, c: Caller, h: HeaderMap) -> ApiResult {
+    block_file(s, c, h, BlockFile::Nginx).await
 }
 
 /// This tag's operations, with their OpenAPI description.
@@ -168,7 +180,7 @@ pub(super) fn operations(api: Api) -> Api {
         get(block_list_plain),
         Op::new(
             "compliance",
-            "The block list as a plain file for an edge: one domain per line (staff token)",
+            "The block list as a plain file for an edge: one domain per line (staff token; ETag, If-None-Match → 304)",
         )
         .text("text/plain"),
     )
@@ -176,7 +188,7 @@ pub(super) fn operations(api: Api) -> Api {
         "get",
         "/blocklist/files/nginx",
         get(block_list_nginx),
-        Op::new("compliance", "The block list as an nginx map of $host to $beian_blocked (staff token)")
+        Op::new("compliance", "The block list as an nginx map of $host to $beian_blocked (staff token; ETag, If-None-Match → 304)")
             .text("text/plain"),
     )
 }

@@ -171,6 +171,14 @@ async fn listed_unfiled_websites_are_blocked_and_reported_and_the_block_list_ser
             StatusCode::FORBIDDEN,
             "{label}"
         );
+        // An edge polling with the tag gets 304 until the list changes.
+        let etag = plain.headers.get("etag").expect("an ETag").to_str().unwrap().to_owned();
+        let poll = |tag: String| {
+            let url = format!("{}/api/v1/blocklist/files/plain", w.provider.base);
+            let req = w.reviewer.http.get(url).header("if-none-match", tag);
+            async move { req.send().await.unwrap().status() }
+        };
+        assert_eq!(poll(etag.clone()).await, StatusCode::NOT_MODIFIED, "{label}");
 
         // An administrator blocks by hand (bad names refused) and lifts a block.
         let r = admin.post("/api/v1/blocklist", json!({ "domain": "bad.example;\n}", "reason": "x" })).await;
@@ -186,6 +194,7 @@ async fn listed_unfiled_websites_are_blocked_and_reported_and_the_block_list_ser
             (StatusCode::CREATED, &json!("manual.example.net")),
             "{label}"
         );
+        assert_eq!(poll(etag.clone()).await, StatusCode::OK, "{label}: the list changed");
         let r =
             w.reviewer.post("/api/v1/blocklist", json!({ "domain": "x.example.net", "reason": "x" })).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{label}: only an administrator");
