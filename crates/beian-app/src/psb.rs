@@ -658,6 +658,19 @@ impl App {
         let live_by =
             if overdue { today - time::Duration::days(beian_core::psb::deadline_days() + 1) } else { today };
         let rows = self.store().unfiled_psb_applications(&live_by.to_string(), 1000).await?;
+        self.deadline_views(rows)
+    }
+
+    /// The caller's own websites still without a PSB number, with their 30-day deadline (the
+    /// home page's to-do), at most `limit`.
+    pub async fn my_psb_deadlines(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<PsbDeadlineView>> {
+        let p = ctx.principal()?;
+        let rows = self.store().unfiled_psb_applications_of_owner(p.id, limit.clamp(1, 100)).await?;
+        self.deadline_views(rows)
+    }
+
+    fn deadline_views(&self, rows: Vec<PsbApplicationRow>) -> AppResult<Vec<PsbDeadlineView>> {
+        let today = self.clock().today();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let Some(go_live) = date_of(&row.go_live) else { continue };

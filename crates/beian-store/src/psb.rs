@@ -141,4 +141,19 @@ impl Store {
         );
         Ok(on!(store self, |c| sqlx::query_as(SQL).bind(live_by).bind(limit).fetch_all(c).await?))
     }
+
+    /// The websites of `owner`'s subjects without a PSB number yet, earliest live first.
+    pub async fn unfiled_psb_applications_of_owner(
+        &self,
+        owner: Uuid,
+        limit: i64,
+    ) -> Result<Vec<PsbApplicationRow>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM psb_applications WHERE state NOT IN ('approved', 'icp_cancelled') AND subject_id IN \
+             (SELECT id FROM subjects WHERE owner_id = $1) ORDER BY go_live, icp_number LIMIT $2"
+        );
+        Ok(on!(store self, |c| sqlx::query_as(SQL).bind(owner).bind(limit).fetch_all(c).await?))
+    }
 }

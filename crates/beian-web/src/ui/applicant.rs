@@ -50,6 +50,16 @@ pub(super) struct ExpiringLine {
     closes: Stamp,
 }
 
+/// A website still without its PSB number: the 30-day to-do.
+pub(super) struct PsbTodoLine {
+    id: Uuid,
+    name: String,
+    number: String,
+    /// The last day (`YYYY-MM-DD`).
+    due: String,
+    overdue: bool,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub(super) struct HomePage {
@@ -57,6 +67,7 @@ pub(super) struct HomePage {
     subjects: Vec<SubjectLine>,
     orders: Vec<OrderLine>,
     expiring: Vec<ExpiringLine>,
+    psb_todo: Vec<PsbTodoLine>,
     /// Links to the next page of each list, when there is one.
     more_subjects: Option<String>,
     more_orders: Option<String>,
@@ -109,6 +120,24 @@ pub(super) async fn home(
             Err(e) => return app_error(&p, e),
         }
     };
+    // The public-security filing is due 30 days after a site goes live: the owner's to-do.
+    let psb_todo = if staff {
+        Vec::new()
+    } else {
+        match s.app.my_psb_deadlines(&p.ctx, EXPIRING_ROWS).await {
+            Ok(v) => v
+                .into_iter()
+                .map(|d| PsbTodoLine {
+                    id: d.id,
+                    name: d.website_name,
+                    number: d.icp_number,
+                    due: d.deadline.due.to_string(),
+                    overdue: d.deadline.overdue,
+                })
+                .collect(),
+            Err(e) => return app_error(&p, e),
+        }
+    };
     let full = |n: usize| n as i64 == PAGE_ROWS;
     let more_subjects =
         subjects.last().filter(|_| full(subjects.len())).map(|x| format!("/app?subjects_before={}", x.id));
@@ -124,8 +153,15 @@ pub(super) async fn home(
             number: x.filed_number.clone(),
         })
         .collect();
-    let page =
-        HomePage { c: Chrome::new(&p, "home.title"), subjects, orders, expiring, more_subjects, more_orders };
+    let page = HomePage {
+        c: Chrome::new(&p, "home.title"),
+        subjects,
+        orders,
+        expiring,
+        psb_todo,
+        more_subjects,
+        more_orders,
+    };
     render(&page, StatusCode::OK)
 }
 

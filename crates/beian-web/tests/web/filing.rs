@@ -610,6 +610,18 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
         assert!(!list.body.to_string().contains(HEAD.0), "phones masked: {}", list.body);
         let psb = first["id"].as_str().unwrap().to_owned();
         let path = |rest: &str| format!("/api/v1/psb/{psb}{rest}");
+        // The owner's home page has both sites as the 30-day to-do, linked to their pages.
+        let home = || async {
+            let page = w.owner.http.get(format!("{}/app", w.provider.base)).send().await.unwrap();
+            let page = page.text().await.unwrap();
+            page.find("id=\"psb-todo\"")
+                .map(|i| page[i..].split("</section>").next().unwrap_or("").to_owned())
+        };
+        let todo = home().await.expect("the home page lists the PSB filings due");
+        assert!(
+            todo.contains(&format!("/app/psb/{psb}")) && todo.contains("浙ICP备2026000001号-2"),
+            "{todo}"
+        );
 
         // Submitting the draft as it is names what is missing, field by field.
         let etag = w.owner.get(&path("")).await.etag();
@@ -686,6 +698,8 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
             (done["state"].as_str(), done["psb_number"].as_str()),
             (Some("approved"), Some("浙公网安备33010602000001号"))
         );
+        let todo = home().await.expect("the second site is still due");
+        assert!(!todo.contains("浙ICP备2026000001号-1") && todo.contains("浙ICP备2026000001号-2"), "{todo}");
         let html = done["footer"]["html"].as_str().unwrap();
         for part in [
             ">浙ICP备2026000001号-1</a>",
