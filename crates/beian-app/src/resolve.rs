@@ -5,12 +5,10 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::Mutex;
 
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::notify::BoxFuture;
 
 pub trait Resolver: Send + Sync + fmt::Debug {
     /// The domain's addresses; an error when it does not resolve.

@@ -14,11 +14,11 @@
 //! through `beian_core::blocklist::normalize`, so nothing but a domain name reaches a file an
 //! edge includes. This module never blocks on its own: a person decides each case.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use beian_core::blocklist;
 use beian_miit::mapping::unfiled::{self as mapping, Found, Handled};
-use beian_store::{BlockRow, Tx, UnfiledCaseRow, Uuid, new_id};
+use beian_store::{BlockRow, ListedCaseRow, Tx, UnfiledCaseRow, Uuid, new_id};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -122,6 +122,34 @@ pub struct BlockListFile {
     pub etag: String,
 }
 
+/// The work-list states, for filtering.
+const STATES: [&str; 5] = ["open", "handled", "reported", "refused", "dismissed"];
+
+fn closed() -> AppError {
+    AppError::conflict("UNFILED_CASE_CLOSED", "该案件已处理。", "This case has been handled already.")
+}
+
+fn case_view(row: ListedCaseRow, action_names: &BTreeMap<i64, String>) -> UnfiledCaseView {
+    let r = row.case;
+    UnfiledCaseView {
+        id: r.id,
+        blocked: row.blocked,
+        action_name: r.action.and_then(|a| action_names.get(&a).cloned()),
+        source: r.source,
+        bureau_id: r.bureau_id,
+        domain: r.domain,
+        ip: r.ip,
+        detected_at: r.detected_at,
+        times: r.times,
+        received_at: rfc3339(r.received_at),
+        state: r.state,
+        action: r.action,
+        opinion: r.opinion,
+        handled_at: r.handled_at.map(rfc3339),
+        result: r.result,
+    }
+}
+
 fn block_view(b: BlockRow) -> BlockView {
     BlockView {
         domain: b.domain,
@@ -216,7 +244,12 @@ impl App {
                     detected_at: f.detected.clone().unwrap_or_default(),
                     times: f.times,
                     file_name: file_name.to_owned(),
-                    ..open_case(FROM_BUREAU, f.domain.clone(), now)
+                    // Kept as the block list would hold it, when it is a domain at all.
+                    ..open_case(
+                        FROM_BUREAU,
+                        blocklist::normalize(&f.domain).unwrap_or_else(|_| f.domain.clone()),
+                        now,
+                    )
                 })
                 .await?;
             new += usize::from(opened);
@@ -235,46 +268,36 @@ impl App {
         Ok(())
     }
 
-    async fn case_view(&self, r: UnfiledCaseRow, blocked: &BTreeSet<String>) -> AppResult<UnfiledCaseView> {
-        let action_name = match r.action {
-            Some(a) => self
-                .miit_tables()
-                .await?
-                .and_then(|t| t.unfiled_actions.iter().find(|e| e.id == a).map(|e| e.name.clone())),
-            None => None,
-        };
-        Ok(UnfiledCaseView {
-            id: r.id,
-            blocked: blocked.contains(&r.domain),
-            source: r.source,
-            bureau_id: r.bureau_id,
-            domain: r.domain,
-            ip: r.ip,
-            detected_at: r.detected_at,
-            times: r.times,
-            received_at: rfc3339(r.received_at),
-            state: r.state,
-            action: r.action,
-            action_name,
-            opinion: r.opinion,
-            handled_at: r.handled_at.map(rfc3339),
-            result: r.result,
-        })
-    }
-
-    async fn blocked_domains(&self) -> AppResult<BTreeSet<String>> {
-        Ok(self.store().block_list().await?.into_iter().map(|b| b.domain).collect())
+    /// The names of the bureau's action codes (`Wbacl_dms`), read once per answer.
+    async fn action_names(&self) -> AppResult<BTreeMap<i64, String>> {
+        Ok(self
+            .miit_tables()
+            .await?
+            .map(|t| t.unfiled_actions.iter().map(|e| (e.id, e.name.clone())).collect())
+            .unwrap_or_default())
     }
 
     /// The work list (staff): cases in `state`, or all, oldest first.
     pub async fn unfiled_cases(&self, ctx: &Ctx, state: Option<&str>) -> AppResult<Vec<UnfiledCaseView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
-        let blocked = self.blocked_domains().await?;
-        let mut out = Vec::new();
-        for r in self.store().unfiled_cases(state, LIST_LIMIT).await? {
-            out.push(self.case_view(r, &blocked).await?);
+        if let Some(s) = state
+            && !STATES.contains(&s)
+        {
+            return Err(AppError::field(
+                "state",
+                "UNFILED_STATE_UNKNOWN",
+                "状态须为 open、handled、reported、refused 或 dismissed。",
+                "The state is one of open, handled, reported, refused, dismissed.",
+            ));
         }
-        Ok(out)
+        let names = self.action_names().await?;
+        Ok(self
+            .store()
+            .unfiled_cases(state, LIST_LIMIT)
+            .await?
+            .into_iter()
+            .map(|r| case_view(r, &names))
+            .collect())
     }
 
     /// A reviewer acts on an open case: blocks the domain if asked, records the action, and
@@ -291,11 +314,7 @@ impl App {
         let mut tx = self.store().begin().await?;
         let case = tx.unfiled_case(id).await?.ok_or(AppError::NotFound)?;
         if case.state != "open" {
-            return Err(AppError::conflict(
-                "UNFILED_CASE_CLOSED",
-                "该案件已处理。",
-                "This case has been handled already.",
-            ));
+            return Err(closed());
         }
         let from_bureau = case.source == FROM_BUREAU;
         let action = match (from_bureau, input.action) {
@@ -324,6 +343,16 @@ impl App {
             (false, None) => None,
         };
         if input.block {
+            // The bureau's list may name something an edge cannot match (a URL, a bare
+            // suffix): blocking it would be a block in name only.
+            if blocklist::normalize(&case.domain).ok().as_deref() != Some(case.domain.as_str()) {
+                return Err(AppError::field(
+                    "block",
+                    "DOMAIN_NOT_BLOCKABLE",
+                    "该名称不是可屏蔽的域名，请在接入层另行处理后记录处理结果（不勾选屏蔽）。",
+                    "This name is not a domain the block list can hold: act on it at the edge and record the action without blocking.",
+                ));
+            }
             let reason = match case.bureau_id {
                 Some(b) => format!(
                     "管局通报的未备案网站（记录{b}） / Unfiled website listed by the bureau (entry {b})"
@@ -381,11 +410,8 @@ impl App {
             ("dismissed", None)
         };
         if !tx.handle_unfiled_case(id, state, action, &opinion, p.id, upload_seq, now).await? {
-            return Err(AppError::conflict(
-                "UNFILED_CASE_CLOSED",
-                "该案件已处理。",
-                "This case has been handled already.",
-            ));
+            // Another reviewer's handling committed first.
+            return Err(closed());
         }
         tx.audit(
             &ctx.audit(
@@ -398,18 +424,20 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        let row = self.store().begin().await?.unfiled_case(id).await?.ok_or(AppError::NotFound)?;
-        self.case_view(row, &self.blocked_domains().await?).await
+        let row = self.store().listed_case(id).await?.ok_or(AppError::NotFound)?;
+        Ok(case_view(row, &self.action_names().await?))
     }
 
     /// The province (`330000`) of the provider's region, for a report whose entry named none.
     async fn provider_province(&self) -> AppResult<i64> {
         let region = self.profile_setting().await?.map(|p| p.region).unwrap_or_default();
-        region
-            .get(..2)
-            .and_then(|p| p.parse::<i64>().ok())
-            .map(|p| p * 10_000)
-            .ok_or_else(|| anyhow::anyhow!("no provider profile: its region names the province").into())
+        region.get(..2).and_then(|p| p.parse::<i64>().ok()).map(|p| p * 10_000).ok_or_else(|| {
+            AppError::conflict(
+                "PROVIDER_PROFILE_MISSING",
+                "管局名单未注明省份，且接入商资料未填写所在地区：请管理员先完善接入商资料。",
+                "The bureau's entry names no province and the provider profile has no region: an administrator must complete the profile first.",
+            )
+        })
     }
 
     /// The bureau took upload file `seq`: the case reported in it is reported.

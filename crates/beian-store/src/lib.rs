@@ -52,7 +52,7 @@ pub use regulator::RegulatorLinkRow;
 pub use scans::{SiteHostingRow, SiteScanRow};
 pub use stats::{JobStat, ScanVerdict, StageEvent};
 pub use subjects::{NewSubject, SubjectRow};
-pub use unfiled::{BlockRow, UnfiledCaseRow};
+pub use unfiled::{BlockRow, ListedCaseRow, UnfiledCaseRow};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -34,6 +34,14 @@ pub struct UnfiledCaseRow {
     pub updated_at: i64,
 }
 
+/// A case as the work list reads it: with whether its domain is on the block list now.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ListedCaseRow {
+    #[sqlx(flatten)]
+    pub case: UnfiledCaseRow,
+    pub blocked: bool,
+}
+
 /// A blocked domain.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct BlockRow {
@@ -51,6 +59,13 @@ macro_rules! case_cols {
         "c.id, c.source, c.bureau_id, c.domain, c.ip, c.province, c.detected_at, c.times, c.file_name, \
          c.received_at, c.state, c.action, c.opinion, c.handled_by, c.handled_at, c.upload_seq, c.result, \
          c.updated_at"
+    };
+}
+
+/// The work list's columns: the case and whether its domain is blocked (one index probe each).
+macro_rules! listed_cols {
+    () => {
+        concat!(case_cols!(), ", EXISTS (SELECT 1 FROM block_list b WHERE b.domain = c.domain) AS blocked")
     };
 }
 
@@ -193,13 +208,19 @@ impl Tx {
 
 impl Store {
     /// Cases in `state` (every state when `None`), oldest first, at most `limit`.
-    pub async fn unfiled_cases(&self, state: Option<&str>, limit: i64) -> Result<Vec<UnfiledCaseRow>> {
+    pub async fn unfiled_cases(&self, state: Option<&str>, limit: i64) -> Result<Vec<ListedCaseRow>> {
         const SQL: &str = concat!(
             "SELECT ",
-            case_cols!(),
+            listed_cols!(),
             " FROM unfiled_cases c WHERE (CAST($1 AS TEXT) IS NULL OR c.state = $1) ORDER BY c.received_at, c.id LIMIT $2"
         );
         Ok(on!(store self, |c| sqlx::query_as(SQL).bind(state).bind(limit).fetch_all(c).await?))
+    }
+
+    /// One case as the work list shows it.
+    pub async fn listed_case(&self, id: Uuid) -> Result<Option<ListedCaseRow>> {
+        const SQL: &str = concat!("SELECT ", listed_cols!(), " FROM unfiled_cases c WHERE c.id = $1");
+        Ok(on!(store self, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await?))
     }
 
     /// The case whose report went in the upload file named `file_name`.

@@ -690,7 +690,7 @@ contract!(an_unfiled_case_is_kept_once_and_moves_only_forward, |s| {
     tx.commit().await.unwrap();
     let open = s.unfiled_cases(Some("open"), 10).await.unwrap();
     assert_eq!(open.len(), 2);
-    assert_eq!((open[0].id, open[0].times), (first.id, Some(2)));
+    assert_eq!((open[0].case.id, open[0].case.times, open[0].blocked), (first.id, Some(2), false));
     assert!(s.unfiled_cases(Some("reported"), 10).await.unwrap().is_empty());
     assert_eq!(s.unfiled_cases(None, 10).await.unwrap().len(), 2);
 
@@ -708,6 +708,21 @@ contract!(an_unfiled_case_is_kept_once_and_moves_only_forward, |s| {
     tx.commit().await.unwrap();
     let c = tx_case(s, first.id).await;
     assert_eq!((c.state.as_str(), c.result.as_str(), c.opinion.as_str()), ("refused", "5006", "已关停"));
+    // The work list says whether the case's domain is blocked now.
+    let mut tx = s.begin().await.unwrap();
+    let block = BlockRow {
+        domain: "shop.example.cn".into(),
+        reason: "x".into(),
+        source: "case".into(),
+        case_id: Some(first.id),
+        since: 9,
+        added_by: None,
+    };
+    tx.block_domain(&block).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(s.listed_case(first.id).await.unwrap().unwrap().blocked);
+    assert!(s.unfiled_cases(None, 10).await.unwrap().iter().all(|c| c.blocked));
+    assert!(s.listed_case(new_id()).await.unwrap().is_none());
 });
 
 async fn tx_case(s: &Store, id: Uuid) -> UnfiledCaseRow {

@@ -65,6 +65,13 @@ async fn listed_unfiled_websites_are_blocked_and_reported_and_the_block_list_ser
         let shop_case = c["id"].as_str().unwrap().to_owned();
         let other_case = case_of(&open.body, OTHER).await["id"].as_str().unwrap().to_owned();
 
+        let bogus = w.reviewer.get("/api/v1/review/unfiled?state=closed").await;
+        assert_eq!(
+            codes(&bogus),
+            vec![("state".into(), "UNFILED_STATE_UNKNOWN".into())],
+            "{label}: {}",
+            bogus.body
+        );
         // Nobody but staff sees the list or acts on it.
         assert_eq!(w.owner.get("/api/v1/review/unfiled").await.status, StatusCode::FORBIDDEN, "{label}");
         let handle = |id: &str| format!("/api/v1/review/unfiled/{id}/handle");
@@ -94,6 +101,38 @@ async fn listed_unfiled_websites_are_blocked_and_reported_and_the_block_list_ser
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{label}");
         assert!(w.provider.app.store().block_list().await.unwrap().is_empty(), "{label}");
         assert_eq!(w.provider.app.store().miit_uploads().await.unwrap().len(), 0, "{label}: no report yet");
+
+        // An entry naming something that is not a domain cannot be blocked, and stays open.
+        let odd = beian_store::UnfiledCaseRow {
+            id: beian_store::new_id(),
+            source: "miit".into(),
+            bureau_id: Some(9_999),
+            domain: "http://odd.example.cn/x".into(),
+            ip: "47.96.1.10".into(),
+            province: Some(330000),
+            detected_at: String::new(),
+            times: Some(1),
+            file_name: "WBAWZLB-test".into(),
+            received_at: 1,
+            state: "open".into(),
+            action: None,
+            opinion: String::new(),
+            handled_by: None,
+            handled_at: None,
+            upload_seq: None,
+            result: String::new(),
+            updated_at: 1,
+        };
+        let mut tx = w.provider.app.store().begin().await.unwrap();
+        tx.open_unfiled_case(&odd).await.unwrap();
+        tx.commit().await.unwrap();
+        let r = w.reviewer.post(&handle(&odd.id.to_string()), json!({ "action": 1, "block": true })).await;
+        assert_eq!(codes(&r), vec![("block".into(), "DOMAIN_NOT_BLOCKABLE".into())], "{label}: {}", r.body);
+        let still = w.provider.app.store().listed_case(odd.id).await.unwrap().unwrap();
+        assert_eq!((still.case.state.as_str(), still.blocked), ("open", false), "{label}");
+        let mut tx = w.provider.app.store().begin().await.unwrap();
+        beian_store::on!(tx &mut tx, |c| sqlx::query("DELETE FROM unfiled_cases WHERE id = $1").bind(odd.id).execute(c).await.unwrap().rows_affected());
+        tx.commit().await.unwrap();
 
         // Blocked (已关停) with an opinion; a second handling is refused.
         let r = w
