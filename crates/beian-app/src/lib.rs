@@ -50,6 +50,7 @@ pub mod scans;
 pub mod seam;
 pub mod subjects;
 pub mod unfiled;
+pub mod verification;
 pub mod verify;
 mod views;
 

@@ -59,7 +59,7 @@ pub struct ComplianceView {
     pub sites: Vec<SiteScanView>,
 }
 
-fn view(r: SiteScanRow) -> SiteScanView {
+pub(crate) fn view(r: SiteScanRow) -> SiteScanView {
     SiteScanView {
         number: r.number,
         url: r.url,
@@ -78,7 +78,7 @@ fn failing(verdict: &str) -> bool {
 
 /// Whether the ICP number is shown right — what `ORDER_EXISTING_SITE_FOOTER` asks; `None`
 /// when the scan cannot tell (not reached, footer written by a script, page cut at the cap).
-fn footer_ok(r: &SiteReport) -> Option<bool> {
+pub(crate) fn footer_ok(r: &SiteReport) -> Option<bool> {
     if matches!(r.verdict, Verdict::Unreachable | Verdict::Incomplete)
         || r.findings.iter().any(|f| f.code == Code::IcpNotInStaticHtml)
     {
@@ -108,7 +108,7 @@ fn slot_in_day(number: &str) -> i64 {
 impl App {
     /// The app's scanner (one connection pool), built on first use from `AppConfig::scan`;
     /// `None` when scanning is off.
-    fn scanner(&self) -> anyhow::Result<Option<&Scanner>> {
+    pub(crate) fn scanner(&self) -> anyhow::Result<Option<&Scanner>> {
         let Some(opts) = &self.config().scan else { return Ok(None) };
         if let Some(s) = self.inner.scanner.get() {
             return Ok(Some(s));
@@ -194,7 +194,7 @@ impl App {
 
     /// What a filed website's footer must show: its ICP number, its PSB number once issued
     /// (linked to its record), and for Jiangsu the subject's exact name.
-    async fn expected_footer(&self, subject_name: &str, icp_number: &str) -> AppResult<Expected> {
+    pub(crate) async fn expected_footer(&self, subject_name: &str, icp_number: &str) -> AppResult<Expected> {
         let icp = match number::parse(icp_number).map(|p| p.number) {
             Ok(Number::IcpFiling(n)) => Some(n),
             _ => None,

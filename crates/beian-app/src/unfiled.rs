@@ -224,6 +224,15 @@ fn check_domain(raw: &str, field: &str) -> AppResult<String> {
     })
 }
 
+/// The bureau's codes as kept on an item: a `code text` line each.
+pub(crate) fn codes_text(codes: &[(i64, String)]) -> String {
+    codes
+        .iter()
+        .map(|(c, d)| format!("{c} {}", if d.is_empty() { beian_miit::codes::text(*c) } else { d.as_str() }))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl App {
     /// Opens (or, received again, refreshes) a case per entry of a bureau list, in the
     /// transaction that applies its file.
@@ -458,13 +467,7 @@ impl App {
         codes: &[(i64, String)],
     ) -> anyhow::Result<bool> {
         let Some(case) = self.store().unfiled_case_of_file(file_name).await? else { return Ok(false) };
-        let result = codes
-            .iter()
-            .map(|(c, d)| {
-                format!("{c} {}", if d.is_empty() { beian_miit::codes::text(*c) } else { d.as_str() })
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+        let result = codes_text(codes);
         let now = self.now_us();
         let mut tx = self.store().begin().await?;
         if tx.settle_unfiled_case(case.id, "refused", &result, now).await? {

@@ -37,6 +37,7 @@ mod scans;
 mod stats;
 mod subjects;
 mod unfiled;
+mod verification;
 
 pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
 pub use audit::{AuditRow, NewAudit};
@@ -53,6 +54,7 @@ pub use scans::{SiteHostingRow, SiteScanRow};
 pub use stats::{JobStat, ScanVerdict, StageEvent};
 pub use subjects::{NewSubject, SubjectRow};
 pub use unfiled::{BlockRow, ListedCaseRow, UnfiledCaseRow};
+pub use verification::{ListedTaskRow, VerificationTaskRow};
 
 use std::path::Path;
 use std::str::FromStr;

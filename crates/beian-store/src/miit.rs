@@ -214,14 +214,23 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn set_miit_on_file(&mut self, subject_id: Uuid, data: &str, now: i64) -> Result<()> {
+    /// Keeps what the bureau has on file for a subject, with the bureau's id of it (`Ztid`:
+    /// a verification task names the subject by it alone).
+    pub async fn set_miit_on_file(
+        &mut self,
+        subject_id: Uuid,
+        bureau_subject_id: i64,
+        data: &str,
+        now: i64,
+    ) -> Result<()> {
         on!(tx self, |c| sqlx::query(
-            "INSERT INTO miit_on_file (subject_id, data, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (subject_id) DO UPDATE SET data = $2, updated_at = $3",
+            "INSERT INTO miit_on_file (subject_id, data, updated_at, bureau_subject_id) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (subject_id) DO UPDATE SET data = $2, updated_at = $3, bureau_subject_id = $4",
         )
         .bind(subject_id)
         .bind(data)
         .bind(now)
+        .bind(bureau_subject_id)
         .execute(c)
         .await?
         .rows_affected());

@@ -730,6 +730,84 @@ async fn tx_case(s: &Store, id: Uuid) -> UnfiledCaseRow {
     tx.unfiled_case(id).await.unwrap().unwrap()
 }
 
+fn work_item(kind: &str, bureau_subject_id: Option<i64>, domains: &str, at: i64) -> VerificationTaskRow {
+    VerificationTaskRow {
+        id: new_id(),
+        kind: kind.into(),
+        bureau_subject_id,
+        domains: domains.into(),
+        data: vec![1, 2, 3],
+        file_name: "HSRW1".into(),
+        received_at: at,
+        state: "open".into(),
+        passed: None,
+        opinion: String::new(),
+        checks: String::new(),
+        checked_at: None,
+        handled_by: None,
+        handled_at: None,
+        upload_seq: None,
+        result: String::new(),
+        updated_at: at,
+    }
+}
+
+contract!(a_verification_task_is_kept_once_per_subject_and_moves_only_forward, |s| {
+    let a = with_account(s, "verify@example.com").await;
+    let subj = subject(a.id, "enterprise", b"cert-verify");
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_subject(&subj).await.unwrap();
+    // Our subject, known to the bureau as 5.
+    tx.set_miit_on_file(subj.id, 5, "{\"subject_id\":5}", 1).await.unwrap();
+    let first = work_item("task", Some(5), "[\"a.example.cn\"]", 1);
+    assert!(tx.open_verification_task(&first).await.unwrap());
+    assert_eq!(tx.open_verification_task_id("task", 5).await.unwrap(), Some(first.id));
+    // The same subject's task again while open: refreshed, not a second item.
+    assert!(!tx.open_verification_task(&work_item("task", Some(5), "[\"b.example.cn\"]", 2)).await.unwrap());
+    // Inspections name no subject: each is its own item.
+    assert!(tx.open_verification_task(&work_item("inspection", None, "[]", 3)).await.unwrap());
+    assert!(tx.open_verification_task(&work_item("inspection", None, "[]", 4)).await.unwrap());
+    tx.commit().await.unwrap();
+    let open = s.verification_tasks(Some("open"), 10).await.unwrap();
+    assert_eq!(open.len(), 3);
+    assert_eq!(
+        (open[0].task.id, open[0].task.domains.as_str(), open[0].subject_id),
+        (first.id, "[\"b.example.cn\"]", Some(subj.id))
+    );
+    assert_eq!(open[1].subject_id, None);
+    s.set_verification_checks(first.id, "[]", 5).await.unwrap();
+
+    let by = new_id();
+    let mut tx = s.begin().await.unwrap();
+    assert!(
+        tx.close_verification_task(first.id, "answered", Some(true), "属实", by, Some(7), 6).await.unwrap()
+    );
+    assert!(
+        !tx.close_verification_task(first.id, "answered", Some(false), "again", by, Some(8), 7)
+            .await
+            .unwrap()
+    );
+    assert_eq!(tx.open_verification_task_id("task", 5).await.unwrap(), None);
+    tx.commit().await.unwrap();
+    assert_eq!(s.verification_task_of_upload(7).await.unwrap().map(|t| t.id), Some(first.id));
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.settle_verification_task(first.id, "accepted", "", 8).await.unwrap());
+    // A refusal may follow the acceptance; nothing moves a refused task again.
+    assert!(tx.settle_verification_task(first.id, "refused", "5999", 9).await.unwrap());
+    assert!(!tx.settle_verification_task(first.id, "accepted", "", 10).await.unwrap());
+    // Answered, the subject may be asked again: a new item.
+    assert!(tx.open_verification_task(&work_item("task", Some(5), "[]", 11)).await.unwrap());
+    tx.commit().await.unwrap();
+    let t = s.listed_verification_task(first.id).await.unwrap().unwrap().task;
+    assert_eq!(
+        (t.state.as_str(), t.result.as_str(), t.passed, t.opinion.as_str(), t.checked_at),
+        ("refused", "5999", Some(true), "属实", Some(5))
+    );
+    assert_eq!(s.verification_tasks(Some("open"), 10).await.unwrap().len(), 3);
+    assert_eq!(s.verification_tasks(None, 10).await.unwrap().len(), 4);
+    assert!(s.listed_verification_task(new_id()).await.unwrap().is_none());
+});
+
 contract!(a_domain_is_blocked_once_and_lifted, |s| {
     let row = |domain: &str, reason: &str| BlockRow {
         domain: domain.into(),

@@ -18,6 +18,7 @@ pub mod outbound;
 pub mod results;
 pub mod status;
 pub mod unfiled;
+pub mod verify;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

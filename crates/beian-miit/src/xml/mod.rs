@@ -214,6 +214,23 @@ pub fn from_node<T: Root>(node: &Node, mode: Mode) -> Result<T, XmlError> {
     T::read(node, mode).map_err(|e| e.within(T::NAME))
 }
 
+/// Writes one element on its own, without a declaration (an entry of a list kept apart from
+/// its file).
+pub fn element_to_string<T: Element>(v: &T) -> Result<String, XmlError> {
+    let mut w = Writer::new();
+    w.child(v)?;
+    Ok(w.into_string())
+}
+
+/// Reads one element written by [`element_to_string`].
+pub fn element_from_str<T: Element>(text: &str, mode: Mode) -> Result<T, XmlError> {
+    let node = tree::parse_str(text).map_err(|e| XmlError::new(Problem::Tree(e)))?;
+    if node.name != T::NAME {
+        return Err(XmlError::new(Problem::Root { expected: T::NAME, found: node.name.to_string() }));
+    }
+    T::read(&node, mode).map_err(|e| e.within(T::NAME))
+}
+
 /// Takes a complex element's children by name, in the order its compositor demands.
 #[derive(Debug)]
 pub struct Reader<'a> {

@@ -336,18 +336,16 @@ impl Service {
             self.record(tx, account, r, outcome, bs, Some(z.jlid), now, &mut refused).await?;
         }
         self.miit_unfiled_reports(tx, account, name, &icp, now, &mut refused).await?;
-        for (op, what) in [(icp.hsjg.is_some(), "HSJG"), (icp.xzhyd.is_some(), "XZHYD")] {
-            if op {
-                // Verification results and separate verification materials are not simulated
-                // yet: the spec's "function not open".
-                refused.push(Verdict {
-                    operation: 1,
-                    identifier: Some(what.into()),
-                    record: None,
-                    codes: vec![(5011, String::new())],
-                    opinion: None,
-                });
-            }
+        self.miit_verification_answers(tx, account, name, &icp, now, &mut refused).await?;
+        if icp.xzhyd.is_some() {
+            // Separate verification materials are not simulated: the spec's "function not open".
+            refused.push(Verdict {
+                operation: 1,
+                identifier: Some("XZHYD".into()),
+                record: None,
+                codes: vec![(5011, String::new())],
+                opinion: None,
+            });
         }
         if !refused.is_empty() {
             results::queue_verdicts(tx, &self.keys, account.isp_id, &refused, now).await?;

@@ -24,6 +24,7 @@ pub mod intake;
 pub mod results;
 pub mod status;
 pub mod unfiled;
+pub mod verify;
 
 use std::sync::LazyLock;
 

@@ -37,6 +37,7 @@ mod orders;
 mod psb;
 mod review;
 mod subjects;
+mod verification;
 
 pub(crate) use admin::metrics;
 
@@ -48,6 +49,7 @@ pub(crate) fn routes() -> (axum::Router<AppState>, serde_json::Value) {
     let api = accounts::operations(api);
     let api = subjects::operations(api);
     let api = compliance::operations(api);
+    let api = verification::operations(api);
     let api = orders::operations(api);
     let api = documents::operations(api);
     let api = psb::operations(api);

@@ -89,6 +89,11 @@ pub async fn world_miit(provider_db: TestStore, reg_db: TestStore) -> World {
     build(provider_db, reg_db, true, None, None, Some(Box::new(|p| p)), None).await.0
 }
 
+/// A V3.0 world whose provider scans filed sites, connecting every host to `sites`.
+pub async fn world_miit_scanning(provider_db: TestStore, reg_db: TestStore, sites: SocketAddr) -> World {
+    build(provider_db, reg_db, true, None, Some(sites), Some(Box::new(|p| p)), None).await.0
+}
+
 /// A V3.0 world whose bureau takes uploads only in `hours` (`HH:MM-HH:MM`, China time), and
 /// whose provider is configured with the same hours.
 pub async fn world_miit_hours(provider_db: TestStore, reg_db: TestStore, hours: &'static str) -> World {
@@ -442,6 +447,27 @@ impl World {
         r.body
     }
 
+    /// Files `websites` for a new subject of the example's and takes it to its numbers: the
+    /// persons the rules name enter their codes, the bureau approves.
+    pub async fn file_to_numbers(&self, websites: Value) -> (String, String) {
+        let (subject, order) = self.file(None, websites).await;
+        self.settle().await;
+        let pending = self.state(&order).await["pending"].clone();
+        for person in pending.as_array().into_iter().flatten() {
+            // The example's subject head, and the head of its second website.
+            let (m, six) = if person == "subject.head" { HEAD } else { SITE_HEAD };
+            let code = self.code_for(m).await;
+            self.verify(m, six, &code).await;
+        }
+        self.settle().await;
+        let id = self.bureau_item(SUBJECT).await;
+        let r = self.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        self.settle().await;
+        assert_eq!(self.state(&order).await["state"], "filed");
+        (subject, order)
+    }
+
     pub async fn bureau_item(&self, order_subject: &str) -> String {
         let q = self.bureau.get("/api/v1/bureau/queue").await;
         assert_eq!(q.status, StatusCode::OK, "{}", q.body);
@@ -451,4 +477,37 @@ impl World {
             .unwrap()
             .to_owned()
     }
+}
+
+/// The example's websites at `indices`.
+pub fn sites(indices: &[usize]) -> Value {
+    let all = example()["order"]["websites"].clone();
+    Value::Array(indices.iter().map(|&i| all[i].clone()).collect())
+}
+
+/// The example's subject, and the mobiles (with the certificates' last six) of the subject's
+/// head and of the second website's head.
+pub const SUBJECT: &str = "阿里云计算有限公司";
+pub const HEAD: (&str, &str) = ("13800138000", "011235");
+pub const SITE_HEAD: (&str, &str) = ("13900139000", "022346");
+
+/// A filed site's home page: with its footer while `good`, without once broken.
+pub async fn site_server(good: Arc<std::sync::atomic::AtomicBool>) -> SocketAddr {
+    let app = axum::Router::new().fallback(move || {
+        let good = good.load(std::sync::atomic::Ordering::SeqCst);
+        async move {
+            let footer = if good {
+                "<a href=\"https://beian.miit.gov.cn/\" target=\"_blank\">浙ICP备2026000001号-1</a>"
+            } else {
+                "© 2026 阿里云"
+            };
+            axum::response::Html(format!(
+                "<html><head><meta charset=\"utf-8\"></head><body><footer>{footer}</footer></body></html>"
+            ))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
 }

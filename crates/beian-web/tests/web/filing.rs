@@ -18,15 +18,6 @@ use beian_store::testing::TestStore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-fn sites(indices: &[usize]) -> Value {
-    let all = example()["order"]["websites"].clone();
-    Value::Array(indices.iter().map(|&i| all[i].clone()).collect())
-}
-
-const SUBJECT: &str = "阿里云计算有限公司";
-const HEAD: (&str, &str) = ("13800138000", "011235");
-const SITE_HEAD: (&str, &str) = ("13900139000", "022346");
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_filing_to_numbers_then_a_new_site_gets_the_next_number() {
     for (pdb, rdb) in pairs().await {
@@ -381,27 +372,6 @@ async fn cancelling_a_site_and_cancelling_access_leaves_an_empty_shell() {
         let twice = w.bureau.post("/api/v1/bureau/records/浙ICP备2026000001号-1/cancel", json!({})).await;
         assert_eq!((twice.status, twice.code()), (StatusCode::CONFLICT, "RECORD_UNKNOWN_NUMBER"));
     }
-}
-
-/// A filed site's home page: with its footer while `good`, without once broken.
-async fn site_server(good: Arc<std::sync::atomic::AtomicBool>) -> std::net::SocketAddr {
-    let app = axum::Router::new().fallback(move || {
-        let good = good.load(std::sync::atomic::Ordering::SeqCst);
-        async move {
-            let footer = if good {
-                "<a href=\"https://beian.miit.gov.cn/\" target=\"_blank\">浙ICP备2026000001号-1</a>"
-            } else {
-                "© 2026 阿里云"
-            };
-            axum::response::Html(format!(
-                "<html><head><meta charset=\"utf-8\"></head><body><footer>{footer}</footer></body></html>"
-            ))
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,8 @@
 //! The web service's tests over HTTP, in one binary so that the workspace links them once:
 //! `e2e` (the API on both backends, with a real SMTP server), `filing` (whole filings against
 //! the regulator simulator), `idempotency` (same-key requests across instances), `identity`
-//! (the identity-verification port) and `pages` (the server-rendered pages) and `unfiled` (unfiled websites and the block list).
+//! (the identity-verification port) and `pages` (the server-rendered pages) `unfiled` (unfiled websites and the block list) and `verification` (the bureau's
+//! verification tasks and inspections).
 //!
 //! Two test binaries stay apart on purpose: `upload_memory` reads the process's peak memory,
 //! which only means the server's when nothing else runs in the process, and `browser` drives a
@@ -16,3 +17,4 @@ mod idempotency;
 mod identity;
 mod pages;
 mod unfiled;
+mod verification;

@@ -35,6 +35,13 @@ pub enum RegulatorCommand {
     /// provider is handed it (WBAWZLB) and must act and report (WBACLJG). Listing it again
     /// before the report hands the same entry down again.
     Unfiled(UnfiledArgs),
+    /// Ask a V3.0 provider to verify a filing it gives access to (HSRW, the filing as last
+    /// handed down); it answers with HSJG. Asking again while a task is open sends it again.
+    Verify(VerifyArgs),
+    /// Hand a V3.0 provider an inspection finding about a website (HCJG): its access filed
+    /// where the site is not (多报), or with `--under` the site on its addresses without the
+    /// access filed (少报).
+    Inspect(InspectArgs),
     /// Fill a regulator database with filed subjects for `scripts/regulator-bench.sh`.
     #[command(hide = true)]
     BenchSeed(BenchSeedArgs),
@@ -147,6 +154,39 @@ pub struct UnfiledArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    common: RegulatorArgs,
+    /// The provider's reporting-unit id (its V3.0 account).
+    #[arg(long)]
+    unit_id: i64,
+    /// The subject's number (浙ICP备2026000001号).
+    #[arg(long)]
+    number: String,
+    /// A note for the provider.
+    #[arg(long)]
+    note: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    common: RegulatorArgs,
+    /// The provider's reporting-unit id (its V3.0 account).
+    #[arg(long)]
+    unit_id: i64,
+    /// The website's number (浙ICP备2026000001号-1).
+    #[arg(long)]
+    number: String,
+    /// The site answers on the provider's addresses without its access filed (少报).
+    #[arg(long)]
+    under: bool,
+    /// The address the domain resolved to.
+    #[arg(long)]
+    ip: Option<std::net::Ipv4Addr>,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct AddAccountArgs {
     #[command(flatten)]
     common: RegulatorArgs,
@@ -203,6 +243,8 @@ pub fn run(cmd: RegulatorCommand) -> Result<ExitCode, UserError> {
         RegulatorCommand::AddMiitAccount(a) => add_miit_account(a),
         RegulatorCommand::Blacklist(a) => blacklist(a),
         RegulatorCommand::Unfiled(a) => unfiled(a),
+        RegulatorCommand::Verify(a) => verify(a),
+        RegulatorCommand::Inspect(a) => inspect(a),
         RegulatorCommand::BenchSeed(a) => bench_seed(a),
     }
 }
@@ -488,18 +530,51 @@ fn bench_seed(a: BenchSeedArgs) -> Result<ExitCode, UserError> {
 }
 
 fn unfiled(a: UnfiledArgs) -> Result<ExitCode, UserError> {
-    let id = runtime()?.block_on(async {
-        let store = a.common.connect().await?;
-        store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
-        let keys = load_keys(&a.common.data_dir.join("keys.json"), true)?;
-        let svc = Service::new(store.clone(), Arc::new(keys), system_clock());
-        let id = svc
-            .miit_list_unfiled(a.unit_id, &a.domain, a.ip)
-            .await
-            .map_err(|e| UserError(format!("cannot list the website: {e}")))?;
-        store.store().close().await;
-        Ok::<_, UserError>(id)
-    })?;
+    let id = officer(
+        &a.common,
+        async |svc| svc.miit_list_unfiled(a.unit_id, &a.domain, a.ip).await,
+        "list the website",
+    )?;
     eprintln!("beian regulator: unfiled website listed as entry {id}; queued for unit {}", a.unit_id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs one officer action against the regulator's database with its keys.
+fn officer<T>(
+    common: &RegulatorArgs,
+    action: impl AsyncFnOnce(&Service) -> Result<T, beian_regulator::miit::MiitError>,
+    what: &str,
+) -> Result<T, UserError> {
+    runtime()?.block_on(async {
+        let store = common.connect().await?;
+        store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
+        let keys = load_keys(&common.data_dir.join("keys.json"), true)?;
+        let svc = Service::new(store.clone(), Arc::new(keys), system_clock());
+        let out = action(&svc).await.map_err(|e| UserError(format!("cannot {what}: {e}")));
+        store.store().close().await;
+        out
+    })
+}
+
+fn verify(a: VerifyArgs) -> Result<ExitCode, UserError> {
+    let ztid = officer(
+        &a.common,
+        async |svc| svc.miit_issue_verification(a.unit_id, &a.number, a.note.clone()).await,
+        "issue the task",
+    )?;
+    eprintln!(
+        "beian regulator: verification task for subject {ztid} ({}) queued for unit {}",
+        a.number, a.unit_id
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(a: InspectArgs) -> Result<ExitCode, UserError> {
+    officer(
+        &a.common,
+        async |svc| svc.miit_issue_inspection(a.unit_id, &a.number, a.under, a.ip).await,
+        "issue the inspection",
+    )?;
+    eprintln!("beian regulator: inspection of {} queued for unit {}", a.number, a.unit_id);
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,9 @@
 //! - blacklists (`HMDLB`, `FFJRHMD`): kept for the pre-check (`miit_blacklist`: subjects by
 //!   their certificate's blind index, domains by their registrable domain) and in the work list;
 //! - unfiled websites (`WBAWZLB`): a case each in the compliance work list (`crate::unfiled`);
-//! - these and verification tasks, inspection results and notices: kept as the provider's
+//! - verification tasks (`HSRW`) and inspection results (`HCJG`): a reviewer work item each
+//!   (`crate::verification`);
+//! - blacklists, unfiled-website lists and notices (`XGTZ`) are also kept as the provider's
 //!   work list as received.
 //!
 //! An outcome reaches the order as the events `sms_sent` (1) and `approved`/`rejected` (2)
@@ -173,6 +175,12 @@ impl App {
                 if let Some(w) = &icp.wbawzlb {
                     self.open_bureau_cases(&mut tx, name, &unfiled::found(w), now).await?;
                 }
+                if let Some(h) = &icp.hsrw {
+                    self.open_verification_tasks(&mut tx, name, &h.baxx, now).await?;
+                }
+                if let Some(h) = &icp.hcjg {
+                    self.open_inspection(&mut tx, name, &h.jgxx, now).await?;
+                }
                 for (kind, data) in work {
                     let id = new_id();
                     let data = self.keys().encrypt(&format!("miit_worklist/{id}"), data.as_bytes())?;
@@ -227,7 +235,8 @@ impl App {
             // What the bureau has on file for the subject: its ids, merged with earlier ones.
             let mut on_file = self.miit_on_file(order.subject_id).await?.unwrap_or_default();
             merge_on_file(&mut on_file, learned.on_file.clone());
-            tx.set_miit_on_file(order.subject_id, &serde_json::to_string(&on_file)?, now).await?;
+            tx.set_miit_on_file(order.subject_id, on_file.subject_id, &serde_json::to_string(&on_file)?, now)
+                .await?;
             // The numbers, by the order's paths.
             let ids: RecordIds = serde_json::from_str(&record.ids)?;
             let mut numbers = RecordNumbers {
@@ -244,11 +253,15 @@ impl App {
             touched.push(record.id);
         }
         for v in icp.bajg.iter().flat_map(results::verdicts) {
-            // A file-level refusal of an unfiled website's report (5005, 5006) names its file.
-            if v.about_file()
-                && self.unfiled_report_refused(v.identifier.as_deref().unwrap_or_default(), &v.codes).await?
-            {
-                continue;
+            // A file-level refusal of an unfiled website's report (5005, 5006) or of a
+            // verification task's answer names its file.
+            if v.about_file() {
+                let file = v.identifier.as_deref().unwrap_or_default();
+                if self.unfiled_report_refused(file, &v.codes).await?
+                    || self.verification_answer_refused(file, &v.codes).await?
+                {
+                    continue;
+                }
             }
             for record in self.miit_records_of_verdict(&v).await? {
                 let kept = KeptVerdict {
@@ -383,9 +396,8 @@ impl App {
 fn worklist(icp: &download::Icp) -> Vec<(&'static str, String)> {
     fn each<T: xml::Element>(kind: &'static str, items: &[T], out: &mut Vec<(&'static str, String)>) {
         for item in items {
-            let mut w = xml::Writer::new();
-            if w.child(item).is_ok() {
-                out.push((kind, w.into_string()));
+            if let Ok(text) = xml::element_to_string(item) {
+                out.push((kind, text));
             }
         }
     }
@@ -399,12 +411,6 @@ fn worklist(icp: &download::Icp) -> Vec<(&'static str, String)> {
     }
     if let Some(w) = &icp.wbawzlb {
         each("WBAWZLB", &w.wbawz_xx, &mut out);
-    }
-    if let Some(h) = &icp.hsrw {
-        each("HSRW", &h.baxx, &mut out);
-    }
-    if let Some(h) = &icp.hcjg {
-        each("HCJG", std::slice::from_ref(&h.jgxx), &mut out);
     }
     if let Some(x) = &icp.xgtz {
         each("XGTZ", &x.tzxx, &mut out);

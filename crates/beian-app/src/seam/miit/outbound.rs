@@ -310,12 +310,13 @@ impl App {
     }
 
     /// The bureau took file `seq`: its orders enter the SMS round MIIT starts now; an unfiled
-    /// website's report in it is reported.
+    /// website's report in it is reported, a verification task's answer accepted.
     async fn miit_accepted(&self, seq: i64) -> anyhow::Result<()> {
         for r in self.store().miit_records_of_upload(seq).await? {
             self.apply_regulator_events(&r.submission_id, &[self.miit_delivered_event(&r).await?]).await?;
         }
         self.unfiled_report_accepted(seq).await?;
+        self.verification_answer_accepted(seq).await?;
         self.queue_miit_download().await
     }
 

@@ -1,0 +1,214 @@
+//! Verification tasks and inspections, end to end over MIIT's interface V3.0 on both backends:
+//! the simulator asks the provider to verify a filing (twice while open: one work item), a
+//! reviewer checks the site live and answers, the bureau takes the answer; a second task whose
+//! answer the bureau refuses is refused on the item; an inspection finding is shown with the
+//! site's latest scan and acknowledged. Every file either way matches its XSD.
+
+use std::sync::Arc;
+
+use crate::common::world::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const SUBJECT_NUMBER: &str = "浙ICP备2026000001号";
+const SITE_NUMBER: &str = "浙ICP备2026000001号-1";
+
+fn fields(r: &crate::common::Resp) -> Vec<(String, String)> {
+    r.body["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|x| {
+                    (
+                        x["field"].as_str().unwrap_or("").to_owned(),
+                        x["code"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn items(w: &World, state: &str) -> Vec<Value> {
+    let r = w.reviewer.get(&format!("/api/v1/review/verifications?state={state}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body.as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verification_task_is_checked_live_answered_and_taken_and_an_inspection_acknowledged() {
+    for (pdb, rdb) in pairs().await {
+        let label = pdb.label;
+        eprintln!("backend: {label}");
+        let addr = site_server(Arc::new(std::sync::atomic::AtomicBool::new(true))).await;
+        let w = world_miit_scanning(pdb, rdb, addr).await;
+        w.settle().await;
+        let (subject, _) = w.file_to_numbers(sites(&[0])).await;
+        w.resolver.set("aliyun.com", &["47.96.1.1".parse().unwrap()]);
+
+        // The bureau asks, and asks again before the answer: one work item.
+        let note = Some("请于5个工作日内核实".to_owned());
+        let ztid =
+            w.regulator.miit_issue_verification(MIIT_UNIT, SUBJECT_NUMBER, note.clone()).await.unwrap();
+        w.settle().await;
+        let again = w.regulator.miit_issue_verification(MIIT_UNIT, SUBJECT_NUMBER, note).await.unwrap();
+        assert_eq!(again, ztid, "{label}");
+        w.settle().await;
+        let open = items(&w, "open").await;
+        assert_eq!(open.len(), 1, "{label}: {open:?}");
+        let t = &open[0];
+        assert_eq!(
+            (&t["kind"], &t["bureau_subject_id"], &t["subject_id"], &t["subject_name"], &t["note"]),
+            (&json!("task"), &json!(ztid), &json!(subject), &json!(SUBJECT), &json!("请于5个工作日内核实")),
+            "{label}: {t}"
+        );
+        assert_eq!(t["websites"][0]["number"], SITE_NUMBER, "{label}: {t}");
+        assert!(
+            t["websites"][0]["domains"].as_array().unwrap().contains(&json!("aliyun.com")),
+            "{label}: {t}"
+        );
+        assert!(!t.to_string().contains("13800138000"), "{label}: no phone shown");
+        let id = t["id"].as_str().unwrap().to_owned();
+        let path = |what: &str| format!("/api/v1/review/verifications/{id}/{what}");
+
+        // Only staff see or act on it.
+        assert_eq!(
+            w.owner.get("/api/v1/review/verifications").await.status,
+            StatusCode::FORBIDDEN,
+            "{label}"
+        );
+        let r = w.owner.post(&path("answer"), json!({ "passed": true, "opinion": "属实" })).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{label}");
+        let bogus = w.reviewer.get("/api/v1/review/verifications?state=closed").await;
+        assert_eq!(fields(&bogus), vec![("state".into(), "VERIFICATION_STATE_UNKNOWN".into())], "{label}");
+
+        // The live check: on our addresses, answering, the footer carrying the number.
+        let checked = w.reviewer.post(&path("check"), json!({})).await;
+        assert_eq!(checked.status, StatusCode::OK, "{label}: {}", checked.body);
+        let live = &checked.body["websites"][0]["live"][0];
+        assert_eq!(
+            (&live["domain"], &live["on_our_addresses"], &live["reachable"], &live["footer_ok"]),
+            (&json!("aliyun.com"), &json!(true), &json!(true), &json!(true)),
+            "{label}: {live}"
+        );
+        assert!(checked.body["checked_at"].is_string(), "{label}");
+
+        // Bad answers: each refused with its field, nothing sent.
+        let uploads = w.provider.app.store().miit_uploads().await.unwrap().len();
+        let r = w.reviewer.post(&path("answer"), json!({ "passed": true, "opinion": " " })).await;
+        assert_eq!(fields(&r), vec![("opinion".into(), "VERIFICATION_TEXT_INVALID".into())], "{label}");
+        let r = w.reviewer.post(&path("answer"), json!({ "passed": false, "opinion": "不属实" })).await;
+        assert_eq!(fields(&r), vec![("errors".into(), "VERIFICATION_TEXT_INVALID".into())], "{label}");
+        let r =
+            w.reviewer.post(&path("answer"), json!({ "passed": true, "opinion": "长".repeat(1025) })).await;
+        assert_eq!(fields(&r), vec![("opinion".into(), "VERIFICATION_TEXT_INVALID".into())], "{label}");
+        let r =
+            w.reviewer.post(&path("answer"), json!({ "passed": true, "opinion": "属实", "pass": 1 })).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: an unknown member");
+        let r = w.reviewer.post(&path("acknowledge"), json!({})).await;
+        assert_eq!(r.body["code"], "VERIFICATION_NOT_AN_INSPECTION", "{label}: {}", r.body);
+        let r = w
+            .reviewer
+            .post(
+                &format!("/api/v1/review/verifications/{}/answer", uuid::Uuid::new_v4()),
+                json!({ "passed": true, "opinion": "属实" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{label}");
+        assert_eq!(w.provider.app.store().miit_uploads().await.unwrap().len(), uploads, "{label}");
+
+        // Answered: passed, sent as HSJG; a second answer is refused; the bureau takes it.
+        let r = w
+            .reviewer
+            .post(&path("answer"), json!({ "passed": true, "opinion": "已电话及现场核实，信息属实" }))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.body);
+        assert_eq!((&r.body["state"], &r.body["passed"]), (&json!("answered"), &json!(true)), "{label}");
+        let twice = w.reviewer.post(&path("answer"), json!({ "passed": true, "opinion": "属实" })).await;
+        assert_eq!(
+            (twice.status, &twice.body["code"]),
+            (StatusCode::CONFLICT, &json!("VERIFICATION_CLOSED")),
+            "{label}"
+        );
+        w.settle().await;
+        assert_eq!(
+            w.regulator.miit_verification_answer(MIIT_UNIT, ztid).await.unwrap(),
+            Some((true, "已电话及现场核实，信息属实".to_owned())),
+            "{label}"
+        );
+        let one = w.reviewer.get(&format!("/api/v1/review/verifications/{id}")).await;
+        assert_eq!(one.body["state"], "accepted", "{label}: {}", one.body);
+
+        // A new task; meanwhile the bureau closed it on its side, so it refuses the answer.
+        w.regulator.miit_issue_verification(MIIT_UNIT, SUBJECT_NUMBER, None).await.unwrap();
+        w.settle().await;
+        let open = items(&w, "open").await;
+        assert_eq!(open.len(), 1, "{label}: a new task after the answer: {open:?}");
+        let second = open[0]["id"].as_str().unwrap().to_owned();
+        assert_ne!(second, id, "{label}");
+        let mut tx = w.regulator.store.begin().await.unwrap();
+        beian_store::on!(tx &mut tx, |c| sqlx::query("UPDATE reg_miit_tasks SET answered_at = 1 WHERE answered_at IS NULL").execute(c).await.unwrap().rows_affected());
+        tx.commit().await.unwrap();
+        let r = w
+            .reviewer
+            .post(
+                &format!("/api/v1/review/verifications/{second}/answer"),
+                json!({ "passed": false, "opinion": "网站负责人信息与实际不符", "errors": "网站负责人已离职" }),
+            )
+            .await;
+        assert_eq!(r.body["state"], "answered", "{label}: {}", r.body);
+        w.settle().await;
+        let refused = w.reviewer.get(&format!("/api/v1/review/verifications/{second}")).await.body;
+        assert_eq!(refused["state"], "refused", "{label}: {refused}");
+        assert!(refused["result"].as_str().unwrap().starts_with("5999"), "{label}: {refused}");
+
+        // An inspection: the access is filed where the site is not (多报). With the day's scan
+        // of the site, the item shows its latest scan; the reviewer acknowledges it.
+        w.provider.app.schedule_daily_scans().await.unwrap();
+        w.clock().advance(time::Duration::days(1));
+        w.settle().await;
+        let ip: std::net::Ipv4Addr = "203.0.113.7".parse().unwrap();
+        w.regulator.miit_issue_inspection(MIIT_UNIT, SITE_NUMBER, false, Some(ip)).await.unwrap();
+        w.settle().await;
+        let open = items(&w, "open").await;
+        assert_eq!(open.len(), 1, "{label}: {open:?}");
+        let i = &open[0];
+        let site = &i["websites"][0];
+        assert_eq!(
+            (&i["kind"], &site["number"], &site["finding"], &site["finding_ip"], &site["domains"]),
+            (
+                &json!("inspection"),
+                &json!(SITE_NUMBER),
+                &json!("ACCESS_OVER_REPORTED"),
+                &json!("203.0.113.7"),
+                &json!(["aliyun.com"])
+            ),
+            "{label}: {i}"
+        );
+        assert_eq!(site["latest_scan"]["verdict"], "compliant", "{label}: {site}");
+        let iid = i["id"].as_str().unwrap();
+        let r = w
+            .reviewer
+            .post(
+                &format!("/api/v1/review/verifications/{iid}/answer"),
+                json!({ "passed": true, "opinion": "x" }),
+            )
+            .await;
+        assert_eq!(r.body["code"], "VERIFICATION_NOT_A_TASK", "{label}: {}", r.body);
+        let r = w
+            .reviewer
+            .post(
+                &format!("/api/v1/review/verifications/{iid}/acknowledge"),
+                json!({ "opinion": "已核实：站点已迁出，待取消接入" }),
+            )
+            .await;
+        assert_eq!(
+            (&r.body["state"], &r.body["opinion"]),
+            (&json!("acknowledged"), &json!("已核实：站点已迁出，待取消接入")),
+            "{label}: {}",
+            r.body
+        );
+        assert!(items(&w, "open").await.is_empty(), "{label}");
+        w.validate_miit_files(label).await;
+    }
+}
