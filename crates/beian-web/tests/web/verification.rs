@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::common::world::*;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const SUBJECT_NUMBER: &str = "浙ICP备2026000001号";
@@ -27,6 +27,13 @@ fn fields(r: &crate::common::Resp) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The value of the hidden input `name` on a page.
+fn hidden(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
 }
 
 async fn items(w: &World, state: &str) -> Vec<Value> {
@@ -195,19 +202,41 @@ async fn a_verification_task_is_checked_live_answered_and_taken_and_an_inspectio
             )
             .await;
         assert_eq!(r.body["code"], "VERIFICATION_NOT_A_TASK", "{label}: {}", r.body);
-        let r = w
-            .reviewer
-            .post(
-                &format!("/api/v1/review/verifications/{iid}/acknowledge"),
-                json!({ "opinion": "已核实：站点已迁出，待取消接入" }),
-            )
-            .await;
+        // On the reviewer's page: the items with the finding, acknowledged through its form.
+        let page = w.reviewer.get("/admin/verifications").await;
+        assert_eq!(page.status, StatusCode::OK, "{label}");
+        let html = page.body.as_str().unwrap_or_default().to_owned();
+        for needle in
+            [SUBJECT, SITE_NUMBER, "多报", "核实通过", &format!("/admin/verifications/{iid}/acknowledge")]
+        {
+            assert!(html.contains(needle), "{label}: {needle} in {html}");
+        }
+        let form = vec![
+            ("csrf_token", hidden(&html, "csrf_token")),
+            ("opinion", "已核实：站点已迁出，待取消接入".into()),
+        ];
+        let path = format!("/admin/verifications/{iid}/acknowledge");
+        let r = crate::common::Client::send(w.reviewer.request(Method::POST, &path).form(&form)).await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: back on the page");
+        let i = w.reviewer.get(&format!("/api/v1/review/verifications/{iid}")).await.body;
         assert_eq!(
-            (&r.body["state"], &r.body["opinion"]),
+            (&i["state"], &i["opinion"]),
             (&json!("acknowledged"), &json!("已核实：站点已迁出，待取消接入")),
-            "{label}: {}",
-            r.body
+            "{label}: {i}"
         );
+        let again =
+            w.reviewer.post(&format!("/api/v1/review/verifications/{iid}/acknowledge"), json!({})).await;
+        assert_eq!(again.body["code"], "VERIFICATION_CLOSED", "{label}: {}", again.body);
+        // A form without its token changes nothing; a reviewer opens no other admin tab.
+        let r = crate::common::Client::send(
+            w.reviewer
+                .request(Method::POST, &format!("/admin/verifications/{second}/check"))
+                .form(&[("x", "1")]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{label}");
+        assert_eq!(w.reviewer.get("/admin/users").await.status, StatusCode::NOT_FOUND, "{label}");
+        assert_eq!(w.owner.get("/admin/verifications").await.status, StatusCode::NOT_FOUND, "{label}");
         assert!(items(&w, "open").await.is_empty(), "{label}");
         w.validate_miit_files(label).await;
     }

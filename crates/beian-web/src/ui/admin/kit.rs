@@ -148,7 +148,10 @@ pub(super) fn page(
 ) -> Response {
     let title = TABS.iter().find(|(t, _)| *t == tab).map_or("admin.title", |(_, k)| k);
     let refused = matches!(notice, Some((_, false)));
-    let page = AdminPage { c: Chrome::new(p, title), tab, tabs: TABS.to_vec(), notice, sections };
+    let admin = p.ctx.principal.as_ref().is_some_and(|u| u.role == Role::Admin);
+    // A reviewer sees the tabs it may open.
+    let tabs = TABS.iter().copied().filter(|(t, _)| admin || super::STAFF_TABS.contains(t)).collect();
+    let page = AdminPage { c: Chrome::new(p, title), tab, tabs, notice, sections };
     let mut r = render(&page, StatusCode::OK);
     if refused {
         // Shown once: the flash cookie goes with this page.
@@ -168,6 +171,16 @@ pub(super) fn page(
 #[allow(clippy::result_large_err)]
 pub(super) fn admin_only(p: &PageCtx) -> Result<(), Response> {
     unless_admin(p).map_or(Ok(()), Err)
+}
+
+/// The start of a tab reviewers open too (`super::STAFF_TABS`): `Ok` for signed-in staff.
+#[allow(clippy::result_large_err)]
+pub(super) fn staff_only(p: &PageCtx) -> Result<(), Response> {
+    match p.ctx.principal.as_ref() {
+        None => Err(to_login(&p.path)),
+        Some(u) if u.role.is_staff() => Ok(()),
+        Some(_) => Err(error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found")),
+    }
 }
 
 /// Awaits one of a tab's loads; a refusal or failure answers its error page.

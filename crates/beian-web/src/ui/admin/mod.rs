@@ -1,5 +1,6 @@
 //! The provider administrator's pages: users and roles, the provider profile, IP pools,
-//! service numbers and quotas, rejection templates, the policy data in force (provincial
+//! the bureau's work items (unfiled websites, verification tasks and inspections: the two tabs a
+//! reviewer opens too), service numbers and quotas, rejection templates, the policy data in force (provincial
 //! values, word lists, the rule catalogue — each with its source and date), the SMS/e-mail
 //! outbox, dead-letter jobs with retry, and the audit log with filters and CSV export.
 //!
@@ -20,6 +21,7 @@ mod service_numbers;
 mod templates;
 mod unfiled;
 mod users;
+mod verifications;
 
 pub(super) use audit::audit;
 pub(super) use calendar::{calendar, delete_calendar_year, put_calendar_year};
@@ -33,14 +35,19 @@ pub(super) use service_numbers::{add_service_number, service_numbers};
 pub(super) use templates::{add_template, delete_template, templates};
 pub(super) use unfiled::{block, handle_case, unblock, unfiled};
 pub(super) use users::{update_user, users};
+pub(super) use verifications::{acknowledge, answer, check, verifications};
+
+/// The tabs a reviewer opens too: the bureau's work items, which reviewers answer.
+pub(super) const STAFF_TABS: [&str; 2] = ["unfiled", "verifications"];
 
 /// The admin pages, in menu order: (path segment, title key).
-pub(super) const TABS: [(&str, &str); 12] = [
+pub(super) const TABS: [(&str, &str); 13] = [
     ("", "admin.dashboard"),
     ("users", "admin.users"),
     ("profile", "admin.profile"),
     ("pools", "admin.pools"),
     ("unfiled", "admin.unfiled"),
+    ("verifications", "admin.verifications"),
     ("service-numbers", "admin.service_numbers"),
     ("templates", "admin.templates"),
     ("policy", "admin.policy"),

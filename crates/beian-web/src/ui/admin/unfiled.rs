@@ -1,4 +1,5 @@
-//! The unfiled-websites tab: the bureau's and the scanner's cases, each with a form to act on
+//! The unfiled-websites tab (reviewers open it too; the block list's hand edits are an
+//! administrator's): the bureau's and the scanner's cases, each with a form to act on
 //! it (action, opinion, block), the block list with its files for an edge, and the filed
 //! websites away from the provider's addresses long enough to be empty shells.
 
@@ -10,7 +11,8 @@ pub(in crate::ui) async fn unfiled(
     Query(o): Query<Outcome>,
     h: HeaderMap,
 ) -> Result<Response, Response> {
-    admin_only(&p)?;
+    staff_only(&p)?;
+    let admin = p.ctx.principal.as_ref().is_some_and(|u| u.role == beian_app::Role::Admin);
     let cases = loaded(&p, s.app.unfiled_cases(&p.ctx, None)).await?;
     let actions: Vec<(String, String)> = s
         .app
@@ -91,23 +93,30 @@ pub(in crate::ui) async fn unfiled(
         rows: blocked
             .into_iter()
             .map(|b| Row {
-                actions: vec![button(
-                    format!("/admin/unfiled/unblock/{}", b.domain),
-                    t(&p, "admin.blocklist.lift"),
-                )],
+                // Lifting and adding blocks by hand are an administrator's.
+                actions: if admin {
+                    vec![button(
+                        format!("/admin/unfiled/unblock/{}", b.domain),
+                        t(&p, "admin.blocklist.lift"),
+                    )]
+                } else {
+                    Vec::new()
+                },
                 cells: vec![mono(b.domain), cell(b.reason), cell(short_time(&b.since))],
             })
             .collect(),
     });
-    list.forms.push(add_form(
-        &p,
-        "/admin/unfiled/block",
-        "block-form",
-        vec![
-            input("domain", &t(&p, "admin.col.domain"), "text", ""),
-            input("reason", &t(&p, "admin.col.note"), "text", ""),
-        ],
-    ));
+    if admin {
+        list.forms.push(add_form(
+            &p,
+            "/admin/unfiled/block",
+            "block-form",
+            vec![
+                input("domain", &t(&p, "admin.col.domain"), "text", ""),
+                input("reason", &t(&p, "admin.col.note"), "text", ""),
+            ],
+        ));
+    }
     let shells = loaded(&p, s.app.empty_shell_candidates(&p.ctx)).await?;
     let mut away = Section::new(t(&p, "admin.shells"));
     away.note = Some(t(&p, "admin.shells.note"));
