@@ -33,6 +33,7 @@ pub mod expiry;
 pub mod footers;
 pub mod hosting;
 pub mod instances;
+pub mod ip_filing;
 pub mod jobs;
 pub mod metrics;
 pub mod notify;

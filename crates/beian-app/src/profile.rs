@@ -3,7 +3,6 @@
 
 use beian_core::id::{Landline, Mobile, OrgCode, Uscc};
 use beian_core::province::ProvinceCode;
-use beian_core::rules::Cidr;
 use beian_store::Uuid;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -30,14 +29,6 @@ pub struct ProviderProfile {
 pub struct ProfileView {
     pub version: i64,
     pub profile: Option<ProviderProfile>,
-}
-
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct IpPoolView {
-    pub id: Uuid,
-    pub cidr: String,
-    pub note: String,
-    pub created_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -164,72 +155,6 @@ impl App {
         tx.audit(&ctx.audit("provider_profile.update", "setting", PROFILE, json!({})), now).await?;
         tx.commit().await?;
         self.provider_profile(ctx).await
-    }
-
-    /// The address blocks the provider assigns, as any signed-in user may read them: the
-    /// access step's addresses must come from these (ACCESS_IP_NOT_PROVIDER). Staff notes are
-    /// not shown.
-    pub async fn assignable_addresses(&self, ctx: &Ctx) -> AppResult<Vec<String>> {
-        ctx.principal()?;
-        Ok(self.store().ip_pools().await?.into_iter().map(|p| p.cidr).collect())
-    }
-
-    pub async fn ip_pools(&self, ctx: &Ctx) -> AppResult<Vec<IpPoolView>> {
-        ctx.require(&[Role::Reviewer, Role::Admin])?;
-        Ok(self
-            .store()
-            .ip_pools()
-            .await?
-            .into_iter()
-            .map(|p| IpPoolView { id: p.id, cidr: p.cidr, note: p.note, created_at: rfc3339(p.created_at) })
-            .collect())
-    }
-
-    pub async fn add_ip_pool(&self, ctx: &Ctx, cidr: &str, note: &str) -> AppResult<IpPoolView> {
-        ctx.require(&[Role::Admin])?;
-        let Some(c) = Cidr::parse(cidr) else {
-            return Err(AppError::field(
-                "cidr",
-                "CIDR_INVALID",
-                "请填写CIDR格式的地址段，如47.96.0.0/11。",
-                "Enter an address pool in CIDR form, e.g. 47.96.0.0/11.",
-            ));
-        };
-        if beian_core::id::PublicIp::new(c.network).is_err() {
-            return Err(AppError::field(
-                "cidr",
-                "CIDR_NOT_PUBLIC",
-                "地址段须为公网地址。",
-                "The pool must be public address space.",
-            ));
-        }
-        let now = self.now_us();
-        let mut tx = self.store().begin().await?;
-        let id = match tx.insert_ip_pool(&c.to_string(), note.trim(), now).await {
-            Ok(id) => id,
-            Err(beian_store::StoreError::Conflict { .. }) => {
-                return Err(AppError::conflict(
-                    "IP_POOL_EXISTS",
-                    "该地址段已存在。",
-                    "This address pool exists already.",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        tx.audit(&ctx.audit("ip_pool.create", "ip_pool", id, json!({ "cidr": c.to_string() })), now).await?;
-        tx.commit().await?;
-        Ok(IpPoolView { id, cidr: c.to_string(), note: note.trim().to_owned(), created_at: rfc3339(now) })
-    }
-
-    pub async fn delete_ip_pool(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
-        ctx.require(&[Role::Admin])?;
-        let mut tx = self.store().begin().await?;
-        if !tx.delete_ip_pool(id).await? {
-            return Err(AppError::NotFound);
-        }
-        tx.audit(&ctx.audit("ip_pool.delete", "ip_pool", id, json!({})), self.now_us()).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// The audit log (admins), oldest first after the cursor.

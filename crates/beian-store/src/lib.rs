@@ -27,6 +27,7 @@ mod audit;
 pub mod cache;
 mod direct;
 mod documents;
+mod ip_filing;
 mod jobs;
 mod miit;
 mod misc;
@@ -42,10 +43,11 @@ mod verification;
 pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
 pub use audit::{AuditRow, NewAudit};
 pub use documents::{DocumentRow, FaceCheckRecord};
+pub use ip_filing::{IpFiling, IpKind, IpPoolRow, IpSourceRow};
 pub use jobs::{JobOutcome, JobRow, NewJob, backoff_secs};
 pub use miit::{MiitDownloadRow, MiitRecordRow, MiitUploadRow, MiitWorkRow, OrderFlagRow};
 pub use misc::{
-    IdempotencyRow, IpPoolRow, MessageRow, NewMessage, Reservation, ServiceNumberRow, SettingRow, TemplateRow,
+    IdempotencyRow, MessageRow, NewMessage, Reservation, ServiceNumberRow, SettingRow, TemplateRow,
 };
 pub use orders::{NewOrder, OrderEventRow, OrderLineRow, OrderRow, OrderUpdate, QueueFilter, QueueRow};
 pub use psb::PsbApplicationRow;

@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use crate::{Result, Store, Tx, new_id, on};
+use crate::{Result, Store, Tx, on};
 
 /// What reserving an `Idempotency-Key` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,14 +32,6 @@ pub struct SettingRow {
     pub value: String,
     pub version: i64,
     pub updated_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct IpPoolRow {
-    pub id: Uuid,
-    pub cidr: String,
-    pub note: String,
-    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -127,24 +119,6 @@ impl Tx {
             .await?
             .rows_affected())
         };
-        Ok(n == 1)
-    }
-
-    pub async fn insert_ip_pool(&mut self, cidr: &str, note: &str, now: i64) -> Result<Uuid> {
-        let id = new_id();
-        on!(tx self, |c| sqlx::query("INSERT INTO ip_pools (id, cidr, note, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(cidr)
-            .bind(note)
-            .bind(now)
-            .execute(c)
-            .await?
-            .rows_affected());
-        Ok(id)
-    }
-
-    pub async fn delete_ip_pool(&mut self, id: Uuid) -> Result<bool> {
-        let n = on!(tx self, |c| sqlx::query("DELETE FROM ip_pools WHERE id = $1").bind(id).execute(c).await?.rows_affected());
         Ok(n == 1)
     }
 
@@ -284,14 +258,6 @@ impl Store {
         .bind(name)
         .fetch_optional(c)
         .await?))
-    }
-
-    pub async fn ip_pools(&self) -> Result<Vec<IpPoolRow>> {
-        Ok(
-            on!(store self, |c| sqlx::query_as::<_, IpPoolRow>("SELECT id, cidr, note, created_at FROM ip_pools ORDER BY cidr")
-            .fetch_all(c)
-            .await?),
-        )
     }
 
     pub async fn message(&self, id: Uuid) -> Result<Option<MessageRow>> {

@@ -808,6 +808,67 @@ contract!(a_verification_task_is_kept_once_per_subject_and_moves_only_forward, |
     assert!(s.listed_verification_task(new_id()).await.unwrap().is_none());
 });
 
+contract!(an_ip_record_moves_through_its_filing_only_from_the_states_it_names, |s| {
+    let mut tx = s.begin().await.unwrap();
+    let source = tx.insert_ip_source("47.96.0.0/11", 100001, "电信", 1).await.unwrap();
+    let pool = tx.insert_ip_pool("47.96.0.0/16", "杭州", 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    assert!(matches!(
+        tx.insert_ip_source("47.96.0.0/11", 100002, "", 2).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    drop(tx);
+    let p = s.ip_pool(pool).await.unwrap().unwrap();
+    assert_eq!(
+        (p.usage, p.method, p.filing.filing.as_str()),
+        (3, 1, "unreported"),
+        "own use, static, not filed"
+    );
+
+    let reporting = |isp: i64, seq: i64| IpFiling {
+        filing: "reporting".into(),
+        isp_id: Some(isp),
+        bureau_id: None,
+        upload_seq: Some(seq),
+        result: String::new(),
+    };
+    let mut tx = s.begin().await.unwrap();
+    assert!(
+        tx.set_ip_filing(IpKind::Source, source, &["unreported", "refused"], &reporting(7, 1)).await.unwrap()
+    );
+    assert!(
+        !tx.set_ip_filing(IpKind::Source, source, &["unreported", "refused"], &reporting(8, 2))
+            .await
+            .unwrap()
+    );
+    assert!(tx.set_ip_pool_usage(pool, 2, 1, Some(700002), "").await.unwrap());
+    assert!(tx.set_ip_filing(IpKind::Pool, pool, &["unreported"], &reporting(9, 2)).await.unwrap());
+    // Neither its use changes nor a held source goes while the bureau has it.
+    assert!(!tx.set_ip_pool_usage(pool, 4, 1, None, "").await.unwrap());
+    assert!(!tx.delete_ip_source(source).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(s.ip_record_of(IpKind::Source, Some(7), None).await.unwrap(), Some(source));
+    assert_eq!(s.ip_record_of(IpKind::Pool, Some(7), None).await.unwrap(), None, "each kind its own ids");
+
+    let mut tx = s.begin().await.unwrap();
+    let filed = IpFiling {
+        filing: "filed".into(),
+        isp_id: Some(7),
+        bureau_id: Some(501),
+        upload_seq: None,
+        result: String::new(),
+    };
+    assert!(tx.set_ip_filing(IpKind::Source, source, &["reporting"], &filed).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(s.ip_record_of(IpKind::Source, None, Some(501)).await.unwrap(), Some(source));
+    let got = s.ip_source(source).await.unwrap().unwrap();
+    assert_eq!((got.filing.filing.as_str(), got.filing.bureau_id, got.unit), ("filed", Some(501), 100001));
+    assert_eq!(s.ip_sources().await.unwrap().len(), 1);
+    let p = s.ip_pool(pool).await.unwrap().unwrap();
+    assert_eq!((p.usage, p.allocated_to, p.filing.upload_seq), (2, Some(700002), Some(2)));
+});
+
 contract!(a_domain_is_blocked_once_and_lifted, |s| {
     let row = |domain: &str, reason: &str| BlockRow {
         domain: domain.into(),

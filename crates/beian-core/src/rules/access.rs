@@ -24,7 +24,13 @@ pub(super) fn check(cx: &mut Cx<'_>) {
                 Ok(ip) => {
                     let pools = &cx.ctx.provider_ip_pools;
                     if !pools.is_empty() && !pools.iter().any(|p| p.contains(ip.value.addr())) {
-                        cx.emit("ACCESS_IP_NOT_PROVIDER", f, &[arg("ip", ip.value.to_string())]);
+                        // Named, so the applicant sees where to pick from (at most five).
+                        let named: Vec<String> = pools.iter().take(5).map(ToString::to_string).collect();
+                        cx.emit(
+                            "ACCESS_IP_NOT_PROVIDER",
+                            f,
+                            &[arg("ip", ip.value.to_string()), arg("pools", named.join(", "))],
+                        );
                     }
                 }
             }

@@ -13,6 +13,7 @@
 
 pub mod filed;
 pub mod inbound;
+pub mod ip;
 pub mod lists;
 pub mod outbound;
 pub mod results;

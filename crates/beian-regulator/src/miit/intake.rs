@@ -199,17 +199,7 @@ impl Service {
         }
         let icp = match doc.choice {
             UploadDataChoice::Icp(i) => i,
-            // IP address filing is not simulated yet: the spec's "function not open".
-            UploadDataChoice::Ip(_) => {
-                let v = Verdict {
-                    operation: 1,
-                    identifier: Some(name.to_owned()),
-                    record: None,
-                    codes: vec![(5011, String::new())],
-                    opinion: None,
-                };
-                return results::queue_verdicts(tx, &self.keys, account.isp_id, &[v], now).await;
-            }
+            UploadDataChoice::Ip(ip) => return self.miit_ip_filing(tx, account, &ip, now).await,
             // Domain records are filed by registrars with the ministry, never at a bureau.
             UploadDataChoice::Ym(_) => {
                 let v = Verdict {
@@ -369,7 +359,10 @@ impl Service {
         let outcome = match outcome {
             Ok((order, ids)) => match self.miit_listed(tx, &order).await? {
                 Some(refusal) => Err(refusal),
-                None => Ok((order, ids)),
+                None => match self.miit_ip_unfiled(tx, account.isp_id, &order).await? {
+                    Some(refusal) => Err(refusal),
+                    None => Ok((order, ids)),
+                },
             },
             Err(refusal) => Err(refusal),
         };

@@ -21,6 +21,7 @@ pub mod downloads;
 pub mod http;
 pub mod ids;
 pub mod intake;
+pub mod ip;
 pub mod results;
 pub mod status;
 pub mod unfiled;

@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use beian_app::auth::{CreatedToken, NewAccount};
 use beian_app::documents::{DocumentView, Upload};
+use beian_app::ip_filing::IpPoolView;
 use beian_app::orders::OrderInput;
 use beian_app::profile::{
-    AuditView, IpPoolView, JobView, MessageView, ProfileView, ProviderProfile, ServiceNumberInput,
-    ServiceNumberView, TemplateInput, TemplateView,
+    AuditView, JobView, MessageView, ProfileView, ProviderProfile, ServiceNumberInput, ServiceNumberView,
+    TemplateInput, TemplateView,
 };
 use beian_app::psb::{PsbDeadlineView, PsbView};
 use beian_app::review::{QueuePage, QueueQuery};
@@ -33,6 +34,7 @@ mod accounts;
 mod admin;
 mod compliance;
 mod documents;
+mod ip_filing;
 mod orders;
 mod psb;
 mod review;
@@ -55,6 +57,7 @@ pub(crate) fn routes() -> (axum::Router<AppState>, serde_json::Value) {
     let api = psb::operations(api);
     let api = review::operations(api);
     let api = admin::operations(api);
+    let api = ip_filing::operations(api);
     api.finish()
 }
 

@@ -1,8 +1,9 @@
 //! The web service's tests over HTTP, in one binary so that the workspace links them once:
 //! `e2e` (the API on both backends, with a real SMTP server), `filing` (whole filings against
 //! the regulator simulator), `idempotency` (same-key requests across instances), `identity`
-//! (the identity-verification port) and `pages` (the server-rendered pages) `unfiled` (unfiled websites and the block list) and `verification` (the bureau's
-//! verification tasks and inspections).
+//! (the identity-verification port), `ip_filing` (the provider's IP address filing), `pages`
+//! (the server-rendered pages), `unfiled` (unfiled websites and the block list) and
+//! `verification` (the bureau's verification tasks and inspections).
 //!
 //! Two test binaries stay apart on purpose: `upload_memory` reads the process's peak memory,
 //! which only means the server's when nothing else runs in the process, and `browser` drives a
@@ -15,6 +16,7 @@ mod e2e;
 mod filing;
 mod idempotency;
 mod identity;
+mod ip_filing;
 mod pages;
 mod unfiled;
 mod verification;

@@ -13,6 +13,8 @@
 //! - blacklists (`HMDLB`, `FFJRHMD`): kept for the pre-check (`miit_blacklist`: subjects by
 //!   their certificate's blind index, domains by their registrable domain) and in the work list;
 //! - unfiled websites (`WBAWZLB`): a case each in the compliance work list (`crate::unfiled`);
+//! - IP verdicts (`IP` `BAJG`): the provider's address blocks filed, refused or withdrawn
+//!   (`crate::ip_filing`);
 //! - verification tasks (`HSRW`) and inspection results (`HCJG`): a reviewer work item each
 //!   (`crate::verification`);
 //! - blacklists, unfiled-website lists and notices (`XGTZ`) are also kept as the provider's
@@ -132,6 +134,11 @@ impl App {
             self.miit_apply_icp(name, icp, now).await?;
             work = worklist(icp);
         }
+        if let DownloadDataChoice::Ip(ip) = &doc.choice
+            && let Some(b) = &ip.bajg
+        {
+            self.apply_ip_results(&beian_miit::mapping::ip::results(b)).await?;
+        }
         let mut tx = self.store().begin().await?;
         tx.insert_miit_download(&MiitDownloadRow {
             file_name: name.to_owned(),
@@ -195,8 +202,8 @@ impl App {
                     .await?;
                 }
             }
-            // IP and domain results, and full synchronisations, are not used yet: kept as
-            // received (the file is in the blob store).
+            // IP verdicts were applied above; IP inspections, domain results and full
+            // synchronisations are not used yet: kept as received (the file is in the blob store).
             _ => tracing::info!(file = name, kind, "a V3.0 download this provider does not act on yet"),
         }
         tx.audit(
@@ -259,6 +266,7 @@ impl App {
                 let file = v.identifier.as_deref().unwrap_or_default();
                 if self.unfiled_report_refused(file, &v.codes).await?
                     || self.verification_answer_refused(file, &v.codes).await?
+                    || self.ip_filing_refused(file, &v.codes).await?
                 {
                     continue;
                 }

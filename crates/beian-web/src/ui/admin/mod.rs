@@ -29,7 +29,7 @@ pub(super) use dashboard::dashboard;
 pub(super) use jobs::{jobs, retry_deliveries, retry_job};
 pub(super) use outbox::outbox;
 pub(super) use policy::policy;
-pub(super) use pools::{add_pool, delete_pool, pools};
+pub(super) use pools::{add_pool, add_source, delete_pool, delete_source, filing_step, pool_usage, pools};
 pub(super) use profile::{profile, save_profile};
 pub(super) use service_numbers::{add_service_number, service_numbers};
 pub(super) use templates::{add_template, delete_template, templates};

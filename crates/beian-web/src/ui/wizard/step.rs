@@ -93,6 +93,22 @@ pub(super) async fn render_step(
     let mut groups = build_groups(step, &view, beside, &v.review_findings, lang);
     if step == "access" {
         groups.extend(fact_groups(&view, &v.domain_facts, lang));
+        // The applicant picks addresses from the provider's pools: say which they are.
+        if let Ok(pools) = s.app.assignable_addresses(&p.ctx).await
+            && !pools.is_empty()
+        {
+            let text = format!("{}{}", Msgs::of(lang).get("wz.access.pools"), pools.join(", "));
+            for f in groups
+                .iter_mut()
+                .flat_map(|g| g.fields.iter_mut())
+                .filter(|f| f.name.ends_with(".access.ips"))
+            {
+                f.hint = Some(match &f.hint {
+                    Some(h) => format!("{h} {text}"),
+                    None => text.clone(),
+                });
+            }
+        }
     }
     for e in &r.errors {
         if let Some(f) = groups.iter_mut().flat_map(|g| g.fields.iter_mut()).find(|f| f.name == e.field) {
