@@ -1,7 +1,8 @@
 //! The regulator's officer console as pages: sign in, the queues of the desks the account
 //! sits at (the bureau's ICP filings, the PSB officer's applications), one submission with PII
 //! masked and the automatic checks, approve (numbers issued) or reject with field-level
-//! reasons. The same `Store`/`Service` calls as the JSON console API, so a page cannot do what
+//! reasons; and the officer's V3.0 actions (`interface`: unfiled websites, verification tasks,
+//! inspections). The same `Store`/`Service` calls as the JSON console API, so a page cannot do what
 //! the API would refuse; every view and decision is audited.
 //!
 //! The session is the API's bearer token, kept in an HttpOnly, SameSite=Strict cookie scoped
@@ -27,6 +28,8 @@ use crate::bureau::{Account, BureauError, Desk, Reason, Role};
 use crate::pages::{Chrome, ClientIp, esc};
 use crate::service::Service;
 
+mod interface;
+
 const COOKIE: &str = "beian_reg_console";
 
 pub(crate) fn routes() -> Router<Service> {
@@ -34,6 +37,8 @@ pub(crate) fn routes() -> Router<Service> {
         .route("/console", get(queues))
         .route("/console/login", get(login_page).post(login))
         .route("/console/logout", post(logout))
+        .route("/console/interface", get(interface::page))
+        .route("/console/interface/{action}", post(interface::act))
         .route("/console/{desk}/{id}", get(submission))
         .route("/console/{desk}/{id}/approve", post(approve))
         .route("/console/{desk}/{id}/reject", post(reject))
@@ -204,6 +209,12 @@ async fn queues(State(svc): State<Service>, c: Chrome, h: HeaderMap) -> Response
         ),
         sign_out_form(&c, &csrf)
     );
+    if matches!(who.role, Role::Bureau | Role::Admin) {
+        body.push_str(&format!(
+            "<p><a href=\"/console/interface\">{}</a></p>",
+            esc(t.get("console.miit.link"))
+        ));
+    }
     let desks: &[(Desk, &str, &str)] = match who.role {
         Role::Bureau => &[(Desk::Bureau, "icp", "console.icp_waiting")],
         Role::Psb => &[(Desk::Psb, "psb", "console.psb_waiting")],

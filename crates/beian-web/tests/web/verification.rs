@@ -29,6 +29,48 @@ fn fields(r: &crate::common::Resp) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// An officer signed in to the regulator's console, with its form token.
+struct Console {
+    http: reqwest::Client,
+    base: String,
+    csrf: String,
+}
+
+impl Console {
+    /// Posts one of the interface page's forms; the status and the page answered.
+    async fn act(&self, action: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        let r = self
+            .http
+            .post(format!("{}/console/interface/{action}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+}
+
+async fn console(base: &str, user: &str) -> Console {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{base}/console/login"))
+        .form(&[("username", user), ("password", crate::common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{user} signed in");
+    let page = http.get(format!("{base}/console")).send().await.unwrap().text().await.unwrap();
+    let csrf =
+        page.split("name=\"csrf\" value=\"").nth(1).unwrap_or_default().split('"').next().unwrap_or_default();
+    Console { http, base: base.to_owned(), csrf: csrf.to_owned() }
+}
+
 /// The value of the hidden input `name` on a page.
 fn hidden(html: &str, name: &str) -> String {
     let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {html}"));
@@ -53,13 +95,33 @@ async fn a_verification_task_is_checked_live_answered_and_taken_and_an_inspectio
         let (subject, _) = w.file_to_numbers(sites(&[0])).await;
         w.resolver.set("aliyun.com", &["47.96.1.1".parse().unwrap()]);
 
-        // The bureau asks, and asks again before the answer: one work item.
-        let note = Some("请于5个工作日内核实".to_owned());
-        let ztid =
-            w.regulator.miit_issue_verification(MIIT_UNIT, SUBJECT_NUMBER, note.clone()).await.unwrap();
+        // An officer asks from the console (a bureau of another province cannot, nor the PSB
+        // desk), and asks again before the answer: one work item.
+        let gd = console(&w.reg_base, "bureau-gd").await;
+        let (status, text) =
+            gd.act("verify", &[("unit_id", &MIIT_UNIT.to_string()), ("number", SUBJECT_NUMBER)]).await;
+        assert!(
+            status == StatusCode::OK && text.contains("没有该报备单位代码的本省接入商"),
+            "{label}: {text}"
+        );
+        let psb = console(&w.reg_base, "psb-zj").await;
+        let r = psb.http.get(format!("{}/console/interface", w.reg_base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}");
+        let zj = console(&w.reg_base, "bureau-zj").await;
+        let (status, text) = zj
+            .act(
+                "verify",
+                &[
+                    ("unit_id", &MIIT_UNIT.to_string()),
+                    ("number", SUBJECT_NUMBER),
+                    ("note", "请于5个工作日内核实"),
+                ],
+            )
+            .await;
+        assert!(status == StatusCode::OK && text.contains("已下发"), "{label}: {text}");
         w.settle().await;
-        let again = w.regulator.miit_issue_verification(MIIT_UNIT, SUBJECT_NUMBER, note).await.unwrap();
-        assert_eq!(again, ztid, "{label}");
+        let note = Some("请于5个工作日内核实".to_owned());
+        let ztid = w.regulator.miit_issue_verification(MIIT_UNIT, SUBJECT_NUMBER, note).await.unwrap();
         w.settle().await;
         let open = items(&w, "open").await;
         assert_eq!(open.len(), 1, "{label}: {open:?}");
@@ -175,7 +237,15 @@ async fn a_verification_task_is_checked_live_answered_and_taken_and_an_inspectio
         w.clock().advance(time::Duration::days(1));
         w.settle().await;
         let ip: std::net::Ipv4Addr = "203.0.113.7".parse().unwrap();
-        w.regulator.miit_issue_inspection(MIIT_UNIT, SITE_NUMBER, false, Some(ip)).await.unwrap();
+        // A day later the console session has ended: the officer signs in again.
+        let zj = console(&w.reg_base, "bureau-zj").await;
+        let (status, text) = zj
+            .act(
+                "inspect",
+                &[("unit_id", &MIIT_UNIT.to_string()), ("number", SITE_NUMBER), ("ip", &ip.to_string())],
+            )
+            .await;
+        assert!(status == StatusCode::OK && text.contains("已下发"), "{label}: {text}");
         w.settle().await;
         let open = items(&w, "open").await;
         assert_eq!(open.len(), 1, "{label}: {open:?}");
