@@ -250,6 +250,7 @@ impl App {
                     websites,
                     apps,
                     target_numbers: Vec::new(),
+                    cancel_reason: None,
                     remark: None,
                     domain_facts: Default::default(),
                 },

@@ -22,6 +22,7 @@ pub mod auth;
 pub mod blacklist;
 pub mod blobs;
 pub mod calendar;
+mod cancellation;
 pub mod clock;
 /// PII encryption, blind indexes and tokens (the shared `beian-crypto` crate).
 pub use beian_crypto as crypto;

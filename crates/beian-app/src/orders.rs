@@ -35,6 +35,10 @@ pub struct OrderInput {
     pub target_numbers: Vec<String>,
     #[serde(default)]
     pub remark: Option<String>,
+    /// For a cancellation (注销网站, 注销主体, 取消接入): why, by its name in the bureau's table of
+    /// cancellation reasons (`GET /api/v1/orders/cancel-reasons`).
+    #[serde(default)]
+    pub cancel_reason: Option<String>,
     /// Registry facts per domain as the applicant read them from the registrar.
     #[serde(default)]
     pub domain_facts: BTreeMap<String, DomainFacts>,
@@ -164,6 +168,7 @@ impl App {
             apps: input.apps.clone(),
             target_numbers: input.target_numbers.clone(),
             remark: input.remark.clone(),
+            cancel_reason: input.cancel_reason.clone(),
         })
     }
 
@@ -191,6 +196,7 @@ impl App {
                 "Moving a website to another subject is not offered: cancel it under its subject and file it anew under the new one.",
             ));
         }
+        self.check_cancellation(kind, &input.target_numbers, input.cancel_reason.as_deref()).await?;
         let order = self.build_order(subject, &subject_row.province, kind, &input)?;
         if !kind.is_cancellation() {
             let domains: Vec<(String, String)> = order
@@ -361,6 +367,7 @@ impl App {
         let (row, expected) = self.own_editable_order(ctx, id, if_match, input.subject_id).await?;
         let stored = self.decrypt_order(&row)?;
         let kind = input.kind.unwrap_or(stored.order.kind);
+        self.check_cancellation(kind, &input.target_numbers, input.cancel_reason.as_deref()).await?;
         let mut order = self.build_order(stored.order.subject.clone(), &row.province, kind, &input)?;
         unmask_order(&mut order, &stored.order);
         // The subject is edited through its own endpoint; refresh it from there.

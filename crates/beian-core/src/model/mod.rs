@@ -36,6 +36,10 @@ pub struct Order {
     pub target_numbers: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
+    /// For a cancellation or access-cancellation: why, by the reason's name in the bureau's
+    /// table of cancellation reasons (注销理由, e.g. 网站关闭); the default reason when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
 }
 
 /// The nature of the subject (主办单位性质). The MIIT registry is dynamic; these are the

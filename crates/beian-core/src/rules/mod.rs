@@ -111,6 +111,7 @@ pub fn check_subject(
         websites: Vec::new(),
         apps: Vec::new(),
         target_numbers: Vec::new(),
+        cancel_reason: None,
         remark: None,
     };
     let set = PolicySet::builtin();

@@ -118,16 +118,33 @@ fn targets(cx: &mut Cx<'_>) {
         return;
     }
     let (kz, ke) = kind.label();
-    if order.target_numbers.len() != 1 {
-        cx.emit(
-            "ORDER_TARGET_REQUIRED",
-            "target_numbers",
-            &[bi("kind", kz, ke), bi("what", "一个网站/APP备案号（每单一个）", "exactly one service number")],
-        );
+    // Access is withdrawn from several of a subject's services at once (one ZXBA record per
+    // service in one file); a cancellation or migration names one service per order.
+    let several = kind == OrderKind::CancelAccess;
+    let n = order.target_numbers.len();
+    if n == 0 || (n > 1 && !several) {
+        let what = if several {
+            bi("what", "至少一个网站/APP备案号", "at least one service number")
+        } else {
+            bi("what", "一个网站/APP备案号（每单一个）", "exactly one service number")
+        };
+        cx.emit("ORDER_TARGET_REQUIRED", "target_numbers", &[bi("kind", kz, ke), what]);
         return;
     }
-    let raw = order.target_numbers[0].trim();
-    let field = "target_numbers[0]";
+    for (i, raw) in order.target_numbers.iter().enumerate() {
+        let field = format!("target_numbers[{i}]");
+        if order.target_numbers[..i].iter().any(|o| o.trim() == raw.trim()) {
+            let e = [arg("number", raw.trim().to_owned()), bi("detail", "重复填写。", "named twice.")];
+            cx.emit("ORDER_TARGET_INVALID", &field, &e);
+            continue;
+        }
+        target(cx, kind, raw.trim(), &field);
+    }
+}
+
+/// One service number an order names.
+fn target(cx: &mut Cx<'_>, kind: OrderKind, raw: &str, field: &str) {
+    let order = cx.order;
     let invalid = |zh: &'static str, en: &'static str| [arg("number", raw.to_owned()), bi("detail", zh, en)];
     let parsed = match parse_number(raw) {
         Ok(p) => p.number,

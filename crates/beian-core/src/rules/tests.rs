@@ -79,6 +79,7 @@ pub(crate) fn company_order() -> Order {
         ],
         apps: vec![],
         target_numbers: vec![],
+        cancel_reason: None,
         remark: None,
     }
 }
@@ -863,4 +864,28 @@ fn every_emitted_code_is_in_the_catalog() {
         }
     }
     assert!(emitted >= 100, "found only {emitted} emitted codes");
+}
+
+/// Access is cancelled for several services in one order; a cancellation names one.
+#[test]
+fn access_is_withdrawn_from_several_services_at_once_and_each_is_checked() {
+    let (mut o, mut c) = base(&Base::Company);
+    as_new_site(&mut o, &mut c);
+    c.on_file = Some(filed(vec![filed_site(1, "taobao.com"), filed_site(2, "tmall.com")]));
+    o.kind = OrderKind::CancelAccess;
+    o.target_numbers = vec!["浙ICP备2026012345号-1".into(), "浙ICP备2026012345号-2".into()];
+    let first = check(&o, &c);
+    let got = codes(&first);
+    assert!(!got.contains("ORDER_TARGET_REQUIRED") && !got.contains("ORDER_TARGET_INVALID"), "{got:?}");
+    // Each is checked: one that is not the subject's, one named twice.
+    o.target_numbers.push("浙ICP备2026012345号-9".into());
+    o.target_numbers.push("浙ICP备2026012345号-1".into());
+    let f = check(&o, &c);
+    let fields: Vec<&str> =
+        f.iter().filter(|x| x.code == "ORDER_TARGET_INVALID").map(|x| x.field.as_str()).collect();
+    assert_eq!(fields, ["target_numbers[2]", "target_numbers[3]"]);
+    // A cancellation of services still names one per order.
+    o.kind = OrderKind::CancelService;
+    o.target_numbers.truncate(2);
+    assert!(codes(&check(&o, &c)).contains("ORDER_TARGET_REQUIRED"));
 }

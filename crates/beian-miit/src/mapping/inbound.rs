@@ -296,6 +296,7 @@ pub fn xzba(tables: &CodeTables, b: &icp::xzba::Baxx) -> Result<(Order, RecordId
         websites,
         apps: Vec::new(),
         target_numbers: Vec::new(),
+        cancel_reason: None,
         remark: None,
     };
     Ok((order, ids))
@@ -321,6 +322,7 @@ pub fn xzwz(
         websites,
         apps: Vec::new(),
         target_numbers: Vec::new(),
+        cancel_reason: None,
         remark: None,
     };
     Ok((order, ids))
@@ -363,6 +365,7 @@ pub fn xzjr(
         websites: vec![site],
         apps: Vec::new(),
         target_numbers: Vec::new(),
+        cancel_reason: None,
         remark: None,
     };
     Ok((order, ids))
@@ -431,6 +434,7 @@ pub fn bgba(
         websites,
         apps: Vec::new(),
         target_numbers: Vec::new(),
+        cancel_reason: None,
         remark: None,
     };
     Ok((order, ids))
@@ -463,6 +467,7 @@ pub fn zxba(
         websites: Vec::new(),
         apps: Vec::new(),
         target_numbers: numbers,
+        cancel_reason: tables.name(Table::CancelReason, reason).map(str::to_owned),
         remark: remark.map(str::to_owned),
     })
 }

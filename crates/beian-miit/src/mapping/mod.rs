@@ -98,6 +98,10 @@ impl Names {
     pub fn default_cancel_reason(&self) -> Vec<&str> {
         strs(self.cancel.get("default"))
     }
+    /// The reasons offered before a bureau's table has come down (or without a bureau link).
+    pub fn offered_cancel_reasons(&self) -> Vec<&str> {
+        strs(self.cancel.get("offered"))
+    }
     /// The attachment uses of a document kind, for a subject's or a website's document.
     pub fn attachment_uses(&self, document: &str, website: bool) -> Vec<&str> {
         self.attachment

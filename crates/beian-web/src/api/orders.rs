@@ -52,6 +52,11 @@ pub async fn assignable_addresses(State(s): State<AppState>, c: Caller) -> ApiRe
     ok(s.app.assignable_addresses(&c.ctx).await.map_err(|e| c.err(e))?)
 }
 
+pub async fn cancel_reasons(State(s): State<AppState>, c: Caller) -> ApiResult {
+    c.ctx.principal().map_err(|e| c.err(e))?;
+    ok(s.app.cancel_reasons().await.map_err(|e| c.err(e))?)
+}
+
 pub async fn order_requirements(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
     ok(s.app.order_requirements(&c.ctx, id).await.map_err(|e| c.err(e))?)
 }
@@ -216,6 +221,16 @@ pub(super) fn operations(api: Api) -> Api {
             Op::new(
                 "orders",
                 "The provider's address blocks (CIDR), from which a site's access addresses must come",
+            )
+            .returns::<Vec<String>>(200),
+        )
+        .op(
+            "get",
+            "/cancel-reasons",
+            get(cancel_reasons),
+            Op::new(
+                "orders",
+                "The cancellation reasons (注销理由) a cancellation order's `cancel_reason` is one of: the bureau's table once it has come down",
             )
             .returns::<Vec<String>>(200),
         )

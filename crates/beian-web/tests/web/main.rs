@@ -1,5 +1,5 @@
 //! The web service's tests over HTTP, in one binary so that the workspace links them once:
-//! `e2e` (the API on both backends, with a real SMTP server), `filing` (whole filings against
+//! `cancel` (cancellations on pages), `e2e` (the API on both backends, with a real SMTP server), `filing` (whole filings against
 //! the regulator simulator), `idempotency` (same-key requests across instances), `identity`
 //! (the identity-verification port), `ip_filing` (the provider's IP address filing), `pages`
 //! (the server-rendered pages), `unfiled` (unfiled websites and the block list) and
@@ -12,6 +12,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cancel;
 mod e2e;
 mod filing;
 mod idempotency;

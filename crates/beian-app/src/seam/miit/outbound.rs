@@ -134,7 +134,7 @@ impl App {
             attachments: &attachments,
             on_file: on_file.as_ref(),
             filing_password: None,
-            cancel_reason: None,
+            cancel_reason: doc.order.cancel_reason.as_deref(),
         };
         let (record, ids) = outbound::record(&tables, &provider, input, || {
             next += 1;

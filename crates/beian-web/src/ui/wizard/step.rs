@@ -375,6 +375,7 @@ pub(super) async fn save_step(
                 websites: order.websites,
                 apps: order.apps,
                 target_numbers: order.target_numbers,
+                cancel_reason: order.cancel_reason,
                 remark: order.remark,
                 domain_facts,
             };

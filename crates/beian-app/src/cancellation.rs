@@ -1,0 +1,60 @@
+//! Why a filing is cancelled: the reasons an applicant picks from when it cancels a subject,
+//! a website or this provider's access (注销主体, 注销网站, 取消接入) — the bureau's table of
+//! cancellation reasons once it has come down over V3.0, else the items the consoles offer
+//! (`beian-miit`'s `data/names.toml`). The reason travels with the order to the bureau (`Zxly`).
+
+use beian_core::model::OrderKind;
+
+use crate::{App, AppError, AppResult};
+
+impl App {
+    /// The cancellation reasons on offer, by name.
+    pub async fn cancel_reasons(&self) -> AppResult<Vec<String>> {
+        let from_bureau: Vec<String> = self
+            .miit_tables()
+            .await?
+            .map(|t| t.cancel_reasons.iter().filter(|e| e.valid).map(|e| e.name.clone()).collect())
+            .unwrap_or_default();
+        if !from_bureau.is_empty() {
+            return Ok(from_bureau);
+        }
+        Ok(beian_miit::mapping::names().offered_cancel_reasons().into_iter().map(str::to_owned).collect())
+    }
+
+    /// A cancellation's targets and reason: over V3.0 access is withdrawn one site per order
+    /// (each site is its own record there, decided on its own, and an order follows one
+    /// verdict); a reason only on a cancellation, and one on offer.
+    pub(crate) async fn check_cancellation(
+        &self,
+        kind: OrderKind,
+        targets: &[String],
+        reason: Option<&str>,
+    ) -> AppResult<()> {
+        if kind == OrderKind::CancelAccess && targets.len() > 1 && self.miit().is_some() {
+            return Err(AppError::field(
+                "target_numbers",
+                "CANCEL_ACCESS_ONE_PER_ORDER",
+                "经管局接口（V3.0）办理时，每单取消一个网站的接入：请逐个办理。",
+                "Over the bureau's V3.0 interface access is withdrawn one site per order: file one at a time.",
+            ));
+        }
+        let Some(reason) = reason else { return Ok(()) };
+        if !kind.is_cancellation() {
+            return Err(AppError::field(
+                "cancel_reason",
+                "CANCEL_REASON_NOT_APPLICABLE",
+                "只有注销或取消接入才填写注销理由。",
+                "Only a cancellation gives a cancellation reason.",
+            ));
+        }
+        if !self.cancel_reasons().await?.iter().any(|r| r == reason) {
+            return Err(AppError::field(
+                "cancel_reason",
+                "CANCEL_REASON_UNKNOWN",
+                "请从注销理由列表中选择。",
+                "Pick the reason from the list of cancellation reasons.",
+            ));
+        }
+        Ok(())
+    }
+}
