@@ -417,3 +417,27 @@ impl SmtpSink {
         out
     }
 }
+
+/// The value of the hidden input `name` on a page (a form token, an order's version).
+pub fn hidden(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// The (field, code) of each error of a validation problem.
+pub fn field_codes(r: &Resp) -> Vec<(String, String)> {
+    r.body["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|x| {
+                    (
+                        x["field"].as_str().unwrap_or("").to_owned(),
+                        x["code"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -5,19 +5,13 @@
 //! with its reason and decides; the sites are left without access. Over V3.0 each site is its
 //! own record, so there access is withdrawn one site per order (refused with its reason).
 
-use crate::common::Client;
 use crate::common::world::*;
+use crate::common::{Client, hidden};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 const ONE: &str = "浙ICP备2026000001号-1";
 const TWO: &str = "浙ICP备2026000001号-2";
-
-fn token(html: &str) -> String {
-    let at =
-        html.find("name=\"csrf_token\" value=\"").unwrap_or_else(|| panic!("a form token in {html}")) + 25;
-    html[at..at + html[at..].find('"').unwrap()].to_owned()
-}
 
 async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
     let r = Client::send(c.request(Method::POST, path).form(fields)).await;
@@ -47,7 +41,7 @@ async fn access_to_two_sites_is_withdrawn_at_once_from_the_subjects_page() {
         {
             assert!(html.contains(needle), "{label}: {needle} in {html}");
         }
-        let csrf = token(&html);
+        let csrf = hidden(&html, "csrf_token");
 
         // Refused: no confirmation; a website cancellation naming two; nothing chosen.
         let access =
@@ -134,7 +128,7 @@ async fn access_to_two_sites_is_withdrawn_at_once_from_the_subjects_page() {
         let (status, body) = form(
             &w.owner,
             &format!("/app/orders/{id}/submit"),
-            &[("csrf_token", &token(&confirm)), ("version", &version)],
+            &[("csrf_token", &hidden(&confirm, "csrf_token")), ("version", &version)],
         )
         .await;
         let notice: String =
@@ -185,7 +179,7 @@ async fn over_v3_access_is_withdrawn_one_site_per_order_with_the_bureaus_reasons
         let html = w.owner.get(&path).await.body.as_str().unwrap().to_owned();
         // The reasons are the bureau's table as it came down (JCDM).
         assert!(html.contains("更换接入服务商"), "{label}: {html}");
-        let csrf = token(&html);
+        let csrf = hidden(&html, "csrf_token");
         let both = [
             ("csrf_token", csrf.as_str()),
             ("kind", "cancel_access"),

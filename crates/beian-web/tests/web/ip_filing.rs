@@ -6,24 +6,9 @@
 //! withdrawal deletes the records at the bureau. Every file either way matches its XSD.
 
 use crate::common::world::*;
+use crate::common::{field_codes, hidden};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-fn field_codes(r: &crate::common::Resp) -> Vec<(String, String)> {
-    r.body["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| {
-                    (
-                        x["field"].as_str().unwrap_or("").to_owned(),
-                        x["code"].as_str().unwrap_or("").to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn find<'a>(list: &'a Value, cidr: &str) -> &'a Value {
     list.as_array().unwrap().iter().find(|x| x["cidr"] == cidr).unwrap_or_else(|| panic!("{cidr} in {list}"))
@@ -148,8 +133,7 @@ async fn the_providers_address_blocks_are_filed_sources_first_and_the_bureau_che
         {
             assert!(page.contains(needle), "{label}: {needle} in {page}");
         }
-        let at = page.find("name=\"csrf_token\" value=\"").unwrap() + 25;
-        let token = page[at..at + page[at..].find('"').unwrap()].to_owned();
+        let token = hidden(&page, "csrf_token");
         let r = crate::common::Client::send(
             admin
                 .request(Method::POST, &format!("/admin/ip-filing/sources/{other}/file"))

@@ -3,7 +3,7 @@
 //! refusals, the language switch, escaping of what applicants typed, and another applicant's
 //! order answered as not found. (The browser tests drive the same pages in Chromium.)
 
-use crate::common::{PASSWORD, TestServer, create_example_order};
+use crate::common::{PASSWORD, TestServer, create_example_order, hidden};
 use beian_app::Role;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -11,12 +11,6 @@ use serde_json::json;
 /// A browser-like client: keeps cookies, does not follow redirects (so they can be checked).
 fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {html}"));
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').unwrap()].to_owned()
 }
 
 async fn text(r: reqwest::Response) -> (StatusCode, reqwest::header::HeaderMap, String) {

@@ -4,6 +4,7 @@
 //! the bureau takes one report and refuses the other, and the block list an edge reads (plain
 //! file, nginx map, JSON) carries exactly the blocked domain.
 
+use crate::common::field_codes;
 use crate::common::world::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -18,22 +19,6 @@ async fn case_of<'a>(cases: &'a Value, domain: &str) -> &'a Value {
         .iter()
         .find(|c| c["domain"] == domain)
         .unwrap_or_else(|| panic!("{domain} in {cases}"))
-}
-
-fn codes(r: &crate::common::Resp) -> Vec<(String, String)> {
-    r.body["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| {
-                    (
-                        x["field"].as_str().unwrap_or("").to_owned(),
-                        x["code"].as_str().unwrap_or("").to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +52,7 @@ async fn listed_unfiled_websites_are_blocked_and_reported_and_the_block_list_ser
 
         let bogus = w.reviewer.get("/api/v1/review/unfiled?state=closed").await;
         assert_eq!(
-            codes(&bogus),
+            field_codes(&bogus),
             vec![("state".into(), "UNFILED_STATE_UNKNOWN".into())],
             "{label}: {}",
             bogus.body
@@ -80,21 +65,26 @@ async fn listed_unfiled_websites_are_blocked_and_reported_and_the_block_list_ser
         // Bad input: each refused with its field, nothing written.
         let r = w.reviewer.post(&handle(&shop_case), json!({ "block": true })).await;
         assert_eq!(
-            codes(&r),
+            field_codes(&r),
             vec![("action".into(), "UNFILED_ACTION_REQUIRED".into())],
             "{label}: {}",
             r.body
         );
         let r = w.reviewer.post(&handle(&shop_case), json!({ "action": 99, "block": true })).await;
         assert_eq!(
-            codes(&r),
+            field_codes(&r),
             vec![("action".into(), "UNFILED_ACTION_UNKNOWN".into())],
             "{label}: {}",
             r.body
         );
         let r =
             w.reviewer.post(&handle(&shop_case), json!({ "action": 1, "opinion": "长".repeat(256) })).await;
-        assert_eq!(codes(&r), vec![("opinion".into(), "OPINION_TOO_LONG".into())], "{label}: {}", r.body);
+        assert_eq!(
+            field_codes(&r),
+            vec![("opinion".into(), "OPINION_TOO_LONG".into())],
+            "{label}: {}",
+            r.body
+        );
         let r = w.reviewer.post(&handle(&shop_case), json!({ "action": 1, "blocks": true })).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: an unknown member: {}", r.body);
         let r = w.reviewer.post(&handle(&uuid::Uuid::new_v4().to_string()), json!({ "action": 1 })).await;
@@ -127,7 +117,12 @@ async fn listed_unfiled_websites_are_blocked_and_reported_and_the_block_list_ser
         tx.open_unfiled_case(&odd).await.unwrap();
         tx.commit().await.unwrap();
         let r = w.reviewer.post(&handle(&odd.id.to_string()), json!({ "action": 1, "block": true })).await;
-        assert_eq!(codes(&r), vec![("block".into(), "DOMAIN_NOT_BLOCKABLE".into())], "{label}: {}", r.body);
+        assert_eq!(
+            field_codes(&r),
+            vec![("block".into(), "DOMAIN_NOT_BLOCKABLE".into())],
+            "{label}: {}",
+            r.body
+        );
         let still = w.provider.app.store().listed_case(odd.id).await.unwrap().unwrap();
         assert_eq!((still.case.state.as_str(), still.blocked), ("open", false), "{label}");
         let mut tx = w.provider.app.store().begin().await.unwrap();
@@ -221,10 +216,15 @@ async fn listed_unfiled_websites_are_blocked_and_reported_and_the_block_list_ser
 
         // An administrator blocks by hand (bad names refused) and lifts a block.
         let r = admin.post("/api/v1/blocklist", json!({ "domain": "bad.example;\n}", "reason": "x" })).await;
-        assert_eq!(codes(&r), vec![("domain".into(), "DOMAIN_INVALID".into())], "{label}: {}", r.body);
+        assert_eq!(field_codes(&r), vec![("domain".into(), "DOMAIN_INVALID".into())], "{label}: {}", r.body);
         let r =
             admin.post("/api/v1/blocklist", json!({ "domain": "Manual.Example.NET", "reason": "" })).await;
-        assert_eq!(codes(&r), vec![("reason".into(), "BLOCK_REASON_INVALID".into())], "{label}: {}", r.body);
+        assert_eq!(
+            field_codes(&r),
+            vec![("reason".into(), "BLOCK_REASON_INVALID".into())],
+            "{label}: {}",
+            r.body
+        );
         let r = admin
             .post("/api/v1/blocklist", json!({ "domain": "Manual.Example.NET", "reason": "涉诈" }))
             .await;

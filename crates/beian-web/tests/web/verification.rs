@@ -7,27 +7,12 @@
 use std::sync::Arc;
 
 use crate::common::world::*;
+use crate::common::{field_codes, hidden};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const SUBJECT_NUMBER: &str = "浙ICP备2026000001号";
 const SITE_NUMBER: &str = "浙ICP备2026000001号-1";
-
-fn fields(r: &crate::common::Resp) -> Vec<(String, String)> {
-    r.body["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| {
-                    (
-                        x["field"].as_str().unwrap_or("").to_owned(),
-                        x["code"].as_str().unwrap_or("").to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// An officer signed in to the regulator's console, with its form token.
 struct Console {
@@ -69,13 +54,6 @@ async fn console(base: &str, user: &str) -> Console {
     let csrf =
         page.split("name=\"csrf\" value=\"").nth(1).unwrap_or_default().split('"').next().unwrap_or_default();
     Console { http, base: base.to_owned(), csrf: csrf.to_owned() }
-}
-
-/// The value of the hidden input `name` on a page.
-fn hidden(html: &str, name: &str) -> String {
-    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {html}"));
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').unwrap()].to_owned()
 }
 
 async fn items(w: &World, state: &str) -> Vec<Value> {
@@ -149,7 +127,11 @@ async fn a_verification_task_is_checked_live_answered_and_taken_and_an_inspectio
         let r = w.owner.post(&path("answer"), json!({ "passed": true, "opinion": "属实" })).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{label}");
         let bogus = w.reviewer.get("/api/v1/review/verifications?state=closed").await;
-        assert_eq!(fields(&bogus), vec![("state".into(), "VERIFICATION_STATE_UNKNOWN".into())], "{label}");
+        assert_eq!(
+            field_codes(&bogus),
+            vec![("state".into(), "VERIFICATION_STATE_UNKNOWN".into())],
+            "{label}"
+        );
 
         // The live check: on our addresses, answering, the footer carrying the number.
         let checked = w.reviewer.post(&path("check"), json!({})).await;
@@ -165,12 +147,12 @@ async fn a_verification_task_is_checked_live_answered_and_taken_and_an_inspectio
         // Bad answers: each refused with its field, nothing sent.
         let uploads = w.provider.app.store().miit_uploads().await.unwrap().len();
         let r = w.reviewer.post(&path("answer"), json!({ "passed": true, "opinion": " " })).await;
-        assert_eq!(fields(&r), vec![("opinion".into(), "VERIFICATION_TEXT_INVALID".into())], "{label}");
+        assert_eq!(field_codes(&r), vec![("opinion".into(), "VERIFICATION_TEXT_INVALID".into())], "{label}");
         let r = w.reviewer.post(&path("answer"), json!({ "passed": false, "opinion": "不属实" })).await;
-        assert_eq!(fields(&r), vec![("errors".into(), "VERIFICATION_TEXT_INVALID".into())], "{label}");
+        assert_eq!(field_codes(&r), vec![("errors".into(), "VERIFICATION_TEXT_INVALID".into())], "{label}");
         let r =
             w.reviewer.post(&path("answer"), json!({ "passed": true, "opinion": "长".repeat(1025) })).await;
-        assert_eq!(fields(&r), vec![("opinion".into(), "VERIFICATION_TEXT_INVALID".into())], "{label}");
+        assert_eq!(field_codes(&r), vec![("opinion".into(), "VERIFICATION_TEXT_INVALID".into())], "{label}");
         let r =
             w.reviewer.post(&path("answer"), json!({ "passed": true, "opinion": "属实", "pass": 1 })).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: an unknown member");
