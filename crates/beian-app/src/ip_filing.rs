@@ -411,9 +411,11 @@ impl App {
                 let p = self.store().ip_pool(id).await?.ok_or(AppError::NotFound)?;
                 let c = Cidr::parse(&p.cidr).ok_or_else(|| anyhow::anyhow!("pool {id} is no block"))?;
                 let sources = self.store().ip_sources().await?;
-                let inside = sources
-                    .iter()
-                    .any(|s| held(&s.filing.filing) && Cidr::parse(&s.cidr).is_some_and(|o| within(&c, &o)));
+                // A source being withdrawn is on its way out: nothing is filed into it.
+                let inside = sources.iter().any(|s| {
+                    matches!(s.filing.filing.as_str(), "reporting" | "filed")
+                        && Cidr::parse(&s.cidr).is_some_and(|o| within(&c, &o))
+                });
                 if !inside {
                     return Err(AppError::conflict(
                         "IP_SOURCE_NOT_FILED",
