@@ -12,7 +12,6 @@ use std::net::IpAddr;
 
 use beian_core::policy::PolicySet;
 use beian_core::province::ProvinceCode;
-use beian_core::rules::Cidr;
 use beian_store::{SiteHostingRow, Uuid};
 use serde::Serialize;
 
@@ -56,8 +55,7 @@ impl App {
         number: &str,
         domain: &str,
     ) -> anyhow::Result<()> {
-        let pools: Vec<Cidr> =
-            self.store().ip_pools().await?.iter().filter_map(|p| Cidr::parse(&p.cidr)).collect();
+        let pools = self.pool_blocks().await?;
         if pools.is_empty() {
             return Ok(());
         }

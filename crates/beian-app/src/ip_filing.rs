@@ -186,6 +186,12 @@ impl App {
         Ok(self.store().ip_pools().await?.into_iter().map(|p| p.cidr).collect())
     }
 
+    /// The pools as blocks, for the checks that compare an address with them (the access
+    /// step's rules, the hosting check, a verification task's live check).
+    pub(crate) async fn pool_blocks(&self) -> anyhow::Result<Vec<Cidr>> {
+        Ok(self.store().ip_pools().await?.iter().filter_map(|p| Cidr::parse(&p.cidr)).collect())
+    }
+
     pub async fn ip_pools(&self, ctx: &Ctx) -> AppResult<Vec<IpPoolView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         Ok(self.store().ip_pools().await?.into_iter().map(pool_view).collect())
@@ -333,6 +339,16 @@ impl App {
     pub async fn add_ip_source(&self, ctx: &Ctx, input: NewIpSource) -> AppResult<IpSourceView> {
         ctx.require(&[Role::Admin])?;
         let c = cidr_field(&input.cidr)?;
+        let note = input.note.trim();
+        // The interface carries at most 512 characters of it (`Bz`).
+        if note.chars().count() > 512 || note.chars().any(char::is_control) {
+            return Err(AppError::field(
+                "note",
+                "IP_NOTE_INVALID",
+                "备注最多512个字符，不含控制字符。",
+                "The note is at most 512 characters, without control characters.",
+            ));
+        }
         let unit = self.reporting_unit(input.unit, "unit").await?;
         if let Some(seam) = self.miit()
             && seam.credentials.unit_id == unit
@@ -360,7 +376,7 @@ impl App {
         }
         let now = self.now_us();
         let mut tx = self.store().begin().await?;
-        let id = match tx.insert_ip_source(&c.to_string(), unit, input.note.trim(), now).await {
+        let id = match tx.insert_ip_source(&c.to_string(), unit, note, now).await {
             Ok(id) => id,
             Err(beian_store::StoreError::Conflict { .. }) => {
                 return Err(AppError::conflict(

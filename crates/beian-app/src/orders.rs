@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use beian_core::calendar::Calendar;
 use beian_core::model::{App as AppService, Order, OrderKind, Website, normalize_cert};
-use beian_core::rules::{Cidr, Context, DomainFacts, FiledSubject, Finding, check};
+use beian_core::rules::{Context, DomainFacts, FiledSubject, Finding, check};
 use beian_core::workflow::{Actor, Event, OrderState, Readiness, transition};
 use beian_store::{OrderEventRow, OrderRow, OrderUpdate, Uuid, new_id};
 use serde::Deserialize;
@@ -392,8 +392,7 @@ impl App {
         let cal = self.calendar().await?;
         ctx.holidays = cal.holidays();
         ctx.extra_workdays = cal.workdays();
-        ctx.provider_ip_pools =
-            self.store().ip_pools().await?.iter().filter_map(|p| Cidr::parse(&p.cidr)).collect();
+        ctx.provider_ip_pools = self.pool_blocks().await?;
         ctx.domains = doc.domain_facts.clone();
         let numbers = self.store().service_numbers().await?;
         if !numbers.is_empty() {

@@ -160,14 +160,6 @@ fn block_view(b: BlockRow) -> BlockView {
     }
 }
 
-/// `YYYY-MM-DD`, China time.
-fn spec_date(us: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(us.div_euclid(1_000_000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(time::macros::offset!(+8));
-    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
-}
-
 /// A new open case with nothing but its source and domain.
 fn open_case(source: &str, domain: String, now: i64) -> UnfiledCaseRow {
     UnfiledCaseRow {
@@ -408,8 +400,8 @@ impl App {
                 province,
                 action: action.unwrap_or_default(),
                 opinion: opinion.clone(),
-                listed_on: spec_date(case.received_at),
-                deadline: spec_date(case.received_at + HANDLING_DAYS * DAY_US),
+                listed_on: crate::views::spec_date(case.received_at),
+                deadline: crate::views::spec_date(case.received_at + HANDLING_DAYS * DAY_US),
             };
             let file = mapping::report_file(&seam.credentials.version, seam.credentials.unit_id, &[handled]);
             ("handled", Some(self.queue_miit_file(&mut tx, &file, 1, now).await?))

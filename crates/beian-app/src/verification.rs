@@ -19,7 +19,6 @@
 
 use std::collections::BTreeMap;
 
-use beian_core::rules::Cidr;
 use beian_miit::mapping::outbound::OnFile;
 use beian_miit::mapping::verify::{self as mapping, Answer, Inspection, Task};
 use beian_miit::schema::download::icp::{hcjg, hsrw};
@@ -173,14 +172,6 @@ fn text_field(raw: &str, field: &str, max: usize, required: bool) -> AppResult<S
         ));
     }
     Ok(t.to_owned())
-}
-
-/// `YYYY-MM-DD`, China time.
-fn spec_date(us: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(us.div_euclid(1_000_000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(time::macros::offset!(+8));
-    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
 impl App {
@@ -364,8 +355,7 @@ impl App {
             let latest_scan = if number.is_empty() {
                 None
             } else {
-                let mut tx = self.store().begin().await?;
-                tx.latest_site_scan(&number).await?.map(crate::scans::view)
+                self.store().newest_site_scan(&number).await?.map(crate::scans::view)
             };
             let live = domains.iter().filter_map(|d| checks.get(d).cloned()).collect();
             websites.push(VerificationSiteView {
@@ -403,8 +393,7 @@ impl App {
     pub async fn check_verification_task(&self, ctx: &Ctx, id: Uuid) -> AppResult<VerificationView> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let view = self.verification_task(ctx, id).await?;
-        let pools: Vec<Cidr> =
-            self.store().ip_pools().await?.iter().filter_map(|p| Cidr::parse(&p.cidr)).collect();
+        let pools = self.pool_blocks().await?;
         let scanner = self.scanner()?;
         let mut checks = Vec::new();
         for site in &view.websites {
@@ -489,7 +478,7 @@ impl App {
                 task: &task,
                 passed: input.passed,
                 verifier,
-                date: spec_date(now),
+                date: crate::views::spec_date(now),
                 opinion: opinion.clone(),
                 errors: (!errors.is_empty()).then(|| errors.clone()),
             }],

@@ -105,6 +105,12 @@ pub fn rfc3339(us: i64) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
+/// A date as the V3.0 interface writes it: `YYYY-MM-DD`, China time.
+pub(crate) fn spec_date(us: i64) -> String {
+    let t = beian_store::from_micros(us).to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("valid offset"));
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
 pub(crate) fn mask_cert(kind: CertificateKind, number: &str) -> String {
     match kind {
         // Unit codes are public (printed on licences and footers).

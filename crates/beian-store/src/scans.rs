@@ -19,6 +19,10 @@ pub struct SiteScanRow {
     pub scanned_at: i64,
 }
 
+/// A site's newest scan, by its number.
+const NEWEST_SCAN: &str = "SELECT id, subject_id, number, url, verdict, reachable, footer_ok, report, scanned_at \
+                           FROM site_scans WHERE number = $1 ORDER BY scanned_at DESC, id DESC LIMIT 1";
+
 impl Tx {
     pub async fn insert_site_scan(&mut self, r: &SiteScanRow) -> Result<()> {
         on!(tx self, |c| sqlx::query(
@@ -42,13 +46,16 @@ impl Tx {
 
     /// The newest scan of a site, read in this transaction.
     pub async fn latest_site_scan(&mut self, number: &str) -> Result<Option<SiteScanRow>> {
-        const SQL: &str = "SELECT id, subject_id, number, url, verdict, reachable, footer_ok, report, scanned_at \
-                           FROM site_scans WHERE number = $1 ORDER BY scanned_at DESC, id DESC LIMIT 1";
-        Ok(on!(tx self, |c| sqlx::query_as(SQL).bind(number).fetch_optional(c).await?))
+        Ok(on!(tx self, |c| sqlx::query_as(NEWEST_SCAN).bind(number).fetch_optional(c).await?))
     }
 }
 
 impl Store {
+    /// The newest scan of one site, by its number.
+    pub async fn newest_site_scan(&self, number: &str) -> Result<Option<SiteScanRow>> {
+        Ok(on!(store self, |c| sqlx::query_as(NEWEST_SCAN).bind(number).fetch_optional(c).await?))
+    }
+
     /// The newest scan of each of a subject's sites.
     pub async fn latest_site_scans(&self, subject_id: Uuid) -> Result<Vec<SiteScanRow>> {
         const SQL: &str =

@@ -42,6 +42,8 @@ async fn the_providers_address_blocks_are_filed_sources_first_and_the_bureau_che
         assert_eq!(field_codes(&r), vec![("unit".into(), "IP_UNIT_UNKNOWN".into())], "{label}: {}", r.body);
         let r = add(json!({ "cidr": "47.96.0.0/11", "unit": MIIT_UNIT })).await;
         assert_eq!(field_codes(&r), vec![("unit".into(), "IP_SOURCE_UNIT_SELF".into())], "{label}");
+        let r = add(json!({ "cidr": "47.96.0.0/11", "unit": 100001, "note": "长".repeat(513) })).await;
+        assert_eq!(field_codes(&r), vec![("note".into(), "IP_NOTE_INVALID".into())], "{label}");
         let r = add(json!({ "cidr": "10.0.0.0/8", "unit": 100001 })).await;
         assert_eq!(field_codes(&r), vec![("cidr".into(), "CIDR_NOT_PUBLIC".into())], "{label}");
         let r = add(json!({ "cidr": "47.96.0.0/11", "unit": 100001, "note": "电信分配", "extra": 1 })).await;

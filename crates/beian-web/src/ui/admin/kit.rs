@@ -200,6 +200,11 @@ pub(super) fn unless_admin(p: &PageCtx) -> Option<Response> {
     }
 }
 
+/// A tab's answer to an id that is not one (a link edited by hand).
+pub(super) fn not_found(p: &PageCtx) -> Response {
+    error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found")
+}
+
 pub(super) fn one<'a>(f: &'a Pairs, k: &str) -> &'a str {
     posted(f, k).map_or("", str::trim)
 }

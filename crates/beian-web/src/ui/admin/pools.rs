@@ -140,10 +140,6 @@ pub(in crate::ui) async fn add_pool(
     step(&p, &f, "pools", s.app.add_ip_pool(&p.ctx, one(&f, "cidr"), one(&f, "note"))).await
 }
 
-fn not_found(p: &PageCtx) -> Response {
-    error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found")
-}
-
 pub(in crate::ui) async fn delete_pool(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,

@@ -149,9 +149,7 @@ pub(in crate::ui) async fn handle_case(
     Path(id): Path<String>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else {
-        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
-    };
+    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     let action = match one(&f, "action") {
         "" => None,
         a => match a.parse::<i64>() {

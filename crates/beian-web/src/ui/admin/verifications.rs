@@ -134,10 +134,6 @@ pub(in crate::ui) async fn verifications(
     Ok(page(&p, "verifications", o.notice(&p, &h), vec![sec]))
 }
 
-fn not_found(p: &PageCtx) -> Response {
-    error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found")
-}
-
 pub(in crate::ui) async fn check(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
