@@ -151,7 +151,7 @@ impl App {
         if !tx.record_order_reminder(row.id, touched, day, self.now_us()).await? {
             return Ok(false);
         }
-        self.queue_email(&mut tx, &owner.email, &notice).await?;
+        self.notify_account(&mut tx, &owner.email, &notice).await?;
         if let Some(text) = &notice.sms {
             self.queue_sms(&mut tx, &mobile, text).await?;
         }
@@ -183,7 +183,7 @@ impl App {
             return Ok(false);
         }
         tx.audit(&crate::service_audit("system", "order.expire", "order", row.id, detail), now).await?;
-        self.queue_email(
+        self.notify_account(
             &mut tx,
             &owner.email,
             &Notice::draft_expired(&self.config().base_url, row.id, idle),

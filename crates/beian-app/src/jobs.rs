@@ -123,6 +123,7 @@ impl App {
             crate::psb::DELIVER_PSB => self.deliver_psb(&job.payload).await,
             crate::verify::VERIFY_FACE => self.run_face_check(&job.payload).await,
             crate::psb::PSB_REMINDERS => self.send_psb_reminders().await.map(|_| ()).map_err(Into::into),
+            crate::webhooks::DELIVER_WEBHOOK => self.deliver_webhook(&job.payload).await,
             crate::expiry::DRAFT_EXPIRY => self.run_draft_expiry().await.map(|_| ()).map_err(Into::into),
             other => anyhow::bail!("unknown job kind `{other}`"),
         }

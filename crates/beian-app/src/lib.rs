@@ -44,6 +44,7 @@ mod pdf;
 pub use beian_crypto::passwords;
 pub mod profile;
 pub mod psb;
+pub mod recipients;
 pub mod redact;
 pub mod requirements;
 pub mod resolve;
@@ -55,6 +56,7 @@ pub mod unfiled;
 pub mod verification;
 pub mod verify;
 mod views;
+pub mod webhooks;
 
 pub use auth::{Principal, Role};
 pub use error::{AppError, AppResult, FieldError};
@@ -133,6 +135,7 @@ pub(crate) struct Inner {
     dashboard_cache: dashboard::DashboardCache,
     calendar_cache: calendar::CalendarCache,
     scanner: std::sync::OnceLock<beian_scan::Scanner>,
+    webhook_client: std::sync::OnceLock<reqwest::Client>,
 }
 
 /// Decrypted order documents by (order id, version); see `App::decrypt_order`.
@@ -199,6 +202,7 @@ impl App {
                 dashboard_cache: dashboard::DashboardCache::default(),
                 calendar_cache: calendar::CalendarCache::default(),
                 scanner: std::sync::OnceLock::new(),
+                webhook_client: std::sync::OnceLock::new(),
             }),
         }
     }

@@ -47,6 +47,9 @@ impl App {
         if !tx.update_order(row.id, expected, &u).await? {
             return Ok(false);
         }
+        if next.name() != row.state {
+            self.emit_order_state(tx, row, next.name()).await?;
+        }
         for s in steps {
             tx.insert_order_event(&OrderEventRow {
                 id: new_id(),

@@ -609,7 +609,7 @@ impl App {
             self.queue_delivery(&mut tx, row.id, expected_version + 1).await?;
         }
         if let Some((to, notice)) = notify {
-            self.queue_email(&mut tx, to, &notice).await?;
+            self.notify_account(&mut tx, to, &notice).await?;
             if let Some(text) = &notice.sms {
                 let mobile = self.decrypt_order(row)?.order.subject.head.mobile;
                 self.queue_sms(&mut tx, &mobile, text).await?;

@@ -460,7 +460,7 @@ impl App {
         if !tx.update_psb_application(&row, expected).await? {
             return Ok(());
         }
-        self.queue_email(
+        self.notify_account(
             &mut tx,
             &owner,
             &Notice::psb_rejected(&self.config().base_url, row.id, &row.icp_number),
@@ -549,7 +549,7 @@ impl App {
         .await?;
         for n in &notices {
             if let Some(to) = &owner {
-                self.queue_email(&mut tx, to, n).await?;
+                self.notify_account(&mut tx, to, n).await?;
             }
             if let (Some(text), Some(m)) = (&n.sms, &mobile) {
                 self.queue_sms(&mut tx, m, text).await?;
@@ -582,7 +582,7 @@ impl App {
             }
             if let Some(psb) = &row.psb_number {
                 let notice = Notice::psb_cancel_due(&self.config().base_url, row.id, number, psb);
-                self.queue_email(tx, owner_email, &notice).await?;
+                self.notify_account(tx, owner_email, &notice).await?;
             }
         }
         Ok(())
@@ -638,7 +638,7 @@ impl App {
             if !tx.update_psb_application(&row, expected).await? {
                 continue; // changed meanwhile; tomorrow's run (or the next hour's) sees it
             }
-            self.queue_email(&mut tx, &owner, &notice).await?;
+            self.notify_account(&mut tx, &owner, &notice).await?;
             if let Some(text) = &notice.sms {
                 self.queue_sms(&mut tx, &app.responsible.mobile, text).await?;
             }

@@ -261,10 +261,14 @@ impl App {
         if newly_failing && report.findings.iter().any(|f| f.code.as_str() == crate::unfiled::SCAN_FINDING) {
             self.open_scan_case(&mut tx, &job.domain, row.scanned_at).await?;
         }
+        if newly_failing {
+            let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
+            self.emit_site_failing(&mut tx, &job.number, &job.domain, &row.verdict, &codes).await?;
+        }
         if newly_failing && let Some(owner) = owner {
             let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
             let mail = Notice::site_out_of_compliance(&job.number, &job.domain, &codes);
-            self.queue_email(&mut tx, &owner.email, &mail).await?;
+            self.notify_account(&mut tx, &owner.email, &mail).await?;
         }
         tx.commit().await?;
         // With the scan, whether the site still answers on this provider's addresses.

@@ -253,6 +253,9 @@ impl App {
                     )
                 })
                 .await?;
+            if opened {
+                self.emit_duty(tx, "duty.unfiled_listed", &[f.domain.as_str()], "unfiled").await?;
+            }
             new += usize::from(opened);
         }
         Ok(new)

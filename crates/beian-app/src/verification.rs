@@ -199,7 +199,11 @@ impl App {
                 file_name,
                 now,
             )?;
-            new += usize::from(tx.open_verification_task(&row).await?);
+            let opened = tx.open_verification_task(&row).await?;
+            if opened {
+                self.emit_duty(tx, "duty.verification_task", &domains, "verifications").await?;
+            }
+            new += usize::from(opened);
         }
         Ok(new)
     }
@@ -224,6 +228,7 @@ impl App {
             now,
         )?;
         tx.open_verification_task(&row).await?;
+        self.emit_duty(tx, "duty.verification_task", &domains, "verifications").await?;
         Ok(())
     }
 

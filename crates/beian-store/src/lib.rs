@@ -39,6 +39,7 @@ mod stats;
 mod subjects;
 mod unfiled;
 mod verification;
+mod webhooks;
 
 pub use accounts::{AccountRow, ApiTokenRow, SessionRow};
 pub use audit::{AuditRow, NewAudit};
@@ -57,6 +58,7 @@ pub use stats::{JobStat, ScanVerdict, StageEvent};
 pub use subjects::{NewSubject, SubjectRow};
 pub use unfiled::{BlockRow, ListedCaseRow, UnfiledCaseRow};
 pub use verification::{ListedTaskRow, VerificationTaskRow};
+pub use webhooks::{RecipientRow, WebhookDeliveryRow, WebhookRow};
 
 use std::path::Path;
 use std::str::FromStr;

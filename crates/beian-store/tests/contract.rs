@@ -916,3 +916,104 @@ contract!(a_site_away_keeps_the_first_day_it_was_seen_away, |s| {
     tx.commit().await.unwrap();
     assert!(s.sites_away().await.unwrap().is_empty(), "back on the provider's addresses");
 });
+
+contract!(webhook_deliveries_move_only_while_waiting_and_recipients_follow_their_account, |s| {
+    let admin = with_account(s, "admin@example.com").await;
+    let hook = |active: bool| WebhookRow {
+        id: new_id(),
+        name: "ops".into(),
+        url: vec![1, 2, 3],
+        url_shown: "http://127.0.0.1/json".into(),
+        format: "json".into(),
+        secret: Some(vec![4]),
+        events: "[\"*\"]".into(),
+        active,
+        created_by: admin.id,
+        created_at: 1,
+        updated_at: 1,
+    };
+    let (on, off) = (hook(true), hook(false));
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_webhook(&on).await.unwrap();
+    tx.insert_webhook(&off).await.unwrap();
+    assert_eq!(tx.active_webhooks().await.unwrap(), vec![on.clone()]);
+    let delivery = WebhookDeliveryRow {
+        id: new_id(),
+        webhook_id: on.id,
+        event: "ping".into(),
+        payload: "{}".into(),
+        state: "pending".into(),
+        attempts: 0,
+        response_status: None,
+        response: String::new(),
+        created_at: 2,
+        attempted_at: None,
+        delivered_at: None,
+    };
+    tx.insert_webhook_delivery(&delivery).await.unwrap();
+    assert!(!tx.reset_webhook_delivery(delivery.id).await.unwrap(), "a pending delivery is not reset");
+    tx.commit().await.unwrap();
+    assert_eq!(s.webhooks().await.unwrap().len(), 2);
+
+    assert!(s.record_webhook_attempt(delivery.id, "failing", Some(500), "boom", 3).await.unwrap());
+    assert!(s.record_webhook_attempt(delivery.id, "delivered", Some(204), "", 4).await.unwrap());
+    assert!(!s.record_webhook_attempt(delivery.id, "failing", Some(500), "late", 5).await.unwrap());
+    let d = s.webhook_delivery(delivery.id).await.unwrap().unwrap();
+    assert_eq!(
+        (d.state.as_str(), d.attempts, d.response_status, d.attempted_at, d.delivered_at),
+        ("delivered", 2, Some(204), Some(4), Some(4))
+    );
+    let mut tx = s.begin().await.unwrap();
+    assert!(!tx.reset_webhook_delivery(delivery.id).await.unwrap(), "a delivered one is not sent again");
+    tx.commit().await.unwrap();
+    let second = WebhookDeliveryRow { id: new_id(), created_at: 6, ..delivery.clone() };
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_webhook_delivery(&second).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(s.record_webhook_attempt(second.id, "gave_up", None, "could not connect", 7).await.unwrap());
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.reset_webhook_delivery(second.id).await.unwrap());
+    tx.commit().await.unwrap();
+    let d = s.webhook_delivery(second.id).await.unwrap().unwrap();
+    assert_eq!((d.state.as_str(), d.attempts), ("pending", 0));
+    let log = s.webhook_deliveries(on.id, 10).await.unwrap();
+    assert_eq!(log.iter().map(|d| d.id).collect::<Vec<_>>(), vec![second.id, delivery.id], "newest first");
+
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.update_webhook(off.id, true, "[\"ping\"]", 8).await.unwrap());
+    assert!(tx.delete_webhook(on.id).await.unwrap());
+    assert!(!tx.delete_webhook(on.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(s.webhook_deliveries(on.id, 10).await.unwrap().is_empty(), "the log goes with its webhook");
+    assert_eq!(
+        s.webhook(off.id).await.unwrap().map(|w| (w.active, w.events)),
+        Some((true, "[\"ping\"]".into()))
+    );
+
+    let owner = with_account(s, "owner@example.com").await;
+    let other = with_account(s, "other@example.com").await;
+    let recipient = |account_id: Uuid, index: u8| RecipientRow {
+        id: new_id(),
+        account_id,
+        email: vec![index],
+        email_index: vec![index],
+        email_masked: "c***@example.com".into(),
+        label: String::new(),
+        created_at: i64::from(index),
+    };
+    let mut tx = s.begin().await.unwrap();
+    let (r1, r2) = (recipient(owner.id, 1), recipient(owner.id, 2));
+    tx.insert_recipient(&r1).await.unwrap();
+    tx.insert_recipient(&r2).await.unwrap();
+    tx.insert_recipient(&recipient(other.id, 1)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    assert!(matches!(tx.insert_recipient(&recipient(owner.id, 1)).await, Err(StoreError::Conflict { .. })));
+    drop(tx);
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.recipients_of_email("owner@example.com").await.unwrap(), vec![r1.clone(), r2.clone()]);
+    assert!(!tx.delete_recipient(other.id, r1.id).await.unwrap(), "only its own account removes it");
+    assert!(tx.delete_recipient(owner.id, r1.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(s.recipients(owner.id).await.unwrap(), vec![r2]);
+});

@@ -150,7 +150,7 @@ impl App {
         }
         if !notices.is_empty() {
             for n in &notices {
-                self.queue_email(&mut tx, &owner.email, n).await?;
+                self.notify_account(&mut tx, &owner.email, n).await?;
                 if let Some(text) = &n.sms {
                     self.queue_sms(&mut tx, &doc.order.subject.head.mobile, text).await?;
                 }

@@ -40,6 +40,7 @@ mod psb;
 mod review;
 mod subjects;
 mod verification;
+mod webhooks;
 
 pub(crate) use admin::metrics;
 
@@ -58,6 +59,7 @@ pub(crate) fn routes() -> (axum::Router<AppState>, serde_json::Value) {
     let api = review::operations(api);
     let api = admin::operations(api);
     let api = ip_filing::operations(api);
+    let api = webhooks::operations(api);
     api.finish()
 }
 

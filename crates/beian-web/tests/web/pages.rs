@@ -1078,6 +1078,49 @@ async fn the_admin_pages_show_and_change_what_the_admin_api_does() {
         );
         get("/admin/outbox?channel=sms").await;
         get("/admin/jobs").await;
+        // A webhook: a bad address comes back with the reason; a JSON one shows its secret on
+        // the answering page only; a test event is queued and listed; turned off; deleted.
+        let to = post(
+            "/admin/webhooks".into(),
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("name", "ops".into()),
+                ("url", "not a url".into()),
+                ("format", "json".into()),
+                ("events", "*".into()),
+            ],
+        )
+        .await;
+        assert_eq!(to, "/admin/webhooks");
+        assert!(get("/admin/webhooks").await.contains("http(s)://"), "the reason is shown");
+        let r = c
+            .post(format!("{}/admin/webhooks", s.base))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("name", "运维<script>"),
+                ("url", "http://127.0.0.1:9/hook?key=robot-key"),
+                ("format", "json"),
+                ("secret", ""),
+                ("events", "order.state_changed"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let (status, _, answer) = text(r).await;
+        assert_eq!(status, StatusCode::OK);
+        let secret =
+            answer.split("whsec_").nth(1).expect("the secret is shown once").split('<').next().unwrap();
+        assert!(answer.contains("运维&#60;script&#62;") && !answer.contains("运维<script>"), "{answer}");
+        let list = get("/admin/webhooks").await;
+        assert!(!list.contains(secret) && !list.contains("robot-key"), "{list}");
+        let hook = s.app.webhooks(&system()).await.unwrap()[0].id;
+        let to = post(format!("/admin/webhooks/{hook}/ping"), vec![("csrf_token", csrf.clone())]).await;
+        assert_eq!(to, "/admin/webhooks?done=1");
+        assert!(get("/admin/webhooks").await.contains("待发送"), "the test event is listed");
+        post(format!("/admin/webhooks/{hook}/toggle"), vec![("csrf_token", csrf.clone())]).await;
+        assert!(!s.app.webhooks(&system()).await.unwrap()[0].active);
+        post(format!("/admin/webhooks/{hook}/delete"), vec![("csrf_token", csrf.clone())]).await;
+        assert!(s.app.webhooks(&system()).await.unwrap().is_empty());
         get("/admin/audit?before=not-an-id").await;
         let audit = get("/admin/audit").await;
         assert!(audit.contains("ip_pool") || audit.contains("template"), "{audit}");

@@ -2,7 +2,7 @@
 //! the bureau's work items (unfiled websites, verification tasks and inspections: the two tabs a
 //! reviewer opens too), service numbers and quotas, rejection templates, the policy data in force (provincial
 //! values, word lists, the rule catalogue — each with its source and date), the SMS/e-mail
-//! outbox, dead-letter jobs with retry, and the audit log with filters and CSV export.
+//! outbox, webhooks and chat robots with their delivery log, dead-letter jobs with retry, and the audit log with filters and CSV export.
 //!
 //! Every page is one generic layout (`admin.html`): sections of tables and small forms, so a
 //! new admin view is data, not a template. Every step is an `App` call, which checks the admin
@@ -22,6 +22,7 @@ mod templates;
 mod unfiled;
 mod users;
 mod verifications;
+mod webhooks;
 
 pub(super) use audit::audit;
 pub(super) use calendar::{calendar, delete_calendar_year, put_calendar_year};
@@ -36,12 +37,13 @@ pub(super) use templates::{add_template, delete_template, templates};
 pub(super) use unfiled::{block, handle_case, unblock, unfiled};
 pub(super) use users::{update_user, users};
 pub(super) use verifications::{acknowledge, answer, check, verifications};
+pub(super) use webhooks::{add_webhook, retry_delivery, webhook_step, webhooks};
 
 /// The tabs a reviewer opens too: the bureau's work items, which reviewers answer.
 pub(super) const STAFF_TABS: [&str; 2] = ["unfiled", "verifications"];
 
 /// The admin pages, in menu order: (path segment, title key).
-pub(super) const TABS: [(&str, &str); 13] = [
+pub(super) const TABS: [(&str, &str); 14] = [
     ("", "admin.dashboard"),
     ("users", "admin.users"),
     ("profile", "admin.profile"),
@@ -52,6 +54,7 @@ pub(super) const TABS: [(&str, &str); 13] = [
     ("templates", "admin.templates"),
     ("policy", "admin.policy"),
     ("outbox", "admin.outbox"),
+    ("webhooks", "admin.webhooks"),
     ("jobs", "admin.jobs"),
     ("calendar", "admin.calendar"),
     ("audit", "admin.audit"),
