@@ -305,7 +305,7 @@ impl App {
         let now = self.now_us();
         let subject_changed = s != stored_subject;
         let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: stored.verification };
-        let update = self.edited(&row, &doc, now)?;
+        let update = self.edited(&row, &doc, now).await?;
         let mut tx = self.store().begin().await?;
         if subject_changed {
             let new = beian_store::SubjectRow {

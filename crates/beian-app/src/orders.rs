@@ -234,6 +234,8 @@ impl App {
             submitted_at: None,
             stage_since: now,
         };
+        // What the rule engine finds is there from the first read of the draft.
+        let row = OrderRow { findings: self.findings_json(&row, &doc).await?, ..row };
         let mut tx = self.store().begin().await?;
         match tx.insert_order(&row).await {
             Ok(()) => {}
@@ -309,14 +311,21 @@ impl App {
         Ok(rows.into_iter().map(OrderSummary::from).collect())
     }
 
-    /// The row update of an applicant's edit: the new document, findings to be run again.
-    pub(crate) fn edited(&self, row: &OrderRow, doc: &OrderDoc, now: i64) -> AppResult<OrderUpdate> {
+    /// The row update of an applicant's edit: the new document and the rule engine's findings
+    /// on it, stored so that every read of the draft shows them.
+    pub(crate) async fn edited(&self, row: &OrderRow, doc: &OrderDoc, now: i64) -> AppResult<OrderUpdate> {
         Ok(OrderUpdate {
             data: self.encrypt_order(row.id, doc)?,
-            findings: "[]".into(),
+            findings: self.findings_json(row, doc).await?,
             updated_at: now,
             ..OrderUpdate::from(row)
         })
+    }
+
+    /// The rule engine's findings on `doc` as stored on its row (JSON).
+    async fn findings_json(&self, row: &OrderRow, doc: &OrderDoc) -> AppResult<String> {
+        let rule_ctx = self.rule_context(row, doc).await?;
+        Ok(serde_json::to_string(&check(&doc.order, &rule_ctx))?)
     }
 
     /// The caller's own order at the version `if_match` names, while it may still be edited
@@ -375,7 +384,7 @@ impl App {
         order.subject = self.decrypt_subject(&subject_row)?;
         let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: stored.verification };
         let now = self.now_us();
-        let update = self.edited(&row, &doc, now)?;
+        let update = self.edited(&row, &doc, now).await?;
         let mut tx = self.store().begin().await?;
         if !tx.update_order(id, expected, &update).await? {
             return Err(AppError::PreconditionFailed { current_version: row.version });

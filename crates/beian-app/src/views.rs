@@ -69,6 +69,8 @@ pub struct OrderView {
     pub state: OrderState,
     pub order: Order,
     pub domain_facts: BTreeMap<String, DomainFacts>,
+    /// The rule engine's findings, run again on every write of the draft (`POST /check` runs
+    /// them against today's outside facts).
     pub findings: Vec<Finding>,
     pub review_findings: Vec<ReviewFinding>,
     pub verification: Option<Verification>,

@@ -624,12 +624,27 @@ async fn rejection_templates_and_service_number_quotas() {
         let s2 = owner.post("/api/v1/subjects", json!({ "province": "33", "subject": other })).await;
         let mut one = websites.clone();
         one.as_array_mut().unwrap().truncate(1);
-        let o2 = owner.post("/api/v1/orders", json!({ "subject_id": s2.body["id"], "websites": one, "domain_facts": ex["context"]["domains"] })).await;
-        let check =
-            owner.post(&format!("/api/v1/orders/{}/check", o2.body["id"].as_str().unwrap()), json!({})).await;
-        let codes: Vec<&str> =
-            check.body["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
-        assert!(codes.contains(&"ACCESS_SERVICE_NUMBER_EXHAUSTED"), "{codes:?}");
+        let input =
+            json!({ "subject_id": s2.body["id"], "websites": one, "domain_facts": ex["context"]["domains"] });
+        let o2 = owner.post("/api/v1/orders", input.clone()).await;
+        let path = format!("/api/v1/orders/{}", o2.body["id"].as_str().unwrap());
+        let codes = |r: &Resp| -> Vec<String> {
+            r.body["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["code"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let check = owner.post(&format!("{path}/check"), json!({})).await;
+        assert!(codes(&check).contains(&"ACCESS_SERVICE_NUMBER_EXHAUSTED".to_owned()), "{:?}", codes(&check));
+        // The draft says so on every write and read, not only when checked.
+        assert_eq!(codes(&o2), codes(&check), "POST");
+        let read = owner.get(&path).await;
+        assert_eq!(codes(&read), codes(&check), "GET");
+        let put = owner.call(Method::PUT, &path, Some(input), Some(&read.etag())).await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+        assert_eq!(codes(&put), codes(&check), "PUT");
     }
 }
 
