@@ -273,6 +273,7 @@ impl App {
         &self,
         ctx: &Ctx,
         mut row: PsbApplicationRow,
+        from: Option<&str>,
         action: &str,
         jobs: &[NewJob],
     ) -> AppResult<PsbView> {
@@ -283,6 +284,7 @@ impl App {
         if !tx.update_psb_application(&row, expected).await? {
             return Err(AppError::PreconditionFailed { current_version: expected + 1 });
         }
+        self.emit_psb_state(&mut tx, &row, from).await?;
         for j in jobs {
             tx.enqueue(j, row.updated_at).await?;
         }
@@ -346,7 +348,7 @@ impl App {
             row.reminders_sent = "[]".into();
         }
         row.data = self.psb_encrypt(id, &input)?;
-        self.save_psb(ctx, row, "psb.update", &[]).await
+        self.save_psb(ctx, row, None, "psb.update", &[]).await
     }
 
     /// Fills an empty access block from the provider profile, if there is one now.
@@ -375,7 +377,7 @@ impl App {
             actor: format!("account:{}", ctx.principal()?.id),
         });
         row.data = self.psb_encrypt(id, &app)?;
-        self.save_psb(ctx, row, "psb.accept_statement", &[]).await
+        self.save_psb(ctx, row, None, "psb.accept_statement", &[]).await
     }
 
     /// The PSB rules on the application as it stands.
@@ -402,7 +404,8 @@ impl App {
         let next = transition(state_of(&row)?, PsbEvent::Submit { error_findings: 0 }, Actor::Applicant)
             .map_err(|e| AppError::conflict_of(&e))?;
         // Retries of the job are one submission, a resubmission is a new one.
-        let sid = SubmissionId::Psb { application: id, version: row.version + 1 }.to_string();
+        let (sid, from) =
+            (SubmissionId::Psb { application: id, version: row.version + 1 }.to_string(), row.state.clone());
         row.state = next.as_str().into();
         row.submission_id = Some(sid.clone());
         row.applied_seq = 0;
@@ -414,7 +417,7 @@ impl App {
             max_attempts: DELIVER_MAX_ATTEMPTS,
             dedup_key: Some(format!("{DELIVER_PSB}:{sid}")),
         };
-        self.save_psb(ctx, row, "psb.submit", &[job]).await
+        self.save_psb(ctx, row, Some(&from), "psb.submit", &[job]).await
     }
 
     /// The `deliver_psb` job. Idempotent: an application no longer waiting under this
@@ -450,7 +453,7 @@ impl App {
     /// The platform refused the application at intake: it comes back to the owner.
     async fn psb_refused(&self, mut row: PsbApplicationRow, reason: ReviewFinding) -> AppResult<()> {
         let Ok(next) = transition(state_of(&row)?, PsbEvent::Refused, Actor::System) else { return Ok(()) };
-        let expected = row.version;
+        let (expected, from) = (row.version, row.state.clone());
         row.state = next.as_str().into();
         row.review_findings = serde_json::to_string(&[reason])?;
         row.version += 1;
@@ -460,6 +463,7 @@ impl App {
         if !tx.update_psb_application(&row, expected).await? {
             return Ok(());
         }
+        self.emit_psb_state(&mut tx, &row, Some(&from)).await?;
         self.notify_account(
             &mut tx,
             &owner,
@@ -498,7 +502,7 @@ impl App {
             .map(|(_, e)| *e)
             .collect();
         let Some(last) = run.last().map(|e| e.seq) else { return Ok(Some(row.applied_seq)) };
-        let base = self.config().base_url.clone();
+        let (base, from) = (self.config().base_url.clone(), row.state.clone());
         let mut notices = Vec::new();
         for e in &run {
             let Some(event) = PsbEvent::from_platform(&e.kind) else { continue };
@@ -536,6 +540,7 @@ impl App {
         if !tx.update_psb_application(&row, expected).await? {
             return Ok(None);
         }
+        self.emit_psb_state(&mut tx, &row, Some(&from)).await?;
         tx.audit(
             &crate::service_audit(
                 "regulator",
@@ -573,13 +578,14 @@ impl App {
             let Ok(next) = transition(state_of(&row)?, PsbEvent::IcpCancelled, Actor::System) else {
                 continue;
             };
-            let expected = row.version;
+            let (expected, from) = (row.version, row.state.clone());
             row.state = next.as_str().into();
             row.version += 1;
             row.updated_at = self.now_us();
             if !tx.update_psb_application(&row, expected).await? {
                 return Err(AppError::conflict("PSB_CHANGED", "请重试。", "Please retry."));
             }
+            self.emit_psb_state(tx, &row, Some(&from)).await?;
             if let Some(psb) = &row.psb_number {
                 let notice = Notice::psb_cancel_due(&self.config().base_url, row.id, number, psb);
                 self.notify_account(tx, owner_email, &notice).await?;

@@ -29,8 +29,9 @@ const MAX_WEBHOOKS: usize = 20;
 const LOG_LEN: i64 = 100;
 
 /// The events a webhook can take: kind, Chinese and English description.
-pub const EVENT_KINDS: [(&str, &str, &str); 5] = [
+pub const EVENT_KINDS: [(&str, &str, &str); 6] = [
     ("order.state_changed", "备案订单状态变化", "a filing order changed state"),
+    ("psb.state_changed", "公安联网备案状态变化", "a public-security filing changed state"),
     ("site.compliance_failed", "已备案网站首页展示检查未通过", "a filed site failed its footer check"),
     (
         "duty.unfiled_listed",
@@ -58,6 +59,19 @@ fn state_label(name: &str) -> (&str, &str) {
         "bureau_review" => ("管局审核中", "with the bureau"),
         "filed" => ("已备案", "filed"),
         "withdrawn" => ("已撤回", "withdrawn"),
+        other => (other, other),
+    }
+}
+
+/// The PSB application states by name, as people read them.
+fn psb_state_label(name: &str) -> (&str, &str) {
+    match name {
+        "draft" => ("待填写", "to complete"),
+        "submitted" => ("已提交", "submitted"),
+        "psb_review" => ("公安审核中", "with the PSB"),
+        "approved" => ("已通过", "approved"),
+        "rejected" => ("未通过", "refused"),
+        "icp_cancelled" => ("ICP备案已注销", "ICP filing cancelled"),
         other => (other, other),
     }
 }
@@ -529,6 +543,30 @@ impl App {
         });
         let link = format!("{}/review/orders/{}", self.config().base_url.trim_end_matches('/'), row.id);
         self.emit(tx, "order.state_changed", data, summary, Some(link)).await
+    }
+
+    /// A PSB application changed state from `from` (nothing when it did not, or `from` is
+    /// `None`).
+    pub(crate) async fn emit_psb_state(
+        &self,
+        tx: &mut Tx,
+        row: &beian_store::PsbApplicationRow,
+        from: Option<&str>,
+    ) -> AppResult<()> {
+        let Some(from) = from.filter(|f| *f != row.state) else { return Ok(()) };
+        let ((from_zh, from_en), (to_zh, to_en)) = (psb_state_label(from), psb_state_label(&row.state));
+        let summary = Summary {
+            zh: format!("网站 {} 的公安联网备案：{from_zh} → {to_zh}", row.icp_number),
+            en: format!("Public-security filing of {}: {from_en} → {to_en}", row.icp_number),
+        };
+        let data = json!({
+            "application_id": row.id,
+            "icp_number": row.icp_number,
+            "psb_number": row.psb_number,
+            "from": from,
+            "to": row.state,
+        });
+        self.emit(tx, "psb.state_changed", data, summary, None).await
     }
 
     /// A filed site newly failing its footer check.

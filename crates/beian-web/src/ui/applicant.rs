@@ -5,12 +5,15 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use beian_app::OrderView;
+use axum::response::{IntoResponse, Response};
+use beian_app::{AppError, OrderView};
 use beian_core::workflow::OrderState;
 use uuid::Uuid;
 
-use super::{Chrome, PageCtx, Stamp, app_error, error_page, kind_key, label, render, to_login};
+use super::{
+    Chrome, PageCtx, Pairs, Stamp, app_error, error_page, kind_key, label, posted, refusal_message, render,
+    to_login,
+};
 use crate::AppState;
 
 pub(super) struct SubjectLine {
@@ -71,6 +74,9 @@ pub(super) struct HomePage {
     /// Links to the next page of each list, when there is one.
     more_subjects: Option<String>,
     more_orders: Option<String>,
+    /// Further recipients of the account's notices, and why an add was refused.
+    recipients: Vec<beian_app::recipients::RecipientView>,
+    recipient_error: Option<String>,
 }
 
 /// Rows per list on the home page (a page of 100 rows missed the 50 ms target under load).
@@ -93,14 +99,22 @@ pub(super) async fn home(
         return to_login(&p.path);
     }
     // A cursor that is not one shows the first page.
-    let q = q.map(|q| q.0).unwrap_or_default();
+    home_page(&s, &p, q.map(|q| q.0).unwrap_or_default(), None).await
+}
+
+/// The home page, with the reason an added recipient was refused when it was.
+async fn home_page(s: &AppState, p: &PageCtx, q: HomeQuery, recipient_error: Option<String>) -> Response {
+    let recipients = match s.app.recipients(&p.ctx).await {
+        Ok(v) => v,
+        Err(e) => return app_error(p, e),
+    };
     let subjects = match s.app.subject_summaries(&p.ctx, q.subjects_before, PAGE_ROWS).await {
         Ok(v) => v,
-        Err(e) => return app_error(&p, e),
+        Err(e) => return app_error(p, e),
     };
     let orders = match s.app.order_summaries(&p.ctx, q.orders_before, PAGE_ROWS).await {
         Ok(v) => v,
-        Err(e) => return app_error(&p, e),
+        Err(e) => return app_error(p, e),
     };
     // For staff `expiring_orders` answers everyone's orders; their home lists only their own.
     let staff = p.ctx.principal.as_ref().is_some_and(|x| x.role.is_staff());
@@ -117,7 +131,7 @@ pub(super) async fn home(
                     closes: Stamp::of(&e.closes_at),
                 })
                 .collect(),
-            Err(e) => return app_error(&p, e),
+            Err(e) => return app_error(p, e),
         }
     };
     // The public-security filing is due 30 days after a site goes live: the owner's to-do.
@@ -135,7 +149,7 @@ pub(super) async fn home(
                     overdue: d.deadline.overdue,
                 })
                 .collect(),
-            Err(e) => return app_error(&p, e),
+            Err(e) => return app_error(p, e),
         }
     };
     let full = |n: usize| n as i64 == PAGE_ROWS;
@@ -154,15 +168,63 @@ pub(super) async fn home(
         })
         .collect();
     let page = HomePage {
-        c: Chrome::new(&p, "home.title"),
+        c: Chrome::new(p, "home.title"),
         subjects,
         orders,
         expiring,
         psb_todo,
         more_subjects,
         more_orders,
+        recipients,
+        recipient_error: recipient_error.clone(),
     };
-    render(&page, StatusCode::OK)
+    let status = if recipient_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render(&page, status)
+}
+
+/// Adds a further recipient of the account's notices from the home page.
+pub(super) async fn add_recipient(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    axum::extract::Form(f): axum::extract::Form<Pairs>,
+) -> Response {
+    if p.ctx.principal.is_none() {
+        return to_login(&p.path);
+    }
+    if !p.token_ok(posted(&f, "csrf_token")) {
+        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    }
+    let input = beian_app::recipients::NewRecipient {
+        email: posted(&f, "email").unwrap_or_default().to_owned(),
+        label: posted(&f, "label").unwrap_or_default().to_owned(),
+    };
+    match s.app.add_recipient(&p.ctx, input).await {
+        Ok(_) => axum::response::Redirect::to("/app#recipients").into_response(),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            home_page(&s, &p, HomeQuery::default(), Some(refusal_message(p.lang, &e))).await
+        }
+        Err(e) => app_error(&p, e),
+    }
+}
+
+/// Removes a further recipient.
+pub(super) async fn delete_recipient(
+    State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    axum::extract::Form(f): axum::extract::Form<Pairs>,
+) -> Response {
+    if p.ctx.principal.is_none() {
+        return to_login(&p.path);
+    }
+    if !p.token_ok(posted(&f, "csrf_token")) {
+        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    }
+    let Ok(id) = id.parse() else { return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found") };
+    match s.app.delete_recipient(&p.ctx, id).await {
+        Ok(()) => axum::response::Redirect::to("/app#recipients").into_response(),
+        Err(e) => app_error(&p, e),
+    }
 }
 
 /// The stages an order passes on its way to numbers, in order.

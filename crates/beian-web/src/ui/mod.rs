@@ -51,6 +51,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/reset-password", get(account::reset_page).post(account::reset))
         .route("/lang/{lang}", get(account::switch_lang))
         .route("/app", get(applicant::home))
+        .route("/app/recipients", post(applicant::add_recipient))
+        .route("/app/recipients/{id}/delete", post(applicant::delete_recipient))
         .route("/app/orders/{id}", get(applicant::order_page))
         .route("/app/subjects/{id}", get(subjects::page))
         .route("/app/subjects/{id}/new", post(subjects::start))

@@ -787,6 +787,11 @@ async fn the_psb_record_follows_its_website_through_a_rename_and_a_cancellation(
         w.bureau.post(&format!("/api/v1/bureau/submissions/{id}/approve"), json!({})).await;
         w.settle().await;
 
+        // The operator's system is told each step of the PSB filing.
+        let rx = crate::webhooks::Receiver::start().await;
+        let hook = json!({ "name": "ops", "url": format!("{}/ok", rx.base), "format": "json", "events": ["psb.state_changed"] });
+        assert_eq!(admin.post("/api/v1/admin/webhooks", hook).await.status, StatusCode::CREATED, "{label}");
+
         // The site's PSB filing, completed, submitted and approved.
         let list = w.owner.get(&format!("/api/v1/subjects/{subject}/psb")).await;
         let psb = list.body[0]["id"].as_str().unwrap().to_owned();
@@ -859,6 +864,19 @@ async fn the_psb_record_follows_its_website_through_a_rename_and_a_cancellation(
         assert_eq!(edit.body["code"], "PSB_NOT_EDITABLE", "{label}: {}", edit.body);
         let mails = admin.get("/api/v1/admin/messages?channel=email").await.body;
         assert!(mails.to_string().contains(&format!("请注销公安联网备案：{number}")), "{label}: {mails}");
+        let steps: Vec<(String, String)> = rx
+            .at("/ok")
+            .iter()
+            .map(|g| g.json()["data"].clone())
+            .map(|d| (d["from"].as_str().unwrap().to_owned(), d["to"].as_str().unwrap().to_owned()))
+            .collect();
+        let want = [
+            ("draft", "submitted"),
+            ("submitted", "psb_review"),
+            ("psb_review", "approved"),
+            ("approved", "icp_cancelled"),
+        ];
+        assert_eq!(steps, want.map(|(a, b)| (a.to_owned(), b.to_owned())), "{label}");
     }
 }
 

@@ -1328,6 +1328,44 @@ async fn the_home_page_lists_a_page_of_each_and_links_the_older_ones() {
     assert_eq!(r.status(), StatusCode::OK);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notice_recipients_are_added_and_removed_on_the_home_page() {
+    let s = TestServer::with_outbox(beian_store::testing::sqlite().await).await;
+    s.account("owner@example.com", Role::Applicant).await;
+    let c = browser();
+    sign_in(&s, &c, "owner@example.com", PASSWORD).await;
+    let (_, _, home) = text(c.get(format!("{}/app", s.base)).send().await.unwrap()).await;
+    let csrf = hidden(&home, "csrf_token");
+    let add = |email: &'static str| {
+        let (c, url, csrf) = (c.clone(), format!("{}/app/recipients", s.base), csrf.clone());
+        async move {
+            let form = [("csrf_token", csrf.as_str()), ("email", email), ("label", "财务")];
+            c.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    // A bad address comes back on the page with its reason, the page otherwise whole.
+    let (status, _, page) = text(add("not-an-address").await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"recipient-error\"") && page.contains("有效的电子邮箱"), "{page}");
+    assert!(page.contains("id=\"new-filing\""), "{page}");
+    let r = add("finance@example.com").await;
+    assert_eq!(r.headers()["location"], "/app#recipients");
+    let (_, _, home) = text(c.get(format!("{}/app", s.base)).send().await.unwrap()).await;
+    assert!(home.contains("财务") && !home.contains("finance@example.com"), "listed, masked: {home}");
+    let (status, _, page) = text(add("finance@example.com").await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    // Removed with its own button; without the form token nothing changes.
+    let action = home.split("action=\"/app/recipients/").nth(1).unwrap();
+    let id = &action[..action.find('/').unwrap()];
+    let url = format!("{}/app/recipients/{id}/delete", s.base);
+    let r = c.post(&url).form(&[("csrf_token", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c.post(&url).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/app#recipients");
+    let (_, _, home) = text(c.get(format!("{}/app", s.base)).send().await.unwrap()).await;
+    assert!(!home.contains("财务"), "{home}");
+}
+
 /// `n` subjects with an order each in `state`, written straight into the store (list pages
 /// read rows only, never the encrypted documents).
 async fn seed_orders(s: &TestServer, owner: uuid::Uuid, n: usize, state: &str) {

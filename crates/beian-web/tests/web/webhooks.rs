@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone)]
-struct Got {
+pub(crate) struct Got {
     /// Path and query.
     uri: String,
     headers: Vec<(String, String)>,
@@ -24,10 +24,10 @@ struct Got {
 }
 
 impl Got {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
     }
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
     fn query(&self, key: &str) -> String {
@@ -38,14 +38,14 @@ impl Got {
 
 /// A local receiver for every format: `/json` fails its first request, `/flaky` fails while
 /// `down` holds; the robot paths answer as their platforms do.
-struct Receiver {
-    base: String,
+pub(crate) struct Receiver {
+    pub(crate) base: String,
     got: Arc<Mutex<Vec<Got>>>,
     down: Arc<AtomicBool>,
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         let got: Arc<Mutex<Vec<Got>>> = Arc::default();
         let down = Arc::new(AtomicBool::new(true));
         let failed_once = Arc::new(AtomicBool::new(false));
@@ -83,7 +83,7 @@ impl Receiver {
         Receiver { base, got, down }
     }
 
-    fn at(&self, path: &str) -> Vec<Got> {
+    pub(crate) fn at(&self, path: &str) -> Vec<Got> {
         self.got.lock().unwrap().iter().filter(|g| g.uri.split('?').next() == Some(path)).cloned().collect()
     }
 }
