@@ -21,23 +21,8 @@ impl App {
         Ok(beian_miit::mapping::names().offered_cancel_reasons().into_iter().map(str::to_owned).collect())
     }
 
-    /// A cancellation's targets and reason: over V3.0 access is withdrawn one site per order
-    /// (each site is its own record there, decided on its own, and an order follows one
-    /// verdict); a reason only on a cancellation, and one on offer.
-    pub(crate) async fn check_cancellation(
-        &self,
-        kind: OrderKind,
-        targets: &[String],
-        reason: Option<&str>,
-    ) -> AppResult<()> {
-        if kind == OrderKind::CancelAccess && targets.len() > 1 && self.miit().is_some() {
-            return Err(AppError::field(
-                "target_numbers",
-                "CANCEL_ACCESS_ONE_PER_ORDER",
-                "经管局接口（V3.0）办理时，每单取消一个网站的接入：请逐个办理。",
-                "Over the bureau's V3.0 interface access is withdrawn one site per order: file one at a time.",
-            ));
-        }
+    /// A cancellation's reason: only on a cancellation, and one on offer.
+    pub(crate) async fn check_cancellation(&self, kind: OrderKind, reason: Option<&str>) -> AppResult<()> {
         let Some(reason) = reason else { return Ok(()) };
         if !kind.is_cancellation() {
             return Err(AppError::field(

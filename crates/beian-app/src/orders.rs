@@ -196,7 +196,7 @@ impl App {
                 "Moving a website to another subject is not offered: cancel it under its subject and file it anew under the new one.",
             ));
         }
-        self.check_cancellation(kind, &input.target_numbers, input.cancel_reason.as_deref()).await?;
+        self.check_cancellation(kind, input.cancel_reason.as_deref()).await?;
         let order = self.build_order(subject, &subject_row.province, kind, &input)?;
         if !kind.is_cancellation() {
             let domains: Vec<(String, String)> = order
@@ -376,7 +376,7 @@ impl App {
         let (row, expected) = self.own_editable_order(ctx, id, if_match, input.subject_id).await?;
         let stored = self.decrypt_order(&row)?;
         let kind = input.kind.unwrap_or(stored.order.kind);
-        self.check_cancellation(kind, &input.target_numbers, input.cancel_reason.as_deref()).await?;
+        self.check_cancellation(kind, input.cancel_reason.as_deref()).await?;
         let mut order = self.build_order(stored.order.subject.clone(), &row.province, kind, &input)?;
         unmask_order(&mut order, &stored.order);
         // The subject is edited through its own endpoint; refresh it from there.

@@ -204,6 +204,7 @@ pub async fn apply(
                     .bind(service)
                     .fetch_one(c)
                     .await?);
+                d.access_withdrawn.push(number.clone());
                 if left == 0 {
                     set_service_status(tx, number, &["filed"], "empty_shell").await?;
                     d.empty_shells.push(number.clone());

@@ -346,6 +346,13 @@ pub mod wire {
         /// Numbers left without any access provider (取消接入 at the last one).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub empty_shells: Vec<String>,
+        /// Numbers whose access through this provider ended (取消接入).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub access_withdrawn: Vec<String>,
+        /// The parts of the order the bureau refused while it approved the rest (a V3.0 order
+        /// of several records is decided record by record): what, and why.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub refused: Vec<String>,
     }
 
     /// A service the approval filed, gave access to or changed.

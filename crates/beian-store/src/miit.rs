@@ -43,6 +43,8 @@ pub struct MiitRecordRow {
     pub verdict: Option<String>,
     pub numbers: Option<String>,
     pub decided_at: Option<i64>,
+    /// How many verdicts it waits for (one per entry of a ZXBA record; 1 otherwise).
+    pub entries: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -74,7 +76,8 @@ macro_rules! upload_cols {
 }
 macro_rules! record_cols {
     () => {
-        "r.id, r.order_id, r.submission_id, r.upload_seq, r.operation, r.identifier, r.ids, r.verdict, r.numbers, r.decided_at"
+        "r.id, r.order_id, r.submission_id, r.upload_seq, r.operation, r.identifier, r.ids, r.verdict, r.numbers, r.decided_at, \
+         r.entries"
     };
 }
 macro_rules! download_cols {
@@ -115,8 +118,8 @@ impl Tx {
 
     pub async fn insert_miit_record(&mut self, r: &MiitRecordRow, isp_ids: &[i64]) -> Result<()> {
         on!(tx self, |c| sqlx::query(
-            "INSERT INTO miit_records (id, order_id, submission_id, upload_seq, operation, identifier, ids, verdict, numbers, decided_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO miit_records (id, order_id, submission_id, upload_seq, operation, identifier, ids, verdict, numbers, decided_at, \
+             entries) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(r.id)
         .bind(r.order_id)
@@ -128,6 +131,7 @@ impl Tx {
         .bind(&r.verdict)
         .bind(&r.numbers)
         .bind(r.decided_at)
+        .bind(r.entries)
         .execute(c)
         .await?
         .rows_affected());
@@ -142,15 +146,27 @@ impl Tx {
         Ok(())
     }
 
-    /// Keeps the bureau's verdict on a record (once: false if it had one).
-    pub async fn set_miit_verdict(&mut self, record: Uuid, verdict: &str, now: i64) -> Result<bool> {
-        let n = on!(tx self, |c| sqlx::query("UPDATE miit_records SET verdict = $1, decided_at = $2 WHERE id = $3 AND verdict IS NULL")
-            .bind(verdict)
-            .bind(now)
-            .bind(record)
-            .execute(c)
-            .await?
-            .rows_affected());
+    /// Keeps the bureau's verdicts on a record so far, in place of `prior` (what the caller
+    /// read), and — with `decided_at` — closes it. False when the record was decided already
+    /// or changed since it was read.
+    pub async fn set_miit_verdict(
+        &mut self,
+        record: Uuid,
+        prior: Option<&str>,
+        verdict: &str,
+        decided_at: Option<i64>,
+    ) -> Result<bool> {
+        let n = on!(tx self, |c| sqlx::query(
+            "UPDATE miit_records SET verdict = $1, decided_at = $2 WHERE id = $3 AND decided_at IS NULL \
+             AND verdict IS NOT DISTINCT FROM $4",
+        )
+        .bind(verdict)
+        .bind(decided_at)
+        .bind(record)
+        .bind(prior)
+        .execute(c)
+        .await?
+        .rows_affected());
         Ok(n == 1)
     }
 

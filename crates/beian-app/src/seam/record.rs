@@ -93,7 +93,9 @@ impl App {
                     footer_ok: None,
                 });
             }
-            let gone = |n: &String| f.cancelled.contains(n) || f.empty_shells.contains(n);
+            let gone = |n: &String| {
+                f.cancelled.contains(n) || f.empty_shells.contains(n) || f.access_withdrawn.contains(n)
+            };
             out.retain(|x| !gone(&x.number));
         }
         self.with_scan_results(subject_id, out).await

@@ -3,7 +3,7 @@
 //! the subject's page — the reason from the list, what follows said, a confirmation asked —
 //! submits on the confirmation step, the provider reviews, and the bureau receives the order
 //! with its reason and decides; the sites are left without access. Over V3.0 each site is its
-//! own record, so there access is withdrawn one site per order (refused with its reason).
+//! own entry, decided on its own: the order waits for both verdicts and follows each.
 
 use crate::common::world::*;
 use crate::common::{Client, hidden};
@@ -167,8 +167,28 @@ async fn access_to_two_sites_is_withdrawn_at_once_from_the_subjects_page() {
     }
 }
 
+/// An order's documents uploaded as its checklist asks, submitted, and taken through the
+/// provider's review to the bureau.
+async fn submit_and_review(w: &World, id: &str, label: &str) {
+    let needs = w.owner.get(&format!("/api/v1/orders/{id}/requirements")).await.body;
+    for d in needs["documents"].as_array().unwrap() {
+        let (kind, at) = (d["kind"].as_str().unwrap(), d["path"].as_str().unwrap());
+        let r = w.owner.upload(id, kind, at, crate::common::photo(), "image/png").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{label}: {kind} {at}: {}", r.body);
+    }
+    let etag = w.owner.get(&format!("/api/v1/orders/{id}")).await.etag();
+    let submitted = w.owner.act(id, "submit", None, &etag).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{label}: {}", submitted.body);
+    let claimed = w.reviewer.act(id, "claim", None, &submitted.etag()).await;
+    let passed = serde_json::json!({ "passed": true, "note": "一致" });
+    let verified = w.reviewer.act(id, "verification", Some(passed), &claimed.etag()).await;
+    let approved = w.reviewer.act(id, "approve", None, &verified.etag()).await;
+    assert_eq!(approved.body["state"]["state"], "queued_for_regulator", "{label}: {}", approved.body);
+    w.settle().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_v3_access_is_withdrawn_one_site_per_order_with_the_bureaus_reasons() {
+async fn over_v3_two_sites_access_is_decided_site_by_site_and_the_order_follows_both() {
     for (pdb, rdb) in pairs().await {
         let label = pdb.label;
         eprintln!("backend: {label}");
@@ -189,15 +209,50 @@ async fn over_v3_access_is_withdrawn_one_site_per_order_with_the_bureaus_reasons
             ("confirm", "1"),
         ];
         let (status, body) = form(&w.owner, &path, &both).await;
-        assert!(
-            status == StatusCode::UNPROCESSABLE_ENTITY && body.contains("每单取消一个网站的接入"),
-            "{label}: {body}"
-        );
-        let one = [&both[..2], &both[2..3], &both[4..]].concat();
-        let (status, body) = form(&w.owner, &path, &one).await;
         assert_eq!(status, StatusCode::OK, "{label}: {body}");
         let orders = w.owner.get("/api/v1/orders").await.body;
         let o = orders.as_array().unwrap().iter().find(|o| o["order"]["kind"] == "cancel_access").unwrap();
-        assert_eq!(o["order"]["target_numbers"], serde_json::json!([ONE]), "{label}");
+        assert_eq!(o["order"]["target_numbers"], serde_json::json!([ONE, TWO]), "{label}");
+        let id = o["id"].as_str().unwrap().to_owned();
+        submit_and_review(&w, &id, label).await;
+
+        // One ZXBA record with an entry per site: the bureau decides each on its own. The
+        // first verdict leaves the order waiting for the second.
+        let queue = w.bureau.get("/api/v1/bureau/queue").await.body;
+        let items: Vec<String> = queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["subject_name"] == SUBJECT)
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(items.len(), 2, "{label}: {queue}");
+        let r = w
+            .bureau
+            .post(&format!("/api/v1/bureau/submissions/{}/approve", items[0]), serde_json::json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.body);
+        w.settle().await;
+        let state = w.state(&id).await;
+        assert_ne!(state["state"], "filed", "{label}: one verdict of two: {state}");
+        let why =
+            serde_json::json!({ "reasons": [{ "field": "target_numbers", "reason": "该网站仍在使用本接入商的地址" }] });
+        let r = w.bureau.post(&format!("/api/v1/bureau/submissions/{}/reject", items[1]), why).await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.body);
+        w.settle().await;
+
+        // Both in: the order is filed with what the bureau withdrew, and says what it refused;
+        // the refused site is still on file here, the other is not.
+        let o = w.order(&id).await;
+        assert_eq!(o["state"]["state"], "filed", "{label}: {o}");
+        let withdrawn = o["filing"]["access_withdrawn"].as_array().unwrap().clone();
+        let refused = o["filing"]["refused"].as_array().unwrap().clone();
+        assert_eq!((withdrawn.len(), refused.len()), (1, 1), "{label}: {}", o["filing"]);
+        let kept = if withdrawn[0] == ONE { TWO } else { ONE };
+        assert!(refused[0].as_str().unwrap().starts_with(kept), "{label}: {refused:?}");
+        let filed = w.provider.app.filed_services(subject.parse().unwrap()).await.unwrap();
+        let numbers: Vec<&str> = filed.iter().map(|s| s.number.as_str()).collect();
+        assert_eq!(numbers, [kept], "{label}");
+        w.validate_miit_files(label).await;
     }
 }

@@ -54,7 +54,8 @@ pub const TABLES_KEY: &str = "jcdm";
 /// The most files one run takes (the rest wait for the next run).
 const FILES_PER_RUN: usize = 500;
 
-/// A verdict as kept on its record.
+/// A verdict as kept on its record: the last one's, with every entry's so far in `parts` (a
+/// record of several entries — ZXBA for several sites — is decided entry by entry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptVerdict {
     pub approved: bool,
@@ -65,6 +66,35 @@ pub struct KeptVerdict {
     /// Whether the order has been told (an approval waits for its numbers).
     #[serde(default)]
     pub applied: bool,
+    /// Each entry's verdict as it came (empty in verdicts kept before entries were counted:
+    /// the fields above are then the one verdict).
+    #[serde(default)]
+    pub parts: Vec<PartVerdict>,
+}
+
+/// One entry's verdict: the bureau's id it names (`Jlid`), and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartVerdict {
+    pub about: Option<i64>,
+    pub approved: bool,
+    pub codes: Vec<(i64, String)>,
+    pub opinion: Option<String>,
+}
+
+impl KeptVerdict {
+    /// The entries' verdicts: `parts`, or the one verdict kept before they were counted.
+    fn entries(&self) -> Vec<PartVerdict> {
+        if self.parts.is_empty() {
+            let one = PartVerdict {
+                about: None,
+                approved: self.approved,
+                codes: self.codes.clone(),
+                opinion: self.opinion.clone(),
+            };
+            return vec![one];
+        }
+        self.parts.clone()
+    }
 }
 
 impl App {
@@ -272,17 +302,35 @@ impl App {
                 }
             }
             for record in self.miit_records_of_verdict(&v).await? {
-                let kept = KeptVerdict {
+                let part = PartVerdict {
+                    about: v.record,
                     approved: v.approved(),
                     codes: v.codes.clone(),
                     opinion: v.opinion.as_ref().and_then(|o| o.text.clone()),
+                };
+                let prior: Option<KeptVerdict> =
+                    record.verdict.as_deref().map(serde_json::from_str).transpose()?;
+                let mut parts = prior.map(|p| p.parts).unwrap_or_default();
+                parts.push(part.clone());
+                // A verdict about the whole file decides every entry at once.
+                let decided = v.about_file() || i64::try_from(parts.len())? >= record.entries;
+                let kept = KeptVerdict {
+                    approved: part.approved,
+                    codes: part.codes,
+                    opinion: part.opinion,
                     at: now,
                     applied: false,
+                    parts,
                 };
                 let mut tx = self.store().begin().await?;
-                tx.set_miit_verdict(record.id, &serde_json::to_string(&kept)?, now).await?;
-                tx.commit().await?;
-                touched.push(record.id);
+                let json = serde_json::to_string(&kept)?;
+                if tx
+                    .set_miit_verdict(record.id, record.verdict.as_deref(), &json, decided.then_some(now))
+                    .await?
+                {
+                    tx.commit().await?;
+                    touched.push(record.id);
+                }
             }
         }
         // Tell the orders whose verdict is complete (an approval also needs its numbers).
@@ -320,39 +368,66 @@ impl App {
 
     /// Tells the order a record's outcome, when it is complete.
     async fn miit_tell(&self, record: &MiitRecordRow) -> anyhow::Result<()> {
+        // A record of several entries is told once the last entry's verdict is in.
         let Some(kept) = record.verdict.as_deref().map(serde_json::from_str::<KeptVerdict>).transpose()?
         else {
             return Ok(());
         };
+        if record.decided_at.is_none() {
+            return Ok(());
+        }
+        let entries = kept.entries();
         let row = self
             .store()
             .order(record.order_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("order {} vanished", record.order_id))?;
-        let doc = self.decrypt_order(&row)?;
-        let outcome = if kept.approved {
+        let mut doc = self.decrypt_order(&row)?;
+        let outcome = if entries.iter().any(|p| p.approved) {
             let numbers: RecordNumbers =
                 record.numbers.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default();
-            let Some(decision) = self.miit_decision(&doc.order, &numbers, row.subject_id).await? else {
+            // What the bureau refused of a cancellation of several sites stays on file.
+            let refused = self.refused_targets(&doc.order, row.subject_id, &entries).await?;
+            doc.order.target_numbers.retain(|n| !refused.iter().any(|(r, _)| r == n));
+            let Some(mut decision) = self.miit_decision(&doc.order, &numbers, row.subject_id).await? else {
                 // Approved, its numbers still to come in a BASJ file.
                 return Ok(());
             };
+            decision.refused = refused.into_iter().map(|(n, why)| format!("{n}: {why}")).collect();
             RegEvent { seq: 2, kind: "approved".into(), at: kept.at, detail: serde_json::to_value(decision)? }
         } else {
-            let mut reasons: Vec<serde_json::Value> = kept
-                .codes
-                .iter()
-                .filter(|(c, _)| *c != beian_miit::codes::result::REFUSED || kept.codes.len() == 1)
-                .map(|(c, text)| json!({ "field": "", "reason": format!("{text}（{c}）") }))
-                .collect();
-            if let Some(o) = &kept.opinion {
-                reasons.push(json!({ "field": "", "reason": o }));
-            }
+            let reasons: Vec<serde_json::Value> =
+                entries.iter().flat_map(reasons_of).map(|r| json!({ "field": "", "reason": r })).collect();
             RegEvent { seq: 2, kind: "rejected".into(), at: kept.at, detail: json!({ "reasons": reasons }) }
         };
         let delivered = self.miit_delivered_event(record).await?;
         self.apply_regulator_events(&record.submission_id, &[delivered, outcome]).await?;
         Ok(())
+    }
+
+    /// The targets of a cancellation whose entries the bureau refused, each with why: an
+    /// entry names the bureau's id of the website (注销网站) or of this provider's access to it
+    /// (取消接入), found among the subject's on file.
+    async fn refused_targets(
+        &self,
+        order: &beian_core::model::Order,
+        subject_id: beian_store::Uuid,
+        entries: &[PartVerdict],
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let refused: Vec<&PartVerdict> = entries.iter().filter(|p| !p.approved).collect();
+        if refused.is_empty() || order.target_numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let on_file = self.miit_on_file(subject_id).await?.unwrap_or_default();
+        let mut out = Vec::new();
+        for number in &order.target_numbers {
+            let Some(site) = on_file.websites.get(number) else { continue };
+            let id = if order.kind == OrderKind::CancelAccess { site.access_id } else { Some(site.id) };
+            if let Some(p) = refused.iter().find(|p| p.about.is_some() && p.about == id) {
+                out.push((number.clone(), reasons_of(p).join("；")));
+            }
+        }
+        Ok(out)
     }
 
     /// What an approval issued or changed, in the JSON seam's terms; `None` when numbers it
@@ -374,7 +449,7 @@ impl App {
                 d.cancelled.extend(d.subject_number.clone());
                 d.cancelled.extend(on_file.websites.keys().cloned());
             }
-            OrderKind::CancelAccess => {}
+            OrderKind::CancelAccess => d.access_withdrawn = order.target_numbers.clone(),
             _ => {
                 for (i, w) in order.websites.iter().enumerate() {
                     let path = format!("websites[{i}]");
@@ -398,6 +473,19 @@ impl App {
         }
         Ok(Some(d))
     }
+}
+
+/// Why the bureau refused an entry: its codes with their text (the generic 5999 only when it
+/// stands alone), and its opinion.
+fn reasons_of(p: &PartVerdict) -> Vec<String> {
+    let mut out: Vec<String> = p
+        .codes
+        .iter()
+        .filter(|(c, _)| *c != beian_miit::codes::result::REFUSED || p.codes.len() == 1)
+        .map(|(c, text)| format!("{text}（{c}）"))
+        .collect();
+    out.extend(p.opinion.clone());
+    out
 }
 
 /// The provider's work in a file: each entry of its lists, as its XML.

@@ -160,6 +160,7 @@ impl App {
                 verdict: None,
                 numbers: None,
                 decided_at: None,
+                entries: count,
             },
             &isp_ids,
         )
