@@ -148,11 +148,17 @@ impl Store {
         owner: Uuid,
         limit: i64,
     ) -> Result<Vec<PsbApplicationRow>> {
+        // The open applications, each kept when its subject is the owner's: not `subject_id IN
+        // (SELECT … WHERE owner_id = $1)`, which SQLite built into a temporary table of the
+        // owner's every subject first (8.5 ms at 22,000 subjects, over a second at 210,000 — an
+        // agency's home page). The cost now follows the open applications, which the PSB
+        // deadline keeps few.
         const SQL: &str = concat!(
             "SELECT ",
             columns!(),
-            " FROM psb_applications WHERE state NOT IN ('approved', 'icp_cancelled') AND subject_id IN \
-             (SELECT id FROM subjects WHERE owner_id = $1) ORDER BY go_live, icp_number LIMIT $2"
+            " FROM psb_applications p WHERE p.state NOT IN ('approved', 'icp_cancelled') AND EXISTS \
+             (SELECT 1 FROM subjects s WHERE s.id = p.subject_id AND s.owner_id = $1) \
+             ORDER BY p.go_live, p.icp_number LIMIT $2"
         );
         Ok(on!(store self, |c| sqlx::query_as(SQL).bind(owner).bind(limit).fetch_all(c).await?))
     }
