@@ -182,17 +182,24 @@ async fn home_page(s: &AppState, p: &PageCtx, q: HomeQuery, recipient_error: Opt
     render(&page, status)
 }
 
+/// The answer to a home-page form posted without a session (the sign-in page) or without its
+/// form token (forbidden); `None` when it may go on.
+fn refuse_post(p: &PageCtx, f: &Pairs) -> Option<Response> {
+    if p.ctx.principal.is_none() {
+        return Some(to_login(&p.path));
+    }
+    (!p.token_ok(posted(f, "csrf_token")))
+        .then(|| error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden"))
+}
+
 /// Adds a further recipient of the account's notices from the home page.
 pub(super) async fn add_recipient(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     axum::extract::Form(f): axum::extract::Form<Pairs>,
 ) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
-    if !p.token_ok(posted(&f, "csrf_token")) {
-        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    if let Some(refused) = refuse_post(&p, &f) {
+        return refused;
     }
     let input = beian_app::recipients::NewRecipient {
         email: posted(&f, "email").unwrap_or_default().to_owned(),
@@ -214,11 +221,8 @@ pub(super) async fn delete_recipient(
     axum::extract::Path(id): axum::extract::Path<String>,
     axum::extract::Form(f): axum::extract::Form<Pairs>,
 ) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
-    if !p.token_ok(posted(&f, "csrf_token")) {
-        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
+    if let Some(refused) = refuse_post(&p, &f) {
+        return refused;
     }
     let Ok(id) = id.parse() else { return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found") };
     match s.app.delete_recipient(&p.ctx, id).await {

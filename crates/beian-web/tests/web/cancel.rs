@@ -235,8 +235,7 @@ async fn over_v3_two_sites_access_is_decided_site_by_site_and_the_order_follows_
         w.settle().await;
         let state = w.state(&id).await;
         assert_ne!(state["state"], "filed", "{label}: one verdict of two: {state}");
-        let why =
-            serde_json::json!({ "reasons": [{ "field": "target_numbers", "reason": "该网站仍在使用本接入商的地址" }] });
+        let why = serde_json::json!({ "reasons": [{ "field": "target_numbers", "reason": "该网站仍在使用本接入商的地址" }] });
         let r = w.bureau.post(&format!("/api/v1/bureau/submissions/{}/reject", items[1]), why).await;
         assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.body);
         w.settle().await;
