@@ -435,6 +435,16 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     b.goto(&format!("{base}/admin/policy")).await;
     b.wait_for(LOADED).await;
     assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "admin policy page");
+    // A webhook added on its tab: the signing secret is shown once, on the answering page.
+    b.goto(&format!("{base}/admin/webhooks")).await;
+    b.wait_for(LOADED).await;
+    b.type_into("#webhook-form input[name=name]", "运维告警").await;
+    b.type_into("#webhook-form input[name=url]", "https://ops.example.cn/hooks/beian").await;
+    b.click("#webhook-form button[type=submit]").await;
+    b.wait_for("return document.readyState === 'complete' && !!document.querySelector('#notice')").await;
+    assert!(b.text("#notice").await.contains("whsec_"), "the secret is shown once");
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "admin webhooks page");
+    shot(&b, "admin-webhooks-desktop").await;
     sign_out(&b).await;
     sign_in_as(&b, &base, "agency@example.com").await;
 

@@ -34,7 +34,11 @@ async fn tab(s: &AppState, p: &PageCtx, notice: Option<(String, bool)>) -> Resul
                 cell(w.name.clone()),
                 cell(w.format_label.clone()),
                 mono(w.url.clone()),
-                mono(w.events.join(", ")),
+                if w.events.iter().any(|e| e == "*") {
+                    cell(t(p, "admin.webhooks.all"))
+                } else {
+                    mono(w.events.join(", "))
+                },
                 cell(t(p, if w.active { "admin.webhooks.active" } else { "admin.webhooks.inactive" })),
             ],
             actions: vec![
@@ -69,7 +73,7 @@ async fn tab(s: &AppState, p: &PageCtx, notice: Option<(String, bool)>) -> Resul
             t(p, "admin.webhooks.format"),
             t(p, "admin.webhooks.url"),
             t(p, "admin.webhooks.events"),
-            t(p, "admin.col.state"),
+            t(p, "admin.webhooks.status_col"),
         ],
         rows,
     });
@@ -100,7 +104,7 @@ async fn tab(s: &AppState, p: &PageCtx, notice: Option<(String, bool)>) -> Resul
             t(p, "admin.col.created"),
             t(p, "admin.webhooks.name"),
             t(p, "admin.col.kind"),
-            t(p, "admin.col.state"),
+            t(p, "admin.webhooks.status_col"),
             t(p, "admin.col.attempts"),
             t(p, "admin.webhooks.status"),
             t(p, "admin.webhooks.response"),
