@@ -302,9 +302,15 @@ impl App {
             a.head = s.head.clone();
         }
         order.subject = s.clone();
+        crate::changes::follow_changes(&mut order, stored.filed.as_ref());
         let now = self.now_us();
         let subject_changed = s != stored_subject;
-        let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: stored.verification };
+        let doc = OrderDoc {
+            order,
+            domain_facts: input.domain_facts,
+            verification: stored.verification,
+            filed: stored.filed,
+        };
         let update = self.edited(&row, &doc, now).await?;
         let mut tx = self.store().begin().await?;
         if subject_changed {

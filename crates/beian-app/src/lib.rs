@@ -23,6 +23,7 @@ pub mod blacklist;
 pub mod blobs;
 pub mod calendar;
 mod cancellation;
+pub mod changes;
 pub mod clock;
 /// PII encryption, blind indexes and tokens (the shared `beian-crypto` crate).
 pub use beian_crypto as crypto;

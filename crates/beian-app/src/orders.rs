@@ -114,6 +114,10 @@ impl App {
 
     pub(crate) async fn order_view(&self, row: &OrderRow, reveal: bool) -> AppResult<OrderView> {
         let doc = self.decrypt_order(row)?;
+        let changed_fields = match &doc.filed {
+            Some(filed) => beian_core::model::changes(filed, &doc.order).fields,
+            None => Vec::new(),
+        };
         let mut order = doc.order;
         if !reveal {
             mask_order(&mut order);
@@ -138,6 +142,7 @@ impl App {
             sla_due_year_without_calendar: due.as_ref().and_then(|d| d.year_without_calendar),
             sla_due: due.map(|d| d.date),
             filing: None,
+            changed_fields,
         })
     }
 
@@ -212,9 +217,23 @@ impl App {
                 .collect();
             self.refuse_blacklisted(&subject_row.cert_index, &domains).await?;
         }
+        let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: None, filed: None };
+        self.insert_draft(ctx, &subject_row, doc).await
+    }
+
+    /// Writes a new draft of the caller's subject: its findings, its first timeline entry and
+    /// its audit in one transaction; `ORDER_OPEN_EXISTS` (naming the open order) when the
+    /// subject already has one.
+    pub(crate) async fn insert_draft(
+        &self,
+        ctx: &Ctx,
+        subject_row: &beian_store::SubjectRow,
+        doc: OrderDoc,
+    ) -> AppResult<OrderView> {
+        let p = ctx.principal()?;
+        let kind = doc.order.kind;
         let id = new_id();
         let now = self.now_us();
-        let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: None };
         let row = OrderRow {
             id,
             owner_id: p.id,
@@ -315,6 +334,7 @@ impl App {
     /// on it, stored so that every read of the draft shows them.
     pub(crate) async fn edited(&self, row: &OrderRow, doc: &OrderDoc, now: i64) -> AppResult<OrderUpdate> {
         Ok(OrderUpdate {
+            kind: doc.order.kind.key().to_owned(),
             data: self.encrypt_order(row.id, doc)?,
             findings: self.findings_json(row, doc).await?,
             updated_at: now,
@@ -382,7 +402,15 @@ impl App {
         // The subject is edited through its own endpoint; refresh it from there.
         let subject_row = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
         order.subject = self.decrypt_subject(&subject_row)?;
-        let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: stored.verification };
+        if input.kind.is_none() {
+            crate::changes::follow_changes(&mut order, stored.filed.as_ref());
+        }
+        let doc = OrderDoc {
+            order,
+            domain_facts: input.domain_facts,
+            verification: stored.verification,
+            filed: stored.filed,
+        };
         let now = self.now_us();
         let update = self.edited(&row, &doc, now).await?;
         let mut tx = self.store().begin().await?;
@@ -403,6 +431,7 @@ impl App {
         ctx.extra_workdays = cal.workdays();
         ctx.provider_ip_pools = self.pool_blocks().await?;
         ctx.domains = doc.domain_facts.clone();
+        ctx.as_filed = doc.filed.clone().map(Box::new);
         let numbers = self.store().service_numbers().await?;
         if !numbers.is_empty() {
             ctx.service_numbers = Some(numbers.into_iter().map(|n| (n.code, n.quota - n.used)).collect());

@@ -48,6 +48,10 @@ pub struct OrderDoc {
     /// The reviewer's record of the identity check.
     #[serde(default)]
     pub verification: Option<Verification>,
+    /// A change order started from the filing: the subject and the services concerned as
+    /// filed when it started, what the change is measured against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filed: Option<Order>,
 }
 
 /// The outcome of the manual identity check (face photo against ID card).
@@ -87,6 +91,10 @@ pub struct OrderView {
     /// What the bureau issued — numbers and footer snippets — once approved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filing: Option<crate::seam::Filing>,
+    /// For a change order started from the filing (`POST /subjects/{id}/changes`): the JSON
+    /// paths of the fields that differ from the data as filed. The order's kind follows them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed_fields: Vec<String>,
 }
 
 /// One entry of an order's timeline.

@@ -37,6 +37,8 @@ pub type NewOrder = OrderRow;
 /// The mutable part of an order, written back under optimistic concurrency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderUpdate {
+    /// The order kind (a change draft's kind follows what it changes).
+    pub kind: String,
     pub state: String,
     pub state_data: String,
     pub data: Vec<u8>,
@@ -52,6 +54,7 @@ pub struct OrderUpdate {
 impl From<&OrderRow> for OrderUpdate {
     fn from(o: &OrderRow) -> Self {
         OrderUpdate {
+            kind: o.kind.clone(),
             state: o.state.clone(),
             state_data: o.state_data.clone(),
             data: o.data.clone(),
@@ -187,7 +190,7 @@ impl Tx {
         }
         let n = on!(tx self, |c| sqlx::query(
             "UPDATE orders SET state = $3, state_data = $4, data = $5, findings = $6, review_findings = $7, reviewer_id = $8,
-                    open = $9, updated_at = $10, submitted_at = $11, stage_since = $12, version = version + 1
+                    open = $9, updated_at = $10, submitted_at = $11, stage_since = $12, kind = $13, version = version + 1
              WHERE id = $1 AND version = $2",
         )
         .bind(id)
@@ -202,6 +205,7 @@ impl Tx {
         .bind(u.updated_at)
         .bind(u.submitted_at)
         .bind(u.stage_since)
+        .bind(&u.kind)
         .execute(c)
         .await?
         .rows_affected());

@@ -67,6 +67,15 @@ impl Store {
         Ok(on!(store self, |c| sqlx::query_scalar(SQL).bind(subject_id).fetch_all(c).await?))
     }
 
+    /// The subject's orders the bureau decided, each with what it issued or changed (`filing`
+    /// JSON), oldest first: the history a change starts from.
+    pub async fn subject_filed_orders(&self, subject_id: Uuid) -> Result<Vec<(Uuid, String)>> {
+        const SQL: &str =
+            "SELECT l.order_id, l.filing FROM regulator_links l JOIN orders o ON o.id = l.order_id
+             WHERE o.subject_id = $1 AND l.filing IS NOT NULL ORDER BY l.created_at, l.submission_id";
+        Ok(on!(store self, |c| sqlx::query_as(SQL).bind(subject_id).fetch_all(c).await?))
+    }
+
     pub async fn regulator_link(&self, submission_id: &str) -> Result<Option<RegulatorLinkRow>> {
         Ok(on!(store self, |c| sqlx::query_as(BY_SUBMISSION).bind(submission_id).fetch_optional(c).await?))
     }

@@ -6,8 +6,10 @@
 //! what is wrong with it field by field. Parsing into the identifier types happens in the
 //! rules. The JSON schema is generated from these types (`docs/order.schema.json`).
 
+mod change;
 mod kind;
 
+pub use change::{Changes, changes};
 pub use kind::{KindDecision, OnFile, OrderKind};
 
 use schemars::JsonSchema;

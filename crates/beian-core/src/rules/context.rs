@@ -68,6 +68,10 @@ pub struct Context {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub extra_workdays: Vec<Date>,
+    /// For a change order started from the filing: the subject and the services concerned as
+    /// filed, which the change is measured against (`model::changes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_filed: Option<Box<crate::model::Order>>,
 }
 
 impl Context {
@@ -91,6 +95,7 @@ impl Context {
             service_numbers: None,
             holidays: Vec::new(),
             extra_workdays: Vec::new(),
+            as_filed: None,
         }
     }
 }

@@ -61,6 +61,26 @@ pub(super) fn check(cx: &mut Cx<'_>) {
     }
     targets(cx);
     immutable(cx);
+    against_filed(cx);
+}
+
+/// A change started from the filing must change something, and its kind is what changed.
+fn against_filed(cx: &mut Cx<'_>) {
+    let order = cx.order;
+    let Some(filed) = cx.ctx.as_filed.as_deref() else { return };
+    if !order.kind.is_change() {
+        return;
+    }
+    let changed = crate::model::changes(filed, order);
+    match changed.kind() {
+        None => cx.emit("ORDER_CHANGE_EMPTY", "kind", &[]),
+        Some(expected) if expected != order.kind => {
+            let (ez, ee) = expected.label();
+            let (kz, ke) = order.kind.label();
+            cx.emit("ORDER_KIND_MISMATCH", "kind", &[bi("expected", ez, ee), bi("kind", kz, ke)]);
+        }
+        Some(_) => {}
+    }
 }
 
 fn kind_against_record(cx: &mut Cx<'_>) {

@@ -626,7 +626,28 @@ fn cases() -> Vec<(&'static str, Base, Mutation)> {
             o.kind = OrderKind::ChangeSubject;
             c.on_file.as_mut().unwrap().certificate = Some("91310110666007217T".into());
         }),
+        ("ORDER_CHANGE_EMPTY", Company, |o, c| {
+            as_new_site(o, c);
+            o.kind = OrderKind::ChangeService;
+            o.websites[0].existing_number = Some("浙ICP备2026012345号-1".into());
+            c.as_filed = Some(Box::new(o.clone()));
+        }),
     ]
+}
+
+/// A change started from the filing: its kind must be what changed.
+#[test]
+fn a_change_names_the_kind_of_what_it_changed() {
+    let (mut o, mut c) = base(&Base::Company);
+    as_new_site(&mut o, &mut c);
+    o.kind = OrderKind::ChangeSubject;
+    c.as_filed = Some(Box::new(o.clone()));
+    o.websites[0].name = "新的网站名称".into();
+    let f = check(&o, &c);
+    let m = f.iter().find(|f| f.code == "ORDER_KIND_MISMATCH").expect("the kind is the site's change");
+    assert!(m.message.get(crate::message::Lang::Zh).contains("变更网站"), "{m:?}");
+    o.kind = OrderKind::ChangeService;
+    assert!(!codes(&check(&o, &c)).contains("ORDER_KIND_MISMATCH"));
 }
 
 fn codes(findings: &[Finding]) -> BTreeSet<&str> {

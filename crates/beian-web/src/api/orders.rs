@@ -111,9 +111,40 @@ pub async fn footers(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiRes
     ok(s.app.order_footers(&c.ctx, id).await.map_err(|e| c.err(e))?)
 }
 
+/// Which filed websites and apps a change concerns, by number; none for the subject alone.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeBody {
+    #[serde(default)]
+    numbers: Vec<String>,
+}
+
+pub async fn start_change(
+    State(s): State<AppState>,
+    c: Caller,
+    Id(id): Id,
+    JsonBody(b): JsonBody<ChangeBody>,
+) -> ApiResult {
+    let v = s.app.start_change(&c.ctx, id, b.numbers).await.map_err(|e| c.err(e))?;
+    Ok(versioned(StatusCode::CREATED, v.version, v))
+}
+
 /// This tag's operations, with their OpenAPI description.
 pub(super) fn operations(api: Api) -> Api {
     api
+        .op(
+            "post",
+            "/subjects/{id}/changes",
+            post(start_change),
+            Op::new(
+                "orders",
+                "Start a change (变更) on the data as filed: a draft holding the subject and the named \
+                 filed websites/apps as the bureau approved them; edit what changes with PUT, and the \
+                 kind follows what differs from the filing (`changed_fields`)",
+            )
+            .body::<ChangeBody>()
+            .returns::<OrderView>(201),
+        )
         .op(
             "post",
             "/orders",

@@ -13,6 +13,7 @@ mod account;
 mod admin;
 mod applicant;
 mod cancel;
+mod change;
 pub mod i18n;
 mod psb;
 mod queue;
@@ -57,6 +58,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/app/subjects/{id}", get(subjects::page))
         .route("/app/subjects/{id}/new", post(subjects::start))
         .route("/app/subjects/{id}/cancel", get(cancel::page).post(cancel::create))
+        .route("/app/subjects/{id}/change", get(change::page).post(change::create))
         .route("/app/new", get(wizard::start_form).post(wizard::start))
         .route("/app/orders/{id}/edit/{step}", get(wizard::edit).post(wizard::save))
         .route(

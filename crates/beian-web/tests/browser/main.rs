@@ -1,6 +1,8 @@
 //! The pages in a real browser (headless Chromium through chromedriver): sign-up with a field
 //! error fixed in place, sign-out, sign-in from a deep link, the order's progress, the
-//! language switch, the same at 360 px wide without horizontal scrolling. With `BEIAN_SCREENSHOTS=<dir>` it also writes the screenshots that
+//! language switch, the same at 360 px wide without horizontal scrolling; the whole filing from
+//! sign-up to numbers; and the life after the number on pages only (a change of a filed site on
+//! the data as filed, 取消接入 of two sites at once, 注销主体), each to the bureau's decision. With `BEIAN_SCREENSHOTS=<dir>` it also writes the screenshots that
 //! `docs/screenshots/` holds:
 //!
 //! ```text
@@ -460,6 +462,196 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     b.click("#lang-switch").await;
     b.wait_for("return document.documentElement.lang === 'en'").await;
     assert_eq!(b.text("#order-state").await, "Filed");
+    let _ = std::fs::remove_file(&png);
+    b.quit().await;
+}
+
+/// The provider's reviewer claims the first order of the queue, records the identity check and
+/// approves it, on the review pages.
+async fn review_and_approve(b: &Browser, base: &str, order: &str) {
+    sign_in_as(b, base, "reviewer@example.com").await;
+    b.goto(&format!("{base}/review")).await;
+    b.wait_for(LOADED).await;
+    b.click("form[action$='/claim'] button").await;
+    at(b, &format!("/review/orders/{order}")).await;
+    b.type_into("#note", "人脸与证件一致").await;
+    click_through(b, "form[action$='/verification'] button").await;
+    b.click("#approve").await;
+    at(b, "/review").await;
+    sign_out(b).await;
+}
+
+/// The bureau approves the first item of its queue in the regulator's console.
+async fn bureau_approves(b: &Browser, reg_base: &str) {
+    b.goto(&format!("{reg_base}/console/login")).await;
+    b.wait_for(LOADED).await;
+    if count(b, "#username").await > 0 {
+        b.type_into("#username", "bureau-zj").await;
+        b.type_into("#password", PASSWORD).await;
+        b.click("button[type=submit]").await;
+        b.wait_for("return location.pathname === '/console' && document.readyState === 'complete'").await;
+    } else {
+        b.goto(&format!("{reg_base}/console")).await;
+        b.wait_for(LOADED).await;
+    }
+    b.click("a[href^='/console/icp/']").await;
+    b.wait_for("return document.getElementById('approve') !== null").await;
+    b.click("#approve").await;
+    b.wait_for("return document.getElementById('notice') !== null").await;
+}
+
+/// Each person the order waits for enters the code texted to them on the regulator's page.
+async fn verify_by_sms(b: &Browser, w: &common::world::World, order: &str) {
+    use common::world::{HEAD, SITE_HEAD};
+    for person in w.state(order).await["pending"].as_array().cloned().unwrap_or_default() {
+        // The example's first website is headed by the subject's head; the second by another.
+        let (mobile, six) = if person == "websites[1].head" { SITE_HEAD } else { HEAD };
+        let code = w.code_for(mobile).await;
+        b.goto(&format!("{}/sms", w.reg_base)).await;
+        b.wait_for(LOADED).await;
+        b.type_into("input[name=mobile]", mobile).await;
+        b.type_into("input[name=cert_last_six]", six).await;
+        b.type_into("input[name=code]", &code).await;
+        b.click("form button").await;
+        b.wait_for("return document.querySelector('[role=status]') !== null").await;
+        assert!(b.text("[role=status].ok").await.contains("核验成功"), "{}", b.text("body").await);
+    }
+    w.settle().await;
+}
+
+/// Uploads what the order's checklist asks for, each on its step's page.
+async fn upload_checklist(b: &Browser, w: &common::world::World, order: &str, png: &std::path::Path) {
+    let base = &w.provider.base;
+    let needs = w.owner.get(&format!("/api/v1/orders/{order}/requirements")).await.body;
+    for d in needs["documents"].as_array().unwrap() {
+        let (kind, path) = (d["kind"].as_str().unwrap(), d["path"].as_str().unwrap());
+        let step = if kind == "face_photo" { "verification" } else { "documents" };
+        b.goto(&format!("{base}/app/orders/{order}/edit/{step}")).await;
+        b.wait_for(LOADED).await;
+        upload(b, png, kind, path).await;
+    }
+}
+
+/// Life after the number, on pages only: a filed site's name is changed from its subject's
+/// page — the wizard opens on the data as filed, the edit is marked, the kind is worked out and
+/// the confirmation lists the change — then reviewed, verified by SMS and approved by the bureau
+/// in its console; afterwards this provider's access to both sites is withdrawn in one order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filed_site_is_changed_and_access_to_both_sites_withdrawn_in_the_browser() {
+    use common::world::sites;
+    let Some(b) = Browser::start().await else { return };
+    let (w, _) = common::world::world(
+        beian_store::testing::sqlite().await,
+        beian_store::testing::sqlite_unmigrated().await,
+        true,
+        None,
+    )
+    .await;
+    // The filing itself is walked in the browser above; here it is the starting point.
+    let (subject, _) = w.file_to_numbers(sites(&[0, 1])).await;
+    let base = w.provider.base.clone();
+    let png = std::env::temp_dir().join(format!("beian-photo-change-{}.png", std::process::id()));
+    std::fs::write(&png, common::photo()).unwrap();
+    let (one, two) = ("浙ICP备2026000001号-1", "浙ICP备2026000001号-2");
+
+    // The change: from the subject's page, the first site.
+    sign_in_as(&b, &base, "owner@example.com").await;
+    b.goto(&format!("{base}/app/subjects/{subject}")).await;
+    b.wait_for(LOADED).await;
+    b.click("#change-link").await;
+    at(&b, &format!("/app/subjects/{subject}/change")).await;
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "change page");
+    b.click(&format!("input[name=numbers][value='{one}']")).await;
+    b.click("#change-submit").await;
+    b.wait_for("return /\\/edit\\/websites$/.test(location.pathname) && document.readyState === 'complete'")
+        .await;
+    let order = b.url().await.split("/app/orders/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    assert_eq!(count(&b, "#add-website").await, 0, "a change adds no site");
+    let filed = b.eval("return document.getElementById('websites-0--name').value", json!([])).await;
+    assert_eq!(filed, json!(sites(&[0])[0]["name"]), "the wizard holds the site as filed");
+    b.clear("#websites-0--name").await;
+    b.type_into("#websites-0--name", "阿里云官方网站").await;
+    // Leaving the field saves the draft: the field is marked as changed and the kind follows.
+    b.click("#websites-0--remark").await;
+    b.wait_for("return document.querySelector('#websites-0--name-notes .note-changed') !== null").await;
+    assert!(b.text("h1").await.contains("变更网站"), "{}", b.text("h1").await);
+    assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "change wizard");
+    b.eval("window.scrollTo(0, 0)", json!([])).await;
+    shot(&b, "change-wizard-desktop").await;
+    upload_checklist(&b, &w, &order, &png).await;
+    b.goto(&format!("{base}/app/orders/{order}/edit/confirm")).await;
+    b.wait_for(LOADED).await;
+    assert!(b.text("#change-summary").await.contains("网站名称"), "{}", b.text("#change-summary").await);
+    assert!(count(&b, "#submittable").await == 1, "{}", b.text("main").await);
+    b.click("#submit").await;
+    at(&b, &format!("/app/orders/{order}")).await;
+    sign_out(&b).await;
+
+    // The provider reviews; the site's head verifies on the regulator's page; the bureau approves.
+    review_and_approve(&b, &base, &order).await;
+    w.settle().await;
+    verify_by_sms(&b, &w, &order).await;
+    bureau_approves(&b, &w.reg_base).await;
+    w.settle().await;
+    sign_in_as(&b, &base, "owner@example.com").await;
+    b.goto(&format!("{base}/app/orders/{order}")).await;
+    b.wait_for(LOADED).await;
+    assert_eq!(b.text("#order-state").await, "已备案", "{}", b.text("main").await);
+
+    // 取消接入 of both sites in one order, from the same page.
+    b.goto(&format!("{base}/app/subjects/{subject}")).await;
+    b.wait_for(LOADED).await;
+    b.click("#cancel-link").await;
+    at(&b, &format!("/app/subjects/{subject}/cancel")).await;
+    b.click("input[name=kind][value=cancel_access]").await;
+    b.click(&format!("input[name=numbers][value='{one}']")).await;
+    b.click(&format!("input[name=numbers][value='{two}']")).await;
+    b.click("#confirm").await;
+    b.click("#cancel-submit").await;
+    b.wait_for("return /\\/edit\\/confirm$/.test(location.pathname) && document.readyState === 'complete'")
+        .await;
+    let cancel = b.url().await.split("/app/orders/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    upload_checklist(&b, &w, &cancel, &png).await;
+    b.goto(&format!("{base}/app/orders/{cancel}/edit/confirm")).await;
+    b.wait_for(LOADED).await;
+    b.click("#submit").await;
+    at(&b, &format!("/app/orders/{cancel}")).await;
+    sign_out(&b).await;
+    review_and_approve(&b, &base, &cancel).await;
+    w.settle().await;
+    verify_by_sms(&b, &w, &cancel).await;
+    bureau_approves(&b, &w.reg_base).await;
+    w.settle().await;
+    assert_eq!(w.state(&cancel).await["state"], "filed");
+    let shells = w.bureau.get("/api/v1/bureau/empty-shells").await.body.to_string();
+    assert!(shells.contains(one) && shells.contains(two), "both left without access: {shells}");
+
+    // 注销主体: the subject's number, cancelled the same way.
+    sign_in_as(&b, &base, "owner@example.com").await;
+    b.goto(&format!("{base}/app/subjects/{subject}")).await;
+    b.wait_for(LOADED).await;
+    b.click("#cancel-link").await;
+    at(&b, &format!("/app/subjects/{subject}/cancel")).await;
+    b.click("input[name=kind][value=cancel_subject]").await;
+    b.click("#confirm").await;
+    b.click("#cancel-submit").await;
+    b.wait_for("return /\\/edit\\/confirm$/.test(location.pathname) && document.readyState === 'complete'")
+        .await;
+    let gone = b.url().await.split("/app/orders/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    upload_checklist(&b, &w, &gone, &png).await;
+    b.goto(&format!("{base}/app/orders/{gone}/edit/confirm")).await;
+    b.wait_for(LOADED).await;
+    b.click("#submit").await;
+    at(&b, &format!("/app/orders/{gone}")).await;
+    sign_out(&b).await;
+    review_and_approve(&b, &base, &gone).await;
+    w.settle().await;
+    verify_by_sms(&b, &w, &gone).await;
+    bureau_approves(&b, &w.reg_base).await;
+    w.settle().await;
+    assert_eq!(w.state(&gone).await["state"], "filed");
+    let page = w.owner.get(&format!("/app/subjects/{subject}")).await.body.as_str().unwrap().to_owned();
+    assert!(!page.contains("id=\"change-link\""), "nothing left to change once the subject is cancelled");
     let _ = std::fs::remove_file(&png);
     b.quit().await;
 }

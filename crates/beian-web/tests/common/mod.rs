@@ -441,3 +441,62 @@ pub fn field_codes(r: &Resp) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// What a browser would submit from the form posting to `action`: every named input with its
+/// value (checkboxes and radios only when checked), each textarea's text and each select's
+/// selected options, HTML entities decoded. Enough for the pages' own forms, not a parser for
+/// any HTML.
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let start = html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form to {action}"));
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(unescape(&tag[at..at + tag[at..].find('"')?]))
+    };
+    let flag =
+        |tag: &str, name: &str| tag.contains(&format!(" {name}>")) || tag.contains(&format!(" {name} "));
+    let mut out = Vec::new();
+    let mut select: Option<String> = None;
+    let mut rest = form;
+    while let Some(lt) = rest.find('<') {
+        rest = &rest[lt..];
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[..end];
+        if tag.starts_with("<input ") {
+            let kind = attr(tag, "type").unwrap_or_else(|| "text".into());
+            if let Some(name) = attr(tag, "name")
+                && !matches!(kind.as_str(), "file" | "submit")
+                && (!matches!(kind.as_str(), "checkbox" | "radio") || flag(tag, "checked"))
+            {
+                out.push((name, attr(tag, "value").unwrap_or_default()));
+            }
+        } else if tag.starts_with("<textarea ") {
+            let body = &rest[end..];
+            let text = &body[..body.find("</textarea>").unwrap()];
+            if let Some(name) = attr(tag, "name") {
+                out.push((name, unescape(text)));
+            }
+        } else if tag.starts_with("<select ") {
+            select = attr(tag, "name");
+        } else if tag.starts_with("</select") {
+            select = None;
+        } else if tag.starts_with("<option ")
+            && flag(tag, "selected")
+            && let Some(name) = &select
+        {
+            out.push((name.clone(), attr(tag, "value").unwrap_or_default()));
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Askama's HTML escapes, undone.
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}

@@ -1,5 +1,5 @@
 //! The web service's tests over HTTP, in one binary so that the workspace links them once:
-//! `cancel` (cancellations on pages), `e2e` (the API on both backends, with a real SMTP server), `filing` (whole filings against
+//! `cancel` (cancellations on pages), `change` (changes on pages, from the data as filed), `e2e` (the API on both backends, with a real SMTP server), `filing` (whole filings against
 //! the regulator simulator), `idempotency` (same-key requests across instances), `identity`
 //! (the identity-verification port), `ip_filing` (the provider's IP address filing), `pages`
 //! (the server-rendered pages), `unfiled` (unfiled websites and the block list),
@@ -14,6 +14,7 @@
 mod common;
 
 mod cancel;
+mod change;
 mod e2e;
 mod filing;
 mod idempotency;

@@ -146,6 +146,7 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
         order: ex.order.clone(),
         domain_facts: ex.context.domains.clone(),
         verification: None,
+        filed: None,
     })
     .map_err(|x| e(&x))?;
     let state_json: Vec<String> =

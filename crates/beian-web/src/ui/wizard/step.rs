@@ -20,6 +20,9 @@ pub(super) struct WizardPage {
     pub(super) errors: Vec<FieldMsg>,
     pub(super) groups: Vec<Group>,
     pub(super) can_add_site: bool,
+    /// A change order: the fields changed from the data as filed, labelled (the summary on the
+    /// confirmation step); `None` for other orders.
+    pub(super) changes: Option<Vec<String>>,
     /// Findings the step's fields do not show (or all of them on the confirmation step).
     pub(super) others: Vec<(super::super::FindingLine, &'static str)>,
     pub(super) reasons: Vec<beian_app::ReviewFinding>,
@@ -115,6 +118,15 @@ pub(super) async fn render_step(
             f.notes.insert(0, Note { class: "error", message: e.message.clone(), suggestion: String::new() });
         }
     }
+    // A change marks each field that differs from the data as filed.
+    let changed = beian_core::model::Changes { fields: v.changed_fields.clone() };
+    for f in groups.iter_mut().flat_map(|g| g.fields.iter_mut()).filter(|f| changed.touches(&f.name)) {
+        f.notes.push(Note {
+            class: "changed",
+            message: Msgs::of(lang).get("wz.changed").to_owned(),
+            suggestion: String::new(),
+        });
+    }
     let shown: Vec<String> = groups.iter().flat_map(|g| g.fields.iter().map(|f| f.name.clone())).collect();
     let on_step = |field: &str| {
         shown
@@ -182,7 +194,8 @@ pub(super) async fn render_step(
         notice: r.notice.as_ref().map(|n| n.0.clone()),
         notice_ok: r.notice.as_ref().is_some_and(|n| n.1),
         errors: r.errors.into_iter().filter(|e| !shown.contains(&e.field)).collect(),
-        can_add_site: step == "websites",
+        can_add_site: step == "websites" && !v.order.kind.is_change(),
+        changes: v.order.kind.is_change().then(|| changed_labels(&changed, &view, lang)),
         groups,
         others,
         reasons: v.review_findings.clone(),
@@ -191,6 +204,20 @@ pub(super) async fn render_step(
         submittable: !(beian_core::rules::has_errors(&findings) || (step == "confirm" && missing_docs)),
     };
     render(&page, status)
+}
+
+/// The changed fields in words, as the form steps label them (`网站 1 · 网站名称`), in form order.
+fn changed_labels(changed: &beian_core::model::Changes, view: &Value, lang: Lang) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for g in FORM_STEPS.iter().flat_map(|st| build_groups(st, view, &[], &[], lang)) {
+        for f in g.fields.iter().filter(|f| changed.touches(&f.name)) {
+            let text = format!("{} · {}", g.legend, f.label);
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        }
+    }
+    out
 }
 
 pub(super) fn parse_step(step: &str) -> Option<&'static str> {
