@@ -547,8 +547,14 @@ async fn a_filed_site_is_changed_and_access_to_both_sites_withdrawn_in_the_brows
         None,
     )
     .await;
-    // The filing itself is walked in the browser above; here it is the starting point.
+    // The filing and the PSB filing are walked above and in the API tests; here they are the
+    // starting point.
+    w.provider_profile().await;
     let (subject, _) = w.file_to_numbers(sites(&[0, 1])).await;
+    let psb = w.psb_filed(&subject).await;
+    let record = w.psb_record(&psb).await;
+    assert_eq!(record["status"], "filed", "{record}");
+    assert_eq!(record["icp_number"], "浙ICP备2026000001号-1", "the first site's PSB filing: {record}");
     let base = w.provider.base.clone();
     let png = std::env::temp_dir().join(format!("beian-photo-change-{}.png", std::process::id()));
     std::fs::write(&png, common::photo()).unwrap();
@@ -597,6 +603,9 @@ async fn a_filed_site_is_changed_and_access_to_both_sites_withdrawn_in_the_brows
     b.goto(&format!("{base}/app/orders/{order}")).await;
     b.wait_for(LOADED).await;
     assert_eq!(b.text("#order-state").await, "已备案", "{}", b.text("main").await);
+    // The PSB record follows the change of its website.
+    let record = w.psb_record(&psb).await;
+    assert_eq!(record["website_name"], "阿里云官方网站", "{record}");
 
     // 取消接入 of both sites in one order, from the same page.
     b.goto(&format!("{base}/app/subjects/{subject}")).await;
@@ -650,6 +659,8 @@ async fn a_filed_site_is_changed_and_access_to_both_sites_withdrawn_in_the_brows
     bureau_approves(&b, &w.reg_base).await;
     w.settle().await;
     assert_eq!(w.state(&gone).await["state"], "filed");
+    let record = w.psb_record(&psb).await;
+    assert_eq!(record["status"], "icp_cancelled", "the PSB filing is due for cancellation: {record}");
     let page = w.owner.get(&format!("/app/subjects/{subject}")).await.body.as_str().unwrap().to_owned();
     assert!(!page.contains("id=\"change-link\""), "nothing left to change once the subject is cancelled");
     let _ = std::fs::remove_file(&png);

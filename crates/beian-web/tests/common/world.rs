@@ -468,6 +468,46 @@ impl World {
         (subject, order)
     }
 
+    /// The provider's profile as PSB applications need it (set by the admin).
+    pub async fn provider_profile(&self) {
+        let admin = self.provider.login("admin@example.com").await;
+        let profile = json!({
+            "name": "演示云计算有限公司", "region": "330110", "phone": "95187",
+            "organization_code": "673959654", "access_method": "租赁虚拟空间",
+        });
+        let r = admin
+            .call(reqwest::Method::PUT, "/api/v1/admin/provider-profile", Some(profile), Some("\"0\""))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+
+    /// The PSB filing of the filed subject's first website, completed, submitted and approved
+    /// by the PSB officer (the provider's profile set first): its PSB number.
+    pub async fn psb_filed(&self, subject: &str) -> String {
+        let list = self.owner.get(&format!("/api/v1/subjects/{subject}/psb")).await;
+        let psb = list.body[0]["id"].as_str().unwrap().to_owned();
+        let path = |rest: &str| format!("/api/v1/psb/{psb}{rest}");
+        let got = self.owner.get(&path("")).await;
+        let mut app = got.body["application"].clone();
+        app["service_types"] = json!(["b"]);
+        app["registrar"]["region"] = json!("浙江省杭州市余杭区");
+        app["registrar"]["phone"] = json!("95187");
+        let r = self.owner.call(reqwest::Method::PUT, &path(""), Some(app), Some(&got.etag())).await;
+        let r = self.owner.call(reqwest::Method::POST, &path("/statement"), None, Some(&r.etag())).await;
+        let r = self.owner.call(reqwest::Method::POST, &path("/submit"), None, Some(&r.etag())).await;
+        assert_eq!(r.body["state"], "submitted", "{}", r.body);
+        self.settle().await;
+        let officer = bureau_login(&self.reg_base, "psb-zj").await;
+        let item = officer.get("/api/v1/psb/queue").await.body[0]["id"].as_str().unwrap().to_owned();
+        let r = officer.post(&format!("/api/v1/psb/applications/{item}/approve"), json!({})).await;
+        r.body["psb_number"].as_str().unwrap().to_owned()
+    }
+
+    /// A PSB number's public record at the regulator.
+    pub async fn psb_record(&self, number: &str) -> Value {
+        Client::anonymous(&self.reg_base).get(&format!("/api/v1/psb/records/{number}")).await.body
+    }
+
     pub async fn bureau_item(&self, order_subject: &str) -> String {
         let q = self.bureau.get("/api/v1/bureau/queue").await;
         assert_eq!(q.status, StatusCode::OK, "{}", q.body);

@@ -539,15 +539,7 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
     for (pdb, rdb) in pairs().await {
         eprintln!("backend: {}", pdb.label);
         let (w, _) = world(pdb, rdb, true, None).await;
-        let admin = w.provider.login("admin@example.com").await;
-        let profile = json!({
-            "name": "演示云计算有限公司", "region": "330110", "phone": "95187",
-            "organization_code": "673959654", "access_method": "租赁虚拟空间",
-        });
-        let r = admin
-            .call(reqwest::Method::PUT, "/api/v1/admin/provider-profile", Some(profile), Some("\"0\""))
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        w.provider_profile().await;
 
         // Two sites filed; the approval leaves a PSB draft for each, pre-filled.
         let (subject, filed_order) = w.file(None, sites(&[0, 1])).await;
@@ -770,14 +762,8 @@ async fn the_psb_record_follows_its_website_through_a_rename_and_a_cancellation(
         let label = pdb.label;
         eprintln!("backend: {label}");
         let (w, _) = world(pdb, rdb, true, None).await;
+        w.provider_profile().await;
         let admin = w.provider.login("admin@example.com").await;
-        let profile = json!({
-            "name": "演示云计算有限公司", "region": "330110", "phone": "95187",
-            "organization_code": "673959654", "access_method": "租赁虚拟空间",
-        });
-        admin
-            .call(reqwest::Method::PUT, "/api/v1/admin/provider-profile", Some(profile), Some("\"0\""))
-            .await;
         let (subject, _) = w.file(None, sites(&[0])).await;
         w.settle().await;
         let code = w.code_for(HEAD.0).await;
@@ -793,23 +779,12 @@ async fn the_psb_record_follows_its_website_through_a_rename_and_a_cancellation(
         assert_eq!(admin.post("/api/v1/admin/webhooks", hook).await.status, StatusCode::CREATED, "{label}");
 
         // The site's PSB filing, completed, submitted and approved.
-        let list = w.owner.get(&format!("/api/v1/subjects/{subject}/psb")).await;
-        let psb = list.body[0]["id"].as_str().unwrap().to_owned();
+        let number = w.psb_filed(&subject).await;
+        let psb = w.owner.get(&format!("/api/v1/subjects/{subject}/psb")).await.body[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let path = |rest: &str| format!("/api/v1/psb/{psb}{rest}");
-        let got = w.owner.get(&path("")).await;
-        let mut app = got.body["application"].clone();
-        app["service_types"] = json!(["b"]);
-        app["registrar"]["region"] = json!("浙江省杭州市余杭区");
-        app["registrar"]["phone"] = json!("95187");
-        let r = w.owner.call(reqwest::Method::PUT, &path(""), Some(app), Some(&got.etag())).await;
-        let r = w.owner.call(reqwest::Method::POST, &path("/statement"), None, Some(&r.etag())).await;
-        let r = w.owner.call(reqwest::Method::POST, &path("/submit"), None, Some(&r.etag())).await;
-        assert_eq!(r.body["state"], "submitted", "{label}: {}", r.body);
-        w.settle().await;
-        let officer = bureau_login(&w.reg_base, "psb-zj").await;
-        let item = officer.get("/api/v1/psb/queue").await.body[0]["id"].as_str().unwrap().to_owned();
-        let r = officer.post(&format!("/api/v1/psb/applications/{item}/approve"), json!({})).await;
-        let number = r.body["psb_number"].as_str().unwrap().to_owned();
         let record = || {
             let c = Client::anonymous(&w.reg_base);
             let path = format!("/api/v1/psb/records/{number}");
