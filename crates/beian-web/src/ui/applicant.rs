@@ -284,7 +284,8 @@ pub(super) struct OrderPage {
     sla_note: Option<String>,
     next_key: String,
     sms: Option<SmsBox>,
-    reasons: Vec<beian_app::ReviewFinding>,
+    /// The reviewer's reasons, each with the field it names in words.
+    reasons: Vec<(String, beian_app::ReviewFinding)>,
     subject_number: Option<String>,
     services: Vec<ServiceLine>,
     psb: Vec<PsbLine>,
@@ -409,7 +410,11 @@ pub(super) async fn order_page(
         sla_note: o.sla_due_year_without_calendar.map(|y| super::calendar_note(&p, y)),
         next_key: format!("next.{}", o.state.name()),
         sms,
-        reasons: o.review_findings.clone(),
+        reasons: {
+            let labels =
+                super::wizard::FieldLabels::of(&serde_json::to_value(&o.order).unwrap_or_default(), p.lang);
+            o.review_findings.iter().map(|r| (labels.get(&r.field), r.clone())).collect()
+        },
         subject_number,
         services,
         psb: psb

@@ -69,7 +69,8 @@ struct PsbPage {
     footer: Option<String>,
     /// The footer for site generators: WordPress, Hexo/NexT, Hugo, VitePress.
     snippets: Vec<Snippet>,
-    reasons: Vec<beian_app::ReviewFinding>,
+    /// The PSB officer's reasons, each with the field it names in words.
+    reasons: Vec<(String, beian_app::ReviewFinding)>,
     editable: bool,
     text_fields: Vec<TextField>,
     groups: Vec<Group>,
@@ -78,7 +79,8 @@ struct PsbPage {
     statement_version: String,
     statement_text: String,
     accepted_at: Option<String>,
-    findings: Vec<FindingLine>,
+    /// Each with the field it names, in words.
+    findings: Vec<(FindingLine, String)>,
     /// No finding is an error.
     submittable: bool,
 }
@@ -96,6 +98,31 @@ const TEXT_FIELDS: [(&str, &str, &str, &str); 10] = [
     ("emergency_name", "psb.emergency.name", "text", "emergency"),
     ("emergency_mobile", "psb.emergency.mobile", "text", "emergency.mobile"),
 ];
+
+/// A PSB application's field path in words, as the page labels it (`registrar.region` is the
+/// registrar's region): the nearest labelled field at or above the path.
+fn field_label(lang: Lang, path: &str) -> String {
+    const OTHERS: [(&str, &str); 7] = [
+        ("service_types", "psb.service_types"),
+        ("interactive", "psb.interactive"),
+        ("dangerous_goods", "psb.dangerous_goods"),
+        ("languages", "psb.languages"),
+        ("access", "psb.access"),
+        ("responsible", "psb.responsible"),
+        ("statement", "psb.statement"),
+    ];
+    let at_or_below = |name: &str| {
+        path.strip_prefix(name).is_some_and(|r| r.is_empty() || r.starts_with('.') || r.starts_with('['))
+    };
+    let key = TEXT_FIELDS
+        .iter()
+        .map(|(_, key, _, name)| (*name, *key))
+        .chain(OTHERS)
+        .filter(|(name, _)| at_or_below(name))
+        .max_by_key(|(name, _)| name.len())
+        .map_or("psb.title", |(_, key)| key);
+    Msgs::of(lang).get(key).to_owned()
+}
 
 fn choice_label(lang: Lang, c: &beian_core::psb::Choice) -> String {
     if lang == Lang::En { c.en.clone() } else { c.zh.clone() }
@@ -238,7 +265,7 @@ async fn render_page(
         psb_number: v.psb_number.clone(),
         footer,
         snippets,
-        reasons: v.review_findings.clone(),
+        reasons: v.review_findings.iter().map(|r| (field_label(lang, &r.field), r.clone())).collect(),
         editable: v.state.is_editable(),
         text_fields,
         groups,
@@ -251,7 +278,13 @@ async fn render_page(
             format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
         }),
         submittable,
-        findings: finding_lines(lang, &findings),
+        findings: finding_lines(lang, &findings)
+            .into_iter()
+            .map(|f| {
+                let words = field_label(lang, &f.field);
+                (f, words)
+            })
+            .collect(),
     };
     render(&page, status)
 }
@@ -398,4 +431,19 @@ pub(super) async fn submit(
     Form(f): Form<Pairs>,
 ) -> Response {
     step(&s, &p, &f, &id, |id, v| s.app.submit_psb(&p.ctx, id, Some(v))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn psb_paths_are_named_as_the_page_names_them() {
+        let t = Msgs::of(Lang::Zh);
+        assert_eq!(field_label(Lang::Zh, "registrar.region"), t.get("psb.registrar.region"));
+        assert_eq!(field_label(Lang::Zh, "registrar"), t.get("psb.registrar.name"));
+        assert_eq!(field_label(Lang::Zh, "domains[1]"), t.get("psb.domains"));
+        assert_eq!(field_label(Lang::Zh, "service_types"), t.get("psb.service_types"));
+        assert_eq!(field_label(Lang::Zh, "nothing.known"), t.get("psb.title"));
+    }
 }

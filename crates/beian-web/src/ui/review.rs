@@ -95,7 +95,8 @@ pub(super) struct ReviewOrderPage {
     notice: Option<String>,
     subject: SubjectBlock,
     websites: Vec<WebsiteBlock>,
-    findings: Vec<FindingLine>,
+    /// Each with the field it names, in words.
+    findings: Vec<(FindingLine, String)>,
     documents: Vec<DocLine>,
     faces: Vec<FacePair>,
     filed: Vec<super::FiledLine>,
@@ -104,7 +105,8 @@ pub(super) struct ReviewOrderPage {
     verification: Option<String>,
     templates: Vec<beian_app::profile::TemplateView>,
     reason_rows: [u8; 3],
-    field_paths: Vec<String>,
+    /// The fields a reason can name: (path, words), the flagged ones first.
+    field_choices: Vec<(String, String)>,
     /// Certificate numbers and phones shown in full (audited).
     revealed: bool,
 }
@@ -164,13 +166,24 @@ async fn review_order_page(
             mobile: w.head.mobile.clone(),
         })
         .collect();
-    let findings = finding_lines(p.lang, &o.findings);
-    let mut field_paths: Vec<String> = o.findings.iter().map(|f| f.field.clone()).collect();
-    field_paths.extend(["subject.name", "subject.head", "subject.mailing_address"].map(String::from));
-    field_paths.extend((0..order.websites.len()).flat_map(|i| {
-        [format!("websites[{i}].name"), format!("websites[{i}].domains"), format!("websites[{i}].head")]
-    }));
-    field_paths.dedup();
+    let labels = super::wizard::FieldLabels::of(&serde_json::to_value(&o.order).unwrap_or_default(), p.lang);
+    let findings: Vec<(FindingLine, String)> = finding_lines(p.lang, &o.findings)
+        .into_iter()
+        .map(|f| {
+            let words = labels.get(&f.field);
+            (f, words)
+        })
+        .collect();
+    // A reason names a field by choosing it: the flagged fields first, then every other one.
+    let mut field_choices: Vec<(String, String)> = o
+        .findings
+        .iter()
+        .filter(|f| !f.field.is_empty())
+        .map(|f| (f.field.clone(), labels.get(&f.field)))
+        .collect();
+    field_choices.extend(labels.all().map(|(n, t)| (n.to_owned(), t.to_owned())));
+    let mut seen = std::collections::HashSet::new();
+    field_choices.retain(|(n, _)| seen.insert(n.clone()));
     let verification = o.verification.as_ref().map(|v| {
         let verdict = Msgs::of(p.lang).get(if v.passed { "rv.passed" } else { "rv.failed" });
         format!("{verdict} · {} · {}", v.note, Stamp::of(&v.at).short)
@@ -207,7 +220,7 @@ async fn review_order_page(
         verification,
         templates,
         reason_rows: [1, 2, 3],
-        field_paths,
+        field_choices,
         revealed: reveal,
     };
     render(&page, status)

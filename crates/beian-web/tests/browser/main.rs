@@ -148,7 +148,7 @@ async fn a_reviewer_claims_checks_and_returns_an_order_with_a_field_reason() {
     b.type_into("#note", "人脸与证件一致").await;
     b.click("form[action$='/verification'] button").await;
     b.wait_for("return document.getElementById('verification-record') !== null").await;
-    b.type_into("#field-1", "websites[2].name").await;
+    choose(&b, "#field-1", "websites[2].name").await;
     b.type_into("#error-1", "网站名称与内容不符").await;
     b.click("#reject").await;
     b.wait_for("return location.pathname === '/review' && document.readyState === 'complete'").await;
@@ -183,6 +183,17 @@ async fn click_through(b: &Browser, css: &str) {
     b.eval("window.beianOldPage = true", json!([])).await;
     b.click(css).await;
     b.wait_for("return !window.beianOldPage && document.readyState === 'complete'").await;
+}
+
+/// Chooses the option of value `value` in the select `css` (its text is what people read).
+async fn choose(b: &Browser, css: &str, value: &str) {
+    let set = b
+        .eval(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; return s.value === arguments[1]",
+            json!([css, value]),
+        )
+        .await;
+    assert_eq!(set, json!(true), "no option {value} in {css}");
 }
 
 /// Number of `selector` matches on the page.
@@ -308,7 +319,12 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     b.type_into("#note", "人脸与证件一致").await;
     click_through(&b, "form[action$='/verification'] button").await;
     assert_eq!(count(&b, "#verification-record").await, 1);
-    b.type_into("#field-1", "websites[0].name").await;
+    // The field is chosen by its name on the form, not typed as a path.
+    let options =
+        b.eval("return [...document.querySelectorAll('#field-1 option')].map(o => o.text)", json!([])).await;
+    assert!(options.to_string().contains("网站 1 · 网站名称"), "{options}");
+    assert!(!options.to_string().contains("websites["), "{options}");
+    choose(&b, "#field-1", "websites[0].name").await;
     b.type_into("#error-1", "网站名称与内容不符").await;
     b.click("#reject").await;
     at(&b, "/review").await;

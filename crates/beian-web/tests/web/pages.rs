@@ -408,7 +408,8 @@ async fn the_reviewer_checks_identity_returns_with_a_reason_and_approves_the_cor
         sign_in(&s, &owner, "owner@example.com", PASSWORD).await;
         let (_, _, page) =
             text(owner.get(format!("{}/app/orders/{order}", s.base)).send().await.unwrap()).await;
-        assert!(page.contains("<code>websites[2].name</code> 网站名称与内容不符"), "{page}");
+        assert!(page.contains("<strong>网站 3 · 网站名称</strong> 网站名称与内容不符"), "{page}");
+        assert!(!page.contains("websites[2]"), "no path shown to people: {page}");
         let o = api.get(&format!("/api/v1/orders/{order}")).await;
         assert_eq!(o.body["state"]["state"], "returned");
 

@@ -14,7 +14,8 @@
 //!
 //! One job per file: `schema.rs` (the form), `paths.rs` (JSON paths), `groups.rs` (fields with
 //! their notes), `apply.rs` (a post onto the draft), `step.rs` (a step's page and save),
-//! `start.rs` (the start page), `documents.rs` (uploads and submission). The files share this
+//! `start.rs` (the start page), `documents.rs` (uploads and submission), `labels.rs` (field
+//! paths in words, for findings, reasons and changes on every page). The files share this
 //! module's imports and each other's items through the globs below.
 
 use askama::Template;
@@ -41,6 +42,7 @@ use crate::AppState;
 mod apply;
 mod documents;
 mod groups;
+mod labels;
 mod paths;
 mod schema;
 mod start;
@@ -53,6 +55,7 @@ use schema::*;
 use step::*;
 
 pub(super) use documents::{document, submit, upload};
+pub(super) use labels::FieldLabels;
 pub(super) use start::{start, start_form};
 pub(super) use step::{edit, save};
 

@@ -24,8 +24,10 @@ pub(super) struct WizardPage {
     /// confirmation step); `None` for other orders.
     pub(super) changes: Option<Vec<String>>,
     /// Findings the step's fields do not show (or all of them on the confirmation step).
-    pub(super) others: Vec<(super::super::FindingLine, &'static str)>,
-    pub(super) reasons: Vec<beian_app::ReviewFinding>,
+    /// Each with the step it is on and the field it names, in words.
+    pub(super) others: Vec<(super::super::FindingLine, &'static str, String)>,
+    /// The reviewer's reasons, each with the field it names in words.
+    pub(super) reasons: Vec<(String, beian_app::ReviewFinding)>,
     pub(super) uploads: Vec<UploadSlot>,
     pub(super) max_upload: usize,
     pub(super) submittable: bool,
@@ -133,12 +135,13 @@ pub(super) async fn render_step(
             .iter()
             .any(|n| field == n || field.starts_with(&format!("{n}.")) || field.starts_with(&format!("{n}[")))
     };
+    let labels = FieldLabels::of(&view, lang);
     let others = finding_lines(lang, &findings)
         .into_iter()
         .filter(|f| step == "confirm" || (step_of(&f.field) == step && !on_step(&f.field)))
         .map(|f| {
-            let at = step_of(&f.field);
-            (f, at)
+            let (at, words) = (step_of(&f.field), labels.get(&f.field));
+            (f, at, words)
         })
         .collect();
     let mut uploads = Vec::new();
@@ -195,29 +198,15 @@ pub(super) async fn render_step(
         notice_ok: r.notice.as_ref().is_some_and(|n| n.1),
         errors: r.errors.into_iter().filter(|e| !shown.contains(&e.field)).collect(),
         can_add_site: step == "websites" && !v.order.kind.is_change(),
-        changes: v.order.kind.is_change().then(|| changed_labels(&changed, &view, lang)),
+        changes: v.order.kind.is_change().then(|| labels.touched(&changed)),
         groups,
         others,
-        reasons: v.review_findings.clone(),
+        reasons: v.review_findings.iter().map(|r| (labels.get(&r.field), r.clone())).collect(),
         uploads,
         max_upload: s.app.config().max_upload_bytes,
         submittable: !(beian_core::rules::has_errors(&findings) || (step == "confirm" && missing_docs)),
     };
     render(&page, status)
-}
-
-/// The changed fields in words, as the form steps label them (`网站 1 · 网站名称`), in form order.
-fn changed_labels(changed: &beian_core::model::Changes, view: &Value, lang: Lang) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for g in FORM_STEPS.iter().flat_map(|st| build_groups(st, view, &[], &[], lang)) {
-        for f in g.fields.iter().filter(|f| changed.touches(&f.name)) {
-            let text = format!("{} · {}", g.legend, f.label);
-            if !out.contains(&text) {
-                out.push(text);
-            }
-        }
-    }
-    out
 }
 
 pub(super) fn parse_step(step: &str) -> Option<&'static str> {
