@@ -7,7 +7,7 @@
 //! the bureau like any order.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use beian_app::AppError;
@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::i18n::Msgs;
 use super::{
-    Chrome, FieldMsg, FiledLine, PageCtx, Pairs, app_error, error_page, field_messages, filed_lines, posted,
-    render, to_login, uuid_or_404,
+    Chrome, FieldMsg, FiledLine, PageCtx, Pairs, PathId, app_error, error_page, field_messages, filed_lines,
+    filed_overview, form_status, posted, render, to_login,
 };
 use crate::AppState;
 
@@ -57,18 +57,15 @@ struct Posted {
 }
 
 async fn render_page(s: &AppState, p: &PageCtx, id: Uuid, form: Posted, errors: Vec<FieldMsg>) -> Response {
-    let o = match s.app.subject_overview(&p.ctx, id).await {
+    let o = match filed_overview(s, p, id, "cancel.not_filed").await {
         Ok(o) => o,
-        Err(e) => return app_error(p, e),
+        Err(r) => return r,
     };
-    if o.subject.filed_number.is_none() {
-        return error_page(p.lang, StatusCode::CONFLICT, "cancel.not_filed");
-    }
     let reasons = match s.app.cancel_reasons().await {
         Ok(r) => r,
         Err(e) => return app_error(p, e),
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = form_status(&errors);
     let page = CancelPage {
         c: Chrome::new(p, "cancel.title"),
         id,
@@ -94,15 +91,12 @@ async fn render_page(s: &AppState, p: &PageCtx, id: Uuid, form: Posted, errors: 
 pub(super) async fn page(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
     if p.ctx.principal.is_none() {
         return to_login(&p.path);
     }
-    match uuid_or_404(&id) {
-        Ok(id) => render_page(&s, &p, id, Posted::default(), Vec::new()).await,
-        Err((status, key)) => error_page(p.lang, status, key),
-    }
+    render_page(&s, &p, id, Posted::default(), Vec::new()).await
 }
 
 fn refusal(p: &PageCtx, field: &str, key: &str) -> FieldMsg {
@@ -113,16 +107,13 @@ fn refusal(p: &PageCtx, field: &str, key: &str) -> FieldMsg {
 pub(super) async fn create(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
     if !p.token_ok(posted(&f, "csrf_token")) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
-    let subject_id = match uuid_or_404(&id) {
-        Ok(id) => id,
-        Err((status, key)) => return error_page(p.lang, status, key),
-    };
+    let subject_id = id;
     let text = |k: &str| posted(&f, k).map(str::trim).unwrap_or_default().to_owned();
     let form = Posted {
         kind: text("kind"),

@@ -6,15 +6,15 @@
 //! field. Then documents, review and the bureau as for any order.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use beian_app::AppError;
 use uuid::Uuid;
 
 use super::{
-    Chrome, FieldMsg, FiledLine, PageCtx, Pairs, app_error, error_page, field_messages, filed_lines, posted,
-    render, to_login, uuid_or_404,
+    Chrome, FieldMsg, FiledLine, PageCtx, Pairs, PathId, app_error, error_page, field_messages, filed_lines,
+    filed_overview, form_status, posted, render, to_login,
 };
 use crate::AppState;
 
@@ -37,14 +37,11 @@ async fn render_page(
     chosen: Vec<String>,
     errors: Vec<FieldMsg>,
 ) -> Response {
-    let o = match s.app.subject_overview(&p.ctx, id).await {
+    let o = match filed_overview(s, p, id, "change.not_filed").await {
         Ok(o) => o,
-        Err(e) => return app_error(p, e),
+        Err(r) => return r,
     };
-    if o.subject.filed_number.is_none() {
-        return error_page(p.lang, StatusCode::CONFLICT, "change.not_filed");
-    }
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = form_status(&errors);
     let page = ChangePage {
         c: Chrome::new(p, "change.title"),
         id,
@@ -61,15 +58,12 @@ async fn render_page(
 pub(super) async fn page(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
     if p.ctx.principal.is_none() {
         return to_login(&p.path);
     }
-    match uuid_or_404(&id) {
-        Ok(id) => render_page(&s, &p, id, Vec::new(), Vec::new()).await,
-        Err((status, key)) => error_page(p.lang, status, key),
-    }
+    render_page(&s, &p, id, Vec::new(), Vec::new()).await
 }
 
 /// `POST /app/subjects/{id}/change`: opens the change draft on the data as filed, at the step
@@ -77,16 +71,13 @@ pub(super) async fn page(
 pub(super) async fn create(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
     if !p.token_ok(posted(&f, "csrf_token")) {
         return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
     }
-    let subject_id = match uuid_or_404(&id) {
-        Ok(id) => id,
-        Err((status, key)) => return error_page(p.lang, status, key),
-    };
+    let subject_id = id;
     let numbers: Vec<String> =
         f.iter().filter(|(k, _)| k == "numbers").map(|(_, v)| v.trim().to_owned()).take(50).collect();
     let step = if numbers.is_empty() { "subject" } else { "websites" };

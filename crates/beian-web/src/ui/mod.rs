@@ -488,6 +488,42 @@ fn kind_key(kind: beian_core::model::OrderKind) -> String {
 /// Why a page request stops early: the status and the message key of its error page.
 type Refusal = (StatusCode, &'static str);
 
+/// A filed subject's overview, for the pages that change or cancel its filing; otherwise the
+/// page that says why not (`not_filed`, a message key) or what went wrong.
+async fn filed_overview(
+    s: &AppState,
+    p: &PageCtx,
+    id: Uuid,
+    not_filed: &'static str,
+) -> Result<beian_app::subjects::SubjectOverview, Response> {
+    let o = s.app.subject_overview(&p.ctx, id).await.map_err(|e| app_error(p, e))?;
+    if o.subject.filed_number.is_none() {
+        return Err(error_page(p.lang, StatusCode::CONFLICT, not_filed));
+    }
+    Ok(o)
+}
+
+/// A form page's status: refused (422) when it shows errors.
+fn form_status(errors: &[FieldMsg]) -> StatusCode {
+    if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
+}
+
+/// The `{id}` of a page's path as a UUID; anything else answers the not-found page in the
+/// page's language before the handler runs.
+pub(in crate::ui) struct PathId(pub(in crate::ui) Uuid);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        let lang = parts.extensions.get::<PageCtx>().map_or(Lang::Zh, |p| p.lang);
+        let not_found = || error_page(lang, StatusCode::NOT_FOUND, "error.not_found");
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| not_found())?;
+        id.parse().map(PathId).map_err(|_| not_found())
+    }
+}
+
 fn uuid_or_404(id: &str) -> Result<Uuid, Refusal> {
     id.parse().map_err(|_| (StatusCode::NOT_FOUND, "error.not_found"))
 }

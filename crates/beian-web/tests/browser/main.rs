@@ -548,6 +548,44 @@ async fn upload_checklist(b: &Browser, w: &common::world::World, order: &str, pn
     }
 }
 
+/// An order of the owner's, from its documents to the bureau's decision on pages: its checklist
+/// uploaded, submitted on the confirmation step, reviewed, verified by SMS and approved in the
+/// bureau's console; the owner is signed out at the end.
+async fn submit_and_decide(b: &Browser, w: &common::world::World, order: &str, png: &std::path::Path) {
+    let base = &w.provider.base;
+    upload_checklist(b, w, order, png).await;
+    b.goto(&format!("{base}/app/orders/{order}/edit/confirm")).await;
+    b.wait_for(LOADED).await;
+    assert!(count(b, "#submittable").await == 1, "{}", b.text("main").await);
+    b.click("#submit").await;
+    at(b, &format!("/app/orders/{order}")).await;
+    sign_out(b).await;
+    review_and_approve(b, base, order).await;
+    w.settle().await;
+    verify_by_sms(b, w, order).await;
+    bureau_approves(b, &w.reg_base).await;
+    w.settle().await;
+    assert_eq!(w.state(order).await["state"], "filed");
+}
+
+/// Opens the subject's cancellation page from its page and asks for `kind` of `numbers`,
+/// confirmed: the order's id, on its confirmation step.
+async fn cancel_on_pages(b: &Browser, base: &str, subject: &str, kind: &str, numbers: &[&str]) -> String {
+    b.goto(&format!("{base}/app/subjects/{subject}")).await;
+    b.wait_for(LOADED).await;
+    b.click("#cancel-link").await;
+    at(b, &format!("/app/subjects/{subject}/cancel")).await;
+    b.click(&format!("input[name=kind][value={kind}]")).await;
+    for n in numbers {
+        b.click(&format!("input[name=numbers][value='{n}']")).await;
+    }
+    b.click("#confirm").await;
+    b.click("#cancel-submit").await;
+    b.wait_for("return /\\/edit\\/confirm$/.test(location.pathname) && document.readyState === 'complete'")
+        .await;
+    b.url().await.split("/app/orders/").nth(1).unwrap().split('/').next().unwrap().to_owned()
+}
+
 /// Life after the number, on pages only: a filed site's name is changed from its subject's
 /// page — the wizard opens on the data as filed, the edit is marked, the kind is worked out and
 /// the confirmation lists the change — then reviewed, verified by SMS and approved by the bureau
@@ -600,21 +638,10 @@ async fn a_filed_site_is_changed_and_access_to_both_sites_withdrawn_in_the_brows
     assert_eq!(b.accessibility_violations().await, Vec::<String>::new(), "change wizard");
     b.eval("window.scrollTo(0, 0)", json!([])).await;
     shot(&b, "change-wizard-desktop").await;
-    upload_checklist(&b, &w, &order, &png).await;
     b.goto(&format!("{base}/app/orders/{order}/edit/confirm")).await;
     b.wait_for(LOADED).await;
     assert!(b.text("#change-summary").await.contains("网站名称"), "{}", b.text("#change-summary").await);
-    assert!(count(&b, "#submittable").await == 1, "{}", b.text("main").await);
-    b.click("#submit").await;
-    at(&b, &format!("/app/orders/{order}")).await;
-    sign_out(&b).await;
-
-    // The provider reviews; the site's head verifies on the regulator's page; the bureau approves.
-    review_and_approve(&b, &base, &order).await;
-    w.settle().await;
-    verify_by_sms(&b, &w, &order).await;
-    bureau_approves(&b, &w.reg_base).await;
-    w.settle().await;
+    submit_and_decide(&b, &w, &order, &png).await;
     sign_in_as(&b, &base, "owner@example.com").await;
     b.goto(&format!("{base}/app/orders/{order}")).await;
     b.wait_for(LOADED).await;
@@ -624,57 +651,15 @@ async fn a_filed_site_is_changed_and_access_to_both_sites_withdrawn_in_the_brows
     assert_eq!(record["website_name"], "阿里云官方网站", "{record}");
 
     // 取消接入 of both sites in one order, from the same page.
-    b.goto(&format!("{base}/app/subjects/{subject}")).await;
-    b.wait_for(LOADED).await;
-    b.click("#cancel-link").await;
-    at(&b, &format!("/app/subjects/{subject}/cancel")).await;
-    b.click("input[name=kind][value=cancel_access]").await;
-    b.click(&format!("input[name=numbers][value='{one}']")).await;
-    b.click(&format!("input[name=numbers][value='{two}']")).await;
-    b.click("#confirm").await;
-    b.click("#cancel-submit").await;
-    b.wait_for("return /\\/edit\\/confirm$/.test(location.pathname) && document.readyState === 'complete'")
-        .await;
-    let cancel = b.url().await.split("/app/orders/").nth(1).unwrap().split('/').next().unwrap().to_owned();
-    upload_checklist(&b, &w, &cancel, &png).await;
-    b.goto(&format!("{base}/app/orders/{cancel}/edit/confirm")).await;
-    b.wait_for(LOADED).await;
-    b.click("#submit").await;
-    at(&b, &format!("/app/orders/{cancel}")).await;
-    sign_out(&b).await;
-    review_and_approve(&b, &base, &cancel).await;
-    w.settle().await;
-    verify_by_sms(&b, &w, &cancel).await;
-    bureau_approves(&b, &w.reg_base).await;
-    w.settle().await;
-    assert_eq!(w.state(&cancel).await["state"], "filed");
+    let cancel = cancel_on_pages(&b, &base, &subject, "cancel_access", &[one, two]).await;
+    submit_and_decide(&b, &w, &cancel, &png).await;
     let shells = w.bureau.get("/api/v1/bureau/empty-shells").await.body.to_string();
     assert!(shells.contains(one) && shells.contains(two), "both left without access: {shells}");
 
     // 注销主体: the subject's number, cancelled the same way.
     sign_in_as(&b, &base, "owner@example.com").await;
-    b.goto(&format!("{base}/app/subjects/{subject}")).await;
-    b.wait_for(LOADED).await;
-    b.click("#cancel-link").await;
-    at(&b, &format!("/app/subjects/{subject}/cancel")).await;
-    b.click("input[name=kind][value=cancel_subject]").await;
-    b.click("#confirm").await;
-    b.click("#cancel-submit").await;
-    b.wait_for("return /\\/edit\\/confirm$/.test(location.pathname) && document.readyState === 'complete'")
-        .await;
-    let gone = b.url().await.split("/app/orders/").nth(1).unwrap().split('/').next().unwrap().to_owned();
-    upload_checklist(&b, &w, &gone, &png).await;
-    b.goto(&format!("{base}/app/orders/{gone}/edit/confirm")).await;
-    b.wait_for(LOADED).await;
-    b.click("#submit").await;
-    at(&b, &format!("/app/orders/{gone}")).await;
-    sign_out(&b).await;
-    review_and_approve(&b, &base, &gone).await;
-    w.settle().await;
-    verify_by_sms(&b, &w, &gone).await;
-    bureau_approves(&b, &w.reg_base).await;
-    w.settle().await;
-    assert_eq!(w.state(&gone).await["state"], "filed");
+    let gone = cancel_on_pages(&b, &base, &subject, "cancel_subject", &[]).await;
+    submit_and_decide(&b, &w, &gone, &png).await;
     let record = w.psb_record(&psb).await;
     assert_eq!(record["status"], "icp_cancelled", "the PSB filing is due for cancellation: {record}");
     let page = w.owner.get(&format!("/app/subjects/{subject}")).await.body.as_str().unwrap().to_owned();

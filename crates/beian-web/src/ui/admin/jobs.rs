@@ -56,11 +56,8 @@ pub(in crate::ui) async fn retry_deliveries(
 pub(in crate::ui) async fn retry_job(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else {
-        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
-    };
     step(&p, &f, "jobs", s.app.retry_dead_job(&p.ctx, id)).await
 }

@@ -15,7 +15,8 @@ pub(super) use uuid::Uuid;
 
 pub(super) use super::super::i18n::Msgs;
 pub(super) use super::super::{
-    Chrome, PageCtx, Pairs, app_error, error_page, posted, refusal_message, render, to_login, url_encode,
+    Chrome, PageCtx, Pairs, PathId, app_error, error_page, posted, refusal_message, render, to_login,
+    url_encode,
 };
 use super::TABS;
 pub(super) use crate::AppState;

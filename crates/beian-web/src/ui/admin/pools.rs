@@ -143,20 +143,18 @@ pub(in crate::ui) async fn add_pool(
 pub(in crate::ui) async fn delete_pool(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     step(&p, &f, "pools", s.app.delete_ip_pool(&p.ctx, id)).await
 }
 
 pub(in crate::ui) async fn pool_usage(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     let allocated_to = match one(&f, "allocated_to") {
         "" => None,
         // A unit id that is not a number is no unit: the use case says so with its field.
@@ -187,10 +185,9 @@ pub(in crate::ui) async fn add_source(
 pub(in crate::ui) async fn delete_source(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     step(&p, &f, "pools", s.app.delete_ip_source(&p.ctx, id)).await
 }
 

@@ -51,11 +51,8 @@ pub(in crate::ui) async fn add_template(
 pub(in crate::ui) async fn delete_template(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else {
-        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
-    };
     step(&p, &f, "templates", s.app.delete_template(&p.ctx, id)).await
 }

@@ -146,10 +146,9 @@ pub(in crate::ui) async fn unfiled(
 pub(in crate::ui) async fn handle_case(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     let action = match one(&f, "action") {
         "" => None,
         a => match a.parse::<i64>() {

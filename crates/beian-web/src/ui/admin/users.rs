@@ -44,12 +44,9 @@ pub(in crate::ui) async fn users(
 pub(in crate::ui) async fn update_user(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else {
-        return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
-    };
     let role = match one(&f, "role") {
         "applicant" => Role::Applicant,
         "reviewer" => Role::Reviewer,

@@ -137,20 +137,18 @@ pub(in crate::ui) async fn verifications(
 pub(in crate::ui) async fn check(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     step(&p, &f, "verifications", s.app.check_verification_task(&p.ctx, id)).await
 }
 
 pub(in crate::ui) async fn answer(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     let input = AnswerTask {
         passed: one(&f, "passed") != "0",
         opinion: one(&f, "opinion").to_owned(),
@@ -162,10 +160,9 @@ pub(in crate::ui) async fn answer(
 pub(in crate::ui) async fn acknowledge(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     let input = AcknowledgeInspection { opinion: one(&f, "opinion").to_owned() };
     step(&p, &f, "verifications", s.app.acknowledge_inspection(&p.ctx, id, input)).await
 }

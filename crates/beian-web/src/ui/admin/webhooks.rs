@@ -179,9 +179,8 @@ pub(in crate::ui) async fn webhook_step(
 pub(in crate::ui) async fn retry_delivery(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Form(f): Form<Pairs>,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     step(&p, &f, "webhooks", s.app.retry_webhook_delivery(&p.ctx, id)).await
 }
