@@ -34,6 +34,7 @@ pub mod error;
 pub mod expiry;
 pub mod footers;
 pub mod hosting;
+pub mod i18n;
 pub mod instances;
 pub mod ip_filing;
 pub mod jobs;

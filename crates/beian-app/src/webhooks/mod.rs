@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 pub use format::{Event, Format, Summary};
 
+use crate::i18n::Msgs;
 use crate::views::rfc3339;
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
 
@@ -45,36 +46,6 @@ pub const EVENT_KINDS: [(&str, &str, &str); 6] = [
     ),
     ("ping", "测试事件（手动发送）", "a test event, sent by hand"),
 ];
-
-/// The order states by name, as people read them (the pages' catalogue says the same).
-fn state_label(name: &str) -> (&str, &str) {
-    match name {
-        "draft" => ("草稿", "draft"),
-        "submitted" => ("待初审", "submitted"),
-        "in_review" => ("初审中", "in review"),
-        "awaiting_mail" => ("等待邮寄资料", "awaiting mailed materials"),
-        "returned" => ("已退回", "returned"),
-        "queued_for_regulator" => ("待提交管局", "queued for the bureau"),
-        "sms_pending" => ("待短信核验", "awaiting SMS verification"),
-        "bureau_review" => ("管局审核中", "with the bureau"),
-        "filed" => ("已备案", "filed"),
-        "withdrawn" => ("已撤回", "withdrawn"),
-        other => (other, other),
-    }
-}
-
-/// The PSB application states by name, as people read them.
-fn psb_state_label(name: &str) -> (&str, &str) {
-    match name {
-        "draft" => ("待填写", "to complete"),
-        "submitted" => ("已提交", "submitted"),
-        "psb_review" => ("公安审核中", "with the PSB"),
-        "approved" => ("已通过", "approved"),
-        "rejected" => ("未通过", "refused"),
-        "icp_cancelled" => ("ICP备案已注销", "ICP filing cancelled"),
-        other => (other, other),
-    }
-}
 
 /// A new webhook.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -525,10 +496,10 @@ impl App {
         row: &beian_store::OrderRow,
         to: &str,
     ) -> AppResult<()> {
-        let (from_zh, from_en) = state_label(&row.state);
-        let (to_zh, to_en) = state_label(to);
-        let (kind_zh, kind_en) = serde_json::from_value::<beian_core::model::OrderKind>(json!(row.kind))
-            .map_or((row.kind.as_str(), row.kind.as_str()), |k| k.label());
+        // The states as the pages name them: one catalogue (`crate::i18n`).
+        let (from_zh, from_en) = Msgs::both(&format!("state.{}", row.state));
+        let (to_zh, to_en) = Msgs::both(&format!("state.{to}"));
+        let (kind_zh, kind_en) = Msgs::both(&format!("kind.{}", row.kind));
         let short = &row.id.simple().to_string()[..8];
         let summary = Summary {
             zh: format!("备案订单 {short}（{kind_zh}）：{from_zh} → {to_zh}"),
@@ -554,7 +525,8 @@ impl App {
         from: Option<&str>,
     ) -> AppResult<()> {
         let Some(from) = from.filter(|f| *f != row.state) else { return Ok(()) };
-        let ((from_zh, from_en), (to_zh, to_en)) = (psb_state_label(from), psb_state_label(&row.state));
+        let ((from_zh, from_en), (to_zh, to_en)) =
+            (Msgs::both(&format!("psb.state.{from}")), Msgs::both(&format!("psb.state.{}", row.state)));
         let summary = Summary {
             zh: format!("网站 {} 的公安联网备案：{from_zh} → {to_zh}", row.icp_number),
             en: format!("Public-security filing of {}: {from_en} → {to_en}", row.icp_number),
