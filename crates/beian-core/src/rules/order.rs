@@ -71,6 +71,32 @@ fn against_filed(cx: &mut Cx<'_>) {
     if !order.kind.is_change() {
         return;
     }
+    // What a change cannot change: a different nature, certificate kind or site number is a
+    // different filing (cancel and file anew).
+    if filed.subject.nature != order.subject.nature {
+        cx.emit(
+            "ORDER_CHANGE_IMMUTABLE",
+            "subject.nature",
+            &[bi("what", "主办单位性质", "subject's nature")],
+        );
+    }
+    if filed.subject.certificate.kind != order.subject.certificate.kind {
+        cx.emit(
+            "ORDER_CHANGE_IMMUTABLE",
+            "subject.certificate.kind",
+            &[bi("what", "主办单位证件类型", "subject's certificate kind")],
+        );
+    }
+    let numbers = |o: &crate::model::Order| -> Vec<Option<String>> {
+        o.websites
+            .iter()
+            .map(|w| w.existing_number.clone())
+            .chain(o.apps.iter().map(|a| a.existing_number.clone()))
+            .collect()
+    };
+    if numbers(filed) != numbers(order) {
+        cx.emit("ORDER_CHANGE_IMMUTABLE", "websites", &[bi("what", "网站/APP备案号", "website/app numbers")]);
+    }
     let changed = crate::model::changes(filed, order);
     match changed.kind() {
         None => cx.emit("ORDER_CHANGE_EMPTY", "kind", &[]),

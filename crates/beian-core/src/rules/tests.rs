@@ -648,6 +648,22 @@ fn a_change_names_the_kind_of_what_it_changed() {
     assert!(m.message.get(crate::message::Lang::Zh).contains("变更网站"), "{m:?}");
     o.kind = OrderKind::ChangeService;
     assert!(!codes(&check(&o, &c)).contains("ORDER_KIND_MISMATCH"));
+    assert!(!codes(&check(&o, &c)).contains("ORDER_CHANGE_IMMUTABLE"));
+    // What a change cannot change: the nature, the certificate kind, a site's number.
+    for (field, edit) in [
+        ("subject.nature", (|o: &mut Order| o.subject.nature = SubjectNature::Institution) as fn(&mut Order)),
+        ("subject.certificate.kind", |o| o.subject.certificate.kind = CertificateKind::UsccCertificate),
+        ("websites", |o| o.websites[0].existing_number = Some("浙ICP备2026012345号-9".into())),
+    ] {
+        let mut d = o.clone();
+        edit(&mut d);
+        let f = check(&d, &c);
+        assert!(
+            f.iter().any(|f| f.code == "ORDER_CHANGE_IMMUTABLE" && f.field == field),
+            "{field}: {:?}",
+            codes(&f)
+        );
+    }
 }
 
 fn codes(findings: &[Finding]) -> BTreeSet<&str> {

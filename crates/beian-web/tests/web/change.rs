@@ -120,6 +120,20 @@ async fn change_a_site_on_pages(w: &World, label: &str) {
             Value::Null,
             "{label}: the persons step unchanged"
         );
+        // The subject step shows what a change cannot change without letting it be edited.
+        let page =
+            w.owner.get(&format!("/app/orders/{id}/edit/subject")).await.body.as_str().unwrap().to_owned();
+        let number = &page[page.find("id=\"subject-certificate-number\"").unwrap()..];
+        assert!(number[..number.find('>').unwrap()].contains("readonly"), "{label}: {number}");
+        let nature = &page[page.find("id=\"subject-nature\"").unwrap()..];
+        assert!(nature[..nature.find('>').unwrap()].contains("disabled"), "{label}: {nature}");
+        let (status, _) = save_step(w, &id, "subject", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{label}");
+        assert_eq!(
+            kind_and_changes(&w.order(&id).await).1,
+            Value::Null,
+            "{label}: the subject step unchanged"
+        );
 
         // Renamed: a change of the website, the field marked on the page.
         let (status, _) = save_step(w, &id, "websites", &[("websites[0].name", "阿里云官方网站")]).await;

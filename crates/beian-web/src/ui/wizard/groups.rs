@@ -99,6 +99,7 @@ pub(super) fn build_groups(
                         options: opts,
                         checked,
                         hint: s.hint_key.map(|k| t.get(k).to_owned()),
+                        fixed: false,
                     }
                 })
                 .collect();
@@ -156,6 +157,7 @@ pub(super) fn fact_groups(
                 checked: false,
                 hint: None,
                 notes: Vec::new(),
+                fixed: false,
             }];
             fields.extend(FACTS.iter().map(|(key, label, kind)| Field {
                 name: format!("df.{i}.{key}"),
@@ -167,6 +169,7 @@ pub(super) fn fact_groups(
                 checked: false,
                 hint: None,
                 notes: Vec::new(),
+                fixed: false,
             }));
             Group { legend: format!("{} · {domain}", t.get("wz.group.facts")), fields, remove: None }
         })

@@ -30,6 +30,8 @@ pub(in crate::ui) struct Field {
     pub(super) checked: bool,
     pub(super) hint: Option<String>,
     pub(super) notes: Vec<Note>,
+    /// Shown but not editable: what a change order cannot change.
+    pub(super) fixed: bool,
 }
 
 impl Field {

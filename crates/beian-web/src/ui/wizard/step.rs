@@ -67,6 +67,10 @@ pub(super) fn step_of(field: &str) -> &'static str {
     }
 }
 
+/// The fields a change order shows but cannot change.
+const FIXED_IN_CHANGE: [&str; 3] =
+    ["subject.nature", "subject.certificate.kind", "subject.certificate.number"];
+
 pub(super) struct Rendered<'a> {
     pub(super) step: &'static str,
     pub(super) notice: Option<(String, bool)>,
@@ -120,7 +124,18 @@ pub(super) async fn render_step(
             f.notes.insert(0, Note { class: "error", message: e.message.clone(), suggestion: String::new() });
         }
     }
-    // A change marks each field that differs from the data as filed.
+    // A change marks each field that differs from the data as filed, and shows what it cannot
+    // change (the rule engine refuses it too: ORDER_CHANGE_IMMUTABLE) without letting it be edited.
+    if v.order.kind.is_change() {
+        for f in groups
+            .iter_mut()
+            .flat_map(|g| g.fields.iter_mut())
+            .filter(|f| FIXED_IN_CHANGE.contains(&f.name.as_str()))
+        {
+            f.fixed = true;
+            f.hint = Some(Msgs::of(lang).get("wz.fixed_in_change").to_owned());
+        }
+    }
     let changed = beian_core::model::Changes { fields: v.changed_fields.clone() };
     for f in groups.iter_mut().flat_map(|g| g.fields.iter_mut()).filter(|f| changed.touches(&f.name)) {
         f.notes.push(Note {
