@@ -18,6 +18,9 @@ use crate::seam::Filing;
 use crate::views::{OrderDoc, OrderView};
 use crate::{App, AppError, AppResult, Ctx, Role};
 
+/// The most filed services one change may name.
+const MAX_NUMBERS: usize = 100;
+
 /// One filed service as the bureau last approved it.
 #[derive(Debug, Clone)]
 pub(crate) enum FiledData {
@@ -131,12 +134,19 @@ impl App {
             remark: None,
             cancel_reason: None,
         };
-        let mut wanted: Vec<String> = Vec::new();
-        for n in numbers.iter().map(|n| n.trim().to_owned()) {
-            if !wanted.contains(&n) {
-                wanted.push(n);
-            }
+        // A subject has a handful of filed services; a list longer than any subject could have
+        // is refused before any work (a body of a million short strings must cost nothing).
+        if numbers.len() > MAX_NUMBERS {
+            return Err(AppError::field(
+                "numbers",
+                "CHANGE_TOO_MANY",
+                &format!("一次变更最多选择{MAX_NUMBERS}个网站或APP。"),
+                &format!("A change names at most {MAX_NUMBERS} websites or apps."),
+            ));
         }
+        let mut seen = std::collections::HashSet::new();
+        let wanted: Vec<String> =
+            numbers.iter().map(|n| n.trim().to_owned()).filter(|n| seen.insert(n.clone())).collect();
         let mut domains: Vec<String> = Vec::new();
         for n in wanted {
             match filed.services.get(&n) {

@@ -217,6 +217,15 @@ async fn change_a_site_on_pages(w: &World, label: &str) {
             "{label}: {}",
             unknown.body
         );
+        let many: Vec<String> = (0..101).map(|i| format!("n{i}")).collect();
+        let too_many =
+            w.owner.post(&format!("/api/v1/subjects/{subject}/changes"), json!({ "numbers": many })).await;
+        assert_eq!(
+            crate::common::field_codes(&too_many),
+            vec![("numbers".to_owned(), "CHANGE_TOO_MANY".to_owned())],
+            "{label}: {}",
+            too_many.body
+        );
         let next =
             w.owner.post(&format!("/api/v1/subjects/{subject}/changes"), json!({ "numbers": [ONE] })).await;
         assert_eq!(next.status, StatusCode::CREATED, "{label}: {}", next.body);
