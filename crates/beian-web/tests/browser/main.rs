@@ -211,6 +211,12 @@ async fn upload(b: &Browser, file: &std::path::Path, kind: &str, path: &str) {
     b.wait_for(&format!("return document.querySelectorAll(\"{form} .uploaded\").length > {before}")).await;
 }
 
+/// A provider and a regulator on SQLite, wired to each other.
+async fn sqlite_world() -> common::world::World {
+    let provider = beian_store::testing::sqlite().await;
+    common::world::world(provider, beian_store::testing::sqlite_unmigrated().await, true, None).await.0
+}
+
 /// The whole filing in the browser: sign-up, the wizard with a rule finding fixed in place,
 /// uploads, submission; the reviewer's return with a field reason; the correction beside that
 /// field and resubmission; approval; the SMS verification page and the bureau's console at
@@ -219,13 +225,7 @@ async fn upload(b: &Browser, file: &std::path::Path, kind: &str, path: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
     let Some(b) = Browser::start().await else { return };
-    let (w, _) = common::world::world(
-        beian_store::testing::sqlite().await,
-        beian_store::testing::sqlite_unmigrated().await,
-        true,
-        None,
-    )
-    .await;
+    let w = sqlite_world().await;
     let base = w.provider.base.clone();
     let png = std::env::temp_dir().join(format!("beian-photo-{}.png", std::process::id()));
     std::fs::write(&png, common::photo()).unwrap();
@@ -589,18 +589,13 @@ async fn cancel_on_pages(b: &Browser, base: &str, subject: &str, kind: &str, num
 /// Life after the number, on pages only: a filed site's name is changed from its subject's
 /// page — the wizard opens on the data as filed, the edit is marked, the kind is worked out and
 /// the confirmation lists the change — then reviewed, verified by SMS and approved by the bureau
-/// in its console; afterwards this provider's access to both sites is withdrawn in one order.
+/// in its console; then this provider's access to both sites is withdrawn in one order, and the
+/// subject is cancelled. The site's PSB record follows: renamed, then due for cancellation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_filed_site_is_changed_and_access_to_both_sites_withdrawn_in_the_browser() {
     use common::world::sites;
     let Some(b) = Browser::start().await else { return };
-    let (w, _) = common::world::world(
-        beian_store::testing::sqlite().await,
-        beian_store::testing::sqlite_unmigrated().await,
-        true,
-        None,
-    )
-    .await;
+    let w = sqlite_world().await;
     // The filing and the PSB filing are walked above and in the API tests; here they are the
     // starting point.
     w.provider_profile().await;

@@ -883,15 +883,7 @@ async fn the_psb_application_is_completed_and_submitted_from_its_page() {
             .to_owned();
         // The provider saves its profile only now: the draft's empty access block is filled
         // from it when the owner saves.
-        let admin = w.provider.login("admin@example.com").await;
-        let profile = json!({
-            "name": "演示云计算有限公司", "region": "330110", "phone": "95187",
-            "organization_code": "673959654", "access_method": "租赁虚拟空间",
-        });
-        let r = admin
-            .call(reqwest::Method::PUT, "/api/v1/admin/provider-profile", Some(profile), Some("\"0\""))
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        w.provider_profile().await;
 
         // The owner signs in through the pages and finds the application from the order.
         let c = reqwest::Client::builder()
