@@ -2,8 +2,10 @@
 # Proves the README's product command as a newcomer would meet it: runs the command exactly as
 # the README's "On a fresh machine" section writes it (read from README.md, so the two cannot
 # drift), with a temporary data folder and free ports appended, waits until both services
-# answer /healthz, runs scripts/walkthrough.sh against them, and stops them. `.ci/run` calls it;
-# it fails when the command, the services or the walkthrough fail.
+# answer /healthz, runs scripts/walkthrough.sh against them, then scripts/schemathesis.sh (both
+# OpenAPI documents checked by an outside fuzzer; skipped when schemathesis is not installed,
+# unless BEIAN_REQUIRE_SCHEMATHESIS=1), and stops them. `.ci/run` calls it; it fails when the
+# command, the services, the walkthrough or the schemathesis run fail.
 #
 #   scripts/readme-demo.sh
 set -euo pipefail
@@ -67,4 +69,15 @@ if ! scripts/walkthrough.sh "http://127.0.0.1:$provider_port" "http://127.0.0.1:
   tail -n 60 "$log" >&2
   exit 1
 fi
-echo "== README product command and walkthrough: ok"
+if command -v schemathesis >/dev/null; then
+  if ! scripts/schemathesis.sh "http://127.0.0.1:$provider_port" "http://127.0.0.1:$regulator_port"; then
+    echo "readme-demo: the schemathesis run failed" >&2
+    exit 1
+  fi
+elif [ "${BEIAN_REQUIRE_SCHEMATHESIS:-0}" = 1 ]; then
+  echo "readme-demo: schemathesis is required (BEIAN_REQUIRE_SCHEMATHESIS=1) but not installed" >&2
+  exit 1
+else
+  echo "== schemathesis not installed: the OpenAPI check is skipped (pip install 'schemathesis==4.32.5')"
+fi
+echo "== README product command, walkthrough and OpenAPI check: ok"

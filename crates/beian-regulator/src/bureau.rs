@@ -22,7 +22,7 @@ use crate::submissions::SubmissionStatus;
 pub const SESSION_SECS: i64 = 8 * 3600;
 
 /// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reviews its province's ICP filings.
@@ -148,7 +148,7 @@ fn account(row: AccountRow) -> Option<Account> {
 }
 
 /// One queue line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QueueItem {
     pub id: Uuid,
     pub provider: String,
@@ -156,11 +156,13 @@ pub struct QueueItem {
     pub province: String,
     pub kind: String,
     pub subject_name: String,
+    #[serde(with = "beian_seam::wire::times::rfc3339")]
+    #[schemars(schema_with = "beian_seam::wire::times::schema")]
     pub received_at: i64,
 }
 
 /// What a reviewer sees of a submission: the order with PII masked, and its events.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Review {
     pub id: Uuid,
     pub provider: String,

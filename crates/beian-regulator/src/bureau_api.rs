@@ -2,31 +2,73 @@
 //! approve (numbers issued) or reject with field-level reasons, and the empty shells to cancel.
 //! Every decision is audited with the account that made it.
 
-use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use beian_core::message::Lang;
+use beian_openapi::Op;
 use beian_store::Uuid;
-use serde::Deserialize;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::bureau::{self, Account, BureauError, Desk, Reason};
 use crate::http::{Incoming, Problem, internal, parse_json, problem, take};
+use crate::service::Api;
 use crate::service::Service;
 
-pub(crate) fn routes() -> Router<Service> {
-    Router::new()
-        .route("/api/v1/bureau/login", post(login))
-        .route("/api/v1/bureau/queue", get(queue))
-        .route("/api/v1/bureau/submissions/{id}", get(review))
-        .route("/api/v1/bureau/submissions/{id}/approve", post(approve))
-        .route("/api/v1/bureau/submissions/{id}/reject", post(reject))
-        .route("/api/v1/bureau/empty-shells", get(empty_shells))
-        .route("/api/v1/bureau/records/{number}/cancel", post(cancel_shell))
+/// The bureau's operations: signed in with the token of `login` (the default of the document).
+pub(crate) fn operations(api: Api) -> Api {
+    let op = |summary| Op::new("bureau", summary);
+    api.op(
+        "post",
+        "/api/v1/bureau/login",
+        post(login),
+        op("Sign in (a bureau, PSB or admin account): a bearer token for eight hours")
+            .public()
+            .body::<LoginBody>()
+            .returns::<LoginOut>(200),
+    )
+    .op(
+        "get",
+        "/api/v1/bureau/queue",
+        get(queue),
+        op("Submissions waiting for the account's province, oldest first")
+            .returns::<Vec<bureau::QueueItem>>(200),
+    )
+    .op(
+        "get",
+        "/api/v1/bureau/submissions/{id}",
+        get(review),
+        op("One submission with PII masked, its events and the automatic checks")
+            .returns::<bureau::Review>(200),
+    )
+    .op(
+        "post",
+        "/api/v1/bureau/submissions/{id}/approve",
+        post(approve),
+        op("Approve: numbers issued or records changed").returns::<crate::records::Decision>(200),
+    )
+    .op(
+        "post",
+        "/api/v1/bureau/submissions/{id}/reject",
+        post(reject),
+        op("Reject with field-level reasons").body::<RejectBody>().returns::<Rejected>(200),
+    )
+    .op(
+        "get",
+        "/api/v1/bureau/empty-shells",
+        get(empty_shells),
+        op("Numbers left without any access provider (空壳), to cancel").returns::<Vec<String>>(200),
+    )
+    .op(
+        "post",
+        "/api/v1/bureau/records/{number}/cancel",
+        post(cancel_shell),
+        op("Cancel an empty shell's number").returns::<Cancelled>(200),
+    )
 }
 
 /// 429 for too many attempts in the window.
@@ -112,11 +154,38 @@ impl Service {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
     username: String,
     password: String,
+}
+
+/// A signed-in account and its token.
+#[derive(Serialize, JsonSchema)]
+struct LoginOut {
+    /// `Authorization: Bearer <token>` on every further request.
+    token: String,
+    username: String,
+    role: bureau::Role,
+    /// The account's province (two digits); none for every province.
+    province: Option<String>,
+}
+
+/// The answer to a rejection.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct Rejected {
+    /// `rejected`.
+    status: &'static str,
+    reasons: Vec<Reason>,
+}
+
+/// The answer to an empty shell's cancellation.
+#[derive(Serialize, JsonSchema)]
+struct Cancelled {
+    number: String,
+    /// `cancelled`.
+    status: &'static str,
 }
 
 async fn login(State(svc): State<Service>, req: Request) -> Response {
@@ -142,12 +211,12 @@ async fn login(State(svc): State<Service>, req: Request) -> Response {
             .map_err(|e| bureau_problem(&e, req.lang))?;
         svc.audited(&req, &who, "bureau.login", who.id.to_string(), "OK").await;
         Ok::<_, Problem>(
-            axum::Json(json!({
-                "token": token,
-                "username": who.username,
-                "role": who.role,
-                "province": who.province.map(|p| p.to_string()),
-            }))
+            axum::Json(LoginOut {
+                token,
+                username: who.username,
+                role: who.role,
+                province: who.province.map(|p| p.to_string()),
+            })
             .into_response(),
         )
     };
@@ -241,9 +310,11 @@ impl Service {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RejectBody {
+pub(crate) struct RejectBody {
+    /// At least one.
+    #[schemars(length(min = 1))]
     reasons: Vec<Reason>,
 }
 
@@ -275,9 +346,7 @@ impl Service {
             self.commit_audited(tx, &who, action, id.to_string(), &req.ip)
                 .await
                 .map_err(|e| internal(req.lang, &e))?;
-            Ok::<_, Problem>(
-                axum::Json(json!({ "status": "rejected", "reasons": b.reasons })).into_response(),
-            )
+            Ok::<_, Problem>(axum::Json(Rejected { status: "rejected", reasons: b.reasons }).into_response())
         };
         inner.await.unwrap_or_else(IntoResponse::into_response)
     }
@@ -315,7 +384,7 @@ async fn cancel_shell(
         svc.commit_audited(tx, &who, "bureau.cancel_empty_shell", number.clone(), &req.ip)
             .await
             .map_err(|e| internal(req.lang, &e))?;
-        Ok::<_, Problem>(axum::Json(json!({ "number": number, "status": "cancelled" })).into_response())
+        Ok::<_, Problem>(axum::Json(Cancelled { number, status: "cancelled" }).into_response())
     };
     inner.await.unwrap_or_else(IntoResponse::into_response)
 }

@@ -31,19 +31,28 @@ pub(crate) struct Problem {
     pub(crate) lang: Lang,
 }
 
-#[derive(Serialize)]
-struct ProblemBody<'a> {
+/// The body of every refusal (`application/problem+json`, RFC 9457).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Problem")]
+pub struct ProblemBody<'a> {
+    /// A URI naming the problem kind.
     #[serde(rename = "type")]
     ty: String,
+    /// What went wrong, in the caller's language (`Accept-Language`).
     title: &'a str,
     status: u16,
+    /// Stable machine code, e.g. `SIGNATURE_INVALID`, `NOT_FOUND`.
     code: &'a str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The field concerned, when there is one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldOut<'a>>,
 }
 
-#[derive(Serialize)]
+/// A field-level error.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ProblemField")]
 struct FieldOut<'a> {
+    /// JSON path of the field.
     field: &'a str,
     code: &'a str,
     message: &'a str,

@@ -48,6 +48,7 @@ pub mod intake;
 pub mod limits;
 pub mod miit;
 pub mod numbers;
+pub mod openapi;
 mod pages;
 mod provider_api;
 pub mod providers;

@@ -7,7 +7,6 @@
 //! entry in the transaction of its effect. This module must never answer before the nonce is
 //! recorded, and never echo a submission body (it carries PII).
 
-use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
@@ -15,27 +14,64 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use beian_core::message::Lang;
 use beian_core::model::Order;
+use beian_openapi::Op;
 use beian_seam::{
     HEADER_NONCE, HEADER_PROVIDER, HEADER_SIGNATURE, HEADER_TIMESTAMP, Received, SeamError, verify_signature,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::events;
 use crate::http::{Incoming, Problem, internal, parse_json, problem, take, verify_problem};
 use crate::providers::{Provider, record_nonce};
+use crate::service::Api;
 use crate::service::Service;
 use crate::submissions::{self, Intake, Submission, SubmissionError};
 use crate::verification;
 
-/// The provider API's routes.
-pub(crate) fn routes() -> Router<Service> {
-    Router::new()
-        .route("/api/v1/submissions", post(submit))
-        .route("/api/v1/submissions/{submission_id}", get(status))
-        .route("/api/v1/submissions/{submission_id}/withdraw", post(withdraw))
-        .route("/api/v1/submissions/{submission_id}/sms/resend", post(resend))
-        .route("/api/v1/psb/submissions", post(submit_psb))
+/// The provider API's operations: every one signed by the provider (`seam`).
+pub(crate) fn operations(api: Api) -> Api {
+    const SEAM: &[&str] = &["seam"];
+    let op = |summary| Op::new("provider", summary).security(SEAM);
+    api.op(
+        "post",
+        "/api/v1/submissions",
+        post(submit),
+        op("Submit an order to the bureau: 201 when new, 200 with the same submission for a retry of the same body")
+            .body::<SubmitBody>()
+            .returns::<SubmissionOut>(201)
+            .returns::<SubmissionOut>(200),
+    )
+    .op(
+        "get",
+        "/api/v1/submissions/{submission_id}",
+        get(status),
+        op("A submission by the provider's own id, with every event so far").returns::<SubmissionOut>(200),
+    )
+    .op(
+        "post",
+        "/api/v1/submissions/{submission_id}/withdraw",
+        post(withdraw),
+        op("Withdraw a submission not yet decided").returns::<SubmissionOut>(200),
+    )
+    .op(
+        "post",
+        "/api/v1/submissions/{submission_id}/sms/resend",
+        post(resend),
+        op("Text a person's code again (the 24-hour window is not extended)")
+            .body::<ResendBody>()
+            .returns::<SubmissionOut>(200),
+    )
+    .op(
+        "post",
+        "/api/v1/psb/submissions",
+        post(submit_psb),
+        op("Submit a public-security (公安) filing of a filed website: 201 when new, 200 for a retry")
+            .body::<PsbSubmitBody>()
+            .returns::<SubmissionOut>(201)
+            .returns::<SubmissionOut>(200),
+    )
 }
 
 fn seam_problem(e: &SeamError, lang: Lang) -> Problem {
@@ -154,7 +190,7 @@ impl Service {
 
 /// The body of `POST /api/v1/submissions`: the provider's id for it and the order, in the
 /// same JSON form as the provider's own API (`docs/order.schema.json`).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SubmitBody {
     submission_id: String,
@@ -162,13 +198,18 @@ struct SubmitBody {
 }
 
 /// A submission as the provider sees it.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Submission")]
 struct SubmissionOut<'a> {
     id: String,
     submission_id: &'a str,
     province: String,
     status: &'static str,
+    #[serde(with = "beian_seam::wire::times::rfc3339")]
+    #[schemars(schema_with = "beian_seam::wire::times::schema")]
     received_at: i64,
+    #[serde(with = "beian_seam::wire::times::rfc3339")]
+    #[schemars(schema_with = "beian_seam::wire::times::schema")]
     updated_at: i64,
     /// Every step so far, oldest first (the same events the callbacks carry).
     events: Vec<crate::events::Event>,
@@ -281,7 +322,7 @@ impl Service {
 
 /// The body of `POST /api/v1/psb/submissions`: the provider's id for it and the PSB
 /// application (`docs/psb.schema.json`).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PsbSubmitBody {
     submission_id: String,
@@ -402,7 +443,7 @@ async fn withdraw(
     inner.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResendBody {
     /// The person's JSON path in the order (`subject.head`).

@@ -41,7 +41,7 @@ pub fn province_of(app: &PsbApplication) -> Option<ProvinceCode> {
 }
 
 /// What an officer sees of an application.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PsbReview {
     pub id: Uuid,
     pub provider: String,
@@ -55,7 +55,7 @@ pub struct PsbReview {
 }
 
 /// An issued PSB number, as the public query shows it (no PII).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PsbRecord {
     pub number: String,
     pub icp_number: String,

@@ -3,27 +3,57 @@
 //! reasons — and the public query by PSB number. Sign-in is the bureau console's
 //! (`/api/v1/bureau/login`) with a `psb` account; every decision is audited.
 
-use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-
+use beian_openapi::Op;
 use beian_store::Uuid;
 
 use crate::bureau::{Account, BureauError, Desk};
 use crate::bureau_api::bureau_problem;
+use crate::bureau_api::{RejectBody, Rejected};
 use crate::http::{Incoming, Problem, internal, problem, take};
+use crate::service::Api;
 use crate::service::Service;
 
-pub(crate) fn routes() -> Router<Service> {
-    Router::new()
-        .route("/api/v1/psb/queue", get(queue))
-        .route("/api/v1/psb/applications/{id}", get(review))
-        .route("/api/v1/psb/applications/{id}/approve", post(approve))
-        .route("/api/v1/psb/applications/{id}/reject", post(reject))
-        .route("/api/v1/psb/records/{number}", get(record))
+/// The PSB officers' operations (signed in with a `psb` account's token) and the public
+/// query by PSB number.
+pub(crate) fn operations(api: Api) -> Api {
+    let op = |summary| Op::new("psb", summary);
+    api.op(
+        "get",
+        "/api/v1/psb/queue",
+        get(queue),
+        op("Applications waiting for the officer's province, oldest first")
+            .returns::<Vec<crate::bureau::QueueItem>>(200),
+    )
+    .op(
+        "get",
+        "/api/v1/psb/applications/{id}",
+        get(review),
+        op("One application with PII masked, its events and the platform's checks")
+            .returns::<crate::psb::PsbReview>(200),
+    )
+    .op(
+        "post",
+        "/api/v1/psb/applications/{id}/approve",
+        post(approve),
+        op("Approve: a PSB number issued").returns::<crate::psb::PsbDecision>(200),
+    )
+    .op(
+        "post",
+        "/api/v1/psb/applications/{id}/reject",
+        post(reject),
+        op("Reject with field-level reasons").body::<RejectBody>().returns::<Rejected>(200),
+    )
+    .op(
+        "get",
+        "/api/v1/psb/records/{number}",
+        get(record),
+        op("A PSB number as the public sees it (no PII)").public().returns::<crate::psb::PsbRecord>(200),
+    )
 }
 
 async fn queue(State(svc): State<Service>, req: Request) -> Response {

@@ -12,30 +12,65 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use beian_core::message::Lang;
+use beian_openapi::Op;
 use beian_store::on;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::http::{Problem, internal, parse_json, problem, take, verify_problem};
 use crate::pages::{Chrome, ClientIp, esc};
 use crate::records::{PublicRecord, Query as RecordQuery};
+use crate::service::Api;
 use crate::service::Service;
 use crate::verification::{self, Outcome, VerifyError};
 
-pub(crate) fn routes() -> Router<Service> {
+/// The public JSON operations: no sign-in.
+pub(crate) fn operations(api: Api) -> Api {
+    let op = |summary| Op::new("public", summary).public();
+    api.op(
+        "post",
+        "/api/v1/sms/verify",
+        post(verify_api),
+        op("Enter a texted code with the mobile and the last six characters of the certificate: 200 when verified, 422 with the entries left when wrong")
+            .body::<VerifyBody>()
+            .returns::<VerifyOut>(200)
+            .returns::<VerifyOut>(422),
+    )
+    .op(
+        "get",
+        "/api/v1/sms/outbox",
+        get(outbox_api),
+        op("The simulated phone of a mobile number: the texts it was sent, newest first")
+            .required_query(&[("mobile", "the mobile number")])
+            .returns::<Vec<OutboxItem>>(200),
+    )
+    .op(
+        "get",
+        "/api/v1/query",
+        get(query_api),
+        op("The public query (like beian.miit.gov.cn): filed services by domain, number or the subject's exact name")
+            .query(&[
+                ("domain", "a domain"),
+                ("number", "a subject or service number"),
+                ("name", "the subject's exact name"),
+            ])
+            .returns::<Vec<PublicRecord>>(200),
+    )
+}
+
+/// The public pages: the SMS entry, the simulated phones, the query.
+pub(crate) fn pages() -> Router<Service> {
     Router::new()
-        .route("/api/v1/sms/verify", axum::routing::post(verify_api))
         .route("/sms", get(verify_page).post(verify_form))
-        .route("/api/v1/sms/outbox", get(outbox_api))
         .route("/outbox", get(outbox_page))
-        .route("/api/v1/query", get(query_api))
         .route("/query", get(query_page))
         .route("/lang/{lang}", get(crate::pages::switch_lang))
 }
 
 /// An entry on the verification page or API.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct VerifyBody {
     mobile: String,
@@ -43,8 +78,10 @@ struct VerifyBody {
     code: String,
 }
 
-#[derive(Serialize)]
+/// What an entry did.
+#[derive(Serialize, JsonSchema)]
 struct VerifyOut {
+    /// `verified`, `already_verified`, `wrong`, `returned` (too many wrong entries) or `expired`.
     outcome: &'static str,
     /// Wrong entries still tolerated before the order returns.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,10 +196,14 @@ struct OutboxQuery {
     mobile: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A text the simulator sent.
+#[derive(Serialize, JsonSchema)]
 struct OutboxItem {
+    /// The mobile number, masked.
     to: String,
     body: String,
+    #[serde(with = "beian_seam::wire::times::rfc3339")]
+    #[schemars(schema_with = "beian_seam::wire::times::schema")]
     at: i64,
 }
 

@@ -20,7 +20,7 @@ use crate::RegulatorStore;
 use crate::numbers::{self, IssueError};
 
 /// A field-level reason for a rejection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     /// The field's JSON path in the order (`websites[0].name`).
@@ -485,7 +485,7 @@ pub async fn conflicts(
 }
 
 /// One line of a public query answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PublicRecord {
     pub subject_name: String,
     pub subject_nature: String,

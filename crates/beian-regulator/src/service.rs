@@ -23,6 +23,10 @@ pub fn system_clock() -> Clock {
     })
 }
 
+/// A table of JSON routes with their OpenAPI documentation, over the shared state: each
+/// `*_api` module registers its operations in it, `crate::openapi` gathers them.
+pub(crate) type Api = beian_openapi::Api<Service>;
+
 /// What the handlers share.
 #[derive(Clone)]
 pub struct Service {

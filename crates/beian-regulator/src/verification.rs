@@ -151,7 +151,7 @@ pub async fn open_round(
         tx,
         submission,
         "sms_sent",
-        json!({ "recipients": recipients, "deadline": round.deadline() * 1_000_000 }),
+        json!({ "recipients": recipients, "deadline": beian_seam::wire::times::format(round.deadline() * 1_000_000) }),
         now,
     )
     .await?;
@@ -375,7 +375,7 @@ async fn time_out(tx: &mut Tx, id: Uuid, round: &SmsRound, now: i64) -> Result<(
         tx,
         id,
         "sms_timeout",
-        json!({ "pending": pending, "deadline": round.deadline() * 1_000_000 }),
+        json!({ "pending": pending, "deadline": beian_seam::wire::times::format(round.deadline() * 1_000_000) }),
         now,
     )
     .await?;

@@ -138,10 +138,37 @@ async fn submit_retry_status_and_withdraw() {
             "{index}"
         );
 
+        // The API's document is served, built from the same table as the routes.
+        let doc = srv.http.get(format!("{}/api/openapi.json", srv.base)).send().await.unwrap();
+        assert_eq!(doc.headers()["content-type"], "application/json", "{label}");
+        let doc: serde_json::Value = doc.json().await.unwrap();
+        assert_eq!(
+            (doc["openapi"].as_str(), doc["paths"]["/api/v1/submissions"]["post"].is_object()),
+            (Some("3.1.0"), true)
+        );
+
         let body = submission("order-7.1", "33");
         let (st, created) = srv.send("POST", "/api/v1/submissions", &body).await;
         assert_eq!(st, 201, "{label}: {created}");
         assert_eq!(created["status"], "sms_pending");
+        // Times are RFC 3339 in China time, as the provider's API writes them; so is the
+        // deadline inside an event.
+        let sent = &created["events"][0];
+        for at in [&created["received_at"], &created["updated_at"], &sent["at"], &sent["detail"]["deadline"]]
+        {
+            let at = at.as_str().unwrap_or_default();
+            assert!(
+                at.len() >= 25 && at.as_bytes()[10] == b'T' && at.ends_with("+08:00"),
+                "{label}: not RFC 3339 China time: {created}"
+            );
+        }
+        assert_eq!(
+            beian_seam::wire::times::parse(sent["detail"]["deadline"].as_str().unwrap_or_default())
+                .zip(beian_seam::wire::times::parse(sent["at"].as_str().unwrap_or_default()))
+                .map(|(deadline, at)| deadline - at),
+            Some(24 * 3600 * 1_000_000),
+            "{label}: the codes are good for 24 hours"
+        );
         assert_eq!(created["province"], "33");
         assert!(!created.to_string().contains("13800138000"), "{label}: body echoed");
         // A retry (new nonce, same body) is the same submission.

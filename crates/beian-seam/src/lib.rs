@@ -314,10 +314,107 @@ mod tests {
     }
 }
 
+/// Times on the wire. Both services keep instants as Unix microseconds; what they say to
+/// others is RFC 3339 in China time (`2026-12-07T08:42:35.123456+08:00`), microseconds kept,
+/// as the provider's own API writes them.
+pub mod times {
+    use schemars::{Schema, SchemaGenerator, json_schema};
+    use time::format_description::well_known::Rfc3339;
+
+    /// China time, the offset every filing deadline is counted in.
+    const CHINA: time::UtcOffset = match time::UtcOffset::from_hms(8, 0, 0) {
+        Ok(o) => o,
+        Err(_) => panic!("valid offset"),
+    };
+
+    /// `us` (Unix microseconds) as RFC 3339, China time.
+    pub fn format(us: i64) -> String {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
+            .ok()
+            .and_then(|t| t.to_offset(CHINA).format(&Rfc3339).ok())
+            .unwrap_or_default()
+    }
+
+    /// An RFC 3339 time as Unix microseconds.
+    pub fn parse(text: &str) -> Option<i64> {
+        let t = time::OffsetDateTime::parse(text, &Rfc3339).ok()?;
+        i64::try_from(t.unix_timestamp_nanos() / 1000).ok()
+    }
+
+    /// A time in a JSON value: RFC 3339, or Unix microseconds as an earlier regulator wrote
+    /// them.
+    pub fn of_json(v: &serde_json::Value) -> Option<i64> {
+        v.as_i64().or_else(|| v.as_str().and_then(parse))
+    }
+
+    /// The schema of a time on the wire.
+    pub fn schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string", "format": "date-time" })
+    }
+
+    /// `#[serde(with = "rfc3339")]` for an `i64` of Unix microseconds.
+    pub mod rfc3339 {
+        use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+        pub fn serialize<S: Serializer>(us: &i64, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&super::format(*us))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+            let v = serde_json::Value::deserialize(d)?;
+            super::of_json(&v).ok_or_else(|| D::Error::custom("not an RFC 3339 time"))
+        }
+    }
+
+    /// `#[serde(with = "rfc3339_opt")]` for an `Option<i64>` of Unix microseconds.
+    pub mod rfc3339_opt {
+        use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+        pub fn serialize<S: Serializer>(us: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+            match us {
+                Some(us) => s.serialize_str(&super::format(*us)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+            match serde_json::Value::deserialize(d)? {
+                serde_json::Value::Null => Ok(None),
+                v => super::of_json(&v).map(Some).ok_or_else(|| D::Error::custom("not an RFC 3339 time")),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        #[test]
+        fn china_time_with_microseconds() {
+            assert_eq!(format(1_796_604_155_123_456), "2026-12-07T08:42:35.123456+08:00");
+            assert_eq!(format(1_796_604_155_000_000), "2026-12-07T08:42:35+08:00");
+            assert_eq!(parse("2026-12-07T00:42:35.123456Z"), Some(1_796_604_155_123_456));
+            assert_eq!(of_json(&serde_json::json!(5)), Some(5), "the earlier integer form");
+            assert_eq!(parse("2026-12-07 08:42"), None);
+        }
+
+        proptest! {
+            #[test]
+            fn every_instant_survives_the_wire(us in 0i64..4_102_444_800_000_000) {
+                prop_assert_eq!(parse(&format(us)), Some(us));
+            }
+        }
+    }
+}
+
 /// The JSON both sides exchange besides the order itself: regulator events, as the status
 /// API returns them and callbacks push them.
 pub mod wire {
     use serde::{Deserialize, Serialize};
+
+    pub use super::times;
 
     /// One step of a submission at the regulator. `kind` is one of `sms_sent`
     /// (`recipients`, `deadline`), `sms_verified` (`recipient`), `sms_wrong_code` (`wrong`,
@@ -325,13 +422,16 @@ pub mod wire {
     /// `sms_failed`, `bureau_review`, `approved` (`subject_number`, `services`, `cancelled`,
     /// `empty_shells`; a PSB submission's: [`PsbDecision`]), `psb_review`, `rejected`
     /// (`reasons`), `withdrawn`. Details never carry PII.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
     pub struct Event {
         /// 1, 2, 3 … per submission: apply in order, each once.
         pub seq: i64,
         pub kind: String,
-        /// Unix microseconds.
+        /// When it happened (RFC 3339, China time; Unix microseconds in memory).
+        #[serde(with = "times::rfc3339")]
+        #[schemars(schema_with = "times::schema")]
         pub at: i64,
+        /// What the kind names (see above), never PII.
         pub detail: serde_json::Value,
     }
 

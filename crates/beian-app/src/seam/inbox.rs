@@ -38,7 +38,7 @@ fn workflow_event(e: &RegEvent, state: &OrderState) -> Option<Event> {
         "sms_wrong_code" => Some(Event::SmsWrongCode),
         "sms_resent" => Some(Event::SmsResent),
         "sms_timeout" => {
-            let deadline = e.detail["deadline"].as_i64().unwrap_or(e.at);
+            let deadline = beian_seam::wire::times::of_json(&e.detail["deadline"]).unwrap_or(e.at);
             let now = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(deadline.max(e.at)) * 1000)
                 .ok()?;
             Some(Event::SmsTimeout { now })

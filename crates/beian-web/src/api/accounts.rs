@@ -149,7 +149,12 @@ pub(super) fn operations(api: Api) -> Api {
             .body::<LoginBody>()
             .returns::<LoginResponse>(200),
     )
-    .op("post", "/auth/logout", post(logout), Op::new("accounts", "Sign out").no_content())
+    .op(
+        "post",
+        "/auth/logout",
+        post(logout),
+        Op::new("accounts", "Sign out (without a session: nothing to do, 204 too)").public().no_content(),
+    )
     .op(
         "post",
         "/auth/password-reset",

@@ -73,7 +73,7 @@ pub(super) fn operations(api: Api) -> Api {
         "/orders/{id}/documents",
         post(upload_document).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         Op::new("documents", "Upload a document (JPEG, PNG or PDF; images are re-encoded)")
-            .upload()
+            .multipart(crate::openapi::upload_fields)
             .returns::<DocumentView>(201),
     )
     .op(

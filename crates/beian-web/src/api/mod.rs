@@ -27,6 +27,7 @@ use uuid::Uuid;
 use crate::extract::{Caller, Form, Id, IfMatch, JsonBody, Params as Query, Year};
 use crate::middleware::session_cookie;
 use crate::openapi::{Api, Op};
+
 use crate::problem::ApiError;
 use crate::{AppState, SESSION_COOKIE};
 
@@ -48,7 +49,7 @@ const PAGE: &[(&str, &str)] = &[("before", "cursor: id of the last item seen"), 
 
 /// The API routes and their OpenAPI document, built from the tags' tables.
 pub(crate) fn routes() -> (axum::Router<AppState>, serde_json::Value) {
-    let api = Api::new("/api/v1");
+    let api = crate::openapi::api();
     let api = accounts::operations(api);
     let api = subjects::operations(api);
     let api = compliance::operations(api);
@@ -60,7 +61,7 @@ pub(crate) fn routes() -> (axum::Router<AppState>, serde_json::Value) {
     let api = admin::operations(api);
     let api = ip_filing::operations(api);
     let api = webhooks::operations(api);
-    api.finish()
+    api.finish(crate::openapi::info())
 }
 
 type ApiResult = Result<Response, ApiError>;
