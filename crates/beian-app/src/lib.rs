@@ -95,6 +95,8 @@ pub struct AppConfig {
     pub scan: Option<beian_scan::FetchOptions>,
     /// Send `Strict-Transport-Security` (the service is reached over HTTPS only).
     pub hsts: bool,
+    /// The PSB badge the provider serves for its customers' footers (`footers::PsbBadge`).
+    pub psb_badge: Option<footers::PsbBadge>,
 }
 
 impl Default for AppConfig {
@@ -110,6 +112,7 @@ impl Default for AppConfig {
             mail_from: "beian <noreply@beian.invalid>".into(),
             scan: None,
             hsts: false,
+            psb_badge: None,
         }
     }
 }

@@ -156,7 +156,8 @@ impl App {
         let footer = match (&row.psb_number, parse_number(&row.icp_number).map(|p| p.number)) {
             (Some(psb), Ok(Number::IcpFiling(icp))) => match parse_number(psb).map(|p| p.number) {
                 Ok(Number::Psb(psb)) => {
-                    let f = Footer::new(icp, Some(psb), &app.subject_name, self.clock().today().year());
+                    let mut f = Footer::new(icp, Some(psb), &app.subject_name, self.clock().today().year());
+                    f.badge_src = self.psb_badge_src();
                     Some(crate::footers::footer_view(&f))
                 }
                 _ => None,

@@ -104,6 +104,24 @@ fn asset(body: &'static [u8], content_type: &'static str) -> Response {
     r
 }
 
+/// The PSB badge for customers' footers, when the operator configured one; else not found
+/// (the snippets then point at the customer's own copy).
+async fn psb_badge(State(s): State<AppState>) -> Response {
+    match &s.app.config().psb_badge {
+        Some(badge) => {
+            let mut r = axum::body::Bytes::copy_from_slice(badge.bytes()).into_response();
+            let h = r.headers_mut();
+            h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("image/png"));
+            h.insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("public, max-age=86400"),
+            );
+            r
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn docs_page() -> Response {
     let mut r = asset(include_bytes!("../assets/api-docs.html"), "text/html; charset=utf-8");
     // Swagger UI sets inline styles on its elements; scripts stay this origin's only.
@@ -145,6 +163,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .route("/readyz", get(readyz))
         .route(callback::CALLBACK_PATH, axum::routing::post(callback::callback))
         .route("/api/openapi.json", get(openapi_json))
+        .route(beian_app::footers::PsbBadge::PATH, get(psb_badge))
         .route("/api/docs", get(docs_page))
         .route("/api/docs/", get(docs_page))
         .route("/api/docs/init.js", get(docs_init))

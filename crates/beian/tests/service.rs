@@ -127,6 +127,13 @@ fn config_check_explains_sources_and_hides_secrets() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("aes_key"));
+    // The PSB badge: a small PNG, checked before the service starts.
+    let badge = dir.join("beian-gongan.png");
+    std::fs::write(&badge, b"GIF89a not a png").unwrap();
+    let out = bin().args(["config", "check"]).env("BEIAN_PSB_BADGE", &badge).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("psb_badge") && text.contains("not a PNG image"), "{text}");
     let bad = bin().args(["config", "check"]).env("BEIAN_LISTEN", "not an address").output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stdout).contains("listen"));

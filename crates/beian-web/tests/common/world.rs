@@ -57,6 +57,15 @@ pub async fn regulator(db: &TestStore, clock: &ManualClock) -> Service {
     )
 }
 
+/// A 16×16 PNG standing in for the platform's badge icon.
+pub fn badge() -> beian_app::footers::PsbBadge {
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(16, 16, image::Rgba([200, 30, 30, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    beian_app::footers::PsbBadge::from_png(png).unwrap()
+}
+
 /// Provider and regulator wired to each other; `regulator_up` false leaves the regulator's
 /// port closed until [`World::regulator_comes_up`].
 pub async fn world(
@@ -157,7 +166,11 @@ async fn build(
     let provider_resolver: Arc<dyn beian_app::resolve::Resolver> = resolver.clone();
     let provider =
         TestServer::start_with(provider_db, Arc::new(OutboxMailer), clock, callback_listener, move |app| {
-            let app = app.with_regulator(seam).with_resolver(provider_resolver);
+            // The operator's copy of the PSB badge, served for the customers' footers.
+            let app = app
+                .with_regulator(seam)
+                .with_resolver(provider_resolver)
+                .with_config(|c| c.psb_badge = Some(badge()));
             let app = if miit { app.with_miit(miit_seam) } else { app };
             match sites {
                 Some(addr) => app.with_scanning(beian_scan::FetchOptions {

@@ -671,6 +671,14 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
             assert!(html.contains(part), "{part} missing from {html}");
         }
         assert!(done["footer"]["snippets"]["wordpress"].as_str().unwrap().contains("zh_cn_l10n_icp_num"));
+        // The badge is the operator's copy, served by the provider to the customers' pages.
+        assert!(html.contains("<img src=\"http://127.0.0.1:8080/beian-gongan.png\""), "{html}");
+        let served = reqwest::get(format!("{}/beian-gongan.png", w.provider.base)).await.unwrap();
+        assert_eq!(
+            (served.status(), served.headers()["content-type"].to_str().unwrap().to_owned()),
+            (StatusCode::OK, "image/png".to_owned())
+        );
+        assert_eq!(served.bytes().await.unwrap().as_ref(), badge().bytes());
         // The order's footers: the site with its PSB number carries it and the badge in every
         // CMS form; the other site shows its ICP number alone.
         let footers = w.owner.get(&format!("/api/v1/orders/{filed_order}/footers")).await;

@@ -175,6 +175,11 @@ async fn assets_are_embedded_small_and_cached() {
     }
     // Uncompressed; the budget is 100 KB compressed for all JavaScript and CSS.
     assert!(total < 100 * 1024, "{total} bytes");
+    // Without an operator's copy of the PSB badge there is none to serve: the footers point at
+    // the customer's own.
+    let r = c.get(format!("{}/beian-gongan.png", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(s.app.psb_badge_src(), "/beian-gongan.png");
 }
 
 #[tokio::test]

@@ -28,6 +28,7 @@ struct FileConfig {
     mail_from: Option<String>,
     workers: Option<usize>,
     scan_sites: Option<bool>,
+    psb_badge: Option<PathBuf>,
     smtp: Option<FileSmtp>,
     s3: Option<S3Config>,
     sms: Option<SmsGateway>,
@@ -134,6 +135,9 @@ pub struct Config {
     pub workers: usize,
     /// Scan filed websites' footers daily and for new-site / new-access orders.
     pub scan_sites: bool,
+    /// The PSB badge icon (a PNG from the platform) to serve at `/beian-gongan.png` for the
+    /// customers' footers; `None`: the snippets point at the customer's own copy.
+    pub psb_badge: Option<PathBuf>,
     pub smtp: Option<SmtpConfig>,
     /// Documents in an S3-compatible bucket instead of `<data_dir>/blobs`.
     pub s3: Option<S3Config>,
@@ -148,6 +152,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// The configured PSB badge, read and checked (a small PNG).
+    pub fn psb_badge(&self) -> Result<Option<beian_app::footers::PsbBadge>, UserError> {
+        let Some(path) = &self.psb_badge else { return Ok(None) };
+        let bytes = std::fs::read(path)
+            .map_err(|e| UserError(format!("psb_badge: cannot read {}: {e}", path.display())))?;
+        beian_app::footers::PsbBadge::from_png(bytes)
+            .map(Some)
+            .map_err(|e| UserError(format!("psb_badge: {}: {e}", path.display())))
+    }
+
     /// The database to connect to.
     pub fn database(&self) -> String {
         self.database_url
@@ -182,6 +196,13 @@ impl Config {
         line("mail_from", self.mail_from.clone());
         line("workers", self.workers.to_string());
         line("scan_sites", self.scan_sites.to_string());
+        line(
+            "psb_badge",
+            match &self.psb_badge {
+                Some(p) => format!("{} (served at /beian-gongan.png)", p.display()),
+                None => "not configured: footers point at the customer's own /beian-gongan.png".into(),
+            },
+        );
         line(
             "sms",
             match &self.sms {
@@ -318,6 +339,11 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
     );
     let workers: usize = pick!("workers", None::<usize>, "BEIAN_WORKERS", file.workers, 2);
     let scan_sites: bool = pick!("scan_sites", None::<bool>, "BEIAN_SCAN_SITES", file.scan_sites, true);
+    let psb_badge: Option<PathBuf> = {
+        let v: PathBuf =
+            pick!("psb_badge", None::<PathBuf>, "BEIAN_PSB_BADGE", file.psb_badge, PathBuf::new());
+        (!v.as_os_str().is_empty()).then_some(v)
+    };
     let fs = file.smtp.unwrap_or_default();
     let smtp_host: Option<String> = {
         let v: String = pick!("smtp", None::<String>, "BEIAN_SMTP_HOST", fs.host, String::new());
@@ -479,6 +505,7 @@ pub fn load(o: &Overrides, default_data_dir: &Path) -> Result<Config, UserError>
         mail_from,
         workers,
         scan_sites,
+        psb_badge,
         smtp,
         s3,
         sms,

@@ -165,11 +165,13 @@ fn build_app(cfg: &Config, store: Store, keys: Keys) -> Result<App, UserError> {
                 .map_err(|e| UserError(format!("blob store: {e}")))?,
         ),
     };
+    let psb_badge = cfg.psb_badge()?;
     let app_cfg = AppConfig {
         base_url: cfg.base_url.clone(),
         mail_from: cfg.mail_from.clone(),
         scan: cfg.scan_sites.then(beian_scan::FetchOptions::default),
         hsts: cfg.hsts,
+        psb_badge,
         ..AppConfig::default()
     };
     let app = App::new(store, keys, Arc::new(SystemClock), mailer, blobs, app_cfg);
@@ -376,6 +378,10 @@ pub fn config_check(a: ServiceArgs) -> Result<ExitCode, UserError> {
     match config::load(&a.overrides(), Path::new("beian-data")) {
         Ok(cfg) => {
             print!("{}", cfg.describe());
+            if let Err(e) = cfg.psb_badge() {
+                println!("configuration error: {e}");
+                return Ok(ExitCode::from(1));
+            }
             if let Some(s) = &cfg.smtp {
                 // lettre's transport spawns its pool on the runtime it is built (and dropped) in.
                 runtime()?
