@@ -258,15 +258,22 @@ async fn queues(State(svc): State<Service>, c: Chrome, h: HeaderMap) -> Response
 
 /// A JSON path in words (`websites[1].head.mobile` → 网站2 · 负责人 · 手机号码): each
 /// segment's name from the catalogue (`field.head`), an index counted from one; a segment the
-/// catalogue does not name stays as it is.
+/// catalogue does not name stays as it is. A person's `name` is 姓名, anything else's 名称.
 fn path_in_words(c: &Chrome, path: &str) -> String {
+    let mut previous = "";
     path.split('.')
         .map(|segment| {
             let (base, index) = match segment.split_once('[') {
                 Some((b, rest)) => (b, rest.trim_end_matches(']').parse::<usize>().ok()),
                 None => (segment, None),
             };
-            let key = format!("field.{base}");
+            let person = matches!(previous, "head" | "responsible" | "emergency" | "emergency_contact");
+            previous = base;
+            let key = if base == "name" && person {
+                "field.person_name".to_owned()
+            } else {
+                format!("field.{base}")
+            };
             let name = if c.t.has(&key) { c.t.get(&key).to_owned() } else { base.to_owned() };
             match (index, c.lang) {
                 (Some(i), Lang::En) => format!("{name} {}", i + 1),

@@ -535,9 +535,13 @@ async fn the_console_pages_sign_in_show_masked_and_decide_with_the_form_token() 
             zj.get(format!("{}/console/icp/{id}", srv.base)).send().await.unwrap().text().await.unwrap();
         assert!(!page.contains("13800138000") && !page.contains("330106198001011235"), "PII masked: {page}");
         // Fields and codes in words, each with its path for the rejection form.
-        for words in
-            ["主办单位 · 负责人 · 手机号码", "<code class=\"path\">subject.head.mobile</code>", "管局审核中"]
-        {
+        for words in [
+            "主办单位 · 负责人 · 手机号码",
+            "<code class=\"path\">subject.head.mobile</code>",
+            "管局审核中",
+            "负责人 · 姓名",
+            "主办单位 · 名称",
+        ] {
             assert!(page.contains(words), "{label}: {words} not in {page}");
         }
         let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();

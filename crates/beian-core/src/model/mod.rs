@@ -170,7 +170,7 @@ pub struct Subject {
     pub region: String,
     /// 证件住所: the address printed on the certificate.
     pub certificate_address: String,
-    /// 通讯地址: must lie in the chosen region, down to the door number.
+    /// 通信地址: must lie in the chosen region, down to the door number.
     pub mailing_address: String,
     /// 主体负责人.
     pub head: Person,

@@ -157,7 +157,7 @@ fn region_and_addresses(cx: &mut Cx<'_>) {
         cx.emit(
             "SUBJECT_ADDRESS_MISSING",
             "subject.mailing_address",
-            &[bi("which", "通讯地址", "mailing address")],
+            &[bi("which", "通信地址", "mailing address")],
         );
         return;
     }

@@ -259,7 +259,7 @@ pub(super) struct PsbLine {
     state: &'static str,
     state_key: String,
     due: String,
-    days_left: i64,
+    days: super::psb::DaysWords,
     overdue: bool,
     number: Option<String>,
 }
@@ -425,7 +425,7 @@ pub(super) async fn order_page(
                 state: a.state.as_str(),
                 state_key: format!("psb.state.{}", a.state.as_str()),
                 due: a.deadline.due.to_string(),
-                days_left: a.deadline.days_left,
+                days: super::psb::DaysWords::of(p.lang, a.deadline.days_left),
                 overdue: a.deadline.overdue,
                 number: a.psb_number.clone(),
             })

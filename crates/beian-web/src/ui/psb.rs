@@ -63,7 +63,7 @@ struct PsbPage {
     notice: Option<String>,
     notice_ok: bool,
     due: String,
-    days_left: i64,
+    days: DaysWords,
     overdue: bool,
     psb_number: Option<String>,
     footer: Option<String>,
@@ -260,7 +260,7 @@ async fn render_page(
         notice: notice.as_ref().map(|n| n.0.clone()),
         notice_ok: notice.as_ref().is_some_and(|n| n.1),
         due: v.deadline.due.to_string(),
-        days_left: v.deadline.days_left,
+        days: DaysWords::of(lang, v.deadline.days_left),
         overdue: v.deadline.overdue,
         psb_number: v.psb_number.clone(),
         footer,
@@ -431,6 +431,28 @@ pub(super) async fn submit(
     Form(f): Form<Pairs>,
 ) -> Response {
     step(&s, &p, &f, &id, |id, v| s.app.submit_psb(&p.ctx, id, Some(v))).await
+}
+
+/// The days to the PSB deadline in words — "还剩 30 天" / "30 days left", or "已逾期 2 天" /
+/// "2 days overdue" — split around the number so a page can mark it up.
+#[derive(Debug, Clone)]
+pub(super) struct DaysWords {
+    pub(super) before: String,
+    pub(super) n: i64,
+    pub(super) after: String,
+}
+
+impl DaysWords {
+    pub(super) fn of(lang: Lang, days_left: i64) -> DaysWords {
+        let (key, n) = if days_left < 0 {
+            ("order.psb.days_overdue", -days_left)
+        } else {
+            ("order.psb.days_left", days_left)
+        };
+        let text = Msgs::of(lang).get(key);
+        let (before, after) = text.split_once("{n}").unwrap_or((text, ""));
+        DaysWords { before: before.to_owned(), n, after: after.to_owned() }
+    }
 }
 
 #[cfg(test)]

@@ -785,6 +785,12 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
             text(c.get(format!("{}/app/orders/{order}/edit/verification", s.base)).send().await.unwrap())
                 .await;
         assert!(page.contains("capture=\"user\""), "the face photo is taken with the front camera");
+        let (_, _, page) =
+            text(c.get(format!("{}/app/orders/{order}/edit/documents", s.base)).send().await.unwrap()).await;
+        assert!(
+            page.contains("type=\"file\"") && !page.contains("capture="),
+            "a document may be chosen from the phone (a PDF, a scan), not only photographed"
+        );
         let (status, page) =
             wizard_upload(&s, &c, &order, "face_photo", "websites[0].head", crate::common::photo()).await;
         assert_eq!(status, StatusCode::OK);

@@ -38,7 +38,10 @@ pub(in crate::ui) struct UploadSlot {
     pub(super) kind: String,
     pub(super) path: String,
     pub(super) label: String,
-    pub(super) capture: &'static str,
+    /// The camera a phone opens straight away: only for the face photo, which must be taken
+    /// live; a document may be a scan or a PDF already on the phone, so its input lets the
+    /// person choose.
+    pub(super) capture: Option<&'static str>,
     pub(super) uploaded: Vec<(Uuid, bool)>,
     /// For a face photo: the same person's ID portrait, to compare side by side.
     pub(super) portrait: Option<Uuid>,
@@ -173,7 +176,7 @@ pub(super) async fn render_step(
             let field_id = id_of(&format!("{}-{}", slot.kind, slot.path));
             uploads.push(UploadSlot {
                 label: doc_label(lang, &slot.kind, &slot.path),
-                capture: if face { "user" } else { "environment" },
+                capture: face.then_some("user"),
                 uploaded: slot
                     .uploaded
                     .iter()
