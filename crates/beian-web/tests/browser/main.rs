@@ -99,6 +99,20 @@ async fn sign_in_follow_an_order_switch_language_and_fit_a_phone() {
             b.eval("return document.documentElement.scrollWidth <= window.innerWidth", json!([])).await;
         assert_eq!(fits, json!(true), "{page} scrolls sideways at 360 px");
     }
+    // The draft's seven steps take one row on the phone, the current one named.
+    b.goto(&format!("{}/app/orders/{order}/edit/websites", s.base)).await;
+    b.wait_for(LOADED).await;
+    let rows = b
+        .eval(
+            "return new Set([...document.querySelectorAll('.steps li')].map(e => Math.round(e.getBoundingClientRect().top))).size",
+            json!([]),
+        )
+        .await;
+    assert_eq!(rows, json!(1), "the wizard's steps wrap at 360 px");
+    let current = b.text(".steps li.current").await;
+    assert!(current.chars().count() > 3, "the current step is named: {current}");
+    b.goto(&format!("{}/app/orders/{order}", s.base)).await;
+    b.wait_for(LOADED).await;
     shot(&b, "order-phone").await;
     b.click("#lang-switch").await;
     b.wait_for("return document.documentElement.lang === 'zh-CN'").await;
