@@ -287,6 +287,23 @@ impl<S: Clone + Send + Sync + 'static> Api<S> {
     }
 }
 
+/// Whether the committed copy of a document (`docs/…json`, relative to the workspace root) is
+/// `doc` as generated; with `BEIAN_BLESS` set it is rewritten first. The error says how to
+/// regenerate it.
+pub fn committed_copy_is_current(doc: &Value, relative: &str, crate_dir: &str) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(doc).map_err(|e| e.to_string())? + "\n";
+    let path = std::path::Path::new(crate_dir).join("../..").join(relative);
+    if std::env::var_os("BEIAN_BLESS").is_some() {
+        std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed == text {
+        Ok(())
+    } else {
+        Err(format!("{relative} is out of date: run BEIAN_BLESS=1 cargo test committed_document_is_current"))
+    }
+}
+
 /// Every `$ref` in `doc` names a schema it defines; the names of those that do not, or that
 /// point outside the document.
 pub fn dangling_refs(doc: &Value) -> Vec<String> {

@@ -113,7 +113,10 @@ pub(crate) async fn index(c: Chrome) -> Response {
         let wsdl = format!("{}?wsdl", e.path());
         body.push_str(&format!("<li><a href=\"{0}\"><code>{0}</code></a></li>", esc(&wsdl)));
     }
-    body.push_str(&format!("</ul><p>{}</p>", esc(t.get("index.health"))));
+    body.push_str(&format!(
+        "</ul><p>{} <a href=\"/api/openapi.json\">/api/openapi.json</a></p>",
+        esc(t.get("index.health"))
+    ));
     c.page(StatusCode::OK, "index.title", &body)
 }
 

@@ -134,7 +134,9 @@ async fn submit_retry_status_and_withdraw() {
         assert_eq!(index.status(), 200);
         let index = index.text().await.unwrap();
         assert!(
-            index.contains("/ISPWebService/upDownLoad?wsdl") && index.contains("href=\"/sms\""),
+            index.contains("/ISPWebService/upDownLoad?wsdl")
+                && index.contains("href=\"/sms\"")
+                && index.contains("href=\"/api/openapi.json\""),
             "{index}"
         );
 

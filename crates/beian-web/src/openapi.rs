@@ -74,15 +74,7 @@ mod tests {
     #[test]
     fn committed_document_is_current() {
         let (_, doc) = crate::api_routes();
-        let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
-        if std::env::var_os("BEIAN_BLESS").is_some() {
-            std::fs::write(&path, &text).unwrap();
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == text,
-            "docs/openapi.json is out of date: run BEIAN_BLESS=1 cargo test -p beian-web committed_document_is_current"
-        );
+        beian_openapi::committed_copy_is_current(&doc, "docs/openapi.json", env!("CARGO_MANIFEST_DIR"))
+            .unwrap();
     }
 }

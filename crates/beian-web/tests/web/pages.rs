@@ -646,6 +646,14 @@ async fn the_wizard_decides_the_kind_checks_each_step_takes_uploads_and_submits(
         let (status, to, _) = wizard_step(&s, &c, &order, "subject", &subject("330106"), false).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(to.unwrap(), format!("/app/orders/{order}/edit/persons"));
+        // The next step, not yet touched: its empty fields say what is to do, none is red; going
+        // on without them marks them.
+        let (_, _, page) =
+            text(c.get(format!("{}/app/orders/{order}/edit/persons", s.base)).send().await.unwrap()).await;
+        assert!(page.contains("note-todo") && !page.contains("aria-invalid=\"true\""), "{page}");
+        let (status, _, page) = wizard_step(&s, &c, &order, "persons", &[], false).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("aria-invalid=\"true\"") && page.contains("note-error"), "{page}");
 
         let head = |p: &str| {
             [

@@ -94,7 +94,14 @@ pub(in crate::ui) async fn upload(
     match result {
         Ok(_) => {
             let notice = Some((t.get("wz.upload.done").to_owned(), true));
-            let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None };
+            let r = Rendered {
+                step,
+                notice,
+                errors: Vec::new(),
+                upload_error: None,
+                posted: None,
+                insist: false,
+            };
             render_step(&s, &p, v, r, StatusCode::OK).await
         }
         Err(m) => {
@@ -104,6 +111,7 @@ pub(in crate::ui) async fn upload(
                 errors: Vec::new(),
                 upload_error: Some((kind, path, m)),
                 posted: None,
+                insist: false,
             };
             render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -153,6 +161,7 @@ pub(in crate::ui) async fn submit(
                 errors: Vec::new(),
                 upload_error: None,
                 posted: None,
+                insist: true,
             };
             render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await
         }

@@ -81,6 +81,8 @@ pub(super) struct Rendered<'a> {
     pub(super) upload_error: Option<(String, String, String)>,
     /// The form as posted, shown again when it was refused (nothing saved).
     pub(super) posted: Option<&'a Value>,
+    /// The person tried to go on: a field still empty is shown as an error, not only as to do.
+    pub(super) insist: bool,
 }
 
 pub(super) async fn render_step(
@@ -119,6 +121,15 @@ pub(super) async fn render_step(
                     Some(h) => format!("{h} {text}"),
                     None => text.clone(),
                 });
+            }
+        }
+    }
+    // A field nobody has filled in yet is a thing to do, not a mistake: its finding shows
+    // without the error's red until the person tries to go on (or confirms).
+    if !(r.insist || step == "confirm") {
+        for f in groups.iter_mut().flat_map(|g| g.fields.iter_mut()).filter(|f| f.value.trim().is_empty()) {
+            for n in f.notes.iter_mut().filter(|n| n.class == "error") {
+                n.class = "todo";
             }
         }
     }
@@ -253,7 +264,7 @@ pub(in crate::ui) async fn edit(
     }
     let resumed = p.path.contains("resumed=1");
     let notice = resumed.then(|| (Msgs::of(p.lang).get("wz.resumed").to_owned(), true));
-    let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None };
+    let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None, insist: false };
     render_step(&s, &p, v, r, StatusCode::OK).await
 }
 
@@ -301,13 +312,20 @@ pub(in crate::ui) async fn save(
         Ok(v) if !refused.is_empty() => {
             let errors = field_messages(p.lang, &AppError::Validation(refused));
             let notice = Some((Msgs::of(p.lang).get("wz.partly_saved").to_owned(), false));
-            let r = Rendered { step, notice, errors, upload_error: None, posted: Some(&view) };
+            let r = Rendered { step, notice, errors, upload_error: None, posted: Some(&view), insist: false };
             render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Ok(v) => {
             if htmx {
                 let notice = Some((Msgs::of(p.lang).get("wz.saved").to_owned(), true));
-                let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None };
+                let r = Rendered {
+                    step,
+                    notice,
+                    errors: Vec::new(),
+                    upload_error: None,
+                    posted: None,
+                    insist: false,
+                };
                 return render_step(&s, &p, v, r, StatusCode::OK).await;
             }
             if action != "next" {
@@ -329,7 +347,14 @@ pub(in crate::ui) async fn save(
             });
             if blocking {
                 let notice = Some((Msgs::of(p.lang).get("wz.fix_first").to_owned(), false));
-                let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None };
+                let r = Rendered {
+                    step,
+                    notice,
+                    errors: Vec::new(),
+                    upload_error: None,
+                    posted: None,
+                    insist: true,
+                };
                 return render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
             let next = STEPS[STEPS.iter().position(|x| *x == step).unwrap_or(0) + 1];
@@ -355,7 +380,7 @@ pub(in crate::ui) async fn save(
                 false,
             ));
             let posted = (!stale).then_some(&view);
-            let r = Rendered { step, notice, errors, upload_error: None, posted };
+            let r = Rendered { step, notice, errors, upload_error: None, posted, insist: false };
             render_step(&s, &p, current, r, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => app_error(&p, e),
