@@ -299,6 +299,16 @@ impl App {
         Ok(LoginSession { token, csrf_token, expires_at, principal })
     }
 
+    /// Remembers the language the signed-in account reads its e-mail in: the one it chose on
+    /// the pages (or signed up in).
+    pub async fn set_language(&self, ctx: &Ctx, lang: beian_core::message::Lang) -> AppResult<()> {
+        let p = ctx.principal()?;
+        let mut tx = self.store().begin().await?;
+        tx.set_account_lang(p.id, if lang == beian_core::message::Lang::En { "en" } else { "zh" }).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Ends a session.
     pub async fn logout(&self, ctx: &Ctx, session_token: &str) -> AppResult<()> {
         self.auth_cache().remove(&token_hash(session_token));
@@ -444,7 +454,8 @@ impl App {
         tx.insert_password_reset(&crate::crypto::token_hash(&token), account.id, now, now + RESET_TTL_US)
             .await?;
         let mail = crate::notify::Notice::password_reset(&self.config().base_url, &token);
-        self.queue_email(&mut tx, &account.email, &mail).await?;
+        let lang = tx.account_lang_of_email(&account.email).await?;
+        self.queue_email(&mut tx, &account.email, &mail, crate::notify::lang_of(lang.as_deref())).await?;
         tx.audit(&ctx.audit("account.password_reset_requested", "account", account.id, json!({})), now)
             .await?;
         tx.commit().await?;

@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use beian_core::message::Lang;
 use beian_store::{MessageRow, NewJob, Tx, Uuid, new_id};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
@@ -17,95 +18,170 @@ use serde_json::json;
 use crate::views::ReviewFinding;
 use crate::{App, AppResult};
 
-/// A bilingual notification: an e-mail to the applicant's account and, for the steps that
-/// need action, a short text message to the subject's responsible person.
+/// The language of a stored `accounts.lang` (Chinese unless it says `en`).
+pub(crate) fn lang_of(stored: Option<&str>) -> Lang {
+    if stored == Some("en") { Lang::En } else { Lang::Zh }
+}
+
+/// One language's e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
+pub struct Mail {
     pub subject: String,
     pub body: String,
+}
+
+/// A notification, written in both languages: each reader gets the one their account reads
+/// (`accounts.lang`, the language last chosen on the pages), never both at once; and, for the
+/// steps that need action, a short text message to the subject's responsible person (Chinese:
+/// the phones are mainland numbers and MIIT's own texts are Chinese).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub zh: Mail,
+    pub en: Mail,
     pub sms: Option<String>,
 }
 
 impl Notice {
+    /// A notice whose bodies end with `link` (empty: none).
+    pub(crate) fn new(zh: (String, String), en: (String, String), link: &str, sms: Option<String>) -> Notice {
+        let mail = |(subject, body): (String, String)| Mail {
+            subject,
+            body: if link.is_empty() { format!("{body}\n") } else { format!("{body}\n\n{link}\n") },
+        };
+        Notice { zh: mail(zh), en: mail(en), sms }
+    }
+
+    /// The e-mail in `lang`.
+    pub fn mail(&self, lang: Lang) -> &Mail {
+        match lang {
+            Lang::En => &self.en,
+            _ => &self.zh,
+        }
+    }
+
     fn link(base: &str, id: Uuid) -> String {
         format!("{}/api/v1/orders/{id}", base.trim_end_matches('/'))
     }
 
     pub fn order_submitted(base: &str, id: Uuid) -> Notice {
-        Notice {
-            sms: None,
-            subject: "备案订单已提交 / Filing order submitted".into(),
-            body: format!(
-                "您的备案订单已提交，接入商将在1–2个工作日内完成初审。\nYour filing order was submitted; the provider reviews it within 1–2 working days.\n\n{}\n",
-                Self::link(base, id)
+        Notice::new(
+            ("备案订单已提交".into(), "您的备案订单已提交，接入商将在1–2个工作日内完成初审。".into()),
+            (
+                "Filing order submitted".into(),
+                "Your filing order was submitted; the provider reviews it within 1–2 working days.".into(),
             ),
-        }
+            &Self::link(base, id),
+            None,
+        )
     }
 
+    /// The reviewer's reasons, without their field paths (the order's page shows each beside
+    /// its field, in words).
     pub fn order_returned(base: &str, id: Uuid, findings: &[ReviewFinding]) -> Notice {
-        let reasons: String =
-            findings.iter().map(|f| format!("- {}: {}（{}）\n", f.field, f.error, f.suggestion)).collect();
-        Notice {
-            sms: Some("【备案】您的备案订单未通过初审，请登录修改后重新提交。".into()),
-            subject: "备案订单被退回，请修改 / Filing order returned for changes".into(),
-            body: format!(
-                "您的备案订单未通过初审，请按以下原因修改后重新提交：\nYour filing order was returned; fix these and submit again:\n\n{reasons}\n{}\n",
-                Self::link(base, id)
+        let reasons = |with_suggestion: &dyn Fn(&ReviewFinding) -> String| -> String {
+            findings.iter().map(|f| format!("- {}\n", with_suggestion(f))).collect()
+        };
+        let zh = reasons(&|f| {
+            if f.suggestion.is_empty() {
+                f.error.clone()
+            } else {
+                format!("{}（{}）", f.error, f.suggestion)
+            }
+        });
+        let en = reasons(&|f| {
+            if f.suggestion.is_empty() { f.error.clone() } else { format!("{} ({})", f.error, f.suggestion) }
+        });
+        Notice::new(
+            (
+                "备案订单被退回，请修改".into(),
+                format!(
+                    "您的备案订单未通过初审，请按以下原因修改后重新提交（订单页面在每个字段旁标出了原因）：\n\n{zh}"
+                ),
             ),
-        }
+            (
+                "Filing order returned for changes".into(),
+                format!(
+                    "Your filing order was returned; fix these and submit again (the order's page shows each reason beside its field):\n\n{en}"
+                ),
+            ),
+            &Self::link(base, id),
+            Some("【备案】您的备案订单未通过初审，请登录修改后重新提交。".into()),
+        )
     }
 
     /// A filed site that a scan found out of compliance.
     pub fn site_out_of_compliance(number: &str, domain: &str, codes: &[&str]) -> Notice {
-        Notice {
-            sms: None,
-            subject: format!("网站备案展示检查未通过：{domain} / Site footer check failed: {domain}"),
-            body: format!(
-                "网站{domain}（{number}）的首页未通过备案合规检查（{}）。请确认网站可以访问，并在首页底部展示备案号（含“号”字）且链接到 https://beian.miit.gov.cn/ 。
-                 The home page of {domain} ({number}) failed the filing compliance check ({}). Make sure the site is reachable and its footer shows the number (with its 号) linked to https://beian.miit.gov.cn/.
-",
-                codes.join(", "),
-                codes.join(", ")
+        let codes = codes.join(", ");
+        Notice::new(
+            (
+                format!("网站备案展示检查未通过：{domain}"),
+                format!(
+                    "网站{domain}（{number}）的首页未通过备案合规检查（{codes}）。请确认网站可以访问，并在首页底部展示备案号（含“号”字）且链接到 https://beian.miit.gov.cn/ 。"
+                ),
             ),
-        }
+            (
+                format!("Site footer check failed: {domain}"),
+                format!(
+                    "The home page of {domain} ({number}) failed the filing compliance check ({codes}). Make sure the site is reachable and its footer shows the number (with its 号) linked to https://beian.miit.gov.cn/."
+                ),
+            ),
+            "",
+            None,
+        )
     }
 
     /// A password-reset link (the token works once, within the hour).
     pub fn password_reset(base: &str, token: &str) -> Notice {
         let link = format!("{}/reset-password?token={token}", base.trim_end_matches('/'));
-        Notice {
-            sms: None,
-            subject: "重置密码 / Reset your password".into(),
-            body: format!(
-                "请在1小时内打开以下链接设置新密码（只能使用一次）。如果不是您本人操作，请忽略本邮件。\nOpen this link within an hour to set a new password (it works once). If you did not ask for it, ignore this e-mail.\n\n{link}\n"
+        Notice::new(
+            ("重置密码".into(), "请在1小时内打开以下链接设置新密码（只能使用一次）。如果不是您本人操作，请忽略本邮件。".into()),
+            (
+                "Reset your password".into(),
+                "Open this link within an hour to set a new password (it works once). If you did not ask for it, ignore this e-mail.".into(),
             ),
-        }
+            &link,
+            None,
+        )
     }
 
     /// An order left with its applicant for `idle` days, closed on `closes_on` unless touched.
     pub fn draft_reminder(base: &str, id: Uuid, idle: i64, closes_on: &str) -> Notice {
-        Notice {
-            sms: Some(format!(
+        Notice::new(
+            (
+                format!("备案订单将于{closes_on}关闭"),
+                format!(
+                    "您的备案订单已{idle}天未操作。若在{closes_on}前仍未修改或提交，订单将自动关闭，已填写的信息需重新填写。"
+                ),
+            ),
+            (
+                format!("Filing order closes on {closes_on}"),
+                format!(
+                    "Your filing order has not been touched for {idle} days. Unless it is changed or submitted before {closes_on}, it will be closed and its details must be entered again."
+                ),
+            ),
+            &Self::link(base, id),
+            Some(format!(
                 "【备案】您的备案订单已{idle}天未操作，将于{closes_on}自动关闭，请及时完善并提交。"
             )),
-            subject: format!("备案订单将于{closes_on}关闭 / Filing order closes on {closes_on}"),
-            body: format!(
-                "您的备案订单已{idle}天未操作。若在{closes_on}前仍未修改或提交，订单将自动关闭，已填写的信息需重新填写。\nYour filing order has not been touched for {idle} days. Unless it is changed or submitted before {closes_on}, it will be closed and its details must be entered again.\n\n{}\n",
-                Self::link(base, id)
-            ),
-        }
+        )
     }
 
     /// An order closed after `idle` days with its applicant.
     pub fn draft_expired(base: &str, id: Uuid, idle: i64) -> Notice {
-        Notice {
-            sms: None,
-            subject: "备案订单已因长期未操作关闭 / Filing order closed after a long pause".into(),
-            body: format!(
-                "您的备案订单已{idle}天未操作，已自动关闭。如仍需备案，请重新发起。\nYour filing order was closed after {idle} days without a change. Start a new one to file.\n\n{}\n",
-                Self::link(base, id)
+        Notice::new(
+            (
+                "备案订单已因长期未操作关闭".into(),
+                format!("您的备案订单已{idle}天未操作，已自动关闭。如仍需备案，请重新发起。"),
             ),
-        }
+            (
+                "Filing order closed after a long pause".into(),
+                format!(
+                    "Your filing order was closed after {idle} days without a change. Start a new one to file."
+                ),
+            ),
+            &Self::link(base, id),
+            None,
+        )
     }
 
     fn psb_link(base: &str, id: Uuid) -> String {
@@ -115,38 +191,60 @@ impl Notice {
     /// The site's ICP filing was cancelled while it holds a PSB number: the owner cancels that
     /// filing at the platform.
     pub fn psb_cancel_due(base: &str, id: Uuid, icp: &str, psb: &str) -> Notice {
-        Notice {
-            sms: None,
-            subject: format!("请注销公安联网备案：{psb} / Cancel the PSB filing: {psb}"),
-            body: format!(
-                "网站{icp}的ICP备案已注销。请登录全国互联网安全管理服务平台（beian.mps.gov.cn）注销其公安联网备案{psb}，并从网站页脚撤下两个备案号。\nThe ICP filing of {icp} was cancelled. Sign in to the public-security platform (beian.mps.gov.cn) to cancel its PSB filing {psb}, and take both numbers off the site's footer.\n\n{}\n",
-                Self::psb_link(base, id)
+        Notice::new(
+            (
+                format!("请注销公安联网备案：{psb}"),
+                format!(
+                    "网站{icp}的ICP备案已注销。请登录全国互联网安全管理服务平台（beian.mps.gov.cn）注销其公安联网备案{psb}，并从网站页脚撤下两个备案号。"
+                ),
             ),
-        }
+            (
+                format!("Cancel the PSB filing: {psb}"),
+                format!(
+                    "The ICP filing of {icp} was cancelled. Sign in to the public-security platform (beian.mps.gov.cn) to cancel its PSB filing {psb}, and take both numbers off the site's footer."
+                ),
+            ),
+            &Self::psb_link(base, id),
+            None,
+        )
     }
 
     /// The PSB platform issued the site's number.
     pub fn psb_approved(base: &str, id: Uuid, icp: &str, psb: &str) -> Notice {
-        Notice {
-            sms: Some(format!("【备案】网站{icp}的公安联网备案已通过，公安备案号：{psb}。")),
-            subject: format!("公安联网备案已通过：{psb} / PSB filing approved: {psb}"),
-            body: format!(
-                "网站{icp}的公安联网备案已通过，公安备案号为{psb}。请在网站首页底部展示公安备案号及图标，并链接到全国互联网安全管理服务平台；可直接复制申请页面上的页脚代码。\nThe public-security filing of {icp} was approved: {psb}. Show it with its badge at the bottom of the home page, linked to the national platform; the application page has a ready-to-paste footer.\n\n{}\n",
-                Self::psb_link(base, id)
+        Notice::new(
+            (
+                format!("公安联网备案已通过：{psb}"),
+                format!(
+                    "网站{icp}的公安联网备案已通过，公安备案号为{psb}。请在网站首页底部展示公安备案号及图标，并链接到全国互联网安全管理服务平台；可直接复制申请页面上的页脚代码。"
+                ),
             ),
-        }
+            (
+                format!("PSB filing approved: {psb}"),
+                format!(
+                    "The public-security filing of {icp} was approved: {psb}. Show it with its badge at the bottom of the home page, linked to the national platform; the application page has a ready-to-paste footer."
+                ),
+            ),
+            &Self::psb_link(base, id),
+            Some(format!("【备案】网站{icp}的公安联网备案已通过，公安备案号：{psb}。")),
+        )
     }
 
     /// The PSB officer (or the platform) refused the application.
     pub fn psb_rejected(base: &str, id: Uuid, icp: &str) -> Notice {
-        Notice {
-            sms: Some(format!("【备案】网站{icp}的公安联网备案未通过，请登录查看原因并修改。")),
-            subject: format!("公安联网备案未通过：{icp} / PSB filing refused: {icp}"),
-            body: format!(
-                "网站{icp}的公安联网备案未通过。请登录查看原因，修改后重新提交。\nThe public-security filing of {icp} was refused. Sign in to see why, correct it and submit again.\n\n{}\n",
-                Self::psb_link(base, id)
+        Notice::new(
+            (
+                format!("公安联网备案未通过：{icp}"),
+                format!("网站{icp}的公安联网备案未通过。请登录查看原因，修改后重新提交。"),
             ),
-        }
+            (
+                format!("PSB filing refused: {icp}"),
+                format!(
+                    "The public-security filing of {icp} was refused. Sign in to see why, correct it and submit again."
+                ),
+            ),
+            &Self::psb_link(base, id),
+            Some(format!("【备案】网站{icp}的公安联网备案未通过，请登录查看原因并修改。")),
+        )
     }
 
     /// A site without its PSB filing, `deadline.days_live` days after going live.
@@ -158,40 +256,51 @@ impl Notice {
         deadline: &beian_core::psb::Deadline,
     ) -> Notice {
         let (live, left, due) = (deadline.days_live, deadline.days_left.max(0), deadline.due);
-        Notice {
-            sms: Some(format!(
-                "【备案】网站{icp}已开通{live}天，须在开通后30日内（{due}前）办理公安联网备案，剩余{left}天。"
+        Notice::new(
+            (
+                format!("请在{due}前办理公安联网备案：{site}"),
+                format!(
+                    "网站“{site}”（{icp}）已开通{live}天。依据《计算机信息网络国际联网安全保护管理办法》，须在开通后30日内（{due}前）办理公安联网备案，还剩{left}天；逾期可能被警告或停机整顿。"
+                ),
+            ),
+            (
+                format!("File with the public-security platform by {due}: {site}"),
+                format!(
+                    "The site “{site}” ({icp}) has been live for {live} days. It must be filed with the public-security platform within 30 days of going live (by {due}); {left} days are left. Late filing can lead to a warning or suspension."
+                ),
+            ),
+            &Self::psb_link(base, id),
+            Some(format!(
+                "【备案】网站{icp}已开通{live}天，须在开通后30日内（{due}前）办理公安联网备案，还剩{left}天。"
             )),
-            subject: format!(
-                "请在{due}前办理公安联网备案：{site} / File with the public-security platform by {due}: {site}"
-            ),
-            body: format!(
-                "网站“{site}”（{icp}）已开通{live}天。依据《计算机信息网络国际联网安全保护管理办法》，须在开通后30日内（{due}前）办理公安联网备案，剩余{left}天；逾期可能被警告或停机整顿。\nThe site “{site}” ({icp}) has been live for {live} days. It must be filed with the public-security platform within 30 days of going live (by {due}); {left} days are left. Late filing can lead to a warning or suspension.\n\n{}\n",
-                Self::psb_link(base, id)
-            ),
-        }
+        )
     }
 
     pub fn order_approved(base: &str, id: Uuid) -> Notice {
-        Notice {
-            sms: Some("【备案】您的备案已通过接入商初审，请留意工信部核验短信并在24小时内完成核验。".into()),
-            subject: "备案订单已通过初审 / Filing order approved by the provider".into(),
-            body: format!(
-                "您的备案订单已通过接入商初审，即将提交管局。请留意工信部发送的核验短信，须在24小时内完成核验。\nYour order passed the provider's review and goes to the bureau next. Watch for the MIIT verification SMS: it must be answered within 24 hours.\n\n{}\n",
-                Self::link(base, id)
+        Notice::new(
+            (
+                "备案订单已通过初审".into(),
+                "您的备案订单已通过接入商初审，即将提交管局。请留意工信部发送的核验短信，须在24小时内完成核验。".into(),
             ),
-        }
+            (
+                "Filing order approved by the provider".into(),
+                "Your order passed the provider's review and goes to the bureau next. Watch for the MIIT verification SMS: it must be answered within 24 hours.".into(),
+            ),
+            &Self::link(base, id),
+            Some("【备案】您的备案已通过接入商初审，请留意工信部核验短信并在24小时内完成核验。".into()),
+        )
     }
 
     pub fn materials_requested(base: &str, id: Uuid, note: &str) -> Notice {
-        Notice {
-            sms: Some("【备案】接入商请您邮寄备案资料，详情请查看邮件。".into()),
-            subject: "请邮寄备案资料 / Please mail the filing materials".into(),
-            body: format!(
-                "请按以下说明邮寄纸质资料：\nPlease mail the paper materials as described:\n\n{note}\n\n{}\n",
-                Self::link(base, id)
+        Notice::new(
+            ("请邮寄备案资料".into(), format!("请按以下说明邮寄纸质资料：\n\n{note}")),
+            (
+                "Please mail the filing materials".into(),
+                format!("Please mail the paper materials as described:\n\n{note}"),
             ),
-        }
+            &Self::link(base, id),
+            Some("【备案】接入商请您邮寄备案资料，详情请查看邮件。".into()),
+        )
     }
 }
 
@@ -425,8 +534,16 @@ impl App {
         format!("messages/{id}/recipient")
     }
 
-    /// Queues an e-mail in the caller's transaction: a message row and its delivery job.
-    pub(crate) async fn queue_email(&self, tx: &mut Tx, to: &str, mail: &Notice) -> AppResult<()> {
+    /// Queues `notice` to `to` in `lang`, in the caller's transaction: a message row and its
+    /// delivery job.
+    pub(crate) async fn queue_email(
+        &self,
+        tx: &mut Tx,
+        to: &str,
+        notice: &Notice,
+        lang: Lang,
+    ) -> AppResult<()> {
+        let mail = notice.mail(lang);
         let id = new_id();
         let now = self.now_us();
         tx.insert_message(&MessageRow {

@@ -131,13 +131,14 @@ impl App {
     }
 
     /// Queues a notice to the account signed in as `email` and to each of its further
-    /// recipients, in the caller's transaction.
+    /// recipients, in the caller's transaction, in the account's language.
     pub(crate) async fn notify_account(&self, tx: &mut Tx, email: &str, notice: &Notice) -> AppResult<()> {
-        self.queue_email(tx, email, notice).await?;
+        let lang = crate::notify::lang_of(tx.account_lang_of_email(email).await?.as_deref());
+        self.queue_email(tx, email, notice, lang).await?;
         for r in tx.recipients_of_email(email).await? {
             let to = String::from_utf8(self.keys().decrypt(&aad(r.id), &r.email)?)
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("a recipient's address: {e}")))?;
-            self.queue_email(tx, &to, notice).await?;
+            self.queue_email(tx, &to, notice, lang).await?;
         }
         Ok(())
     }

@@ -75,6 +75,20 @@ impl Tx {
         Ok(r == 1)
     }
 
+    /// The language an account reads its e-mail in (`zh` or `en`), by its sign-in address.
+    pub async fn account_lang_of_email(&mut self, email: &str) -> Result<Option<String>> {
+        Ok(on!(tx self, |c| sqlx::query_scalar::<_, String>("SELECT lang FROM accounts WHERE email = $1")
+            .bind(email)
+            .fetch_optional(c)
+            .await?))
+    }
+
+    /// Sets the language an account reads its e-mail in (`zh` or `en`).
+    pub async fn set_account_lang(&mut self, id: Uuid, lang: &str) -> Result<()> {
+        on!(tx self, |c| sqlx::query("UPDATE accounts SET lang = $2 WHERE id = $1").bind(id).bind(lang).execute(c).await?.rows_affected());
+        Ok(())
+    }
+
     pub async fn set_password_hash(&mut self, id: Uuid, hash: &str) -> Result<()> {
         on!(tx self, |c| sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1").bind(id).bind(hash).execute(c).await?.rows_affected());
         Ok(())

@@ -115,6 +115,33 @@ pub struct PasswordBody {
     new_password: String,
 }
 
+/// The language your e-mail comes in.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageBody {
+    lang: MailLang,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum MailLang {
+    Zh,
+    En,
+}
+
+pub async fn set_language(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(b): JsonBody<LanguageBody>,
+) -> ApiResult {
+    let lang = match b.lang {
+        MailLang::Zh => beian_core::message::Lang::Zh,
+        MailLang::En => beian_core::message::Lang::En,
+    };
+    s.app.set_language(&c.ctx, lang).await.map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 pub async fn change_password(
     State(s): State<AppState>,
     c: Caller,
@@ -202,6 +229,17 @@ pub(super) fn operations(api: Api) -> Api {
         Op::new("accounts", "Change your password; all your sessions end")
             .body::<PasswordBody>()
             .no_content(),
+    )
+    .op(
+        "put",
+        "/me/language",
+        put(set_language),
+        Op::new(
+            "accounts",
+            "The language your e-mail comes in (`zh` or `en`; the pages' language switch sets it too)",
+        )
+        .body::<LanguageBody>()
+        .no_content(),
     )
     .op(
         "delete",

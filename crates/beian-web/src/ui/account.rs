@@ -7,6 +7,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use beian_app::AppError;
+use beian_core::message::Lang;
 use serde::Deserialize;
 
 use super::i18n::Msgs;
@@ -332,7 +333,14 @@ pub(super) async fn signup(
     };
     match s.app.register(&p.ctx, account).await {
         Ok(_) => match s.app.login(&p.ctx, &f.email, &f.password).await {
-            Ok(session) => signed_in(&s, session, "/app"),
+            Ok(session) => {
+                // E-mails go out in the language the account signed up in.
+                let ctx = beian_app::Ctx { principal: Some(session.principal.clone()), ..p.ctx.clone() };
+                if let Err(e) = s.app.set_language(&ctx, p.lang).await {
+                    return app_error(&p, e);
+                }
+                signed_in(&s, session, "/app")
+            }
             Err(e) => app_error(&p, e),
         },
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
@@ -384,10 +392,18 @@ pub(super) async fn logout(
 
 pub(super) async fn switch_lang(
     State(s): State<AppState>,
+    axum::Extension(p): axum::Extension<PageCtx>,
     Path(lang): Path<String>,
     Query(q): Query<BackQuery>,
 ) -> Response {
     let value = if lang == "en" { "en" } else { "zh" };
+    // A signed-in person's e-mails follow the language they read the pages in.
+    if p.ctx.principal.is_some() {
+        let chosen = if value == "en" { Lang::En } else { Lang::Zh };
+        if let Err(e) = s.app.set_language(&p.ctx, chosen).await {
+            return app_error(&p, e);
+        }
+    }
     let mut r = Redirect::to(&local_path(q.back.as_deref())).into_response();
     // A year; not HttpOnly-relevant, but kept like the others.
     let set = format!("{LANG_COOKIE}={value}{}; Max-Age=31536000", cookie_attrs(&s));

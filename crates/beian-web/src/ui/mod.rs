@@ -540,7 +540,7 @@ fn label(lang: Lang, path: &str) -> String {
     } else if let Some(n) = service("apps[") {
         format!("APP{n} / app {n}")
     } else {
-        beian_app::seam::notices::recipient_label(path)
+        beian_app::seam::notices::recipient_label(path, lang)
     };
     match both.split_once(" / ") {
         Some((zh, en)) => if lang == Lang::En { en } else { zh }.to_owned(),

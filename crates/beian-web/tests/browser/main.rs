@@ -111,6 +111,7 @@ async fn sign_in_follow_an_order_switch_language_and_fit_a_phone() {
     assert_eq!(rows, json!(1), "the wizard's steps wrap at 360 px");
     let current = b.text(".steps li.current").await;
     assert!(current.chars().count() > 3, "the current step is named: {current}");
+    shot(&b, "wizard-phone").await;
     b.goto(&format!("{}/app/orders/{order}", s.base)).await;
     b.wait_for(LOADED).await;
     shot(&b, "order-phone").await;

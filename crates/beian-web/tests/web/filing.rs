@@ -760,7 +760,7 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
         );
         let texts =
             w.provider.login("admin@example.com").await.get("/api/v1/admin/messages?channel=sms").await.body;
-        assert!(texts.to_string().contains("剩余0天"), "the day-30 text: {texts}");
+        assert!(texts.to_string().contains("还剩0天"), "the day-30 text: {texts}");
     }
 }
 

@@ -216,6 +216,30 @@ async fn sign_up_shows_field_errors_beside_the_fields_and_signs_in() {
     let (status, _, page) = text(c.get(format!("{}/app", s.base)).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("张三") && page.contains("还没有备案订单"), "{page}");
+    // E-mail comes in the language of the pages, one language at a time: Chinese as signed up,
+    // English once the person switches.
+    let anon = crate::common::Client::anonymous(&s.base);
+    let reset_mail = || async {
+        let r = anon.post("/api/v1/auth/password-reset", json!({ "email": "zhang@example.com" })).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let mails = s.db.store.messages("email", None, 10).await.unwrap();
+        (mails[0].subject.clone(), mails[0].body.clone())
+    };
+    let (subject, body) = reset_mail().await;
+    assert_eq!(subject, "重置密码");
+    assert!(body.contains("设置新密码") && !body.contains("new password"), "{body}");
+    let r = c.get(format!("{}/lang/en?back=/app", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (subject, body) = reset_mail().await;
+    assert_eq!(subject, "Reset your password");
+    assert!(body.contains("new password") && !body.contains("设置新密码"), "{body}");
+    // An API client says it too.
+    let api = s.login("zhang@example.com").await;
+    let r = api.call(reqwest::Method::PUT, "/api/v1/me/language", Some(json!({ "lang": "fr" })), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = api.call(reqwest::Method::PUT, "/api/v1/me/language", Some(json!({ "lang": "zh" })), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(reset_mail().await.0, "重置密码");
     // The same address again, from another browser: refused, with the reason.
     let d = browser();
     let (_, _, page) = text(d.get(format!("{}/signup", s.base)).send().await.unwrap()).await;
