@@ -94,24 +94,12 @@ pub(in crate::ui) async fn upload(
     match result {
         Ok(_) => {
             let notice = Some((t.get("wz.upload.done").to_owned(), true));
-            let r = Rendered {
-                step,
-                notice,
-                errors: Vec::new(),
-                upload_error: None,
-                posted: None,
-                insist: false,
-            };
-            render_step(&s, &p, v, r, StatusCode::OK).await
+            render_step(&s, &p, v, Rendered::notice(step, notice), StatusCode::OK).await
         }
         Err(m) => {
             let r = Rendered {
-                step,
-                notice: Some((m.clone(), false)),
-                errors: Vec::new(),
-                upload_error: Some((kind, path, m)),
-                posted: None,
-                insist: false,
+                upload_error: Some((kind, path, m.clone())),
+                ..Rendered::notice(step, Some((m, false)))
             };
             render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -155,14 +143,8 @@ pub(in crate::ui) async fn submit(
                 Ok(v) => v,
                 Err(e) => return app_error(&p, e),
             };
-            let r = Rendered {
-                step: "confirm",
-                notice: Some((refusal_message(p.lang, &e), false)),
-                errors: Vec::new(),
-                upload_error: None,
-                posted: None,
-                insist: true,
-            };
+            let notice = Some((refusal_message(p.lang, &e), false));
+            let r = Rendered { insist: true, ..Rendered::notice("confirm", notice) };
             render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => app_error(&p, e),

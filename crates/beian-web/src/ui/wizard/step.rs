@@ -85,6 +85,13 @@ pub(super) struct Rendered<'a> {
     pub(super) insist: bool,
 }
 
+impl Rendered<'_> {
+    /// The stored order's `step` with `notice` above it: nothing refused, nothing insisted on.
+    pub(super) fn notice(step: &'static str, notice: Option<(String, bool)>) -> Rendered<'static> {
+        Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None, insist: false }
+    }
+}
+
 pub(super) async fn render_step(
     s: &AppState,
     p: &PageCtx,
@@ -264,8 +271,7 @@ pub(in crate::ui) async fn edit(
     }
     let resumed = p.path.contains("resumed=1");
     let notice = resumed.then(|| (Msgs::of(p.lang).get("wz.resumed").to_owned(), true));
-    let r = Rendered { step, notice, errors: Vec::new(), upload_error: None, posted: None, insist: false };
-    render_step(&s, &p, v, r, StatusCode::OK).await
+    render_step(&s, &p, v, Rendered::notice(step, notice), StatusCode::OK).await
 }
 
 pub(super) fn is_htmx(h: &HeaderMap) -> bool {
@@ -312,21 +318,13 @@ pub(in crate::ui) async fn save(
         Ok(v) if !refused.is_empty() => {
             let errors = field_messages(p.lang, &AppError::Validation(refused));
             let notice = Some((Msgs::of(p.lang).get("wz.partly_saved").to_owned(), false));
-            let r = Rendered { step, notice, errors, upload_error: None, posted: Some(&view), insist: false };
+            let r = Rendered { errors, posted: Some(&view), ..Rendered::notice(step, notice) };
             render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Ok(v) => {
             if htmx {
                 let notice = Some((Msgs::of(p.lang).get("wz.saved").to_owned(), true));
-                let r = Rendered {
-                    step,
-                    notice,
-                    errors: Vec::new(),
-                    upload_error: None,
-                    posted: None,
-                    insist: false,
-                };
-                return render_step(&s, &p, v, r, StatusCode::OK).await;
+                return render_step(&s, &p, v, Rendered::notice(step, notice), StatusCode::OK).await;
             }
             if action != "next" {
                 return Redirect::to(&format!("/app/orders/{id}/edit/{step}")).into_response();
@@ -347,14 +345,7 @@ pub(in crate::ui) async fn save(
             });
             if blocking {
                 let notice = Some((Msgs::of(p.lang).get("wz.fix_first").to_owned(), false));
-                let r = Rendered {
-                    step,
-                    notice,
-                    errors: Vec::new(),
-                    upload_error: None,
-                    posted: None,
-                    insist: true,
-                };
+                let r = Rendered { insist: true, ..Rendered::notice(step, notice) };
                 return render_step(&s, &p, v, r, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
             let next = STEPS[STEPS.iter().position(|x| *x == step).unwrap_or(0) + 1];
@@ -380,7 +371,7 @@ pub(in crate::ui) async fn save(
                 false,
             ));
             let posted = (!stale).then_some(&view);
-            let r = Rendered { step, notice, errors, upload_error: None, posted, insist: false };
+            let r = Rendered { errors, posted, ..Rendered::notice(step, notice) };
             render_step(&s, &p, current, r, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => app_error(&p, e),
