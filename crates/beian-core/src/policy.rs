@@ -53,6 +53,18 @@ pub enum ResidenceRule {
     Unknown,
 }
 
+/// Whose mobile must have been allocated in the filing province.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalMobileRule {
+    /// Nobody's.
+    None,
+    /// Every responsible person's (subject and services).
+    All,
+    /// The website and app responsible persons'.
+    SiteHeads,
+}
+
 /// Every policy parameter, resolved for one province. See `data/policy.toml` for meanings.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +87,7 @@ pub struct PolicyValues {
     pub construction_plan_domains_unit: usize,
     pub unit_office_landline_required: bool,
     pub office_phone_differs_from_mobile: bool,
+    pub local_mobile_required: LocalMobileRule,
     pub mailing_address_same_city: bool,
     pub domain_holder_may_be_legal_rep: bool,
     pub shell_subject_may_add_service: bool,

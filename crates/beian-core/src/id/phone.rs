@@ -4,9 +4,33 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use super::{IdError, IdWarning, Parsed, fold_non_empty};
+use crate::province::ProvinceCode;
 use crate::text::is_space;
 
 const PREFIXES: &str = include_str!("../../data/mobile_prefixes.tsv");
+const REGIONS: &str = include_str!("../../data/mobile_regions.tsv");
+
+/// The province each mobile number block (its first seven digits) was allocated in, as
+/// sorted, disjoint ranges `(first, last, province)` (`data/mobile_regions.tsv`).
+fn block_regions() -> &'static [(u32, u32, ProvinceCode)] {
+    static T: OnceLock<Vec<(u32, u32, ProvinceCode)>> = OnceLock::new();
+    T.get_or_init(|| {
+        REGIONS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| {
+                let mut f = l.split('\t');
+                let range = (|| {
+                    let first = f.next()?.parse().ok()?;
+                    let last = f.next()?.parse().ok()?;
+                    Some((first, last, ProvinceCode::parse(f.next()?)?))
+                })();
+                // The file is generated and checked by a test: a bad line is a build defect.
+                range.unwrap_or_else(|| panic!("mobile_regions.tsv: bad line {l:?}"))
+            })
+            .collect()
+    })
+}
 
 fn virtual_prefixes() -> &'static [&'static str] {
     static T: OnceLock<Vec<&'static str>> = OnceLock::new();
@@ -62,6 +86,15 @@ impl Mobile {
     /// Masked for display: `138****8000`.
     pub fn masked(&self) -> String {
         crate::text::mask(&self.0, 3, 4)
+    }
+
+    /// The province the number's block was allocated in (its 归属地, kept when the owner
+    /// moves or changes carrier), when the data places it.
+    pub fn allocated_in(&self) -> Option<ProvinceCode> {
+        let block: u32 = self.0[..7].parse().ok()?;
+        let table = block_regions();
+        let i = table.partition_point(|r| r.1 < block);
+        table.get(i).filter(|r| r.0 <= block).map(|r| r.2)
     }
 }
 
@@ -172,6 +205,28 @@ impl fmt::Debug for Landline {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn block_regions_are_sorted_disjoint_mobile_blocks() {
+        let t = block_regions();
+        assert!(t.len() > 5_000, "{}", t.len());
+        for w in t.windows(2) {
+            assert!(w[0].0 <= w[0].1 && w[0].1 < w[1].0, "{:?} then {:?}", w[0], w[1]);
+        }
+        assert!(t.iter().all(|r| (1_300_000..2_000_000).contains(&r.0) && r.1 < 2_000_000));
+    }
+
+    #[test]
+    fn a_mobile_knows_where_its_block_was_allocated() {
+        let at = |m: &str| Mobile::parse(m).unwrap().value.allocated_in().map(|p| p.to_string());
+        // The example numbers of carriers' own pages, and blocks of each province asked for.
+        assert_eq!(at("13800138000").as_deref(), Some("11"));
+        assert_eq!(at("+86 139 0731 1234").as_deref(), Some("43"));
+        assert_eq!(at("13951234567").as_deref(), Some("32"));
+        assert_eq!(at("13575712345").as_deref(), Some("33"));
+        // A virtual-operator block is not placed: nothing is claimed about it.
+        assert_eq!(at("17012345678"), None);
+    }
 
     #[test]
     fn mobiles() {

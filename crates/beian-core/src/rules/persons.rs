@@ -6,6 +6,7 @@ use time::Duration;
 use super::{Cx, arg, bi, detail};
 use crate::id::{Email, HkMacauPermit, IdError, IdWarning, Landline, Mobile, ResidentId};
 use crate::model::{CertificateKind, OrderKind, Person, ValidUntil, normalize_cert};
+use crate::policy::LocalMobileRule;
 
 /// Days of remaining validity below which a certificate is flagged (HW-rules: 3 months).
 const EXPIRING_DAYS: i64 = 90;
@@ -20,6 +21,27 @@ pub(super) fn check(cx: &mut Cx<'_>) {
     }
     shared_contacts(cx, &persons, &mobiles);
     service_heads(cx);
+}
+
+/// Where the province wants a local mobile (rules.md §3.4: Hunan's mobiles, Jiangsu's site
+/// heads): a number whose block the data places in another province. A block the data does not
+/// place says nothing.
+fn local_mobile(cx: &mut Cx<'_>, path: &str, is_subject_head: bool, mobile: &Mobile) {
+    let wanted = match cx.policy.values.local_mobile_required {
+        LocalMobileRule::None => false,
+        LocalMobileRule::All => true,
+        LocalMobileRule::SiteHeads => !is_subject_head,
+    };
+    let Some(home) = mobile.allocated_in().filter(|_| wanted) else { return };
+    if home != cx.province.code {
+        let from = home.province();
+        let pr = cx.province_arg();
+        cx.emit(
+            "PERSON_MOBILE_NOT_LOCAL",
+            format!("{path}.mobile"),
+            &[arg("mobile", mobile.masked()), bi("from", from.short_name, from.name_en), pr],
+        );
+    }
 }
 
 fn each_person(cx: &mut Cx<'_>, path: &str, p: &Person, is_subject_head: bool, mobiles: &[Option<String>]) {
@@ -89,6 +111,7 @@ fn each_person(cx: &mut Cx<'_>, path: &str, p: &Person, is_subject_head: bool, m
                     &[arg("mobile", m.value.masked())],
                 );
             }
+            local_mobile(cx, path, is_subject_head, &m.value);
             if cx
                 .ctx
                 .mobiles_used_by_other_subjects

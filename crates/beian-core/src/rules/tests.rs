@@ -363,6 +363,11 @@ fn cases() -> Vec<(&'static str, Base, Mutation)> {
                 w.head.mobile = "17012345678".into();
             }
         }),
+        ("PERSON_MOBILE_NOT_LOCAL", Company, |o, _| {
+            // Jiangsu wants the site heads' mobiles from Jiangsu: a Zhejiang number.
+            js(o);
+            o.websites[1].head.mobile = "13575712345".into();
+        }),
         ("PERSON_EMERGENCY_INVALID", Company, |o, _| o.websites[1].head.emergency_phone = "12345".into()),
         ("PERSON_EMERGENCY_SAME", Company, |o, _| o.websites[1].head.emergency_phone = "13800138000".into()),
         ("PERSON_EMAIL_INVALID", Company, |o, _| o.websites[1].head.email = "zhaoliu@".into()),
@@ -925,4 +930,34 @@ fn access_is_withdrawn_from_several_services_at_once_and_each_is_checked() {
     o.kind = OrderKind::CancelService;
     o.target_numbers.truncate(2);
     assert!(codes(&check(&o, &c)).contains("ORDER_TARGET_REQUIRED"));
+}
+
+#[test]
+fn a_local_mobile_is_asked_for_where_the_province_wants_one() {
+    let not_local = |o: &Order, c: &Context| -> Vec<String> {
+        check(o, c).into_iter().filter(|f| f.code == "PERSON_MOBILE_NOT_LOCAL").map(|f| f.field).collect()
+    };
+    let (mut o, c) = base(&Base::Company);
+    // Zhejiang asks nothing of the Beijing and Shanghai numbers of the fixture.
+    assert!(not_local(&o, &c).is_empty());
+    // Jiangsu asks it of the site heads only: the subject head's Beijing number passes.
+    js(&mut o);
+    for w in &mut o.websites {
+        w.head.mobile = "13951234567".into();
+    }
+    assert!(not_local(&o, &c).is_empty(), "Jiangsu numbers for Jiangsu sites");
+    o.websites[1].head.mobile = "13575712345".into();
+    assert_eq!(not_local(&o, &c), ["websites[1].head.mobile"]);
+    let f = check(&o, &c).into_iter().find(|f| f.code == "PERSON_MOBILE_NOT_LOCAL").unwrap();
+    let zh = f.message.get(crate::message::Lang::Zh);
+    assert!(zh.contains("江苏") && zh.contains("浙江") && zh.contains("135****2345"), "{zh}");
+    // Hunan asks it of everyone, the subject head too; a block the data does not place passes.
+    let (mut o, c) = base(&Base::Company);
+    o.province = ProvinceCode::parse("43").unwrap();
+    let fields = not_local(&o, &c);
+    assert!(fields.contains(&"subject.head.mobile".to_owned()), "{fields:?}");
+    o.subject.head.mobile = "+86 139 0731 1234".into();
+    assert!(!not_local(&o, &c).contains(&"subject.head.mobile".to_owned()));
+    o.subject.head.mobile = "17112345678".into();
+    assert!(!not_local(&o, &c).contains(&"subject.head.mobile".to_owned()));
 }
