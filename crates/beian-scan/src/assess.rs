@@ -176,6 +176,14 @@ struct Occurrence {
     target: Option<(LinkTarget, Option<String>)>,
 }
 
+/// Whether `numbers` hold a valid ICP number, and (when one is expected) a PSB number: what
+/// decides that nothing more is read for a page.
+pub fn shows_numbers(numbers: &[FoundNumber], psb_expected: bool) -> bool {
+    let has = |want: fn(NumberKind) -> bool| numbers.iter().any(|n| n.kind.is_some_and(want));
+    has(|k| matches!(k, NumberKind::IcpFiling | NumberKind::IcpLicence))
+        && (!psb_expected || has(|k| k == NumberKind::Psb))
+}
+
 /// Checks a page against what it should show.
 pub fn assess(page: &PageText, expected: &Expected) -> Assessment {
     let targets: Vec<LinkTarget> = page.links.iter().map(|l| footer::classify_link(&l.href)).collect();

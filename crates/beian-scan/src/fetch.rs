@@ -231,6 +231,9 @@ impl Fetcher {
                 .get(url.clone())
                 .header(reqwest::header::ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
                 .header(reqwest::header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.5")
+                // One page per site: the server may close once it has answered (it then keeps
+                // the TIME_WAIT, as for any one-shot client) instead of waiting for more.
+                .header(reqwest::header::CONNECTION, "close")
                 .send()
                 .await
                 .map_err(|e| self.classify(&e))?;

@@ -362,6 +362,47 @@ async fn concurrency_is_bounded_per_host_and_overall() {
     assert_eq!(server.max_in_flight.load(Ordering::SeqCst), 3);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scan_on_threads_reports_each_site_once_as_the_async_one_does_within_the_limits() {
+    let m = manifest();
+    let (addr, _) = serve(&m.page).await;
+    let s = scanner(addr, Limits::default());
+    let sites: Vec<(String, Expected)> = m.page.iter().map(|p| (url(&p.host, addr), expected(p))).collect();
+    let mut one = HashMap::new();
+    s.scan_all(sites.clone(), |r| {
+        one.insert(r.url.clone(), (r.verdict, codes(&r)));
+    })
+    .await;
+    let threaded = tokio::task::spawn_blocking(move || {
+        let mut all = Vec::new();
+        s.scan_on_threads(sites, 3, |r| all.push((r.url.clone(), (r.verdict, codes(&r))))).unwrap();
+        all
+    })
+    .await
+    .unwrap();
+    assert_eq!(threaded.len(), one.len(), "each site once");
+    assert_eq!(threaded.into_iter().collect::<HashMap<_, _>>(), one);
+
+    // The limits hold across the threads: 2 per host, 3 in all over 2 threads.
+    let (addr, server) = serve(&[]).await;
+    let s = scanner(addr, Limits { concurrency: 16, per_host: 2 });
+    let same_host: Vec<(String, Expected)> = (0..12)
+        .map(|i| (format!("http://count.corpus.test:{}/?i={i}", addr.port()), Expected::default()))
+        .collect();
+    tokio::task::spawn_blocking(move || s.scan_on_threads(same_host, 2, |r| assert_eq!(r.status, Some(200))))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(server.max_in_flight.load(Ordering::SeqCst), 2);
+    let (addr, server) = serve(&[]).await;
+    let s = scanner(addr, Limits { concurrency: 3, per_host: 2 });
+    let hosts: Vec<(String, Expected)> = (0..12)
+        .map(|i| (format!("http://count.h{i}.corpus.test:{}/", addr.port()), Expected::default()))
+        .collect();
+    tokio::task::spawn_blocking(move || s.scan_on_threads(hosts, 2, |_| {})).await.unwrap().unwrap();
+    assert_eq!(server.max_in_flight.load(Ordering::SeqCst), 3);
+}
+
 #[tokio::test]
 async fn loopback_and_private_addresses_are_refused_unless_explicitly_allowed() {
     let (addr, _server) = serve(&[]).await;

@@ -50,6 +50,9 @@ pub struct ScanArgs {
     /// Sites of one host fetched at once.
     #[arg(long, default_value_t = 2)]
     per_host: usize,
+    /// Threads that fetch and read pages (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Seconds allowed for one site, redirects and body included.
     #[arg(long, default_value_t = 15)]
     timeout: u64,
@@ -182,8 +185,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode, UserError> {
             (u, e)
         })
         .collect();
-    if a.timeout == 0 || a.max_body == 0 || a.concurrency == 0 || a.per_host == 0 {
-        return Err(UserError("--timeout, --max-body, --concurrency and --per-host must be positive".into()));
+    if a.timeout == 0 || a.max_body == 0 || a.concurrency == 0 || a.per_host == 0 || a.threads == Some(0) {
+        return Err(UserError(
+            "--timeout, --max-body, --concurrency, --per-host and --threads must be positive".into(),
+        ));
     }
     let fetch = FetchOptions {
         timeout: Duration::from_secs(a.timeout),
@@ -195,11 +200,6 @@ pub fn run(a: ScanArgs) -> Result<ExitCode, UserError> {
     };
     let limits = Limits { concurrency: a.concurrency, per_host: a.per_host };
     let scanner = Scanner::new(fetch, limits, lang).map_err(|e| UserError(e.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| UserError(format!("cannot start the runtime: {e}")))?;
-
     let total = sites.len();
     let started = std::time::Instant::now();
     let stdout = io::stdout();
@@ -214,7 +214,8 @@ pub fn run(a: ScanArgs) -> Result<ExitCode, UserError> {
             "verdict", "status", "url", "icp", "psb"
         );
     }
-    runtime.block_on(scanner.scan_all(sites, |r: SiteReport| {
+    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let scanned = scanner.scan_on_threads(sites, threads, |r: SiteReport| {
         if !matches!(r.verdict, Verdict::Compliant | Verdict::NotInStaticHtml | Verdict::Incomplete) {
             failed += 1;
         }
@@ -231,7 +232,8 @@ pub fn run(a: ScanArgs) -> Result<ExitCode, UserError> {
         if let Err(e) = res {
             write_err = Some(e);
         }
-    }));
+    });
+    scanned.map_err(|e| UserError(format!("cannot run the scan: {e}")))?;
     if let Some(e) = write_err {
         return Err(UserError(format!("cannot write output: {e}")));
     }
