@@ -233,10 +233,18 @@ impl Store {
         Ok(Store::Sqlite(pool, Arc::default()))
     }
 
-    /// Ends a bulk load: the database goes back to WAL mode, as the service keeps it.
+    /// Ends a bulk load: a SQLite database goes back to WAL mode, as the service keeps it; a
+    /// PostgreSQL database has its statistics gathered now. Autovacuum would gather them only
+    /// a minute or more later, and until then the planner guesses: with a million fresh orders
+    /// a subject's order list took 555 ms instead of 6 ms and a name search 5 s instead of 85 ms.
     pub async fn finish_bulk_load(&self) -> Result<()> {
-        if let Store::Sqlite(pool, _) = self {
-            sqlx::query("PRAGMA journal_mode = WAL").execute(pool).await?;
+        match self {
+            Store::Sqlite(pool, _) => {
+                sqlx::query("PRAGMA journal_mode = WAL").execute(pool).await?;
+            }
+            Store::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
         }
         Ok(())
     }
