@@ -124,3 +124,35 @@ document.addEventListener("keydown", function (ev) {
   else if (ev.key === "r") focus("#field-1");
   else if (ev.key === "q" && location.pathname.indexOf("/review/orders/") === 0) location.assign("/review");
 });
+
+// The wizard saves as the applicant goes (htmx, on change) and morphs the step into the
+// server's answer. An answer to an earlier save must not put back what has been typed since
+// (a field filled while the save was on its way came back empty, and "next" then sent it
+// empty): before the swap, the answer's fields take the values on the page now. Hidden
+// fields (the draft's version, the form token) stay the server's.
+document.addEventListener("htmx:before:swap", function (ev) {
+  var tasks = (ev.detail && ev.detail.tasks) || [];
+  tasks.forEach(function (t) {
+    if (!t.fragment || !t.fragment.querySelectorAll) return;
+    t.fragment.querySelectorAll("input, select, textarea").forEach(keepTyped);
+  });
+});
+function keepTyped(fresh) {
+  if (fresh.type === "hidden" || fresh.type === "file" || fresh.type === "submit") return;
+  var now = fresh.id ? document.getElementById(fresh.id)
+    : fresh.name && fresh.type === "checkbox"
+      ? document.querySelector('input[type=checkbox][name="' + CSS.escape(fresh.name) + '"][value="' + CSS.escape(fresh.value) + '"]')
+      : null;
+  if (!now || now.tagName !== fresh.tagName) return;
+  if (fresh.type === "checkbox" || fresh.type === "radio") {
+    if (now.checked) fresh.setAttribute("checked", ""); else fresh.removeAttribute("checked");
+  } else if (fresh.tagName === "SELECT") {
+    Array.prototype.forEach.call(fresh.options, function (o) {
+      if (o.value === now.value) o.setAttribute("selected", ""); else o.removeAttribute("selected");
+    });
+  } else if (fresh.tagName === "TEXTAREA") {
+    fresh.textContent = now.value;
+  } else {
+    fresh.setAttribute("value", now.value);
+  }
+}

@@ -294,6 +294,22 @@ async fn a_filing_from_sign_up_to_numbers_in_the_browser() {
         b.type_into(&format!("#{id}"), value).await;
     }
     b.click("#subject-head-is-legal-representative").await;
+    // An answer to an earlier save carries the values of then: the swap keeps those typed since.
+    let kept = b
+        .eval(
+            "const f = document.getElementById('wizard').cloneNode(true);
+             f.querySelector('#subject-head-email').setAttribute('value', '');
+             f.querySelector('#subject-head-is-legal-representative').removeAttribute('checked');
+             const frag = document.createDocumentFragment(); frag.append(f);
+             document.getElementById('wizard-form').dispatchEvent(new CustomEvent('htmx:before:swap',
+               { bubbles: true, cancelable: true, detail: { tasks: [{ fragment: frag }] } }));
+             return [f.querySelector('#subject-head-email').getAttribute('value'),
+                     f.querySelector('#subject-head-is-legal-representative').hasAttribute('checked'),
+                     f.querySelector('#version').getAttribute('value') === document.getElementById('version').value];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(kept, json!(["wangwu@aliyun.com", true, true]));
     b.click("#next").await;
     at(&b, &format!("/app/orders/{order}/edit/websites")).await;
 
