@@ -179,9 +179,17 @@ struct Occurrence {
 /// Whether `numbers` hold a valid ICP number, and (when one is expected) a PSB number: what
 /// decides that nothing more is read for a page.
 pub fn shows_numbers(numbers: &[FoundNumber], psb_expected: bool) -> bool {
-    let has = |want: fn(NumberKind) -> bool| numbers.iter().any(|n| n.kind.is_some_and(want));
-    has(|k| matches!(k, NumberKind::IcpFiling | NumberKind::IcpLicence))
-        && (!psb_expected || has(|k| k == NumberKind::Psb))
+    shows_kinds(numbers.iter().filter_map(|n| n.kind), psb_expected)
+}
+
+/// The same, from the kinds of the valid numbers found.
+pub fn shows_kinds(kinds: impl IntoIterator<Item = NumberKind>, psb_expected: bool) -> bool {
+    let (mut icp, mut psb) = (false, false);
+    for k in kinds {
+        icp |= matches!(k, NumberKind::IcpFiling | NumberKind::IcpLicence);
+        psb |= k == NumberKind::Psb;
+    }
+    icp && (!psb_expected || psb)
 }
 
 /// Checks a page against what it should show.

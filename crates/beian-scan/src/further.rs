@@ -9,7 +9,7 @@
 //! never judges anything; `assess` does.
 
 use beian_core::id::DomainName;
-use beian_core::number::{self, NumberKind};
+use beian_core::number;
 use reqwest::Url;
 
 use crate::fetch::{FetchError, Fetched, Fetcher, Redirect};
@@ -32,12 +32,9 @@ pub struct Further {
 
 /// Whether the page shows a valid ICP number, and (when one is expected) a PSB number.
 fn shows_numbers(page: &PageText, psb_expected: bool) -> bool {
-    let kinds: Vec<NumberKind> = number::extract(&page.text)
-        .into_iter()
-        .filter_map(|e| e.result.ok().map(|p| p.number.kind()))
-        .collect();
-    let icp = kinds.iter().any(|k| matches!(k, NumberKind::IcpFiling | NumberKind::IcpLicence));
-    icp && (!psb_expected || kinds.contains(&NumberKind::Psb))
+    let kinds =
+        number::extract(&page.text).into_iter().filter_map(|e| e.result.ok().map(|p| p.number.kind()));
+    crate::assess::shows_kinds(kinds, psb_expected)
 }
 
 /// The registrable domain of a host, or the host itself (an address, `localhost`).
