@@ -21,6 +21,23 @@ pub mod download {
     include!(concat!(env!("OUT_DIR"), "/download.rs"));
 }
 
+impl download::Icp {
+    /// An ICP download with none of its parts: an answer fills in the one it carries.
+    pub fn empty() -> download::Icp {
+        download::Icp {
+            basj: None,
+            zxsj: None,
+            hmdlb: None,
+            ffjrhmd: None,
+            wbawzlb: None,
+            bajg: None,
+            hsrw: None,
+            hcjg: None,
+            xgtz: None,
+        }
+    }
+}
+
 /// The answer of `isp_upload` (企业上报数据方法调用返回数据格式.xsd).
 pub mod upload_return {
     include!(concat!(env!("OUT_DIR"), "/upload_return.rs"));

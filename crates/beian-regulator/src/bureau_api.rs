@@ -4,18 +4,17 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use beian_core::message::Lang;
 use beian_openapi::Op;
-use beian_store::Uuid;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::audit;
-use crate::bureau::{self, Account, BureauError, Desk, Reason};
-use crate::http::{Incoming, Problem, internal, parse_json, problem, take};
+use crate::bureau::{self, BureauError, Desk};
+use crate::desk_api::{self, RejectBody, Rejected, bureau_problem};
+use crate::http::{Problem, internal, parse_json, problem, take};
 use crate::service::Api;
 use crate::service::Service;
 
@@ -82,78 +81,6 @@ pub(crate) fn too_many(lang: Lang) -> Problem {
     )
 }
 
-pub(crate) fn bureau_problem(e: &BureauError, lang: Lang) -> Problem {
-    let p = |status, zh: &'static str, en: &'static str| problem(status, e.code(), zh, en, lang);
-    match e {
-        BureauError::BadLogin => {
-            p(StatusCode::UNAUTHORIZED, "用户名或密码错误", "Wrong username or password")
-        }
-        BureauError::Unauthenticated => p(StatusCode::UNAUTHORIZED, "请先登录", "Sign in first"),
-        BureauError::Forbidden => p(StatusCode::FORBIDDEN, "无权执行此操作", "This account may not do that"),
-        BureauError::NotFound => p(StatusCode::NOT_FOUND, "没有这个提交", "No such submission"),
-        BureauError::NotInReview(_) => p(
-            StatusCode::CONFLICT,
-            "该备案不在管局审核阶段（可能已被处理）",
-            "The submission is not waiting for the bureau (it may have been decided)",
-        ),
-        BureauError::ReasonsRequired => Problem {
-            field: Some("reasons".into()),
-            ..p(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "驳回须写明至少一条原因（字段与说明）",
-                "A rejection needs at least one reason (field and text)",
-            )
-        },
-        BureauError::Record(r) => match r {
-            crate::records::RecordError::UnknownNumber(n) => Problem {
-                field: Some(n.clone().into()),
-                ..p(
-                    StatusCode::CONFLICT,
-                    "备案号在备案库中不存在或状态不符",
-                    "No filed record has this number",
-                )
-            },
-            crate::records::RecordError::Unsupported(_) => {
-                p(StatusCode::UNPROCESSABLE_ENTITY, "不支持的备案类型", "Unsupported order kind")
-            }
-            crate::records::RecordError::Issue(_) | crate::records::RecordError::Internal(_) => {
-                internal(lang, e)
-            }
-        },
-        BureauError::Internal(_) => internal(lang, e),
-    }
-}
-
-impl Service {
-    pub(crate) async fn signed_in(&self, headers: &HeaderMap, lang: Lang) -> Result<Account, Problem> {
-        let token = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| bureau_problem(&BureauError::Unauthenticated, lang))?;
-        self.store.session(token.trim(), self.now()).await.map_err(|e| bureau_problem(&e, lang))
-    }
-
-    pub(crate) async fn audited(
-        &self,
-        req: &Incoming,
-        who: &Account,
-        action: &str,
-        object: String,
-        outcome: &str,
-    ) {
-        let entry = self.entry(&who.username, action, Some(object), outcome, &req.ip);
-        let write = async {
-            let mut tx = self.store.begin().await?;
-            audit::record(&mut tx, &entry).await?;
-            tx.commit().await
-        };
-        if let Err(e) = write.await {
-            tracing::error!("audit write failed: {e}");
-        }
-    }
-}
-
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
@@ -170,14 +97,6 @@ struct LoginOut {
     role: bureau::Role,
     /// The account's province (two digits); none for every province.
     province: Option<String>,
-}
-
-/// The answer to a rejection.
-#[derive(Serialize, JsonSchema)]
-pub(crate) struct Rejected {
-    /// `rejected`.
-    status: &'static str,
-    reasons: Vec<Reason>,
 }
 
 /// The answer to an empty shell's cancellation.
@@ -224,32 +143,7 @@ async fn login(State(svc): State<Service>, req: Request) -> Response {
 }
 
 async fn queue(State(svc): State<Service>, req: Request) -> Response {
-    let inner = async {
-        let req = take(req).await?;
-        let who = svc.signed_in(&req.headers, req.lang).await?;
-        let items =
-            svc.store.bureau_queue(&svc.keys, &who).await.map_err(|e| bureau_problem(&e, req.lang))?;
-        Ok::<_, Problem>(axum::Json(items).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
-}
-
-impl Service {
-    /// What every action on one submission starts with: the request, the signed-in account,
-    /// and the submission id (an id that does not parse names nothing: 404).
-    pub(crate) async fn on_submission(
-        &self,
-        id: Result<Path<String>, PathRejection>,
-        req: Request,
-    ) -> Result<(Incoming, Account, Uuid), Problem> {
-        let req = take(req).await?;
-        let who = self.signed_in(&req.headers, req.lang).await?;
-        let id = id
-            .ok()
-            .and_then(|p| p.0.parse().ok())
-            .ok_or_else(|| bureau_problem(&BureauError::NotFound, req.lang))?;
-        Ok((req, who, id))
-    }
+    desk_api::queue(&svc, Desk::Bureau, req).await
 }
 
 async fn review(
@@ -257,13 +151,7 @@ async fn review(
     id: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
-    let inner = async {
-        let (req, who, id) = svc.on_submission(id, req).await?;
-        let r = svc.store.review(&svc.keys, &who, id).await.map_err(|e| bureau_problem(&e, req.lang))?;
-        svc.audited(&req, &who, "bureau.view", id.to_string(), "OK").await;
-        Ok::<_, Problem>(axum::Json(r).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    desk_api::review(&svc, Desk::Bureau, id, req).await
 }
 
 async fn approve(
@@ -271,51 +159,7 @@ async fn approve(
     id: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
-    let inner = async {
-        let (req, who, id) = svc.on_submission(id, req).await?;
-        let decision =
-            svc.approve_as(&who, id, Some(&req)).await.map_err(|e| bureau_problem(&e, req.lang))?;
-        Ok::<_, Problem>(axum::Json(decision).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
-}
-
-impl Service {
-    /// Approves in one transaction with its audit entry (the console, and the demo policy).
-    pub(crate) async fn approve_as(
-        &self,
-        who: &Account,
-        id: Uuid,
-        req: Option<&Incoming>,
-    ) -> Result<crate::records::Decision, BureauError> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let decision = bureau::approve(&mut tx, &self.keys, who, id, now).await?;
-        let ip = req.and_then(|r| r.ip.clone());
-        self.commit_audited(tx, who, "bureau.approve", id.to_string(), &ip).await?;
-        Ok(decision)
-    }
-
-    /// Writes the decision's audit entry into its transaction and commits both.
-    pub(crate) async fn commit_audited(
-        &self,
-        mut tx: beian_store::Tx,
-        who: &Account,
-        action: &str,
-        object: String,
-        ip: &Option<String>,
-    ) -> Result<(), beian_store::StoreError> {
-        audit::record(&mut tx, &self.entry(&who.username, action, Some(object), "OK", ip)).await?;
-        tx.commit().await
-    }
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RejectBody {
-    /// At least one.
-    #[schemars(length(min = 1))]
-    reasons: Vec<Reason>,
+    desk_api::approve(&svc, Desk::Bureau, id, req).await
 }
 
 async fn reject(
@@ -323,33 +167,7 @@ async fn reject(
     id: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
-    svc.reject_at(Desk::Bureau, "bureau.reject", id, req).await
-}
-
-impl Service {
-    /// A rejection with field-level reasons at either desk, audited in its transaction.
-    pub(crate) async fn reject_at(
-        &self,
-        desk: Desk,
-        action: &str,
-        id: Result<Path<String>, PathRejection>,
-        req: Request,
-    ) -> Response {
-        let inner = async {
-            let (req, who, id) = self.on_submission(id, req).await?;
-            let b: RejectBody = parse_json(&req.body, req.lang)?;
-            let now = self.now();
-            let mut tx = self.store.begin().await.map_err(|e| internal(req.lang, &e))?;
-            bureau::reject(&mut tx, &self.keys, &who, desk, id, &b.reasons, now)
-                .await
-                .map_err(|e| bureau_problem(&e, req.lang))?;
-            self.commit_audited(tx, &who, action, id.to_string(), &req.ip)
-                .await
-                .map_err(|e| internal(req.lang, &e))?;
-            Ok::<_, Problem>(axum::Json(Rejected { status: "rejected", reasons: b.reasons }).into_response())
-        };
-        inner.await.unwrap_or_else(IntoResponse::into_response)
-    }
+    desk_api::reject(&svc, Desk::Bureau, id, req).await
 }
 
 async fn empty_shells(State(svc): State<Service>, req: Request) -> Response {

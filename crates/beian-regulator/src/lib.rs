@@ -42,6 +42,7 @@ pub mod bureau;
 mod bureau_api;
 pub mod callbacks;
 mod console;
+mod desk_api;
 pub mod events;
 pub mod http;
 pub mod intake;

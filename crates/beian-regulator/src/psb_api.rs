@@ -9,12 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use beian_openapi::Op;
-use beian_store::Uuid;
 
-use crate::bureau::{Account, BureauError, Desk};
-use crate::bureau_api::bureau_problem;
-use crate::bureau_api::{RejectBody, Rejected};
-use crate::http::{Incoming, Problem, internal, problem, take};
+use crate::bureau::Desk;
+use crate::desk_api::{self, RejectBody, Rejected};
+use crate::http::{internal, problem, take};
 use crate::service::Api;
 use crate::service::Service;
 
@@ -57,13 +55,7 @@ pub(crate) fn operations(api: Api) -> Api {
 }
 
 async fn queue(State(svc): State<Service>, req: Request) -> Response {
-    let inner = async {
-        let req = take(req).await?;
-        let who = svc.signed_in(&req.headers, req.lang).await?;
-        let items = svc.store.psb_queue(&svc.keys, &who).await.map_err(|e| bureau_problem(&e, req.lang))?;
-        Ok::<_, Problem>(axum::Json(items).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    desk_api::queue(&svc, Desk::Psb, req).await
 }
 
 async fn review(
@@ -71,13 +63,7 @@ async fn review(
     id: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
-    let inner = async {
-        let (req, who, id) = svc.on_submission(id, req).await?;
-        let r = svc.store.psb_review(&svc.keys, &who, id).await.map_err(|e| bureau_problem(&e, req.lang))?;
-        svc.audited(&req, &who, "psb.view", id.to_string(), "OK").await;
-        Ok::<_, Problem>(axum::Json(r).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    desk_api::review(&svc, Desk::Psb, id, req).await
 }
 
 async fn approve(
@@ -85,31 +71,7 @@ async fn approve(
     id: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
-    let inner = async {
-        let (req, who, id) = svc.on_submission(id, req).await?;
-        let decision =
-            svc.approve_psb_as(&who, id, Some(&req)).await.map_err(|e| bureau_problem(&e, req.lang))?;
-        Ok::<_, Problem>(axum::Json(decision).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
-}
-
-impl Service {
-    /// Approves an application in one transaction with its audit entry (the officer, and the
-    /// demo policy).
-    pub(crate) async fn approve_psb_as(
-        &self,
-        who: &Account,
-        id: Uuid,
-        req: Option<&Incoming>,
-    ) -> Result<crate::psb::PsbDecision, BureauError> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let decision = crate::psb::approve(&mut tx, &self.keys, who, id, now).await?;
-        let ip = req.and_then(|r| r.ip.clone());
-        self.commit_audited(tx, who, "psb.approve", id.to_string(), &ip).await?;
-        Ok(decision)
-    }
+    desk_api::approve(&svc, Desk::Psb, id, req).await
 }
 
 async fn reject(
@@ -117,7 +79,7 @@ async fn reject(
     id: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
-    svc.reject_at(Desk::Psb, "psb.reject", id, req).await
+    desk_api::reject(&svc, Desk::Psb, id, req).await
 }
 
 /// `GET /api/v1/psb/records/{number}`: public, no sign-in, no PII.

@@ -160,13 +160,7 @@ fn website(tables: &CodeTables, s: SiteFields<'_>, field: &str) -> Result<Websit
             .map(|(i, id)| name_of(tables, table, *id, &format!("{field}.{what}[{i}]")))
             .collect()
     };
-    let method = match s.access_methods.first() {
-        Some(id) => {
-            let name = name_of(tables, Table::AccessMethod, *id, &format!("{field}.access.method"))?;
-            Some(names().access_method_of(&name).map(str::to_owned).unwrap_or(name))
-        }
-        None => None,
-    };
+    let method = access_method(tables, s.access_methods.first(), &format!("{field}.access.method"))?;
     Ok(Website {
         name: s.name.to_owned(),
         domains: s.domains.iter().map(|d| d.trim().to_owned()).collect(),
@@ -245,52 +239,80 @@ macro_rules! site_ids {
     }};
 }
 
-/// 新增备案: the whole filing.
-pub fn xzba(tables: &CodeTables, b: &icp::xzba::Baxx) -> Result<(Order, RecordIds), MappingError> {
-    let z = &b.zt_xx;
+/// The subject fields every record carrying one (`Zt_Xx`) has, in one shape whatever the
+/// record's own types.
+struct SubjectFields<'a> {
+    pub name: &'a str,
+    pub nature: Option<i64>,
+    pub cert_type: i64,
+    pub cert: &'a str,
+    pub cert_address: &'a str,
+    pub region: (i64, i64, Option<i64>),
+    pub mailing_address: Option<&'a str>,
+    pub head: HeadFields<'a>,
+    pub investor: Option<&'a str>,
+    pub remark: Option<&'a str>,
+}
+
+/// Reads a subject into the order's shape, with the province its region lies in. What a record
+/// does not carry (whether the head is the legal representative, a residence permit, the
+/// number) is left unset for the caller.
+fn subject(tables: &CodeTables, z: SubjectFields<'_>) -> Result<(Subject, ProvinceCode), MappingError> {
     let cert_kind = {
-        let name = name_of(tables, Table::CertificateType, z.zj.zjlx, "subject.certificate.kind")?;
+        let name = name_of(tables, Table::CertificateType, z.cert_type, "subject.certificate.kind")?;
         names().certificate_of(&name).ok_or(MappingError::Unmapped {
             field: "subject.certificate.kind".into(),
             source: Unmapped { table: Table::CertificateType, value: name },
         })?
     };
-    let (region, province) = region(tables, z.txdz.shengid, Some(z.txdz.shiid), z.txdz.xianid)?;
-    let head = person(
-        tables,
-        HeadFields {
-            name: z.fzr.fzr_xm.as_deref(),
-            office: z.fzr.fzr_dhhm.as_deref(),
-            mobile: &z.fzr.fzr_sjhm,
-            email: &z.fzr.fzr_dzyj,
-            cert_type: z.fzr.fzr_zjlx,
-            cert: z.fzr.fzr_zjhm.as_deref(),
-        },
-        &z.dwmc,
-        "subject.head",
-    )?;
+    let (sheng, shi, xian) = z.region;
+    let (region, province) = region(tables, sheng, Some(shi), xian)?;
     let subject = Subject {
-        nature: nature(tables, z.dwxz, cert_kind)?,
-        name: z.dwmc.clone(),
-        certificate: Certificate { kind: cert_kind, number: z.zj.zjhm.clone() },
+        nature: nature(tables, z.nature, cert_kind)?,
+        name: z.name.to_owned(),
+        certificate: Certificate { kind: cert_kind, number: z.cert.to_owned() },
         region,
-        certificate_address: z.zj.zjzs.clone(),
-        mailing_address: z.txdz.xxdz.clone().unwrap_or_else(|| z.zj.zjzs.clone()),
-        head,
+        certificate_address: z.cert_address.to_owned(),
+        mailing_address: z.mailing_address.unwrap_or(z.cert_address).to_owned(),
+        head: person(tables, z.head, z.name, "subject.head")?,
         head_is_legal_representative: false,
         residence_permit: false,
-        investor: z.tzr.clone(),
+        investor: z.investor.map(str::to_owned),
         existing_number: None,
-        remark: z.bz.clone(),
+        remark: z.remark.map(str::to_owned),
     };
-    let mut websites = Vec::new();
-    let mut ids = RecordIds { subject: Some(z.isp_ztid), websites: Vec::new() };
-    for (i, w) in b.wz_xx.iter().enumerate() {
-        websites.push(website(tables, site_fields!(w), &format!("websites[{i}]"))?);
-        ids.websites.push(site_ids!(w, i));
-    }
-    let order = Order {
-        kind: OrderKind::FirstFiling,
+    Ok((subject, province))
+}
+
+macro_rules! subject_fields {
+    ($z:expr) => {{
+        let z = $z;
+        SubjectFields {
+            name: &z.dwmc,
+            nature: z.dwxz,
+            cert_type: z.zj.zjlx,
+            cert: &z.zj.zjhm,
+            cert_address: &z.zj.zjzs,
+            region: (z.txdz.shengid, z.txdz.shiid, z.txdz.xianid),
+            mailing_address: z.txdz.xxdz.as_deref(),
+            head: HeadFields {
+                name: z.fzr.fzr_xm.as_deref(),
+                office: z.fzr.fzr_dhhm.as_deref(),
+                mobile: &z.fzr.fzr_sjhm,
+                email: &z.fzr.fzr_dzyj,
+                cert_type: z.fzr.fzr_zjlx,
+                cert: z.fzr.fzr_zjhm.as_deref(),
+            },
+            investor: z.tzr.as_deref(),
+            remark: z.bz.as_deref(),
+        }
+    }};
+}
+
+/// An order of websites only (every ICP record kind but 注销 carries websites, not apps).
+fn website_order(kind: OrderKind, province: ProvinceCode, subject: Subject, websites: Vec<Website>) -> Order {
+    Order {
+        kind,
         province,
         subject,
         websites,
@@ -298,8 +320,30 @@ pub fn xzba(tables: &CodeTables, b: &icp::xzba::Baxx) -> Result<(Order, RecordId
         target_numbers: Vec::new(),
         cancel_reason: None,
         remark: None,
-    };
-    Ok((order, ids))
+    }
+}
+
+/// The access method (接入方式) of the first code given, by the name the order uses.
+fn access_method(
+    tables: &CodeTables,
+    code: Option<&i64>,
+    field: &str,
+) -> Result<Option<String>, MappingError> {
+    let Some(id) = code else { return Ok(None) };
+    let name = name_of(tables, Table::AccessMethod, *id, field)?;
+    Ok(Some(names().access_method_of(&name).map(str::to_owned).unwrap_or(name)))
+}
+
+/// 新增备案: the whole filing.
+pub fn xzba(tables: &CodeTables, b: &icp::xzba::Baxx) -> Result<(Order, RecordIds), MappingError> {
+    let (subject, province) = subject(tables, subject_fields!(&b.zt_xx))?;
+    let mut websites = Vec::new();
+    let mut ids = RecordIds { subject: Some(b.zt_xx.isp_ztid), websites: Vec::new() };
+    for (i, w) in b.wz_xx.iter().enumerate() {
+        websites.push(website(tables, site_fields!(w), &format!("websites[{i}]"))?);
+        ids.websites.push(site_ids!(w, i));
+    }
+    Ok((website_order(OrderKind::FirstFiling, province, subject, websites), ids))
 }
 
 /// 新增网站: new websites for `subject`, which the caller found on file.
@@ -315,17 +359,7 @@ pub fn xzwz(
         websites.push(website(tables, site_fields!(w), &format!("websites[{i}]"))?);
         ids.websites.push(site_ids!(w, i));
     }
-    let order = Order {
-        kind: OrderKind::NewServiceHere,
-        province,
-        subject,
-        websites,
-        apps: Vec::new(),
-        target_numbers: Vec::new(),
-        cancel_reason: None,
-        remark: None,
-    };
-    Ok((order, ids))
+    Ok((website_order(OrderKind::NewServiceHere, province, subject, websites), ids))
 }
 
 /// 新增接入: this provider's access to `site` (found on file, with its number) of `subject`.
@@ -336,13 +370,7 @@ pub fn xzjr(
     province: ProvinceCode,
     mut site: Website,
 ) -> Result<(Order, RecordIds), MappingError> {
-    let method = match x.wzjrfs.jrfs.first() {
-        Some(id) => {
-            let name = name_of(tables, Table::AccessMethod, *id, "websites[0].access.method")?;
-            Some(names().access_method_of(&name).map(str::to_owned).unwrap_or(name))
-        }
-        None => None,
-    };
+    let method = access_method(tables, x.wzjrfs.jrfs.first(), "websites[0].access.method")?;
     site.access = Access {
         ips: x.ip_xx.iter().map(|i| ip_text(i.qsip, i.zzip)).collect(),
         service_number: None,
@@ -358,17 +386,7 @@ pub fn xzjr(
             ..SiteIds::default()
         }],
     };
-    let order = Order {
-        kind: OrderKind::NewAccess,
-        province,
-        subject,
-        websites: vec![site],
-        apps: Vec::new(),
-        target_numbers: Vec::new(),
-        cancel_reason: None,
-        remark: None,
-    };
-    Ok((order, ids))
+    Ok((website_order(OrderKind::NewAccess, province, subject, vec![site]), ids))
 }
 
 /// 变更备案: the subject and its websites as they are to be (numbers from the record).
@@ -378,41 +396,11 @@ pub fn bgba(
     on_file: &Subject,
 ) -> Result<(Order, RecordIds), MappingError> {
     let z = &b.zt_xx;
-    let cert_kind = {
-        let name = name_of(tables, Table::CertificateType, z.zj.zjlx, "subject.certificate.kind")?;
-        names().certificate_of(&name).ok_or(MappingError::Unmapped {
-            field: "subject.certificate.kind".into(),
-            source: Unmapped { table: Table::CertificateType, value: name },
-        })?
-    };
-    let (region, province) = region(tables, z.txdz.shengid, Some(z.txdz.shiid), z.txdz.xianid)?;
-    let head = person(
-        tables,
-        HeadFields {
-            name: z.fzr.fzr_xm.as_deref(),
-            office: z.fzr.fzr_dhhm.as_deref(),
-            mobile: &z.fzr.fzr_sjhm,
-            email: &z.fzr.fzr_dzyj,
-            cert_type: z.fzr.fzr_zjlx,
-            cert: z.fzr.fzr_zjhm.as_deref(),
-        },
-        &z.dwmc,
-        "subject.head",
-    )?;
-    let subject = Subject {
-        nature: nature(tables, z.dwxz, cert_kind)?,
-        name: z.dwmc.clone(),
-        certificate: Certificate { kind: cert_kind, number: z.zj.zjhm.clone() },
-        region,
-        certificate_address: z.zj.zjzs.clone(),
-        mailing_address: z.txdz.xxdz.clone().unwrap_or_else(|| z.zj.zjzs.clone()),
-        head,
-        head_is_legal_representative: on_file.head_is_legal_representative,
-        residence_permit: on_file.residence_permit,
-        investor: z.tzr.clone(),
-        existing_number: Some(z.baxh.clone()),
-        remark: z.bz.clone(),
-    };
+    let (mut subject, province) = subject(tables, subject_fields!(z))?;
+    // What the bureau's record does not carry stays as on file.
+    subject.head_is_legal_representative = on_file.head_is_legal_representative;
+    subject.residence_permit = on_file.residence_permit;
+    subject.existing_number = Some(z.baxh.clone());
     let mut websites = Vec::new();
     let mut ids = RecordIds::default();
     for (i, w) in b.wz_xx.iter().enumerate() {
@@ -427,17 +415,7 @@ pub fn bgba(
             ..SiteIds::default()
         });
     }
-    let order = Order {
-        kind: OrderKind::ChangeFiling,
-        province,
-        subject,
-        websites,
-        apps: Vec::new(),
-        target_numbers: Vec::new(),
-        cancel_reason: None,
-        remark: None,
-    };
-    Ok((order, ids))
+    Ok((website_order(OrderKind::ChangeFiling, province, subject, websites), ids))
 }
 
 /// 注销: cancelling a subject (0), websites (1) or this provider's access to websites (2), whose

@@ -190,17 +190,7 @@ mod tests {
         };
         let domains = vec!["Bad.example.cn".to_owned()];
         let site = Listing::Website { name: "坏网站", domains: &domains };
-        let mut icp = crate::schema::download::Icp {
-            basj: None,
-            zxsj: None,
-            hmdlb: None,
-            ffjrhmd: None,
-            wbawzlb: None,
-            bajg: None,
-            hsrw: None,
-            hcjg: None,
-            xgtz: None,
-        };
+        let mut icp = crate::schema::download::Icp::empty();
         let added = hmdlb(&tables(), subject, false, Some("虚假材料")).unwrap();
         let removed = hmdlb(&tables(), site, true, None).unwrap();
         icp.hmdlb = Some(Hmdlb { zthmdxxs: added.zthmdxxs, wzhmdxxs: removed.wzhmdxxs });

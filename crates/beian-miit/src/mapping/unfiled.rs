@@ -190,15 +190,8 @@ mod tests {
         let doc = DownloadData {
             version: "V.3.0".into(),
             choice: DownloadDataChoice::Icp(crate::schema::download::Icp {
-                basj: None,
-                zxsj: None,
-                hmdlb: None,
-                ffjrhmd: None,
                 wbawzlb: Some(wbawzlb(&[entry()])),
-                bajg: None,
-                hsrw: None,
-                hcjg: None,
-                xgtz: None,
+                ..crate::schema::download::Icp::empty()
             }),
         };
         let bytes = xml::to_gbk(&doc).unwrap();

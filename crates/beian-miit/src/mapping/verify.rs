@@ -466,20 +466,6 @@ mod tests {
     use crate::xml::sample::{Gen, Sample};
     use crate::xml::{self, Mode};
 
-    fn icp() -> download::Icp {
-        download::Icp {
-            basj: None,
-            zxsj: None,
-            hmdlb: None,
-            ffjrhmd: None,
-            wbawzlb: None,
-            bajg: None,
-            hsrw: None,
-            hcjg: None,
-            xgtz: None,
-        }
-    }
-
     fn valid_download(icp: download::Icp) -> download::Icp {
         let doc = DownloadData { version: "V.3.0".into(), choice: DownloadDataChoice::Icp(icp) };
         let bytes = xml::to_gbk(&doc).unwrap();
@@ -513,7 +499,8 @@ mod tests {
             let sites = filing.wz_xx.len();
             let task_xml = task_of_filing(filing, unit, Some("请于5个工作日内核实".into())).unwrap();
             assert_eq!(task_xml.wz_xx.len(), sites - others, "only the sites it gives access to");
-            let back = valid_download(download::Icp { hsrw: Some(hsrw(vec![task_xml])), ..icp() });
+            let back =
+                valid_download(download::Icp { hsrw: Some(hsrw(vec![task_xml])), ..download::Icp::empty() });
             let baxx = &back.hsrw.as_ref().unwrap().baxx[0];
             let t = task(baxx);
             assert_eq!(t.subject_id, expected_subject, "seed {seed}");
@@ -569,7 +556,7 @@ mod tests {
                 note: Some("抽查".into()),
             },
         ];
-        let back = valid_download(download::Icp { hcjg: Some(hcjg(&sites)), ..icp() });
+        let back = valid_download(download::Icp { hcjg: Some(hcjg(&sites)), ..download::Icp::empty() });
         let i = inspection(&back.hcjg.as_ref().unwrap().jgxx);
         assert_eq!(i.sites, sites);
         assert!(i.subjects.is_empty());

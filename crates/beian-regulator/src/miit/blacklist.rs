@@ -68,10 +68,7 @@ impl Service {
             .await?);
         let doc = DownloadData {
             version: super::VERSION.into(),
-            choice: DownloadDataChoice::Icp(download::Icp {
-                hmdlb: Some(hmdlb),
-                ..super::results::empty_icp()
-            }),
+            choice: DownloadDataChoice::Icp(download::Icp { hmdlb: Some(hmdlb), ..download::Icp::empty() }),
         };
         for unit in &units {
             super::downloads::queue(&mut tx, &self.keys, *unit, "HMDLB", &doc, now).await?;

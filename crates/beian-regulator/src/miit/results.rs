@@ -33,20 +33,6 @@ pub struct ResultJob {
     pub seq: i64,
 }
 
-pub(super) fn empty_icp() -> download::Icp {
-    download::Icp {
-        basj: None,
-        zxsj: None,
-        hmdlb: None,
-        ffjrhmd: None,
-        wbawzlb: None,
-        bajg: None,
-        hsrw: None,
-        hcjg: None,
-        xgtz: None,
-    }
-}
-
 fn icp_file(icp: download::Icp) -> DownloadData {
     DownloadData { version: super::VERSION.into(), choice: DownloadDataChoice::Icp(icp) }
 }
@@ -59,7 +45,7 @@ pub async fn queue_verdicts(
     v: &[Verdict],
     now: i64,
 ) -> Result<(), MiitError> {
-    let icp = download::Icp { bajg: Some(verdicts::bajg(v)), ..empty_icp() };
+    let icp = download::Icp { bajg: Some(verdicts::bajg(v)), ..download::Icp::empty() };
     super::downloads::queue(tx, keys, isp_id, "BAJG", &icp_file(icp), now).await?;
     Ok(())
 }
@@ -101,7 +87,7 @@ impl Service {
             codes: vec![(result::REFUSED, String::new())],
             opinion: Some(Opinion { approved: false, text: Some(text), reviewer: None, at: when.clone() }),
         };
-        let mut icp = empty_icp();
+        let mut icp = download::Icp::empty();
         let verdict = match kind.as_str() {
             "approved" => {
                 let decision: Decision = serde_json::from_value(detail)?;

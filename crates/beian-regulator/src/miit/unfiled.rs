@@ -83,7 +83,7 @@ impl Service {
             version: super::VERSION.into(),
             choice: DownloadDataChoice::Icp(download::Icp {
                 wbawzlb: Some(unfiled::wbawzlb(&[found])),
-                ..super::results::empty_icp()
+                ..download::Icp::empty()
             }),
         };
         super::downloads::queue(&mut tx, &self.keys, isp_id, "WBAWZLB", &doc, now).await?;

@@ -80,7 +80,7 @@ impl Service {
         .execute(c)
         .await?
         .rows_affected());
-        let icp = download::Icp { hsrw: Some(verify::hsrw(vec![task])), ..super::results::empty_icp() };
+        let icp = download::Icp { hsrw: Some(verify::hsrw(vec![task])), ..download::Icp::empty() };
         super::downloads::queue(&mut tx, &self.keys, isp_id, "HSRW", &file(icp), now).await?;
         tx.commit().await?;
         Ok(ztid)
@@ -113,7 +113,7 @@ impl Service {
             at: super::spec_time(now),
             note: None,
         };
-        let icp = download::Icp { hcjg: Some(verify::hcjg(&[site])), ..super::results::empty_icp() };
+        let icp = download::Icp { hcjg: Some(verify::hcjg(&[site])), ..download::Icp::empty() };
         super::downloads::queue(&mut tx, &self.keys, isp_id, "HCJG", &file(icp), now).await?;
         tx.commit().await?;
         Ok(())
