@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::crypto::{random_token, token_hash};
+use crate::i18n::Text;
 use crate::{App, AppError, AppResult, Ctx, FieldError, passwords};
 
 /// What an account may do.
@@ -169,16 +170,14 @@ fn validate_new_account(a: &NewAccount) -> AppResult<String> {
         errors.push(FieldError::text(
             "password",
             "PASSWORD_TOO_SHORT",
-            "密码至少需要10个字符。",
-            "The password needs at least 10 characters.",
+            Text::new("problem.password_too_short"),
         ));
     }
     if a.password.len() > 1024 {
         errors.push(FieldError::text(
             "password",
             "PASSWORD_TOO_LONG",
-            "密码过长。",
-            "The password is too long.",
+            Text::new("problem.password_too_long"),
         ));
     }
     let name = a.display_name.trim();
@@ -186,8 +185,7 @@ fn validate_new_account(a: &NewAccount) -> AppResult<String> {
         errors.push(FieldError::text(
             "display_name",
             "DISPLAY_NAME_INVALID",
-            "名称须为1到50个字符。",
-            "The name must have 1 to 50 characters.",
+            Text::new("problem.display_name_invalid"),
         ));
     }
     match (errors.is_empty(), email) {
@@ -220,11 +218,7 @@ impl App {
         match tx.insert_account(&row).await {
             Ok(()) => {}
             Err(beian_store::StoreError::Conflict { .. }) => {
-                return Err(AppError::conflict(
-                    "EMAIL_TAKEN",
-                    "该邮箱已注册。",
-                    "This e-mail address is already registered.",
-                ));
+                return Err(AppError::conflict("EMAIL_TAKEN", Text::new("problem.email_taken")));
             }
             Err(e) => return Err(e.into()),
         }
@@ -368,8 +362,7 @@ impl App {
             return Err(AppError::field(
                 "name",
                 "TOKEN_NAME_INVALID",
-                "令牌名称须为1到100个字符。",
-                "The token name must have 1 to 100 characters.",
+                Text::new("problem.token_name_invalid"),
             ));
         }
         let token = format!("beian_{}", random_token()?);
@@ -421,8 +414,7 @@ impl App {
             return Err(AppError::field(
                 "new_password",
                 "PASSWORD_TOO_SHORT",
-                "新密码至少需要10个字符。",
-                "The new password needs at least 10 characters.",
+                Text::new("problem.password_too_short.new_password"),
             ));
         }
         let hash = passwords::hash(new.to_owned()).await?;
@@ -469,8 +461,7 @@ impl App {
             return Err(AppError::field(
                 "password",
                 "PASSWORD_TOO_SHORT",
-                "新密码至少需要10个字符。",
-                "The new password needs at least 10 characters.",
+                Text::new("problem.password_too_short.new_password"),
             ));
         }
         self.rate_limit(&format!("reset-use:{}", ctx.ip.as_deref().unwrap_or("-")), 30, 3600).await?;
@@ -482,8 +473,7 @@ impl App {
             return Err(AppError::field(
                 "token",
                 "PASSWORD_RESET_INVALID",
-                "重置链接无效、已使用或已过期，请重新申请。",
-                "The reset link is invalid, used or expired; ask for a new one.",
+                Text::new("problem.password_reset_invalid"),
             ));
         };
         tx.set_password_hash(account, &hash).await?;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::FieldError;
+use crate::i18n::Text;
 use crate::{App, AppError, AppResult};
 
 /// The blacklists the pre-check reads (`miit_blacklist.kind`): subjects by their certificate's
@@ -70,12 +71,9 @@ fn code_of(kind: &str) -> &'static str {
 }
 
 /// " 管局说明：…" / " The bureau says: …", or nothing when the bureau gave no reason.
-fn because(reason: &str) -> (String, String) {
-    if reason.is_empty() {
-        (String::new(), String::new())
-    } else {
-        (format!("管局说明：{reason}"), format!(" The bureau says: {reason}"))
-    }
+/// `plain`, or `with_reason` naming the bureau's reason when it gave one.
+fn because(plain: &'static str, with_reason: &'static str, reason: &str) -> Text {
+    if reason.is_empty() { Text::new(plain) } else { Text::new(with_reason).arg("reason", reason) }
 }
 
 impl App {
@@ -90,24 +88,18 @@ impl App {
         let mut errors = Vec::new();
         let subject = self.store().miit_listed_reasons(LISTED_SUBJECT, &[hex::encode(cert_index)]).await?;
         if let Some((_, reason)) = subject.first() {
-            let (zh, en) = because(reason);
             errors.push(FieldError::text(
                 "subject.certificate.number",
                 "SUBJECT_BLACKLISTED",
-                &format!("该主体（按证件号码）在管局下发的黑名单中，不能办理备案。{zh}"),
-                &format!("This subject (by its certificate number) is on the bureau's blacklist and cannot file.{en}"),
+                because("problem.subject_blacklisted", "problem.subject_blacklisted.because", reason),
             ));
         }
         for (field, domain) in domains {
             let listed = self.store().miit_listed_reasons(LISTED_DOMAIN, &[registrable(domain)]).await?;
             if let Some((_, reason)) = listed.first() {
-                let (zh, en) = because(reason);
-                errors.push(FieldError::text(
-                    field,
-                    "DOMAIN_BLACKLISTED",
-                    &format!("域名{domain}在管局下发的黑名单中，不能备案。{zh}"),
-                    &format!("{domain} is on the bureau's blacklist and cannot be filed.{en}"),
-                ));
+                let text =
+                    because("problem.domain_blacklisted", "problem.domain_blacklisted.because", reason);
+                errors.push(FieldError::text(field, "DOMAIN_BLACKLISTED", text.arg("domain", domain)));
             }
         }
         if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }

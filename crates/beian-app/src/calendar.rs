@@ -221,7 +221,7 @@ impl App {
         Ok(match cal.covers_until() {
             Some(end) if (end - today).whole_days() > WARN_DAYS => None,
             Some(end) => Some(format!(
-                "the holiday calendar ends on {end}: add {} in the admin pages (日历 / Calendar) once the State Council publishes it",
+                "the holiday calendar ends on {end}: add {} at /admin/calendar (or PUT /api/v1/admin/calendar/{{year}}) once the State Council publishes it",
                 end.year() + 1
             )),
             None => Some("the holiday calendar is empty".to_owned()),

@@ -5,6 +5,7 @@
 
 use beian_core::model::OrderKind;
 
+use crate::i18n::Text;
 use crate::{App, AppError, AppResult};
 
 impl App {
@@ -28,16 +29,14 @@ impl App {
             return Err(AppError::field(
                 "cancel_reason",
                 "CANCEL_REASON_NOT_APPLICABLE",
-                "只有注销或取消接入才填写注销理由。",
-                "Only a cancellation gives a cancellation reason.",
+                Text::new("problem.cancel_reason_not_applicable"),
             ));
         }
         if !self.cancel_reasons().await?.iter().any(|r| r == reason) {
             return Err(AppError::field(
                 "cancel_reason",
                 "CANCEL_REASON_UNKNOWN",
-                "请从注销理由列表中选择。",
-                "Pick the reason from the list of cancellation reasons.",
+                Text::new("problem.cancel_reason_unknown"),
             ));
         }
         Ok(())

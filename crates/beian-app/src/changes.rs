@@ -14,6 +14,7 @@ use beian_core::model::{App as AppService, Order, OrderKind, Subject, Website, c
 use beian_core::rules::DomainFacts;
 use beian_store::Uuid;
 
+use crate::i18n::Text;
 use crate::seam::Filing;
 use crate::views::{OrderDoc, OrderView};
 use crate::{App, AppError, AppResult, Ctx, Role};
@@ -114,11 +115,7 @@ impl App {
         }
         let filed = self.as_filed(subject_id).await?;
         let (Some(mut subject), Some(number)) = (filed.subject, subject_row.filed_number.clone()) else {
-            return Err(AppError::conflict(
-                "CHANGE_NOT_FILED",
-                "该主体尚未备案，没有可变更的备案信息。",
-                "This subject is not filed yet: there is no filing to change.",
-            ));
+            return Err(AppError::conflict("CHANGE_NOT_FILED", Text::new("problem.change_not_filed")));
         };
         // A change names the subject's number (the filing it changes).
         subject.existing_number.get_or_insert(number);
@@ -140,8 +137,7 @@ impl App {
             return Err(AppError::field(
                 "numbers",
                 "CHANGE_TOO_MANY",
-                &format!("一次变更最多选择{MAX_NUMBERS}个网站或APP。"),
-                &format!("A change names at most {MAX_NUMBERS} websites or apps."),
+                Text::new("problem.change_too_many").arg("max", MAX_NUMBERS),
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -162,8 +158,7 @@ impl App {
                     return Err(AppError::field(
                         "numbers",
                         "CHANGE_NUMBER_NOT_FILED",
-                        &format!("{n} 不是该主体在本接入商处已备案的网站或APP。"),
-                        &format!("{n} is not a website or app of this subject filed with this provider."),
+                        Text::new("problem.change_number_not_filed").arg("number", n),
                     ));
                 }
             }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::i18n::Text;
 use crate::views::rfc3339;
 use crate::{App, AppError, AppResult, Ctx, FieldError};
 
@@ -150,23 +151,10 @@ fn jpeg_scans(bytes: &[u8]) -> usize {
 
 /// Decodes an image within limits and encodes it again without metadata.
 fn reencode(bytes: &[u8], kind: Sniffed, max_pixels: u64) -> AppResult<Vec<u8>> {
-    let too_big =
-        || AppError::field("file", "IMAGE_TOO_LARGE", "图片像素过大。", "The image has too many pixels.");
-    let unreadable = || {
-        AppError::field(
-            "file",
-            "IMAGE_UNREADABLE",
-            "图片已损坏或无法读取。",
-            "The image is damaged or unreadable.",
-        )
-    };
+    let too_big = || AppError::field("file", "IMAGE_TOO_LARGE", Text::new("problem.image_too_large"));
+    let unreadable = || AppError::field("file", "IMAGE_UNREADABLE", Text::new("problem.image_unreadable"));
     if kind == Sniffed::Jpeg && jpeg_scans(bytes) > MAX_JPEG_SCANS {
-        return Err(AppError::field(
-            "file",
-            "IMAGE_TOO_COMPLEX",
-            "图片编码异常（扫描段过多），请另存为普通JPEG或PNG后上传。",
-            "The image is encoded unusually (too many scans); save it as a plain JPEG or PNG and upload again.",
-        ));
+        return Err(AppError::field("file", "IMAGE_TOO_COMPLEX", Text::new("problem.image_too_complex")));
     }
     let format = if kind == Sniffed::Jpeg { image::ImageFormat::Jpeg } else { image::ImageFormat::Png };
     let mut limits = image::Limits::default();
@@ -216,11 +204,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         if !matches!(row.state.as_str(), "draft" | "returned") {
-            return Err(AppError::conflict(
-                "ORDER_NOT_EDITABLE",
-                "订单已提交，当前不能上传资料。",
-                "The order has been submitted; documents cannot be added now.",
-            ));
+            return Err(AppError::conflict("ORDER_NOT_EDITABLE", Text::new("problem.order_not_editable")));
         }
         // Decoding images is the most expensive thing an applicant can make the server do.
         self.rate_limit(&format!("upload:{}", p.id), 120, 60).await?;
@@ -236,8 +220,7 @@ impl App {
             errors.push(FieldError::text(
                 "kind",
                 "DOCUMENT_KIND_INVALID",
-                "未知的资料类型。",
-                "Unknown document kind.",
+                Text::new("problem.document_kind_invalid"),
             ));
         }
         let doc = self.decrypt_order(&row)?;
@@ -249,8 +232,7 @@ impl App {
             errors.push(FieldError::text(
                 "subject_path",
                 "DOCUMENT_SUBJECT_INVALID",
-                "资料所属对象不存在于订单中。",
-                "The document's owner path is not part of the order.",
+                Text::new("problem.document_subject_invalid"),
             ));
         }
         if !errors.is_empty() {
@@ -265,18 +247,13 @@ impl App {
                 return Err(AppError::field(
                     "file",
                     "DOCUMENT_TYPE_MISMATCH",
-                    "文件内容与声明的类型不符。",
-                    "The file's content does not match its declared type.",
+                    Text::new("problem.document_type_mismatch"),
                 ));
             }
         }
         let existing = self.store().documents_of_order(order_id).await?;
         if existing.len() >= MAX_DOCUMENTS_PER_ORDER {
-            return Err(AppError::conflict(
-                "TOO_MANY_DOCUMENTS",
-                "该订单的资料数量已达上限。",
-                "This order has reached the document limit.",
-            ));
+            return Err(AppError::conflict("TOO_MANY_DOCUMENTS", Text::new("problem.too_many_documents")));
         }
         let cleaned = match sniffed {
             Sniffed::Pdf => {
@@ -293,16 +270,14 @@ impl App {
                         return Err(AppError::field(
                             "file",
                             "DOCUMENT_PDF_ACTIVE",
-                            "PDF含有脚本、自动动作或嵌入文件，不能作为备案资料。请打印为普通PDF或扫描为图片后上传。",
-                            "The PDF contains scripts, automatic actions or embedded files and cannot be a filing document. Print it to a plain PDF or scan it as an image.",
+                            Text::new("problem.document_pdf_active"),
                         ));
                     }
                     Some(crate::pdf::Active::TooComplex) => {
                         return Err(AppError::field(
                             "file",
                             "DOCUMENT_PDF_TOO_COMPLEX",
-                            "PDF内容过于复杂，无法检查。请打印为普通PDF或扫描为图片后上传。",
-                            "The PDF is too complex to check. Print it to a plain PDF or scan it as an image.",
+                            Text::new("problem.document_pdf_too_complex"),
                         ));
                     }
                 }

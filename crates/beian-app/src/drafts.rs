@@ -17,6 +17,7 @@ use beian_core::province::ProvinceCode;
 use beian_store::Uuid;
 use serde_json::json;
 
+use crate::i18n::Text;
 use crate::orders::OrderInput;
 use crate::seam::miit::status::{BureauView, asked_domain};
 use crate::subjects::SubjectInput;
@@ -71,8 +72,7 @@ fn existing(number: Option<&str>) -> AppResult<Option<(String, bool)>> {
             _ => Err(AppError::field(
                 "existing_number",
                 "EXISTING_NUMBER_NOT_FILING",
-                "请填写ICP备案号（如 浙ICP备2026012345号），许可证号和公安备案号不是备案号。",
-                "Enter an ICP filing number (e.g. 浙ICP备2026012345号); licence and PSB numbers are not.",
+                Text::new("problem.existing_number_not_filing"),
             )),
         },
         Err(e) => Err(AppError::Validation(vec![FieldError::new("existing_number", &e)])),
@@ -140,8 +140,7 @@ impl App {
             return Err(AppError::field(
                 "domain",
                 "DOMAIN_FILED_ELSEWHERE",
-                "该域名已在其他主体下备案（工信部备案系统查询结果）。请由原主体注销该网站或办理转移后再备案。",
-                "This domain is filed under another subject (MIIT's records). Its subject must cancel the website or transfer it first.",
+                Text::new("problem.domain_filed_elsewhere"),
             ));
         }
         let subject_row = match mine {
@@ -206,8 +205,7 @@ impl App {
                 return Err(AppError::field(
                     "domain",
                     "SERVICE_ALREADY_FILED_HERE",
-                    "该网站已在本接入商备案并接入，如需修改请提交变更备案。",
-                    "This website is already filed and hosted here; file a change to edit it.",
+                    Text::new("problem.service_already_filed_here"),
                 ));
             }
         };
@@ -282,8 +280,7 @@ impl App {
             return Err(AppError::field(
                 "subject.certificate.number",
                 "SUBJECT_CERTIFICATE_FIXED",
-                "主体证件号码在开始备案时确定，如需更换请重新开始备案。",
-                "The subject's certificate number was fixed when the filing started; start anew to change it.",
+                Text::new("problem.subject_certificate_fixed"),
             ));
         }
         let stored = self.decrypt_order(&row)?;

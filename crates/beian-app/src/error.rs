@@ -1,8 +1,11 @@
 //! The one error type of the use cases. Every variant a user can meet has a stable code and a
-//! message in Chinese and English; the web layer renders it as `application/problem+json`.
-//! `Internal` carries the cause for the log only — its text is never shown.
+//! [`Text`] — a key of the message catalogue with its arguments — worded in the caller's
+//! language where the web layer renders it as `application/problem+json`; no sentence is
+//! written here. `Internal` carries the cause for the log only — its text is never shown.
 
 use beian_core::message::{Lang, Problem};
+
+use crate::i18n::Text;
 use serde::Serialize;
 
 /// A problem with one field of a request.
@@ -18,20 +21,17 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, p: &dyn Problem) -> FieldError {
-        FieldError {
-            field: field.into(),
-            code: p.code().to_owned(),
-            message_zh: p.message(Lang::Zh),
-            message_en: p.message(Lang::En),
-        }
+        FieldError::text(field, p.code(), Text::of(p))
     }
 
-    pub fn text(field: impl Into<String>, code: &str, zh: &str, en: &str) -> FieldError {
+    /// A field's error with its code and text (a field error carries both languages: the API
+    /// answers with both).
+    pub fn text(field: impl Into<String>, code: &str, text: Text) -> FieldError {
         FieldError {
             field: field.into(),
             code: code.to_owned(),
-            message_zh: zh.to_owned(),
-            message_en: en.to_owned(),
+            message_zh: text.render(Lang::Zh),
+            message_en: text.render(Lang::En),
         }
     }
 }
@@ -56,12 +56,7 @@ pub enum AppError {
     /// duplicate): 409. `detail` carries what a client needs to act on it (the open order's
     /// id, what is missing), as members of the problem document.
     #[error("{code}")]
-    Conflict {
-        code: &'static str,
-        zh: String,
-        en: String,
-        detail: serde_json::Map<String, serde_json::Value>,
-    },
+    Conflict { code: &'static str, text: Text, detail: serde_json::Map<String, serde_json::Value> },
     /// `If-Match` did not match the current version: 412.
     #[error("precondition failed")]
     PreconditionFailed { current_version: i64 },
@@ -79,32 +74,27 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> AppError {
-        AppError::Conflict { code, zh: zh.into(), en: en.into(), detail: serde_json::Map::new() }
+    pub fn conflict(code: &'static str, text: Text) -> AppError {
+        AppError::Conflict { code, text, detail: serde_json::Map::new() }
     }
 
-    /// A conflict answering a core problem (a refused transition), in both languages.
+    /// A conflict answering a core problem (a refused transition), in its words.
     pub fn conflict_of(p: &dyn Problem) -> AppError {
-        AppError::conflict(p.code(), p.message(Lang::Zh), p.message(Lang::En))
+        AppError::conflict(p.code(), Text::of(p))
     }
 
     /// A conflict with members for the client (`{"open_order_id": …}`); `detail` must be a
     /// JSON object, and carries ids and codes, never personal data.
-    pub fn conflict_with(
-        code: &'static str,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-        detail: serde_json::Value,
-    ) -> AppError {
+    pub fn conflict_with(code: &'static str, text: Text, detail: serde_json::Value) -> AppError {
         let detail = match detail {
             serde_json::Value::Object(m) => m,
             _ => serde_json::Map::new(),
         };
-        AppError::Conflict { code, zh: zh.into(), en: en.into(), detail }
+        AppError::Conflict { code, text, detail }
     }
 
-    pub fn field(field: &str, code: &str, zh: &str, en: &str) -> AppError {
-        AppError::Validation(vec![FieldError::text(field, code, zh, en)])
+    pub fn field(field: &str, code: &str, text: Text) -> AppError {
+        AppError::Validation(vec![FieldError::text(field, code, text)])
     }
 
     /// Stable code.
@@ -127,33 +117,27 @@ impl AppError {
 
     /// The title shown to the user.
     pub fn title(&self, lang: Lang) -> String {
-        let (zh, en): (&str, &str) = match self {
-            AppError::Validation(_) => ("提交的内容有误，请按字段提示修改。", "Some fields are invalid."),
-            AppError::NotFound => ("未找到。", "Not found."),
-            AppError::Unauthenticated => ("请先登录。", "Please sign in."),
-            AppError::InvalidCredentials => ("邮箱或密码错误。", "Wrong e-mail or password."),
-            AppError::Forbidden => ("没有权限执行此操作。", "You are not allowed to do this."),
-            AppError::Conflict { zh, en, .. } => return lang.pick(zh, en).to_owned(),
-            AppError::PreconditionFailed { .. } => {
-                ("数据已被他人修改，请刷新后重试。", "Someone else changed this first; reload and try again.")
-            }
-            AppError::PreconditionRequired => (
-                "此操作需要If-Match请求头（当前版本号）。",
-                "This request needs an If-Match header with the current version.",
-            ),
-            AppError::RateLimited { .. } => {
-                ("请求过于频繁，请稍后再试。", "Too many requests; try again later.")
-            }
-            AppError::PayloadTooLarge { .. } => ("上传内容过大。", "The upload is too large."),
-            AppError::UnsupportedMediaType => (
-                "不支持的文件类型，只接受JPEG、PNG或PDF。",
-                "Unsupported file type; only JPEG, PNG and PDF are accepted.",
-            ),
-            AppError::Internal(_) => {
-                ("服务器内部错误，请稍后重试。", "Internal error; please try again later.")
-            }
-        };
-        lang.pick(zh, en).to_owned()
+        match self {
+            AppError::Conflict { text, .. } => text.render(lang),
+            // Every other variant's title is its code's text.
+            other => Text::new(other.title_key()).render(lang),
+        }
+    }
+
+    fn title_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "problem.not_found",
+            AppError::Unauthenticated => "problem.unauthenticated",
+            AppError::InvalidCredentials => "problem.invalid_credentials",
+            AppError::Forbidden => "problem.forbidden",
+            AppError::PreconditionFailed { .. } => "problem.version_mismatch",
+            AppError::PreconditionRequired => "problem.if_match_required",
+            AppError::RateLimited { .. } => "problem.rate_limited",
+            AppError::PayloadTooLarge { .. } => "problem.payload_too_large",
+            AppError::UnsupportedMediaType => "problem.unsupported_media_type",
+            AppError::Validation(_) => "problem.validation",
+            AppError::Conflict { .. } | AppError::Internal(_) => "problem.internal",
+        }
     }
 }
 

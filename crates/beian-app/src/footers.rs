@@ -18,6 +18,7 @@ use beian_core::number::{self, Number, ServiceKind};
 use beian_store::Uuid;
 use serde::Serialize;
 
+use crate::i18n::Text;
 use crate::{App, AppError, AppResult, Ctx};
 
 /// The PSB badge image the provider serves to its customers' pages: a PNG, checked once when
@@ -153,11 +154,7 @@ impl App {
     pub async fn order_footers(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<SiteFooterView>> {
         let view = self.get_order(ctx, id, false).await?;
         let Some(filing) = view.filing else {
-            return Err(AppError::conflict(
-                "ORDER_NOT_FILED",
-                "该订单尚未取得备案号，暂无页脚。",
-                "The order has no filing number yet, so there is no footer.",
-            ));
+            return Err(AppError::conflict("ORDER_NOT_FILED", Text::new("problem.order_not_filed")));
         };
         let year = self.clock().today().year();
         let mut out = Vec::new();

@@ -19,6 +19,7 @@ use beian_store::{IpFiling, IpKind, IpPoolRow, IpSourceRow, Uuid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::i18n::Text;
 use crate::views::rfc3339;
 use crate::{App, AppError, AppResult, Ctx, Role};
 
@@ -123,20 +124,10 @@ pub(crate) fn pool_view(p: IpPoolRow) -> IpPoolView {
 
 fn cidr_field(raw: &str) -> AppResult<Cidr> {
     let Some(c) = Cidr::parse(raw) else {
-        return Err(AppError::field(
-            "cidr",
-            "CIDR_INVALID",
-            "请填写CIDR格式的地址段，如47.96.0.0/11。",
-            "Enter an address block in CIDR form, e.g. 47.96.0.0/11.",
-        ));
+        return Err(AppError::field("cidr", "CIDR_INVALID", Text::new("problem.cidr_invalid")));
     };
     if beian_core::id::PublicIp::new(c.network).is_err() {
-        return Err(AppError::field(
-            "cidr",
-            "CIDR_NOT_PUBLIC",
-            "地址段须为公网地址。",
-            "The block must be public address space.",
-        ));
+        return Err(AppError::field("cidr", "CIDR_NOT_PUBLIC", Text::new("problem.cidr_not_public")));
     }
     Ok(c)
 }
@@ -162,19 +153,11 @@ fn held(filing: &str) -> bool {
 }
 
 fn filed_already() -> AppError {
-    AppError::conflict(
-        "IP_RECORD_FILED",
-        "该地址段已向管局报备（或正在报备/撤销）：请先撤销报备。",
-        "This block is filed with the bureau (or being filed or withdrawn): withdraw the filing first.",
-    )
+    AppError::conflict("IP_RECORD_FILED", Text::new("problem.ip_record_filed"))
 }
 
 fn miit_missing() -> AppError {
-    AppError::conflict(
-        "MIIT_NOT_CONFIGURED",
-        "未配置管局接口，无法报备IP地址。",
-        "No bureau interface is configured: addresses cannot be filed.",
-    )
+    AppError::conflict("MIIT_NOT_CONFIGURED", Text::new("problem.miit_not_configured"))
 }
 
 impl App {
@@ -205,11 +188,7 @@ impl App {
         let id = match tx.insert_ip_pool(&c.to_string(), note.trim(), now).await {
             Ok(id) => id,
             Err(beian_store::StoreError::Conflict { .. }) => {
-                return Err(AppError::conflict(
-                    "IP_POOL_EXISTS",
-                    "该地址段已存在。",
-                    "This address pool exists already.",
-                ));
+                return Err(AppError::conflict("IP_POOL_EXISTS", Text::new("problem.ip_pool_exists")));
             }
             Err(e) => return Err(e.into()),
         };
@@ -237,34 +216,19 @@ impl App {
     pub async fn set_ip_pool_usage(&self, ctx: &Ctx, id: Uuid, input: PoolUsage) -> AppResult<IpPoolView> {
         ctx.require(&[Role::Admin])?;
         let usage = USAGES.iter().find(|(_, n)| *n == input.usage).map(|(c, _)| *c).ok_or_else(|| {
-            AppError::field(
-                "usage",
-                "IP_USAGE_UNKNOWN",
-                "用途须为 own_use（自用）、reallocated（再次分配）或 reserved（预留）。",
-                "The usage is own_use, reallocated or reserved.",
-            )
+            AppError::field("usage", "IP_USAGE_UNKNOWN", Text::new("problem.ip_usage_unknown"))
         })?;
         let method = match input.method.as_deref() {
             None | Some("") => 1,
             Some(m) => METHODS.iter().find(|(_, n)| *n == m).map(|(c, _)| *c).ok_or_else(|| {
-                AppError::field(
-                    "method",
-                    "IP_METHOD_UNKNOWN",
-                    "使用方式须为 static（静态）、dynamic（动态）或 unknown（未知）。",
-                    "The method is static, dynamic or unknown.",
-                )
+                AppError::field("method", "IP_METHOD_UNKNOWN", Text::new("problem.ip_method_unknown"))
             })?,
         };
         let since = input.since.trim();
         if !since.is_empty()
             && time::Date::parse(since, time::macros::format_description!("[year]-[month]-[day]")).is_err()
         {
-            return Err(AppError::field(
-                "since",
-                "DATE_INVALID",
-                "日期格式为YYYY-MM-DD。",
-                "The date is YYYY-MM-DD.",
-            ));
+            return Err(AppError::field("since", "DATE_INVALID", Text::new("problem.date_invalid")));
         }
         let allocated_to = match (usage, input.allocated_to) {
             (2, Some(u)) => Some(self.reporting_unit(u, "allocated_to").await?),
@@ -272,8 +236,7 @@ impl App {
                 return Err(AppError::field(
                     "allocated_to",
                     "IP_ALLOCATED_TO_REQUIRED",
-                    "再次分配须填写分配对象（管局报备单位代码）。",
-                    "A re-allocated range names the reporting unit it went to.",
+                    Text::new("problem.ip_allocated_to_required"),
                 ));
             }
             _ => None,
@@ -299,12 +262,7 @@ impl App {
             _ => unit > 0,
         };
         if !known {
-            return Err(AppError::field(
-                field,
-                "IP_UNIT_UNKNOWN",
-                "单位不在管局下发的报备单位代码表中。",
-                "The unit is not in the bureau's table of reporting units.",
-            ));
+            return Err(AppError::field(field, "IP_UNIT_UNKNOWN", Text::new("problem.ip_unit_unknown")));
         }
         Ok(unit)
     }
@@ -342,12 +300,7 @@ impl App {
         let note = input.note.trim();
         // The interface carries at most 512 characters of it (`Bz`).
         if note.chars().count() > 512 || note.chars().any(char::is_control) {
-            return Err(AppError::field(
-                "note",
-                "IP_NOTE_INVALID",
-                "备注最多512个字符，不含控制字符。",
-                "The note is at most 512 characters, without control characters.",
-            ));
+            return Err(AppError::field("note", "IP_NOTE_INVALID", Text::new("problem.ip_note_invalid")));
         }
         let unit = self.reporting_unit(input.unit, "unit").await?;
         if let Some(seam) = self.miit()
@@ -356,8 +309,7 @@ impl App {
             return Err(AppError::field(
                 "unit",
                 "IP_SOURCE_UNIT_SELF",
-                "来源单位不能是本单位（管局代码2052）。",
-                "The source unit cannot be this provider itself (the bureau's 2052).",
+                Text::new("problem.ip_source_unit_self"),
             ));
         }
         if let Some(other) = self
@@ -370,8 +322,7 @@ impl App {
             return Err(AppError::field(
                 "cidr",
                 "IP_RANGE_OVERLAPS",
-                &format!("该地址段与已有来源 {} 重叠。", other.cidr),
-                &format!("The block overlaps the source {} already recorded.", other.cidr),
+                Text::new("problem.ip_range_overlaps").arg("cidr", &other.cidr),
             ));
         }
         let now = self.now_us();
@@ -379,11 +330,7 @@ impl App {
         let id = match tx.insert_ip_source(&c.to_string(), unit, note, now).await {
             Ok(id) => id,
             Err(beian_store::StoreError::Conflict { .. }) => {
-                return Err(AppError::conflict(
-                    "IP_SOURCE_EXISTS",
-                    "该来源已存在。",
-                    "This source exists already.",
-                ));
+                return Err(AppError::conflict("IP_SOURCE_EXISTS", Text::new("problem.ip_source_exists")));
             }
             Err(e) => return Err(e.into()),
         };
@@ -435,14 +382,7 @@ impl App {
                 if !inside {
                     return Err(AppError::conflict(
                         "IP_SOURCE_NOT_FILED",
-                        format!(
-                            "地址段 {} 不在任何已报备的来源内：请先添加并报备其来源（管局代码2005）。",
-                            p.cidr
-                        ),
-                        format!(
-                            "The block {} lies in no filed source: add and file the block it came from first (the bureau's 2005).",
-                            p.cidr
-                        ),
+                        Text::new("problem.ip_source_not_filed").arg("cidr", p.cidr),
                     ));
                 }
                 let usage = match p.usage {
@@ -454,17 +394,11 @@ impl App {
                     return Err(AppError::field(
                         "since",
                         "IP_SINCE_REQUIRED",
-                        "自用地址段须填写使用时间（管局代码2030）。",
-                        "A range in own use needs the date it has been used since (the bureau's 2030).",
+                        Text::new("problem.ip_since_required"),
                     ));
                 }
                 let (first, last) = range(&c).ok_or_else(|| {
-                    AppError::field(
-                        "cidr",
-                        "CIDR_NOT_IPV4",
-                        "IP地址备案仅支持IPv4地址段。",
-                        "The V3.0 address filing takes IPv4 blocks only.",
-                    )
+                    AppError::field("cidr", "CIDR_NOT_IPV4", Text::new("problem.cidr_not_ipv4"))
                 })?;
                 let since = (!p.since.is_empty()).then(|| p.since.clone());
                 (p.filing.filing.clone(), None, Some((first, last, usage, since, p.note)))
@@ -525,11 +459,7 @@ impl App {
             }
         };
         let Some(bureau_id) = filing.bureau_id.filter(|_| filing.filing == "filed") else {
-            return Err(AppError::conflict(
-                "IP_RECORD_NOT_FILED",
-                "该地址段未报备，无需撤销。",
-                "This block is not filed: there is nothing to withdraw.",
-            ));
+            return Err(AppError::conflict("IP_RECORD_NOT_FILED", Text::new("problem.ip_record_not_filed")));
         };
         if kind == IpKind::Source {
             let c = Cidr::parse(&cidr);
@@ -538,11 +468,7 @@ impl App {
                     && c.as_ref().is_some_and(|o| Cidr::parse(&p.cidr).is_some_and(|i| within(&i, o)))
             });
             if used {
-                return Err(AppError::conflict(
-                    "IP_SOURCE_IN_USE",
-                    "该来源内仍有已报备的地址段：请先撤销它们。",
-                    "Filed pools lie in this source: withdraw them first.",
-                ));
+                return Err(AppError::conflict("IP_SOURCE_IN_USE", Text::new("problem.ip_source_in_use")));
             }
         }
         let (sources, pools) = match kind {

@@ -15,6 +15,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::json;
 
+use crate::i18n::Msgs;
 use crate::views::ReviewFinding;
 use crate::{App, AppResult};
 
@@ -41,14 +42,23 @@ pub struct Notice {
     pub sms: Option<String>,
 }
 
+/// A notice's arguments in one language (most are the same in both).
+pub(crate) type Args = Vec<(&'static str, String)>;
+
 impl Notice {
-    /// A notice whose bodies end with `link` (empty: none).
-    pub(crate) fn new(zh: (String, String), en: (String, String), link: &str, sms: Option<String>) -> Notice {
-        let mail = |(subject, body): (String, String)| Mail {
-            subject,
-            body: if link.is_empty() { format!("{body}\n") } else { format!("{body}\n\n{link}\n") },
+    /// The notice `kind` from the message catalogues: `notice.<kind>.subject` and `.body` in
+    /// each language, and `.sms` (Chinese) when `sms`; `{name}`s filled from `args` of that
+    /// language; the bodies end with `link` (empty: none).
+    pub(crate) fn from_catalogue(kind: &str, args: impl Fn(Lang) -> Args, link: &str, sms: bool) -> Notice {
+        let text = |lang: Lang, part: &str| Msgs::fill(lang, &format!("notice.{kind}.{part}"), &args(lang));
+        let mail = |lang: Lang| {
+            let body = text(lang, "body");
+            Mail {
+                subject: text(lang, "subject"),
+                body: if link.is_empty() { format!("{body}\n") } else { format!("{body}\n\n{link}\n") },
+            }
         };
-        Notice { zh: mail(zh), en: mail(en), sms }
+        Notice { zh: mail(Lang::Zh), en: mail(Lang::En), sms: sms.then(|| text(Lang::Zh, "sms")) }
     }
 
     /// The e-mail in `lang`.
@@ -64,123 +74,60 @@ impl Notice {
     }
 
     pub fn order_submitted(base: &str, id: Uuid) -> Notice {
-        Notice::new(
-            ("备案订单已提交".into(), "您的备案订单已提交，接入商将在1–2个工作日内完成初审。".into()),
-            (
-                "Filing order submitted".into(),
-                "Your filing order was submitted; the provider reviews it within 1–2 working days.".into(),
-            ),
-            &Self::link(base, id),
-            None,
-        )
+        Notice::from_catalogue("order_submitted", |_| Vec::new(), &Self::link(base, id), false)
     }
 
     /// The reviewer's reasons, without their field paths (the order's page shows each beside
     /// its field, in words).
     pub fn order_returned(base: &str, id: Uuid, findings: &[ReviewFinding]) -> Notice {
-        let reasons = |with_suggestion: &dyn Fn(&ReviewFinding) -> String| -> String {
-            findings.iter().map(|f| format!("- {}\n", with_suggestion(f))).collect()
+        let reasons = |lang: Lang| -> Args {
+            let list = findings
+                .iter()
+                .map(|f| {
+                    let error = ("error", f.error.clone());
+                    if f.suggestion.is_empty() {
+                        Msgs::fill(lang, "notice.reason", &[error])
+                    } else {
+                        Msgs::fill(
+                            lang,
+                            "notice.reason_with_suggestion",
+                            &[error, ("suggestion", f.suggestion.clone())],
+                        )
+                    }
+                })
+                .collect();
+            vec![("reasons", list)]
         };
-        let zh = reasons(&|f| {
-            if f.suggestion.is_empty() {
-                f.error.clone()
-            } else {
-                format!("{}（{}）", f.error, f.suggestion)
-            }
-        });
-        let en = reasons(&|f| {
-            if f.suggestion.is_empty() { f.error.clone() } else { format!("{} ({})", f.error, f.suggestion) }
-        });
-        Notice::new(
-            (
-                "备案订单被退回，请修改".into(),
-                format!(
-                    "您的备案订单未通过初审，请按以下原因修改后重新提交（订单页面在每个字段旁标出了原因）：\n\n{zh}"
-                ),
-            ),
-            (
-                "Filing order returned for changes".into(),
-                format!(
-                    "Your filing order was returned; fix these and submit again (the order's page shows each reason beside its field):\n\n{en}"
-                ),
-            ),
-            &Self::link(base, id),
-            Some("【备案】您的备案订单未通过初审，请登录修改后重新提交。".into()),
-        )
+        Notice::from_catalogue("order_returned", reasons, &Self::link(base, id), true)
     }
 
     /// A filed site that a scan found out of compliance.
     pub fn site_out_of_compliance(number: &str, domain: &str, codes: &[&str]) -> Notice {
-        let codes = codes.join(", ");
-        Notice::new(
-            (
-                format!("网站备案展示检查未通过：{domain}"),
-                format!(
-                    "网站{domain}（{number}）的首页未通过备案合规检查（{codes}）。请确认网站可以访问，并在首页底部展示备案号（含“号”字）且链接到 https://beian.miit.gov.cn/ 。"
-                ),
-            ),
-            (
-                format!("Site footer check failed: {domain}"),
-                format!(
-                    "The home page of {domain} ({number}) failed the filing compliance check ({codes}). Make sure the site is reachable and its footer shows the number (with its 号) linked to https://beian.miit.gov.cn/."
-                ),
-            ),
-            "",
-            None,
-        )
+        let args = |_| {
+            vec![("domain", domain.to_owned()), ("number", number.to_owned()), ("codes", codes.join(", "))]
+        };
+        Notice::from_catalogue("site_out_of_compliance", args, "", false)
     }
 
     /// A password-reset link (the token works once, within the hour).
     pub fn password_reset(base: &str, token: &str) -> Notice {
         let link = format!("{}/reset-password?token={token}", base.trim_end_matches('/'));
-        Notice::new(
-            ("重置密码".into(), "请在1小时内打开以下链接设置新密码（只能使用一次）。如果不是您本人操作，请忽略本邮件。".into()),
-            (
-                "Reset your password".into(),
-                "Open this link within an hour to set a new password (it works once). If you did not ask for it, ignore this e-mail.".into(),
-            ),
-            &link,
-            None,
-        )
+        Notice::from_catalogue("password_reset", |_| Vec::new(), &link, false)
     }
 
     /// An order left with its applicant for `idle` days, closed on `closes_on` unless touched.
     pub fn draft_reminder(base: &str, id: Uuid, idle: i64, closes_on: &str) -> Notice {
-        Notice::new(
-            (
-                format!("备案订单将于{closes_on}关闭"),
-                format!(
-                    "您的备案订单已{idle}天未操作。若在{closes_on}前仍未修改或提交，订单将自动关闭，已填写的信息需重新填写。"
-                ),
-            ),
-            (
-                format!("Filing order closes on {closes_on}"),
-                format!(
-                    "Your filing order has not been touched for {idle} days. Unless it is changed or submitted before {closes_on}, it will be closed and its details must be entered again."
-                ),
-            ),
-            &Self::link(base, id),
-            Some(format!(
-                "【备案】您的备案订单已{idle}天未操作，将于{closes_on}自动关闭，请及时完善并提交。"
-            )),
-        )
+        let args = |_| vec![("idle", idle.to_string()), ("closes_on", closes_on.to_owned())];
+        Notice::from_catalogue("draft_reminder", args, &Self::link(base, id), true)
     }
 
     /// An order closed after `idle` days with its applicant.
     pub fn draft_expired(base: &str, id: Uuid, idle: i64) -> Notice {
-        Notice::new(
-            (
-                "备案订单已因长期未操作关闭".into(),
-                format!("您的备案订单已{idle}天未操作，已自动关闭。如仍需备案，请重新发起。"),
-            ),
-            (
-                "Filing order closed after a long pause".into(),
-                format!(
-                    "Your filing order was closed after {idle} days without a change. Start a new one to file."
-                ),
-            ),
+        Notice::from_catalogue(
+            "draft_expired",
+            |_| vec![("idle", idle.to_string())],
             &Self::link(base, id),
-            None,
+            false,
         )
     }
 
@@ -191,59 +138,23 @@ impl Notice {
     /// The site's ICP filing was cancelled while it holds a PSB number: the owner cancels that
     /// filing at the platform.
     pub fn psb_cancel_due(base: &str, id: Uuid, icp: &str, psb: &str) -> Notice {
-        Notice::new(
-            (
-                format!("请注销公安联网备案：{psb}"),
-                format!(
-                    "网站{icp}的ICP备案已注销。请登录全国互联网安全管理服务平台（beian.mps.gov.cn）注销其公安联网备案{psb}，并从网站页脚撤下两个备案号。"
-                ),
-            ),
-            (
-                format!("Cancel the PSB filing: {psb}"),
-                format!(
-                    "The ICP filing of {icp} was cancelled. Sign in to the public-security platform (beian.mps.gov.cn) to cancel its PSB filing {psb}, and take both numbers off the site's footer."
-                ),
-            ),
-            &Self::psb_link(base, id),
-            None,
-        )
+        let args = |_| vec![("icp", icp.to_owned()), ("psb", psb.to_owned())];
+        Notice::from_catalogue("psb_cancel_due", args, &Self::psb_link(base, id), false)
     }
 
     /// The PSB platform issued the site's number.
     pub fn psb_approved(base: &str, id: Uuid, icp: &str, psb: &str) -> Notice {
-        Notice::new(
-            (
-                format!("公安联网备案已通过：{psb}"),
-                format!(
-                    "网站{icp}的公安联网备案已通过，公安备案号为{psb}。请在网站首页底部展示公安备案号及图标，并链接到全国互联网安全管理服务平台；可直接复制申请页面上的页脚代码。"
-                ),
-            ),
-            (
-                format!("PSB filing approved: {psb}"),
-                format!(
-                    "The public-security filing of {icp} was approved: {psb}. Show it with its badge at the bottom of the home page, linked to the national platform; the application page has a ready-to-paste footer."
-                ),
-            ),
-            &Self::psb_link(base, id),
-            Some(format!("【备案】网站{icp}的公安联网备案已通过，公安备案号：{psb}。")),
-        )
+        let args = |_| vec![("icp", icp.to_owned()), ("psb", psb.to_owned())];
+        Notice::from_catalogue("psb_approved", args, &Self::psb_link(base, id), true)
     }
 
     /// The PSB officer (or the platform) refused the application.
     pub fn psb_rejected(base: &str, id: Uuid, icp: &str) -> Notice {
-        Notice::new(
-            (
-                format!("公安联网备案未通过：{icp}"),
-                format!("网站{icp}的公安联网备案未通过。请登录查看原因，修改后重新提交。"),
-            ),
-            (
-                format!("PSB filing refused: {icp}"),
-                format!(
-                    "The public-security filing of {icp} was refused. Sign in to see why, correct it and submit again."
-                ),
-            ),
+        Notice::from_catalogue(
+            "psb_rejected",
+            |_| vec![("icp", icp.to_owned())],
             &Self::psb_link(base, id),
-            Some(format!("【备案】网站{icp}的公安联网备案未通过，请登录查看原因并修改。")),
+            true,
         )
     }
 
@@ -255,51 +166,28 @@ impl Notice {
         icp: &str,
         deadline: &beian_core::psb::Deadline,
     ) -> Notice {
-        let (live, left, due) = (deadline.days_live, deadline.days_left.max(0), deadline.due);
-        Notice::new(
-            (
-                format!("请在{due}前办理公安联网备案：{site}"),
-                format!(
-                    "网站“{site}”（{icp}）已开通{live}天。依据《计算机信息网络国际联网安全保护管理办法》，须在开通后30日内（{due}前）办理公安联网备案，还剩{left}天；逾期可能被警告或停机整顿。"
-                ),
-            ),
-            (
-                format!("File with the public-security platform by {due}: {site}"),
-                format!(
-                    "The site “{site}” ({icp}) has been live for {live} days. It must be filed with the public-security platform within 30 days of going live (by {due}); {left} days are left. Late filing can lead to a warning or suspension."
-                ),
-            ),
-            &Self::psb_link(base, id),
-            Some(format!(
-                "【备案】网站{icp}已开通{live}天，须在开通后30日内（{due}前）办理公安联网备案，还剩{left}天。"
-            )),
-        )
+        let args = |_| {
+            vec![
+                ("site", site.to_owned()),
+                ("icp", icp.to_owned()),
+                ("live", deadline.days_live.to_string()),
+                ("left", deadline.days_left.max(0).to_string()),
+                ("due", deadline.due.to_string()),
+            ]
+        };
+        Notice::from_catalogue("psb_reminder", args, &Self::psb_link(base, id), true)
     }
 
     pub fn order_approved(base: &str, id: Uuid) -> Notice {
-        Notice::new(
-            (
-                "备案订单已通过初审".into(),
-                "您的备案订单已通过接入商初审，即将提交管局。请留意工信部发送的核验短信，须在24小时内完成核验。".into(),
-            ),
-            (
-                "Filing order approved by the provider".into(),
-                "Your order passed the provider's review and goes to the bureau next. Watch for the MIIT verification SMS: it must be answered within 24 hours.".into(),
-            ),
-            &Self::link(base, id),
-            Some("【备案】您的备案已通过接入商初审，请留意工信部核验短信并在24小时内完成核验。".into()),
-        )
+        Notice::from_catalogue("order_approved", |_| Vec::new(), &Self::link(base, id), true)
     }
 
     pub fn materials_requested(base: &str, id: Uuid, note: &str) -> Notice {
-        Notice::new(
-            ("请邮寄备案资料".into(), format!("请按以下说明邮寄纸质资料：\n\n{note}")),
-            (
-                "Please mail the filing materials".into(),
-                format!("Please mail the paper materials as described:\n\n{note}"),
-            ),
+        Notice::from_catalogue(
+            "materials_requested",
+            |_| vec![("note", note.to_owned())],
             &Self::link(base, id),
-            Some("【备案】接入商请您邮寄备案资料，详情请查看邮件。".into()),
+            true,
         )
     }
 }
@@ -615,5 +503,64 @@ impl App {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every notice is worded from the catalogues in full: no key left unfound, no argument
+    /// left unfilled, the text message only where a step needs action.
+    #[test]
+    fn every_notice_is_worded_in_both_languages_with_its_arguments() {
+        let (base, id) = ("https://beian.example.com", Uuid::nil());
+        let deadline = beian_core::psb::Deadline {
+            due: time::macros::date!(2026 - 12 - 31),
+            days_live: 20,
+            days_left: 10,
+            overdue: false,
+        };
+        let finding = |suggestion: &str| ReviewFinding {
+            field: "subject.name".into(),
+            error: "名称不符".into(),
+            suggestion: suggestion.into(),
+        };
+        let notices = [
+            Notice::order_submitted(base, id),
+            Notice::order_returned(base, id, &[finding(""), finding("按营业执照填写")]),
+            Notice::site_out_of_compliance("浙ICP备2026012345号-1", "example.cn", &["FOOTER_MISSING"]),
+            Notice::password_reset(base, "t0k3n"),
+            Notice::draft_reminder(base, id, 30, "2027-01-05"),
+            Notice::draft_expired(base, id, 60),
+            Notice::psb_cancel_due(base, id, "浙ICP备2026012345号-1", "浙公网安备33010602000001号"),
+            Notice::psb_approved(base, id, "浙ICP备2026012345号-1", "浙公网安备33010602000001号"),
+            Notice::psb_rejected(base, id, "浙ICP备2026012345号-1"),
+            Notice::psb_reminder(base, id, "示例网站", "浙ICP备2026012345号-1", &deadline),
+            Notice::order_approved(base, id),
+            Notice::materials_requested(base, id, "寄往杭州"),
+        ];
+        for n in &notices {
+            for mail in [&n.zh, &n.en] {
+                for text in [&mail.subject, &mail.body] {
+                    assert!(!text.contains("notice.") && !text.contains('{'), "not worded in full: {text}");
+                }
+            }
+            if let Some(sms) = &n.sms {
+                assert!(sms.starts_with("【备案】") && !sms.contains('{'), "{sms}");
+            }
+        }
+        let returned = &notices[1];
+        assert!(
+            returned.zh.body.contains("- 名称不符\n- 名称不符（按营业执照填写）\n"),
+            "{}",
+            returned.zh.body
+        );
+        assert!(returned.en.body.contains("- 名称不符 (按营业执照填写)\n"), "{}", returned.en.body);
+        assert!(
+            notices[9].en.body.contains("live for 20 days")
+                && notices[9].en.body.contains("10 days are left")
+        );
+        assert_eq!(notices[0].sms, None, "a submitted order needs no action from the applicant");
     }
 }

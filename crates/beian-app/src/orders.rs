@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::blacklist::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, registrable};
 use crate::calendar::DueDate;
+use crate::i18n::Text;
 use crate::order_state::Step;
 use crate::requirements::required_documents;
 use crate::views::{OrderDoc, OrderView, ReviewFinding, TimelineEntry, mask_order, rfc3339, unmask_order};
@@ -197,8 +198,7 @@ impl App {
             return Err(AppError::field(
                 "kind",
                 "ORDER_KIND_NOT_OFFERED",
-                "暂不提供网站迁移：请在原主体下注销该网站，再在新主体下新增网站。",
-                "Moving a website to another subject is not offered: cancel it under its subject and file it anew under the new one.",
+                Text::new("problem.order_kind_not_offered"),
             ));
         }
         self.check_cancellation(kind, input.cancel_reason.as_deref()).await?;
@@ -264,8 +264,7 @@ impl App {
                 let open = self.store().open_order_of_subject(subject_row.id).await?;
                 return Err(AppError::conflict_with(
                     "ORDER_OPEN_EXISTS",
-                    "该主体已有进行中的订单，同一主体同时只能有一个订单。",
-                    "This subject already has an open order; only one may be in progress.",
+                    Text::new("problem.order_open_exists"),
                     json!({ "open_order_id": open }),
                 ));
             }
@@ -370,16 +369,14 @@ impl App {
         if !state.is_editable() {
             return Err(AppError::conflict(
                 "ORDER_NOT_EDITABLE",
-                "订单已提交，当前不能修改。",
-                "The order has been submitted and cannot be edited now.",
+                Text::new("problem.order_not_editable.orders"),
             ));
         }
         if subject_id != row.subject_id {
             return Err(AppError::field(
                 "subject_id",
                 "SUBJECT_IMMUTABLE",
-                "订单的主体不能更换。",
-                "An order's subject cannot change.",
+                Text::new("problem.subject_immutable"),
             ));
         }
         Ok((row, expected))
@@ -521,7 +518,6 @@ impl App {
         let needs =
             crate::requirements::requirements(&required, &docs, &findings, self.verifier().automatic());
         if !needs.ready && row.version == expected && matches!(row.state.as_str(), "draft" | "returned") {
-            use beian_core::message::{Lang, Problem};
             let why = beian_core::workflow::TransitionError::NotReady {
                 error_findings: ready.error_findings,
                 documents_complete,
@@ -529,8 +525,7 @@ impl App {
             };
             return Err(AppError::conflict_with(
                 "ORDER_NOT_READY",
-                why.message(Lang::Zh),
-                why.message(Lang::En),
+                Text::of(&why),
                 json!({ "missing": needs.missing }),
             ));
         }
@@ -675,8 +670,7 @@ impl App {
             if !tx.use_service_number(&code, n).await? {
                 return Err(AppError::conflict(
                     "SERVICE_NUMBER_EXHAUSTED",
-                    format!("备案服务号{code}不存在或额度不足。"),
-                    format!("Service number {code} does not exist or has too few uses left."),
+                    Text::new("problem.service_number_exhausted").arg("code", code),
                 ));
             }
         }

@@ -7,6 +7,7 @@ use beian_store::Uuid;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::i18n::Text;
 use crate::views::rfc3339;
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
 
@@ -74,20 +75,14 @@ fn validate_profile(p: &ProviderProfile) -> AppResult<()> {
         errors.push(FieldError::text(
             "name",
             "PROVIDER_NAME_INVALID",
-            "名称须为1到100个字符。",
-            "The name must have 1 to 100 characters.",
+            Text::new("problem.provider_name_invalid"),
         ));
     }
     let region_ok = p.region.len() == 6
         && p.region.parse::<u32>().is_ok_and(|r| beian_core::division::divisions().is_current(r))
         && ProvinceCode::parse(&p.region).is_some();
     if !region_ok {
-        errors.push(FieldError::text(
-            "region",
-            "REGION_INVALID",
-            "地区须为现行的六位行政区划代码。",
-            "The region must be a current six-digit division code.",
-        ));
+        errors.push(FieldError::text("region", "REGION_INVALID", Text::new("problem.region_invalid")));
     }
     if let (Err(e), Err(_)) = (Landline::parse(&p.phone), Mobile::parse(&p.phone)) {
         // Service hotlines like 95187 are neither; accept 5–8 digit hotlines too.
@@ -231,12 +226,7 @@ impl App {
     ) -> AppResult<Vec<MessageView>> {
         ctx.require(&[Role::Admin])?;
         if !matches!(channel, "email" | "sms") {
-            return Err(AppError::field(
-                "channel",
-                "CHANNEL_INVALID",
-                "渠道只能是email或sms。",
-                "The channel must be email or sms.",
-            ));
+            return Err(AppError::field("channel", "CHANNEL_INVALID", Text::new("problem.channel_invalid")));
         }
         Ok(self
             .store()
@@ -302,12 +292,7 @@ fn default_quota() -> i64 {
 fn validate_template(t: &TemplateInput) -> AppResult<()> {
     let bad = |s: &str, max: usize| s.trim().is_empty() || s.chars().count() > max;
     if bad(&t.field, 200) || bad(&t.error, 500) || t.suggestion.chars().count() > 500 {
-        return Err(AppError::field(
-            "template",
-            "TEMPLATE_INVALID",
-            "模板须有字段和说明（不超过500字）。",
-            "A template needs a field and an explanation (at most 500 characters).",
-        ));
+        return Err(AppError::field("template", "TEMPLATE_INVALID", Text::new("problem.template_invalid")));
     }
     Ok(())
 }
@@ -401,8 +386,7 @@ impl App {
             return Err(AppError::field(
                 "instance",
                 "SERVICE_NUMBER_INVALID",
-                "须指定服务器实例，额度为1到100。",
-                "Give the server instance and a quota of 1 to 100.",
+                Text::new("problem.service_number_invalid"),
             ));
         }
         let row = beian_store::ServiceNumberRow {

@@ -30,6 +30,7 @@ use serde_json::json;
 use time::Date;
 
 use crate::error::FieldError;
+use crate::i18n::Text;
 use crate::notify::Notice;
 use crate::profile::ProviderProfile;
 use crate::seam::{Filing, RegulatorError, SubmissionId};
@@ -332,8 +333,7 @@ impl App {
             return Err(AppError::field(
                 "icp_number",
                 "PSB_ICP_NUMBER_FIXED",
-                "ICP备案号由系统填写，不能修改。",
-                "The ICP number is set by the system and cannot be changed.",
+                Text::new("problem.psb_icp_number_fixed"),
             ));
         }
         unmask(&mut input, &stored);
@@ -397,7 +397,7 @@ impl App {
         let errors: Vec<FieldError> = check_psb(&app, self.clock().today())
             .into_iter()
             .filter(|f| f.severity == beian_core::policy::Severity::Error)
-            .map(|f| FieldError::text(f.field, &f.code, &f.message.zh, &f.message.en))
+            .map(|f| FieldError::text(f.field, &f.code, Text::worded(&f.message.zh, &f.message.en)))
             .collect();
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
@@ -487,7 +487,7 @@ impl App {
                 return Ok(seq);
             }
         }
-        Err(AppError::conflict("REGULATOR_BUSY", "请稍后重试。", "Please retry."))
+        Err(AppError::conflict("REGULATOR_BUSY", Text::new("problem.regulator_busy")))
     }
 
     async fn try_apply_psb(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<Option<i64>> {
@@ -584,7 +584,7 @@ impl App {
             row.version += 1;
             row.updated_at = self.now_us();
             if !tx.update_psb_application(&row, expected).await? {
-                return Err(AppError::conflict("PSB_CHANGED", "请重试。", "Please retry."));
+                return Err(AppError::conflict("PSB_CHANGED", Text::new("problem.psb_changed")));
             }
             self.emit_psb_state(tx, &row, Some(&from)).await?;
             if let Some(psb) = &row.psb_number {

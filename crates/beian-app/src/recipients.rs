@@ -9,6 +9,7 @@ use beian_store::{RecipientRow, Tx, Uuid, new_id};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::i18n::Text;
 use crate::notify::{Notice, valid_mailbox};
 use crate::views::{mask_email_public, rfc3339};
 use crate::{App, AppError, AppResult, Ctx};
@@ -62,16 +63,14 @@ impl App {
             return Err(AppError::field(
                 "email",
                 "RECIPIENT_EMAIL_INVALID",
-                "请填写有效的电子邮箱地址。",
-                "Enter a valid e-mail address.",
+                Text::new("problem.recipient_email_invalid"),
             ));
         }
         if email == p.email.to_lowercase() {
             return Err(AppError::field(
                 "email",
                 "RECIPIENT_IS_ACCOUNT",
-                "这是账号本身的邮箱，已会收到通知。",
-                "This is the account's own address: it gets the notices already.",
+                Text::new("problem.recipient_is_account"),
             ));
         }
         let label = input.label.trim();
@@ -79,8 +78,7 @@ impl App {
             return Err(AppError::field(
                 "label",
                 "RECIPIENT_LABEL_INVALID",
-                "备注最多32个字符，不含控制字符。",
-                "The label is at most 32 characters, without control characters.",
+                Text::new("problem.recipient_label_invalid"),
             ));
         }
         let index = self.keys().blind_index("email", &email);
@@ -88,18 +86,12 @@ impl App {
         let mut tx = self.store().begin().await?;
         let existing = tx.recipients_in(p.id).await?;
         if existing.iter().any(|r| r.email_index == index) {
-            return Err(AppError::field(
-                "email",
-                "RECIPIENT_EXISTS",
-                "该邮箱已在收件人中。",
-                "This address is a recipient already.",
-            ));
+            return Err(AppError::field("email", "RECIPIENT_EXISTS", Text::new("problem.recipient_exists")));
         }
         if existing.len() >= MAX_RECIPIENTS {
             return Err(AppError::conflict(
                 "RECIPIENT_LIMIT",
-                format!("最多{MAX_RECIPIENTS}个收件人，请先删除不用的。"),
-                format!("At most {MAX_RECIPIENTS} recipients: remove one first."),
+                Text::new("problem.recipient_limit").arg("max", MAX_RECIPIENTS),
             ));
         }
         let id = new_id();

@@ -9,6 +9,7 @@ use beian_store::{QueueFilter, Uuid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::i18n::Text;
 use crate::notify::Notice;
 use crate::views::{OrderView, ReviewFinding, Verification, rfc3339};
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
@@ -83,12 +84,7 @@ pub struct BatchDecision {
 
 /// A return without a reason: refused for one order and for a batch alike.
 fn findings_required() -> FieldError {
-    FieldError::text(
-        "findings",
-        "FINDINGS_REQUIRED",
-        "驳回须至少给出一条字段级原因。",
-        "A rejection needs at least one field-level reason.",
-    )
+    FieldError::text("findings", "FINDINGS_REQUIRED", Text::new("problem.findings_required"))
 }
 
 /// One row of the queue (no PII).
@@ -151,13 +147,12 @@ impl App {
             return Err(AppError::field(
                 "state",
                 "QUEUE_STATE_INVALID",
-                "队列状态只能是submitted、in_review、awaiting_mail、queued_for_regulator、sms_pending或bureau_review。",
-                "The queue state must be submitted, in_review, awaiting_mail, queued_for_regulator, sms_pending or bureau_review.",
+                Text::new("problem.queue_state_invalid"),
             ));
         }
         let after = match q.after.as_deref() {
             Some(c) => Some(parse_cursor(c).ok_or_else(|| {
-                AppError::field("after", "CURSOR_INVALID", "分页游标无效。", "The page cursor is invalid.")
+                AppError::field("after", "CURSOR_INVALID", Text::new("problem.cursor_invalid"))
             })?),
             None => None,
         };
@@ -268,11 +263,7 @@ impl App {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let row = self.staff_order(ctx, id).await?;
         if row.state != "in_review" {
-            return Err(AppError::conflict(
-                "ORDER_NOT_IN_REVIEW",
-                "只能在审核中记录核验结果。",
-                "Verification is recorded while the order is in review.",
-            ));
+            return Err(AppError::conflict("ORDER_NOT_IN_REVIEW", Text::new("problem.order_not_in_review")));
         }
         if row.version != expected {
             return Err(AppError::PreconditionFailed { current_version: row.version });
@@ -309,8 +300,7 @@ impl App {
         if !doc.verification.as_ref().is_some_and(|v| v.passed) {
             return Err(AppError::conflict(
                 "VERIFICATION_REQUIRED",
-                "批准前须完成真实性核验（比对人脸照片与证件）。",
-                "Record a passed identity verification (face photo against ID) before approving.",
+                Text::new("problem.verification_required"),
             ));
         }
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
@@ -341,8 +331,7 @@ impl App {
             errors.push(FieldError::text(
                 "orders",
                 "BATCH_SIZE_INVALID",
-                "批量处理须包含1到100个订单。",
-                "A batch takes 1 to 100 orders.",
+                Text::new("problem.batch_size_invalid"),
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -351,8 +340,7 @@ impl App {
                 errors.push(FieldError::text(
                     format!("orders[{i}]"),
                     "BATCH_DUPLICATE",
-                    "同一订单在批量中出现了两次。",
-                    "The same order appears twice in the batch.",
+                    Text::new("problem.batch_duplicate"),
                 ));
             }
         }
@@ -360,8 +348,7 @@ impl App {
             errors.push(FieldError::text(
                 "findings",
                 "FINDINGS_NOT_ALLOWED",
-                "批量通过不带驳回原因。",
-                "An approval takes no return reasons.",
+                Text::new("problem.findings_not_allowed"),
             ));
         }
         if !errors.is_empty() {
@@ -398,8 +385,7 @@ impl App {
                         AppError::field(
                             &format!("findings[{i}].template_id"),
                             "TEMPLATE_UNKNOWN",
-                            "驳回模板不存在。",
-                            "No such rejection template.",
+                            Text::new("problem.template_unknown"),
                         )
                     })?;
                     (
@@ -439,8 +425,7 @@ impl App {
                 errors.push(FieldError::text(
                     format!("findings[{i}]"),
                     "FINDING_INVALID",
-                    "每条原因须有字段和说明（各不超过500字）。",
-                    "Each reason needs a field and an explanation (at most 500 characters each).",
+                    Text::new("problem.finding_invalid"),
                 ));
             }
         }

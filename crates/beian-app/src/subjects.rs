@@ -8,6 +8,7 @@ use beian_store::{SubjectRow, Uuid, new_id};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::i18n::Text;
 use crate::views::{SubjectView, mask_subject, rfc3339, unmask_subject};
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
 
@@ -32,12 +33,7 @@ fn validate(s: &Subject, today: time::Date) -> AppResult<()> {
         CertificateKind::ResidentId => ResidentId::parse(n, today).err().map(|e| FieldError::new(field, &e)),
         CertificateKind::HkMacauPermit => HkMacauPermit::parse(n).err().map(|e| FieldError::new(field, &e)),
         _ => (n.trim().is_empty() || n.len() > 40).then(|| {
-            FieldError::text(
-                field,
-                "CERTIFICATE_INVALID",
-                "证件号码无效。",
-                "The certificate number is invalid.",
-            )
+            FieldError::text(field, "CERTIFICATE_INVALID", Text::new("problem.certificate_invalid"))
         }),
     };
     let mut errors: Vec<FieldError> = err.into_iter().collect();
@@ -45,8 +41,7 @@ fn validate(s: &Subject, today: time::Date) -> AppResult<()> {
         errors.push(FieldError::text(
             "subject.name",
             "SUBJECT_NAME_INVALID",
-            "主办单位名称须为1到100个字符。",
-            "The subject name must have 1 to 100 characters.",
+            Text::new("problem.subject_name_invalid"),
         ));
     }
     if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
@@ -122,11 +117,7 @@ impl App {
         match tx.insert_subject(&row).await {
             Ok(()) => {}
             Err(beian_store::StoreError::Conflict { .. }) => {
-                return Err(AppError::conflict(
-                    "SUBJECT_EXISTS",
-                    "该证件号码已有个人主体，一人只能有一个个人主体。",
-                    "An individual subject with this certificate exists; one person has one individual subject.",
-                ));
+                return Err(AppError::conflict("SUBJECT_EXISTS", Text::new("problem.subject_exists")));
             }
             Err(e) => return Err(e.into()),
         }
@@ -204,8 +195,7 @@ impl App {
             return Err(AppError::field(
                 "subject.certificate.number",
                 "FILED_SUBJECT_IMMUTABLE",
-                "已备案主体的证件号码不能修改，请注销后重新备案。",
-                "A filed subject's certificate number cannot change; cancel and file anew.",
+                Text::new("problem.filed_subject_immutable"),
             ));
         }
         validate(&s, self.clock().today())?;

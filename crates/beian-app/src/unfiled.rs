@@ -24,6 +24,7 @@ use serde_json::json;
 
 use crate::auth::Role;
 use crate::error::FieldError;
+use crate::i18n::{Msgs, Text};
 use crate::{App, AppError, AppResult, Ctx, rfc3339};
 
 /// Case sources.
@@ -126,7 +127,7 @@ pub struct BlockListFile {
 const STATES: [&str; 5] = ["open", "handled", "reported", "refused", "dismissed"];
 
 fn closed() -> AppError {
-    AppError::conflict("UNFILED_CASE_CLOSED", "该案件已处理。", "This case has been handled already.")
+    AppError::conflict("UNFILED_CASE_CLOSED", Text::new("problem.unfiled_case_closed"))
 }
 
 fn case_view(row: ListedCaseRow, action_names: &BTreeMap<i64, String>) -> UnfiledCaseView {
@@ -187,33 +188,17 @@ fn open_case(source: &str, domain: String, now: i64) -> UnfiledCaseRow {
 fn check_opinion(opinion: &str) -> AppResult<String> {
     let o = opinion.trim();
     if o.chars().count() > OPINION_MAX {
-        return Err(AppError::field(
-            "opinion",
-            "OPINION_TOO_LONG",
-            "处理意见最多255个字符。",
-            "The opinion is at most 255 characters.",
-        ));
+        return Err(AppError::field("opinion", "OPINION_TOO_LONG", Text::new("problem.opinion_too_long")));
     }
     if o.chars().any(char::is_control) {
-        return Err(AppError::field(
-            "opinion",
-            "OPINION_INVALID",
-            "处理意见不能包含控制字符。",
-            "The opinion must not contain control characters.",
-        ));
+        return Err(AppError::field("opinion", "OPINION_INVALID", Text::new("problem.opinion_invalid")));
     }
     Ok(o.to_owned())
 }
 
 fn check_domain(raw: &str, field: &str) -> AppResult<String> {
-    blocklist::normalize(raw).map_err(|_| {
-        AppError::field(
-            field,
-            "DOMAIN_INVALID",
-            "请填写域名，如example.com（不含协议、路径和端口）。",
-            "Enter a domain name such as example.com (no scheme, path or port).",
-        )
-    })
+    blocklist::normalize(raw)
+        .map_err(|_| AppError::field(field, "DOMAIN_INVALID", Text::new("problem.domain_invalid")))
 }
 
 /// The bureau's codes as kept on an item: a `code text` line each.
@@ -290,8 +275,7 @@ impl App {
             return Err(AppError::field(
                 "state",
                 "UNFILED_STATE_UNKNOWN",
-                "状态须为 open、handled、reported、refused 或 dismissed。",
-                "The state is one of open, handled, reported, refused, dismissed.",
+                Text::new("problem.unfiled_state_unknown"),
             ));
         }
         let names = self.action_names().await?;
@@ -326,8 +310,7 @@ impl App {
                 return Err(AppError::Validation(vec![FieldError::text(
                     "action",
                     "UNFILED_ACTION_REQUIRED",
-                    "请选择处理结果（管局未备案处理代码）。",
-                    "Choose the action taken (the bureau's unfiled-website action code).",
+                    Text::new("problem.unfiled_action_required"),
                 )]));
             }
             (_, Some(a)) => {
@@ -338,8 +321,7 @@ impl App {
                     return Err(AppError::field(
                         "action",
                         "UNFILED_ACTION_UNKNOWN",
-                        "处理结果不在管局的未备案处理代码表中。",
-                        "The action is not in the bureau's table of unfiled-website actions.",
+                        Text::new("problem.unfiled_action_unknown"),
                     ));
                 }
                 Some(a)
@@ -353,17 +335,13 @@ impl App {
                 return Err(AppError::field(
                     "block",
                     "DOMAIN_NOT_BLOCKABLE",
-                    "该名称不是可屏蔽的域名，请在接入层另行处理后记录处理结果（不勾选屏蔽）。",
-                    "This name is not a domain the block list can hold: act on it at the edge and record the action without blocking.",
+                    Text::new("problem.domain_not_blockable"),
                 ));
             }
+            // Kept as it was said, in both languages: the block list outlives any one reader.
             let reason = match case.bureau_id {
-                Some(b) => format!(
-                    "管局通报的未备案网站（记录{b}） / Unfiled website listed by the bureau (entry {b})"
-                ),
-                None => {
-                    "合规扫描：首页未展示备案号 / Compliance scan: no ICP number on the home page".to_owned()
-                }
+                Some(b) => Msgs::bilingual("block.reason.bureau", &[("entry", b.to_string())]),
+                None => Msgs::bilingual("block.reason.scan", &[]),
             };
             tx.block_domain(&BlockRow {
                 domain: case.domain.clone(),
@@ -377,11 +355,7 @@ impl App {
         }
         let (state, upload_seq) = if from_bureau {
             let seam = self.miit().ok_or_else(|| {
-                AppError::conflict(
-                    "MIIT_NOT_CONFIGURED",
-                    "未配置管局接口，无法报送处理结果。",
-                    "No bureau interface is configured: the report cannot be sent.",
-                )
+                AppError::conflict("MIIT_NOT_CONFIGURED", Text::new("problem.miit_not_configured.unfiled"))
             })?;
             let ip = case.ip.parse().map_err(|_| anyhow::anyhow!("case {} has no valid address", case.id))?;
             let province = match case.province {
@@ -436,11 +410,7 @@ impl App {
     async fn provider_province(&self) -> AppResult<i64> {
         let region = self.profile_setting().await?.map(|p| p.region).unwrap_or_default();
         region.get(..2).and_then(|p| p.parse::<i64>().ok()).map(|p| p * 10_000).ok_or_else(|| {
-            AppError::conflict(
-                "PROVIDER_PROFILE_MISSING",
-                "管局名单未注明省份，且接入商资料未填写所在地区：请管理员先完善接入商资料。",
-                "The bureau's entry names no province and the provider profile has no region: an administrator must complete the profile first.",
-            )
+            AppError::conflict("PROVIDER_PROFILE_MISSING", Text::new("problem.provider_profile_missing"))
         })
     }
 
@@ -519,8 +489,7 @@ impl App {
             return Err(AppError::field(
                 "reason",
                 "BLOCK_REASON_INVALID",
-                "请填写屏蔽原因（1至255个字符）。",
-                "Give the reason for the block (1 to 255 characters).",
+                Text::new("problem.block_reason_invalid"),
             ));
         }
         let now = self.now_us();
@@ -536,8 +505,7 @@ impl App {
         if !tx.block_domain(&row).await? {
             return Err(AppError::conflict(
                 "DOMAIN_BLOCKED_ALREADY",
-                "该域名已在屏蔽列表中。",
-                "This domain is blocked already.",
+                Text::new("problem.domain_blocked_already"),
             ));
         }
         tx.audit(&ctx.audit("block_list.add", "domain", &domain, json!({ "reason": reason })), now).await?;

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::Role;
+use crate::i18n::Text;
 use crate::scans::SiteScanView;
 use crate::{App, AppError, AppResult, Ctx, rfc3339};
 
@@ -153,22 +154,22 @@ fn aad(id: Uuid) -> String {
 }
 
 fn closed() -> AppError {
-    AppError::conflict("VERIFICATION_CLOSED", "该事项已处理。", "This item has been handled already.")
+    AppError::conflict("VERIFICATION_CLOSED", Text::new("problem.verification_closed"))
 }
 
 fn text_field(raw: &str, field: &str, max: usize, required: bool) -> AppResult<String> {
     let t = raw.trim();
     if (required && t.is_empty()) || t.chars().count() > max || t.chars().any(|c| c.is_control() && c != '\n')
     {
+        let text = if field == "errors" {
+            Text::new("problem.verification_text_invalid.errors")
+        } else {
+            Text::new("problem.verification_text_invalid.opinion")
+        };
         return Err(AppError::field(
             field,
             "VERIFICATION_TEXT_INVALID",
-            &format!(
-                "请填写{}（{}至{max}个字符，不含控制字符）。",
-                if field == "errors" { "存在的问题" } else { "核实意见" },
-                u8::from(required)
-            ),
-            &format!("Give the {field} ({} to {max} characters, no control characters).", u8::from(required)),
+            text.arg("min", u8::from(required)).arg("max", max),
         ));
     }
     Ok(t.to_owned())
@@ -286,8 +287,7 @@ impl App {
             return Err(AppError::field(
                 "state",
                 "VERIFICATION_STATE_UNKNOWN",
-                "状态须为 open、answered、accepted、refused 或 acknowledged。",
-                "The state is one of open, answered, accepted, refused, acknowledged.",
+                Text::new("problem.verification_state_unknown"),
             ));
         }
         let mut out = Vec::new();
@@ -452,11 +452,7 @@ impl App {
         let opinion = text_field(&input.opinion, "opinion", OPINION_MAX, true)?;
         let errors = text_field(&input.errors, "errors", ERRORS_MAX, !input.passed)?;
         let seam = self.miit().ok_or_else(|| {
-            AppError::conflict(
-                "MIIT_NOT_CONFIGURED",
-                "未配置管局接口，无法报送核实结果。",
-                "No bureau interface is configured: the answer cannot be sent.",
-            )
+            AppError::conflict("MIIT_NOT_CONFIGURED", Text::new("problem.miit_not_configured.verification"))
         })?;
         let now = self.now_us();
         let mut tx = self.store().begin().await?;
@@ -464,8 +460,7 @@ impl App {
         if row.kind != TASK {
             return Err(AppError::conflict(
                 "VERIFICATION_NOT_A_TASK",
-                "核查结果无需答复，请确认已阅。",
-                "An inspection result is acknowledged, not answered.",
+                Text::new("problem.verification_not_a_task"),
             ));
         }
         if row.state != "open" {
@@ -493,11 +488,7 @@ impl App {
         if let Err(e) = xml::to_gbk(&file) {
             return Err(AppError::conflict(
                 "VERIFICATION_TASK_INCOMPLETE",
-                format!("管局下发的核实任务数据不完整，无法按接口规范答复（{}）。请联系管局。", e.path()),
-                format!(
-                    "The task's data is incomplete and cannot be answered within the interface ({}). Contact the bureau.",
-                    e.path()
-                ),
+                Text::new("problem.verification_task_incomplete").arg("path", e.path()),
             ));
         }
         let seq = self.queue_miit_file(&mut tx, &file, 1, now).await?;
@@ -536,8 +527,7 @@ impl App {
         if row.kind != INSPECTION {
             return Err(AppError::conflict(
                 "VERIFICATION_NOT_AN_INSPECTION",
-                "核实任务须答复核实结果。",
-                "A verification task is answered, not acknowledged.",
+                Text::new("problem.verification_not_an_inspection"),
             ));
         }
         if !tx.close_verification_task(id, "acknowledged", None, &opinion, p.id, None, now).await? {

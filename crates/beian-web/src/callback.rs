@@ -20,6 +20,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::problem::ApiError;
+use beian_app::i18n::Text;
 
 /// The path the regulator is told to call back (`beian regulator add-provider --callback-url`).
 pub const CALLBACK_PATH: &str = "/api/regulator/callback";
@@ -55,14 +56,8 @@ pub async fn callback(State(s): State<AppState>, req: Request) -> Response {
         return ApiError::new(AppError::Unauthenticated, lang).into_response();
     }
     let Ok(cb) = serde_json::from_slice::<CallbackBody>(&body) else {
-        return ApiError::bad_request(
-            "JSON_SYNTAX",
-            "body",
-            "回调内容无法解析",
-            "The callback body cannot be read",
-            lang,
-        )
-        .into_response();
+        return ApiError::bad_request("JSON_SYNTAX", "body", Text::new("problem.json_syntax.callback"), lang)
+            .into_response();
     };
     // The id says what the events concern: an ICP order's delivery or a PSB application's.
     let applied = match SubmissionId::parse(&cb.submission_id) {

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::problem::{ApiError, lang_of};
+use beian_app::i18n::Text;
 
 /// The caller (resolved by the auth middleware) and their language.
 #[derive(Debug, Clone)]
@@ -67,8 +68,7 @@ fn json_rejection(r: JsonRejection, lang: Lang) -> ApiError {
                 AppError::Validation(vec![beian_app::FieldError::text(
                     field,
                     "JSON_INVALID_FIELD",
-                    msg,
-                    msg,
+                    Text::worded(msg, msg),
                 )]),
                 lang,
             )
@@ -76,14 +76,18 @@ fn json_rejection(r: JsonRejection, lang: Lang) -> ApiError {
         JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
             "JSON_SYNTAX",
             "body",
-            &format!("请求体不是有效的JSON：{}", e.body_text()),
-            &format!("The body is not valid JSON: {}", e.body_text()),
+            Text::new("problem.json_syntax").arg("detail", e.body_text()),
             lang,
         ),
         JsonRejection::BytesRejection(_) => {
             ApiError::new(AppError::PayloadTooLarge { limit: crate::JSON_LIMIT }, lang)
         }
-        other => ApiError::bad_request("BODY_INVALID", "body", "请求体无法读取。", &other.body_text(), lang),
+        other => ApiError::bad_request(
+            "BODY_INVALID",
+            "body",
+            Text::new("problem.body_invalid").arg("detail", other.body_text()),
+            lang,
+        ),
     }
 }
 
@@ -139,13 +143,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         let s = v.to_str().unwrap_or("").trim();
         let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
         s.parse().map(|n| IfMatch(Some(n))).map_err(|_| {
-            ApiError::bad_request(
-                "IF_MATCH_INVALID",
-                "If-Match",
-                "If-Match须为版本号，如\"3\"。",
-                "If-Match must be a version, e.g. \"3\".",
-                lang,
-            )
+            ApiError::bad_request("IF_MATCH_INVALID", "If-Match", Text::new("problem.if_match_invalid"), lang)
         })
     }
 }
@@ -164,8 +162,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
             Err(e) => Err(ApiError::bad_request(
                 "QUERY_INVALID",
                 "query",
-                &format!("查询参数无效：{}", e.body_text()),
-                &e.body_text(),
+                Text::new("problem.query_invalid").arg("detail", e.body_text()),
                 lang,
             )),
         }

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::problem::{ApiError, lang_of};
 use crate::{AppState, SESSION_COOKIE};
+use beian_app::i18n::Text;
 
 /// A cookie's value from the `Cookie` headers, if it is there and not empty.
 pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
@@ -59,11 +60,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
                 if unsafe_method && sent != Some(csrf.as_str()) {
                     return ApiError::new(
-                        AppError::conflict(
-                            "CSRF_FAILED",
-                            "缺少或错误的X-CSRF-Token请求头。",
-                            "Missing or wrong X-CSRF-Token header.",
-                        ),
+                        AppError::conflict("CSRF_FAILED", Text::new("problem.csrf_failed")),
                         lang,
                     )
                     .into_response_with(StatusCode::FORBIDDEN);
@@ -114,8 +111,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         return ApiError::bad_request(
             "IDEMPOTENCY_KEY_INVALID",
             "Idempotency-Key",
-            "Idempotency-Key须为1到200个可见ASCII字符。",
-            "Idempotency-Key must be 1 to 200 printable ASCII characters.",
+            Text::new("problem.idempotency_key_invalid"),
             lang,
         )
         .into_response_with(StatusCode::BAD_REQUEST);
@@ -151,8 +147,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
                 let mut resp = ApiError::new(
                     AppError::conflict(
                         "IDEMPOTENCY_KEY_IN_PROGRESS",
-                        "使用该Idempotency-Key的请求仍在处理中，请稍后重试。",
-                        "A request with this Idempotency-Key is still running; retry shortly.",
+                        Text::new("problem.idempotency_key_in_progress"),
                     ),
                     lang,
                 )
@@ -192,11 +187,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
 
 fn key_reused(lang: beian_core::message::Lang) -> Response {
     ApiError::new(
-        AppError::conflict(
-            "IDEMPOTENCY_KEY_REUSED",
-            "该Idempotency-Key已用于另一个请求。",
-            "This Idempotency-Key was used for a different request.",
-        ),
+        AppError::conflict("IDEMPOTENCY_KEY_REUSED", Text::new("problem.idempotency_key_reused")),
         lang,
     )
     .into_response_with(StatusCode::UNPROCESSABLE_ENTITY)

@@ -4,6 +4,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use beian_app::i18n::Text;
 use beian_app::{AppError, FieldError};
 use beian_core::message::Lang;
 use serde::Serialize;
@@ -75,8 +76,8 @@ impl ApiError {
     }
 
     /// A 400 for a request that is not even well-formed.
-    pub fn bad_request(code: &str, field: &str, zh: &str, en: &str, lang: Lang) -> ApiError {
-        ApiError::new(AppError::Validation(vec![FieldError::text(field, code, zh, en)]), lang)
+    pub fn bad_request(code: &str, field: &str, text: Text, lang: Lang) -> ApiError {
+        ApiError::new(AppError::Validation(vec![FieldError::text(field, code, text)]), lang)
     }
 }
 

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::port::{RegulatorError, regulator_problem};
 use super::submission::SubmissionId;
+use crate::i18n::Text;
 use crate::{App, AppError, AppResult};
 
 /// The job that delivers an approved order.
@@ -97,16 +98,14 @@ impl App {
         let OrderState::SmsPending { pending, .. } = &state else {
             return Err(AppError::conflict(
                 "ORDER_NOT_SMS_PENDING",
-                "订单不在短信核验阶段。",
-                "The order is not waiting for SMS verification.",
+                Text::new("problem.order_not_sms_pending"),
             ));
         };
         if !pending.contains(recipient) {
             return Err(AppError::field(
                 "recipient",
                 "SMS_UNKNOWN_RECIPIENT",
-                "此人不需要或已完成短信核验。",
-                "This person has no pending code.",
+                Text::new("problem.sms_unknown_recipient"),
             ));
         }
         let seam = self.regulator().ok_or(AppError::NotFound)?;

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::notices::{notice_for, reasons_of};
 use super::record::Filing;
+use crate::i18n::Text;
 use crate::order_state::Step;
 use crate::{App, AppError, AppResult};
 
@@ -59,7 +60,7 @@ impl App {
                 None => continue,
             }
         }
-        Err(AppError::conflict("REGULATOR_BUSY", "请稍后重试。", "Please retry."))
+        Err(AppError::conflict("REGULATOR_BUSY", Text::new("problem.regulator_busy")))
     }
 
     /// One attempt; `None` when a concurrent writer won and the caller should reload.

@@ -6,8 +6,12 @@ use beian_core::message::Lang;
 use beian_store::Uuid;
 
 use super::record::Filing;
-use crate::notify::Notice;
+use crate::i18n::Msgs;
+use crate::notify::{Args, Notice};
 use crate::views::ReviewFinding;
+
+/// A notice's arguments, by language.
+type ArgsOf<'a> = Box<dyn Fn(Lang) -> Args + 'a>;
 
 /// The applicant-facing notice for a regulator step, if it deserves one.
 pub(crate) fn notice_for(
@@ -18,88 +22,54 @@ pub(crate) fn notice_for(
     filing: Option<&Filing>,
 ) -> Option<Notice> {
     let link = format!("{}/api/v1/orders/{order_id}", base.trim_end_matches('/'));
-    let n = |zh: (&str, String), en: (&str, String), sms: Option<&str>| {
-        Notice::new((zh.0.to_owned(), zh.1), (en.0.to_owned(), en.1), &link, sms.map(str::to_owned))
-    };
-    Some(match kind {
+    let lines = |lang: Lang,
+                 key: &str,
+                 items: &mut dyn Iterator<Item = Vec<(&'static str, String)>>|
+     -> String { items.map(|args| Msgs::fill(lang, key, &args)).collect() };
+    let (args, sms): (ArgsOf<'_>, bool) = match kind {
         "sms_sent" => {
-            let persons = |lang| -> String {
-                detail["recipients"]
-                    .as_array()
-                    .map(|r| {
-                        r.iter().filter_map(|p| p.as_str()).map(|p| format!("- {}\n", recipient_label(p, lang))).collect()
-                    })
-                    .unwrap_or_default()
+            let persons = move |lang: Lang| {
+                let recipients =
+                    detail["recipients"].as_array().into_iter().flatten().filter_map(|p| p.as_str());
+                let list = lines(
+                    lang,
+                    "notice.list_item",
+                    &mut recipients.map(|p| vec![("item", recipient_label(p, lang))]),
+                );
+                vec![("persons", list)]
             };
-            n(
-                (
-                    "请完成工信部短信核验",
-                    format!("备案已提交工信部，以下负责人将收到核验短信，须在24小时内完成核验：\n{}", persons(Lang::Zh)),
-                ),
-                (
-                    "Answer the MIIT verification SMS",
-                    format!("The filing reached MIIT; these persons get a code and must verify within 24 hours:\n{}", persons(Lang::En)),
-                ),
-                Some("【备案】工信部核验短信已发送，请负责人在24小时内完成核验。"),
-            )
+            (Box::new(persons), true)
         }
-        "bureau_review" => n(
-            ("短信核验完成，管局审核中", "所有负责人已完成短信核验，备案已进入管局审核（通常1–20个工作日）。".into()),
-            (
-                "Verified; the bureau is reviewing",
-                "Every person verified; the provincial bureau reviews the filing now (usually 1–20 working days).".into(),
-            ),
-            None,
-        ),
-        "sms_timeout" => n(
-            (
-                "短信核验超时，备案已退回",
-                "24小时内未完成短信核验，备案已退回（不是管局驳回）。请确认负责人手机号码后重新提交。".into(),
-            ),
-            (
-                "SMS verification timed out",
-                "Not every person verified within 24 hours; the filing came back (this is not a bureau rejection). Check the mobiles and submit again.".into(),
-            ),
-            Some("【备案】短信核验超时，备案已退回，请登录重新提交。"),
-        ),
-        "sms_failed" => n(
-            ("短信核验错误次数过多，备案已退回", "短信核验输错超过5次，备案已退回。请重新提交后使用新的验证码核验。".into()),
-            (
-                "Too many wrong SMS codes",
-                "More than five wrong codes were entered; the filing came back. Submit again and use the new codes.".into(),
-            ),
-            Some("【备案】短信核验错误次数过多，备案已退回。"),
-        ),
+        "bureau_review" => (Box::new(|_| Vec::new()), false),
+        "sms_timeout" | "sms_failed" => (Box::new(|_| Vec::new()), true),
         "approved" => {
-            let numbers: String = filing
-                .map(|f| f.decision.services.iter().map(|s| format!("- {}: {}\n", s.name, s.number)).collect())
-                .unwrap_or_default();
-            let subject_number = filing.and_then(|f| f.decision.subject_number.clone()).unwrap_or_default();
-            n(
-                (
-                    "备案已通过管局审核",
-                    format!("恭喜，备案已通过。主体备案号：{subject_number}\n{numbers}请在网站首页底部展示备案号并链接至 https://beian.miit.gov.cn/ ，并在网站开通后30日内办理公安联网备案。"),
-                ),
-                (
-                    "Filing approved by the bureau",
-                    format!("Approved. Subject number: {subject_number}\n{numbers}Show the number at the bottom of the home page linked to https://beian.miit.gov.cn/, and file with the public-security platform within 30 days of going live."),
-                ),
-                Some("【备案】您的备案已通过管局审核，备案号已下发。"),
-            )
+            let numbers = move |lang: Lang| {
+                let services = filing.into_iter().flat_map(|f| f.decision.services.iter());
+                let list = lines(
+                    lang,
+                    "notice.number_item",
+                    &mut services.map(|s| vec![("name", s.name.clone()), ("number", s.number.clone())]),
+                );
+                let subject_number =
+                    filing.and_then(|f| f.decision.subject_number.clone()).unwrap_or_default();
+                vec![("subject_number", subject_number), ("numbers", list)]
+            };
+            (Box::new(numbers), true)
         }
         "rejected" => {
-            let reasons: String = reasons_of(detail).iter().map(|r| format!("- {}\n", r.error)).collect();
-            n(
-                ("备案被管局驳回，请修改", format!("管局驳回了备案，原因如下（订单页面在每个字段旁标出了原因）：\n{reasons}")),
-                (
-                    "Filing rejected by the bureau",
-                    format!("The bureau rejected the filing (the order's page shows each reason beside its field):\n{reasons}"),
-                ),
-                Some("【备案】您的备案被管局驳回，请登录查看原因并修改。"),
-            )
+            let reasons = move |lang: Lang| {
+                let list = lines(
+                    lang,
+                    "notice.reason",
+                    &mut reasons_of(detail).into_iter().map(|r| vec![("error", r.error)]),
+                );
+                vec![("reasons", list)]
+            };
+            (Box::new(reasons), true)
         }
         _ => return None,
-    })
+    };
+    Some(Notice::from_catalogue(kind, args, &link, sms))
 }
 
 /// The field-level reasons of a `rejected` event (the bureau's or a PSB officer's).
@@ -123,13 +93,12 @@ pub fn recipient_label(path: &str, lang: Lang) -> String {
     let indexed = |prefix: &str| -> Option<usize> {
         path.strip_prefix(prefix)?.strip_suffix("].head")?.parse::<usize>().ok().map(|i| i + 1)
     };
-    let en = lang == Lang::En;
     if path == "subject.head" {
-        if en { "head of the subject".to_owned() } else { "主体负责人".to_owned() }
+        Msgs::fill(lang, "recipient.subject_head", &[])
     } else if let Some(n) = indexed("websites[") {
-        if en { format!("head of website {n}") } else { format!("网站{n}负责人") }
+        Msgs::fill(lang, "recipient.website_head", &[("n", n.to_string())])
     } else if let Some(n) = indexed("apps[") {
-        if en { format!("head of app {n}") } else { format!("APP{n}负责人") }
+        Msgs::fill(lang, "recipient.app_head", &[("n", n.to_string())])
     } else {
         path.to_owned()
     }

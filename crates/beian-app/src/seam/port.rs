@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppError;
+use crate::i18n::Text;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -203,15 +204,11 @@ impl Regulator for HttpRegulator {
 /// A regulator failure as the API reports it.
 pub fn regulator_problem(e: &RegulatorError) -> AppError {
     match e {
-        RegulatorError::Unavailable(_) => AppError::conflict(
-            "REGULATOR_UNAVAILABLE",
-            "备案系统暂时不可用，请稍后重试。",
-            "The filing system is unavailable; please retry later.",
-        ),
-        RegulatorError::Refused { .. } => AppError::conflict(
-            "REGULATOR_REFUSED",
-            "备案系统拒绝了该请求。",
-            "The filing system refused the request.",
-        ),
+        RegulatorError::Unavailable(_) => {
+            AppError::conflict("REGULATOR_UNAVAILABLE", Text::new("problem.regulator_unavailable"))
+        }
+        RegulatorError::Refused { .. } => {
+            AppError::conflict("REGULATOR_REFUSED", Text::new("problem.regulator_refused"))
+        }
     }
 }

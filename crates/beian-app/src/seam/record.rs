@@ -8,6 +8,7 @@ use beian_seam::wire::Decision;
 use beian_store::{Tx, Uuid};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Text;
 use crate::{App, AppError, AppResult};
 
 /// What the bureau issued, as stored on the order: the regulator's decision, and the footer
@@ -72,7 +73,7 @@ impl App {
         row.updated_at = self.now_us();
         let expected = row.version;
         if !tx.update_subject(&row, expected).await? {
-            return Err(AppError::conflict("SUBJECT_CHANGED", "请重试。", "Please retry."));
+            return Err(AppError::conflict("SUBJECT_CHANGED", Text::new("problem.subject_changed")));
         }
         Ok(())
     }

@@ -17,11 +17,14 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use beian_core::message::Lang;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use uuid::Uuid;
+
+use crate::i18n::Msgs;
 
 /// How a webhook's requests are shaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,14 +51,9 @@ impl Format {
         }
     }
 
-    /// Chinese and English names.
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            Format::Json => ("通用 JSON（签名）", "generic JSON (signed)"),
-            Format::Wecom => ("企业微信群机器人", "WeCom group robot"),
-            Format::Dingtalk => ("钉钉自定义机器人", "DingTalk custom robot"),
-            Format::Feishu => ("飞书自定义机器人", "Feishu custom bot"),
-        }
+    /// The format's name in `lang`.
+    pub fn label(self, lang: Lang) -> String {
+        Msgs::of(lang).get(&format!("webhook.format.{}", self.as_str())).to_owned()
     }
 }
 
@@ -137,7 +135,8 @@ fn query_escape(s: &str) -> String {
 fn markdown(e: &Event) -> String {
     let mut md = format!("**{}**\n\n{}", e.summary.zh, e.summary.en);
     if let Some(link) = &e.link {
-        md.push_str(&format!("\n\n[查看 / Open]({link})"));
+        let (zh, en) = Msgs::both("webhook.open");
+        md.push_str(&format!("\n\n[{zh} / {en}]({link})"));
     }
     md
 }

@@ -10,13 +10,14 @@
 
 pub mod format;
 
+use beian_core::message::Lang;
 use beian_store::{NewJob, Tx, Uuid, WebhookDeliveryRow, WebhookRow, new_id};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub use format::{Event, Format, Summary};
 
-use crate::i18n::Msgs;
+use crate::i18n::{Msgs, Text};
 use crate::views::rfc3339;
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
 
@@ -29,23 +30,25 @@ const MAX_WEBHOOKS: usize = 20;
 /// Deliveries shown per webhook.
 const LOG_LEN: i64 = 100;
 
-/// The events a webhook can take: kind, Chinese and English description.
-pub const EVENT_KINDS: [(&str, &str, &str); 6] = [
-    ("order.state_changed", "备案订单状态变化", "a filing order changed state"),
-    ("psb.state_changed", "公安联网备案状态变化", "a public-security filing changed state"),
-    ("site.compliance_failed", "已备案网站首页展示检查未通过", "a filed site failed its footer check"),
-    (
-        "duty.unfiled_listed",
-        "管局下发接入地址上的未备案网站",
-        "the bureau listed an unfiled website on our addresses",
-    ),
-    (
-        "duty.verification_task",
-        "管局下发核验任务或核查结果",
-        "the bureau handed down a verification task or inspection",
-    ),
-    ("ping", "测试事件（手动发送）", "a test event, sent by hand"),
+/// The events a webhook can take (each described in the catalogues as `webhook.event.<kind>`).
+pub const EVENT_KINDS: [&str; 6] = [
+    "order.state_changed",
+    "psb.state_changed",
+    "site.compliance_failed",
+    "duty.unfiled_listed",
+    "duty.verification_task",
+    "ping",
 ];
+
+/// A one-line summary of an event in both languages, from the catalogue's `key`.
+fn summary(key: &str, args: impl Fn(Lang) -> Vec<(&'static str, String)>) -> Summary {
+    Summary { zh: Msgs::fill(Lang::Zh, key, &args(Lang::Zh)), en: Msgs::fill(Lang::En, key, &args(Lang::En)) }
+}
+
+/// `items` as a list in `lang` (`、` between them in Chinese).
+fn listed(lang: Lang, items: &[&str]) -> String {
+    items.join(Msgs::of(lang).get("webhook.list_separator"))
+}
 
 /// A new webhook.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -147,12 +150,11 @@ fn shown(url: &reqwest::Url) -> String {
 fn events_field(events: &[String]) -> AppResult<Vec<String>> {
     let mut errors = Vec::new();
     for (i, e) in events.iter().enumerate() {
-        if e != "*" && !EVENT_KINDS.iter().any(|(k, ..)| k == e) {
+        if e != "*" && !EVENT_KINDS.contains(&e.as_str()) {
             errors.push(FieldError::text(
                 format!("events[{i}]"),
                 "WEBHOOK_EVENT_UNKNOWN",
-                &format!("没有这种事件：{e}。"),
-                &format!("No such event: {e}."),
+                Text::new("problem.webhook_event_unknown").arg("e", e),
             ));
         }
     }
@@ -174,10 +176,6 @@ fn takes(events: &str, kind: &str) -> bool {
     kind != "ping" && list.iter().any(|e| e == "*" || e == kind)
 }
 
-fn bad(field: &str, code: &str, zh: &str, en: &str) -> AppError {
-    AppError::field(field, code, zh, en)
-}
-
 impl App {
     fn webhook_view(&self, w: &WebhookRow, secret: Option<String>) -> WebhookView {
         let format = Format::parse(&w.format);
@@ -186,7 +184,7 @@ impl App {
             name: w.name.clone(),
             url: w.url_shown.clone(),
             format: w.format.clone(),
-            format_label: format.map(|f| f.label().0.to_owned()).unwrap_or_default(),
+            format_label: format.map(|f| f.label(Lang::Zh)).unwrap_or_default(),
             events: serde_json::from_str(&w.events).unwrap_or_default(),
             active: w.active,
             signed: w.secret.is_some(),
@@ -201,7 +199,10 @@ impl App {
         ctx.require(&[Role::Admin])?;
         Ok(EVENT_KINDS
             .iter()
-            .map(|(k, zh, en)| EventKindView { kind: (*k).into(), zh: (*zh).into(), en: (*en).into() })
+            .map(|k| {
+                let (zh, en) = Msgs::both(&format!("webhook.event.{k}"));
+                EventKindView { kind: (*k).into(), zh, en }
+            })
             .collect())
     }
 
@@ -215,11 +216,10 @@ impl App {
         let p = ctx.require(&[Role::Admin])?;
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-            return Err(bad(
+            return Err(AppError::field(
                 "name",
                 "WEBHOOK_NAME_INVALID",
-                "名称须为1–64个字符，不含控制字符。",
-                "The name is 1–64 characters, without control characters.",
+                Text::new("problem.webhook_name_invalid"),
             ));
         }
         let url = reqwest::Url::parse(input.url.trim())
@@ -232,47 +232,34 @@ impl App {
                     && u.as_str().len() <= 2048
             })
             .ok_or_else(|| {
-                bad(
-                    "url",
-                    "WEBHOOK_URL_INVALID",
-                    "地址须为 http(s):// 开头的完整网址（不含用户名密码，最长2048个字符）。",
-                    "The address is a full http(s):// URL (without user or password, at most 2048 characters).",
-                )
+                AppError::field("url", "WEBHOOK_URL_INVALID", Text::new("problem.webhook_url_invalid"))
             })?;
         let format = Format::parse(&input.format).ok_or_else(|| {
-            bad(
-                "format",
-                "WEBHOOK_FORMAT_UNKNOWN",
-                "格式须为 json、wecom、dingtalk 或 feishu。",
-                "The format is json, wecom, dingtalk or feishu.",
-            )
+            AppError::field("format", "WEBHOOK_FORMAT_UNKNOWN", Text::new("problem.webhook_format_unknown"))
         })?;
         let given = input.secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let secret = match (format, given) {
             (Format::Json, None) => Some(format::new_secret()?),
             (Format::Json, Some(s)) if format::secret_key(s).is_some() => Some(s.to_owned()),
             (Format::Json, Some(_)) => {
-                return Err(bad(
+                return Err(AppError::field(
                     "secret",
                     "WEBHOOK_SECRET_INVALID",
-                    "签名密钥须为 whsec_ 加 base64（24–64字节）；不填则自动生成。",
-                    "The secret is whsec_ and base64 (24–64 bytes); leave it out to have one made.",
+                    Text::new("problem.webhook_secret_invalid"),
                 ));
             }
             (Format::Wecom, Some(_)) => {
-                return Err(bad(
+                return Err(AppError::field(
                     "secret",
                     "WEBHOOK_SECRET_NOT_TAKEN",
-                    "企业微信群机器人没有签名密钥，其密钥在地址中。",
-                    "A WeCom robot has no signing secret: its key is in its address.",
+                    Text::new("problem.webhook_secret_not_taken"),
                 ));
             }
             (_, Some(s)) if s.len() > 256 || !s.bytes().all(|b| b.is_ascii_graphic()) => {
-                return Err(bad(
+                return Err(AppError::field(
                     "secret",
                     "WEBHOOK_SECRET_INVALID",
-                    "加签密钥最长256个字符，不含空格。",
-                    "The signing secret is at most 256 characters, without spaces.",
+                    Text::new("problem.webhook_secret_invalid.secret"),
                 ));
             }
             (_, s) => s.map(str::to_owned),
@@ -281,8 +268,7 @@ impl App {
         if self.store().webhooks().await?.len() >= MAX_WEBHOOKS {
             return Err(AppError::conflict(
                 "WEBHOOK_LIMIT",
-                format!("最多{MAX_WEBHOOKS}个Webhook，请先删除不用的。"),
-                format!("At most {MAX_WEBHOOKS} webhooks: delete one you no longer use first."),
+                Text::new("problem.webhook_limit").arg("max", MAX_WEBHOOKS),
             ));
         }
         let id = new_id();
@@ -387,10 +373,7 @@ impl App {
             kind: "ping".into(),
             timestamp: rfc3339(now),
             data: json!({ "webhook_id": id, "by": p.id }),
-            summary: Summary {
-                zh: format!("备案系统测试消息：Webhook“{}”可以收到通知。", w.name),
-                en: format!("beian test message: the webhook “{}” receives notifications.", w.name),
-            },
+            summary: summary("webhook.summary.ping", |_| vec![("name", w.name.clone())]),
             link: Some(format!("{}/admin/webhooks", self.config().base_url.trim_end_matches('/'))),
         };
         let mut tx = self.store().begin().await?;
@@ -410,8 +393,7 @@ impl App {
         if !tx.reset_webhook_delivery(d.id).await? {
             return Err(AppError::conflict(
                 "WEBHOOK_DELIVERY_NOT_FAILED",
-                "只能重发失败或已放弃的推送。",
-                "Only a failed or abandoned delivery is sent again.",
+                Text::new("problem.webhook_delivery_not_failed"),
             ));
         }
         self.queue_webhook_job(&mut tx, d.id, &format!("{DELIVER_WEBHOOK}:{}:{now}", d.id), now).await?;
@@ -497,14 +479,16 @@ impl App {
         to: &str,
     ) -> AppResult<()> {
         // The states as the pages name them: one catalogue (`crate::i18n`).
-        let (from_zh, from_en) = Msgs::both(&format!("state.{}", row.state));
-        let (to_zh, to_en) = Msgs::both(&format!("state.{to}"));
-        let (kind_zh, kind_en) = Msgs::both(&format!("kind.{}", row.kind));
         let short = &row.id.simple().to_string()[..8];
-        let summary = Summary {
-            zh: format!("备案订单 {short}（{kind_zh}）：{from_zh} → {to_zh}"),
-            en: format!("Filing order {short} ({kind_en}): {from_en} → {to_en}"),
-        };
+        let summary = summary("webhook.summary.order_state", |lang| {
+            let word = |key: String| Msgs::of(lang).get(&key).to_owned();
+            vec![
+                ("short", short.to_owned()),
+                ("kind", word(format!("kind.{}", row.kind))),
+                ("from", word(format!("state.{}", row.state))),
+                ("to", word(format!("state.{to}"))),
+            ]
+        });
         let data = json!({
             "order_id": row.id,
             "kind": row.kind,
@@ -525,12 +509,14 @@ impl App {
         from: Option<&str>,
     ) -> AppResult<()> {
         let Some(from) = from.filter(|f| *f != row.state) else { return Ok(()) };
-        let ((from_zh, from_en), (to_zh, to_en)) =
-            (Msgs::both(&format!("psb.state.{from}")), Msgs::both(&format!("psb.state.{}", row.state)));
-        let summary = Summary {
-            zh: format!("网站 {} 的公安联网备案：{from_zh} → {to_zh}", row.icp_number),
-            en: format!("Public-security filing of {}: {from_en} → {to_en}", row.icp_number),
-        };
+        let summary = summary("webhook.summary.psb_state", |lang| {
+            let word = |key: String| Msgs::of(lang).get(&key).to_owned();
+            vec![
+                ("icp", row.icp_number.clone()),
+                ("from", word(format!("psb.state.{from}"))),
+                ("to", word(format!("psb.state.{}", row.state))),
+            ]
+        });
         let data = json!({
             "application_id": row.id,
             "icp_number": row.icp_number,
@@ -550,13 +536,9 @@ impl App {
         verdict: &str,
         codes: &[&str],
     ) -> AppResult<()> {
-        let summary = Summary {
-            zh: format!("网站 {domain}（{number}）首页备案展示检查未通过：{}", codes.join("、")),
-            en: format!(
-                "The home page of {domain} ({number}) failed the filing footer check: {}",
-                codes.join(", ")
-            ),
-        };
+        let summary = summary("webhook.summary.site_failing", |lang| {
+            vec![("domain", domain.to_owned()), ("number", number.to_owned()), ("codes", listed(lang, codes))]
+        });
         let data = json!({ "number": number, "domain": domain, "verdict": verdict, "codes": codes });
         self.emit(tx, "site.compliance_failed", data, summary, None).await
     }
@@ -570,19 +552,11 @@ impl App {
         domains: &[&str],
         page: &str,
     ) -> AppResult<()> {
-        let (zh, en) = match kind {
-            "duty.unfiled_listed" => {
-                ("管局下发未备案网站，请处置并上报", "The bureau listed an unfiled website: act and report")
-            }
-            _ => (
-                "管局下发核验事项，请核实并答复",
-                "The bureau handed down a verification item: check and answer",
-            ),
+        let key = match kind {
+            "duty.unfiled_listed" => "webhook.summary.duty.unfiled_listed",
+            _ => "webhook.summary.duty.verification_task",
         };
-        let summary = Summary {
-            zh: format!("{zh}：{}", domains.join("、")),
-            en: format!("{en}: {}", domains.join(", ")),
-        };
+        let summary = summary(key, |lang| vec![("domains", listed(lang, domains))]);
         let link = format!("{}/admin/{page}", self.config().base_url.trim_end_matches('/'));
         self.emit(tx, kind, json!({ "domains": domains }), summary, Some(link)).await
     }
@@ -612,7 +586,8 @@ impl App {
         let Some(w) = store.webhook(d.webhook_id).await? else { return Ok(()) };
         let now = self.now_us();
         if !w.active {
-            store.record_webhook_attempt(d.id, "gave_up", None, "停用 / turned off", now).await?;
+            let (zh, en) = Msgs::both("webhook.turned_off");
+            store.record_webhook_attempt(d.id, "gave_up", None, &format!("{zh} / {en}"), now).await?;
             return Ok(());
         }
         let format =

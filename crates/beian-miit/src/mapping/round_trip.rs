@@ -267,17 +267,8 @@ fn an_approved_filing_comes_down_as_basj_and_teaches_the_provider_its_ids() {
         },
     )
     .unwrap();
-    let icp = download::Icp {
-        basj: Some(download::icp::Basj { baxx: vec![baxx] }),
-        zxsj: None,
-        hmdlb: None,
-        ffjrhmd: None,
-        wbawzlb: None,
-        bajg: None,
-        hsrw: None,
-        hcjg: None,
-        xgtz: None,
-    };
+    let icp =
+        download::Icp { basj: Some(download::icp::Basj { baxx: vec![baxx] }), ..download::Icp::empty() };
     let file = DownloadData { version: "V.3.0".into(), choice: DownloadDataChoice::Icp(icp) };
     let gbk = xml::to_gbk(&file).unwrap();
     crate::testing::assert_valid("download.xsd", &gbk);

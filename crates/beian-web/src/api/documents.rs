@@ -3,6 +3,7 @@
 //! description.
 
 use super::*;
+use beian_app::i18n::Text;
 
 pub async fn upload_document(
     State(s): State<AppState>,
@@ -10,7 +11,7 @@ pub async fn upload_document(
     Id(id): Id,
     Form(mut mp): Form,
 ) -> ApiResult {
-    let bad = |field: &str, zh: &str, en: &str| c.err(AppError::field(field, "MULTIPART_INVALID", zh, en));
+    let bad = |field: &str, text: Text| c.err(AppError::field(field, "MULTIPART_INVALID", text));
     let (mut kind, mut path, mut file, mut declared) = (None, None, None, None);
     loop {
         let field = match mp.next_field().await {
@@ -20,7 +21,7 @@ pub async fn upload_document(
                 return Err(c.err(AppError::PayloadTooLarge { limit: s.app.config().max_upload_bytes }));
             }
             Err(_) => {
-                return Err(bad("body", "无法解析multipart请求体。", "The multipart body cannot be read."));
+                return Err(bad("body", Text::new("problem.multipart_invalid")));
             }
         };
         let name = field.name().unwrap_or("").to_owned();
@@ -29,7 +30,7 @@ pub async fn upload_document(
                 let text = field
                     .text()
                     .await
-                    .map_err(|_| bad(&name, "字段须为UTF-8文本。", "The field must be UTF-8 text."))?;
+                    .map_err(|_| bad(&name, Text::new("problem.multipart_invalid.utf8")))?;
                 if name == "kind" { kind = Some(text) } else { path = Some(text) }
             }
             "file" => {
@@ -39,15 +40,11 @@ pub async fn upload_document(
                 })?;
                 file = Some(bytes.to_vec());
             }
-            other => return Err(bad(other, "未知的字段。", "Unknown field.")),
+            other => return Err(bad(other, Text::new("problem.multipart_invalid.unknown"))),
         }
     }
     let (Some(kind), Some(subject_path), Some(bytes)) = (kind, path, file) else {
-        return Err(bad(
-            "body",
-            "须包含kind、subject_path和file三个字段。",
-            "The form needs kind, subject_path and file.",
-        ));
+        return Err(bad("body", Text::new("problem.multipart_invalid.incomplete")));
     };
     let d = s
         .app

@@ -352,11 +352,8 @@ fn field_messages(lang: Lang, e: &AppError) -> Vec<FieldMsg> {
                 message: if lang == Lang::En { f.message_en.clone() } else { f.message_zh.clone() },
             })
             .collect(),
-        AppError::Conflict { zh, en, .. } => {
-            vec![FieldMsg {
-                field: String::new(),
-                message: if lang == Lang::En { en.clone() } else { zh.clone() },
-            }]
+        AppError::Conflict { text, .. } => {
+            vec![FieldMsg { field: String::new(), message: text.render(lang) }]
         }
         _ => Vec::new(),
     }
@@ -533,18 +530,14 @@ fn label(lang: Lang, path: &str) -> String {
     // Whose document: the subject itself or a service, not only a person.
     let service =
         |prefix: &str| path.strip_prefix(prefix)?.strip_suffix(']')?.parse::<usize>().ok().map(|i| i + 1);
-    let both = if path == "subject" {
-        "主办单位 / the subject".to_owned()
+    if path == "subject" {
+        Msgs::fill(lang, "owner.subject", &[])
     } else if let Some(n) = service("websites[") {
-        format!("网站{n} / website {n}")
+        Msgs::fill(lang, "owner.website", &[("n", n.to_string())])
     } else if let Some(n) = service("apps[") {
-        format!("APP{n} / app {n}")
+        Msgs::fill(lang, "owner.app", &[("n", n.to_string())])
     } else {
         beian_app::seam::notices::recipient_label(path, lang)
-    };
-    match both.split_once(" / ") {
-        Some((zh, en)) => if lang == Lang::En { en } else { zh }.to_owned(),
-        None => both,
     }
 }
 

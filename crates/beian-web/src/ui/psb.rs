@@ -19,6 +19,7 @@ use super::{
     render, to_login,
 };
 use crate::AppState;
+use beian_app::i18n::Text;
 
 pub(super) struct TextField {
     id: &'static str,
@@ -372,12 +373,7 @@ pub(super) async fn save(
         Ok(d) => a.go_live = d,
         Err(_) => {
             // Nothing is saved: the page comes back saying which field is wrong.
-            let e = AppError::field(
-                "go_live",
-                "DATE_INVALID",
-                "开通日期应为“年-月-日”，如 2026-11-29。",
-                "The go-live date must be year-month-day, e.g. 2026-11-29.",
-            );
+            let e = AppError::field("go_live", "DATE_INVALID", Text::new("problem.date_invalid.go_live"));
             return after(&s, &p, id, Err(e)).await;
         }
     }

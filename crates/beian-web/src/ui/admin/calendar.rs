@@ -4,6 +4,7 @@
 //! them and names the line of a bad one.
 
 use super::kit::*;
+use beian_app::i18n::Text;
 
 pub(in crate::ui) async fn calendar(
     State(s): State<AppState>,
@@ -110,12 +111,7 @@ pub(in crate::ui) async fn put_calendar_year(
     Form(f): Form<Pairs>,
 ) -> Response {
     let Ok(year) = one(&f, "year").parse::<i32>() else {
-        let e = AppError::field(
-            "year",
-            "CALENDAR_YEAR_INVALID",
-            "年份须在2000到2100之间。",
-            "The year must be between 2000 and 2100.",
-        );
+        let e = AppError::field("year", "CALENDAR_YEAR_INVALID", Text::new("problem.calendar_year_invalid"));
         return step(&p, &f, "calendar", async { Err::<(), _>(e) }).await;
     };
     let input = beian_app::calendar::YearInput {

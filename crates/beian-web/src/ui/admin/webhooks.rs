@@ -77,10 +77,7 @@ async fn tab(s: &AppState, p: &PageCtx, notice: Option<(String, bool)>) -> Resul
         ],
         rows,
     });
-    let formats = Format::ALL
-        .iter()
-        .map(|f| (f.as_str().to_owned(), if zh { f.label().0 } else { f.label().1 }.to_owned()))
-        .collect();
+    let formats = Format::ALL.iter().map(|f| (f.as_str().to_owned(), f.label(p.lang))).collect();
     let mut events = kinds
         .iter()
         .filter(|k| k.kind != "ping")

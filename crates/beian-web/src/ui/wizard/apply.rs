@@ -3,6 +3,7 @@
 //! neighbours are saved.
 
 use super::*;
+use beian_app::i18n::Text;
 
 /// The posted registry facts over the stored ones; a date that is not one is refused.
 pub(super) fn apply_facts(
@@ -29,8 +30,7 @@ pub(super) fn apply_facts(
                     errors.push(FieldError::text(
                         format!("df.{i}.{key}"),
                         "DATE_INVALID",
-                        "日期应为“年-月-日”，如 2026-01-05。",
-                        "The date must be year-month-day, e.g. 2026-01-05.",
+                        Text::new("problem.date_invalid.apply"),
                     ));
                     None
                 }
@@ -186,8 +186,7 @@ pub(super) fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<Refused, 
                         let e = FieldError::text(
                             &s.path,
                             "DATE_INVALID",
-                            "有效期应为“年-月-日”（如 2035-06-30）或“长期”。",
-                            "The validity must be year-month-day (e.g. 2035-06-30) or long-term.",
+                            Text::new("problem.date_invalid.valid_until"),
                         );
                         refuse(view, &s.path, raw, e);
                         continue;
@@ -199,12 +198,8 @@ pub(super) fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<Refused, 
                 | Input::Platform
                 | Input::PreApproval => {
                     if !options(s.input, Lang::Zh).iter().any(|(v, _)| *v == raw) {
-                        let e = FieldError::text(
-                            &s.path,
-                            "CHOICE_INVALID",
-                            "请从列表中选择。",
-                            "Choose one of the listed options.",
-                        );
+                        let e =
+                            FieldError::text(&s.path, "CHOICE_INVALID", Text::new("problem.choice_invalid"));
                         refuse(view, &s.path, raw, e);
                         continue;
                     }
@@ -217,8 +212,7 @@ pub(super) fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<Refused, 
                         let e = FieldError::text(
                             &s.path,
                             "TEXT_TOO_LONG",
-                            &format!("内容过长（最多{max}个字符）。"),
-                            &format!("Too long (at most {max} characters)."),
+                            Text::new("problem.text_too_long").arg("max", max),
                         );
                         let cut = raw.chars().take(max).collect();
                         refuse(view, &s.path, cut, e);
@@ -243,8 +237,7 @@ pub(super) fn apply(step: &str, view: &mut Value, f: &Pairs) -> Result<Refused, 
                     refused.errors.push(FieldError::text(
                         format!("{list}[{i}].{}[{j}].{}", r.field, r.choice),
                         "CHOICE_INVALID",
-                        r.missing_zh,
-                        r.missing_en,
+                        Text::new(r.missing),
                     ));
                     refused.rows.push((format!("{list}[{i}].{}", r.field), j, p));
                 } else {

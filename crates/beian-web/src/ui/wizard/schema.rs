@@ -78,8 +78,8 @@ pub(super) struct Rows {
     pub(super) choice: &'static str,
     pub(super) others: &'static [&'static str],
     pub(super) max: usize,
-    pub(super) missing_zh: &'static str,
-    pub(super) missing_en: &'static str,
+    /// The catalogue key of the error a row without its choice gets.
+    pub(super) missing: &'static str,
 }
 
 pub(super) const PLATFORMS: Rows = Rows {
@@ -87,8 +87,7 @@ pub(super) const PLATFORMS: Rows = Rows {
     choice: "platform",
     others: &["package_id", "signature_hash", "public_key"],
     max: 3,
-    missing_zh: "请选择平台。",
-    missing_en: "Choose the platform.",
+    missing: "problem.choice_invalid.platform",
 };
 
 pub(super) const PRE_APPROVALS: Rows = Rows {
@@ -96,8 +95,7 @@ pub(super) const PRE_APPROVALS: Rows = Rows {
     choice: "kind",
     others: &["number"],
     max: 4,
-    missing_zh: "请选择前置审批类型。",
-    missing_en: "Choose the kind of pre-approval.",
+    missing: "problem.choice_invalid.pre_approval",
 };
 
 /// How many websites and apps the order has, and how many rows of each kind each shows.

@@ -2,6 +2,7 @@
 //! (`App::start_filing`), then the wizard opens on the new or resumed draft.
 
 use super::*;
+use beian_app::i18n::Text;
 
 /// The start page: what decides the order kind.
 #[derive(Template)]
@@ -84,27 +85,17 @@ pub(in crate::ui) async fn start(
             .collect();
     let parsed = (|| {
         let province = beian_core::province::ProvinceCode::parse(&text("province")).ok_or_else(|| {
-            AppError::field("province", "CHOICE_INVALID", "请选择省份。", "Choose a province.")
+            AppError::field("province", "CHOICE_INVALID", Text::new("problem.choice_invalid.province"))
         })?;
         let nature: SubjectNature = serde_json::from_value(Value::String(text("nature"))).map_err(|_| {
-            AppError::field("nature", "CHOICE_INVALID", "请选择主办单位性质。", "Choose the subject type.")
+            AppError::field("nature", "CHOICE_INVALID", Text::new("problem.choice_invalid.nature"))
         })?;
         let kind: CertificateKind =
             serde_json::from_value(Value::String(text("cert_kind"))).map_err(|_| {
-                AppError::field(
-                    "cert_kind",
-                    "CHOICE_INVALID",
-                    "请选择证件类型。",
-                    "Choose the certificate type.",
-                )
+                AppError::field("cert_kind", "CHOICE_INVALID", Text::new("problem.choice_invalid.cert_kind"))
             })?;
         if text("name").is_empty() {
-            return Err(AppError::field(
-                "name",
-                "NAME_MISSING",
-                "请填写主办单位名称。",
-                "Enter the subject's name.",
-            ));
+            return Err(AppError::field("name", "NAME_MISSING", Text::new("problem.name_missing")));
         }
         Ok(FilingStart {
             province,

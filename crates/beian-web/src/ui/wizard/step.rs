@@ -2,6 +2,7 @@
 //! saving a step (with htmx, on every change).
 
 use super::*;
+use beian_app::i18n::Text;
 
 #[derive(Template)]
 #[template(path = "wizard.html")]
@@ -407,14 +408,8 @@ pub(super) async fn save_step(
         change_services(&mut view, action);
         // The form only offers values the model takes; the error's text could echo what was
         // typed, so it is not shown.
-        serde_json::from_value::<Order>(view.clone()).map_err(|_| {
-            AppError::field(
-                "body",
-                "FORM_INVALID",
-                "表单无法读取，请刷新页面后重试。",
-                "The form cannot be read; reload the page and try again.",
-            )
-        })
+        serde_json::from_value::<Order>(view.clone())
+            .map_err(|_| AppError::field("body", "FORM_INVALID", Text::new("problem.form_invalid")))
     });
     let facts = if step == "access" { apply_facts(f, &v.domain_facts) } else { Ok(v.domain_facts.clone()) };
     let saved = match result.and_then(|order| facts.map(|facts| (order, facts))) {
