@@ -72,13 +72,7 @@ pub(crate) fn operations(api: Api) -> Api {
 
 /// 429 for too many attempts in the window.
 pub(crate) fn too_many(lang: Lang) -> Problem {
-    problem(
-        StatusCode::TOO_MANY_REQUESTS,
-        "RATE_LIMITED",
-        "尝试次数过多，请15分钟后再试",
-        "Too many attempts; try again in 15 minutes",
-        lang,
-    )
+    problem(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "problem.rate_limited", lang)
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -182,38 +182,24 @@ impl Service {
 
 /// A desk's error as the problem document it answers with.
 pub(crate) fn bureau_problem(e: &BureauError, lang: Lang) -> Problem {
-    let p = |status, zh: &'static str, en: &'static str| problem(status, e.code(), zh, en, lang);
+    let p = |status, key: &str| problem(status, e.code(), key, lang);
     match e {
-        BureauError::BadLogin => {
-            p(StatusCode::UNAUTHORIZED, "用户名或密码错误", "Wrong username or password")
-        }
-        BureauError::Unauthenticated => p(StatusCode::UNAUTHORIZED, "请先登录", "Sign in first"),
-        BureauError::Forbidden => p(StatusCode::FORBIDDEN, "无权执行此操作", "This account may not do that"),
-        BureauError::NotFound => p(StatusCode::NOT_FOUND, "没有这个提交", "No such submission"),
-        BureauError::NotInReview(_) => p(
-            StatusCode::CONFLICT,
-            "该备案不在管局审核阶段（可能已被处理）",
-            "The submission is not waiting for the bureau (it may have been decided)",
-        ),
+        BureauError::BadLogin => p(StatusCode::UNAUTHORIZED, "problem.bureau.bad_login"),
+        BureauError::Unauthenticated => p(StatusCode::UNAUTHORIZED, "problem.bureau.unauthenticated"),
+        BureauError::Forbidden => p(StatusCode::FORBIDDEN, "problem.bureau.forbidden"),
+        BureauError::NotFound => p(StatusCode::NOT_FOUND, "problem.bureau.not_found"),
+        BureauError::NotInReview(_) => p(StatusCode::CONFLICT, "problem.bureau.not_in_review"),
         BureauError::ReasonsRequired => Problem {
             field: Some("reasons".into()),
-            ..p(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "驳回须写明至少一条原因（字段与说明）",
-                "A rejection needs at least one reason (field and text)",
-            )
+            ..p(StatusCode::UNPROCESSABLE_ENTITY, "problem.bureau.reasons_required")
         },
         BureauError::Record(r) => match r {
             crate::records::RecordError::UnknownNumber(n) => Problem {
                 field: Some(n.clone().into()),
-                ..p(
-                    StatusCode::CONFLICT,
-                    "备案号在备案库中不存在或状态不符",
-                    "No filed record has this number",
-                )
+                ..p(StatusCode::CONFLICT, "problem.record.unknown_number")
             },
             crate::records::RecordError::Unsupported(_) => {
-                p(StatusCode::UNPROCESSABLE_ENTITY, "不支持的备案类型", "Unsupported order kind")
+                p(StatusCode::UNPROCESSABLE_ENTITY, "problem.record.unsupported")
             }
             crate::records::RecordError::Issue(_) | crate::records::RecordError::Internal(_) => {
                 internal(lang, e)

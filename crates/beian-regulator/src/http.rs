@@ -25,10 +25,9 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 pub(crate) struct Problem {
     pub(crate) status: StatusCode,
     pub(crate) code: &'static str,
-    pub(crate) zh: Cow<'static, str>,
-    pub(crate) en: Cow<'static, str>,
+    /// What the caller is told, in its language.
+    pub(crate) title: String,
     pub(crate) field: Option<Cow<'static, str>>,
-    pub(crate) lang: Lang,
 }
 
 /// The body of every refusal (`application/problem+json`, RFC 9457).
@@ -60,7 +59,7 @@ struct FieldOut<'a> {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let title: &str = if self.lang == Lang::En { &self.en } else { &self.zh };
+        let title: &str = &self.title;
         let body = ProblemBody {
             ty: format!(
                 "https://beian.invalid/problems/{}",
@@ -82,25 +81,25 @@ impl IntoResponse for Problem {
     }
 }
 
-pub(crate) fn problem(
+/// A problem worded from the catalogue's `key` in `lang`.
+pub(crate) fn problem(status: StatusCode, code: &'static str, key: &str, lang: Lang) -> Problem {
+    problem_with(status, code, key, &[], lang)
+}
+
+/// A problem worded from the catalogue's `key`, its `{name}`s filled from `args`.
+pub(crate) fn problem_with(
     status: StatusCode,
     code: &'static str,
-    zh: impl Into<Cow<'static, str>>,
-    en: impl Into<Cow<'static, str>>,
+    key: &str,
+    args: &[(&str, String)],
     lang: Lang,
 ) -> Problem {
-    Problem { status, code, zh: zh.into(), en: en.into(), field: None, lang }
+    Problem { status, code, title: crate::i18n::fill(lang, key, args), field: None }
 }
 
 pub(crate) fn internal(lang: Lang, cause: &dyn std::fmt::Display) -> Problem {
     tracing::error!("regulator internal error: {cause}");
-    problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL",
-        "服务内部错误，请稍后重试",
-        "Internal error; please retry later",
-        lang,
-    )
+    problem(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "problem.internal", lang)
 }
 
 /// A request taken apart: what every handler needs.
@@ -119,13 +118,7 @@ pub(crate) async fn take(req: Request) -> Result<Incoming, Problem> {
     let lang =
         Lang::from_accept_language(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let body = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            "请求体超过 1 MiB",
-            "The request body is larger than 1 MiB",
-            lang,
-        )
+        problem(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "problem.payload_too_large", lang)
     })?;
     Ok(Incoming {
         method: parts.method,
@@ -154,16 +147,18 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], lang: Lang
             };
             Err(Problem {
                 field: Some(field.into()),
-                ..problem(StatusCode::UNPROCESSABLE_ENTITY, "JSON_INVALID_FIELD", msg.clone(), msg, lang)
+                // serde's own words, in both languages.
+                title: msg,
+                ..problem(StatusCode::UNPROCESSABLE_ENTITY, "JSON_INVALID_FIELD", "", lang)
             })
         }
         Err(e) => Err(Problem {
             field: Some("body".into()),
-            ..problem(
+            ..problem_with(
                 StatusCode::BAD_REQUEST,
                 "JSON_SYNTAX",
-                format!("请求体不是有效的JSON：{}", e.body_text()),
-                format!("The body is not valid JSON: {}", e.body_text()),
+                "problem.json_syntax",
+                &[("detail", e.body_text())],
                 lang,
             )
         }),
@@ -172,31 +167,19 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], lang: Lang
 
 /// A refusal from the SMS steps.
 pub(crate) fn verify_problem(e: &VerifyError, lang: Lang) -> Problem {
-    let p = |status, zh: &'static str, en: &'static str| problem(status, e.code(), zh, en, lang);
+    let p = |status, key: &str| problem(status, e.code(), key, lang);
     match e {
         VerifyError::MobileInvalid => Problem {
             field: Some("mobile".into()),
-            ..p(StatusCode::UNPROCESSABLE_ENTITY, "手机号码格式不正确", "Not a mainland mobile number")
+            ..p(StatusCode::UNPROCESSABLE_ENTITY, "problem.verify.mobile_invalid")
         },
         VerifyError::RecipientInvalid(path) => Problem {
             field: Some(format!("order.{path}").into()),
-            ..p(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "负责人的手机号码或证件号码无法用于短信核验",
-                "A responsible person's mobile or certificate number cannot be used for SMS verification",
-            )
+            ..p(StatusCode::UNPROCESSABLE_ENTITY, "problem.verify.recipient_invalid")
         },
-        VerifyError::NothingPending => p(
-            StatusCode::NOT_FOUND,
-            "该手机号码没有待核验的备案",
-            "No filing is waiting for verification by this mobile number",
-        ),
-        VerifyError::ResendRefused => p(
-            StatusCode::CONFLICT,
-            "无法重发：已核验、已超时、已退回或重发次数已用完",
-            "Cannot resend: verified, expired, returned, or resends used up",
-        ),
-        VerifyError::Busy => p(StatusCode::CONFLICT, "请稍后重试", "Please retry"),
+        VerifyError::NothingPending => p(StatusCode::NOT_FOUND, "problem.verify.nothing_pending"),
+        VerifyError::ResendRefused => p(StatusCode::CONFLICT, "problem.verify.resend_refused"),
+        VerifyError::Busy => p(StatusCode::CONFLICT, "problem.verify.busy"),
         VerifyError::Crypto(_) | VerifyError::Corrupt(_) | VerifyError::Store(_) => internal(lang, e),
     }
 }

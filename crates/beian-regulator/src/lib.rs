@@ -45,6 +45,7 @@ mod console;
 mod desk_api;
 pub mod events;
 pub mod http;
+mod i18n;
 pub mod intake;
 pub mod limits;
 pub mod miit;

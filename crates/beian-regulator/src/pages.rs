@@ -7,29 +7,19 @@
 //! callers that escape theirs.
 
 use std::convert::Infallible;
-use std::sync::OnceLock;
 
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use beian_core::message::{Catalogue, Lang};
+
+pub(crate) use crate::i18n::msgs;
 use serde::Deserialize;
 
 pub(crate) use beian_core::text::escape_html as esc;
 
 const LANG_COOKIE: &str = "beian_reg_lang";
-
-/// The catalogue of `lang`.
-pub(crate) fn msgs(lang: Lang) -> &'static Catalogue {
-    static ZH: OnceLock<Catalogue> = OnceLock::new();
-    static EN: OnceLock<Catalogue> = OnceLock::new();
-    let load = |text| Catalogue::parse(text).expect("the regulator's message catalogue is valid TOML");
-    match lang {
-        Lang::En => EN.get_or_init(|| load(include_str!("../i18n/en.toml"))),
-        Lang::Zh => ZH.get_or_init(|| load(include_str!("../i18n/zh-CN.toml"))),
-    }
-}
 
 pub(crate) fn cookie<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get_all(header::COOKIE)

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::events;
-use crate::http::{Incoming, Problem, internal, parse_json, problem, take, verify_problem};
+use crate::http::{Incoming, Problem, internal, parse_json, problem, problem_with, take, verify_problem};
 use crate::providers::{Provider, record_nonce};
 use crate::service::Api;
 use crate::service::Service;
@@ -75,41 +75,27 @@ pub(crate) fn operations(api: Api) -> Api {
 }
 
 fn seam_problem(e: &SeamError, lang: Lang) -> Problem {
-    let (zh, en) = match e {
-        SeamError::Malformed => ("签名请求头缺失或格式错误", "Signature headers are missing or malformed"),
-        SeamError::UnknownProvider => ("未登记的接入服务商", "Unknown provider"),
-        SeamError::StaleTimestamp => {
-            ("请求时间戳超出允许的时钟偏差", "Timestamp is outside the allowed clock skew")
-        }
-        SeamError::BadSignature => ("签名不匹配", "Signature does not match"),
-        SeamError::Replayed => ("重复的请求（重放）", "This request was already received (replay)"),
+    let key = match e {
+        SeamError::Malformed => "problem.seam.malformed",
+        SeamError::UnknownProvider => "problem.seam.unknown_provider",
+        SeamError::StaleTimestamp => "problem.seam.stale_timestamp",
+        SeamError::BadSignature => "problem.seam.bad_signature",
+        SeamError::Replayed => "problem.seam.replayed",
     };
     let status = if *e == SeamError::Replayed { StatusCode::CONFLICT } else { StatusCode::UNAUTHORIZED };
-    problem(status, e.code(), zh, en, lang)
+    problem(status, e.code(), key, lang)
 }
 
 fn submission_problem(e: &SubmissionError, lang: Lang) -> Problem {
-    let p = |status, zh, en| problem(status, e.code(), zh, en, lang);
+    let p = |status, key: &str| problem(status, e.code(), key, lang);
     match e {
         SubmissionError::InvalidId => Problem {
             field: Some("submission_id".into()),
-            ..p(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "提交编号须为 1–64 位字母、数字、“-”“_”或“.”",
-                "Submission id must be 1–64 characters of letters, digits, '-', '_' or '.'",
-            )
+            ..p(StatusCode::UNPROCESSABLE_ENTITY, "problem.submission.invalid_id")
         },
-        SubmissionError::Conflict => p(
-            StatusCode::CONFLICT,
-            "该提交编号已用于内容不同的提交",
-            "This submission id was used before with a different body",
-        ),
-        SubmissionError::NotFound => p(StatusCode::NOT_FOUND, "没有这个提交", "No such submission"),
-        SubmissionError::Final(_) => p(
-            StatusCode::CONFLICT,
-            "该提交已有结论，不能撤回",
-            "The submission has been decided and can no longer be withdrawn",
-        ),
+        SubmissionError::Conflict => p(StatusCode::CONFLICT, "problem.submission.conflict"),
+        SubmissionError::NotFound => p(StatusCode::NOT_FOUND, "problem.submission.not_found"),
+        SubmissionError::Final(_) => p(StatusCode::CONFLICT, "problem.submission.final"),
         SubmissionError::Crypto(_) | SubmissionError::Corrupt(_) | SubmissionError::Store(_) => {
             internal(lang, e)
         }
@@ -245,8 +231,7 @@ async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> 
             ..problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "ORDER_KIND_UNSUPPORTED",
-                "该备案类型不报送管局（接入商内部办理或本模拟器不支持）",
-                "This order kind is not submitted to the bureau (provider-internal, or not simulated)",
+                "problem.order_kind_unsupported",
                 req.lang,
             )
         });
@@ -345,37 +330,32 @@ async fn submit_psb_inner(svc: &Service, req: Request) -> Result<Response, Probl
         .map_err(|e| internal(req.lang, &e))?;
     let findings = beian_core::rules::check_psb(&body.application, today);
     if let Some(f) = findings.iter().find(|f| f.severity == beian_core::policy::Severity::Error) {
-        let (zh, en) = (&f.message.zh, &f.message.en);
+        // The rule's own words (the core's catalogue), after its code.
+        let message = req.lang.pick(&f.message.zh, &f.message.en);
         return Err(Problem {
             field: Some(format!("application.{}", f.field).into()),
-            ..problem(
+            ..problem_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "PSB_APPLICATION_INVALID",
-                format!("{}：{zh}", f.code),
-                format!("{}: {en}", f.code),
+                "problem.psb_application_invalid",
+                &[("code", f.code.to_string()), ("message", message.to_owned())],
                 req.lang,
             )
         });
     }
     let refusal = svc.store.psb_intake_check(&body.application).await.map_err(|e| internal(req.lang, &e))?;
     if let Some(r) = refusal {
-        let (code, field, zh, en) = match r {
-            crate::psb::IntakeRefusal::IcpNotFiled => (
-                "PSB_ICP_NOT_FILED",
-                "application.icp_number",
-                "该ICP备案号不是已备案的网站",
-                "The ICP number is not a filed website",
-            ),
-            crate::psb::IntakeRefusal::AreaInvalid => (
-                "PSB_AREA_INVALID",
-                "application.filing_area",
-                "备案地公安机关区划代码无效",
-                "The filing police area is not a valid code",
-            ),
+        let (code, field, key) = match r {
+            crate::psb::IntakeRefusal::IcpNotFiled => {
+                ("PSB_ICP_NOT_FILED", "application.icp_number", "problem.psb_icp_not_filed")
+            }
+            crate::psb::IntakeRefusal::AreaInvalid => {
+                ("PSB_AREA_INVALID", "application.filing_area", "problem.psb_area_invalid")
+            }
         };
         return Err(Problem {
             field: Some(field.into()),
-            ..problem(StatusCode::UNPROCESSABLE_ENTITY, code, zh, en, req.lang)
+            ..problem(StatusCode::UNPROCESSABLE_ENTITY, code, key, req.lang)
         });
     }
     let province = crate::psb::province_of(&body.application)

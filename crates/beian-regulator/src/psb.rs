@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::RegulatorStore;
 use crate::bureau::{Account, BureauError, Desk, QueueItem, Reason, masked, take_for_decision};
 use crate::events;
+use crate::i18n::bilingual;
 use crate::submissions::SubmissionStatus;
 
 pub use beian_seam::wire::PsbDecision;
@@ -200,7 +201,10 @@ impl RegulatorStore {
             if !filed.contains(&d) {
                 out.push(Reason {
                     field: format!("domains[{i}]"),
-                    reason: format!("域名{d}不在{icp}的备案信息中 / {d} is not on the ICP record {icp}"),
+                    reason: bilingual(
+                        "check.domain_not_on_icp",
+                        &[("domain", d.clone()), ("icp", icp.to_string())],
+                    ),
                 });
             }
         }
@@ -213,9 +217,7 @@ impl RegulatorStore {
         if let Some(name) = subject.filter(|n| n != app.subject_name.trim()) {
             out.push(Reason {
                 field: "subject_name".into(),
-                reason: format!(
-                    "开办者名称与ICP备案主体“{name}”不一致 / The name differs from the ICP subject “{name}”"
-                ),
+                reason: bilingual("check.subject_name_differs", &[("name", name)]),
             });
         }
         let issued: Option<String> = on!(store self.store(), |c| sqlx::query_scalar(
@@ -227,7 +229,7 @@ impl RegulatorStore {
         if let Some(n) = issued {
             out.push(Reason {
                 field: "icp_number".into(),
-                reason: format!("该网站已有公安备案号{n} / This website already has PSB number {n}"),
+                reason: bilingual("check.psb_issued", &[("number", n)]),
             });
         }
         Ok(out)

@@ -93,13 +93,7 @@ async fn record(
         let number = number.map(|p| p.0).unwrap_or_default();
         let found = svc.store.psb_record(number.trim()).await.map_err(|e| internal(req.lang, &e))?;
         found.map(|r| axum::Json(r).into_response()).ok_or_else(|| {
-            problem(
-                StatusCode::NOT_FOUND,
-                "PSB_RECORD_NOT_FOUND",
-                "没有这个公安备案号",
-                "No such PSB number",
-                req.lang,
-            )
+            problem(StatusCode::NOT_FOUND, "PSB_RECORD_NOT_FOUND", "problem.psb_record_not_found", req.lang)
         })
     };
     inner.await.unwrap_or_else(IntoResponse::into_response)

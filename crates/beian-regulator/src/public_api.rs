@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use beian_core::message::Lang;
 use beian_openapi::Op;
-use beian_store::on;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -184,7 +183,7 @@ async fn verify_form(
         Ok(Outcome::Wrong { left }) => t.get("sms.wrong").replace("{left}", &left.to_string()),
         Ok(Outcome::Returned) => t.get("sms.returned").to_owned(),
         Ok(Outcome::Expired) => t.get("sms.expired").to_owned(),
-        Err(p) => c.lang.pick(&p.zh, &p.en).to_owned(),
+        Err(p) => p.title.clone(),
     };
     let class =
         if matches!(outcome, Ok(Outcome::Verified { .. } | Outcome::AlreadyVerified)) { "ok" } else { "bad" };
@@ -208,27 +207,18 @@ struct OutboxItem {
 }
 
 async fn outbox(svc: &Service, mobile: Option<&str>, lang: Lang) -> Result<Vec<OutboxItem>, Problem> {
-    let rows: Vec<(String, String, i64)> = match mobile {
+    let index = match mobile {
         Some(m) => {
             let m = beian_core::id::Mobile::parse(m)
                 .map_err(|_| verify_problem(&VerifyError::MobileInvalid, lang))?
                 .value
                 .to_string();
-            let index = svc.keys.blind_index("mobile", &m);
-            on!(store svc.store.store(), |c| sqlx::query_as(
-                "SELECT mobile_masked, body, created_at FROM reg_sms_outbox WHERE mobile_index = $1 ORDER BY created_at DESC, id DESC LIMIT 50",
-            )
-            .bind(index)
-            .fetch_all(c)
-            .await)
+            Some(svc.keys.blind_index("mobile", &m))
         }
-        None => on!(store svc.store.store(), |c| sqlx::query_as(
-            "SELECT mobile_masked, body, created_at FROM reg_sms_outbox ORDER BY created_at DESC, id DESC LIMIT 50",
-        )
-        .fetch_all(c)
-        .await),
-    }
-    .map_err(|e| internal(lang, &e))?;
+        None => None,
+    };
+    let rows =
+        crate::verification::outbox(&svc.store, index.as_deref()).await.map_err(|e| internal(lang, &e))?;
     Ok(rows.into_iter().map(|(to, body, at)| OutboxItem { to, body, at }).collect())
 }
 
@@ -242,13 +232,7 @@ async fn outbox_api(State(svc): State<Service>, headers: HeaderMap, q: Query<Out
     let Some(m) = q.0.mobile else {
         return Problem {
             field: Some("mobile".into()),
-            ..problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "MOBILE_REQUIRED",
-                "请给出手机号码",
-                "Give the mobile number",
-                lang,
-            )
+            ..problem(StatusCode::UNPROCESSABLE_ENTITY, "MOBILE_REQUIRED", "problem.mobile_required", lang)
         }
         .into_response();
     };
@@ -307,13 +291,7 @@ async fn run_query(svc: &Service, q: &QueryParams, lang: Lang) -> Result<Vec<Pub
     let Some(query) = q.query() else {
         return Err(Problem {
             field: Some("domain".into()),
-            ..problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "QUERY_REQUIRED",
-                "请输入域名、备案号或主办单位名称",
-                "Give a domain, a filing number or the subject's name",
-                lang,
-            )
+            ..problem(StatusCode::UNPROCESSABLE_ENTITY, "QUERY_REQUIRED", "problem.query_required", lang)
         });
     };
     svc.store.query(&query).await.map_err(|e| internal(lang, &e))
@@ -376,7 +354,7 @@ async fn query_page(State(svc): State<Service>, c: Chrome, q: Query<QueryParams>
                 .collect();
                 format!("<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
             }
-            Err(p) => format!("<p role=\"alert\">{}</p>", esc(c.lang.pick(&p.zh, &p.en))),
+            Err(p) => format!("<p role=\"alert\">{}</p>", esc(&p.title)),
         }
     };
     c.page(StatusCode::OK, "query.title", &format!("{form}{results}"))

@@ -17,6 +17,7 @@ use beian_store::{Tx, Uuid, on};
 use serde::{Deserialize, Serialize};
 
 use crate::RegulatorStore;
+use crate::i18n::bilingual;
 use crate::numbers::{self, IssueError};
 
 /// A field-level reason for a rejection.
@@ -474,8 +475,9 @@ pub async fn conflicts(
             if let Some((number, name, _)) = hits.iter().find(|h| h.2.as_deref() != Some(own.as_slice())) {
                 out.push(Reason {
                     field: format!("{}.domains[{j}]", s.path),
-                    reason: format!(
-                        "域名{d}已在{number}（{name}）备案 / {d} is already filed under {number} ({name})"
+                    reason: bilingual(
+                        "check.domain_filed_elsewhere",
+                        &[("domain", d.clone()), ("number", number.clone()), ("name", name.clone())],
                     ),
                 });
             }

@@ -314,6 +314,17 @@ pub async fn find(
 }
 
 impl RegulatorStore {
+    /// Submissions waiting at a desk (`bureau_review`, `psb_review`) since `before` or longer,
+    /// oldest first, at most 100: what the demo policy approves.
+    pub async fn waiting_since(&self, before: i64) -> Result<Vec<(Uuid, String)>, StoreError> {
+        Ok(on!(store self.store(), |c| sqlx::query_as(
+            "SELECT id, status FROM reg_submissions WHERE status IN ('bureau_review', 'psb_review') AND updated_at <= $1 ORDER BY updated_at LIMIT 100",
+        )
+        .bind(before)
+        .fetch_all(c)
+        .await?))
+    }
+
     /// One of the provider's submissions, by its own id.
     pub async fn submission(
         &self,

@@ -412,6 +412,27 @@ pub async fn resend(
     Ok(())
 }
 
+/// The newest texts in the simulated phones (at most 50), for one mobile (by its blind index)
+/// or for all: `(masked mobile, text, sent at)`.
+pub async fn outbox(
+    store: &crate::RegulatorStore,
+    mobile_index: Option<&[u8]>,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    Ok(match mobile_index {
+        Some(index) => on!(store store.store(), |c| sqlx::query_as(
+            "SELECT mobile_masked, body, created_at FROM reg_sms_outbox WHERE mobile_index = $1 ORDER BY created_at DESC, id DESC LIMIT 50",
+        )
+        .bind(index)
+        .fetch_all(c)
+        .await?),
+        None => on!(store store.store(), |c| sqlx::query_as(
+            "SELECT mobile_masked, body, created_at FROM reg_sms_outbox ORDER BY created_at DESC, id DESC LIMIT 50",
+        )
+        .fetch_all(c)
+        .await?),
+    })
+}
+
 /// Returns every round whose window has closed with someone unverified as SMS timeout.
 /// Returns how many it returned. Run periodically; safe to run from several processes.
 pub async fn sweep_timeouts(

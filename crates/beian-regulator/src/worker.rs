@@ -5,7 +5,7 @@
 //! Every step is safe to run from several processes at once: jobs are leased, and every
 //! state change is a compare-and-set.
 
-use beian_store::{JobRow, Uuid, on};
+use beian_store::{JobRow, Uuid};
 use tokio::sync::watch;
 
 use crate::bureau::{Account, Role};
@@ -67,12 +67,7 @@ impl Service {
     pub async fn auto_approve(&self) -> anyhow::Result<usize> {
         let Some(after) = self.auto_approve_after else { return Ok(0) };
         let before = self.now() - i64::try_from(after.as_micros()).unwrap_or(i64::MAX);
-        let due: Vec<(Uuid, String)> = on!(store self.store.store(), |c| sqlx::query_as(
-            "SELECT id, status FROM reg_submissions WHERE status IN ('bureau_review', 'psb_review') AND updated_at <= $1 ORDER BY updated_at LIMIT 100",
-        )
-        .bind(before)
-        .fetch_all(c)
-        .await?);
+        let due = self.store.waiting_since(before).await?;
         let who = demo_policy();
         let mut n = 0;
         for (id, status) in due {
