@@ -20,13 +20,6 @@ pub struct Caller {
     pub lang: Lang,
 }
 
-impl Caller {
-    /// Wraps a use-case error for rendering in the caller's language.
-    pub fn err(&self, e: AppError) -> ApiError {
-        ApiError::new(e, self.lang)
-    }
-}
-
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 

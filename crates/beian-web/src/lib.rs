@@ -150,6 +150,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
     let state = AppState { app, secure_cookies, openapi: std::sync::Arc::new(doc) };
     let api = api
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(problem::word_problems))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate))
         .layer(DefaultBodyLimit::max(JSON_LIMIT));

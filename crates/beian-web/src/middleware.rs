@@ -79,7 +79,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 impl ApiError {
     /// Renders with a status other than the error's default.
     pub fn into_response_with(self, status: StatusCode) -> Response {
-        crate::problem::render(&self.error, self.lang, status)
+        crate::problem::render(&self.error, self.lang.unwrap_or(beian_core::message::Lang::Zh), status)
     }
 }
 

@@ -63,16 +63,40 @@ pub struct ProblemField {
     pub message: String,
 }
 
-/// An error on its way to the client.
+/// An error on its way to the client. Where it is made knowing the caller's language (an
+/// extractor, a middleware) it carries it; a handler's `?` does not, and [`word_problems`]
+/// words it from the request — the one place the API localises a use case's error.
 #[derive(Debug)]
 pub struct ApiError {
     pub error: AppError,
-    pub lang: Lang,
+    pub lang: Option<Lang>,
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> ApiError {
+        ApiError { error, lang: None }
+    }
+}
+
+/// A handler's error not yet worded in the caller's language.
+#[derive(Clone)]
+struct Unworded(std::sync::Arc<AppError>);
+
+/// Words a handler's error in the caller's language (`Accept-Language`). The innermost layer
+/// of the API, so that what the outer layers see (the idempotency store among them) is the
+/// finished document.
+pub async fn word_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let lang = lang_of(req.headers());
+    let mut resp = next.run(req).await;
+    match resp.extensions_mut().remove::<Unworded>() {
+        Some(Unworded(e)) => render(&e, lang, resp.status()),
+        None => resp,
+    }
 }
 
 impl ApiError {
     pub fn new(error: AppError, lang: Lang) -> ApiError {
-        ApiError { error, lang }
+        ApiError { error, lang: Some(lang) }
     }
 
     /// A 400 for a request that is not even well-formed.
@@ -103,8 +127,15 @@ pub fn document(e: &AppError, lang: Lang) -> serde_json::Value {
     serde_json::to_value(body(e, lang, status_of(e))).unwrap_or_default()
 }
 
-/// Renders any error as problem+json.
+/// Renders any error as problem+json (an internal error's cause goes to the log).
 pub fn render(e: &AppError, lang: Lang, status: StatusCode) -> Response {
+    if let AppError::Internal(cause) = e {
+        tracing::error!("internal error: {cause:#}");
+    }
+    render_quietly(e, lang, status)
+}
+
+fn render_quietly(e: &AppError, lang: Lang, status: StatusCode) -> Response {
     let mut resp = (status, serde_json::to_vec(&body(e, lang, status)).unwrap_or_default()).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     if let AppError::RateLimited { retry_after_secs } = e
@@ -116,9 +147,6 @@ pub fn render(e: &AppError, lang: Lang, status: StatusCode) -> Response {
 }
 
 fn body(e: &AppError, lang: Lang, status: StatusCode) -> Body<'_> {
-    if let AppError::Internal(cause) = e {
-        tracing::error!("internal error: {cause:#}");
-    }
     let errors = match e {
         AppError::Validation(list) => list
             .iter()
@@ -150,6 +178,15 @@ fn body(e: &AppError, lang: Lang, status: StatusCode) -> Body<'_> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = status_of(&self.error);
-        render(&self.error, self.lang, status)
+        match self.lang {
+            Some(lang) => render(&self.error, lang, status),
+            None => {
+                // Worded in the default language, never logged here: `word_problems` words it
+                // again in the caller's (and logs an internal cause once).
+                let mut resp = render_quietly(&self.error, Lang::Zh, status);
+                resp.extensions_mut().insert(Unworded(std::sync::Arc::new(self.error)));
+                resp
+            }
+        }
     }
 }

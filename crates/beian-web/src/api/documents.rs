@@ -11,14 +11,16 @@ pub async fn upload_document(
     Id(id): Id,
     Form(mut mp): Form,
 ) -> ApiResult {
-    let bad = |field: &str, text: Text| c.err(AppError::field(field, "MULTIPART_INVALID", text));
+    let bad = |field: &str, text: Text| ApiError::from(AppError::field(field, "MULTIPART_INVALID", text));
     let (mut kind, mut path, mut file, mut declared) = (None, None, None, None);
     loop {
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(c.err(AppError::PayloadTooLarge { limit: s.app.config().max_upload_bytes }));
+                return Err(ApiError::from(AppError::PayloadTooLarge {
+                    limit: s.app.config().max_upload_bytes,
+                }));
             }
             Err(_) => {
                 return Err(bad("body", Text::new("problem.multipart_invalid")));
@@ -36,7 +38,7 @@ pub async fn upload_document(
             "file" => {
                 declared = field.content_type().map(str::to_owned);
                 let bytes = field.bytes().await.map_err(|_| {
-                    c.err(AppError::PayloadTooLarge { limit: s.app.config().max_upload_bytes })
+                    ApiError::from(AppError::PayloadTooLarge { limit: s.app.config().max_upload_bytes })
                 })?;
                 file = Some(bytes.to_vec());
             }
@@ -49,17 +51,16 @@ pub async fn upload_document(
     let d = s
         .app
         .upload_document(&c.ctx, id, Upload { kind, subject_path, declared_type: declared, bytes })
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(d)).into_response())
 }
 
 pub async fn list_documents(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.list_documents(&c.ctx, id).await.map_err(|e| c.err(e))?)
+    ok(s.app.list_documents(&c.ctx, id).await?)
 }
 
 pub async fn get_document(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    let (d, bytes) = s.app.view_document(&c.ctx, id).await.map_err(|e| c.err(e))?;
+    let (d, bytes) = s.app.view_document(&c.ctx, id).await?;
     Ok(crate::headers::document(d.id, &d.content_type, bytes))
 }
 

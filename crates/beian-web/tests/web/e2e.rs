@@ -500,6 +500,21 @@ async fn bad_input_gets_clear_problems_never_500() {
         )
         .await;
         assert_eq!(en.body["title"], "Not found.");
+        // A use case's refusal is worded once, in the language asked, field messages too.
+        let bad_token = |lang: &'static str| {
+            a.request(Method::POST, "/api/v1/tokens")
+                .header("accept-language", lang)
+                .json(&json!({ "name": "" }))
+        };
+        let en = Client::send(bad_token("en")).await;
+        assert_eq!(
+            (en.status, en.body["errors"][0]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("TOKEN_NAME_INVALID"))
+        );
+        assert_eq!(en.body["title"], "Some fields are invalid.");
+        assert_eq!(en.body["errors"][0]["message"], "The token name must have 1 to 100 characters.");
+        let zh = Client::send(bad_token("zh-CN")).await;
+        assert_eq!(zh.body["errors"][0]["message"], "令牌名称须为1到100个字符。");
     }
 }
 
