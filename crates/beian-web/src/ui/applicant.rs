@@ -11,8 +11,8 @@ use beian_core::workflow::OrderState;
 use uuid::Uuid;
 
 use super::{
-    Chrome, PageCtx, Pairs, Stamp, app_error, error_page, kind_key, label, posted, refusal_message, render,
-    to_login,
+    Chrome, PageCtx, Pairs, SignedIn, Stamp, app_error, error_page, kind_key, label, posted, refusal_message,
+    render,
 };
 use crate::AppState;
 
@@ -92,12 +92,9 @@ pub(super) struct HomeQuery {
 
 pub(super) async fn home(
     State(s): State<AppState>,
-    axum::Extension(p): axum::Extension<PageCtx>,
+    SignedIn(p): SignedIn,
     q: Result<axum::extract::Query<HomeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
     // A cursor that is not one shows the first page.
     home_page(&s, &p, q.map(|q| q.0).unwrap_or_default(), None).await
 }
@@ -182,12 +179,9 @@ async fn home_page(s: &AppState, p: &PageCtx, q: HomeQuery, recipient_error: Opt
     render(&page, status)
 }
 
-/// The answer to a home-page form posted without a session (the sign-in page) or without its
-/// form token (forbidden); `None` when it may go on.
+/// The answer to a home-page form posted without its form token (forbidden); `None` when it
+/// may go on.
 fn refuse_post(p: &PageCtx, f: &Pairs) -> Option<Response> {
-    if p.ctx.principal.is_none() {
-        return Some(to_login(&p.path));
-    }
     (!p.token_ok(posted(f, "csrf_token")))
         .then(|| error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden"))
 }
@@ -195,7 +189,7 @@ fn refuse_post(p: &PageCtx, f: &Pairs) -> Option<Response> {
 /// Adds a further recipient of the account's notices from the home page.
 pub(super) async fn add_recipient(
     State(s): State<AppState>,
-    axum::Extension(p): axum::Extension<PageCtx>,
+    SignedIn(p): SignedIn,
     axum::extract::Form(f): axum::extract::Form<Pairs>,
 ) -> Response {
     if let Some(refused) = refuse_post(&p, &f) {
@@ -217,7 +211,7 @@ pub(super) async fn add_recipient(
 /// Removes a further recipient.
 pub(super) async fn delete_recipient(
     State(s): State<AppState>,
-    axum::Extension(p): axum::Extension<PageCtx>,
+    SignedIn(p): SignedIn,
     axum::extract::Path(id): axum::extract::Path<String>,
     axum::extract::Form(f): axum::extract::Form<Pairs>,
 ) -> Response {
@@ -317,12 +311,9 @@ fn stage_index(state: &OrderState) -> Option<usize> {
 
 pub(super) async fn order_page(
     State(s): State<AppState>,
-    axum::Extension(p): axum::Extension<PageCtx>,
+    SignedIn(p): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
     let Ok(id) = id.parse::<Uuid>() else {
         return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
     };

@@ -13,8 +13,8 @@ use beian_app::AppError;
 use uuid::Uuid;
 
 use super::{
-    Chrome, FieldMsg, FiledLine, PageCtx, Pairs, PathId, app_error, error_page, field_messages, filed_lines,
-    filed_overview, form_status, posted, render, to_login,
+    Chrome, FieldMsg, FiledLine, PageCtx, Pairs, PathId, SignedIn, app_error, error_page, field_messages,
+    filed_lines, filed_overview, form_status, posted, render,
 };
 use crate::AppState;
 
@@ -55,14 +55,7 @@ async fn render_page(
 }
 
 /// `GET /app/subjects/{id}/change`.
-pub(super) async fn page(
-    State(s): State<AppState>,
-    axum::Extension(p): axum::Extension<PageCtx>,
-    PathId(id): PathId,
-) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
+pub(super) async fn page(State(s): State<AppState>, SignedIn(p): SignedIn, PathId(id): PathId) -> Response {
     render_page(&s, &p, id, Vec::new(), Vec::new()).await
 }
 

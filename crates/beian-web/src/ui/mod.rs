@@ -287,6 +287,23 @@ fn app_error(p: &PageCtx, e: AppError) -> Response {
     }
 }
 
+/// A page's session when someone is signed in; anyone else is sent to the sign-in page, which
+/// brings them back here. One check for every page that needs an account, instead of one per
+/// handler.
+pub(crate) struct SignedIn(pub PageCtx);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Response> {
+        match parts.extensions.get::<PageCtx>() {
+            Some(p) if p.ctx.principal.is_some() => Ok(SignedIn(p.clone())),
+            Some(p) => Err(to_login(&p.path)),
+            None => Err(to_login(parts.uri.path())),
+        }
+    }
+}
+
 fn to_login(back: &str) -> Response {
     let q: String = url_encode(back);
     Redirect::to(&format!("/login?back={q}")).into_response()

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::i18n::Msgs;
 use super::{
-    Chrome, FindingLine, PageCtx, Pairs, app_error, error_page, finding_lines, posted, refusal_message,
-    render, to_login,
+    Chrome, FindingLine, PageCtx, Pairs, SignedIn, app_error, error_page, finding_lines, posted,
+    refusal_message, render,
 };
 use crate::AppState;
 use beian_app::i18n::Text;
@@ -296,12 +296,9 @@ fn parse_id(p: &PageCtx, id: &str) -> Result<Uuid, Box<Response>> {
 
 pub(super) async fn page(
     State(s): State<AppState>,
-    axum::Extension(p): axum::Extension<PageCtx>,
+    SignedIn(p): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
     let id = match parse_id(&p, &id) {
         Ok(id) => id,
         Err(r) => return *r,

@@ -17,8 +17,8 @@ use uuid::Uuid;
 use super::applicant::OrderLine;
 use super::i18n::Msgs;
 use super::{
-    Chrome, FieldMsg, FiledLine, PageCtx, Pairs, app_error, error_page, field_messages, filed_lines, posted,
-    province_name, render, to_login, uuid_or_404,
+    Chrome, FieldMsg, FiledLine, PageCtx, Pairs, SignedIn, app_error, error_page, field_messages,
+    filed_lines, posted, province_name, render, uuid_or_404,
 };
 use crate::AppState;
 
@@ -104,12 +104,9 @@ async fn render_page(
 /// `GET /app/subjects/{id}`.
 pub(super) async fn page(
     State(s): State<AppState>,
-    axum::Extension(p): axum::Extension<PageCtx>,
+    SignedIn(p): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
     match uuid_or_404(&id) {
         Ok(id) => render_page(&s, &p, id, ("website".into(), String::new(), String::new()), Vec::new()).await,
         Err((status, key)) => error_page(p.lang, status, key),

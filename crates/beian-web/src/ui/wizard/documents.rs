@@ -109,12 +109,9 @@ pub(in crate::ui) async fn upload(
 /// A document's bytes for the applicant's preview (every view is audited by the app).
 pub(in crate::ui) async fn document(
     State(s): State<AppState>,
-    axum::Extension(p): axum::Extension<PageCtx>,
+    SignedIn(p): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     match s.app.view_document(&p.ctx, id).await {
         Ok((d, bytes)) => crate::headers::document(d.id, &d.content_type, bytes),

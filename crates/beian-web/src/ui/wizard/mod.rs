@@ -34,8 +34,8 @@ use uuid::Uuid;
 
 use super::i18n::Msgs;
 use super::{
-    Chrome, FieldMsg, PageCtx, Pairs, app_error, error_page, field_messages, finding_lines, kind_key, label,
-    posted, refusal_message, render, to_login,
+    Chrome, FieldMsg, PageCtx, Pairs, SignedIn, app_error, error_page, field_messages, finding_lines,
+    kind_key, label, posted, refusal_message, render,
 };
 use crate::AppState;
 

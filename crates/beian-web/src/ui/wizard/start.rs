@@ -62,10 +62,7 @@ pub(super) fn start_page(
     render(&page, status)
 }
 
-pub(in crate::ui) async fn start_form(axum::Extension(p): axum::Extension<PageCtx>) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
+pub(in crate::ui) async fn start_form(SignedIn(p): SignedIn) -> Response {
     start_page(&p, vec![("province".into(), "33".into())], Vec::new(), StatusCode::OK)
 }
 

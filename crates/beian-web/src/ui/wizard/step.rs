@@ -256,12 +256,9 @@ pub(super) fn not_found(p: &PageCtx) -> Response {
 
 pub(in crate::ui) async fn edit(
     State(s): State<AppState>,
-    axum::Extension(p): axum::Extension<PageCtx>,
+    SignedIn(p): SignedIn,
     Path((id, step)): Path<(String, String)>,
 ) -> Response {
-    if p.ctx.principal.is_none() {
-        return to_login(&p.path);
-    }
     let (Ok(id), Some(step)) = (id.parse::<Uuid>(), parse_step(&step)) else { return not_found(&p) };
     let v = match s.app.get_order(&p.ctx, id, false).await {
         Ok(v) => v,
