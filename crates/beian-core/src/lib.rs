@@ -38,6 +38,7 @@ pub mod policy;
 pub mod province;
 pub mod psb;
 pub mod psb_workflow;
+pub mod record;
 pub mod rules;
 pub mod text;
 pub mod workflow;

@@ -12,6 +12,7 @@
 
 use beian_core::model::{Order, OrderKind, Service, ServicePaths, normalize_cert};
 use beian_core::province::ProvinceCode;
+use beian_core::record::{self, PlanError, RecordChange};
 use beian_crypto::Keys;
 use beian_store::{Tx, Uuid, on};
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,15 @@ impl From<beian_store::StoreError> for RecordError {
     }
 }
 
+impl From<PlanError> for RecordError {
+    fn from(e: PlanError) -> Self {
+        match e {
+            PlanError::MissingNumber(field) => RecordError::UnknownNumber(field),
+            PlanError::Unsupported(kind) => RecordError::Unsupported(kind),
+        }
+    }
+}
+
 impl RecordError {
     pub fn code(&self) -> &'static str {
         match self {
@@ -77,13 +87,6 @@ fn issued(s: &Service<'_>, number: String) -> IssuedService {
     }
 }
 
-/// The number a change or access order names for a service already filed.
-fn existing(s: &Service<'_>) -> Result<String, RecordError> {
-    s.existing_number
-        .map(str::to_owned)
-        .ok_or_else(|| RecordError::UnknownNumber(format!("{}.existing_number", s.path)))
-}
-
 /// The calendar year in China at `now` (unix microseconds): the year in a new subject number.
 pub fn china_year(now: i64) -> i32 {
     time::OffsetDateTime::from_unix_timestamp(now.div_euclid(1_000_000))
@@ -91,7 +94,8 @@ pub fn china_year(now: i64) -> i32 {
         .unwrap_or(1970)
 }
 
-/// The bureau approved `order` from `provider`: change the records as its kind says.
+/// The bureau approved `order` from `provider`: carries out on the records the steps the core
+/// decides for its kind ([`record::changes`]).
 pub async fn apply(
     tx: &mut Tx,
     keys: &Keys,
@@ -101,36 +105,32 @@ pub async fn apply(
 ) -> Result<Decision, RecordError> {
     let mut d = Decision::default();
     let paths = ServicePaths::of(order);
-    match order.kind {
-        OrderKind::FirstFiling | OrderKind::NewServiceHere | OrderKind::NewServiceElsewhere => {
-            let (subject, number) = subject_for(tx, keys, order, now).await?;
-            keep_subject(tx, keys, subject, order).await?;
-            d.subject_number = Some(number);
-            for s in paths.services(order) {
+    let services = paths.services(order);
+    // The subject a first filing's services are issued under (the plan files it first).
+    let mut filed_subject = None;
+    for change in record::changes(order)? {
+        match change {
+            RecordChange::FileSubject => {
+                let (subject, number) = subject_for(tx, keys, order, now).await?;
+                keep_subject(tx, keys, subject, order).await?;
+                d.subject_number = Some(number);
+                filed_subject = Some(subject);
+            }
+            RecordChange::IssueService(i) => {
+                let s = &services[i];
+                let subject = filed_subject
+                    .ok_or_else(|| RecordError::Internal("a service issued before its subject".into()))?;
                 let n = numbers::issue_service(tx, subject, s.kind, s.name, now).await?.to_string();
                 attach(tx, &n, provider, s.domains, now).await?;
                 keep_service(tx, keys, &n, order, s.path).await?;
-                d.services.push(issued(&s, n));
+                d.services.push(issued(s, n));
             }
-        }
-        OrderKind::NewAccess => {
-            for s in paths.services(order) {
-                let number = existing(&s)?;
+            RecordChange::AddAccess { service, number } => {
                 attach(tx, &number, provider, &[], now).await?;
-                d.services.push(issued(&s, number));
+                d.services.push(issued(&services[service], number));
             }
-            d.subject_number = order.subject.existing_number.clone();
-        }
-        OrderKind::ChangeSubject
-        | OrderKind::ChangeFiling
-        | OrderKind::ChangeService
-        | OrderKind::ChangeAccess => {
-            if matches!(order.kind, OrderKind::ChangeSubject | OrderKind::ChangeFiling) {
-                let number = order
-                    .subject
-                    .existing_number
-                    .clone()
-                    .ok_or_else(|| RecordError::UnknownNumber("subject.existing_number".into()))?;
+            RecordChange::NameSubject(number) => d.subject_number = number,
+            RecordChange::UpdateSubject { number } => {
                 let n = on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET name = $1, nature = $2 WHERE number = $3 AND status = 'filed'")
                     .bind(&order.subject.name)
                     .bind(order.subject.nature.label().0)
@@ -148,53 +148,41 @@ pub async fn apply(
                 keep_subject(tx, keys, id, order).await?;
                 d.subject_number = Some(number);
             }
-            if matches!(order.kind, OrderKind::ChangeService | OrderKind::ChangeFiling) {
-                for s in paths.services(order) {
-                    let number = existing(&s)?;
-                    rename_service(tx, &number, s.name).await?;
-                    psb_follows(tx, &number, PsbChange::Renamed { name: s.name, domains: s.domains }).await?;
-                    keep_service(tx, keys, &number, order, s.path).await?;
-                    d.services.push(issued(&s, number));
+            RecordChange::UpdateService { service, number } => {
+                let s = &services[service];
+                rename_service(tx, &number, s.name).await?;
+                psb_follows(tx, &number, PsbChange::Renamed { name: s.name, domains: s.domains }).await?;
+                keep_service(tx, keys, &number, order, s.path).await?;
+                d.services.push(issued(s, number));
+            }
+            RecordChange::CancelService { number } => {
+                set_service_status(tx, &number, &["filed", "empty_shell"], "cancelled").await?;
+                psb_follows(tx, &number, PsbChange::IcpCancelled).await?;
+                d.cancelled.push(number);
+            }
+            RecordChange::CancelSubject { number } => {
+                let n = on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET status = 'cancelled' WHERE number = $1 AND status = 'filed'")
+                    .bind(&number)
+                    .execute(c)
+                    .await?
+                    .rows_affected());
+                if n != 1 {
+                    return Err(RecordError::UnknownNumber(number));
                 }
-            }
-        }
-        OrderKind::CancelService => {
-            for number in &order.target_numbers {
-                set_service_status(tx, number, &["filed", "empty_shell"], "cancelled").await?;
-                psb_follows(tx, number, PsbChange::IcpCancelled).await?;
-                d.cancelled.push(number.clone());
-            }
-        }
-        OrderKind::CancelSubject => {
-            let number = order
-                .subject
-                .existing_number
-                .clone()
-                .or_else(|| order.target_numbers.first().cloned())
-                .ok_or_else(|| RecordError::UnknownNumber("subject.existing_number".into()))?;
-            let n = on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET status = 'cancelled' WHERE number = $1 AND status = 'filed'")
+                let cancelled: Vec<String> = on!(tx tx, |c| sqlx::query_scalar(
+                    "UPDATE reg_services SET status = 'cancelled' WHERE subject_id = (SELECT id FROM reg_subjects WHERE number = $1) AND status <> 'cancelled' RETURNING number",
+                )
                 .bind(&number)
-                .execute(c)
-                .await?
-                .rows_affected());
-            if n != 1 {
-                return Err(RecordError::UnknownNumber(number));
+                .fetch_all(c)
+                .await?);
+                for s in &cancelled {
+                    psb_follows(tx, s, PsbChange::IcpCancelled).await?;
+                }
+                d.cancelled.push(number);
+                d.cancelled.extend(cancelled);
             }
-            let services: Vec<String> = on!(tx tx, |c| sqlx::query_scalar(
-                "UPDATE reg_services SET status = 'cancelled' WHERE subject_id = (SELECT id FROM reg_subjects WHERE number = $1) AND status <> 'cancelled' RETURNING number",
-            )
-            .bind(&number)
-            .fetch_all(c)
-            .await?);
-            for s in &services {
-                psb_follows(tx, s, PsbChange::IcpCancelled).await?;
-            }
-            d.cancelled.push(number);
-            d.cancelled.extend(services);
-        }
-        OrderKind::CancelAccess => {
-            for number in &order.target_numbers {
-                let service = service_id(tx, number, &["filed"]).await?;
+            RecordChange::WithdrawAccess { number } => {
+                let service = service_id(tx, &number, &["filed"]).await?;
                 on!(tx tx, |c| sqlx::query("DELETE FROM reg_access WHERE service_id = $1 AND provider_id = $2")
                     .bind(service)
                     .bind(provider)
@@ -207,14 +195,11 @@ pub async fn apply(
                     .await?);
                 d.access_withdrawn.push(number.clone());
                 if left == 0 {
-                    set_service_status(tx, number, &["filed"], "empty_shell").await?;
-                    d.empty_shells.push(number.clone());
+                    set_service_status(tx, &number, &["filed"], "empty_shell").await?;
+                    d.empty_shells.push(number);
                 }
             }
         }
-        OrderKind::MigrateService => return Err(RecordError::Unsupported("migrate_service")),
-        OrderKind::TransferFiling => return Err(RecordError::Unsupported("transfer_filing")),
-        OrderKind::ClaimFiling => return Err(RecordError::Unsupported("claim_filing")),
     }
     Ok(d)
 }
