@@ -101,42 +101,37 @@ struct Cancelled {
     status: &'static str,
 }
 
-async fn login(State(svc): State<Service>, req: Request) -> Response {
-    let inner = async {
-        let req = take(req).await?;
-        let b: LoginBody = parse_json(&req.body, req.lang)?;
-        if b.username.len() > 64 || b.password.len() > 256 {
-            return Err(bureau_problem(&BureauError::BadLogin, req.lang));
-        }
-        let now = svc.now();
-        let allowed = svc
-            .store
-            .allow_login(&b.username, req.ip.as_deref(), now)
-            .await
-            .map_err(|e| internal(req.lang, &e))?;
-        if !allowed {
-            return Err(too_many(req.lang));
-        }
-        let (token, who) = svc
-            .store
-            .login(&b.username, &b.password, svc.now())
-            .await
-            .map_err(|e| bureau_problem(&e, req.lang))?;
-        svc.audited(&req, &who, "bureau.login", who.id.to_string(), "OK").await;
-        Ok::<_, Problem>(
-            axum::Json(LoginOut {
-                token,
-                username: who.username,
-                role: who.role,
-                province: who.province.map(|p| p.to_string()),
-            })
-            .into_response(),
-        )
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+async fn login(State(svc): State<Service>, req: Request) -> Result<Response, Problem> {
+    let req = take(req).await?;
+    let b: LoginBody = parse_json(&req.body, req.lang)?;
+    if b.username.len() > 64 || b.password.len() > 256 {
+        return Err(bureau_problem(&BureauError::BadLogin, req.lang));
+    }
+    let now = svc.now();
+    let allowed = svc
+        .store
+        .allow_login(&b.username, req.ip.as_deref(), now)
+        .await
+        .map_err(|e| internal(req.lang, &e))?;
+    if !allowed {
+        return Err(too_many(req.lang));
+    }
+    let (token, who) = svc
+        .store
+        .login(&b.username, &b.password, svc.now())
+        .await
+        .map_err(|e| bureau_problem(&e, req.lang))?;
+    svc.audited(&req, &who, "bureau.login", who.id.to_string(), "OK").await;
+    Ok(axum::Json(LoginOut {
+        token,
+        username: who.username,
+        role: who.role,
+        province: who.province.map(|p| p.to_string()),
+    })
+    .into_response())
 }
 
-async fn queue(State(svc): State<Service>, req: Request) -> Response {
+async fn queue(State(svc): State<Service>, req: Request) -> Result<Response, Problem> {
     desk_api::queue(&svc, Desk::Bureau, req).await
 }
 
@@ -144,7 +139,7 @@ async fn review(
     State(svc): State<Service>,
     id: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
+) -> Result<Response, Problem> {
     desk_api::review(&svc, Desk::Bureau, id, req).await
 }
 
@@ -152,7 +147,7 @@ async fn approve(
     State(svc): State<Service>,
     id: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
+) -> Result<Response, Problem> {
     desk_api::approve(&svc, Desk::Bureau, id, req).await
 }
 
@@ -160,43 +155,37 @@ async fn reject(
     State(svc): State<Service>,
     id: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
+) -> Result<Response, Problem> {
     desk_api::reject(&svc, Desk::Bureau, id, req).await
 }
 
-async fn empty_shells(State(svc): State<Service>, req: Request) -> Response {
-    let inner = async {
-        let req = take(req).await?;
-        let who = svc.signed_in(&req.headers, req.lang).await?;
-        if !matches!(who.role, bureau::Role::Bureau | bureau::Role::Admin) {
-            return Err(bureau_problem(&BureauError::Forbidden, req.lang));
-        }
-        let list = svc.store.empty_shells(who.province).await.map_err(|e| internal(req.lang, &e))?;
-        Ok::<_, Problem>(axum::Json(list).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+async fn empty_shells(State(svc): State<Service>, req: Request) -> Result<Response, Problem> {
+    let req = take(req).await?;
+    let who = svc.signed_in(&req.headers, req.lang).await?;
+    if !matches!(who.role, bureau::Role::Bureau | bureau::Role::Admin) {
+        return Err(bureau_problem(&BureauError::Forbidden, req.lang));
+    }
+    let list = svc.store.empty_shells(who.province).await.map_err(|e| internal(req.lang, &e))?;
+    Ok(axum::Json(list).into_response())
 }
 
 async fn cancel_shell(
     State(svc): State<Service>,
     number: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
-    let inner = async {
-        let req = take(req).await?;
-        let who = svc.signed_in(&req.headers, req.lang).await?;
-        if !matches!(who.role, bureau::Role::Bureau | bureau::Role::Admin) {
-            return Err(bureau_problem(&BureauError::Forbidden, req.lang));
-        }
-        let number = number.map(|p| p.0).unwrap_or_default();
-        let mut tx = svc.store.begin().await.map_err(|e| internal(req.lang, &e))?;
-        crate::records::cancel_empty_shell(&mut tx, &number, who.province)
-            .await
-            .map_err(|e| bureau_problem(&BureauError::Record(e), req.lang))?;
-        svc.commit_audited(tx, &who, "bureau.cancel_empty_shell", number.clone(), &req.ip)
-            .await
-            .map_err(|e| internal(req.lang, &e))?;
-        Ok::<_, Problem>(axum::Json(Cancelled { number, status: "cancelled" }).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, Problem> {
+    let req = take(req).await?;
+    let who = svc.signed_in(&req.headers, req.lang).await?;
+    if !matches!(who.role, bureau::Role::Bureau | bureau::Role::Admin) {
+        return Err(bureau_problem(&BureauError::Forbidden, req.lang));
+    }
+    let number = number.map(|p| p.0).unwrap_or_default();
+    let mut tx = svc.store.begin().await.map_err(|e| internal(req.lang, &e))?;
+    crate::records::cancel_empty_shell(&mut tx, &number, who.province)
+        .await
+        .map_err(|e| bureau_problem(&BureauError::Record(e), req.lang))?;
+    svc.commit_audited(tx, &who, "bureau.cancel_empty_shell", number.clone(), &req.ip)
+        .await
+        .map_err(|e| internal(req.lang, &e))?;
+    Ok(axum::Json(Cancelled { number, status: "cancelled" }).into_response())
 }

@@ -48,18 +48,15 @@ fn action(desk: Desk, verb: &str) -> String {
 }
 
 /// `GET …/queue`: what waits for the account's province at `desk`, oldest first.
-pub(crate) async fn queue(svc: &Service, desk: Desk, req: Request) -> Response {
-    let inner = async {
-        let req = take(req).await?;
-        let who = svc.signed_in(&req.headers, req.lang).await?;
-        let items = match desk {
-            Desk::Bureau => svc.store.bureau_queue(&svc.keys, &who).await,
-            Desk::Psb => svc.store.psb_queue(&svc.keys, &who).await,
-        };
-        let items = items.map_err(|e| bureau_problem(&e, req.lang))?;
-        Ok::<_, Problem>(axum::Json(items).into_response())
+pub(crate) async fn queue(svc: &Service, desk: Desk, req: Request) -> Result<Response, Problem> {
+    let req = take(req).await?;
+    let who = svc.signed_in(&req.headers, req.lang).await?;
+    let items = match desk {
+        Desk::Bureau => svc.store.bureau_queue(&svc.keys, &who).await,
+        Desk::Psb => svc.store.psb_queue(&svc.keys, &who).await,
     };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    let items = items.map_err(|e| bureau_problem(&e, req.lang))?;
+    Ok(axum::Json(items).into_response())
 }
 
 /// `GET …/{id}`: one submission or application with PII masked; the view is audited.
@@ -68,22 +65,15 @@ pub(crate) async fn review(
     desk: Desk,
     id: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
-    let inner = async {
-        let (req, who, id) = svc.on_submission(id, req).await?;
-        let found = match desk {
-            Desk::Bureau => {
-                svc.store.review(&svc.keys, &who, id).await.map(|r| axum::Json(r).into_response())
-            }
-            Desk::Psb => {
-                svc.store.psb_review(&svc.keys, &who, id).await.map(|r| axum::Json(r).into_response())
-            }
-        };
-        let page = found.map_err(|e| bureau_problem(&e, req.lang))?;
-        svc.audited(&req, &who, &action(desk, "view"), id.to_string(), "OK").await;
-        Ok::<_, Problem>(page)
+) -> Result<Response, Problem> {
+    let (req, who, id) = svc.on_submission(id, req).await?;
+    let found = match desk {
+        Desk::Bureau => svc.store.review(&svc.keys, &who, id).await.map(|r| axum::Json(r).into_response()),
+        Desk::Psb => svc.store.psb_review(&svc.keys, &who, id).await.map(|r| axum::Json(r).into_response()),
     };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    let page = found.map_err(|e| bureau_problem(&e, req.lang))?;
+    svc.audited(&req, &who, &action(desk, "view"), id.to_string(), "OK").await;
+    Ok(page)
 }
 
 /// `POST …/{id}/approve`: numbers issued (or records changed) by the bureau, a PSB number by
@@ -93,18 +83,13 @@ pub(crate) async fn approve(
     desk: Desk,
     id: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
-    let inner = async {
-        let (req, who, id) = svc.on_submission(id, req).await?;
-        let decided = match desk {
-            Desk::Bureau => svc.approve_as(&who, id, Some(&req)).await.map(|d| axum::Json(d).into_response()),
-            Desk::Psb => {
-                svc.approve_psb_as(&who, id, Some(&req)).await.map(|d| axum::Json(d).into_response())
-            }
-        };
-        decided.map_err(|e| bureau_problem(&e, req.lang))
+) -> Result<Response, Problem> {
+    let (req, who, id) = svc.on_submission(id, req).await?;
+    let decided = match desk {
+        Desk::Bureau => svc.approve_as(&who, id, Some(&req)).await.map(|d| axum::Json(d).into_response()),
+        Desk::Psb => svc.approve_psb_as(&who, id, Some(&req)).await.map(|d| axum::Json(d).into_response()),
     };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    decided.map_err(|e| bureau_problem(&e, req.lang))
 }
 
 /// `POST …/{id}/reject`: a rejection with field-level reasons, audited in its transaction.
@@ -113,21 +98,18 @@ pub(crate) async fn reject(
     desk: Desk,
     id: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
-    let inner = async {
-        let (req, who, id) = svc.on_submission(id, req).await?;
-        let b: RejectBody = parse_json(&req.body, req.lang)?;
-        let now = svc.now();
-        let mut tx = svc.store.begin().await.map_err(|e| internal(req.lang, &e))?;
-        bureau::reject(&mut tx, &svc.keys, &who, desk, id, &b.reasons, now)
-            .await
-            .map_err(|e| bureau_problem(&e, req.lang))?;
-        svc.commit_audited(tx, &who, &action(desk, "reject"), id.to_string(), &req.ip)
-            .await
-            .map_err(|e| internal(req.lang, &e))?;
-        Ok::<_, Problem>(axum::Json(Rejected { status: "rejected", reasons: b.reasons }).into_response())
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, Problem> {
+    let (req, who, id) = svc.on_submission(id, req).await?;
+    let b: RejectBody = parse_json(&req.body, req.lang)?;
+    let now = svc.now();
+    let mut tx = svc.store.begin().await.map_err(|e| internal(req.lang, &e))?;
+    bureau::reject(&mut tx, &svc.keys, &who, desk, id, &b.reasons, now)
+        .await
+        .map_err(|e| bureau_problem(&e, req.lang))?;
+    svc.commit_audited(tx, &who, &action(desk, "reject"), id.to_string(), &req.ip)
+        .await
+        .map_err(|e| internal(req.lang, &e))?;
+    Ok(axum::Json(Rejected { status: "rejected", reasons: b.reasons }).into_response())
 }
 
 impl Service {

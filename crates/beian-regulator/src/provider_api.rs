@@ -217,8 +217,8 @@ impl Service {
     }
 }
 
-async fn submit(State(svc): State<Service>, req: Request) -> Response {
-    submit_inner(&svc, req).await.unwrap_or_else(IntoResponse::into_response)
+async fn submit(State(svc): State<Service>, req: Request) -> Result<Response, Problem> {
+    submit_inner(&svc, req).await
 }
 
 async fn submit_inner(svc: &Service, req: Request) -> Result<Response, Problem> {
@@ -314,8 +314,8 @@ struct PsbSubmitBody {
     application: beian_core::psb::PsbApplication,
 }
 
-async fn submit_psb(State(svc): State<Service>, req: Request) -> Response {
-    submit_psb_inner(&svc, req).await.unwrap_or_else(IntoResponse::into_response)
+async fn submit_psb(State(svc): State<Service>, req: Request) -> Result<Response, Problem> {
+    submit_psb_inner(&svc, req).await
 }
 
 /// A PSB application: checked by the PSB rules and against the ICP records, then straight to
@@ -384,43 +384,37 @@ async fn status(
     State(svc): State<Service>,
     sid: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
+) -> Result<Response, Problem> {
     // An id that does not even decode names nothing: the lookup of "" answers 404.
     let sid = sid.map(|p| p.0).unwrap_or_default();
-    let inner = async {
-        let req = take(req).await?;
-        let mut a = svc.authenticate(&req, "submission.status").await?;
-        let s = own_submission(&mut a, &sid, req.lang).await?;
-        svc.finish(a, &req, "submission.status", s.id.to_string()).await?;
-        svc.out(&s, req.lang).await
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    let req = take(req).await?;
+    let mut a = svc.authenticate(&req, "submission.status").await?;
+    let s = own_submission(&mut a, &sid, req.lang).await?;
+    svc.finish(a, &req, "submission.status", s.id.to_string()).await?;
+    svc.out(&s, req.lang).await
 }
 
 async fn withdraw(
     State(svc): State<Service>,
     sid: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
+) -> Result<Response, Problem> {
     // An id that does not even decode names nothing: the lookup of "" answers 404.
     let sid = sid.map(|p| p.0).unwrap_or_default();
-    let inner = async {
-        let req = take(req).await?;
-        let mut a = svc.authenticate(&req, "submission.withdraw").await?;
-        let now = svc.now();
-        let (s, withdrawn_now) = submissions::withdraw(&mut a.tx, a.provider.id, &sid, now)
+    let req = take(req).await?;
+    let mut a = svc.authenticate(&req, "submission.withdraw").await?;
+    let now = svc.now();
+    let (s, withdrawn_now) = submissions::withdraw(&mut a.tx, a.provider.id, &sid, now)
+        .await
+        .map_err(|e| submission_problem(&e, req.lang))?;
+    if withdrawn_now {
+        verification::close(&mut a.tx, s.id).await.map_err(|e| internal(req.lang, &e))?;
+        events::append(&mut a.tx, s.id, "withdrawn", serde_json::json!({}), now)
             .await
-            .map_err(|e| submission_problem(&e, req.lang))?;
-        if withdrawn_now {
-            verification::close(&mut a.tx, s.id).await.map_err(|e| internal(req.lang, &e))?;
-            events::append(&mut a.tx, s.id, "withdrawn", serde_json::json!({}), now)
-                .await
-                .map_err(|e| internal(req.lang, &e))?;
-        }
-        svc.finish(a, &req, "submission.withdraw", s.id.to_string()).await?;
-        svc.out(&s, req.lang).await
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+            .map_err(|e| internal(req.lang, &e))?;
+    }
+    svc.finish(a, &req, "submission.withdraw", s.id.to_string()).await?;
+    svc.out(&s, req.lang).await
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -434,19 +428,16 @@ async fn resend(
     State(svc): State<Service>,
     sid: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
+) -> Result<Response, Problem> {
     let sid = sid.map(|p| p.0).unwrap_or_default();
-    let inner = async {
-        let req = take(req).await?;
-        let mut a = svc.authenticate(&req, "submission.sms_resend").await?;
-        let body: ResendBody = parse_json(&req.body, req.lang)?;
-        let s = own_submission(&mut a, &sid, req.lang).await?;
-        let now = svc.now();
-        verification::resend(&mut a.tx, &svc.keys, s.id, &body.recipient, &svc.verify_url(), now)
-            .await
-            .map_err(|e| verify_problem(&e, req.lang))?;
-        svc.finish(a, &req, "submission.sms_resend", s.id.to_string()).await?;
-        svc.out(&s, req.lang).await
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    let req = take(req).await?;
+    let mut a = svc.authenticate(&req, "submission.sms_resend").await?;
+    let body: ResendBody = parse_json(&req.body, req.lang)?;
+    let s = own_submission(&mut a, &sid, req.lang).await?;
+    let now = svc.now();
+    verification::resend(&mut a.tx, &svc.keys, s.id, &body.recipient, &svc.verify_url(), now)
+        .await
+        .map_err(|e| verify_problem(&e, req.lang))?;
+    svc.finish(a, &req, "submission.sms_resend", s.id.to_string()).await?;
+    svc.out(&s, req.lang).await
 }

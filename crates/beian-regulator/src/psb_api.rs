@@ -12,7 +12,7 @@ use beian_openapi::Op;
 
 use crate::bureau::Desk;
 use crate::desk_api::{self, RejectBody, Rejected};
-use crate::http::{internal, problem, take};
+use crate::http::{Problem, internal, problem, take};
 use crate::service::Api;
 use crate::service::Service;
 
@@ -54,7 +54,7 @@ pub(crate) fn operations(api: Api) -> Api {
     )
 }
 
-async fn queue(State(svc): State<Service>, req: Request) -> Response {
+async fn queue(State(svc): State<Service>, req: Request) -> Result<Response, Problem> {
     desk_api::queue(&svc, Desk::Psb, req).await
 }
 
@@ -62,7 +62,7 @@ async fn review(
     State(svc): State<Service>,
     id: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
+) -> Result<Response, Problem> {
     desk_api::review(&svc, Desk::Psb, id, req).await
 }
 
@@ -70,7 +70,7 @@ async fn approve(
     State(svc): State<Service>,
     id: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
+) -> Result<Response, Problem> {
     desk_api::approve(&svc, Desk::Psb, id, req).await
 }
 
@@ -78,7 +78,7 @@ async fn reject(
     State(svc): State<Service>,
     id: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
+) -> Result<Response, Problem> {
     desk_api::reject(&svc, Desk::Psb, id, req).await
 }
 
@@ -87,14 +87,11 @@ async fn record(
     State(svc): State<Service>,
     number: Result<Path<String>, PathRejection>,
     req: Request,
-) -> Response {
-    let inner = async {
-        let req = take(req).await?;
-        let number = number.map(|p| p.0).unwrap_or_default();
-        let found = svc.store.psb_record(number.trim()).await.map_err(|e| internal(req.lang, &e))?;
-        found.map(|r| axum::Json(r).into_response()).ok_or_else(|| {
-            problem(StatusCode::NOT_FOUND, "PSB_RECORD_NOT_FOUND", "problem.psb_record_not_found", req.lang)
-        })
-    };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, Problem> {
+    let req = take(req).await?;
+    let number = number.map(|p| p.0).unwrap_or_default();
+    let found = svc.store.psb_record(number.trim()).await.map_err(|e| internal(req.lang, &e))?;
+    found.map(|r| axum::Json(r).into_response()).ok_or_else(|| {
+        problem(StatusCode::NOT_FOUND, "PSB_RECORD_NOT_FOUND", "problem.psb_record_not_found", req.lang)
+    })
 }

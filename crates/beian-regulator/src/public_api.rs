@@ -122,19 +122,16 @@ fn verify_out(o: &Outcome) -> VerifyOut {
     }
 }
 
-async fn verify_api(State(svc): State<Service>, req: axum::extract::Request) -> Response {
-    let inner = async {
-        let req = take(req).await?;
-        let b: VerifyBody = parse_json(&req.body, req.lang)?;
-        let o = run_verify(&svc, &b, req.ip.as_deref(), req.lang).await?;
-        let status = if matches!(o, Outcome::Wrong { .. } | Outcome::Returned | Outcome::Expired) {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        };
-        Ok::<_, Problem>((status, axum::Json(verify_out(&o))).into_response())
+async fn verify_api(State(svc): State<Service>, req: axum::extract::Request) -> Result<Response, Problem> {
+    let req = take(req).await?;
+    let b: VerifyBody = parse_json(&req.body, req.lang)?;
+    let o = run_verify(&svc, &b, req.ip.as_deref(), req.lang).await?;
+    let status = if matches!(o, Outcome::Wrong { .. } | Outcome::Returned | Outcome::Expired) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     };
-    inner.await.unwrap_or_else(IntoResponse::into_response)
+    Ok((status, axum::Json(verify_out(&o))).into_response())
 }
 
 /// The verification page's body, with the last entry's outcome (`ok` or `bad`, and its text).
