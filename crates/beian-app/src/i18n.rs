@@ -121,16 +121,7 @@ mod tests {
                         continue;
                     }
                     let text = std::fs::read_to_string(&path).unwrap();
-                    for part in text.split("\"problem.").skip(1) {
-                        // A key is lower-case words and dots (this scan's own patterns are not).
-                        let is_key = |k: &str| {
-                            !k.is_empty()
-                                && k.bytes().all(|b| {
-                                    b.is_ascii_lowercase() || b.is_ascii_digit() || b"._".contains(&b)
-                                })
-                        };
-                        let Some(end) = part.find('"').filter(|&e| is_key(&part[..e])) else { continue };
-                        let key = format!("problem.{}", &part[..end]);
+                    for key in Catalogue::keys_named_in(&text, "problem.") {
                         assert!(
                             Msgs::of(Lang::Zh).has(&key),
                             "{key} ({}) is not in the catalogue",
@@ -142,16 +133,8 @@ mod tests {
             }
         }
         assert!(found > 50, "the scan saw the keys ({found})");
-        let placeholders = |s: &str| {
-            let mut v: Vec<String> =
-                s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned())).collect();
-            v.sort();
-            v
-        };
-        for key in Msgs::of(Lang::Zh).keys().filter(|k| k.starts_with("problem.")) {
-            let (zh, en) = Msgs::both(key);
-            assert_eq!(placeholders(&zh), placeholders(&en), "{key}: the same arguments in both languages");
-        }
+        let mismatched = Msgs::of(Lang::Zh).argument_mismatches(Msgs::of(Lang::En), "problem.");
+        assert_eq!(mismatched, Vec::<String>::new(), "the same arguments in both languages");
     }
 
     #[test]

@@ -93,6 +93,39 @@ impl Catalogue {
         (only(self, other), only(other, self))
     }
 
+    /// The keys under `prefix` (`problem.`) that `source` names as string literals. A key is
+    /// lower-case words, digits, dots and underscores, so a literal that only builds one
+    /// (`"problem.{}"`) is not taken for one.
+    pub fn keys_named_in(source: &str, prefix: &str) -> Vec<String> {
+        let is_key = |k: &str| {
+            !k.is_empty()
+                && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._".contains(&b))
+        };
+        source
+            .split(&format!("\"{prefix}"))
+            .skip(1)
+            .filter_map(|part| part.find('"').map(|end| &part[..end]).filter(|k| is_key(k)))
+            .map(|k| format!("{prefix}{k}"))
+            .collect()
+    }
+
+    /// The keys under `prefix` whose `{arguments}` differ from those in `other`.
+    pub fn argument_mismatches(&self, other: &Catalogue, prefix: &str) -> Vec<String> {
+        fn args(s: &str) -> Vec<&str> {
+            let mut v: Vec<&str> =
+                s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(n, _)| n)).collect();
+            v.sort_unstable();
+            v
+        }
+        let mut out: Vec<String> = self
+            .keys()
+            .filter(|k| k.starts_with(prefix) && args(self.get(k)) != args(other.get(k)))
+            .map(str::to_owned)
+            .collect();
+        out.sort();
+        out
+    }
+
     /// The keys `source` names as `<call>"key"` (for example `t.get("`) that have no message;
     /// the count of keys found is returned too so a test can tell that the scan saw them.
     pub fn missing_in<'a>(&self, source: &'a str, call: &str) -> (Vec<&'a str>, usize) {
@@ -122,6 +155,11 @@ mod tests {
         assert_eq!(a.get("nope"), "nope");
         let (missing, found) = a.missing_in("t.get(\"x\") t.get(\"q\")", "t.get(\"");
         assert_eq!((missing, found), (vec!["q"], 2));
+        let named = Catalogue::keys_named_in("Text::new(\"p.a_1\") x(\"p.b\") format!(\"p.{}\")", "p.");
+        assert_eq!(named, vec!["p.a_1", "p.b"]);
+        let zh = Catalogue::parse("\"p.a\" = \"{n}个\"\n\"p.b\" = \"{x}\"").unwrap();
+        let en = Catalogue::parse("\"p.a\" = \"{n} of them\"\n\"p.b\" = \"{y}\"").unwrap();
+        assert_eq!(zh.argument_mismatches(&en, "p."), vec!["p.b"]);
         assert!(Catalogue::parse("x = 1").is_err(), "values are strings");
     }
 

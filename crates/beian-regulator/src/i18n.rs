@@ -43,8 +43,6 @@ mod tests {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut stack = vec![src];
         let mut found = 0;
-        let is_key =
-            |k: &str| !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b"._".contains(&b));
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
@@ -54,9 +52,7 @@ mod tests {
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
                 for prefix in ["problem.", "check."] {
-                    for part in text.split(&format!("\"{prefix}")).skip(1) {
-                        let Some(end) = part.find('"').filter(|&e| is_key(&part[..e])) else { continue };
-                        let key = format!("{prefix}{}", &part[..end]);
+                    for key in Catalogue::keys_named_in(&text, prefix) {
                         assert!(
                             msgs(Lang::Zh).has(&key),
                             "{key} ({}) is not in the catalogue",
@@ -68,14 +64,8 @@ mod tests {
             }
         }
         assert!(found > 25, "the scan saw the keys ({found})");
-        let args = |s: &str| {
-            let mut v: Vec<String> =
-                s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned())).collect();
-            v.sort();
-            v
-        };
-        for key in msgs(Lang::Zh).keys().filter(|k| k.starts_with("problem.") || k.starts_with("check.")) {
-            assert_eq!(args(msgs(Lang::Zh).get(key)), args(msgs(Lang::En).get(key)), "{key}");
+        for prefix in ["problem.", "check."] {
+            assert_eq!(msgs(Lang::Zh).argument_mismatches(msgs(Lang::En), prefix), Vec::<String>::new());
         }
     }
 }
