@@ -55,6 +55,19 @@ impl Message {
     }
 }
 
+/// The core libraries' own words in `lang` — the footer scanner's findings (`scan.<code>`) —
+/// from `i18n/{zh-CN,en}.toml`, compiled in. The provider's and the regulator's products keep
+/// catalogues of their own; these are the words a library says wherever it is used.
+pub fn words(lang: Lang) -> &'static Catalogue {
+    static ZH: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    static EN: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    let load = |text| Catalogue::parse(text).expect("the core's message catalogue is valid TOML");
+    match lang {
+        Lang::En => EN.get_or_init(|| load(include_str!("../i18n/en.toml"))),
+        _ => ZH.get_or_init(|| load(include_str!("../i18n/zh-CN.toml"))),
+    }
+}
+
 /// One language's page messages: flat keys to strings, read from a TOML catalogue compiled
 /// into the binary. Each service with pages keeps its own catalogues; tests in those crates
 /// check that every key a page names exists and that both languages have the same keys.
@@ -161,6 +174,14 @@ mod tests {
         let en = Catalogue::parse("\"p.a\" = \"{n} of them\"\n\"p.b\" = \"{y}\"").unwrap();
         assert_eq!(zh.argument_mismatches(&en, "p."), vec!["p.b"]);
         assert!(Catalogue::parse("x = 1").is_err(), "values are strings");
+    }
+
+    #[test]
+    fn the_core_catalogues_have_the_same_keys_and_arguments() {
+        let (zh, en) = (super::words(Lang::Zh), super::words(Lang::En));
+        assert_eq!(zh.differences(en), (Vec::<&str>::new(), Vec::<&str>::new()));
+        assert_eq!(zh.argument_mismatches(en, ""), Vec::<String>::new());
+        assert_eq!(en.get("scan.detail_separator"), ": ");
     }
 
     #[test]

@@ -30,9 +30,10 @@ pub enum Severity {
     Error,
 }
 
-/// Declares the finding codes once: variant, stable code, severity, Chinese and English text.
+/// Declares the finding codes once: variant, stable code, severity. Their words are the core
+/// catalogue's `scan.<code>` (`beian-core/i18n/`).
 macro_rules! codes {
-    ($($variant:ident, $code:literal, $severity:ident, $zh:literal, $en:literal;)*) => {
+    ($($variant:ident, $code:literal, $severity:ident;)*) => {
         /// One thing the check found, with a stable code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Code {
@@ -54,42 +55,36 @@ macro_rules! codes {
                     $(Code::$variant => Severity::$severity,)*
                 }
             }
-
-            fn text(self) -> (&'static str, &'static str) {
-                match self {
-                    $(Code::$variant => ($zh, $en),)*
-                }
-            }
         }
     };
 }
 
 codes! {
-    SiteUnreachable, "SITE_UNREACHABLE", Error, "网站无法访问", "The site cannot be reached";
-    HttpStatus, "HTTP_STATUS", Error, "首页未正常返回（HTTP状态码非2xx）", "The home page did not answer with a 2xx status";
-    NotHtml, "NOT_HTML", Error, "首页不是HTML页面", "The home page is not an HTML page";
-    BodyTruncated, "BODY_TRUNCATED", Info, "首页超过大小上限，只检查了前面部分", "The home page is larger than the size cap; only its beginning was checked";
-    IcpNumberMissing, "ICP_NUMBER_MISSING", Error, "首页底部未展示ICP备案号（可处5000至50000元罚款）", "The home page does not show the ICP number (fines of 5,000–50,000 yuan)";
-    IcpNotInStaticHtml, "ICP_NOT_IN_STATIC_HTML", Info, "备案号不在静态HTML中，可能由JavaScript生成，无法自动判断", "The number is not in the static HTML (probably written by JavaScript); cannot be judged automatically";
-    IcpNumberWithoutHao, "ICP_NUMBER_WITHOUT_HAO", Error, "备案号缺少结尾的“号”字", "The ICP number lacks its trailing 号";
-    IcpNotLinked, "ICP_NOT_LINKED", Error, "ICP备案号未链接到工信部备案系统 https://beian.miit.gov.cn/", "The ICP number is not linked to the MIIT system https://beian.miit.gov.cn/";
-    IcpLinkStale, "ICP_LINK_STALE", Error, "ICP备案号链接到已停用的旧地址，未链接到工信部备案系统，应改为 https://beian.miit.gov.cn/", "The ICP number links to a retired address, not to the MIIT system; use https://beian.miit.gov.cn/";
-    IcpSubjectNumberExpected, "ICP_SUBJECT_NUMBER_EXPECTED", Warning, "广东省要求展示主体备案号（不带“-序号”）", "Guangdong wants the subject number (without the -N suffix)";
-    IcpSiteNumberExpected, "ICP_SITE_NUMBER_EXPECTED", Warning, "应展示本网站的备案号（带“-序号”）", "The site's own number (with its -N suffix) should be shown";
-    IcpOtherSiteNumber, "ICP_OTHER_SITE_NUMBER", Error, "展示的是同一主体下另一网站的备案号", "The number shown belongs to another site of the same subject";
-    PsbNumberMissing, "PSB_NUMBER_MISSING", Error, "首页底部未展示公安备案号", "The home page does not show the PSB number";
-    PsbNotInStaticHtml, "PSB_NOT_IN_STATIC_HTML", Info, "公安备案号不在静态HTML中，可能由JavaScript生成", "The PSB number is not in the static HTML (probably written by JavaScript)";
-    PsbNumberWithoutHao, "PSB_NUMBER_WITHOUT_HAO", Error, "公安备案号缺少结尾的“号”字", "The PSB number lacks its trailing 号";
-    PsbNotLinked, "PSB_NOT_LINKED", Error, "公安备案号未链接到全国互联网安全管理服务平台", "The PSB number is not linked to the national PSB platform";
-    PsbLinkStale, "PSB_LINK_STALE", Warning, "公安备案号链接到旧平台地址，应改为 beian.mps.gov.cn", "The PSB number links to the old platform; use beian.mps.gov.cn";
-    PsbLinkWrongCode, "PSB_LINK_WRONG_CODE", Error, "公安备案号链接中的编号与展示的编号不一致", "The PSB link carries a different code from the number shown";
-    PsbBadgeMissing, "PSB_BADGE_MISSING", Warning, "公安备案号旁缺少公安备案图标", "The PSB badge icon is missing next to the number";
-    CopyrightLineMissing, "COPYRIGHT_LINE_MISSING", Error, "该省要求底部有“版权所有”行并写明主办单位名称", "This province wants a 版权所有 line naming the unit";
-    CopyrightOwnerMismatch, "COPYRIGHT_OWNER_MISMATCH", Error, "“版权所有”行中的名称与主办单位名称不一致", "The 版权所有 line does not name the unit exactly";
-    NumberOfAnotherSubject, "NUMBER_OF_ANOTHER_SUBJECT", Error, "页面展示了属于其他主体的备案号", "The page shows a filing number that belongs to someone else";
-    NumberMalformed, "NUMBER_MALFORMED", Error, "页面上的备案号格式有误", "A number on the page is malformed";
-    StaleLink, "STALE_LINK", Warning, "页面含有已废弃的备案链接", "The page links to a retired filing address";
-    NumberInFrame, "NUMBER_IN_FRAME", Info, "备案号位于本站的框架页（iframe）中，部分管局要求直接写在首页底部", "The number is in one of the site's frames (iframe); some bureaus want it in the home page's own footer";
+    SiteUnreachable, "SITE_UNREACHABLE", Error;
+    HttpStatus, "HTTP_STATUS", Error;
+    NotHtml, "NOT_HTML", Error;
+    BodyTruncated, "BODY_TRUNCATED", Info;
+    IcpNumberMissing, "ICP_NUMBER_MISSING", Error;
+    IcpNotInStaticHtml, "ICP_NOT_IN_STATIC_HTML", Info;
+    IcpNumberWithoutHao, "ICP_NUMBER_WITHOUT_HAO", Error;
+    IcpNotLinked, "ICP_NOT_LINKED", Error;
+    IcpLinkStale, "ICP_LINK_STALE", Error;
+    IcpSubjectNumberExpected, "ICP_SUBJECT_NUMBER_EXPECTED", Warning;
+    IcpSiteNumberExpected, "ICP_SITE_NUMBER_EXPECTED", Warning;
+    IcpOtherSiteNumber, "ICP_OTHER_SITE_NUMBER", Error;
+    PsbNumberMissing, "PSB_NUMBER_MISSING", Error;
+    PsbNotInStaticHtml, "PSB_NOT_IN_STATIC_HTML", Info;
+    PsbNumberWithoutHao, "PSB_NUMBER_WITHOUT_HAO", Error;
+    PsbNotLinked, "PSB_NOT_LINKED", Error;
+    PsbLinkStale, "PSB_LINK_STALE", Warning;
+    PsbLinkWrongCode, "PSB_LINK_WRONG_CODE", Error;
+    PsbBadgeMissing, "PSB_BADGE_MISSING", Warning;
+    CopyrightLineMissing, "COPYRIGHT_LINE_MISSING", Error;
+    CopyrightOwnerMismatch, "COPYRIGHT_OWNER_MISMATCH", Error;
+    NumberOfAnotherSubject, "NUMBER_OF_ANOTHER_SUBJECT", Error;
+    NumberMalformed, "NUMBER_MALFORMED", Error;
+    StaleLink, "STALE_LINK", Warning;
+    NumberInFrame, "NUMBER_IN_FRAME", Info;
 }
 
 impl Serialize for Code {
@@ -119,10 +114,11 @@ impl Problem for Finding {
     }
 
     fn message(&self, lang: Lang) -> String {
-        let (zh, en) = self.code.text();
+        let words = beian_core::message::words(lang);
+        let text = words.get(&format!("scan.{}", self.code.as_str())).to_owned();
         match &self.detail {
-            Some(d) => format!("{}{}{d}", lang.pick(zh, en), lang.pick("：", ": ")),
-            None => lang.pick(zh, en).to_owned(),
+            Some(d) => format!("{text}{}{d}", words.get("scan.detail_separator")),
+            None => text,
         }
     }
 }
@@ -454,6 +450,23 @@ mod tests {
             Number::IcpFiling(n) => Expected { icp: Some(n), ..Expected::default() },
             other => panic!("{other}"),
         }
+    }
+
+    /// Every finding is worded in both languages (the core catalogue's `scan.<code>`), with its
+    /// detail after the language's separator.
+    #[test]
+    fn every_finding_has_its_words_in_both_languages() {
+        for code in Code::ALL {
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(
+                    beian_core::message::words(lang).has(&format!("scan.{}", code.as_str())),
+                    "{code:?} {lang:?}"
+                );
+            }
+        }
+        let f = Finding::new(Code::IcpNumberWithoutHao, Some("京ICP备16020626".into()));
+        assert_eq!(f.message(Lang::Zh), "备案号缺少结尾的“号”字：京ICP备16020626");
+        assert_eq!(f.message(Lang::En), "The ICP number lacks its trailing 号: 京ICP备16020626");
     }
 
     fn codes(html: &str, e: &Expected) -> Vec<&'static str> {

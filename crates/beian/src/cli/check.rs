@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+use beian_app::i18n::Msgs;
 use beian_core::message::Lang;
 use beian_core::model::Order;
 use beian_core::policy::Severity;
@@ -62,7 +63,7 @@ pub fn run(a: CheckArgs) -> Result<ExitCode, UserError> {
             serde_json::from_str(&text).map_err(|e| UserError(format!("{name}: PSB application: {e}")))?;
         let title = format!(
             "{name} — {} · {} · {}",
-            lang.pick("公安联网备案", "PSB filing"),
+            Msgs::of(lang).get("cli.check.psb_filing"),
             app.icp_number,
             app.website_name
         );
@@ -138,64 +139,50 @@ fn load(name: &str, text: &str, day: Date) -> Result<(Order, Context), UserError
 /// The report's first line for an order.
 fn title(name: &str, order: &Order, lang: Lang) -> String {
     let p = order.province.province();
-    let (kind_zh, kind_en) = order.kind.label();
-    let services = order.service_count();
-    match lang {
-        Lang::Zh => {
-            format!("{name} — {kind_zh} · {} · {} · {services} 个网站/APP", p.short_name, order.subject.name)
-        }
-        Lang::En => {
-            format!(
-                "{name} — {kind_en} · {} · {} · {services} website(s)/app(s)",
-                p.name_en, order.subject.name
-            )
-        }
-    }
+    let args = [
+        ("name", name.to_owned()),
+        ("kind", Msgs::of(lang).get(&format!("kind.{}", order.kind.key())).to_owned()),
+        ("province", lang.pick(p.short_name, p.name_en).to_owned()),
+        ("subject", order.subject.name.clone()),
+        ("services", order.service_count().to_string()),
+    ];
+    Msgs::fill(lang, "cli.check.title", &args)
 }
 
 fn render_text(title: &str, report: &Report<'_>, lang: Lang) -> String {
-    let zh = lang == Lang::Zh;
+    let t = Msgs::of(lang);
     let mut out = String::new();
     let _ = writeln!(out, "{title}");
-    for (severity, zh_title, en_title, mark) in [
-        (Severity::Error, "错误（阻止提交）", "Errors (block submission)", "✗"),
-        (Severity::Warning, "警告", "Warnings", "!"),
-        (Severity::Review, "待审核员确认", "For the reviewer", "?"),
+    for (severity, heading, mark) in [
+        (Severity::Error, "cli.check.errors", "✗"),
+        (Severity::Warning, "cli.check.warnings", "!"),
+        (Severity::Review, "cli.check.reviews", "?"),
     ] {
         let group: Vec<&Finding> = report.findings.iter().filter(|f| f.severity == severity).collect();
         if group.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n{} ({})", if zh { zh_title } else { en_title }, group.len());
+        let _ = writeln!(out, "\n{} ({})", t.get(heading), group.len());
         for f in group {
             let _ = writeln!(out, "  {mark} {}  [{}]", f.field, f.code);
             let _ = writeln!(out, "    {}", f.message.get(lang));
             let _ = writeln!(
                 out,
                 "    {}{}  {}{}",
-                if zh { "建议：" } else { "Fix: " },
+                t.get("cli.check.fix"),
                 f.suggestion.get(lang),
-                if zh { "来源：" } else { "Source: " },
+                t.get("cli.check.source"),
                 f.source
             );
         }
     }
     let _ = writeln!(out);
-    let _ = match (report.submittable, zh) {
-        (true, true) => writeln!(
-            out,
-            "结论：没有阻止提交的错误（{} 项警告，{} 项待审核）。",
-            report.warnings, report.reviews
-        ),
-        (true, false) => writeln!(
-            out,
-            "Result: nothing blocks submission ({} warning(s), {} for review).",
-            report.warnings, report.reviews
-        ),
-        (false, true) => writeln!(out, "结论：有 {} 项错误，修改后才能提交。", report.errors),
-        (false, false) => {
-            writeln!(out, "Result: {} error(s) must be fixed before submission.", report.errors)
-        }
+    let result = if report.submittable {
+        let args = [("warnings", report.warnings.to_string()), ("reviews", report.reviews.to_string())];
+        Msgs::fill(lang, "cli.check.submittable", &args)
+    } else {
+        Msgs::fill(lang, "cli.check.blocked", &[("errors", report.errors.to_string())])
     };
+    let _ = writeln!(out, "{result}");
     out
 }

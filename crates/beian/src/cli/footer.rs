@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use beian_app::i18n::Msgs;
 use beian_core::footer::{Footer, SnippetFormat};
 use beian_core::message::{Lang, Message};
 use beian_core::number::{self, Number};
@@ -78,10 +79,7 @@ pub fn run(a: FooterArgs) -> Result<ExitCode, UserError> {
     let icp = match parse("icp", &a.icp, lang)? {
         Number::IcpFiling(n) => n,
         other => {
-            let why = lang.pick(
-                "不是ICP备案号（如 浙ICP备2026012345号-1）",
-                "not an ICP filing number (浙ICP备2026012345号-1)",
-            );
+            let why = Msgs::of(lang).get("cli.footer.not_icp");
             return Err(refuse("icp", &other.to_string(), why.to_owned()));
         }
     };
@@ -89,10 +87,7 @@ pub fn run(a: FooterArgs) -> Result<ExitCode, UserError> {
         None => None,
         Some(Number::Psb(n)) => Some(n),
         Some(other) => {
-            let why = lang.pick(
-                "不是公安备案号（如 浙公网安备33010602009975号）",
-                "not a PSB number (浙公网安备33010602009975号)",
-            );
+            let why = Msgs::of(lang).get("cli.footer.not_psb");
             return Err(refuse("psb", &other.to_string(), why.to_owned()));
         }
     };
@@ -101,10 +96,7 @@ pub fn run(a: FooterArgs) -> Result<ExitCode, UserError> {
         footer.badge_src = b;
     }
     if footer.copyright_line().is_some() && footer.unit_name.is_empty() {
-        let why = lang.pick(
-            "该省份要求“版权所有”行写明主办单位名称，请用 --unit 给出",
-            "this province wants a 版权所有 line with the unit's name: give it with --unit",
-        );
+        let why = Msgs::of(lang).get("cli.footer.unit_required");
         return Err(refuse("unit", "", why.to_owned()));
     }
     let formats = a.format.formats();
@@ -136,4 +128,24 @@ pub fn run(a: FooterArgs) -> Result<ExitCode, UserError> {
     };
     print!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use beian_core::message::{Catalogue, Lang};
+
+    use super::Msgs;
+
+    /// Every `cli.…` text the commands name is in the catalogues.
+    #[test]
+    fn every_text_the_commands_name_exists() {
+        let mut found = 0;
+        for source in [include_str!("check.rs"), include_str!("footer.rs")] {
+            for key in Catalogue::keys_named_in(source, "cli.") {
+                assert!(Msgs::of(Lang::Zh).has(&key) && Msgs::of(Lang::En).has(&key), "{key}");
+                found += 1;
+            }
+        }
+        assert!(found >= 12, "the scan saw the keys ({found})");
+    }
 }
