@@ -29,11 +29,7 @@ impl Msgs {
 
     /// The text under `key` in `lang`, each `{name}` filled with its argument.
     pub fn fill(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
-        let mut out = Msgs::of(lang).get(key).to_owned();
-        for (name, value) in args {
-            out = out.replace(&format!("{{{name}}}"), value);
-        }
-        out
+        Msgs::of(lang).fill(key, args)
     }
 
     /// `key` in both languages as one text (`中文 / English`), for what is stored once and read

@@ -87,6 +87,34 @@ impl Catalogue {
         self.map.get(key).map_or(key, String::as_str)
     }
 
+    /// The message for `key` with each `{name}` filled from `args`, in one pass: a value is
+    /// never read again, so a name or a domain that itself holds `{…}` stays as typed. A
+    /// `{name}` without an argument stays as written.
+    pub fn fill(&self, key: &str, args: &[(&str, String)]) -> String {
+        let template = self.get(key);
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}').and_then(|close| {
+                let name = &after[..close];
+                args.iter().find(|(n, _)| *n == name).map(|(_, v)| (v, close))
+            }) {
+                Some((value, close)) => {
+                    out.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// Whether `key` has a message.
     pub fn has(&self, key: &str) -> bool {
         self.map.contains_key(key)
@@ -173,6 +201,10 @@ mod tests {
         let zh = Catalogue::parse("\"p.a\" = \"{n}个\"\n\"p.b\" = \"{x}\"").unwrap();
         let en = Catalogue::parse("\"p.a\" = \"{n} of them\"\n\"p.b\" = \"{y}\"").unwrap();
         assert_eq!(zh.argument_mismatches(&en, "p."), vec!["p.b"]);
+        // One pass: what an argument brings in is not filled again.
+        let t = Catalogue::parse("\"m\" = \"网站“{site}”将于{due}到期 {other}\"").unwrap();
+        let args = [("site", "我的{due}站".to_owned()), ("due", "2027-01-05".to_owned())];
+        assert_eq!(t.fill("m", &args), "网站“我的{due}站”将于2027-01-05到期 {other}");
         assert!(Catalogue::parse("x = 1").is_err(), "values are strings");
     }
 

@@ -19,11 +19,7 @@ pub(crate) fn msgs(lang: Lang) -> &'static Catalogue {
 
 /// The text under `key` in `lang`, each `{name}` filled with its argument.
 pub(crate) fn fill(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
-    let mut out = msgs(lang).get(key).to_owned();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), value);
-    }
-    out
+    msgs(lang).fill(key, args)
 }
 
 /// `key` in both languages as one text (`中文 / English`), for what is stored once and read by

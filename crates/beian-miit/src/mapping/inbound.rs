@@ -267,6 +267,8 @@ fn subject(tables: &CodeTables, z: SubjectFields<'_>) -> Result<(Subject, Provin
     };
     let (sheng, shi, xian) = z.region;
     let (region, province) = region(tables, sheng, Some(shi), xian)?;
+    // The head before the nature: a record wrong in both answers with the head's code.
+    let head = person(tables, z.head, z.name, "subject.head")?;
     let subject = Subject {
         nature: nature(tables, z.nature, cert_kind)?,
         name: z.name.to_owned(),
@@ -274,7 +276,7 @@ fn subject(tables: &CodeTables, z: SubjectFields<'_>) -> Result<(Subject, Provin
         region,
         certificate_address: z.cert_address.to_owned(),
         mailing_address: z.mailing_address.unwrap_or(z.cert_address).to_owned(),
-        head: person(tables, z.head, z.name, "subject.head")?,
+        head,
         head_is_legal_representative: false,
         residence_permit: false,
         investor: z.investor.map(str::to_owned),
