@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Month, Weekday};
 
-use crate::message::{Lang, Problem};
+use crate::message::{Lang, Problem, say};
 
 const HOLIDAYS: &str = include_str!("../data/holidays.toml");
 
@@ -76,37 +76,13 @@ impl Problem for CalendarProblem {
     }
 
     fn message(&self, lang: Lang) -> String {
-        match self {
-            CalendarProblem::YearOutOfRange => lang
-                .pick("年份须在2000到2100之间。", "The year must be between 2000 and 2100.")
-                .to_owned(),
-            CalendarProblem::NotADate { value, .. } => match lang {
-                Lang::Zh => format!("“{value}”不是YYYY-MM-DD格式的日期。"),
-                Lang::En => format!("“{value}” is not a date in the form YYYY-MM-DD."),
-            },
-            CalendarProblem::RangeInvalid { .. } => lang
-                .pick(
-                    "假期须从早到晚填写，且不超过31天。",
-                    "A holiday must run forwards and last at most 31 days.",
-                )
-                .to_owned(),
-            CalendarProblem::OutsideYear { .. } => lang
-                .pick(
-                    "日期须在该年内（元旦假期可从上一年12月开始）。",
-                    "Dates must fall in that year (a New Year holiday may start in the December before).",
-                )
-                .to_owned(),
-            CalendarProblem::WorkdayNotWeekend { value, .. } => match lang {
-                Lang::Zh => format!("调休上班日{value}不是周六或周日。"),
-                Lang::En => format!("The make-up working day {value} is not a Saturday or Sunday."),
-            },
-            CalendarProblem::SourceMissing => lang
-                .pick(
-                    "请填写日期所依据的通知（如国务院办公厅的节假日安排通知）及阅读日期。",
-                    "Name the notice the dates come from (the State Council's holiday notice) and the day it was read.",
-                )
-                .to_owned(),
-        }
+        let args = match self {
+            CalendarProblem::NotADate { value, .. } | CalendarProblem::WorkdayNotWeekend { value, .. } => {
+                vec![("value", value.clone())]
+            }
+            _ => Vec::new(),
+        };
+        say(lang, &format!("calendar.{}", self.code()), &args)
     }
 }
 

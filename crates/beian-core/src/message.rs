@@ -68,6 +68,18 @@ pub fn words(lang: Lang) -> &'static Catalogue {
     }
 }
 
+/// `key` from the core's own catalogue ([`words`]) in `lang`, its `{arguments}` filled: how
+/// the core's problems word themselves (`id.<code>`, `number.<code>`, `transition.<code>` …).
+pub fn say(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
+    words(lang).fill(key, args)
+}
+
+/// A word of the core's catalogue that outlives the call (a label, a rule's argument); the
+/// key itself when missing, which the catalogue tests keep from happening.
+pub fn word(lang: Lang, key: &'static str) -> &'static str {
+    words(lang).map.get(key).map_or(key, String::as_str)
+}
+
 /// One language's page messages: flat keys to strings, read from a TOML catalogue compiled
 /// into the binary. Each service with pages keeps its own catalogues; tests in those crates
 /// check that every key a page names exists and that both languages have the same keys.
@@ -185,7 +197,7 @@ impl Catalogue {
 
 #[cfg(test)]
 mod tests {
-    use super::{Catalogue, Lang};
+    use super::{Catalogue, Lang, Problem};
 
     #[test]
     fn catalogues_report_keys_missing_either_way() {
@@ -214,6 +226,110 @@ mod tests {
         assert_eq!(zh.differences(en), (Vec::<&str>::new(), Vec::<&str>::new()));
         assert_eq!(zh.argument_mismatches(en, ""), Vec::<String>::new());
         assert_eq!(en.get("scan.detail_separator"), ": ");
+    }
+
+    /// The codes `source` gives in its `fn code` arms (`Variant => "CODE"`).
+    fn codes_in(source: &str) -> Vec<&str> {
+        source
+            .split("=> \"")
+            .skip(1)
+            .filter_map(|part| part.split_once('"').map(|(code, _)| code))
+            .filter(|c| {
+                c.len() > 3 && c.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_problem_the_core_gives_is_worded_in_both_languages() {
+        // Every code a problem type names has its message, so a new variant cannot reach a
+        // user as a bare key.
+        let sources = [
+            ("id.", include_str!("id/mod.rs")),
+            ("number.", include_str!("number/mod.rs")),
+            ("transition.", include_str!("workflow.rs")),
+            ("transition.", include_str!("psb_workflow.rs")),
+            ("calendar.", include_str!("calendar.rs")),
+        ];
+        let mut checked = 0;
+        for lang in [Lang::Zh, Lang::En] {
+            for (prefix, source) in sources {
+                let code_fn = &source[source.find("fn code(&self)").expect("a code fn")..];
+                let code_fn = &code_fn[..code_fn.find("\n    }\n").unwrap()];
+                for code in codes_in(code_fn) {
+                    assert!(super::words(lang).has(&format!("{prefix}{code}")), "{prefix}{code} ({lang:?})");
+                    checked += 1;
+                }
+            }
+            // The words the rules and the labels name.
+            let rules = [
+                include_str!("rules/apps.rs"),
+                include_str!("rules/domains.rs"),
+                include_str!("rules/order.rs"),
+                include_str!("rules/persons.rs"),
+                include_str!("rules/psb.rs"),
+                include_str!("rules/services.rs"),
+                include_str!("rules/subject.rs"),
+                include_str!("model/kind.rs"),
+                include_str!("model/mod.rs"),
+            ];
+            for source in rules {
+                for prefix in ["arg.", "order_kind.", "nature."] {
+                    for key in Catalogue::keys_named_in(source, prefix) {
+                        assert!(super::words(lang).has(&key), "{key} ({lang:?})");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 150, "the scan saw the codes ({checked})");
+    }
+
+    #[test]
+    fn problems_fill_their_arguments_in_both_languages() {
+        use crate::id::{DomainName, Email, IdError, PublicIp};
+        use crate::number::{NumberError, NumberKind};
+        use crate::workflow::TransitionError;
+        let problems: Vec<Box<dyn Problem>> = vec![
+            Box::new(IdError::ResidentIdLength { len: 17 }),
+            Box::new(IdError::ResidentIdChar { pos: 3 }),
+            Box::new(IdError::OrgCodeChecksum { expected: 'X' }),
+            Box::new(IdError::ResidentIdRegion { code: 11 }),
+            Box::new(DomainName::parse("a..com").unwrap_err()),
+            Box::new(Email::parse("no-at-sign").unwrap_err()),
+            Box::new(PublicIp::parse("10.0.0.1").unwrap_err()),
+            Box::new(NumberError::PrefixWrong { found: '京', expected: '沪', kind: NumberKind::Psb }),
+            Box::new(NumberError::SerialLength { len: 5, expected: "6–10" }),
+            Box::new(NumberError::PsbProvinceMismatch { prefix: '京', digits: "31".into() }),
+            Box::new(TransitionError::NotReady {
+                error_findings: 2,
+                documents_complete: false,
+                identity_verified: false,
+            }),
+            Box::new(TransitionError::NotIdleLongEnough { idle_days: 3, expiry_days: 30 }),
+        ];
+        for p in &problems {
+            for lang in [Lang::Zh, Lang::En] {
+                let m = p.message(lang);
+                assert!(!m.contains('{') && !m.contains("id.reason") && !m.contains("number.what"), "{m}");
+            }
+        }
+        let zh: Vec<String> = problems.iter().map(|p| p.message(Lang::Zh)).collect();
+        assert_eq!(zh[0], "居民身份证号码应为18位，当前为17位。");
+        assert_eq!(zh[3], "前6位地址码000011不在GB/T 2260行政区划代码表（含历史代码）中。");
+        assert_eq!(zh[4], "域名格式不正确：有空的一级（两个点相连）。");
+        assert_eq!(problems[5].message(Lang::En), "The e-mail address is malformed: missing @.");
+        assert_eq!(
+            problems[7].message(Lang::En),
+            "`京` is not a public-security number prefix; that province uses `沪`."
+        );
+        assert_eq!(zh[10], "暂不能提交：还有2项校验错误，资料未上传齐全，未完成真实性核验。");
+        assert_eq!(
+            problems[10].message(Lang::En),
+            "Cannot submit yet: 2 check error(s) remain, documents are incomplete, identity verification is not done."
+        );
+        assert_eq!(crate::model::OrderKind::FirstFiling.label(Lang::Zh), "首次备案");
+        assert_eq!(crate::model::SubjectNature::SoleProprietor.label(Lang::En), "sole proprietor");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::message::{Lang, Problem};
+use crate::message::{Lang, Problem, say};
 use crate::workflow::Actor;
 
 /// Where an application is.
@@ -156,28 +156,15 @@ impl Problem for PsbTransitionError {
     }
 
     fn message(&self, lang: Lang) -> String {
-        match self {
-            PsbTransitionError::NotEditable { .. } => lang
-                .pick(
-                    "公安备案申请已提交或已通过，不能修改。",
-                    "The PSB application has been submitted or approved and cannot be changed.",
-                )
-                .to_owned(),
-            PsbTransitionError::NotAllowed { state, event } => match lang {
-                Lang::Zh => format!("公安备案申请当前状态（{}）不允许此操作（{event}）。", state.as_str()),
-                Lang::En => {
-                    format!("`{event}` is not allowed while the PSB application is `{}`.", state.as_str())
-                }
-            },
-            PsbTransitionError::Forbidden { event, .. } => match lang {
-                Lang::Zh => format!("您无权执行此操作（{event}）。"),
-                Lang::En => format!("You may not perform `{event}`."),
-            },
-            PsbTransitionError::NotReady { error_findings } => match lang {
-                Lang::Zh => format!("暂不能提交：还有{error_findings}项校验错误。"),
-                Lang::En => format!("Cannot submit yet: {error_findings} check error(s) remain."),
-            },
-        }
+        let args = match self {
+            PsbTransitionError::NotEditable { .. } => Vec::new(),
+            PsbTransitionError::NotAllowed { state, event } => {
+                vec![("state", state.as_str().to_owned()), ("event", (*event).to_owned())]
+            }
+            PsbTransitionError::Forbidden { event, .. } => vec![("event", (*event).to_owned())],
+            PsbTransitionError::NotReady { error_findings } => vec![("count", error_findings.to_string())],
+        };
+        say(lang, &format!("transition.{}", self.code()), &args)
     }
 }
 

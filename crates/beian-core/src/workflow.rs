@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::message::{Lang, Problem};
+use crate::message::{Lang, Problem, say};
 use crate::model::{Order, OrderKind};
 use crate::policy::PolicySet;
 
@@ -239,57 +239,34 @@ impl Problem for TransitionError {
     }
 
     fn message(&self, lang: Lang) -> String {
-        let (zh, en) = match self {
-            TransitionError::NotAllowed { state, event } => (
-                format!("订单当前状态（{state}）不允许此操作（{event}）。"),
-                format!("`{event}` is not allowed while the order is `{state}`."),
-            ),
-            TransitionError::Forbidden { event, .. } => {
-                (format!("您无权执行此操作（{event}）。"), format!("You may not perform `{event}`."))
+        let args = match self {
+            TransitionError::NotAllowed { state, event } => {
+                vec![("state", (*state).to_owned()), ("event", (*event).to_owned())]
             }
+            TransitionError::Forbidden { event, .. } => vec![("event", (*event).to_owned())],
             TransitionError::NotReady { error_findings, documents_complete, identity_verified } => {
-                let mut zh = Vec::new();
-                let mut en = Vec::new();
+                let mut reasons = Vec::new();
                 if *error_findings > 0 {
-                    zh.push(format!("还有{error_findings}项校验错误"));
-                    en.push(format!("{error_findings} check error(s) remain"));
+                    reasons.push(say(
+                        lang,
+                        "transition.not_ready.findings",
+                        &[("count", error_findings.to_string())],
+                    ));
                 }
                 if !documents_complete {
-                    zh.push("资料未上传齐全".to_owned());
-                    en.push("documents are incomplete".to_owned());
+                    reasons.push(say(lang, "transition.not_ready.documents", &[]));
                 }
                 if !identity_verified {
-                    zh.push("未完成真实性核验".to_owned());
-                    en.push("identity verification is not done".to_owned());
+                    reasons.push(say(lang, "transition.not_ready.identity", &[]));
                 }
-                (format!("暂不能提交：{}。", zh.join("，")), format!("Cannot submit yet: {}.", en.join(", ")))
+                vec![("reasons", reasons.join(&say(lang, "transition.not_ready.separator", &[])))]
             }
-            TransitionError::RejectWithoutFindings => (
-                "驳回时须至少给出一条字段级原因。".to_owned(),
-                "A rejection needs at least one field-level reason.".to_owned(),
-            ),
-            TransitionError::UnknownRecipient => (
-                "该负责人不需要进行短信核验。".to_owned(),
-                "This person is not due an SMS verification.".to_owned(),
-            ),
-            TransitionError::AlreadyVerified => {
-                ("该负责人已完成短信核验。".to_owned(), "This person has already verified.".to_owned())
+            TransitionError::NotIdleLongEnough { idle_days, expiry_days } => {
+                vec![("idle_days", idle_days.to_string()), ("expiry_days", expiry_days.to_string())]
             }
-            TransitionError::DeadlineNotReached => (
-                "短信核验24小时期限未到。".to_owned(),
-                "The 24-hour SMS window has not passed yet.".to_owned(),
-            ),
-            TransitionError::NotIdleLongEnough { idle_days, expiry_days } => (
-                format!("订单{idle_days}天未操作，未满{expiry_days}天，不会失效。"),
-                format!(
-                    "The order has been idle {idle_days} days, less than the {expiry_days} that close it."
-                ),
-            ),
+            _ => Vec::new(),
         };
-        match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
+        say(lang, &format!("transition.{}", self.code()), &args)
     }
 }
 

@@ -300,9 +300,9 @@ fn value_in_words(c: &Chrome, path: &str, value: &str) -> String {
     let as_json = Value::String(value.to_owned());
     match field {
         "kind" => serde_json::from_value::<OrderKind>(as_json)
-            .map_or_else(|_| value.to_owned(), |k| pick(k.label())),
+            .map_or_else(|_| value.to_owned(), |k| k.label(c.lang).to_owned()),
         "nature" | "subject_nature" => serde_json::from_value::<SubjectNature>(as_json)
-            .map_or_else(|_| value.to_owned(), |n| pick(n.label())),
+            .map_or_else(|_| value.to_owned(), |n| n.label(c.lang).to_owned()),
         "province" => ProvinceCode::parse(value).map_or_else(
             || value.to_owned(),
             |p| {

@@ -10,6 +10,7 @@
 //! site name, domain, approval date — and must never return a person, a certificate or a
 //! phone.
 
+use beian_core::message::Lang;
 use beian_core::model::{Order, OrderKind, Service, ServicePaths, normalize_cert};
 use beian_core::province::ProvinceCode;
 use beian_core::record::{self, PlanError, RecordChange};
@@ -133,7 +134,7 @@ pub async fn apply(
             RecordChange::UpdateSubject { number } => {
                 let n = on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET name = $1, nature = $2 WHERE number = $3 AND status = 'filed'")
                     .bind(&order.subject.name)
-                    .bind(order.subject.nature.label().0)
+                    .bind(order.subject.nature.label(Lang::Zh))
                     .bind(&number)
                     .execute(c)
                     .await?
@@ -241,7 +242,7 @@ async fn subject_for(
         order.province,
         china_year(now),
         &order.subject.name,
-        order.subject.nature.label().0,
+        order.subject.nature.label(Lang::Zh),
         now,
     )
     .await?;

@@ -10,8 +10,7 @@
 //!
 //! - **No user-facing sentence written as a `zh`/`en` pair in code** — two literals side by side,
 //!   one Chinese and one English (`"已保存", "Saved"`), or one literal holding both
-//!   (`"主办单位 / the subject"`): such text lives in a message catalogue. The crate still to
-//!   move its texts is listed in `PAIRS_STILL_INLINE`.
+//!   (`"主办单位 / the subject"`): such text lives in a message catalogue, in every crate.
 //!
 //! - **SQL where the convention puts it** (ARCHITECTURE.md, "Where SQL lives"): the provider's
 //!   in `beian-store` only; the regulator's in the module that owns the table, never in its
@@ -24,10 +23,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const MAX_LINES: usize = 700;
-
-/// Crates whose texts have not moved to a catalogue yet (the core's own messages: identifiers,
-/// transitions, order kinds and natures). Keep it shrinking.
-const PAIRS_STILL_INLINE: &[&str] = &["beian-core"];
 
 /// A crate's files by module path (`[]` is the root, `["ui", "admin"]` is `ui/admin/mod.rs`).
 struct Tree {
@@ -426,10 +421,6 @@ fn no_user_facing_text_is_written_as_a_pair_in_code() {
     let mut found = Vec::new();
     let mut checked = 0;
     for src in crate_sources() {
-        let krate = src.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
-        if PAIRS_STILL_INLINE.contains(&krate.as_str()) {
-            continue;
-        }
         for (path, text) in read_tree(&src).files.values() {
             checked += 1;
             for pair in inline_pairs(&without_comments(without_tests(text))) {

@@ -136,23 +136,23 @@ fn normalize(input: &str, warnings: &mut Vec<IdWarning>) -> Result<String, IdErr
     }
     for label in ascii.split('.') {
         if label.is_empty() {
-            return Err(IdError::DomainLabel { reason: "empty label (two dots in a row)" });
+            return Err(IdError::DomainLabel { reason: "label_empty" });
         }
         if label.len() > 63 {
-            return Err(IdError::DomainLabel { reason: "a label is longer than 63 characters" });
+            return Err(IdError::DomainLabel { reason: "label_too_long" });
         }
         if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(IdError::DomainLabel { reason: "only letters, digits and hyphens are allowed" });
+            return Err(IdError::DomainLabel { reason: "label_chars" });
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(IdError::DomainLabel { reason: "a label cannot start or end with a hyphen" });
+            return Err(IdError::DomainLabel { reason: "label_hyphen" });
         }
         if label.starts_with("xn--") && idna::domain_to_unicode(label).1.is_err() {
             return Err(IdError::DomainIdna);
         }
     }
     if ascii.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(IdError::DomainLabel { reason: "the top-level domain cannot be numeric" });
+        return Err(IdError::DomainLabel { reason: "tld_numeric" });
     }
     Ok(ascii)
 }
@@ -218,9 +218,9 @@ mod tests {
             ("", Empty),
             ("com.cn", DomainIsSuffix),
             ("example.notatld", DomainNoSuffix),
-            ("-bad.com", DomainLabel { reason: "a label cannot start or end with a hyphen" }),
-            ("a..com", DomainLabel { reason: "empty label (two dots in a row)" }),
-            ("ex_ample.com", DomainLabel { reason: "only letters, digits and hyphens are allowed" }),
+            ("-bad.com", DomainLabel { reason: "label_hyphen" }),
+            ("a..com", DomainLabel { reason: "label_empty" }),
+            ("ex_ample.com", DomainLabel { reason: "label_chars" }),
             // Found by the property test below: an `xn--` label that is no valid punycode.
             ("xn--0.com", DomainIdna),
         ] {

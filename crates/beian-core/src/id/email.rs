@@ -16,20 +16,19 @@ impl Email {
     pub fn parse(input: &str) -> Result<Parsed<Email>, IdError> {
         let (folded, warnings) = fold_non_empty(input)?;
         let s = folded.as_ref();
-        let (local, domain) = s.rsplit_once('@').ok_or(IdError::EmailFormat { reason: "missing @" })?;
+        let (local, domain) =
+            s.rsplit_once('@').ok_or(IdError::EmailFormat { reason: "email_missing_at" })?;
         if local.is_empty() || local.len() > 64 {
-            return Err(IdError::EmailFormat { reason: "the part before @ must have 1 to 64 characters" });
+            return Err(IdError::EmailFormat { reason: "email_local_length" });
         }
         if !local.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b)) {
-            return Err(IdError::EmailFormat {
-                reason: "the part before @ has characters that are not allowed",
-            });
+            return Err(IdError::EmailFormat { reason: "email_local_chars" });
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-            return Err(IdError::EmailFormat { reason: "dots must separate characters" });
+            return Err(IdError::EmailFormat { reason: "email_dots" });
         }
-        let host = DomainName::parse_host(domain)
-            .map_err(|_| IdError::EmailFormat { reason: "the part after @ is not a valid domain" })?;
+        let host =
+            DomainName::parse_host(domain).map_err(|_| IdError::EmailFormat { reason: "email_domain" })?;
         Ok(Parsed { value: Email { local: local.to_owned(), domain: host }, warnings })
     }
 

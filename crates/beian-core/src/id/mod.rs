@@ -30,7 +30,7 @@ pub use uscc::{Uscc, UsccCodeInfo, check_char_for as uscc_check_char};
 use serde::Serialize;
 use time::Date;
 
-use crate::message::{Lang, Message, Problem};
+use crate::message::{Lang, Message, Problem, say};
 
 /// A successfully parsed value and the notes normalization left.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,31 +52,58 @@ impl<T> Parsed<T> {
 pub enum IdError {
     Empty,
     ResidentIdLegacy15,
-    ResidentIdLength { len: usize },
-    ResidentIdChar { pos: usize },
-    ResidentIdChecksum { expected: char },
+    ResidentIdLength {
+        len: usize,
+    },
+    ResidentIdChar {
+        pos: usize,
+    },
+    ResidentIdChecksum {
+        expected: char,
+    },
     ResidentIdBirthDate,
     ResidentIdBirthFuture,
     ResidentIdBirthTooOld,
-    ResidentIdRegion { code: u32 },
-    UsccLength { len: usize },
-    UsccChar { pos: usize },
-    OrgCodeLength { len: usize },
-    OrgCodeChar { pos: usize },
-    OrgCodeChecksum { expected: char },
+    ResidentIdRegion {
+        code: u32,
+    },
+    UsccLength {
+        len: usize,
+    },
+    UsccChar {
+        pos: usize,
+    },
+    OrgCodeLength {
+        len: usize,
+    },
+    OrgCodeChar {
+        pos: usize,
+    },
+    OrgCodeChecksum {
+        expected: char,
+    },
     MobileFormat,
     MobilePrefix,
     LandlineFormat,
-    EmailFormat { reason: &'static str },
+    /// `reason` names an `id.reason.*` key of the core catalogue.
+    EmailFormat {
+        reason: &'static str,
+    },
     DomainNotHost,
     DomainTooLong,
-    DomainLabel { reason: &'static str },
+    /// `reason` names an `id.reason.*` key of the core catalogue.
+    DomainLabel {
+        reason: &'static str,
+    },
     DomainIdna,
     DomainIsIp,
     DomainNoSuffix,
     DomainIsSuffix,
     IpFormat,
-    IpNotPublic { kind: &'static str, label: &'static str },
+    IpNotPublic {
+        kind: &'static str,
+        label: &'static str,
+    },
     PermitFormat,
     UnknownKind,
 }
@@ -119,116 +146,22 @@ impl Problem for IdError {
 
     fn message(&self, lang: Lang) -> String {
         use IdError::*;
-        let (zh, en): (String, String) = match self {
-            Empty => ("未填写。".into(), "The value is empty.".into()),
-            ResidentIdLegacy15 => (
-                "这是15位第一代身份证号码，已停止使用，请填写18位第二代居民身份证号码。".into(),
-                "This is a 15-digit first-generation ID number, which is no longer accepted; enter the 18-digit number of the second-generation resident ID card.".into(),
-            ),
-            ResidentIdLength { len } => (
-                format!("居民身份证号码应为18位，当前为{len}位。"),
-                format!("A resident ID number has 18 characters; this one has {len}."),
-            ),
-            ResidentIdChar { pos } => (
-                format!("第{pos}位字符无效：前17位只能是数字，第18位只能是数字或X。"),
-                format!("Character {pos} is invalid: the first 17 must be digits and the 18th a digit or X."),
-            ),
-            ResidentIdChecksum { expected } => (
-                format!("校验码不正确（按GB 11643计算应为{expected}），请核对号码是否抄错。"),
-                format!("The check character is wrong (GB 11643 gives {expected}); check the number for a typo."),
-            ),
-            ResidentIdBirthDate => (
-                "号码中的出生日期（第7–14位）不是有效日期。".into(),
-                "The birth date in the number (characters 7–14) is not a real date.".into(),
-            ),
-            ResidentIdBirthFuture => (
-                "号码中的出生日期晚于今天。".into(),
-                "The birth date in the number is in the future.".into(),
-            ),
-            ResidentIdBirthTooOld => (
-                "号码中的出生年份早于1800年。".into(),
-                "The birth year in the number is before 1800.".into(),
-            ),
-            ResidentIdRegion { code } => (
-                format!("前6位地址码{code:06}不在GB/T 2260行政区划代码表（含历史代码）中。"),
-                format!("The region code {code:06} (first 6 digits) is not in the GB/T 2260 division table, historic codes included."),
-            ),
-            UsccLength { len } => (
-                format!("统一社会信用代码应为18位，当前为{len}位。"),
-                format!("A unified social credit code has 18 characters; this one has {len}."),
-            ),
-            UsccChar { pos } => (
-                format!("第{pos}位字符无效：统一社会信用代码只使用数字和除I、O、Z、S、V以外的大写字母。"),
-                format!("Character {pos} is invalid: the code uses digits and capital letters except I, O, Z, S and V."),
-            ),
-            OrgCodeLength { len } => (
-                format!("组织机构代码应为9位（8位本体代码+1位校验码），当前为{len}位。"),
-                format!("An organization code has 9 characters (8 + check); this one has {len}."),
-            ),
-            OrgCodeChar { pos } => (
-                format!("第{pos}位字符无效：本体代码只能是数字或大写字母，校验码只能是数字或X。"),
-                format!("Character {pos} is invalid: the body uses digits and capital letters, the check a digit or X."),
-            ),
-            OrgCodeChecksum { expected } => (
-                format!("校验码不正确（按GB 11714计算应为{expected}）。"),
-                format!("The check character is wrong (GB 11714 gives {expected})."),
-            ),
-            MobileFormat => (
-                "手机号码应为11位数字（可带+86前缀）。".into(),
-                "A mobile number has 11 digits (a +86 prefix is allowed).".into(),
-            ),
-            MobilePrefix => (
-                "手机号码应以13–19开头。".into(),
-                "A mainland mobile number starts with 13 to 19.".into(),
-            ),
-            LandlineFormat => (
-                "固定电话应为“区号-号码”，如010-12345678，可带分机号。".into(),
-                "A landline is area code and number, e.g. 010-12345678, optionally with an extension.".into(),
-            ),
-            EmailFormat { reason } => (
-                format!("电子邮箱格式不正确：{reason}。"),
-                format!("The e-mail address is malformed: {reason}."),
-            ),
-            DomainNotHost => (
-                "请只填写域名（如example.com），不要包含http://、路径、端口或空格。".into(),
-                "Enter the domain only (e.g. example.com), without http://, path, port or spaces.".into(),
-            ),
-            DomainTooLong => ("域名超过253个字符。".into(), "The domain name is longer than 253 characters.".into()),
-            DomainLabel { reason } => (
-                format!("域名格式不正确：{reason}。"),
-                format!("The domain name is malformed: {reason}."),
-            ),
-            DomainIdna => (
-                "中文域名无法转换为Punycode，请检查是否含有不允许的字符。".into(),
-                "The internationalized domain cannot be converted to punycode; it contains characters IDNA does not allow.".into(),
-            ),
-            DomainIsIp => ("这是IP地址，不是域名。".into(), "This is an IP address, not a domain name.".into()),
-            DomainNoSuffix => (
-                "域名的后缀不是已知的顶级域。".into(),
-                "The domain does not end in a known top-level domain.".into(),
-            ),
-            DomainIsSuffix => (
-                "这是公共后缀本身（如com.cn），不是可注册的域名。".into(),
-                "This is a public suffix itself (e.g. com.cn), not a registrable domain.".into(),
-            ),
-            IpFormat => ("不是有效的IPv4或IPv6地址。".into(), "This is not a valid IPv4 or IPv6 address.".into()),
-            IpNotPublic { label, .. } => (
-                format!("不是公网IP地址（属于{label}），备案须填写接入服务商分配的公网IP。"),
-                format!("Not a public IP address ({label}); a filing needs the public IP the provider assigned."),
-            ),
-            PermitFormat => (
-                "港澳居民来往内地通行证号码应为H或M开头加8位或10位数字。".into(),
-                "A Mainland Travel Permit for HK/Macau residents is H or M followed by 8 or 10 digits.".into(),
-            ),
-            UnknownKind => (
-                "无法识别证件类型。".into(),
-                "The kind of identifier could not be recognised.".into(),
-            ),
+        let args = match self {
+            ResidentIdLength { len } | UsccLength { len } | OrgCodeLength { len } => {
+                vec![("len", len.to_string())]
+            }
+            ResidentIdChar { pos } | UsccChar { pos } | OrgCodeChar { pos } => vec![("pos", pos.to_string())],
+            ResidentIdChecksum { expected } | OrgCodeChecksum { expected } => {
+                vec![("expected", expected.to_string())]
+            }
+            ResidentIdRegion { code } => vec![("code", format!("{code:06}"))],
+            EmailFormat { reason } | DomainLabel { reason } => {
+                vec![("reason", say(lang, &format!("id.reason.{reason}"), &[]))]
+            }
+            IpNotPublic { label, .. } => vec![("label", (*label).to_owned())],
+            _ => Vec::new(),
         };
-        match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
+        say(lang, &format!("id.{}", self.code()), &args)
     }
 }
 
@@ -286,51 +219,7 @@ impl Problem for IdWarning {
     }
 
     fn message(&self, lang: Lang) -> String {
-        use IdWarning::*;
-        let (zh, en) = match self {
-            FullWidthFolded => ("全角字符已按半角读取。", "Full-width characters were read as ASCII."),
-            LowercaseFolded => ("小写字母已按大写读取。", "Lower-case letters were read as capitals."),
-            SeparatorsRemoved => {
-                ("已去除号码中的空格或连字符。", "Spaces or hyphens inside the value were removed.")
-            }
-            UsccOrgCodeChecksum => (
-                "代码中的组织机构代码（第9–17位）未通过GB 11714校验；部分早期试点代码属合法情况，请人工核对营业执照。",
-                "The embedded organization code (characters 9–17) fails its GB 11714 check; some early pilot codes are legal like this, so compare with the business licence.",
-            ),
-            UsccCheckChar => (
-                "最后一位校验码与GB 32100的计算结果不符：可能是录入错误，也可能是早期试点代码（合法但不符合校验），请核对营业执照。",
-                "The final check character does not match GB 32100: a typo, or an early pilot-era code (legal though it fails the check); compare with the business licence.",
-            ),
-            UsccUnknownRegion => (
-                "第3–8位不是已知的行政区划代码。",
-                "Characters 3–8 are not a known administrative division code.",
-            ),
-            UsccUnknownCategory => (
-                "登记管理部门代码或机构类别代码不在已知列表中。",
-                "The registration authority or category code is not in the known table.",
-            ),
-            ResidentIdHistoricRegion => (
-                "地址码为已撤销的历史行政区划，身份证号码仍然有效。",
-                "The region code is a historic (abolished) division; the ID number stays valid.",
-            ),
-            CountryCodeRemoved => ("已去除国家代码+86。", "The country code +86 was removed."),
-            MobileVirtualOperator => (
-                "该号段为虚拟运营商号段，可能无法接收工信部备案核验短信。",
-                "This is a virtual-operator range that may not receive the MIIT verification SMS.",
-            ),
-            DomainConvertedToPunycode => {
-                ("中文域名已转换为Punycode。", "The internationalized domain was converted to punycode.")
-            }
-            DomainTldNotApproved => (
-                "该顶级域不在工信部批准可备案的后缀列表中（以domain.miit.gov.cn为准）。",
-                "The top-level domain is not on the list of MIIT-approved suffixes (domain.miit.gov.cn is authoritative).",
-            ),
-            DomainIsSubdomain => (
-                "这是子域名；备案应填写顶级（可注册）域名。",
-                "This is a subdomain; filings list the registrable domain.",
-            ),
-        };
-        lang.pick(zh, en).to_owned()
+        say(lang, &format!("id.{}", self.code()), &[])
     }
 }
 

@@ -1,5 +1,6 @@
 //! Order kinds (rules.md §1.2) and how the kind follows from what is already on file.
 
+use crate::message::{Lang, word};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -72,29 +73,26 @@ impl OrderKind {
         }
     }
 
-    /// Chinese and English names.
-    pub fn label(self) -> (&'static str, &'static str) {
+    /// The kind's name in `lang`, from the core's catalogue (`order_kind.<kind>`).
+    pub fn label(self, lang: Lang) -> &'static str {
         use OrderKind::*;
-        match self {
-            FirstFiling => ("首次备案", "first filing"),
-            NewServiceHere => {
-                ("新增网站/APP（主体已在本接入商备案）", "new website/app (subject filed here)")
-            }
-            NewServiceElsewhere => {
-                ("新增网站/APP（主体在其他接入商备案）", "new website/app (subject filed elsewhere)")
-            }
-            NewAccess => ("新增接入", "new access"),
-            ChangeSubject => ("变更主体", "change of subject"),
-            ChangeService => ("变更网站/APP", "change of website/app"),
-            ChangeFiling => ("变更备案", "change of subject and website/app"),
-            ChangeAccess => ("变更接入", "change of access"),
-            CancelSubject => ("注销主体", "cancellation of subject"),
-            CancelService => ("注销网站/APP", "cancellation of website/app"),
-            CancelAccess => ("取消接入", "cancellation of access"),
-            MigrateService => ("网站迁移", "website migration"),
-            TransferFiling => ("转移备案", "filing transfer between accounts"),
-            ClaimFiling => ("认领备案", "filing claim"),
-        }
+        let key = match self {
+            FirstFiling => "order_kind.first_filing",
+            NewServiceHere => "order_kind.new_service_here",
+            NewServiceElsewhere => "order_kind.new_service_elsewhere",
+            NewAccess => "order_kind.new_access",
+            ChangeSubject => "order_kind.change_subject",
+            ChangeService => "order_kind.change_service",
+            ChangeFiling => "order_kind.change_filing",
+            ChangeAccess => "order_kind.change_access",
+            CancelSubject => "order_kind.cancel_subject",
+            CancelService => "order_kind.cancel_service",
+            CancelAccess => "order_kind.cancel_access",
+            MigrateService => "order_kind.migrate_service",
+            TransferFiling => "order_kind.transfer_filing",
+            ClaimFiling => "order_kind.claim_filing",
+        };
+        word(lang, key)
     }
 
     /// Kinds that add services (and so carry full service data and re-audit existing sites).

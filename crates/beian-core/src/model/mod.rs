@@ -83,18 +83,20 @@ impl SubjectNature {
         SubjectNature::Individual,
     ];
 
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            SubjectNature::Enterprise => ("企业", "enterprise"),
-            SubjectNature::SoleProprietor => ("个体工商户", "sole proprietor"),
-            SubjectNature::Government => ("政府机关", "government body"),
-            SubjectNature::Institution => ("事业单位", "public institution"),
-            SubjectNature::SocialOrganization => ("社会团体", "social organization"),
-            SubjectNature::PrivateNonEnterprise => ("民办非企业单位", "private non-enterprise unit"),
-            SubjectNature::Foundation => ("基金会", "foundation"),
-            SubjectNature::Military => ("国防机构", "defence body"),
-            SubjectNature::Individual => ("个人", "individual"),
-        }
+    /// The nature's name in `lang`, from the core's catalogue (`nature.<nature>`).
+    pub fn label(self, lang: crate::message::Lang) -> &'static str {
+        let key = match self {
+            SubjectNature::Enterprise => "nature.enterprise",
+            SubjectNature::SoleProprietor => "nature.sole_proprietor",
+            SubjectNature::Government => "nature.government",
+            SubjectNature::Institution => "nature.institution",
+            SubjectNature::SocialOrganization => "nature.social_organization",
+            SubjectNature::PrivateNonEnterprise => "nature.private_non_enterprise",
+            SubjectNature::Foundation => "nature.foundation",
+            SubjectNature::Military => "nature.military",
+            SubjectNature::Individual => "nature.individual",
+        };
+        crate::message::word(lang, key)
     }
 
     pub fn is_individual(self) -> bool {

@@ -19,7 +19,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::message::{Lang, Problem};
+use crate::message::{Lang, Problem, say};
 use crate::province::ProvinceCode;
 
 /// What a number identifies.
@@ -305,25 +305,7 @@ impl Problem for Deviation {
     }
 
     fn message(&self, lang: Lang) -> String {
-        let (zh, en) = match self {
-            Deviation::FullWidth => ("含全角字符。", "Contains full-width characters."),
-            Deviation::Spaces => ("含多余空格。", "Contains extra spaces."),
-            Deviation::LowercaseLetters => {
-                ("字母应为大写（ICP、B2、A/X/K）。", "Letters should be capitals (ICP, B2, A/X/K).")
-            }
-            Deviation::MissingHao => {
-                ("缺少结尾的“号”字，展示时不能省略。", "The trailing 号 is missing; it must not be dropped.")
-            }
-            Deviation::HaoAfterSuffix => (
-                "“号”应在主体序号之后、网站序号之前（如京ICP备16020626号-8）。",
-                "号 belongs after the subject serial and before the service suffix (京ICP备16020626号-8).",
-            ),
-            Deviation::PsbAreaUnknown => (
-                "前6位不是已知的行政区划代码。",
-                "The first six digits are not a known administrative division code.",
-            ),
-        };
-        lang.pick(zh, en).to_owned()
+        say(lang, &format!("number.{}", self.code()), &[])
     }
 }
 
@@ -366,62 +348,25 @@ impl Problem for NumberError {
 
     fn message(&self, lang: Lang) -> String {
         use NumberError::*;
-        let (zh, en): (String, String) = match self {
-            Empty => ("未填写备案号。".into(), "The number is empty.".into()),
-            Unrecognized => (
-                "无法识别为ICP备案号、ICP许可证号或公安备案号。".into(),
-                "Not recognised as an ICP filing, ICP licence or public-security number.".into(),
-            ),
-            Placeholder => (
-                "这是占位符（如XXXXXXXX），请填写管局实际下发的号码。".into(),
-                "This is a placeholder (e.g. XXXXXXXX); use the number the bureau issued.".into(),
-            ),
-            PrefixMissing => (
-                "缺少省份简称前缀（如京ICP备）。".into(),
-                "The province prefix is missing (e.g. 京ICP备).".into(),
-            ),
+        let args = match self {
             PrefixWrong { found, expected, kind } => {
-                let what = if *kind == NumberKind::Psb {
-                    ("公安备案号", "public-security")
-                } else {
-                    ("ICP备案号", "ICP")
-                };
-                (
-                    format!("“{found}”不是{}的前缀，该省应为“{expected}”。", what.0),
-                    format!("`{found}` is not a {} number prefix; that province uses `{expected}`.", what.1),
-                )
+                let what = if *kind == NumberKind::Psb { "number.what.psb" } else { "number.what.icp" };
+                vec![
+                    ("found", found.to_string()),
+                    ("expected", expected.to_string()),
+                    ("what", say(lang, what, &[])),
+                ]
             }
-            PrefixNotFilingRegion { found } => (
-                format!("“{found}”不是备案省份：港澳台地区不办理ICP备案。"),
-                format!("`{found}` is not a filing province: Hong Kong, Macau and Taiwan issue no filings."),
-            ),
-            PrefixUnknown { found } => (
-                format!("“{found}”不是任何省份的简称。"),
-                format!("`{found}` is not a province abbreviation."),
-            ),
-            UnexpectedText => {
-                ("号码前后有多余文字。".into(), "There is extra text before or after the number.".into())
+            PrefixNotFilingRegion { found } | PrefixUnknown { found } => vec![("found", found.to_string())],
+            SerialLength { len, expected } => {
+                vec![("len", len.to_string()), ("expected", (*expected).to_owned())]
             }
-            SerialLength { len, expected } => (
-                format!("序号位数不对：当前{len}位，应为{expected}位。"),
-                format!("The serial has {len} digits; it should have {expected}."),
-            ),
-            SerialCharacters => ("序号只能是数字。".into(), "The serial may contain digits only.".into()),
-            Suffix => (
-                "网站/APP序号格式不对，应为“-数字”，APP加A、小程序加X、快应用加K。".into(),
-                "The service suffix must be -N, with A (app), X (mini program) or K (quick app).".into(),
-            ),
-            PsbProvinceMismatch { prefix, digits } => (
-                format!("公安备案号前两位“{digits}”与前缀“{prefix}”的省份不一致。"),
-                format!(
-                    "The first two digits `{digits}` do not belong to the province of prefix `{prefix}`."
-                ),
-            ),
+            PsbProvinceMismatch { prefix, digits } => {
+                vec![("prefix", prefix.to_string()), ("digits", digits.clone())]
+            }
+            _ => Vec::new(),
         };
-        match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
+        say(lang, &format!("number.{}", self.code()), &args)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Cx, arg, bi};
+use super::{Cx, arg, word};
 use crate::model::Platform;
 use crate::number::ServiceKind;
 
@@ -43,17 +43,15 @@ pub(super) fn check(cx: &mut Cx<'_>) {
                 );
             }
             let hash = p.signature_hash.trim().replace(':', "");
-            let (len, zh, en) = match p.platform {
-                Platform::Ios => {
-                    (40, "证书SHA-1值（40位十六进制）", "the certificate's SHA-1 (40 hex digits)")
-                }
-                _ => (32, "签名证书MD5值（32位十六进制）", "the signing certificate's MD5 (32 hex digits)"),
+            let (len, expected) = match p.platform {
+                Platform::Ios => (40, "arg.hash_ios_sha1"),
+                _ => (32, "arg.hash_android_md5"),
             };
             if hash.len() != len || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
                 cx.emit(
                     "APP_SIGNATURE_FORMAT",
                     format!("{pf}.signature_hash"),
-                    &[arg("platform", label), bi("expected", zh, en)],
+                    &[arg("platform", label), word("expected", expected)],
                 );
             }
             if !modulus_ok(&p.public_key) {

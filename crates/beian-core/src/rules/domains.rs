@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use time::Duration;
 
-use super::{Cx, DomainFacts, add_working_days, arg, bi, detail};
+use super::{Cx, DomainFacts, add_working_days, arg, detail, word};
 use crate::id::DomainName;
 use crate::model::{OrderKind, normalize_cert};
 use crate::number::ServiceKind;
@@ -174,16 +174,8 @@ fn holder_and_expiry(cx: &mut Cx<'_>, field: &str, shown: &str, f: &DomainFacts)
         let cert = f.holder_certificate.as_deref();
         let matches = name_ok(holder) && cert.is_none_or(cert_ok);
         if !matches && !legal_rep_ok(holder, cert) {
-            let what = if !name_ok(holder) {
-                ("名称不同", "different name")
-            } else {
-                ("证件号码不同", "different certificate number")
-            };
-            cx.emit(
-                "DOMAIN_HOLDER_MISMATCH",
-                field,
-                &[arg("domain", shown.to_owned()), bi("what", what.0, what.1)],
-            );
+            let what = if !name_ok(holder) { "arg.holder_name_differs" } else { "arg.holder_cert_differs" };
+            cx.emit("DOMAIN_HOLDER_MISMATCH", field, &[arg("domain", shown.to_owned()), word("what", what)]);
         }
     }
     if f.registrar_approved == Some(false) {

@@ -153,6 +153,16 @@ pub(crate) fn bi<'a>(
     Arg { name, zh: zh.into(), en: en.into() }
 }
 
+/// An argument whose value is a word of the core's catalogue (`arg.…`), in each language.
+pub(crate) fn word(name: &'static str, key: &'static str) -> Arg<'static> {
+    bi(name, crate::message::word(Lang::Zh, key), crate::message::word(Lang::En, key))
+}
+
+/// An argument worded in each language by `say` (an order kind's or a nature's label).
+pub(crate) fn worded(name: &'static str, say: impl Fn(Lang) -> &'static str) -> Arg<'static> {
+    bi(name, say(Lang::Zh), say(Lang::En))
+}
+
 /// An argument holding a problem's message (an identifier or number error).
 pub(crate) fn detail(problem: &dyn Problem) -> Arg<'static> {
     bi("detail", problem.message(Lang::Zh), problem.message(Lang::En))

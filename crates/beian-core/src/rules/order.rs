@@ -3,33 +3,32 @@
 //! already-filed sites on additions, empty shells, and the targets of cancellations and
 //! migrations.
 
-use super::{Cx, arg, bi, detail};
+use super::{Cx, arg, detail, word, worded};
 use crate::model::{OrderKind, normalize_cert};
 use crate::number::{Number, ServiceKind, parse as parse_number};
 
 pub(super) fn check(cx: &mut Cx<'_>) {
     let order = cx.order;
     let kind = order.kind;
-    let (kind_zh, kind_en) = kind.label();
     let individual = order.subject.nature.is_individual();
     let count = order.service_count();
     let adding = kind.adds_services();
     let v = &cx.policy.values;
 
     if (adding || kind == OrderKind::NewAccess) && count == 0 {
-        cx.emit("ORDER_NO_SERVICES", "websites", &[bi("kind", kind_zh, kind_en)]);
+        cx.emit("ORDER_NO_SERVICES", "websites", &[worded("kind", |l| kind.label(l))]);
     }
     if adding || kind == OrderKind::NewAccess {
         let (max, who) = if individual {
-            (v.max_services_per_order_individual, ("个人", "Individuals"))
+            (v.max_services_per_order_individual, "arg.who_individuals")
         } else {
-            (v.max_services_per_order_unit, ("单位", "Units"))
+            (v.max_services_per_order_unit, "arg.who_units")
         };
         if count > max {
             cx.emit(
                 "ORDER_SERVICE_LIMIT",
                 "websites",
-                &[bi("who", who.0, who.1), arg("max", max.to_string()), arg("count", count.to_string())],
+                &[word("who", who), arg("max", max.to_string()), arg("count", count.to_string())],
             );
         }
     }
@@ -74,17 +73,13 @@ fn against_filed(cx: &mut Cx<'_>) {
     // What a change cannot change: a different nature, certificate kind or site number is a
     // different filing (cancel and file anew).
     if filed.subject.nature != order.subject.nature {
-        cx.emit(
-            "ORDER_CHANGE_IMMUTABLE",
-            "subject.nature",
-            &[bi("what", "主办单位性质", "subject's nature")],
-        );
+        cx.emit("ORDER_CHANGE_IMMUTABLE", "subject.nature", &[word("what", "arg.subject_nature")]);
     }
     if filed.subject.certificate.kind != order.subject.certificate.kind {
         cx.emit(
             "ORDER_CHANGE_IMMUTABLE",
             "subject.certificate.kind",
-            &[bi("what", "主办单位证件类型", "subject's certificate kind")],
+            &[word("what", "arg.subject_cert_kind")],
         );
     }
     let numbers = |o: &crate::model::Order| -> Vec<Option<String>> {
@@ -95,15 +90,14 @@ fn against_filed(cx: &mut Cx<'_>) {
             .collect()
     };
     if numbers(filed) != numbers(order) {
-        cx.emit("ORDER_CHANGE_IMMUTABLE", "websites", &[bi("what", "网站/APP备案号", "website/app numbers")]);
+        cx.emit("ORDER_CHANGE_IMMUTABLE", "websites", &[word("what", "arg.service_numbers")]);
     }
     let changed = crate::model::changes(filed, order);
     match changed.kind() {
         None => cx.emit("ORDER_CHANGE_EMPTY", "kind", &[]),
         Some(expected) if expected != order.kind => {
-            let (ez, ee) = expected.label();
-            let (kz, ke) = order.kind.label();
-            cx.emit("ORDER_KIND_MISMATCH", "kind", &[bi("expected", ez, ee), bi("kind", kz, ke)]);
+            let args = [worded("expected", |l| expected.label(l)), worded("kind", |l| order.kind.label(l))];
+            cx.emit("ORDER_KIND_MISMATCH", "kind", &args);
         }
         Some(_) => {}
     }
@@ -128,9 +122,8 @@ fn kind_against_record(cx: &mut Cx<'_>) {
         None
     };
     if let Some(expected) = expected {
-        let (ez, ee) = expected.label();
-        let (kz, ke) = order.kind.label();
-        cx.emit("ORDER_KIND_MISMATCH", "kind", &[bi("expected", ez, ee), bi("kind", kz, ke)]);
+        let args = [worded("expected", |l| expected.label(l)), worded("kind", |l| order.kind.label(l))];
+        cx.emit("ORDER_KIND_MISMATCH", "kind", &args);
     }
 }
 
@@ -163,24 +156,19 @@ fn targets(cx: &mut Cx<'_>) {
     if !matches!(kind, OrderKind::CancelService | OrderKind::CancelAccess | OrderKind::MigrateService) {
         return;
     }
-    let (kz, ke) = kind.label();
     // Access is withdrawn from several of a subject's services at once (one ZXBA record per
     // service in one file); a cancellation or migration names one service per order.
     let several = kind == OrderKind::CancelAccess;
     let n = order.target_numbers.len();
     if n == 0 || (n > 1 && !several) {
-        let what = if several {
-            bi("what", "至少一个网站/APP备案号", "at least one service number")
-        } else {
-            bi("what", "一个网站/APP备案号（每单一个）", "exactly one service number")
-        };
-        cx.emit("ORDER_TARGET_REQUIRED", "target_numbers", &[bi("kind", kz, ke), what]);
+        let what = if several { word("what", "arg.target_several") } else { word("what", "arg.target_one") };
+        cx.emit("ORDER_TARGET_REQUIRED", "target_numbers", &[worded("kind", |l| kind.label(l)), what]);
         return;
     }
     for (i, raw) in order.target_numbers.iter().enumerate() {
         let field = format!("target_numbers[{i}]");
         if order.target_numbers[..i].iter().any(|o| o.trim() == raw.trim()) {
-            let e = [arg("number", raw.trim().to_owned()), bi("detail", "重复填写。", "named twice.")];
+            let e = [arg("number", raw.trim().to_owned()), word("detail", "arg.target_twice")];
             cx.emit("ORDER_TARGET_INVALID", &field, &e);
             continue;
         }
@@ -191,7 +179,7 @@ fn targets(cx: &mut Cx<'_>) {
 /// One service number an order names.
 fn target(cx: &mut Cx<'_>, kind: OrderKind, raw: &str, field: &str) {
     let order = cx.order;
-    let invalid = |zh: &'static str, en: &'static str| [arg("number", raw.to_owned()), bi("detail", zh, en)];
+    let invalid = |detail: &'static str| [arg("number", raw.to_owned()), word("detail", detail)];
     let parsed = match parse_number(raw) {
         Ok(p) => p.number,
         Err(e) => {
@@ -200,18 +188,11 @@ fn target(cx: &mut Cx<'_>, kind: OrderKind, raw: &str, field: &str) {
         }
     };
     let Number::IcpFiling(n) = parsed else {
-        cx.emit("ORDER_TARGET_INVALID", field, &invalid("不是ICP备案号。", "not an ICP filing number."));
+        cx.emit("ORDER_TARGET_INVALID", field, &invalid("arg.not_icp_number"));
         return;
     };
     let Some(service) = n.service() else {
-        cx.emit(
-            "ORDER_TARGET_INVALID",
-            field,
-            &invalid(
-                "这是主体备案号，请填写网站/APP备案号。",
-                "this is a subject number; give the service number.",
-            ),
-        );
+        cx.emit("ORDER_TARGET_INVALID", field, &invalid("arg.subject_number_given"));
         return;
     };
     let subject_number = order
@@ -221,7 +202,7 @@ fn target(cx: &mut Cx<'_>, kind: OrderKind, raw: &str, field: &str) {
         .and_then(|s| parse_number(s).ok())
         .and_then(|p| p.number.subject_number());
     if subject_number.is_some_and(|s| s != n.subject().to_string()) {
-        cx.emit("ORDER_TARGET_INVALID", field, &invalid("不属于该主体。", "it belongs to another subject."));
+        cx.emit("ORDER_TARGET_INVALID", field, &invalid("arg.other_subject"));
         return;
     }
     if let Some(on_file) = cx.ctx.on_file.as_ref() {
@@ -231,27 +212,20 @@ fn target(cx: &mut Cx<'_>, kind: OrderKind, raw: &str, field: &str) {
             .iter()
             .any(|s| parse_number(&s.number).is_ok_and(|p| p.number.to_string() == canonical));
         if !known {
-            cx.emit(
-                "ORDER_TARGET_INVALID",
-                field,
-                &invalid("该主体下没有这个网站/APP。", "the subject has no such service."),
-            );
+            cx.emit("ORDER_TARGET_INVALID", field, &invalid("arg.no_such_service"));
             return;
         }
     }
     if kind == OrderKind::MigrateService {
         let reason = if service.kind != ServiceKind::Website {
-            Some((
-                "APP不能迁移，须注销后在新主体下重新备案。",
-                "Apps cannot be migrated; cancel and file again under the new subject.",
-            ))
+            Some("arg.app_not_migratable")
         } else if order.subject.nature.is_individual() {
-            Some(("网站不能迁移到个人主体。", "A website cannot be migrated into an individual subject."))
+            Some("arg.no_migration_to_individual")
         } else {
             None
         };
-        if let Some((zh, en)) = reason {
-            cx.emit("ORDER_MIGRATION_NOT_ALLOWED", field, &[bi("reason", zh, en)]);
+        if let Some(reason) = reason {
+            cx.emit("ORDER_MIGRATION_NOT_ALLOWED", field, &[word("reason", reason)]);
         }
     }
 }
@@ -265,7 +239,7 @@ fn immutable(cx: &mut Cx<'_>) {
         cx.emit(
             "ORDER_CHANGE_IMMUTABLE",
             "subject.certificate.number",
-            &[bi("what", "主办单位证件号码", "subject's certificate number")],
+            &[word("what", "arg.subject_cert_number")],
         );
     }
 }

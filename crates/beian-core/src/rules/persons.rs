@@ -3,7 +3,7 @@
 
 use time::Duration;
 
-use super::{Cx, arg, bi, detail};
+use super::{Cx, arg, bi, detail, word};
 use crate::id::{Email, HkMacauPermit, IdError, IdWarning, Landline, Mobile, ResidentId};
 use crate::model::{CertificateKind, OrderKind, Person, ValidUntil, normalize_cert};
 use crate::policy::LocalMobileRule;
@@ -49,18 +49,18 @@ fn each_person(cx: &mut Cx<'_>, path: &str, p: &Person, is_subject_head: bool, m
     // Name.
     let name = p.name.trim();
     let bad_name = if name.is_empty() {
-        Some(("未填写", "it is empty"))
+        Some("arg.name_empty")
     } else if name.chars().any(|c| c.is_ascii_digit()) {
-        Some(("含有数字", "it contains digits"))
+        Some("arg.name_digits")
     } else if name.chars().any(|c| !(c.is_alphabetic() || c == '·' || c == '•' || c == ' ' || c == '.')) {
-        Some(("含有符号", "it contains symbols"))
+        Some("arg.name_symbols")
     } else if name.chars().count() > 30 {
-        Some(("过长", "it is too long"))
+        Some("arg.name_too_long")
     } else {
         None
     };
-    if let Some((zh, en)) = bad_name {
-        cx.emit("PERSON_NAME_INVALID", format!("{path}.name"), &[bi("reason", zh, en)]);
+    if let Some(reason) = bad_name {
+        cx.emit("PERSON_NAME_INVALID", format!("{path}.name"), &[word("reason", reason)]);
     }
     // Certificate.
     let cert_field = format!("{path}.certificate.number");
@@ -192,7 +192,7 @@ fn shared_contacts(cx: &mut Cx<'_>, persons: &[(String, &Person)], mobiles: &[Op
                 cx.emit(
                     "PERSON_CONTACT_SHARED",
                     format!("{}.mobile", persons[j].0),
-                    &[bi("what", "手机号码", "mobile"), arg("value", masked)],
+                    &[word("what", "arg.mobile"), arg("value", masked)],
                 );
                 break;
             }
@@ -201,7 +201,7 @@ fn shared_contacts(cx: &mut Cx<'_>, persons: &[(String, &Person)], mobiles: &[Op
                 cx.emit(
                     "PERSON_CONTACT_SHARED",
                     format!("{}.email", persons[j].0),
-                    &[bi("what", "电子邮箱", "e-mail"), arg("value", masked)],
+                    &[word("what", "arg.email"), arg("value", masked)],
                 );
                 break;
             }

@@ -7,7 +7,7 @@
 
 use time::Date;
 
-use super::{Arg, Finding, arg, bi, detail, finding};
+use super::{Arg, Finding, arg, bi, detail, finding, word};
 use crate::division::{Level, divisions};
 use crate::id::{DomainName, Landline, Mobile, PublicIp};
 use crate::number::{Number, parse};
@@ -28,8 +28,8 @@ impl Out<'_> {
     }
 }
 
-fn what<'a>(zh: &'a str, en: &'a str) -> Arg<'a> {
-    bi("what", zh, en)
+fn what(key: &'static str) -> Arg<'static> {
+    word("what", key)
 }
 
 fn known(choices: &[Choice], code: &str) -> bool {
@@ -46,15 +46,7 @@ pub fn check_psb(app: &PsbApplication, today: Date) -> Vec<Finding> {
     match (parse(&app.icp_number), &icp) {
         (Err(e), _) => o.emit("PSB_ICP_NUMBER_INVALID", "icp_number", &[detail(&e)]),
         (Ok(_), Some(Number::IcpFiling(n))) if n.service().is_some() => {}
-        _ => o.emit(
-            "PSB_ICP_NUMBER_INVALID",
-            "icp_number",
-            &[bi(
-                "detail",
-                "应为网站的备案号（带“-序号”）。",
-                "it must be a website's filing number (with -N).",
-            )],
-        ),
+        _ => o.emit("PSB_ICP_NUMBER_INVALID", "icp_number", &[word("detail", "arg.website_number_expected")]),
     }
 
     if app.domains.iter().all(|d| d.trim().is_empty()) {
@@ -132,14 +124,14 @@ pub fn check_psb(app: &PsbApplication, today: Date) -> Vec<Finding> {
             o.emit(
                 "PSB_PRE_LICENCE_INCOMPLETE",
                 format!("pre_licences[{i}].kind"),
-                &[what("许可类别", "kind")],
+                &[what("arg.permit_kind")],
             );
         }
         if p.number.trim().is_empty() {
             o.emit(
                 "PSB_PRE_LICENCE_INCOMPLETE",
                 format!("pre_licences[{i}].number"),
-                &[what("许可证号", "number")],
+                &[what("arg.permit_number")],
             );
         }
     }
@@ -154,27 +146,27 @@ pub fn check_psb(app: &PsbApplication, today: Date) -> Vec<Finding> {
     }
 
     let a = &app.access;
-    for (value, field, zh, en) in [
-        (&a.name, "access.name", "名称", "name"),
-        (&a.region, "access.region", "所属区域", "region"),
-        (&a.phone, "access.phone", "电话", "phone"),
-        (&a.method, "access.method", "接入方式", "access method"),
+    for (value, field, key) in [
+        (&a.name, "access.name", "arg.name"),
+        (&a.region, "access.region", "arg.region"),
+        (&a.phone, "access.phone", "arg.phone"),
+        (&a.method, "access.method", "arg.access_method"),
     ] {
         if value.trim().is_empty() {
-            o.emit("PSB_ACCESS_INCOMPLETE", field, &[what(zh, en)]);
+            o.emit("PSB_ACCESS_INCOMPLETE", field, &[what(key)]);
         }
     }
     if !a.method.trim().is_empty() && !known(psb::access_methods(), a.method.trim()) {
         o.emit("PSB_ACCESS_METHOD_UNKNOWN", "access.method", &[arg("code", a.method.clone())]);
     }
     let r = &app.registrar;
-    for (value, field, zh, en) in [
-        (&r.name, "registrar.name", "名称", "name"),
-        (&r.region, "registrar.region", "所属区域", "region"),
-        (&r.phone, "registrar.phone", "电话", "phone"),
+    for (value, field, key) in [
+        (&r.name, "registrar.name", "arg.name"),
+        (&r.region, "registrar.region", "arg.region"),
+        (&r.phone, "registrar.phone", "arg.phone"),
     ] {
         if value.trim().is_empty() {
-            o.emit("PSB_REGISTRAR_INCOMPLETE", field, &[what(zh, en)]);
+            o.emit("PSB_REGISTRAR_INCOMPLETE", field, &[what(key)]);
         }
     }
 
@@ -196,28 +188,28 @@ pub fn check_psb(app: &PsbApplication, today: Date) -> Vec<Finding> {
 fn people(o: &mut Out<'_>, app: &PsbApplication) {
     let p = &app.responsible;
     if p.name.trim().is_empty() {
-        o.emit("PSB_RESPONSIBLE_INCOMPLETE", "responsible.name", &[what("姓名", "name")]);
+        o.emit("PSB_RESPONSIBLE_INCOMPLETE", "responsible.name", &[what("arg.person_name")]);
     }
     if p.mobile.trim().is_empty() {
-        o.emit("PSB_RESPONSIBLE_INCOMPLETE", "responsible.mobile", &[what("手机号码", "mobile number")]);
+        o.emit("PSB_RESPONSIBLE_INCOMPLETE", "responsible.mobile", &[what("arg.mobile_number")]);
     } else if let Err(e) = Mobile::parse(&p.mobile) {
         o.emit(
             "PSB_PHONE_INVALID",
             "responsible.mobile",
-            &[bi("who", "网站负责人", "responsible person"), detail(&e)],
+            &[word("who", "arg.responsible_person"), detail(&e)],
         );
     }
     let e = &app.emergency;
     if e.name.trim().is_empty() {
-        o.emit("PSB_EMERGENCY_INCOMPLETE", "emergency.name", &[what("姓名", "name")]);
+        o.emit("PSB_EMERGENCY_INCOMPLETE", "emergency.name", &[what("arg.person_name")]);
     }
     if e.mobile.trim().is_empty() {
-        o.emit("PSB_EMERGENCY_INCOMPLETE", "emergency.mobile", &[what("电话", "phone number")]);
+        o.emit("PSB_EMERGENCY_INCOMPLETE", "emergency.mobile", &[what("arg.phone_number")]);
     } else if let (Err(err), Err(_)) = (Mobile::parse(&e.mobile), Landline::parse(&e.mobile)) {
         o.emit(
             "PSB_PHONE_INVALID",
             "emergency.mobile",
-            &[bi("who", "应急联系人", "emergency contact"), detail(&err)],
+            &[word("who", "arg.emergency_contact"), detail(&err)],
         );
     }
 }

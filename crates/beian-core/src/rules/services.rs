@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Cx, arg, bi, han_count, is_han};
+use super::{Cx, arg, bi, han_count, is_han, word};
 use crate::id::DomainName;
 use crate::model::{OrderKind, Service, SubjectNature};
 use crate::number::ServiceKind;
@@ -37,16 +37,16 @@ fn name(cx: &mut Cx<'_>, s: &Service<'_>) {
     }
     let website = s.kind == ServiceKind::Website;
     let form = if name.chars().all(|c| c.is_ascii_digit()) {
-        Some(("纯数字", "digits only"))
+        Some("arg.digits_only")
     } else if name.contains('.') && DomainName::parse(name).is_ok() {
-        Some(("域名", "a domain name"))
+        Some("arg.a_domain_name")
     } else if website && !name.chars().any(is_han) {
-        Some(("纯英文字母", "Latin letters only"))
+        Some("arg.latin_only")
     } else {
         None
     };
-    if let Some((zh, en)) = form {
-        cx.emit("SERVICE_NAME_FORM", field.clone(), &[bi("reason", zh, en)]);
+    if let Some(reason) = form {
+        cx.emit("SERVICE_NAME_FORM", field.clone(), &[word("reason", reason)]);
     } else if website && han_count(name) < cx.policy.values.site_name_min_han {
         let min = cx.policy.values.site_name_min_han.to_string();
         cx.emit("SERVICE_NAME_TOO_SHORT", field.clone(), &[arg("min", min)]);

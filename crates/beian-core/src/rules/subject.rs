@@ -1,7 +1,7 @@
 //! Rules on the subject (主体): name, nature, certificate, region, addresses, head, and the
 //! individual-subject restrictions (rules.md §2.1, §2.2, §3.3, §3.4, §3.7).
 
-use super::{Cx, arg, bi, detail};
+use super::{Cx, arg, bi, detail, word, worded};
 use crate::division::{Level, divisions};
 use crate::id::{DomainName, IdWarning, OrgCode, ResidentId, Uscc, uscc_check_char};
 use crate::model::{CertificateKind, SubjectNature};
@@ -46,8 +46,7 @@ fn blacklisted(cx: &mut Cx<'_>) {
 }
 
 fn nature_arg(n: SubjectNature) -> super::Arg<'static> {
-    let (zh, en) = n.label();
-    bi("nature", zh, en)
+    worded("nature", |l| n.label(l))
 }
 
 fn name_and_nature(cx: &mut Cx<'_>) {
@@ -58,9 +57,9 @@ fn name_and_nature(cx: &mut Cx<'_>) {
         return;
     }
     if name.chars().all(|c| c.is_ascii_digit()) {
-        cx.emit("SUBJECT_NAME_FORM", "subject.name", &[bi("reason", "纯数字", "digits only")]);
+        cx.emit("SUBJECT_NAME_FORM", "subject.name", &[word("reason", "arg.digits_only")]);
     } else if name.contains('.') && DomainName::parse(name).is_ok() {
-        cx.emit("SUBJECT_NAME_FORM", "subject.name", &[bi("reason", "域名", "a domain name")]);
+        cx.emit("SUBJECT_NAME_FORM", "subject.name", &[word("reason", "arg.a_domain_name")]);
     }
     let looks_like_company = cx.set.words.company_forms.find_in(name).is_some();
     let company_nature = matches!(s.nature, SubjectNature::Enterprise | SubjectNature::SoleProprietor);
@@ -149,7 +148,7 @@ fn region_and_addresses(cx: &mut Cx<'_>) {
         cx.emit(
             "SUBJECT_ADDRESS_MISSING",
             "subject.certificate_address",
-            &[bi("which", "证件住所", "certificate address")],
+            &[word("which", "arg.certificate_address")],
         );
     }
     let mailing = s.mailing_address.trim();
@@ -157,7 +156,7 @@ fn region_and_addresses(cx: &mut Cx<'_>) {
         cx.emit(
             "SUBJECT_ADDRESS_MISSING",
             "subject.mailing_address",
-            &[bi("which", "通信地址", "mailing address")],
+            &[word("which", "arg.mailing_address")],
         );
         return;
     }
@@ -199,15 +198,15 @@ fn head(cx: &mut Cx<'_>) {
         return;
     }
     let extra = match cx.policy.values.head_legal_rep {
-        HeadRule::Required => Some(("", "")),
+        HeadRule::Required => Some(arg("extra", "")),
         HeadRule::Authorization if !s.head.authorization_letter => {
-            Some(("，或由法定代表人出具授权书", ", or an authorization letter from them"))
+            Some(word("extra", "arg.or_authorization_letter"))
         }
         _ => None,
     };
-    if let Some((zh, en)) = extra {
+    if let Some(extra) = extra {
         let p = cx.province_arg();
-        cx.emit("SUBJECT_HEAD_LEGAL_REP", "subject.head_is_legal_representative", &[p, bi("extra", zh, en)]);
+        cx.emit("SUBJECT_HEAD_LEGAL_REP", "subject.head_is_legal_representative", &[p, extra]);
     }
 }
 
@@ -242,22 +241,13 @@ fn individual(cx: &mut Cx<'_>) {
     let p = cx.province_arg();
     let field = "subject.residence_permit";
     match v.individual_residence {
-        ResidenceRule::LocalOnly => cx.emit(
-            "SUBJECT_INDIVIDUAL_RESIDENCE",
-            field,
-            &[
-                p,
-                bi(
-                    "reason",
-                    "本省只受理本省身份证的个人备案。",
-                    "this province accepts local ID cards only.",
-                ),
-            ],
-        ),
+        ResidenceRule::LocalOnly => {
+            cx.emit("SUBJECT_INDIVIDUAL_RESIDENCE", field, &[p, word("reason", "arg.local_id_only")])
+        }
         ResidenceRule::Permit if !s.residence_permit => cx.emit(
             "SUBJECT_INDIVIDUAL_RESIDENCE",
             field,
-            &[p, bi("reason", "需提供本省居住证。", "a local residence permit is needed.")],
+            &[p, word("reason", "arg.residence_permit_needed")],
         ),
         ResidenceRule::Unknown if !s.residence_permit => {
             cx.emit("SUBJECT_INDIVIDUAL_RESIDENCE_REVIEW", field, &[p])
@@ -271,10 +261,9 @@ fn existing_number(cx: &mut Cx<'_>) {
     if !kind.needs_filed_subject() {
         return;
     }
-    let (zh, en) = kind.label();
     let field = "subject.existing_number";
     let Some(raw) = cx.order.subject.existing_number.as_deref().filter(|n| !n.trim().is_empty()) else {
-        cx.emit("SUBJECT_NUMBER_REQUIRED", field, &[bi("kind", zh, en)]);
+        cx.emit("SUBJECT_NUMBER_REQUIRED", field, &[worded("kind", |l| kind.label(l))]);
         return;
     };
     match parse_number(raw) {
@@ -289,11 +278,7 @@ fn existing_number(cx: &mut Cx<'_>) {
                 );
             }
             Number::IcpFiling(_) => {}
-            _ => cx.emit(
-                "SUBJECT_NUMBER_INVALID",
-                field,
-                &[bi("detail", "不是ICP备案号。", "not an ICP filing number.")],
-            ),
+            _ => cx.emit("SUBJECT_NUMBER_INVALID", field, &[word("detail", "arg.not_icp_number")]),
         },
         Err(e) => cx.emit("SUBJECT_NUMBER_INVALID", field, &[detail(&e)]),
     }
@@ -306,8 +291,10 @@ fn government_domains(cx: &mut Cx<'_>) {
     let nature = cx.order.subject.nature;
     // .政务 is xn--zfr164b, .公益 is xn--55qw42g.
     let (allowed, ok): (&str, fn(&DomainName) -> bool) = match nature {
-        SubjectNature::Government => (".gov.cn / .政务", |d| d.is_government()),
-        SubjectNature::Institution => (".cn / .公益", |d| d.tld() == "cn" || d.tld() == "xn--55qw42g"),
+        SubjectNature::Government => ("arg.government_domains", |d| d.is_government()),
+        SubjectNature::Institution => {
+            ("arg.institution_domains", |d| d.tld() == "cn" || d.tld() == "xn--55qw42g")
+        }
         _ => return,
     };
     let mut hits = Vec::new();
@@ -324,7 +311,7 @@ fn government_domains(cx: &mut Cx<'_>) {
         cx.emit(
             "SUBJECT_GOVERNMENT_DOMAIN",
             field,
-            &[nature_arg(nature), arg("allowed", allowed), arg("domain", domain)],
+            &[nature_arg(nature), word("allowed", allowed), arg("domain", domain)],
         );
     }
 }

@@ -11,7 +11,6 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use beian_app::AppError;
-use beian_core::message::Lang;
 use uuid::Uuid;
 
 use super::applicant::OrderLine;
@@ -68,11 +67,10 @@ async fn render_page(
     };
     let t = Msgs::of(p.lang);
     let subject = &o.subject.subject;
-    let (nature_zh, nature_en) = subject.nature.label();
     let cert_kind = serde_json::to_value(subject.certificate.kind).ok();
     let cert_kind = cert_kind.as_ref().and_then(|v| v.as_str()).unwrap_or_default();
     let facts = vec![
-        ("wz.subject.nature", if p.lang == Lang::En { nature_en } else { nature_zh }.to_owned()),
+        ("wz.subject.nature", subject.nature.label(p.lang).to_owned()),
         ("home.col.province", province_name(p.lang, &o.subject.province)),
         (
             "wz.subject.cert_number",

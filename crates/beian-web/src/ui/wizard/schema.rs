@@ -327,13 +327,7 @@ pub(super) fn enum_key<T: serde::Serialize>(x: T) -> String {
 pub(super) fn options(input: Input, lang: Lang) -> Vec<(String, String)> {
     let t = Msgs::of(lang);
     match input {
-        Input::Nature => SubjectNature::ALL
-            .iter()
-            .map(|n| {
-                let (zh, en) = n.label();
-                (enum_key(n), if lang == Lang::En { en } else { zh }.to_owned())
-            })
-            .collect(),
+        Input::Nature => SubjectNature::ALL.iter().map(|n| (enum_key(n), n.label(lang).to_owned())).collect(),
         Input::CertKind { personal } => CertificateKind::ALL
             .iter()
             .filter(|k| !personal || k.is_personal())
