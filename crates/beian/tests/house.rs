@@ -16,6 +16,9 @@
 //!   in `beian-store` only; the regulator's in the module that owns the table, never in its
 //!   HTTP, page or worker layer.
 //!
+//! - **A code map that names every file**: each crate's section of ARCHITECTURE.md has a line
+//!   `- `path` — what it holds` for every source file of the crate.
+//!
 //! It reads text, as a reviewer would; a planted loop and a planted long file show that it can
 //! fail.
 
@@ -455,6 +458,46 @@ fn sql_lives_where_the_convention_puts_it() {
         }
     }
     assert!(found.is_empty(), "SQL outside its home:\n{}", found.join("\n"));
+}
+
+/// The `.rs` files under `dir`, as paths relative to `base`.
+fn rust_files(base: &Path, dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(rust_files(base, &path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_code_map_names_every_source_file_in_its_crate_section() {
+    let map = std::fs::read_to_string(workspace().join("ARCHITECTURE.md")).unwrap();
+    let (mut missing, mut named) = (Vec::new(), 0);
+    for src in crate_sources() {
+        let krate = src.parent().unwrap();
+        let name = krate.file_name().unwrap().to_string_lossy();
+        let head = format!("### `crates/{name}`\n");
+        let Some(start) = map.find(&head) else {
+            missing.push(format!("the section {}", head.trim()));
+            continue;
+        };
+        let section = &map[start + head.len()..];
+        let section = &section[..section.find("\n### ").unwrap_or(section.len())];
+        for file in rust_files(krate, &src) {
+            if section.contains(&format!("\n- `{file}` — ")) {
+                named += 1;
+            } else {
+                missing.push(format!("crates/{name}/{file}"));
+            }
+        }
+    }
+    assert!(named > 200, "the check read the code map ({named} files named)");
+    assert!(missing.is_empty(), "ARCHITECTURE.md's code map lacks a line for:\n{}", missing.join("\n"));
 }
 
 #[test]

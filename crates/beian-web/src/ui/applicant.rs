@@ -179,22 +179,12 @@ async fn home_page(s: &AppState, p: &PageCtx, q: HomeQuery, recipient_error: Opt
     render(&page, status)
 }
 
-/// The answer to a home-page form posted without its form token (forbidden); `None` when it
-/// may go on.
-fn refuse_post(p: &PageCtx, f: &Pairs) -> Option<Response> {
-    (!p.token_ok(posted(f, "csrf_token")))
-        .then(|| error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden"))
-}
-
 /// Adds a further recipient of the account's notices from the home page.
 pub(super) async fn add_recipient(
     State(s): State<AppState>,
     SignedIn(p): SignedIn,
     axum::extract::Form(f): axum::extract::Form<Pairs>,
 ) -> Response {
-    if let Some(refused) = refuse_post(&p, &f) {
-        return refused;
-    }
     let input = beian_app::recipients::NewRecipient {
         email: posted(&f, "email").unwrap_or_default().to_owned(),
         label: posted(&f, "label").unwrap_or_default().to_owned(),
@@ -213,11 +203,7 @@ pub(super) async fn delete_recipient(
     State(s): State<AppState>,
     SignedIn(p): SignedIn,
     axum::extract::Path(id): axum::extract::Path<String>,
-    axum::extract::Form(f): axum::extract::Form<Pairs>,
 ) -> Response {
-    if let Some(refused) = refuse_post(&p, &f) {
-        return refused;
-    }
     let Ok(id) = id.parse() else { return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found") };
     match s.app.delete_recipient(&p.ctx, id).await {
         Ok(()) => axum::response::Redirect::to("/app#recipients").into_response(),

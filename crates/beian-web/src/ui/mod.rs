@@ -4,7 +4,8 @@
 //!
 //! Pages use the same session cookie as the JSON API and the same `App` calls, so a page
 //! cannot do what the API would refuse. Every state-changing form carries the session's CSRF
-//! token (htmx sends it as a header), cross-site unsafe requests are refused by their
+//! token (htmx sends it as a header), checked here once for every post before any handler
+//! runs; cross-site unsafe requests are refused by their
 //! `Origin`/`Sec-Fetch-Site`, and every page is sent with a Content-Security-Policy that
 //! allows no inline script. This module must never render a value unescaped or put PII in a
 //! URL.
@@ -150,7 +151,9 @@ pub struct PageCtx {
 }
 
 impl PageCtx {
-    /// Whether a form carried this session's CSRF token (never true without a session).
+    /// Whether a form carried this session's CSRF token (never true without a session). The page
+    /// layer checks every other post; only the document upload, whose token is inside its
+    /// multipart stream, asks this itself.
     pub fn token_ok(&self, sent: Option<&str>) -> bool {
         self.csrf.is_some() && self.csrf.as_deref() == sent
     }
@@ -200,9 +203,57 @@ async fn page_session(State(s): State<AppState>, mut req: Request, next: Next) -
             Err(_) => return error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "error.internal"),
         }
     }
+    // The form token, checked once here for every post a session makes; the handlers never
+    // see a forged one.
+    if !matches!(*req.method(), Method::GET | Method::HEAD)
+        && let Some(expected) = csrf.as_deref()
+        && !checks_own_token(req.uri().path())
+    {
+        let (sent, passed) = match sent_token(req).await {
+            Ok(read) => read,
+            Err(status) => return error_page(lang, status, "error.too_large"),
+        };
+        if sent.as_deref() != Some(expected) {
+            return error_page(lang, StatusCode::FORBIDDEN, "error.forbidden");
+        }
+        req = passed;
+    }
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
     req.extensions_mut().insert(PageCtx { ctx, csrf, session_left, lang, path });
     next.run(req).await
+}
+
+/// A page form's body is read whole to find its token; no form of these pages comes near this.
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Posts that check a token of their own: the account forms (a double-submit cookie, since there
+/// may be no session yet), signing out (never refused: a page left open past its token must
+/// still sign out) and a document upload, whose token comes first in its multipart stream and
+/// is checked there before the file is read.
+fn checks_own_token(path: &str) -> bool {
+    matches!(path, "/login" | "/signup" | "/forgot" | "/reset-password" | "/logout")
+        || (path.starts_with("/app/orders/") && path.ends_with("/documents"))
+}
+
+/// The form token an unsafe request sent: its `X-CSRF-Token` header (htmx sends one), or the
+/// `csrf_token` field of a url-encoded form, whose body is read here and handed on unchanged.
+async fn sent_token(req: Request) -> Result<(Option<String>, Request), StatusCode> {
+    if let Some(token) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        let token = token.to_owned();
+        return Ok((Some(token), req));
+    }
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Ok((None, req));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
+    let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned());
+    Ok((token, Request::from_parts(parts, axum::body::Body::from(bytes))))
 }
 
 /// What the layout needs: language, user, CSRF token, the way back for the language switch.

@@ -317,11 +317,9 @@ fn all(f: &Pairs, k: &str) -> Vec<String> {
     f.iter().filter(|(key, _)| key == k).map(|(_, v)| v.trim().to_owned()).collect()
 }
 
-/// The CSRF token, the id and the version every post carries; an error page otherwise.
+/// The id and the version every post carries (the page layer has checked its form token); an
+/// error page otherwise.
 fn guard(p: &PageCtx, f: &Pairs, id: &str) -> Result<(Uuid, i64), Box<Response>> {
-    if !p.token_ok(one(f, "csrf_token").as_deref()) {
-        return Err(Box::new(error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden")));
-    }
     let id = parse_id(p, id)?;
     let version = one(f, "version")
         .and_then(|v| v.parse().ok())
@@ -388,7 +386,7 @@ pub(super) async fn save(
     after(&s, &p, id, r).await
 }
 
-/// A step form's common path: token, id and version checked, the step taken, then [`after`].
+/// A step form's common path: id and version checked, the step taken, then [`after`].
 async fn step<Fut>(
     s: &AppState,
     p: &PageCtx,

@@ -264,9 +264,6 @@ pub(super) async fn batch(
 ) -> Response {
     use beian_app::review::{BATCH_MAX, BatchAction, BatchDecision, BatchOrder, RejectReason};
     let one = |k: &str| super::posted(&f, k).map_or("", str::trim);
-    if !p.token_ok(Some(one("csrf_token"))) {
-        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
-    }
     let action = match one("action") {
         "approve" => BatchAction::Approve,
         "reject" => BatchAction::Reject,

@@ -13,14 +13,13 @@ use uuid::Uuid;
 
 use super::i18n::Msgs;
 use super::{
-    Chrome, FindingLine, PageCtx, Refusal, Stamp, app_error, error_page, finding_lines, kind_key, label,
+    Chrome, FindingLine, PageCtx, Stamp, app_error, error_page, finding_lines, kind_key, label,
     refusal_message, render, to_login, uuid_or_404,
 };
 use crate::AppState;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct VersionForm {
-    csrf_token: String,
     version: i64,
 }
 
@@ -31,9 +30,6 @@ pub(super) async fn claim(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    if !p.token_ok(Some(&f.csrf_token)) {
-        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
-    }
     let Ok(id) = id.parse::<Uuid>() else {
         return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
     };
@@ -237,20 +233,14 @@ pub(super) async fn order(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct CsrfOnly {
-    csrf_token: String,
-}
-
 /// Shows the order with certificate numbers and phones in full, as the answer to a POST (so
 /// no link, prefetch or history entry reveals them); every reveal is in the audit log.
 pub(super) async fn reveal(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Path(id): Path<String>,
-    Form(f): Form<CsrfOnly>,
 ) -> Response {
-    match decision_guard(&p, &f.csrf_token, &id) {
+    match uuid_or_404(&id) {
         Ok(id) => review_order_page(&s, &p, id, None, StatusCode::OK, true).await,
         Err((status, key)) => error_page(p.lang, status, key),
     }
@@ -279,36 +269,21 @@ async fn decided(
     }
 }
 
-/// The checks every decision form passes first: the session's CSRF token and an order id.
-fn decision_guard(p: &PageCtx, csrf: &str, id: &str) -> Result<Uuid, Refusal> {
-    if !p.token_ok(Some(csrf)) {
-        return Err((StatusCode::FORBIDDEN, "error.forbidden"));
-    }
-    uuid_or_404(id)
-}
-
 #[derive(Debug, Deserialize)]
 pub(super) struct VerificationForm {
-    csrf_token: String,
     version: i64,
     passed: bool,
     #[serde(default)]
     note: String,
 }
 
-/// A decision form's common path: the session's token and the order id checked, the step
-/// taken, then [`decided`].
-async fn decide<Fut>(
-    s: &AppState,
-    p: &PageCtx,
-    csrf: &str,
-    id: &str,
-    step: impl FnOnce(Uuid) -> Fut,
-) -> Response
+/// A decision form's common path (the page layer has checked its form token): the order id
+/// checked, the step taken, then [`decided`].
+async fn decide<Fut>(s: &AppState, p: &PageCtx, id: &str, step: impl FnOnce(Uuid) -> Fut) -> Response
 where
     Fut: std::future::Future<Output = Result<beian_app::OrderView, AppError>>,
 {
-    match decision_guard(p, csrf, id) {
+    match uuid_or_404(id) {
         Ok(id) => {
             let result = step(id).await;
             decided(s, p, id, result).await
@@ -324,10 +299,7 @@ pub(super) async fn verification(
     Form(f): Form<VerificationForm>,
 ) -> Response {
     let (version, passed, note) = (f.version, f.passed, f.note);
-    decide(&s, &p, &f.csrf_token, &id, |id| {
-        s.app.record_verification(&p.ctx, id, Some(version), passed, note)
-    })
-    .await
+    decide(&s, &p, &id, |id| s.app.record_verification(&p.ctx, id, Some(version), passed, note)).await
 }
 
 pub(super) async fn approve(
@@ -336,12 +308,11 @@ pub(super) async fn approve(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    decide(&s, &p, &f.csrf_token, &id, |id| s.app.approve_order(&p.ctx, id, Some(f.version))).await
+    decide(&s, &p, &id, |id| s.app.approve_order(&p.ctx, id, Some(f.version))).await
 }
 
 #[derive(Debug, Deserialize)]
 pub(super) struct MaterialsForm {
-    csrf_token: String,
     version: i64,
     #[serde(default)]
     note: String,
@@ -355,7 +326,7 @@ pub(super) async fn request_materials(
     Form(f): Form<MaterialsForm>,
 ) -> Response {
     let (version, note) = (f.version, f.note);
-    decide(&s, &p, &f.csrf_token, &id, |id| s.app.request_materials(&p.ctx, id, Some(version), note)).await
+    decide(&s, &p, &id, |id| s.app.request_materials(&p.ctx, id, Some(version), note)).await
 }
 
 /// Records that the mailed materials arrived; the order is back in review.
@@ -365,7 +336,7 @@ pub(super) async fn materials_received(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    decide(&s, &p, &f.csrf_token, &id, |id| s.app.materials_received(&p.ctx, id, Some(f.version))).await
+    decide(&s, &p, &id, |id| s.app.materials_received(&p.ctx, id, Some(f.version))).await
 }
 
 pub(super) async fn release(
@@ -374,7 +345,7 @@ pub(super) async fn release(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    decide(&s, &p, &f.csrf_token, &id, |id| s.app.release_order(&p.ctx, id, Some(f.version))).await
+    decide(&s, &p, &id, |id| s.app.release_order(&p.ctx, id, Some(f.version))).await
 }
 
 /// A rejection: up to three reasons, each a template (its texts overridable) or free text;
@@ -386,7 +357,7 @@ pub(super) async fn reject(
     Form(f): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
     let get = |k: &str| f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let id = match decision_guard(&p, &get("csrf_token").unwrap_or_default(), &id) {
+    let id = match uuid_or_404(&id) {
         Ok(id) => id,
         Err((status, key)) => return error_page(p.lang, status, key),
     };

@@ -201,6 +201,12 @@ impl Client {
         rb
     }
 
+    /// A request as a plain browser form sends it: the session cookie and no `X-CSRF-Token`
+    /// header, so the form's own `csrf_token` field is what the page layer checks.
+    pub fn form_request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
     pub async fn send(rb: reqwest::RequestBuilder) -> Resp {
         let r = rb.send().await.unwrap();
         let status = r.status();

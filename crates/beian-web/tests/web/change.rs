@@ -14,7 +14,7 @@ const ONE: &str = "浙ICP备2026000001号-1";
 const TWO: &str = "浙ICP备2026000001号-2";
 
 async fn post_form(c: &Client, path: &str, fields: &[(String, String)]) -> (StatusCode, String) {
-    let r = Client::send(c.request(Method::POST, path).form(fields)).await;
+    let r = Client::send(c.form_request(Method::POST, path).form(fields)).await;
     (r.status, r.body.as_str().unwrap_or_default().to_owned())
 }
 

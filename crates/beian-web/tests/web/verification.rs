@@ -282,7 +282,7 @@ async fn a_verification_task_is_checked_live_answered_and_taken_and_an_inspectio
         // A form without its token changes nothing; a reviewer opens no other admin tab.
         let r = crate::common::Client::send(
             w.reviewer
-                .request(Method::POST, &format!("/admin/verifications/{second}/check"))
+                .form_request(Method::POST, &format!("/admin/verifications/{second}/check"))
                 .form(&[("x", "1")]),
         )
         .await;

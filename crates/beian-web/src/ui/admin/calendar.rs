@@ -112,7 +112,7 @@ pub(in crate::ui) async fn put_calendar_year(
 ) -> Response {
     let Ok(year) = one(&f, "year").parse::<i32>() else {
         let e = AppError::field("year", "CALENDAR_YEAR_INVALID", Text::new("problem.calendar_year_invalid"));
-        return step(&p, &f, "calendar", async { Err::<(), _>(e) }).await;
+        return step(&p, "calendar", async { Err::<(), _>(e) }).await;
     };
     let input = beian_app::calendar::YearInput {
         holidays: ranges(one(&f, "holidays")),
@@ -121,7 +121,7 @@ pub(in crate::ui) async fn put_calendar_year(
         read_on: one(&f, "read_on").to_owned(),
     };
     let version = one(&f, "version").parse().ok();
-    step(&p, &f, "calendar", s.app.put_calendar_year(&p.ctx, version, year, input)).await
+    step(&p, "calendar", s.app.put_calendar_year(&p.ctx, version, year, input)).await
 }
 
 pub(in crate::ui) async fn delete_calendar_year(
@@ -134,7 +134,7 @@ pub(in crate::ui) async fn delete_calendar_year(
         return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
     };
     let version = one(&f, "version").parse().ok();
-    step(&p, &f, "calendar", s.app.delete_calendar_year(&p.ctx, version, year)).await
+    step(&p, "calendar", s.app.delete_calendar_year(&p.ctx, version, year)).await
 }
 
 #[cfg(test)]

@@ -48,16 +48,14 @@ pub(in crate::ui) async fn jobs(
 pub(in crate::ui) async fn retry_deliveries(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
-    Form(f): Form<Pairs>,
 ) -> Response {
-    step(&p, &f, "jobs", async { s.app.retry_deliveries_now(&p.ctx).await.map(|_| ()) }).await
+    step(&p, "jobs", async { s.app.retry_deliveries_now(&p.ctx).await.map(|_| ()) }).await
 }
 
 pub(in crate::ui) async fn retry_job(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
-    Form(f): Form<Pairs>,
 ) -> Response {
-    step(&p, &f, "jobs", s.app.retry_dead_job(&p.ctx, id)).await
+    step(&p, "jobs", s.app.retry_dead_job(&p.ctx, id)).await
 }

@@ -1,7 +1,7 @@
 //! The admin pages' layout kit: sections of tables and small forms rendered by one template
-//! (`admin.html`), the POST step that checks the form token and carries a refusal back in a
-//! short-lived cookie, and the helpers every tab uses. It holds no tab's content and never
-//! decides who may do what (the `App` call does).
+//! (`admin.html`), the POST step that carries a refusal back in a short-lived cookie, and the
+//! helpers every tab uses. It holds no tab's content and never decides who may do what (the
+//! `App` call does).
 
 pub(super) use askama::Template;
 pub(super) use axum::extract::{Form, Path, Query, State};
@@ -220,15 +220,12 @@ pub(super) fn done_notice(p: &PageCtx, n: &Notice) -> Option<(String, bool)> {
     (!n.done.is_empty()).then(|| (Msgs::of(p.lang).get("admin.done").to_owned(), true))
 }
 
-/// A POST from an admin page: token checked, the step taken, back to `tab` (with the reason
-/// when refused).
-pub(super) async fn step<Fut, T>(p: &PageCtx, f: &Pairs, tab: &'static str, take: Fut) -> Response
+/// A POST from an admin page (its form token checked by the page layer): the step taken, back to
+/// `tab` (with the reason when refused).
+pub(super) async fn step<Fut, T>(p: &PageCtx, tab: &'static str, take: Fut) -> Response
 where
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
-    if !p.token_ok(Some(one(f, "csrf_token"))) {
-        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
-    }
     match take.await {
         Ok(_) => Redirect::to(&format!("/admin/{tab}?done=1")).into_response(),
         Err(

@@ -137,16 +137,15 @@ pub(in crate::ui) async fn add_pool(
     axum::Extension(p): axum::Extension<PageCtx>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    step(&p, &f, "pools", s.app.add_ip_pool(&p.ctx, one(&f, "cidr"), one(&f, "note"))).await
+    step(&p, "pools", s.app.add_ip_pool(&p.ctx, one(&f, "cidr"), one(&f, "note"))).await
 }
 
 pub(in crate::ui) async fn delete_pool(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
-    Form(f): Form<Pairs>,
 ) -> Response {
-    step(&p, &f, "pools", s.app.delete_ip_pool(&p.ctx, id)).await
+    step(&p, "pools", s.app.delete_ip_pool(&p.ctx, id)).await
 }
 
 pub(in crate::ui) async fn pool_usage(
@@ -166,7 +165,7 @@ pub(in crate::ui) async fn pool_usage(
         allocated_to,
         since: one(&f, "since").to_owned(),
     };
-    step(&p, &f, "pools", s.app.set_ip_pool_usage(&p.ctx, id, input)).await
+    step(&p, "pools", s.app.set_ip_pool_usage(&p.ctx, id, input)).await
 }
 
 pub(in crate::ui) async fn add_source(
@@ -179,16 +178,15 @@ pub(in crate::ui) async fn add_source(
         unit: one(&f, "unit").parse().unwrap_or(-1),
         note: one(&f, "note").to_owned(),
     };
-    step(&p, &f, "pools", s.app.add_ip_source(&p.ctx, input)).await
+    step(&p, "pools", s.app.add_ip_source(&p.ctx, input)).await
 }
 
 pub(in crate::ui) async fn delete_source(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
-    Form(f): Form<Pairs>,
 ) -> Response {
-    step(&p, &f, "pools", s.app.delete_ip_source(&p.ctx, id)).await
+    step(&p, "pools", s.app.delete_ip_source(&p.ctx, id)).await
 }
 
 /// `/admin/ip-filing/{sources|pools}/{id}/{file|withdraw}`.
@@ -196,7 +194,6 @@ pub(in crate::ui) async fn filing_step(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Path((what, id, action)): Path<(String, String, String)>,
-    Form(f): Form<Pairs>,
 ) -> Response {
     let kind = match what.as_str() {
         "sources" => IpKind::Source,
@@ -205,8 +202,8 @@ pub(in crate::ui) async fn filing_step(
     };
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     match action.as_str() {
-        "file" => step(&p, &f, "pools", s.app.file_ip_record(&p.ctx, kind, id)).await,
-        "withdraw" => step(&p, &f, "pools", s.app.withdraw_ip_record(&p.ctx, kind, id)).await,
+        "file" => step(&p, "pools", s.app.file_ip_record(&p.ctx, kind, id)).await,
+        "withdraw" => step(&p, "pools", s.app.withdraw_ip_record(&p.ctx, kind, id)).await,
         _ => not_found(&p),
     }
 }

@@ -54,5 +54,5 @@ pub(in crate::ui) async fn save_profile(
         access_method: one(&f, "access_method").to_owned(),
     };
     let version = one(&f, "version").parse().ok();
-    step(&p, &f, "profile", s.app.put_provider_profile(&p.ctx, version, profile)).await
+    step(&p, "profile", s.app.put_provider_profile(&p.ctx, version, profile)).await
 }

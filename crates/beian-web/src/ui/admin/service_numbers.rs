@@ -53,5 +53,5 @@ pub(in crate::ui) async fn add_service_number(
         instance: one(&f, "instance").to_owned(),
         quota: one(&f, "quota").parse().unwrap_or(-1),
     };
-    step(&p, &f, "service-numbers", s.app.create_service_number(&p.ctx, input)).await
+    step(&p, "service-numbers", s.app.create_service_number(&p.ctx, input)).await
 }

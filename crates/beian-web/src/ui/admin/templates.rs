@@ -45,14 +45,13 @@ pub(in crate::ui) async fn add_template(
         error: one(&f, "error").to_owned(),
         suggestion: one(&f, "suggestion").to_owned(),
     };
-    step(&p, &f, "templates", s.app.create_template(&p.ctx, input)).await
+    step(&p, "templates", s.app.create_template(&p.ctx, input)).await
 }
 
 pub(in crate::ui) async fn delete_template(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
-    Form(f): Form<Pairs>,
 ) -> Response {
-    step(&p, &f, "templates", s.app.delete_template(&p.ctx, id)).await
+    step(&p, "templates", s.app.delete_template(&p.ctx, id)).await
 }

@@ -161,7 +161,7 @@ pub(in crate::ui) async fn handle_case(
         opinion: one(&f, "opinion").to_owned(),
         block: !one(&f, "block").is_empty(),
     };
-    step(&p, &f, "unfiled", s.app.handle_unfiled_case(&p.ctx, id, input)).await
+    step(&p, "unfiled", s.app.handle_unfiled_case(&p.ctx, id, input)).await
 }
 
 pub(in crate::ui) async fn block(
@@ -173,14 +173,13 @@ pub(in crate::ui) async fn block(
         domain: one(&f, "domain").to_owned(),
         reason: one(&f, "reason").to_owned(),
     };
-    step(&p, &f, "unfiled", s.app.block_domain(&p.ctx, input)).await
+    step(&p, "unfiled", s.app.block_domain(&p.ctx, input)).await
 }
 
 pub(in crate::ui) async fn unblock(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     Path(domain): Path<String>,
-    Form(f): Form<Pairs>,
 ) -> Response {
-    step(&p, &f, "unfiled", s.app.unblock_domain(&p.ctx, &domain)).await
+    step(&p, "unfiled", s.app.unblock_domain(&p.ctx, &domain)).await
 }

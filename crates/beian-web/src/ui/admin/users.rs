@@ -54,5 +54,5 @@ pub(in crate::ui) async fn update_user(
         _ => return error_page(p.lang, StatusCode::BAD_REQUEST, "error.not_found"),
     };
     let disabled = !one(&f, "disabled").is_empty();
-    step(&p, &f, "users", s.app.update_account(&p.ctx, id, role, disabled)).await
+    step(&p, "users", s.app.update_account(&p.ctx, id, role, disabled)).await
 }

@@ -138,9 +138,8 @@ pub(in crate::ui) async fn check(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
-    Form(f): Form<Pairs>,
 ) -> Response {
-    step(&p, &f, "verifications", s.app.check_verification_task(&p.ctx, id)).await
+    step(&p, "verifications", s.app.check_verification_task(&p.ctx, id)).await
 }
 
 pub(in crate::ui) async fn answer(
@@ -154,7 +153,7 @@ pub(in crate::ui) async fn answer(
         opinion: one(&f, "opinion").to_owned(),
         errors: one(&f, "errors").to_owned(),
     };
-    step(&p, &f, "verifications", s.app.answer_verification_task(&p.ctx, id, input)).await
+    step(&p, "verifications", s.app.answer_verification_task(&p.ctx, id, input)).await
 }
 
 pub(in crate::ui) async fn acknowledge(
@@ -164,5 +163,5 @@ pub(in crate::ui) async fn acknowledge(
     Form(f): Form<Pairs>,
 ) -> Response {
     let input = AcknowledgeInspection { opinion: one(&f, "opinion").to_owned() };
-    step(&p, &f, "verifications", s.app.acknowledge_inspection(&p.ctx, id, input)).await
+    step(&p, "verifications", s.app.acknowledge_inspection(&p.ctx, id, input)).await
 }

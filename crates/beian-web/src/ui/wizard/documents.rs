@@ -126,9 +126,6 @@ pub(in crate::ui) async fn submit(
     Path(id): Path<String>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    if !p.token_ok(posted(&f, "csrf_token")) {
-        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
-    }
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     let version = posted(&f, "version").and_then(|v| v.parse().ok());
     match s.app.submit_order(&p.ctx, id, version).await {

@@ -71,9 +71,6 @@ pub(in crate::ui) async fn start(
     axum::Extension(p): axum::Extension<PageCtx>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    if !p.token_ok(posted(&f, "csrf_token")) {
-        return error_page(p.lang, StatusCode::FORBIDDEN, "error.forbidden");
-    }
     let text = |k: &str| posted(&f, k).map(str::trim).unwrap_or_default().to_owned();
     let values: Vec<(String, String)> =
         ["province", "service", "nature", "cert_kind", "cert_number", "name", "domain", "existing_number"]
