@@ -10,9 +10,10 @@ use beian_store::{AccountRow, ApiTokenRow, SessionRow, Uuid, new_id};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::areas::Auth;
 use crate::crypto::{random_token, token_hash};
 use crate::i18n::Text;
-use crate::{App, AppError, AppResult, Ctx, FieldError, passwords};
+use crate::{AppError, AppResult, Ctx, FieldError, passwords};
 
 /// What an account may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -194,9 +195,9 @@ fn validate_new_account(a: &NewAccount) -> AppResult<String> {
     }
 }
 
-impl App {
+impl Auth<'_> {
     /// Self-registration (role `applicant`) or, for admins, creating staff accounts.
-    pub async fn register(&self, ctx: &Ctx, a: NewAccount) -> AppResult<Principal> {
+    pub async fn register(self, ctx: &Ctx, a: NewAccount) -> AppResult<Principal> {
         let role = match (a.role, ctx.principal.as_ref()) {
             (None | Some(Role::Applicant), _) => Role::Applicant,
             (Some(r), Some(p)) if p.role == Role::Admin => r,
@@ -232,13 +233,13 @@ impl App {
     }
 
     /// Counts a hit against a database-held limit of `max` per `window_secs`.
-    pub async fn rate_limit(&self, key: &str, max: i64, window_secs: i64) -> AppResult<()> {
+    pub async fn rate_limit(self, key: &str, max: i64, window_secs: i64) -> AppResult<()> {
         self.rate_budget(key, 1, max, window_secs).await
     }
 
     /// Charges `amount` against a database-held budget of `max` per `window_secs` (bytes
     /// uploaded, say); refused once the window's total passes it.
-    pub async fn rate_budget(&self, key: &str, amount: i64, max: i64, window_secs: i64) -> AppResult<()> {
+    pub async fn rate_budget(self, key: &str, amount: i64, max: i64, window_secs: i64) -> AppResult<()> {
         let now = self.now_us() / 1_000_000;
         let window_start = now - now.rem_euclid(window_secs);
         let mut tx = self.store().begin().await?;
@@ -253,7 +254,7 @@ impl App {
     }
 
     /// Checks the password and opens a new session.
-    pub async fn login(&self, ctx: &Ctx, email: &str, password: &str) -> AppResult<LoginSession> {
+    pub async fn login(self, ctx: &Ctx, email: &str, password: &str) -> AppResult<LoginSession> {
         let email = email.trim().to_lowercase();
         let cfg = self.config();
         self.rate_limit(
@@ -295,7 +296,7 @@ impl App {
 
     /// Remembers the language the signed-in account reads its e-mail in: the one it chose on
     /// the pages (or signed up in).
-    pub async fn set_language(&self, ctx: &Ctx, lang: beian_core::message::Lang) -> AppResult<()> {
+    pub async fn set_language(self, ctx: &Ctx, lang: beian_core::message::Lang) -> AppResult<()> {
         let p = ctx.principal()?;
         let mut tx = self.store().begin().await?;
         tx.set_account_lang(p.id, if lang == beian_core::message::Lang::En { "en" } else { "zh" }).await?;
@@ -304,7 +305,7 @@ impl App {
     }
 
     /// Ends a session.
-    pub async fn logout(&self, ctx: &Ctx, session_token: &str) -> AppResult<()> {
+    pub async fn logout(self, ctx: &Ctx, session_token: &str) -> AppResult<()> {
         self.auth_cache().remove(&token_hash(session_token));
         let mut tx = self.store().begin().await?;
         tx.delete_session(&token_hash(session_token)).await?;
@@ -316,14 +317,14 @@ impl App {
     }
 
     /// The caller behind a session cookie, with the session's CSRF token.
-    pub async fn session_principal(&self, session_token: &str) -> AppResult<Option<(Principal, String)>> {
+    pub async fn session_principal(self, session_token: &str) -> AppResult<Option<(Principal, String)>> {
         Ok(self.session_with_expiry(session_token).await?.map(|(p, csrf, _)| (p, csrf)))
     }
 
     /// The caller behind a session cookie, its CSRF token and when the session ends (unix µs;
     /// the pages warn before it does).
     pub async fn session_with_expiry(
-        &self,
+        self,
         session_token: &str,
     ) -> AppResult<Option<(Principal, String, i64)>> {
         let key = token_hash(session_token);
@@ -341,7 +342,7 @@ impl App {
     }
 
     /// The caller behind an API token.
-    pub async fn token_principal(&self, token: &str) -> AppResult<Option<Principal>> {
+    pub async fn token_principal(self, token: &str) -> AppResult<Option<Principal>> {
         let key = token_hash(token);
         if let Some((p, None, _)) = self.auth_cache().get(&key) {
             return Ok(Some(p));
@@ -355,7 +356,7 @@ impl App {
     }
 
     /// Creates an API token for scripts; the plaintext is returned once.
-    pub async fn create_api_token(&self, ctx: &Ctx, name: &str) -> AppResult<CreatedToken> {
+    pub async fn create_api_token(self, ctx: &Ctx, name: &str) -> AppResult<CreatedToken> {
         let p = ctx.principal()?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
@@ -384,7 +385,7 @@ impl App {
     }
 
     /// The caller's API tokens (never the secrets).
-    pub async fn list_api_tokens(&self, ctx: &Ctx) -> AppResult<Vec<TokenInfo>> {
+    pub async fn list_api_tokens(self, ctx: &Ctx) -> AppResult<Vec<TokenInfo>> {
         let p = ctx.principal()?;
         Ok(self
             .store()
@@ -403,7 +404,7 @@ impl App {
 
     /// Changes the caller's password after checking the current one; every session of the
     /// account ends (sign in again).
-    pub async fn change_password(&self, ctx: &Ctx, current: &str, new: &str) -> AppResult<()> {
+    pub async fn change_password(self, ctx: &Ctx, current: &str, new: &str) -> AppResult<()> {
         let p = ctx.principal()?;
         let account = self.store().account(p.id).await?.ok_or(AppError::NotFound)?;
         self.rate_limit(&format!("password:{}", p.id), 10, 900).await?;
@@ -429,7 +430,7 @@ impl App {
 
     /// Sends a password-reset link to `email` if an account has it. Answers the same either
     /// way, so the form cannot tell who is registered; limited per address and per e-mail.
-    pub async fn request_password_reset(&self, ctx: &Ctx, email: &str) -> AppResult<()> {
+    pub async fn request_password_reset(self, ctx: &Ctx, email: &str) -> AppResult<()> {
         let email = email.trim().to_lowercase();
         self.rate_limit(&format!("reset-ip:{}", ctx.ip.as_deref().unwrap_or("-")), 20, 3600).await?;
         if email.len() > 254 {
@@ -447,7 +448,9 @@ impl App {
             .await?;
         let mail = crate::notify::Notice::password_reset(&self.config().base_url, &token);
         let lang = tx.account_lang_of_email(&account.email).await?;
-        self.queue_email(&mut tx, &account.email, &mail, crate::notify::lang_of(lang.as_deref())).await?;
+        self.notify()
+            .queue_email(&mut tx, &account.email, &mail, crate::notify::lang_of(lang.as_deref()))
+            .await?;
         tx.audit(&ctx.audit("account.password_reset_requested", "account", account.id, json!({})), now)
             .await?;
         tx.commit().await?;
@@ -456,7 +459,7 @@ impl App {
 
     /// Sets a new password with a reset token from the e-mail: once, within the hour; every
     /// session of the account ends.
-    pub async fn reset_password(&self, ctx: &Ctx, token: &str, new: &str) -> AppResult<()> {
+    pub async fn reset_password(self, ctx: &Ctx, token: &str, new: &str) -> AppResult<()> {
         if new.chars().count() < MIN_PASSWORD_CHARS || new.len() > 1024 {
             return Err(AppError::field(
                 "password",
@@ -485,7 +488,7 @@ impl App {
     }
 
     /// Revokes one of the caller's API tokens.
-    pub async fn revoke_api_token(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+    pub async fn revoke_api_token(self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
         let p = ctx.principal()?;
         let mut tx = self.store().begin().await?;
         if !tx.revoke_api_token(id, p.id).await? {
@@ -499,7 +502,7 @@ impl App {
 
     /// Accounts, for admins.
     pub async fn list_accounts(
-        &self,
+        self,
         ctx: &Ctx,
         after: Option<Uuid>,
         limit: i64,
@@ -515,7 +518,7 @@ impl App {
     }
 
     /// Accounts with whether each is disabled (admins), for the users page.
-    pub async fn accounts_with_state(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<(Principal, bool)>> {
+    pub async fn accounts_with_state(self, ctx: &Ctx, limit: i64) -> AppResult<Vec<(Principal, bool)>> {
         ctx.require(&[Role::Admin])?;
         Ok(self
             .store()
@@ -528,7 +531,7 @@ impl App {
 
     /// Changes an account's role or disables it (admins); its sessions end.
     pub async fn update_account(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         role: Role,

@@ -12,9 +12,10 @@ use beian_store::{OrderEventRow, OrderFlagRow, Tx, Uuid, new_id};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::areas::Review;
 use crate::error::FieldError;
 use crate::i18n::Text;
-use crate::{App, AppError, AppResult};
+use crate::{AppError, AppResult};
 
 /// The blacklists the pre-check reads (`miit_blacklist.kind`): subjects by their certificate's
 /// blind index, domains and illegally served domains by their registrable domain.
@@ -76,12 +77,12 @@ fn because(plain: &'static str, with_reason: &'static str, reason: &str) -> Text
     if reason.is_empty() { Text::new(plain) } else { Text::new(with_reason).arg("reason", reason) }
 }
 
-impl App {
+impl Review<'_> {
     /// Refuses to start an order for a listed subject or a listed domain (`domains` as
     /// `(field, domain)`), naming the bureau's reason. Illegally served domains are not
     /// refused: the reviewer sees them in the pre-check.
     pub(crate) async fn refuse_blacklisted(
-        &self,
+        self,
         cert_index: &[u8],
         domains: &[(String, String)],
     ) -> AppResult<()> {
@@ -110,7 +111,7 @@ impl App {
     /// that records the list. Returns how many flags were added or removed; a list received
     /// twice changes nothing the second time.
     pub(crate) async fn flag_listed_orders(
-        &self,
+        self,
         tx: &mut Tx,
         changes: &[ListChange],
         now: i64,
@@ -120,7 +121,7 @@ impl App {
         }
         let mut n = 0;
         for row in tx.orders_under_review(SCAN_LIMIT).await? {
-            let doc = self.decrypt_order(&row)?;
+            let doc = self.orders().decrypt_order(&row)?;
             let cert = hex::encode(
                 self.keys().blind_index("cert", &normalize_cert(&doc.order.subject.certificate.number)),
             );
@@ -167,7 +168,7 @@ impl App {
     }
 
     async fn flag_step(
-        &self,
+        self,
         tx: &mut Tx,
         order: Uuid,
         state: &str,

@@ -2,7 +2,7 @@
 //! administrator added (or corrected) since, kept as one setting so that every instance of a
 //! deployment counts with the same days.
 //!
-//! Due dates are counted here ([`App::calendar`]); a date that reaches a year without an entry
+//! Due dates are counted here ([`Admin::calendar`]); a date that reaches a year without an entry
 //! carries that year, and the pages and `/readyz` say so. This module never guesses a year's
 //! holidays: a year is on file only with the notice it comes from.
 
@@ -13,7 +13,8 @@ use beian_core::calendar::{Calendar, Due, YearEntry};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
+use crate::areas::Admin;
+use crate::{AppError, AppResult, Ctx, FieldError, Role};
 
 /// The setting holding the years administrators added.
 const SETTING: &str = "calendar";
@@ -104,8 +105,8 @@ fn merged(added: &Added) -> Calendar {
     cal
 }
 
-impl App {
-    async fn added_years(&self) -> AppResult<(i64, Added)> {
+impl Admin<'_> {
+    async fn added_years(self) -> AppResult<(i64, Added)> {
         Ok(match self.store().setting(SETTING).await? {
             Some(s) => (s.version, serde_json::from_str(&s.value)?),
             None => (0, Added::default()),
@@ -113,7 +114,7 @@ impl App {
     }
 
     /// The calendar in force (cached for a few seconds per instance).
-    pub async fn calendar(&self) -> AppResult<Arc<Calendar>> {
+    pub async fn calendar(self) -> AppResult<Arc<Calendar>> {
         let cache = &self.inner.calendar_cache;
         if let Some((at, cal)) = cache.cell.lock().expect("calendar cache").as_ref()
             && at.elapsed() < REFRESH
@@ -126,7 +127,7 @@ impl App {
     }
 
     /// The calendar with each year's source and origin, for staff.
-    pub async fn calendar_view(&self, ctx: &Ctx) -> AppResult<CalendarView> {
+    pub async fn calendar_view(self, ctx: &Ctx) -> AppResult<CalendarView> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let (version, added) = self.added_years().await?;
         let cal = merged(&added);
@@ -145,9 +146,9 @@ impl App {
     }
 
     /// Adds a year's schedule, or corrects one (built-in or added); `if_match` is the version
-    /// read from [`App::calendar_view`].
+    /// read from [`Admin::calendar_view`].
     pub async fn put_calendar_year(
-        &self,
+        self,
         ctx: &Ctx,
         if_match: Option<i64>,
         year: i32,
@@ -176,7 +177,7 @@ impl App {
     /// Removes a year an administrator added (a built-in year cannot be removed, only
     /// corrected).
     pub async fn delete_calendar_year(
-        &self,
+        self,
         ctx: &Ctx,
         if_match: Option<i64>,
         year: i32,
@@ -194,7 +195,7 @@ impl App {
     }
 
     async fn save_added(
-        &self,
+        self,
         ctx: &Ctx,
         expected: i64,
         added: &Added,
@@ -215,7 +216,7 @@ impl App {
 
     /// A warning when the calendar ends within [`WARN_DAYS`] of today (or already has): the
     /// next year's notice must be added before due dates run into it.
-    pub async fn calendar_warning(&self) -> AppResult<Option<String>> {
+    pub async fn calendar_warning(self) -> AppResult<Option<String>> {
         let cal = self.calendar().await?;
         let today = self.clock().today();
         Ok(match cal.covers_until() {

@@ -5,13 +5,15 @@
 
 use beian_core::model::OrderKind;
 
+use crate::areas::Orders;
 use crate::i18n::Text;
-use crate::{App, AppError, AppResult};
+use crate::{AppError, AppResult};
 
-impl App {
+impl Orders<'_> {
     /// The cancellation reasons on offer, by name.
-    pub async fn cancel_reasons(&self) -> AppResult<Vec<String>> {
+    pub async fn cancel_reasons(self) -> AppResult<Vec<String>> {
         let from_bureau: Vec<String> = self
+            .seam()
             .miit_tables()
             .await?
             .map(|t| t.cancel_reasons.iter().filter(|e| e.valid).map(|e| e.name.clone()).collect())
@@ -23,7 +25,7 @@ impl App {
     }
 
     /// A cancellation's reason: only on a cancellation, and one on offer.
-    pub(crate) async fn check_cancellation(&self, kind: OrderKind, reason: Option<&str>) -> AppResult<()> {
+    pub(crate) async fn check_cancellation(self, kind: OrderKind, reason: Option<&str>) -> AppResult<()> {
         let Some(reason) = reason else { return Ok(()) };
         if !kind.is_cancellation() {
             return Err(AppError::field(

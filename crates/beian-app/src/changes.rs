@@ -14,10 +14,11 @@ use beian_core::model::{App as AppService, Order, OrderKind, Subject, Website, c
 use beian_core::rules::DomainFacts;
 use beian_store::Uuid;
 
+use crate::areas::Drafts;
 use crate::i18n::Text;
 use crate::seam::Filing;
 use crate::views::{OrderDoc, OrderView};
-use crate::{App, AppError, AppResult, Ctx, Role};
+use crate::{AppError, AppResult, Ctx, Role};
 
 /// The most filed services one change may name.
 const MAX_NUMBERS: usize = 100;
@@ -60,14 +61,14 @@ fn service_index(path: &str) -> Option<(bool, usize)> {
     }
 }
 
-impl App {
+impl Drafts<'_> {
     /// The subject and its services as filed, from the decided orders, oldest first.
-    pub(crate) async fn as_filed(&self, subject_id: Uuid) -> AppResult<AsFiled> {
+    pub(crate) async fn as_filed(self, subject_id: Uuid) -> AppResult<AsFiled> {
         let mut out = AsFiled::default();
         for (order_id, text) in self.store().subject_filed_orders(subject_id).await? {
             let decision = serde_json::from_str::<Filing>(&text)?.decision;
             let Some(row) = self.store().order(order_id).await? else { continue };
-            let doc = self.decrypt_order(&row)?;
+            let doc = self.orders().decrypt_order(&row)?;
             if !doc.order.kind.is_cancellation() {
                 out.subject = Some(doc.order.subject.clone());
             }
@@ -103,13 +104,13 @@ impl App {
     /// named by `numbers` (none: a change of the subject alone). The applicant then edits what
     /// changes; the kind follows (`follow_changes` on every save).
     pub async fn start_change(
-        &self,
+        self,
         ctx: &Ctx,
         subject_id: Uuid,
         numbers: Vec<String>,
     ) -> AppResult<OrderView> {
         let p = ctx.require(&[Role::Applicant, Role::Admin])?;
-        let subject_row = self.visible_subject(ctx, subject_id).await?;
+        let subject_row = self.subjects().visible_subject(ctx, subject_id).await?;
         if subject_row.owner_id != p.id {
             return Err(AppError::NotFound);
         }
@@ -165,6 +166,6 @@ impl App {
         }
         let domain_facts = filed.domain_facts.into_iter().filter(|(d, _)| domains.contains(d)).collect();
         let doc = OrderDoc { order: order.clone(), domain_facts, verification: None, filed: Some(order) };
-        self.insert_draft(ctx, &subject_row, doc).await
+        self.orders().insert_draft(ctx, &subject_row, doc).await
     }
 }

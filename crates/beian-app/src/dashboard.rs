@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::areas::Admin;
 use crate::{App, AppResult, Ctx, Role};
 
 const WINDOW_DAYS: i64 = 90;
@@ -116,23 +117,23 @@ fn stage_times(events: &[beian_store::StageEvent]) -> Vec<StageTime> {
         .collect()
 }
 
-impl App {
+impl Admin<'_> {
     /// The dashboard's last figures (admins), answered at once: `None` until the first
     /// computation after a start has finished. Figures older than five minutes (or none) start
     /// a computation in the background; the view never waits for one.
-    pub async fn dashboard(&self, ctx: &Ctx) -> AppResult<Option<Dashboard>> {
+    pub async fn dashboard(self, ctx: &Ctx) -> AppResult<Option<Dashboard>> {
         ctx.require(&[Role::Admin])?;
         let last = self.dashboard_cache().get();
         if last.as_ref().is_none_or(|(at, _)| at.elapsed() >= CACHE_FOR) {
-            let app = self.clone();
-            tokio::spawn(async move { app.refresh_dashboard().await });
+            let app = App::clone(&self);
+            tokio::spawn(async move { app.admin().refresh_dashboard().await });
         }
         Ok(last.map(|(_, d)| d))
     }
 
     /// Computes the dashboard's figures unless a computation is already running in this
     /// instance or the figures are fresh; the workers call it every few minutes.
-    pub async fn refresh_dashboard(&self) {
+    pub async fn refresh_dashboard(self) {
         let Ok(_one) = self.dashboard_cache().computing.try_lock() else { return };
         if self.dashboard_cache().get().is_some_and(|(at, _)| at.elapsed() < CACHE_FOR / 2) {
             return;
@@ -143,7 +144,7 @@ impl App {
         }
     }
 
-    async fn compute_dashboard(&self) -> AppResult<Dashboard> {
+    async fn compute_dashboard(self) -> AppResult<Dashboard> {
         let since = self.now_us() - WINDOW_DAYS * 86_400_000_000;
         let by_state = self.store().orders_by_state().await?;
         let events = self.store().stage_events_since(since, ROW_LIMIT).await?;

@@ -13,9 +13,10 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::areas::Documents;
 use crate::i18n::Text;
 use crate::views::rfc3339;
-use crate::{App, AppError, AppResult, Ctx, FieldError};
+use crate::{AppError, AppResult, Ctx, FieldError};
 
 /// Document kinds an order may carry (rules.md §2.8).
 pub const DOCUMENT_KINDS: &[&str] = &[
@@ -191,14 +192,14 @@ fn reencode(bytes: &[u8], kind: Sniffed, max_pixels: u64) -> AppResult<Vec<u8>> 
     Ok(out)
 }
 
-impl App {
+impl Documents<'_> {
     fn document_aad(id: Uuid) -> String {
         format!("documents/{id}")
     }
 
     /// Stores a document for an editable order of the caller.
-    pub async fn upload_document(&self, ctx: &Ctx, order_id: Uuid, up: Upload) -> AppResult<DocumentView> {
-        let row = self.visible_order(ctx, order_id).await?;
+    pub async fn upload_document(self, ctx: &Ctx, order_id: Uuid, up: Upload) -> AppResult<DocumentView> {
+        let row = self.orders().visible_order(ctx, order_id).await?;
         let p = ctx.principal()?;
         if row.owner_id != p.id {
             return Err(AppError::Forbidden);
@@ -207,14 +208,16 @@ impl App {
             return Err(AppError::conflict("ORDER_NOT_EDITABLE", Text::new("problem.order_not_editable")));
         }
         // Decoding images is the most expensive thing an applicant can make the server do.
-        self.rate_limit(&format!("upload:{}", p.id), 120, 60).await?;
+        self.auth().rate_limit(&format!("upload:{}", p.id), 120, 60).await?;
         if up.bytes.len() > self.config().max_upload_bytes {
             return Err(AppError::PayloadTooLarge { limit: self.config().max_upload_bytes });
         }
         // And a budget of bytes an hour, charged before the work: 120 uploads a minute of the
         // largest size would otherwise be over a gigabyte a minute to decode and re-encode.
         let budget = self.config().upload_bytes_per_hour;
-        self.rate_budget(&format!("upload-bytes:{}", p.id), up.bytes.len() as i64, budget, 3600).await?;
+        self.auth()
+            .rate_budget(&format!("upload-bytes:{}", p.id), up.bytes.len() as i64, budget, 3600)
+            .await?;
         let mut errors = Vec::new();
         if !DOCUMENT_KINDS.contains(&up.kind.as_str()) {
             errors.push(FieldError::text(
@@ -223,7 +226,7 @@ impl App {
                 Text::new("problem.document_kind_invalid"),
             ));
         }
-        let doc = self.decrypt_order(&row)?;
+        let doc = self.orders().decrypt_order(&row)?;
         let mut paths: Vec<String> = doc.order.persons().into_iter().map(|(p, _)| p).collect();
         paths.push("subject".into());
         paths.extend((0..doc.order.websites.len()).map(|i| format!("websites[{i}]")));
@@ -341,22 +344,22 @@ impl App {
     }
 
     /// The documents of an order the caller may see.
-    pub async fn list_documents(&self, ctx: &Ctx, order_id: Uuid) -> AppResult<Vec<DocumentView>> {
-        self.visible_order(ctx, order_id).await?;
+    pub async fn list_documents(self, ctx: &Ctx, order_id: Uuid) -> AppResult<Vec<DocumentView>> {
+        self.orders().visible_order(ctx, order_id).await?;
         Ok(self.store().documents_of_order(order_id).await?.iter().map(DocumentView::from).collect())
     }
 
     /// Runs the vendor's check of a face photo (the `VERIFY_FACE` job) and keeps its verdict on
     /// the document. Idempotent: a checked document, a document gone, or a person no longer on
     /// the order ends the job without a call.
-    pub(crate) async fn run_face_check(&self, payload: &str) -> anyhow::Result<()> {
+    pub(crate) async fn run_face_check(self, payload: &str) -> anyhow::Result<()> {
         let id: Uuid = payload.trim().parse()?;
         let Some(d) = self.store().document(id).await? else { return Ok(()) };
         if d.face_checked_at.is_some() {
             return Ok(());
         }
         let Some(row) = self.store().order(d.order_id).await? else { return Ok(()) };
-        let doc = self.decrypt_order(&row)?;
+        let doc = self.orders().decrypt_order(&row)?;
         let persons = doc.order.persons();
         let Some((_, person)) = persons.iter().find(|(path, _)| *path == d.subject_path) else {
             return Ok(());
@@ -390,14 +393,14 @@ impl App {
 
     /// A document's bytes, decrypted, for the service's own use (a face check, an attachment
     /// to the bureau): no caller, no audit event.
-    pub(crate) async fn document_bytes(&self, d: &beian_store::DocumentRow) -> anyhow::Result<Vec<u8>> {
+    pub(crate) async fn document_bytes(self, d: &beian_store::DocumentRow) -> anyhow::Result<Vec<u8>> {
         Ok(self.keys().decrypt(&Self::document_aad(d.id), &self.blobs().get(&d.blob_key).await?)?)
     }
 
     /// A document's bytes; every call is an audit event.
-    pub async fn view_document(&self, ctx: &Ctx, id: Uuid) -> AppResult<(DocumentView, Vec<u8>)> {
+    pub async fn view_document(self, ctx: &Ctx, id: Uuid) -> AppResult<(DocumentView, Vec<u8>)> {
         let d = self.store().document(id).await?.ok_or(AppError::NotFound)?;
-        self.visible_order(ctx, d.order_id).await?;
+        self.orders().visible_order(ctx, d.order_id).await?;
         let sealed = self.blobs().get(&d.blob_key).await?;
         let bytes = self.keys().decrypt(&Self::document_aad(id), &sealed)?;
         self.store()

@@ -17,12 +17,13 @@ use beian_core::province::ProvinceCode;
 use beian_store::Uuid;
 use serde_json::json;
 
+use crate::areas::Drafts;
 use crate::i18n::Text;
 use crate::orders::OrderInput;
 use crate::seam::miit::status::{BureauView, asked_domain};
 use crate::subjects::SubjectInput;
 use crate::views::{OrderDoc, OrderView, unmask_subject};
-use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
+use crate::{AppError, AppResult, Ctx, FieldError, Role};
 
 /// The first questions of a filing, as the provider consoles ask them.
 #[derive(Debug, Clone)]
@@ -79,24 +80,24 @@ fn existing(number: Option<&str>) -> AppResult<Option<(String, bool)>> {
     }
 }
 
-impl App {
+impl Drafts<'_> {
     /// Starts (or resumes) a filing: finds the caller's subject by its certificate or creates
     /// it, works the order kind out from what is on file, and opens a draft with the domain.
     /// Starts (or resumes) a filing for one of the caller's subjects: the start's questions
     /// about the subject are answered from the subject on file.
     pub async fn start_filing_for_subject(
-        &self,
+        self,
         ctx: &Ctx,
         subject_id: Uuid,
         domain: String,
         app: bool,
         existing_number: Option<String>,
     ) -> AppResult<StartedFiling> {
-        let row = self.visible_subject(ctx, subject_id).await?;
+        let row = self.subjects().visible_subject(ctx, subject_id).await?;
         if row.owner_id != ctx.principal()?.id {
             return Err(AppError::NotFound);
         }
-        let s = self.decrypt_subject(&row)?;
+        let s = self.subjects().decrypt_subject(&row)?;
         let province = ProvinceCode::parse(&row.province)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored subject has no province")))?;
         let start = FilingStart {
@@ -111,7 +112,7 @@ impl App {
         self.start_filing(ctx, start).await
     }
 
-    pub async fn start_filing(&self, ctx: &Ctx, start: FilingStart) -> AppResult<StartedFiling> {
+    pub async fn start_filing(self, ctx: &Ctx, start: FilingStart) -> AppResult<StartedFiling> {
         let p = ctx.require(&[Role::Applicant, Role::Admin])?;
         let domain = DomainName::parse(&start.domain)
             .map_err(|e| AppError::Validation(vec![FieldError::new("domain", &e)]))?
@@ -119,7 +120,7 @@ impl App {
             .to_unicode();
         let filed = existing(start.existing_number.as_deref())?;
         let index = self.keys().blind_index("cert", &normalize_cert(&start.certificate.number));
-        self.refuse_blacklisted(&index, &[("domain".to_owned(), domain.clone())]).await?;
+        self.review().refuse_blacklisted(&index, &[("domain".to_owned(), domain.clone())]).await?;
         let mine = self
             .store()
             .subjects_by_cert_index(&index)
@@ -128,7 +129,8 @@ impl App {
             .find(|s| s.owner_id == p.id && s.province == start.province.to_string());
         // What the bureau has on file decides the kind too, not only what the applicant typed
         // and this provider knows; a domain filed under another subject stops here.
-        let bureau = self.bureau_view(start.nature, &start.certificate, std::slice::from_ref(&domain)).await;
+        let bureau =
+            self.seam().bureau_view(start.nature, &start.certificate, std::slice::from_ref(&domain)).await;
         let known_number = mine
             .as_ref()
             .and_then(|s| s.filed_number.clone())
@@ -177,13 +179,15 @@ impl App {
                     existing_number: known_number.clone(),
                     remark: None,
                 };
-                let view =
-                    self.create_subject(ctx, SubjectInput { province: start.province, subject }).await?;
+                let view = self
+                    .subjects()
+                    .create_subject(ctx, SubjectInput { province: start.province, subject })
+                    .await?;
                 self.store().subject(view.id).await?.ok_or(AppError::NotFound)?
             }
         };
         let services = if subject_row.filed_number.is_some() {
-            self.filed_services(subject_row.id).await?
+            self.seam().filed_services(subject_row.id).await?
         } else {
             Vec::new()
         };
@@ -209,7 +213,7 @@ impl App {
                 ));
             }
         };
-        let subject = self.decrypt_subject(&subject_row)?;
+        let subject = self.subjects().decrypt_subject(&subject_row)?;
         let website = Website {
             name: String::new(),
             domains: vec![domain],
@@ -240,6 +244,7 @@ impl App {
             (vec![website], Vec::new())
         };
         let view = self
+            .orders()
             .create_order(
                 ctx,
                 OrderInput {
@@ -261,16 +266,16 @@ impl App {
     /// values sent back are kept, as on the API. The subject's certificate cannot change here:
     /// a different certificate is a different subject, started anew.
     pub async fn save_draft(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
         subject: Subject,
         input: OrderInput,
     ) -> AppResult<OrderView> {
-        let (row, expected) = self.own_editable_order(ctx, id, if_match, input.subject_id).await?;
+        let (row, expected) = self.orders().own_editable_order(ctx, id, if_match, input.subject_id).await?;
         let subject_row = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
-        let stored_subject = self.decrypt_subject(&subject_row)?;
+        let stored_subject = self.subjects().decrypt_subject(&subject_row)?;
         // A service head sent as an exact copy of the subject head (masked as the form showed
         // it) is the subject head: it gets the subject head's stored values.
         let sent_head = subject.head.clone();
@@ -283,7 +288,7 @@ impl App {
                 Text::new("problem.subject_certificate_fixed"),
             ));
         }
-        let stored = self.decrypt_order(&row)?;
+        let stored = self.orders().decrypt_order(&row)?;
         let kind = input.kind.unwrap_or(stored.order.kind);
         let mut order = stored.order.clone();
         order.kind = kind;
@@ -308,13 +313,16 @@ impl App {
             verification: stored.verification,
             filed: stored.filed,
         };
-        let update = self.edited(&row, &doc, now).await?;
+        let update = self.orders().edited(&row, &doc, now).await?;
         let mut tx = self.store().begin().await?;
         if subject_changed {
             let new = beian_store::SubjectRow {
                 nature: serde_json::to_value(s.nature)?.as_str().unwrap_or_default().to_owned(),
                 name: s.name.trim().to_owned(),
-                data: self.keys().encrypt(&Self::subject_aad(subject_row.id), &serde_json::to_vec(&s)?)?,
+                data: self.keys().encrypt(
+                    &crate::areas::Subjects::subject_aad(subject_row.id),
+                    &serde_json::to_vec(&s)?,
+                )?,
                 updated_at: now,
                 ..subject_row.clone()
             };
@@ -330,14 +338,14 @@ impl App {
         tx.audit(&ctx.audit("order.update", "order", id, json!({ "via": "draft" })), now).await?;
         tx.commit().await?;
         let row = self.store().order(id).await?.ok_or(AppError::NotFound)?;
-        self.order_view(&row, false).await
+        self.orders().order_view(&row, false).await
     }
 
     /// The documents an order needs, each with what is uploaded for it; a face photo comes
     /// with the newest ID portrait (`id_front`) of the same person, to be compared side by side.
-    pub async fn document_checklist(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<DocumentSlot>> {
-        let row = self.visible_order(ctx, id).await?;
-        let doc = self.decrypt_order(&row)?;
+    pub async fn document_checklist(self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<DocumentSlot>> {
+        let row = self.orders().visible_order(ctx, id).await?;
+        let doc = self.orders().decrypt_order(&row)?;
         let rows = self.store().documents_of_order(id).await?;
         let docs: Vec<crate::documents::DocumentView> = rows.iter().map(Into::into).collect();
         let automatic = self.verifier().automatic();

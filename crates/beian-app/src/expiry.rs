@@ -18,10 +18,11 @@ use beian_store::{OrderRow, OrderUpdate, Uuid};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::areas::Expiry;
 use crate::notify::Notice;
 use crate::order_state::Step;
 use crate::views::rfc3339;
-use crate::{App, AppError, AppResult, Ctx};
+use crate::{AppError, AppResult, Ctx};
 
 /// The daily job that reminds and closes idle orders.
 pub const DRAFT_EXPIRY: &str = "draft_expiry";
@@ -74,15 +75,15 @@ fn first_action_day() -> i64 {
         .unwrap_or(30)
 }
 
-impl App {
+impl Expiry<'_> {
     /// Queues today's expiry run (at most one a day across workers and instances).
-    pub async fn schedule_draft_expiry(&self) -> AppResult<()> {
-        self.schedule_once_today(DRAFT_EXPIRY).await
+    pub async fn schedule_draft_expiry(self) -> AppResult<()> {
+        self.jobs().schedule_once_today(DRAFT_EXPIRY).await
     }
 
     /// Reminds the applicants of orders idle for a reminder day of their province, each
     /// reminder once per idle round, and closes those idle for the province's expiry days.
-    pub async fn run_draft_expiry(&self) -> AppResult<ExpiryRun> {
+    pub async fn run_draft_expiry(self) -> AppResult<ExpiryRun> {
         let now = self.now_us();
         let mut run = ExpiryRun::default();
         for row in self.store().idle_orders(now - first_action_day() * DAY_US, None, BATCH).await? {
@@ -101,7 +102,7 @@ impl App {
 
     /// The caller's orders that have been idle long enough to be reminded (all orders for
     /// staff), the soonest to close first; at most `limit` (1–500) of the longest idle.
-    pub async fn expiring_orders(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<ExpiringOrderView>> {
+    pub async fn expiring_orders(self, ctx: &Ctx, limit: i64) -> AppResult<Vec<ExpiringOrderView>> {
         let p = ctx.principal()?;
         let owner = if p.role.is_staff() { None } else { Some(p.id) };
         let now = self.now_us();
@@ -129,14 +130,14 @@ impl App {
     }
 
     /// The last change to the order or to its documents (an upload does not write the order).
-    async fn last_touched(&self, row: &OrderRow) -> AppResult<i64> {
+    async fn last_touched(self, row: &OrderRow) -> AppResult<i64> {
         let docs = self.store().documents_of_order(row.id).await?;
         Ok(docs.iter().map(|d| d.created_at).fold(row.updated_at, i64::max))
     }
 
     /// Sends the reminder for `day` unless this round already had it. True when sent.
     async fn remind(
-        &self,
+        self,
         row: &OrderRow,
         touched: i64,
         day: i64,
@@ -144,16 +145,16 @@ impl App {
         closes: &str,
     ) -> AppResult<bool> {
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
-        let mobile = self.decrypt_order(row)?.order.subject.head.mobile;
+        let mobile = self.orders().decrypt_order(row)?.order.subject.head.mobile;
         let closes_on = closes.get(..10).unwrap_or(closes);
         let notice = Notice::draft_reminder(&self.config().base_url, row.id, idle, closes_on);
         let mut tx = self.store().begin().await?;
         if !tx.record_order_reminder(row.id, touched, day, self.now_us()).await? {
             return Ok(false);
         }
-        self.notify_account(&mut tx, &owner.email, &notice).await?;
+        self.notify().notify_account(&mut tx, &owner.email, &notice).await?;
         if let Some(text) = &notice.sms {
-            self.queue_sms(&mut tx, &mobile, text).await?;
+            self.notify().queue_sms(&mut tx, &mobile, text).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -161,7 +162,7 @@ impl App {
 
     /// Closes an idle order (the workflow's `expire`, by the system). False when it changed
     /// meanwhile: the applicant touched it, and it is no longer idle.
-    async fn expire(&self, row: &OrderRow, idle: i64, expiry_days: i64) -> AppResult<bool> {
+    async fn expire(self, row: &OrderRow, idle: i64, expiry_days: i64) -> AppResult<bool> {
         let state: OrderState = serde_json::from_str(&row.state_data)?;
         let kind = serde_json::from_value(serde_json::Value::String(row.kind.clone()))?;
         let event = Event::Expire { idle_days: idle, expiry_days };
@@ -179,16 +180,21 @@ impl App {
         };
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
         let mut tx = self.store().begin().await?;
-        if !self.write_order_state(&mut tx, row, row.version, &next, OrderUpdate::from(row), &[step]).await? {
+        if !self
+            .orders()
+            .write_order_state(&mut tx, row, row.version, &next, OrderUpdate::from(row), &[step])
+            .await?
+        {
             return Ok(false);
         }
         tx.audit(&crate::service_audit("system", "order.expire", "order", row.id, detail), now).await?;
-        self.notify_account(
-            &mut tx,
-            &owner.email,
-            &Notice::draft_expired(&self.config().base_url, row.id, idle),
-        )
-        .await?;
+        self.notify()
+            .notify_account(
+                &mut tx,
+                &owner.email,
+                &Notice::draft_expired(&self.config().base_url, row.id, idle),
+            )
+            .await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -18,8 +18,9 @@ use beian_core::number::{self, Number, ServiceKind};
 use beian_store::Uuid;
 use serde::Serialize;
 
+use crate::areas::Compliance;
 use crate::i18n::Text;
-use crate::{App, AppError, AppResult, Ctx};
+use crate::{AppError, AppResult, Ctx};
 
 /// The PSB badge image the provider serves to its customers' pages: a PNG, checked once when
 /// the service starts.
@@ -139,10 +140,10 @@ pub fn footer_view(f: &Footer) -> FooterView {
     FooterView { html: f.html(), snippets }
 }
 
-impl App {
+impl Compliance<'_> {
     /// Where the snippets point the PSB badge: the provider's own copy when one is configured,
     /// else the customer's site (`/beian-gongan.png`).
-    pub fn psb_badge_src(&self) -> String {
+    pub fn psb_badge_src(self) -> String {
         match self.config().psb_badge {
             Some(_) => format!("{}{}", self.config().base_url.trim_end_matches('/'), PsbBadge::PATH),
             None => beian_core::footer::psb_badge_src().to_owned(),
@@ -151,8 +152,8 @@ impl App {
 
     /// The footers of an order's filed websites (its owner, or staff); refused while the
     /// bureau has issued no number for it.
-    pub async fn order_footers(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<SiteFooterView>> {
-        let view = self.get_order(ctx, id, false).await?;
+    pub async fn order_footers(self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<SiteFooterView>> {
+        let view = self.orders().get_order(ctx, id, false).await?;
         let Some(filing) = view.filing else {
             return Err(AppError::conflict("ORDER_NOT_FILED", Text::new("problem.order_not_filed")));
         };

@@ -15,8 +15,9 @@ use beian_core::province::ProvinceCode;
 use beian_store::{SiteHostingRow, Uuid};
 use serde::Serialize;
 
+use crate::areas::Compliance;
 use crate::auth::Role;
-use crate::{App, AppResult, Ctx, rfc3339};
+use crate::{AppResult, Ctx, rfc3339};
 
 const DAY_US: i64 = 86_400_000_000;
 
@@ -46,16 +47,16 @@ fn shell_days(number: &str) -> i64 {
     province.map_or(30, |p| set.province(p).values.empty_shell_days)
 }
 
-impl App {
+impl Compliance<'_> {
     /// Resolves a filed website's domain and records whether it is on the provider's
     /// addresses (called by the daily scan of the site).
     pub(crate) async fn check_hosting(
-        &self,
+        self,
         subject_id: Uuid,
         number: &str,
         domain: &str,
     ) -> anyhow::Result<()> {
-        let pools = self.pool_blocks().await?;
+        let pools = self.ip_filing().pool_blocks().await?;
         if pools.is_empty() {
             return Ok(());
         }
@@ -78,7 +79,7 @@ impl App {
 
     /// Filed websites away from the provider's addresses for the policy's days (staff),
     /// longest away first.
-    pub async fn empty_shell_candidates(&self, ctx: &Ctx) -> AppResult<Vec<EmptyShellView>> {
+    pub async fn empty_shell_candidates(self, ctx: &Ctx) -> AppResult<Vec<EmptyShellView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let now = self.now_us();
         let mut out: Vec<EmptyShellView> = self

@@ -19,9 +19,10 @@ use beian_store::{IpFiling, IpKind, IpPoolRow, IpSourceRow, Uuid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::areas::IpAddresses;
 use crate::i18n::Text;
 use crate::views::rfc3339;
-use crate::{App, AppError, AppResult, Ctx, Role};
+use crate::{AppError, AppResult, Ctx, Role};
 
 /// A range the provider uses, as the API shows it.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -160,27 +161,27 @@ fn miit_missing() -> AppError {
     AppError::conflict("MIIT_NOT_CONFIGURED", Text::new("problem.miit_not_configured"))
 }
 
-impl App {
+impl IpAddresses<'_> {
     /// The ranges the provider assigns, as any signed-in user may read them: the access
     /// step's addresses must come from these (ACCESS_IP_NOT_PROVIDER). Staff notes are not
     /// shown.
-    pub async fn assignable_addresses(&self, ctx: &Ctx) -> AppResult<Vec<String>> {
+    pub async fn assignable_addresses(self, ctx: &Ctx) -> AppResult<Vec<String>> {
         ctx.principal()?;
         Ok(self.store().ip_pools().await?.into_iter().map(|p| p.cidr).collect())
     }
 
     /// The pools as blocks, for the checks that compare an address with them (the access
     /// step's rules, the hosting check, a verification task's live check).
-    pub(crate) async fn pool_blocks(&self) -> anyhow::Result<Vec<Cidr>> {
+    pub(crate) async fn pool_blocks(self) -> anyhow::Result<Vec<Cidr>> {
         Ok(self.store().ip_pools().await?.iter().filter_map(|p| Cidr::parse(&p.cidr)).collect())
     }
 
-    pub async fn ip_pools(&self, ctx: &Ctx) -> AppResult<Vec<IpPoolView>> {
+    pub async fn ip_pools(self, ctx: &Ctx) -> AppResult<Vec<IpPoolView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         Ok(self.store().ip_pools().await?.into_iter().map(pool_view).collect())
     }
 
-    pub async fn add_ip_pool(&self, ctx: &Ctx, cidr: &str, note: &str) -> AppResult<IpPoolView> {
+    pub async fn add_ip_pool(self, ctx: &Ctx, cidr: &str, note: &str) -> AppResult<IpPoolView> {
         ctx.require(&[Role::Admin])?;
         let c = cidr_field(cidr)?;
         let now = self.now_us();
@@ -197,7 +198,7 @@ impl App {
         Ok(pool_view(self.store().ip_pool(id).await?.ok_or(AppError::NotFound)?))
     }
 
-    pub async fn delete_ip_pool(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+    pub async fn delete_ip_pool(self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
         ctx.require(&[Role::Admin])?;
         let pool = self.store().ip_pool(id).await?.ok_or(AppError::NotFound)?;
         if held(&pool.filing.filing) {
@@ -213,7 +214,7 @@ impl App {
     }
 
     /// Says how a pool is used (before it is filed).
-    pub async fn set_ip_pool_usage(&self, ctx: &Ctx, id: Uuid, input: PoolUsage) -> AppResult<IpPoolView> {
+    pub async fn set_ip_pool_usage(self, ctx: &Ctx, id: Uuid, input: PoolUsage) -> AppResult<IpPoolView> {
         ctx.require(&[Role::Admin])?;
         let usage = USAGES.iter().find(|(_, n)| *n == input.usage).map(|(c, _)| *c).ok_or_else(|| {
             AppError::field("usage", "IP_USAGE_UNKNOWN", Text::new("problem.ip_usage_unknown"))
@@ -256,8 +257,8 @@ impl App {
 
     /// A unit id the bureau's table of reporting units holds (any positive id before the
     /// tables have come down: the bureau checks it then, 2029).
-    async fn reporting_unit(&self, unit: i64, field: &str) -> AppResult<i64> {
-        let known = match self.miit_tables().await? {
+    async fn reporting_unit(self, unit: i64, field: &str) -> AppResult<i64> {
+        let known = match self.seam().miit_tables().await? {
             Some(t) if !t.units.is_empty() => t.units.iter().any(|u| u.id == unit && u.valid),
             _ => unit > 0,
         };
@@ -267,8 +268,9 @@ impl App {
         Ok(unit)
     }
 
-    async fn source_view(&self, s: IpSourceRow) -> AppResult<IpSourceView> {
+    async fn source_view(self, s: IpSourceRow) -> AppResult<IpSourceView> {
         let unit_name = self
+            .seam()
             .miit_tables()
             .await?
             .and_then(|t| t.units.iter().find(|u| u.id == s.unit).map(|u| u.name.clone()));
@@ -284,7 +286,7 @@ impl App {
     }
 
     /// Where the provider's blocks come from (staff).
-    pub async fn ip_sources(&self, ctx: &Ctx) -> AppResult<Vec<IpSourceView>> {
+    pub async fn ip_sources(self, ctx: &Ctx) -> AppResult<Vec<IpSourceView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let mut out = Vec::new();
         for s in self.store().ip_sources().await? {
@@ -294,7 +296,7 @@ impl App {
     }
 
     /// An administrator records where a block comes from.
-    pub async fn add_ip_source(&self, ctx: &Ctx, input: NewIpSource) -> AppResult<IpSourceView> {
+    pub async fn add_ip_source(self, ctx: &Ctx, input: NewIpSource) -> AppResult<IpSourceView> {
         ctx.require(&[Role::Admin])?;
         let c = cidr_field(&input.cidr)?;
         let note = input.note.trim();
@@ -344,7 +346,7 @@ impl App {
     }
 
     /// An administrator removes a source the bureau does not hold.
-    pub async fn delete_ip_source(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+    pub async fn delete_ip_source(self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
         ctx.require(&[Role::Admin])?;
         let source = self.store().ip_source(id).await?.ok_or(AppError::NotFound)?;
         let mut tx = self.store().begin().await?;
@@ -359,7 +361,7 @@ impl App {
     /// Files a source or a pool with the bureau: an `IP` `XZBA` upload queued in the
     /// transaction that marks it `reporting`. A pool must lie in a source that is filed or
     /// being filed, and its usage must be complete.
-    pub async fn file_ip_record(&self, ctx: &Ctx, kind: IpKind, id: Uuid) -> AppResult<FilingView> {
+    pub async fn file_ip_record(self, ctx: &Ctx, kind: IpKind, id: Uuid) -> AppResult<FilingView> {
         ctx.require(&[Role::Admin])?;
         let seam = self.miit().ok_or_else(miit_missing)?;
         let (current, source, allocation) = match kind {
@@ -426,7 +428,7 @@ impl App {
             ),
             _ => return Err(AppError::NotFound),
         };
-        let seq = self.queue_miit_file(&mut tx, &file, 1, now).await?;
+        let seq = self.seam().queue_miit_file(&mut tx, &file, 1, now).await?;
         let to = IpFiling {
             filing: "reporting".into(),
             isp_id: Some(isp_id),
@@ -445,7 +447,7 @@ impl App {
 
     /// Withdraws a filed record: an `IP` `SCBA` upload by the bureau's id. A source with a
     /// filed pool inside stays.
-    pub async fn withdraw_ip_record(&self, ctx: &Ctx, kind: IpKind, id: Uuid) -> AppResult<FilingView> {
+    pub async fn withdraw_ip_record(self, ctx: &Ctx, kind: IpKind, id: Uuid) -> AppResult<FilingView> {
         ctx.require(&[Role::Admin])?;
         let seam = self.miit().ok_or_else(miit_missing)?;
         let (filing, cidr) = match kind {
@@ -479,7 +481,7 @@ impl App {
             mapping::delete_file(&seam.credentials.version, seam.credentials.unit_id, &sources, &pools);
         let now = self.now_us();
         let mut tx = self.store().begin().await?;
-        let seq = self.queue_miit_file(&mut tx, &file, 1, now).await?;
+        let seq = self.seam().queue_miit_file(&mut tx, &file, 1, now).await?;
         let to =
             IpFiling { filing: "withdrawing".into(), upload_seq: Some(seq), result: String::new(), ..filing };
         if !tx.set_ip_filing(kind, id, &["filed"], &to).await? {
@@ -492,7 +494,7 @@ impl App {
     }
 
     /// Applies the bureau's verdicts on IP records (`IP` `BAJG`), in the order they came.
-    pub(crate) async fn apply_ip_results(&self, results: &[IpResult]) -> anyhow::Result<()> {
+    pub(crate) async fn apply_ip_results(self, results: &[IpResult]) -> anyhow::Result<()> {
         for r in results {
             let kind = match r.kind {
                 Kind::Source => IpKind::Source,
@@ -547,7 +549,7 @@ impl App {
     /// The bureau refused the upload file `file_name` as a whole: the IP records filed or
     /// withdrawn in it go back with the codes. False when it carried none.
     pub(crate) async fn ip_filing_refused(
-        &self,
+        self,
         file_name: &str,
         codes: &[(i64, String)],
     ) -> anyhow::Result<bool> {

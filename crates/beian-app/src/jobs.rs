@@ -11,6 +11,7 @@ use serde::Deserialize;
 use tokio::sync::watch;
 
 use crate::App;
+use crate::areas::Jobs;
 use crate::notify::SEND_EMAIL;
 use crate::redact::redact_pii;
 
@@ -45,8 +46,8 @@ async fn wake_in(tx: &mut beian_store::Tx, now: i64) -> beian_store::Result<u64>
     Ok(n)
 }
 
-impl App {
-    async fn run_job(&self, job: &JobRow) -> anyhow::Result<()> {
+impl Jobs<'_> {
+    async fn run_job(self, job: &JobRow) -> anyhow::Result<()> {
         let outcome = self.dispatch(job).await;
         if outcome.is_ok() && WAIT_FOR_THE_REGULATOR.contains(&job.kind.as_str()) {
             let woken = self.wake_deliveries().await?;
@@ -59,7 +60,7 @@ impl App {
 
     /// Makes every delivery that waits for the regulator or the bureau due now; returns how
     /// many were waiting.
-    pub async fn wake_deliveries(&self) -> anyhow::Result<u64> {
+    pub async fn wake_deliveries(self) -> anyhow::Result<u64> {
         let now = self.now_us();
         let mut tx = self.store().begin().await?;
         let n = wake_in(&mut tx, now).await?;
@@ -68,7 +69,7 @@ impl App {
     }
 
     /// The admin's "retry deliveries now": what waits for the regulator is due at once.
-    pub async fn retry_deliveries_now(&self, ctx: &crate::Ctx) -> crate::AppResult<u64> {
+    pub async fn retry_deliveries_now(self, ctx: &crate::Ctx) -> crate::AppResult<u64> {
         ctx.require(&[crate::Role::Admin])?;
         let now = self.now_us();
         let mut tx = self.store().begin().await?;
@@ -84,7 +85,7 @@ impl App {
 
     /// Queues today's run of a daily job of `kind` (its payload is the day); the dedup key
     /// keeps it to one a day across workers and instances.
-    pub(crate) async fn schedule_once_today(&self, kind: &str) -> crate::AppResult<()> {
+    pub(crate) async fn schedule_once_today(self, kind: &str) -> crate::AppResult<()> {
         let now = self.now_us();
         let day = self.clock().today();
         let mut tx = self.store().begin().await?;
@@ -104,33 +105,37 @@ impl App {
     }
 
     /// How many deliveries wait for the regulator or the bureau (admins).
-    pub async fn waiting_deliveries(&self, ctx: &crate::Ctx) -> crate::AppResult<usize> {
+    pub async fn waiting_deliveries(self, ctx: &crate::Ctx) -> crate::AppResult<usize> {
         ctx.require(&[crate::Role::Admin])?;
         let jobs = self.store().pending_jobs().await?;
         Ok(jobs.iter().filter(|j| WAIT_FOR_THE_REGULATOR.contains(&j.kind.as_str())).count())
     }
 
-    async fn dispatch(&self, job: &JobRow) -> anyhow::Result<()> {
+    async fn dispatch(self, job: &JobRow) -> anyhow::Result<()> {
         match job.kind.as_str() {
             SEND_EMAIL => {
                 let p: MessagePayload = serde_json::from_str(&job.payload)?;
-                self.deliver_message(p.message_id).await
+                self.notify().deliver_message(p.message_id).await
             }
-            crate::seam::delivery::DELIVER => self.deliver_to_regulator(&job.payload).await,
-            crate::seam::miit::UPLOAD => self.miit_upload_pending().await,
-            crate::seam::miit::DOWNLOAD => self.miit_sync().await.map(|_| ()),
-            crate::scans::SCAN_SITE => self.run_site_scan(&job.payload).await,
-            crate::psb::DELIVER_PSB => self.deliver_psb(&job.payload).await,
-            crate::verify::VERIFY_FACE => self.run_face_check(&job.payload).await,
-            crate::psb::PSB_REMINDERS => self.send_psb_reminders().await.map(|_| ()).map_err(Into::into),
-            crate::webhooks::DELIVER_WEBHOOK => self.deliver_webhook(&job.payload).await,
-            crate::expiry::DRAFT_EXPIRY => self.run_draft_expiry().await.map(|_| ()).map_err(Into::into),
+            crate::seam::delivery::DELIVER => self.seam().deliver_to_regulator(&job.payload).await,
+            crate::seam::miit::UPLOAD => self.seam().miit_upload_pending().await,
+            crate::seam::miit::DOWNLOAD => self.seam().miit_sync().await.map(|_| ()),
+            crate::scans::SCAN_SITE => self.compliance().run_site_scan(&job.payload).await,
+            crate::psb::DELIVER_PSB => self.psb().deliver_psb(&job.payload).await,
+            crate::verify::VERIFY_FACE => self.documents().run_face_check(&job.payload).await,
+            crate::psb::PSB_REMINDERS => {
+                self.psb().send_psb_reminders().await.map(|_| ()).map_err(Into::into)
+            }
+            crate::webhooks::DELIVER_WEBHOOK => self.webhooks().deliver_webhook(&job.payload).await,
+            crate::expiry::DRAFT_EXPIRY => {
+                self.expiry().run_draft_expiry().await.map(|_| ()).map_err(Into::into)
+            }
             other => anyhow::bail!("unknown job kind `{other}`"),
         }
     }
 
     /// Claims and runs one due job. Returns false when none was due.
-    pub async fn run_one_job(&self, worker: &str) -> anyhow::Result<bool> {
+    pub async fn run_one_job(self, worker: &str) -> anyhow::Result<bool> {
         let now = self.now_us();
         let lease = LEASE.whole_microseconds() as i64;
         Ok(self
@@ -144,7 +149,7 @@ impl App {
     }
 
     /// Runs due jobs until none is left (tests, and `beian jobs run`).
-    pub async fn run_due_jobs(&self, worker: &str) -> anyhow::Result<usize> {
+    pub async fn run_due_jobs(self, worker: &str) -> anyhow::Result<usize> {
         let mut n = 0;
         while self.run_one_job(worker).await? {
             n += 1;
@@ -154,7 +159,7 @@ impl App {
 
     /// The worker loop of `beian serve`: polls for jobs until `shutdown` turns true, then
     /// releases whatever it holds.
-    pub async fn run_worker(&self, worker: String, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run_worker(self, worker: String, mut shutdown: watch::Receiver<bool>) {
         let mut scheduled: Option<std::time::Instant> = None;
         let mut figures: Option<std::time::Instant> = None;
         let mut polled: Option<std::time::Instant> = None;
@@ -166,29 +171,29 @@ impl App {
             // key keeps it to one run a minute across workers and instances).
             if self.miit().is_some() && polled.is_none_or(|t| t.elapsed() >= Duration::from_secs(20)) {
                 polled = Some(std::time::Instant::now());
-                if let Err(e) = self.queue_miit_download().await {
+                if let Err(e) = self.seam().queue_miit_download().await {
                     tracing::error!("queueing the V3.0 download: {e}");
                 }
             }
             // The admin dashboard's figures, computed here so that no view waits for them.
             if figures.is_none_or(|t| t.elapsed() >= Duration::from_secs(240)) {
                 figures = Some(std::time::Instant::now());
-                let app = self.clone();
-                tokio::spawn(async move { app.refresh_dashboard().await });
+                let app = App::clone(&self);
+                tokio::spawn(async move { app.admin().refresh_dashboard().await });
             }
             // Every hour, make sure today's site scans, PSB reminders and draft expiry are queued
             // (the dedup keys make each once a day).
             if scheduled.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
                 scheduled = Some(std::time::Instant::now());
                 if self.config().scan.is_some()
-                    && let Err(e) = self.schedule_daily_scans().await
+                    && let Err(e) = self.compliance().schedule_daily_scans().await
                 {
                     tracing::error!("scheduling site scans: {e}");
                 }
-                if let Err(e) = self.schedule_psb_reminders().await {
+                if let Err(e) = self.psb().schedule_psb_reminders().await {
                     tracing::error!("scheduling PSB reminders: {e}");
                 }
-                if let Err(e) = self.schedule_draft_expiry().await {
+                if let Err(e) = self.expiry().schedule_draft_expiry().await {
                     tracing::error!("scheduling draft expiry: {e}");
                 }
             }

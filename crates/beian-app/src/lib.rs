@@ -18,6 +18,7 @@
 //!   it returns and nothing else.
 //! - No HTTP and no SQL text here.
 
+pub mod areas;
 pub mod auth;
 pub mod blacklist;
 pub mod blobs;
@@ -143,7 +144,7 @@ pub(crate) struct Inner {
     webhook_client: std::sync::OnceLock<reqwest::Client>,
 }
 
-/// Decrypted order documents by (order id, version); see `App::decrypt_order`.
+/// Decrypted order documents by (order id, version); see `Orders::decrypt_order`.
 #[derive(Debug, Default)]
 pub(crate) struct DocCache {
     map: std::sync::Mutex<std::collections::HashMap<(beian_store::Uuid, i64), OrderDoc>>,

@@ -8,7 +8,8 @@
 
 use std::fmt::Write;
 
-use crate::{App, AppResult, Ctx, Role};
+use crate::areas::Admin;
+use crate::{AppResult, Ctx, Role};
 
 /// Days after going live by which a site must have its PSB filing (rules.md §5).
 const PSB_DAYS: i64 = 30;
@@ -40,9 +41,9 @@ impl Family<'_> {
     }
 }
 
-impl App {
+impl Admin<'_> {
     /// The metrics page (admins, or an admin's API token as a scraper uses).
-    pub async fn metrics(&self, ctx: &Ctx) -> AppResult<String> {
+    pub async fn metrics(self, ctx: &Ctx) -> AppResult<String> {
         ctx.require(&[Role::Admin])?;
         let now = self.now_us();
         let age = |since: i64| ((now - since).max(0) as f64) / 1e6;

@@ -15,9 +15,10 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::json;
 
+use crate::AppResult;
+use crate::areas::Notify;
 use crate::i18n::Msgs;
 use crate::views::ReviewFinding;
-use crate::{App, AppResult};
 
 /// The language of a stored `accounts.lang` (Chinese unless it says `en`).
 pub(crate) fn lang_of(stored: Option<&str>) -> Lang {
@@ -372,10 +373,10 @@ impl SmsSender for HttpSmsGateway {
 /// Text messages per phone number per day (China time) before further ones are capped.
 pub const SMS_DAILY_CAP: i64 = 10;
 
-impl App {
+impl Notify<'_> {
     /// Queues a text message in the caller's transaction, unless the phone reached its daily
     /// cap — then the message is recorded as `capped` and nothing is sent.
-    pub async fn queue_sms(&self, tx: &mut Tx, mobile: &str, text: &str) -> AppResult<bool> {
+    pub async fn queue_sms(self, tx: &mut Tx, mobile: &str, text: &str) -> AppResult<bool> {
         let Ok(m) = beian_core::id::Mobile::parse(mobile) else { return Ok(false) };
         let phone = m.value.to_string();
         let index = self.keys().blind_index("mobile", &phone);
@@ -417,7 +418,7 @@ impl App {
     }
 }
 
-impl App {
+impl Notify<'_> {
     pub(crate) fn message_aad(id: Uuid) -> String {
         format!("messages/{id}/recipient")
     }
@@ -425,7 +426,7 @@ impl App {
     /// Queues `notice` to `to` in `lang`, in the caller's transaction: a message row and its
     /// delivery job.
     pub(crate) async fn queue_email(
-        &self,
+        self,
         tx: &mut Tx,
         to: &str,
         notice: &Notice,
@@ -464,7 +465,7 @@ impl App {
 
     /// Takes one-time tokens (a password-reset link's) out of a message's stored body once it
     /// has left, or will never leave, the outbox: the copy kept for the record needs none.
-    async fn forget_secrets(&self, id: Uuid, body: &str) -> anyhow::Result<()> {
+    async fn forget_secrets(self, id: Uuid, body: &str) -> anyhow::Result<()> {
         let kept = crate::redact::redact_links(body);
         if kept != body {
             self.store().set_message_body(id, &kept).await?;
@@ -474,7 +475,7 @@ impl App {
 
     /// Delivers one queued message (the `send_email` job). Idempotent: a message already
     /// sent is not sent again.
-    pub async fn deliver_message(&self, id: Uuid) -> anyhow::Result<()> {
+    pub async fn deliver_message(self, id: Uuid) -> anyhow::Result<()> {
         let Some(m) = self.store().message(id).await? else { return Ok(()) };
         if m.status == "sent" || m.status == "outbox" {
             return Ok(());

@@ -1,13 +1,14 @@
 //! The one writer of an order's state. Every change of state — an applicant's or a reviewer's
-//! action (`App::apply_event`), the regulator's or the bureau's events (`seam::inbox`) — is
-//! written by [`App::write_order_state`] inside the caller's transaction: the new state onto
+//! action (`Orders::apply_event`), the regulator's or the bureau's events (`seam::inbox`) — is
+//! written by [`Orders::write_order_state`] inside the caller's transaction: the new state onto
 //! the row under optimistic concurrency, and each step onto the order's timeline. Nothing else
 //! changes `orders.state`; edits of an order's content keep the state they read.
 
 use beian_core::workflow::OrderState;
 use beian_store::{OrderEventRow, OrderRow, OrderUpdate, Tx, Uuid, new_id};
 
-use crate::{App, AppResult};
+use crate::AppResult;
+use crate::areas::Orders;
 
 /// One step of an order's life as its timeline keeps it.
 #[derive(Debug, Clone)]
@@ -22,13 +23,13 @@ pub(crate) struct Step {
     pub detail: serde_json::Value,
 }
 
-impl App {
+impl Orders<'_> {
     /// Writes `next` as the order's state: onto `u` (with whether the order is still open and
     /// when its stage began), `u` onto the row if it is still at version `expected`, and
     /// `steps` onto its timeline. False when another writer changed the row first (nothing is
     /// written; the caller reloads or reports the conflict).
     pub(crate) async fn write_order_state(
-        &self,
+        self,
         tx: &mut Tx,
         row: &OrderRow,
         expected: i64,
@@ -48,7 +49,7 @@ impl App {
             return Ok(false);
         }
         if next.name() != row.state {
-            self.emit_order_state(tx, row, next.name()).await?;
+            self.webhooks().emit_order_state(tx, row, next.name()).await?;
         }
         for s in steps {
             tx.insert_order_event(&OrderEventRow {

@@ -1,6 +1,6 @@
 //! Orders: create from a subject, edit while a draft (or returned), check with the rule
 //! engine, submit, withdraw, and the timeline. Review decisions are in [`crate::review`];
-//! both go through [`App::apply_event`], the one place that persists a state transition.
+//! both go through [`Orders::apply_event`], the one place that persists a state transition.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,13 +12,14 @@ use beian_store::{OrderEventRow, OrderRow, OrderUpdate, Uuid, new_id};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::areas::Orders;
 use crate::blacklist::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, registrable};
 use crate::calendar::DueDate;
 use crate::i18n::Text;
 use crate::order_state::Step;
 use crate::requirements::required_documents;
 use crate::views::{OrderDoc, OrderView, ReviewFinding, TimelineEntry, mask_order, rfc3339, unmask_order};
-use crate::{App, AppError, AppResult, Ctx, Role};
+use crate::{AppError, AppResult, Ctx, Role};
 
 /// An order as the applicant sends it; the subject comes from `subject_id`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -91,14 +92,14 @@ pub fn sla_due(cal: &Calendar, state: &str, stage_since: i64, province: &str) ->
     Some(cal.add_working_days(since.date(), days).into())
 }
 
-impl App {
+impl Orders<'_> {
     fn order_aad(id: Uuid) -> String {
         format!("orders/{id}/data")
     }
 
     /// The decrypted document of an order row. A row's document never changes without its
     /// version changing, so decrypted documents are cached by (id, version) on both backends.
-    pub(crate) fn decrypt_order(&self, row: &OrderRow) -> AppResult<OrderDoc> {
+    pub(crate) fn decrypt_order(self, row: &OrderRow) -> AppResult<OrderDoc> {
         let key = (row.id, row.version);
         if let Some(doc) = self.doc_cache().get(&key) {
             return Ok(doc);
@@ -109,11 +110,11 @@ impl App {
         Ok(doc)
     }
 
-    pub(crate) fn encrypt_order(&self, id: Uuid, doc: &OrderDoc) -> AppResult<Vec<u8>> {
+    pub(crate) fn encrypt_order(self, id: Uuid, doc: &OrderDoc) -> AppResult<Vec<u8>> {
         Ok(self.keys().encrypt(&Self::order_aad(id), &serde_json::to_vec(doc)?)?)
     }
 
-    pub(crate) async fn order_view(&self, row: &OrderRow, reveal: bool) -> AppResult<OrderView> {
+    pub(crate) async fn order_view(self, row: &OrderRow, reveal: bool) -> AppResult<OrderView> {
         let doc = self.decrypt_order(row)?;
         let changed_fields = match &doc.filed {
             Some(filed) => beian_core::model::changes(filed, &doc.order).fields,
@@ -124,7 +125,7 @@ impl App {
             mask_order(&mut order);
         }
         let state: OrderState = serde_json::from_str(&row.state_data)?;
-        let due = sla_due(&*self.calendar().await?, &row.state, row.stage_since, &row.province);
+        let due = sla_due(&*self.admin().calendar().await?, &row.state, row.stage_since, &row.province);
         Ok(OrderView {
             id: row.id,
             version: row.version,
@@ -148,7 +149,7 @@ impl App {
     }
 
     /// Loads an order the caller may see: their own, or any for staff. Anything else is 404.
-    pub(crate) async fn visible_order(&self, ctx: &Ctx, id: Uuid) -> AppResult<OrderRow> {
+    pub(crate) async fn visible_order(self, ctx: &Ctx, id: Uuid) -> AppResult<OrderRow> {
         let p = ctx.principal()?;
         let row = self.store().order(id).await?.ok_or(AppError::NotFound)?;
         if row.owner_id != p.id && !p.role.is_staff() {
@@ -158,7 +159,7 @@ impl App {
     }
 
     fn build_order(
-        &self,
+        self,
         subject: beian_core::model::Subject,
         province: &str,
         kind: OrderKind,
@@ -179,13 +180,13 @@ impl App {
     }
 
     /// Starts a draft order for one of the caller's subjects.
-    pub async fn create_order(&self, ctx: &Ctx, input: OrderInput) -> AppResult<OrderView> {
+    pub async fn create_order(self, ctx: &Ctx, input: OrderInput) -> AppResult<OrderView> {
         let p = ctx.require(&[Role::Applicant, Role::Admin])?;
-        let subject_row = self.visible_subject(ctx, input.subject_id).await?;
+        let subject_row = self.subjects().visible_subject(ctx, input.subject_id).await?;
         if subject_row.owner_id != p.id {
             return Err(AppError::NotFound);
         }
-        let subject = self.decrypt_subject(&subject_row)?;
+        let subject = self.subjects().decrypt_subject(&subject_row)?;
         let kind = input.kind.unwrap_or(if subject_row.filed_number.is_some() {
             OrderKind::NewServiceHere
         } else {
@@ -215,7 +216,7 @@ impl App {
                         .map(move |(j, d)| (format!("websites[{i}].domains[{j}]"), d.clone()))
                 })
                 .collect();
-            self.refuse_blacklisted(&subject_row.cert_index, &domains).await?;
+            self.review().refuse_blacklisted(&subject_row.cert_index, &domains).await?;
         }
         let doc = OrderDoc { order, domain_facts: input.domain_facts, verification: None, filed: None };
         self.insert_draft(ctx, &subject_row, doc).await
@@ -225,7 +226,7 @@ impl App {
     /// its audit in one transaction; `ORDER_OPEN_EXISTS` (naming the open order) when the
     /// subject already has one.
     pub(crate) async fn insert_draft(
-        &self,
+        self,
         ctx: &Ctx,
         subject_row: &beian_store::SubjectRow,
         doc: OrderDoc,
@@ -288,25 +289,20 @@ impl App {
     }
 
     /// An order, masked unless `reveal` (which is audited).
-    pub async fn get_order(&self, ctx: &Ctx, id: Uuid, reveal: bool) -> AppResult<OrderView> {
+    pub async fn get_order(self, ctx: &Ctx, id: Uuid, reveal: bool) -> AppResult<OrderView> {
         let row = self.visible_order(ctx, id).await?;
         if reveal {
             self.store().audit(&ctx.audit("order.reveal_pii", "order", id, json!({})), self.now_us()).await?;
         }
         let mut view = self.order_view(&row, reveal).await?;
         if row.state == OrderState::Filed.name() {
-            view.filing = self.order_filing(id).await?;
+            view.filing = self.seam().order_filing(id).await?;
         }
         Ok(view)
     }
 
     /// The caller's orders, newest first.
-    pub async fn list_orders(
-        &self,
-        ctx: &Ctx,
-        before: Option<Uuid>,
-        limit: i64,
-    ) -> AppResult<Vec<OrderView>> {
+    pub async fn list_orders(self, ctx: &Ctx, before: Option<Uuid>, limit: i64) -> AppResult<Vec<OrderView>> {
         let p = ctx.principal()?;
         let rows = self.store().orders_of(p.id, before, limit.clamp(1, 100)).await?;
         let mut views = Vec::with_capacity(rows.len());
@@ -319,7 +315,7 @@ impl App {
     /// The caller's newest orders as a list shows them — kind, state, subject, time — without
     /// decrypting any of them.
     pub async fn order_summaries(
-        &self,
+        self,
         ctx: &Ctx,
         before: Option<Uuid>,
         limit: i64,
@@ -331,7 +327,7 @@ impl App {
 
     /// The row update of an applicant's edit: the new document and the rule engine's findings
     /// on it, stored so that every read of the draft shows them.
-    pub(crate) async fn edited(&self, row: &OrderRow, doc: &OrderDoc, now: i64) -> AppResult<OrderUpdate> {
+    pub(crate) async fn edited(self, row: &OrderRow, doc: &OrderDoc, now: i64) -> AppResult<OrderUpdate> {
         Ok(OrderUpdate {
             kind: doc.order.kind.key().to_owned(),
             data: self.encrypt_order(row.id, doc)?,
@@ -342,7 +338,7 @@ impl App {
     }
 
     /// The rule engine's findings on `doc` as stored on its row (JSON).
-    async fn findings_json(&self, row: &OrderRow, doc: &OrderDoc) -> AppResult<String> {
+    async fn findings_json(self, row: &OrderRow, doc: &OrderDoc) -> AppResult<String> {
         let rule_ctx = self.rule_context(row, doc).await?;
         Ok(serde_json::to_string(&check(&doc.order, &rule_ctx))?)
     }
@@ -351,7 +347,7 @@ impl App {
     /// (a draft or a returned order) and for the subject it was started for; with the version
     /// to write against.
     pub(crate) async fn own_editable_order(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
@@ -384,7 +380,7 @@ impl App {
 
     /// Replaces the applicant's part of an editable order (`If-Match` required).
     pub async fn update_order(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
@@ -398,7 +394,7 @@ impl App {
         unmask_order(&mut order, &stored.order);
         // The subject is edited through its own endpoint; refresh it from there.
         let subject_row = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
-        order.subject = self.decrypt_subject(&subject_row)?;
+        order.subject = self.subjects().decrypt_subject(&subject_row)?;
         if input.kind.is_none() {
             crate::changes::follow_changes(&mut order, stored.filed.as_ref());
         }
@@ -421,12 +417,12 @@ impl App {
     }
 
     /// The rule-engine context for an order: today, the provider's IP pools, what is on file.
-    pub(crate) async fn rule_context(&self, row: &OrderRow, doc: &OrderDoc) -> AppResult<Context> {
+    pub(crate) async fn rule_context(self, row: &OrderRow, doc: &OrderDoc) -> AppResult<Context> {
         let mut ctx = Context::new(self.clock().today());
-        let cal = self.calendar().await?;
+        let cal = self.admin().calendar().await?;
         ctx.holidays = cal.holidays();
         ctx.extra_workdays = cal.workdays();
-        ctx.provider_ip_pools = self.pool_blocks().await?;
+        ctx.provider_ip_pools = self.ip_filing().pool_blocks().await?;
         ctx.domains = doc.domain_facts.clone();
         ctx.as_filed = doc.filed.clone().map(Box::new);
         let numbers = self.store().service_numbers().await?;
@@ -440,7 +436,7 @@ impl App {
                 number,
                 head_certificate: Some(doc.order.subject.head.certificate.number.clone()),
                 certificate: Some(doc.order.subject.certificate.number.clone()),
-                services: self.filed_services(row.subject_id).await?,
+                services: self.seam().filed_services(row.subject_id).await?,
             });
         }
         Ok(ctx)
@@ -449,7 +445,7 @@ impl App {
     /// What the bureau said the provider must refuse or flag: its blacklists (HMDLB, FFJRHMD,
     /// kept as they come down) and, over V3.0, the order's domains filed under another subject.
     async fn bureau_context(
-        &self,
+        self,
         ctx: &mut Context,
         doc: &OrderDoc,
         known_number: Option<&str>,
@@ -465,7 +461,7 @@ impl App {
         let kind = order.kind;
         if (kind.adds_services() || kind == OrderKind::NewAccess || kind.is_change())
             && let Some(view) =
-                self.bureau_view(order.subject.nature, &order.subject.certificate, &domains).await
+                self.seam().bureau_view(order.subject.nature, &order.subject.certificate, &domains).await
         {
             ctx.domains_filed_elsewhere =
                 view.filed_elsewhere(known_number.or(order.subject.existing_number.as_deref()));
@@ -474,14 +470,14 @@ impl App {
     }
 
     /// Runs the rule engine on an order (the API's explicit check, rate-limited per caller).
-    pub async fn check_order(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
-        self.rate_limit(&format!("check:{}", ctx.principal()?.id), 600, 60).await?;
+    pub async fn check_order(self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
+        self.auth().rate_limit(&format!("check:{}", ctx.principal()?.id), 600, 60).await?;
         self.order_findings(ctx, id).await
     }
 
     /// The rule engine's findings on an order as a page shows them beside its fields: the
     /// cost of rendering that page, so not counted against the API's check limit.
-    pub async fn order_findings(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
+    pub async fn order_findings(self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
         let row = self.visible_order(ctx, id).await?;
         let doc = self.decrypt_order(&row)?;
         let rule_ctx = self.rule_context(&row, &doc).await?;
@@ -490,7 +486,7 @@ impl App {
 
     /// Submits a draft or returned order to the provider's review queue. Refused while `error`
     /// findings remain, documents are missing, or the identity photos are not uploaded.
-    pub async fn submit_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+    pub async fn submit_order(self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let row = self.visible_order(ctx, id).await?;
         if row.owner_id != ctx.principal()?.id {
@@ -537,7 +533,9 @@ impl App {
             // The bureau re-checks the subject's filed sites (rules.md §3.8): scan them now so
             // the reviewer's check sees today's state. Queued before the submission commits; a
             // scan of a submission that then fails is harmless.
-            self.scan_filed_sites_now(row.subject_id, &format!("order:{id}:v{}", row.version)).await?;
+            self.compliance()
+                .scan_filed_sites_now(row.subject_id, &format!("order:{id}:v{}", row.version))
+                .await?;
         }
         let now = self.now_us();
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
@@ -558,7 +556,7 @@ impl App {
     }
 
     /// Withdraws an order that is not yet being reviewed.
-    pub async fn withdraw_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+    pub async fn withdraw_order(self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let row = self.visible_order(ctx, id).await?;
         if row.owner_id != ctx.principal()?.id {
@@ -568,7 +566,7 @@ impl App {
     }
 
     /// The order's timeline.
-    pub async fn order_timeline(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<TimelineEntry>> {
+    pub async fn order_timeline(self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<TimelineEntry>> {
         self.visible_order(ctx, id).await?;
         Ok(self
             .store()
@@ -590,7 +588,7 @@ impl App {
     /// optimistic concurrency together with the timeline entry, the audit event and the
     /// notification job — all in one transaction.
     pub(crate) async fn apply_event(
-        &self,
+        self,
         ctx: &Ctx,
         row: &OrderRow,
         expected_version: i64,
@@ -639,13 +637,13 @@ impl App {
         }
         if matches!(next, OrderState::QueuedForRegulator) {
             // The version this update writes: the submission id of this approval.
-            self.queue_delivery(&mut tx, row.id, expected_version + 1).await?;
+            self.seam().queue_delivery(&mut tx, row.id, expected_version + 1).await?;
         }
         if let Some((to, notice)) = notify {
-            self.notify_account(&mut tx, to, &notice).await?;
+            self.notify().notify_account(&mut tx, to, &notice).await?;
             if let Some(text) = &notice.sms {
                 let mobile = self.decrypt_order(row)?.order.subject.head.mobile;
-                self.queue_sms(&mut tx, &mobile, text).await?;
+                self.notify().queue_sms(&mut tx, &mobile, text).await?;
             }
         }
         tx.commit().await?;
@@ -654,10 +652,10 @@ impl App {
     }
 }
 
-impl App {
+impl Orders<'_> {
     /// Uses one quota unit of each service's service number, inside the approval's
     /// transaction: a number cannot be overdrawn by two approvals at once.
-    async fn use_service_numbers(&self, tx: &mut beian_store::Tx, row: &OrderRow) -> AppResult<()> {
+    async fn use_service_numbers(self, tx: &mut beian_store::Tx, row: &OrderRow) -> AppResult<()> {
         let doc = self.decrypt_order(row)?;
         let mut counts: BTreeMap<String, i64> = BTreeMap::new();
         let codes =

@@ -7,9 +7,10 @@ use beian_store::Uuid;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::areas::Admin;
 use crate::i18n::Text;
 use crate::views::rfc3339;
-use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
+use crate::{AppError, AppResult, Ctx, FieldError, Role};
 
 /// The access provider's own details (used for PSB forms and as the filing's provider).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -116,8 +117,8 @@ fn audit_view(a: beian_store::AuditRow) -> AuditView {
     }
 }
 
-impl App {
-    pub async fn provider_profile(&self, ctx: &Ctx) -> AppResult<ProfileView> {
+impl Admin<'_> {
+    pub async fn provider_profile(self, ctx: &Ctx) -> AppResult<ProfileView> {
         // Staff only: applicants get what they need of it through their order's pages.
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         Ok(match self.store().setting(PROFILE).await? {
@@ -127,13 +128,13 @@ impl App {
     }
 
     /// The provider profile, if one was saved (internal use: no caller check).
-    pub(crate) async fn profile_setting(&self) -> AppResult<Option<ProviderProfile>> {
+    pub(crate) async fn profile_setting(self) -> AppResult<Option<ProviderProfile>> {
         Ok(self.store().setting(PROFILE).await?.map(|s| serde_json::from_str(&s.value)).transpose()?)
     }
 
     /// Saves the provider profile; `if_match` is the version read (0 when none exists).
     pub async fn put_provider_profile(
-        &self,
+        self,
         ctx: &Ctx,
         if_match: Option<i64>,
         p: ProviderProfile,
@@ -154,7 +155,7 @@ impl App {
 
     /// The audit log (admins), oldest first after the cursor.
     pub async fn audit_log(
-        &self,
+        self,
         ctx: &Ctx,
         object: Option<(String, String)>,
         after: Option<Uuid>,
@@ -170,7 +171,7 @@ impl App {
 
     /// The audit log newest first, before the entry `before` (the admin page).
     pub async fn audit_log_newest(
-        &self,
+        self,
         ctx: &Ctx,
         object: Option<(String, String)>,
         before: Option<Uuid>,
@@ -188,7 +189,7 @@ impl App {
         Ok(rows.into_iter().map(audit_view).collect())
     }
 
-    pub async fn dead_jobs(&self, ctx: &Ctx) -> AppResult<Vec<JobView>> {
+    pub async fn dead_jobs(self, ctx: &Ctx) -> AppResult<Vec<JobView>> {
         ctx.require(&[Role::Admin])?;
         Ok(self
             .store()
@@ -205,7 +206,7 @@ impl App {
             .collect())
     }
 
-    pub async fn retry_dead_job(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+    pub async fn retry_dead_job(self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
         ctx.require(&[Role::Admin])?;
         let now = self.now_us();
         let mut tx = self.store().begin().await?;
@@ -219,7 +220,7 @@ impl App {
 
     /// The outbox (admins): messages with masked recipients.
     pub async fn messages(
-        &self,
+        self,
         ctx: &Ctx,
         channel: &str,
         before: Option<Uuid>,
@@ -297,9 +298,9 @@ fn validate_template(t: &TemplateInput) -> AppResult<()> {
     Ok(())
 }
 
-impl App {
+impl Admin<'_> {
     /// Rejection templates, for reviewers.
-    pub async fn templates(&self, ctx: &Ctx) -> AppResult<Vec<TemplateView>> {
+    pub async fn templates(self, ctx: &Ctx) -> AppResult<Vec<TemplateView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         Ok(self
             .store()
@@ -310,7 +311,7 @@ impl App {
             .collect())
     }
 
-    pub async fn create_template(&self, ctx: &Ctx, t: TemplateInput) -> AppResult<TemplateView> {
+    pub async fn create_template(self, ctx: &Ctx, t: TemplateInput) -> AppResult<TemplateView> {
         ctx.require(&[Role::Admin])?;
         validate_template(&t)?;
         let row = beian_store::TemplateRow {
@@ -327,7 +328,7 @@ impl App {
         Ok(TemplateView { id: row.id, field: row.field, error: row.error, suggestion: row.suggestion })
     }
 
-    pub async fn update_template(&self, ctx: &Ctx, id: Uuid, t: TemplateInput) -> AppResult<TemplateView> {
+    pub async fn update_template(self, ctx: &Ctx, id: Uuid, t: TemplateInput) -> AppResult<TemplateView> {
         ctx.require(&[Role::Admin])?;
         validate_template(&t)?;
         let row = beian_store::TemplateRow {
@@ -346,7 +347,7 @@ impl App {
         Ok(TemplateView { id, field: row.field, error: row.error, suggestion: row.suggestion })
     }
 
-    pub async fn delete_template(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+    pub async fn delete_template(self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
         ctx.require(&[Role::Admin])?;
         let mut tx = self.store().begin().await?;
         if !tx.delete_template(id).await? {
@@ -357,7 +358,7 @@ impl App {
         Ok(())
     }
 
-    pub async fn service_numbers(&self, ctx: &Ctx) -> AppResult<Vec<ServiceNumberView>> {
+    pub async fn service_numbers(self, ctx: &Ctx) -> AppResult<Vec<ServiceNumberView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         Ok(self
             .store()
@@ -377,7 +378,7 @@ impl App {
     /// Issues a service number for a server instance (admins). The code is random, like the
     /// UUID-style codes cloud consoles show.
     pub async fn create_service_number(
-        &self,
+        self,
         ctx: &Ctx,
         s: ServiceNumberInput,
     ) -> AppResult<ServiceNumberView> {

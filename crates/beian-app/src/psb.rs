@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::Date;
 
+use crate::areas::Psb;
 use crate::error::FieldError;
 use crate::i18n::Text;
 use crate::notify::Notice;
@@ -37,7 +38,7 @@ use crate::seam::{Filing, RegulatorError, SubmissionId};
 use crate::views::{
     OrderDoc, ReviewFinding, keep, mask_cert, mask_person, mask_phone, rfc3339, unmask_person,
 };
-use crate::{App, AppError, AppResult, Ctx};
+use crate::{AppError, AppResult, Ctx};
 
 /// The job that sends a submitted application to the PSB platform.
 pub const DELIVER_PSB: &str = "deliver_psb";
@@ -142,23 +143,23 @@ fn date_of(s: &str) -> Option<Date> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
-impl App {
-    fn psb_decrypt(&self, row: &PsbApplicationRow) -> AppResult<PsbApplication> {
+impl Psb<'_> {
+    fn psb_decrypt(self, row: &PsbApplicationRow) -> AppResult<PsbApplication> {
         Ok(serde_json::from_slice(&self.keys().decrypt(&data_aad(row.id), &row.data)?)?)
     }
 
-    fn psb_encrypt(&self, id: Uuid, app: &PsbApplication) -> AppResult<Vec<u8>> {
+    fn psb_encrypt(self, id: Uuid, app: &PsbApplication) -> AppResult<Vec<u8>> {
         Ok(self.keys().encrypt(&data_aad(id), &serde_json::to_vec(app)?)?)
     }
 
-    fn psb_view(&self, row: &PsbApplicationRow, reveal: bool) -> AppResult<PsbView> {
+    fn psb_view(self, row: &PsbApplicationRow, reveal: bool) -> AppResult<PsbView> {
         let app = self.psb_decrypt(row)?;
         let state = state_of(row)?;
         let footer = match (&row.psb_number, parse_number(&row.icp_number).map(|p| p.number)) {
             (Some(psb), Ok(Number::IcpFiling(icp))) => match parse_number(psb).map(|p| p.number) {
                 Ok(Number::Psb(psb)) => {
                     let mut f = Footer::new(icp, Some(psb), &app.subject_name, self.clock().today().year());
-                    f.badge_src = self.psb_badge_src();
+                    f.badge_src = self.compliance().psb_badge_src();
                     Some(crate::footers::footer_view(&f))
                 }
                 _ => None,
@@ -186,7 +187,7 @@ impl App {
     /// Creates a draft application for every website an approval filed, in the approval's
     /// transaction. A website that has one already keeps it.
     pub(crate) async fn create_psb_drafts(
-        &self,
+        self,
         tx: &mut Tx,
         subject_id: Uuid,
         order_id: Uuid,
@@ -244,7 +245,7 @@ impl App {
 
     /// An application the caller may see (its subject's owner, or staff); anything else is
     /// not found. Returns the row and whether the caller owns it.
-    async fn visible_psb(&self, ctx: &Ctx, id: Uuid) -> AppResult<(PsbApplicationRow, bool)> {
+    async fn visible_psb(self, ctx: &Ctx, id: Uuid) -> AppResult<(PsbApplicationRow, bool)> {
         let p = ctx.principal()?;
         let row = self.store().psb_application(id).await?.ok_or(AppError::NotFound)?;
         let subject = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
@@ -256,7 +257,7 @@ impl App {
     }
 
     /// An application the caller owns and may change now (`If-Match` required).
-    async fn editable_psb(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<PsbApplicationRow> {
+    async fn editable_psb(self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<PsbApplicationRow> {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let (row, own) = self.visible_psb(ctx, id).await?;
         if !own {
@@ -272,7 +273,7 @@ impl App {
 
     /// Writes a changed application with its audit entry.
     async fn save_psb(
-        &self,
+        self,
         ctx: &Ctx,
         mut row: PsbApplicationRow,
         from: Option<&str>,
@@ -286,7 +287,7 @@ impl App {
         if !tx.update_psb_application(&row, expected).await? {
             return Err(AppError::PreconditionFailed { current_version: expected + 1 });
         }
-        self.emit_psb_state(&mut tx, &row, from).await?;
+        self.webhooks().emit_psb_state(&mut tx, &row, from).await?;
         for j in jobs {
             tx.enqueue(j, row.updated_at).await?;
         }
@@ -300,14 +301,14 @@ impl App {
     }
 
     /// A subject's PSB applications (one per filed website).
-    pub async fn psb_applications(&self, ctx: &Ctx, subject_id: Uuid) -> AppResult<Vec<PsbView>> {
-        self.visible_subject(ctx, subject_id).await?;
+    pub async fn psb_applications(self, ctx: &Ctx, subject_id: Uuid) -> AppResult<Vec<PsbView>> {
+        self.subjects().visible_subject(ctx, subject_id).await?;
         let rows = self.store().psb_applications_of_subject(subject_id).await?;
         rows.iter().map(|r| self.psb_view(r, false)).collect()
     }
 
     /// One application; `reveal` shows PII in full and is audited.
-    pub async fn get_psb(&self, ctx: &Ctx, id: Uuid, reveal: bool) -> AppResult<PsbView> {
+    pub async fn get_psb(self, ctx: &Ctx, id: Uuid, reveal: bool) -> AppResult<PsbView> {
         let (row, _) = self.visible_psb(ctx, id).await?;
         if reveal {
             self.store()
@@ -321,7 +322,7 @@ impl App {
     /// statement's acceptance are the system's: a different ICP number is refused, the
     /// acceptance is kept. Masked values sent back are kept.
     pub async fn update_psb(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
@@ -353,9 +354,9 @@ impl App {
     }
 
     /// Fills an empty access block from the provider profile, if there is one now.
-    async fn fill_access(&self, app: &mut PsbApplication) -> AppResult<()> {
+    async fn fill_access(self, app: &mut PsbApplication) -> AppResult<()> {
         if app.access.name.trim().is_empty()
-            && let Some(profile) = self.profile_setting().await?
+            && let Some(profile) = self.admin().profile_setting().await?
         {
             app.access = access_block(&profile);
         }
@@ -365,7 +366,7 @@ impl App {
     /// The owner accepts the responsibility statement in force: its version, the time and
     /// the account are recorded on the application and in the audit log.
     pub async fn accept_psb_statement(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
@@ -382,14 +383,14 @@ impl App {
     }
 
     /// The PSB rules on the application as it stands.
-    pub async fn check_psb_application(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
+    pub async fn check_psb_application(self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<Finding>> {
         let (row, _) = self.visible_psb(ctx, id).await?;
         Ok(check_psb(&self.psb_decrypt(&row)?, self.clock().today()))
     }
 
     /// Submits the application to the PSB platform: refused with the rules' errors, else
     /// queued for delivery in the same transaction.
-    pub async fn submit_psb(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<PsbView> {
+    pub async fn submit_psb(self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<PsbView> {
         let mut row = self.editable_psb(ctx, id, if_match).await?;
         let mut app = self.psb_decrypt(&row)?;
         self.fill_access(&mut app).await?;
@@ -423,7 +424,7 @@ impl App {
 
     /// The `deliver_psb` job. Idempotent: an application no longer waiting under this
     /// submission id is left alone, and the id makes a repeated submit the same submission.
-    pub(crate) async fn deliver_psb(&self, payload: &str) -> anyhow::Result<()> {
+    pub(crate) async fn deliver_psb(self, payload: &str) -> anyhow::Result<()> {
         let job: DeliverJob = serde_json::from_str(payload)?;
         let Some(row) = self.store().psb_application(job.id).await? else { return Ok(()) };
         if state_of(&row)? != PsbState::Submitted || row.submission_id.as_deref() != Some(&job.submission_id)
@@ -452,7 +453,7 @@ impl App {
     }
 
     /// The platform refused the application at intake: it comes back to the owner.
-    async fn psb_refused(&self, mut row: PsbApplicationRow, reason: ReviewFinding) -> AppResult<()> {
+    async fn psb_refused(self, mut row: PsbApplicationRow, reason: ReviewFinding) -> AppResult<()> {
         let Ok(next) = transition(state_of(&row)?, PsbEvent::Refused, Actor::System) else { return Ok(()) };
         let (expected, from) = (row.version, row.state.clone());
         row.state = next.as_str().into();
@@ -464,24 +465,25 @@ impl App {
         if !tx.update_psb_application(&row, expected).await? {
             return Ok(());
         }
-        self.emit_psb_state(&mut tx, &row, Some(&from)).await?;
-        self.notify_account(
-            &mut tx,
-            &owner,
-            &Notice::psb_rejected(&self.config().base_url, row.id, &row.icp_number),
-        )
-        .await?;
+        self.webhooks().emit_psb_state(&mut tx, &row, Some(&from)).await?;
+        self.notify()
+            .notify_account(
+                &mut tx,
+                &owner,
+                &Notice::psb_rejected(&self.config().base_url, row.id, &row.icp_number),
+            )
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn psb_owner_email(&self, row: &PsbApplicationRow) -> AppResult<String> {
+    async fn psb_owner_email(self, row: &PsbApplicationRow) -> AppResult<String> {
         let subject = self.store().subject(row.subject_id).await?.ok_or(AppError::NotFound)?;
         Ok(self.store().account(subject.owner_id).await?.ok_or(AppError::NotFound)?.email)
     }
 
     /// Applies the PSB platform's events for `submission_id`: each once, in sequence order.
-    pub async fn apply_psb_events(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<i64> {
+    pub async fn apply_psb_events(self, submission_id: &str, events: &[RegEvent]) -> AppResult<i64> {
         for _ in 0..5 {
             if let Some(seq) = self.try_apply_psb(submission_id, events).await? {
                 return Ok(seq);
@@ -490,7 +492,7 @@ impl App {
         Err(AppError::conflict("REGULATOR_BUSY", Text::new("problem.regulator_busy")))
     }
 
-    async fn try_apply_psb(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<Option<i64>> {
+    async fn try_apply_psb(self, submission_id: &str, events: &[RegEvent]) -> AppResult<Option<i64>> {
         let mut row =
             self.store().psb_application_by_submission(submission_id).await?.ok_or(AppError::NotFound)?;
         let mut fresh: Vec<&RegEvent> = events.iter().filter(|e| e.seq > row.applied_seq).collect();
@@ -541,7 +543,7 @@ impl App {
         if !tx.update_psb_application(&row, expected).await? {
             return Ok(None);
         }
-        self.emit_psb_state(&mut tx, &row, Some(&from)).await?;
+        self.webhooks().emit_psb_state(&mut tx, &row, Some(&from)).await?;
         tx.audit(
             &crate::service_audit(
                 "regulator",
@@ -555,10 +557,10 @@ impl App {
         .await?;
         for n in &notices {
             if let Some(to) = &owner {
-                self.notify_account(&mut tx, to, n).await?;
+                self.notify().notify_account(&mut tx, to, n).await?;
             }
             if let (Some(text), Some(m)) = (&n.sms, &mobile) {
-                self.queue_sms(&mut tx, m, text).await?;
+                self.notify().queue_sms(&mut tx, m, text).await?;
             }
         }
         tx.commit().await?;
@@ -569,7 +571,7 @@ impl App {
     /// their applications stop (`icp_cancelled`), and the owner of a site that holds a PSB
     /// number is told to cancel that filing at the platform.
     pub(crate) async fn psb_follow_cancellations(
-        &self,
+        self,
         tx: &mut Tx,
         cancelled: &[String],
         owner_email: &str,
@@ -586,17 +588,17 @@ impl App {
             if !tx.update_psb_application(&row, expected).await? {
                 return Err(AppError::conflict("PSB_CHANGED", Text::new("problem.psb_changed")));
             }
-            self.emit_psb_state(tx, &row, Some(&from)).await?;
+            self.webhooks().emit_psb_state(tx, &row, Some(&from)).await?;
             if let Some(psb) = &row.psb_number {
                 let notice = Notice::psb_cancel_due(&self.config().base_url, row.id, number, psb);
-                self.notify_account(tx, owner_email, &notice).await?;
+                self.notify().notify_account(tx, owner_email, &notice).await?;
             }
         }
         Ok(())
     }
 
     /// Fetches the application's events from the platform (when callbacks cannot arrive).
-    pub async fn refresh_psb(&self, ctx: &Ctx, id: Uuid) -> AppResult<PsbView> {
+    pub async fn refresh_psb(self, ctx: &Ctx, id: Uuid) -> AppResult<PsbView> {
         let (row, _) = self.visible_psb(ctx, id).await?;
         if let Some(sid) = &row.submission_id {
             let seam = self.regulator().ok_or(AppError::NotFound)?;
@@ -608,15 +610,15 @@ impl App {
 
     /// Queues today's reminder run (the worker calls this hourly; the dedup key makes it
     /// once a day).
-    pub async fn schedule_psb_reminders(&self) -> AppResult<()> {
-        self.schedule_once_today(PSB_REMINDERS).await
+    pub async fn schedule_psb_reminders(self) -> AppResult<()> {
+        self.jobs().schedule_once_today(PSB_REMINDERS).await
     }
 
     /// Sends the deadline reminders due today: for every website without a PSB number that
     /// has been live 20, 27 or 30 days, one e-mail to the owner and one SMS to the
     /// responsible person, each reminder day once (recorded with the message, in one
     /// transaction). Returns how many were sent.
-    pub async fn send_psb_reminders(&self) -> AppResult<usize> {
+    pub async fn send_psb_reminders(self) -> AppResult<usize> {
         let today = self.clock().today();
         let first = beian_core::psb::reminder_days().iter().copied().min().unwrap_or(0);
         let live_by = (today - time::Duration::days(first)).to_string();
@@ -645,9 +647,9 @@ impl App {
             if !tx.update_psb_application(&row, expected).await? {
                 continue; // changed meanwhile; tomorrow's run (or the next hour's) sees it
             }
-            self.notify_account(&mut tx, &owner, &notice).await?;
+            self.notify().notify_account(&mut tx, &owner, &notice).await?;
             if let Some(text) = &notice.sms {
-                self.queue_sms(&mut tx, &app.responsible.mobile, text).await?;
+                self.notify().queue_sms(&mut tx, &app.responsible.mobile, text).await?;
             }
             tx.commit().await?;
             sent += 1;
@@ -657,7 +659,7 @@ impl App {
 
     /// Websites without a PSB number, longest live first (staff): `overdue` keeps only those
     /// past their 30 days.
-    pub async fn psb_deadlines(&self, ctx: &Ctx, overdue: bool) -> AppResult<Vec<PsbDeadlineView>> {
+    pub async fn psb_deadlines(self, ctx: &Ctx, overdue: bool) -> AppResult<Vec<PsbDeadlineView>> {
         if !ctx.principal()?.role.is_staff() {
             return Err(AppError::Forbidden);
         }
@@ -670,13 +672,13 @@ impl App {
 
     /// The caller's own websites still without a PSB number, with their 30-day deadline (the
     /// home page's to-do), at most `limit`.
-    pub async fn my_psb_deadlines(&self, ctx: &Ctx, limit: i64) -> AppResult<Vec<PsbDeadlineView>> {
+    pub async fn my_psb_deadlines(self, ctx: &Ctx, limit: i64) -> AppResult<Vec<PsbDeadlineView>> {
         let p = ctx.principal()?;
         let rows = self.store().unfiled_psb_applications_of_owner(p.id, limit.clamp(1, 100)).await?;
         self.deadline_views(rows)
     }
 
-    fn deadline_views(&self, rows: Vec<PsbApplicationRow>) -> AppResult<Vec<PsbDeadlineView>> {
+    fn deadline_views(self, rows: Vec<PsbApplicationRow>) -> AppResult<Vec<PsbDeadlineView>> {
         let today = self.clock().today();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {

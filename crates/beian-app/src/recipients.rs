@@ -9,10 +9,11 @@ use beian_store::{RecipientRow, Tx, Uuid, new_id};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::areas::Notify;
 use crate::i18n::Text;
 use crate::notify::{Notice, valid_mailbox};
 use crate::views::{mask_email_public, rfc3339};
-use crate::{App, AppError, AppResult, Ctx};
+use crate::{AppError, AppResult, Ctx};
 
 /// Further recipients one account may keep.
 pub const MAX_RECIPIENTS: usize = 10;
@@ -48,15 +49,15 @@ fn view(r: &RecipientRow) -> RecipientView {
     }
 }
 
-impl App {
+impl Notify<'_> {
     /// The caller's further recipients.
-    pub async fn recipients(&self, ctx: &Ctx) -> AppResult<Vec<RecipientView>> {
+    pub async fn recipients(self, ctx: &Ctx) -> AppResult<Vec<RecipientView>> {
         let p = ctx.principal()?;
         Ok(self.store().recipients(p.id).await?.iter().map(view).collect())
     }
 
     /// Adds a further recipient to the caller's notifications.
-    pub async fn add_recipient(&self, ctx: &Ctx, input: NewRecipient) -> AppResult<RecipientView> {
+    pub async fn add_recipient(self, ctx: &Ctx, input: NewRecipient) -> AppResult<RecipientView> {
         let p = ctx.principal()?;
         let email = input.email.trim().to_lowercase();
         if email.len() > 254 || !email.contains('@') || !valid_mailbox(&email) {
@@ -110,7 +111,7 @@ impl App {
         Ok(view(&row))
     }
 
-    pub async fn delete_recipient(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+    pub async fn delete_recipient(self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
         let p = ctx.principal()?;
         let now = self.now_us();
         let mut tx = self.store().begin().await?;
@@ -124,7 +125,7 @@ impl App {
 
     /// Queues a notice to the account signed in as `email` and to each of its further
     /// recipients, in the caller's transaction, in the account's language.
-    pub(crate) async fn notify_account(&self, tx: &mut Tx, email: &str, notice: &Notice) -> AppResult<()> {
+    pub(crate) async fn notify_account(self, tx: &mut Tx, email: &str, notice: &Notice) -> AppResult<()> {
         let lang = crate::notify::lang_of(tx.account_lang_of_email(email).await?.as_deref());
         self.queue_email(tx, email, notice, lang).await?;
         for r in tx.recipients_of_email(email).await? {

@@ -14,8 +14,9 @@ use beian_core::rules::{Finding, check};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::areas::Orders;
 use crate::verify::{FaceState, face_state, newest};
-use crate::{App, AppResult, Ctx};
+use crate::{AppResult, Ctx};
 
 /// Documents an order needs before it can be submitted (rules.md §2.3, §2.8): the unit's
 /// licence; both sides of every responsible person's ID; a face photo of every service head
@@ -123,9 +124,9 @@ pub(crate) fn requirements(
     Requirements { ready: missing.is_empty(), documents, missing }
 }
 
-impl App {
+impl Orders<'_> {
     /// What the order needs before it can be submitted (its owner and staff).
-    pub async fn order_requirements(&self, ctx: &Ctx, id: Uuid) -> AppResult<Requirements> {
+    pub async fn order_requirements(self, ctx: &Ctx, id: Uuid) -> AppResult<Requirements> {
         let row = self.visible_order(ctx, id).await?;
         let doc = self.decrypt_order(&row)?;
         let rule_ctx = self.rule_context(&row, &doc).await?;

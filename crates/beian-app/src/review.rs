@@ -9,10 +9,11 @@ use beian_store::{QueueFilter, Uuid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::areas::Review;
 use crate::i18n::Text;
 use crate::notify::Notice;
 use crate::views::{OrderView, ReviewFinding, Verification, rfc3339};
-use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
+use crate::{AppError, AppResult, Ctx, FieldError, Role};
 
 /// Queue filters from the request.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
@@ -139,8 +140,8 @@ fn parse_cursor(s: &str) -> Option<(i64, Uuid)> {
     Some((at.parse().ok()?, id.parse().ok()?))
 }
 
-impl App {
-    pub async fn review_queue(&self, ctx: &Ctx, q: QueueQuery) -> AppResult<QueuePage> {
+impl Review<'_> {
+    pub async fn review_queue(self, ctx: &Ctx, q: QueueQuery) -> AppResult<QueuePage> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let state = q.state.unwrap_or_else(|| "submitted".into());
         if !REVIEW_STATES.contains(&state.as_str()) {
@@ -173,7 +174,7 @@ impl App {
         let next = (rows.len() as i64 == limit)
             .then(|| rows.last().map(|r| format!("{}_{}", r.submitted_at.unwrap_or_default(), r.id)))
             .flatten();
-        let cal = self.calendar().await?;
+        let cal = self.admin().calendar().await?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let mut flags: std::collections::HashMap<Uuid, Vec<crate::blacklist::OrderFlag>> =
             std::collections::HashMap::new();
@@ -205,7 +206,7 @@ impl App {
     }
 
     /// Open orders per review and regulator stage (the queue's tabs).
-    pub async fn queue_counts(&self, ctx: &Ctx) -> AppResult<Vec<QueueCount>> {
+    pub async fn queue_counts(self, ctx: &Ctx) -> AppResult<Vec<QueueCount>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let mut out = Vec::with_capacity(REVIEW_STATES.len());
         for state in REVIEW_STATES {
@@ -215,45 +216,47 @@ impl App {
         Ok(out)
     }
 
-    async fn staff_order(&self, ctx: &Ctx, id: Uuid) -> AppResult<beian_store::OrderRow> {
+    async fn staff_order(self, ctx: &Ctx, id: Uuid) -> AppResult<beian_store::OrderRow> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         self.store().order(id).await?.ok_or(AppError::NotFound)
     }
 
     /// Takes an order from the queue.
-    pub async fn claim_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+    pub async fn claim_order(self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let row = self.staff_order(ctx, id).await?;
         let me = ctx.principal()?.id;
-        self.apply_event(
-            ctx,
-            &row,
-            expected,
-            (Event::Claim, Actor::Reviewer),
-            |u| u.reviewer_id = Some(me),
-            None,
-        )
-        .await
+        self.orders()
+            .apply_event(
+                ctx,
+                &row,
+                expected,
+                (Event::Claim, Actor::Reviewer),
+                |u| u.reviewer_id = Some(me),
+                None,
+            )
+            .await
     }
 
     /// Puts a claimed order back in the queue.
-    pub async fn release_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+    pub async fn release_order(self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let row = self.staff_order(ctx, id).await?;
-        self.apply_event(
-            ctx,
-            &row,
-            expected,
-            (Event::Release, Actor::Reviewer),
-            |u| u.reviewer_id = None,
-            None,
-        )
-        .await
+        self.orders()
+            .apply_event(
+                ctx,
+                &row,
+                expected,
+                (Event::Release, Actor::Reviewer),
+                |u| u.reviewer_id = None,
+                None,
+            )
+            .await
     }
 
     /// Records the manual identity check: the reviewer compared the face photo with the ID.
     pub async fn record_verification(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
@@ -269,7 +272,7 @@ impl App {
             return Err(AppError::PreconditionFailed { current_version: row.version });
         }
         let p = ctx.principal()?;
-        let mut doc = self.decrypt_order(&row)?;
+        let mut doc = self.orders().decrypt_order(&row)?;
         doc.verification = Some(Verification {
             passed,
             note: note.chars().take(500).collect(),
@@ -278,7 +281,7 @@ impl App {
         });
         let now = self.now_us();
         let u = beian_store::OrderUpdate {
-            data: self.encrypt_order(id, &doc)?,
+            data: self.orders().encrypt_order(id, &doc)?,
             updated_at: now,
             ..beian_store::OrderUpdate::from(&row)
         };
@@ -289,14 +292,14 @@ impl App {
         tx.audit(&ctx.audit("order.verification", "order", id, json!({ "passed": passed })), now).await?;
         tx.commit().await?;
         let row = self.store().order(id).await?.ok_or(AppError::NotFound)?;
-        self.order_view(&row, false).await
+        self.orders().order_view(&row, false).await
     }
 
     /// Approves an order after review; it goes to the regulator queue.
-    pub async fn approve_order(&self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
+    pub async fn approve_order(self, ctx: &Ctx, id: Uuid, if_match: Option<i64>) -> AppResult<OrderView> {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let row = self.staff_order(ctx, id).await?;
-        let doc = self.decrypt_order(&row)?;
+        let doc = self.orders().decrypt_order(&row)?;
         if !doc.verification.as_ref().is_some_and(|v| v.passed) {
             return Err(AppError::conflict(
                 "VERIFICATION_REQUIRED",
@@ -305,15 +308,16 @@ impl App {
         }
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
         let mail = Notice::order_approved(&self.config().base_url, id);
-        self.apply_event(
-            ctx,
-            &row,
-            expected,
-            (Event::Approve, Actor::Reviewer),
-            |_| {},
-            Some((&owner.email, mail)),
-        )
-        .await
+        self.orders()
+            .apply_event(
+                ctx,
+                &row,
+                expected,
+                (Event::Approve, Actor::Reviewer),
+                |_| {},
+                Some((&owner.email, mail)),
+            )
+            .await
     }
 
     /// Decides several orders at once. The batch as a whole is checked first (size, duplicates,
@@ -321,7 +325,7 @@ impl App {
     /// transaction and with its own version, so one refusal (412, 409, 404) never stops the
     /// others. Results come back in the order given.
     pub async fn decide_batch(
-        &self,
+        self,
         ctx: &Ctx,
         batch: BatchDecision,
     ) -> AppResult<Vec<(Uuid, AppResult<OrderView>)>> {
@@ -376,7 +380,7 @@ impl App {
     }
 
     /// Expands reasons given by template id (with optional overrides) into text.
-    pub async fn resolve_reasons(&self, items: Vec<RejectReason>) -> AppResult<Vec<ReviewFinding>> {
+    pub async fn resolve_reasons(self, items: Vec<RejectReason>) -> AppResult<Vec<ReviewFinding>> {
         let mut out = Vec::with_capacity(items.len());
         for (i, r) in items.into_iter().enumerate() {
             let (field, error, suggestion) = match r.template_id {
@@ -407,7 +411,7 @@ impl App {
 
     /// Returns an order to the applicant with field-level reasons.
     pub async fn reject_order(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
@@ -436,23 +440,24 @@ impl App {
         let mail = Notice::order_returned(&self.config().base_url, id, &findings);
         let json = serde_json::to_string(&findings)?;
         let n = findings.len();
-        self.apply_event(
-            ctx,
-            &row,
-            expected,
-            (Event::Reject { findings: n }, Actor::Reviewer),
-            |u| {
-                u.review_findings = json;
-                u.reviewer_id = None;
-            },
-            Some((&owner.email, mail)),
-        )
-        .await
+        self.orders()
+            .apply_event(
+                ctx,
+                &row,
+                expected,
+                (Event::Reject { findings: n }, Actor::Reviewer),
+                |u| {
+                    u.review_findings = json;
+                    u.reviewer_id = None;
+                },
+                Some((&owner.email, mail)),
+            )
+            .await
     }
 
     /// Asks the applicant to mail paper materials.
     pub async fn request_materials(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
@@ -466,26 +471,29 @@ impl App {
             id,
             &note.chars().take(2000).collect::<String>(),
         );
-        self.apply_event(
-            ctx,
-            &row,
-            expected,
-            (Event::RequestMail, Actor::Reviewer),
-            |_| {},
-            Some((&owner.email, mail)),
-        )
-        .await
+        self.orders()
+            .apply_event(
+                ctx,
+                &row,
+                expected,
+                (Event::RequestMail, Actor::Reviewer),
+                |_| {},
+                Some((&owner.email, mail)),
+            )
+            .await
     }
 
     /// Records that the mailed materials arrived.
     pub async fn materials_received(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
     ) -> AppResult<OrderView> {
         let expected = if_match.ok_or(AppError::PreconditionRequired)?;
         let row = self.staff_order(ctx, id).await?;
-        self.apply_event(ctx, &row, expected, (Event::MailReceived, Actor::Reviewer), |_| {}, None).await
+        self.orders()
+            .apply_event(ctx, &row, expected, (Event::MailReceived, Actor::Reviewer), |_| {}, None)
+            .await
     }
 }

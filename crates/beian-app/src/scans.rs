@@ -16,6 +16,7 @@ use beian_scan::{Expected, Scanner, SiteReport, Verdict};
 use beian_store::{NewJob, SiteScanRow, Tx, Uuid, new_id};
 use serde::{Deserialize, Serialize};
 
+use crate::areas::Compliance;
 use crate::auth::Role;
 use crate::error::{AppError, AppResult};
 use crate::notify::Notice;
@@ -105,24 +106,14 @@ fn slot_in_day(number: &str) -> i64 {
     (h % (DAY_US as u64)) as i64
 }
 
-impl App {
-    /// The app's scanner (one connection pool), built on first use from `AppConfig::scan`;
-    /// `None` when scanning is off.
-    pub(crate) fn scanner(&self) -> anyhow::Result<Option<&Scanner>> {
-        let Some(opts) = &self.config().scan else { return Ok(None) };
-        if let Some(s) = self.inner.scanner.get() {
-            return Ok(Some(s));
-        }
-        let s = Scanner::new(opts.clone(), beian_scan::Limits::default(), beian_core::message::Lang::Zh)?;
-        Ok(Some(self.inner.scanner.get_or_init(|| s)))
-    }
-
+impl Compliance<'_> {
     /// The subject's filed websites with a domain to scan.
-    async fn scannable_sites(&self, subject_id: Uuid) -> AppResult<Vec<(String, String)>> {
+    async fn scannable_sites(self, subject_id: Uuid) -> AppResult<Vec<(String, String)>> {
         if self.config().scan.is_none() {
             return Ok(Vec::new());
         }
         Ok(self
+            .seam()
             .filed_services(subject_id)
             .await?
             .into_iter()
@@ -132,7 +123,7 @@ impl App {
     }
 
     async fn queue_scans(
-        &self,
+        self,
         tx: &mut Tx,
         subject_id: Uuid,
         sites: &[(String, String)],
@@ -162,7 +153,7 @@ impl App {
 
     /// Queues today's scan of every filed website, each at its own time of day. Run it as
     /// often as you like: a site gets one scan per day.
-    pub async fn schedule_daily_scans(&self) -> AppResult<usize> {
+    pub async fn schedule_daily_scans(self) -> AppResult<usize> {
         let now = self.now_us();
         let day_start = now - now.rem_euclid(DAY_US);
         let day = self.clock().today().to_string();
@@ -180,7 +171,7 @@ impl App {
 
     /// Queues a scan, now, of every website the subject has on file (new-site and new-access
     /// orders: the bureau re-checks them). `key` makes the batch once per order version.
-    pub(crate) async fn scan_filed_sites_now(&self, subject_id: Uuid, key: &str) -> AppResult<usize> {
+    pub(crate) async fn scan_filed_sites_now(self, subject_id: Uuid, key: &str) -> AppResult<usize> {
         let sites = self.scannable_sites(subject_id).await?;
         if sites.is_empty() {
             return Ok(0);
@@ -194,7 +185,7 @@ impl App {
 
     /// What a filed website's footer must show: its ICP number, its PSB number once issued
     /// (linked to its record), and for Jiangsu the subject's exact name.
-    pub(crate) async fn expected_footer(&self, subject_name: &str, icp_number: &str) -> AppResult<Expected> {
+    pub(crate) async fn expected_footer(self, subject_name: &str, icp_number: &str) -> AppResult<Expected> {
         let icp = match number::parse(icp_number).map(|p| p.number) {
             Ok(Number::IcpFiling(n)) => Some(n),
             _ => None,
@@ -211,11 +202,11 @@ impl App {
 
     /// Every website filed through this provider, with the home page to scan and what it
     /// must show (`beian scan --database`).
-    pub async fn scan_targets(&self) -> AppResult<Vec<(String, Expected)>> {
+    pub async fn scan_targets(self) -> AppResult<Vec<(String, Expected)>> {
         let mut out = Vec::new();
         for subject_id in self.store().filed_subject_ids().await? {
             let Some(subject) = self.store().subject(subject_id).await? else { continue };
-            for s in self.filed_services(subject_id).await? {
+            for s in self.seam().filed_services(subject_id).await? {
                 if s.kind != beian_core::number::ServiceKind::Website {
                     continue;
                 }
@@ -233,7 +224,7 @@ impl App {
     /// The `scan_site` job: fetch, check, keep the result, tell the owner when the site has
     /// just fallen out of compliance. Re-running it scans again (one more history row) and
     /// does not notify twice, since the previous scan is then already failing.
-    pub async fn run_site_scan(&self, payload: &str) -> anyhow::Result<()> {
+    pub async fn run_site_scan(self, payload: &str) -> anyhow::Result<()> {
         let job: ScanJob = serde_json::from_str(payload)?;
         let Some(subject) = self.store().subject(job.subject_id).await? else { return Ok(()) };
         let expected = self.expected_footer(&subject.name, &job.number).await?;
@@ -259,16 +250,18 @@ impl App {
         let newly_failing = failing(&row.verdict) && before.is_none_or(|b| !failing(&b.verdict));
         // The footer scanner feeds the unfiled work list: a site newly found without its number.
         if newly_failing && report.findings.iter().any(|f| f.code.as_str() == crate::unfiled::SCAN_FINDING) {
-            self.open_scan_case(&mut tx, &job.domain, row.scanned_at).await?;
+            self.unfiled().open_scan_case(&mut tx, &job.domain, row.scanned_at).await?;
         }
         if newly_failing {
             let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
-            self.emit_site_failing(&mut tx, &job.number, &job.domain, &row.verdict, &codes).await?;
+            self.webhooks()
+                .emit_site_failing(&mut tx, &job.number, &job.domain, &row.verdict, &codes)
+                .await?;
         }
         if newly_failing && let Some(owner) = owner {
             let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
             let mail = Notice::site_out_of_compliance(&job.number, &job.domain, &codes);
-            self.notify_account(&mut tx, &owner.email, &mail).await?;
+            self.notify().notify_account(&mut tx, &owner.email, &mail).await?;
         }
         tx.commit().await?;
         // With the scan, whether the site still answers on this provider's addresses.
@@ -277,19 +270,19 @@ impl App {
     }
 
     /// The newest scan of each of a subject's sites (its owner, or staff).
-    pub async fn subject_scans(&self, ctx: &Ctx, subject_id: Uuid) -> AppResult<Vec<SiteScanView>> {
-        self.visible_subject(ctx, subject_id).await?;
+    pub async fn subject_scans(self, ctx: &Ctx, subject_id: Uuid) -> AppResult<Vec<SiteScanView>> {
+        self.subjects().visible_subject(ctx, subject_id).await?;
         Ok(self.store().latest_site_scans(subject_id).await?.into_iter().map(view).collect())
     }
 
     /// A site's scan history, newest first (its owner, or staff).
     pub async fn site_scan_history(
-        &self,
+        self,
         ctx: &Ctx,
         subject_id: Uuid,
         number: &str,
     ) -> AppResult<Vec<SiteScanView>> {
-        self.visible_subject(ctx, subject_id).await?;
+        self.subjects().visible_subject(ctx, subject_id).await?;
         let rows = self.store().site_scan_history(number, 100).await?;
         // A number of another subject is not found, as any other object is.
         if rows.iter().any(|r| r.subject_id != subject_id) {
@@ -299,7 +292,7 @@ impl App {
     }
 
     /// Every scanned site's newest verdict, worst first, with counts (reviewers and admins).
-    pub async fn compliance_overview(&self, ctx: &Ctx) -> AppResult<ComplianceView> {
+    pub async fn compliance_overview(self, ctx: &Ctx) -> AppResult<ComplianceView> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let sites: Vec<SiteScanView> =
             self.store().compliance_overview(1000).await?.into_iter().map(view).collect();
@@ -316,7 +309,7 @@ impl App {
 
     /// Fills the newest scan into the subject's filed services (the rule engine reads them).
     pub(crate) async fn with_scan_results(
-        &self,
+        self,
         subject_id: Uuid,
         mut services: Vec<FiledService>,
     ) -> AppResult<Vec<FiledService>> {
@@ -328,5 +321,18 @@ impl App {
             }
         }
         Ok(services)
+    }
+}
+
+impl App {
+    /// The app's scanner (one connection pool), built on first use from `AppConfig::scan`;
+    /// `None` when scanning is off.
+    pub(crate) fn scanner(&self) -> anyhow::Result<Option<&Scanner>> {
+        let Some(opts) = &self.config().scan else { return Ok(None) };
+        if let Some(s) = self.inner.scanner.get() {
+            return Ok(Some(s));
+        }
+        let s = Scanner::new(opts.clone(), beian_scan::Limits::default(), beian_core::message::Lang::Zh)?;
+        Ok(Some(self.inner.scanner.get_or_init(|| s)))
     }
 }

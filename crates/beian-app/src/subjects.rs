@@ -8,9 +8,10 @@ use beian_store::{SubjectRow, Uuid, new_id};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::areas::Subjects;
 use crate::i18n::Text;
 use crate::views::{SubjectView, mask_subject, rfc3339, unmask_subject};
-use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
+use crate::{AppError, AppResult, Ctx, FieldError, Role};
 
 /// A subject as the applicant sends it.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -47,16 +48,16 @@ fn validate(s: &Subject, today: time::Date) -> AppResult<()> {
     if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
 }
 
-impl App {
+impl Subjects<'_> {
     pub(crate) fn subject_aad(id: Uuid) -> String {
         format!("subjects/{id}/data")
     }
 
-    pub(crate) fn decrypt_subject(&self, row: &SubjectRow) -> AppResult<Subject> {
+    pub(crate) fn decrypt_subject(self, row: &SubjectRow) -> AppResult<Subject> {
         Ok(serde_json::from_slice(&self.keys().decrypt(&Self::subject_aad(row.id), &row.data)?)?)
     }
 
-    fn subject_view(&self, row: &SubjectRow, reveal: bool) -> AppResult<SubjectView> {
+    fn subject_view(self, row: &SubjectRow, reveal: bool) -> AppResult<SubjectView> {
         let mut subject = self.decrypt_subject(row)?;
         // The subject's own rules, on what was saved (before masking): a warning such as a
         // unit code whose check character fails shows on every read and write.
@@ -85,7 +86,7 @@ impl App {
     }
 
     /// Loads a subject the caller may see: their own, or any for staff.
-    pub(crate) async fn visible_subject(&self, ctx: &Ctx, id: Uuid) -> AppResult<SubjectRow> {
+    pub(crate) async fn visible_subject(self, ctx: &Ctx, id: Uuid) -> AppResult<SubjectRow> {
         let p = ctx.principal()?;
         let row = self.store().subject(id).await?.ok_or(AppError::NotFound)?;
         if row.owner_id != p.id && !p.role.is_staff() {
@@ -94,7 +95,7 @@ impl App {
         Ok(row)
     }
 
-    pub async fn create_subject(&self, ctx: &Ctx, input: SubjectInput) -> AppResult<SubjectView> {
+    pub async fn create_subject(self, ctx: &Ctx, input: SubjectInput) -> AppResult<SubjectView> {
         let p = ctx.require(&[Role::Applicant, Role::Admin])?;
         validate(&input.subject, self.clock().today())?;
         let id = new_id();
@@ -128,7 +129,7 @@ impl App {
     }
 
     /// A subject, masked unless `reveal` (which is audited).
-    pub async fn get_subject(&self, ctx: &Ctx, id: Uuid, reveal: bool) -> AppResult<SubjectView> {
+    pub async fn get_subject(self, ctx: &Ctx, id: Uuid, reveal: bool) -> AppResult<SubjectView> {
         let row = self.visible_subject(ctx, id).await?;
         if reveal {
             self.store()
@@ -140,7 +141,7 @@ impl App {
 
     /// The caller's subjects, newest first.
     pub async fn list_subjects(
-        &self,
+        self,
         ctx: &Ctx,
         before: Option<Uuid>,
         limit: i64,
@@ -152,7 +153,7 @@ impl App {
 
     /// The caller's newest subjects as a list shows them, without decrypting any.
     pub async fn subject_summaries(
-        &self,
+        self,
         ctx: &Ctx,
         before: Option<Uuid>,
         limit: i64,
@@ -172,7 +173,7 @@ impl App {
 
     /// Replaces a subject's details under optimistic concurrency.
     pub async fn update_subject(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         if_match: Option<i64>,
@@ -230,15 +231,15 @@ pub struct SubjectOverview {
     pub filed: Vec<beian_core::rules::FiledService>,
 }
 
-impl App {
+impl Subjects<'_> {
     /// One of the caller's subjects (or any, for staff) with its orders and filings.
-    pub async fn subject_overview(&self, ctx: &Ctx, id: Uuid) -> AppResult<SubjectOverview> {
+    pub async fn subject_overview(self, ctx: &Ctx, id: Uuid) -> AppResult<SubjectOverview> {
         let row = self.visible_subject(ctx, id).await?;
         let subject = self.subject_view(&row, false)?;
         let orders: Vec<crate::orders::OrderSummary> =
             self.store().order_lines_of_subject(id, 50).await?.into_iter().map(Into::into).collect();
         let open_order = self.store().open_order_of_subject(id).await?;
-        let filed = self.filed_services(id).await?;
+        let filed = self.seam().filed_services(id).await?;
         Ok(SubjectOverview { subject, orders, open_order, filed })
     }
 }

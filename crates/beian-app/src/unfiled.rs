@@ -22,10 +22,11 @@ use beian_store::{BlockRow, ListedCaseRow, Tx, UnfiledCaseRow, Uuid, new_id};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::areas::Unfiled;
 use crate::auth::Role;
 use crate::error::FieldError;
 use crate::i18n::{Msgs, Text};
-use crate::{App, AppError, AppResult, Ctx, rfc3339};
+use crate::{AppError, AppResult, Ctx, rfc3339};
 
 /// Case sources.
 pub const FROM_BUREAU: &str = "miit";
@@ -210,11 +211,11 @@ pub(crate) fn codes_text(codes: &[(i64, String)]) -> String {
         .join("\n")
 }
 
-impl App {
+impl Unfiled<'_> {
     /// Opens (or, received again, refreshes) a case per entry of a bureau list, in the
     /// transaction that applies its file.
     pub(crate) async fn open_bureau_cases(
-        &self,
+        self,
         tx: &mut Tx,
         file_name: &str,
         found: &[Found],
@@ -239,7 +240,7 @@ impl App {
                 })
                 .await?;
             if opened {
-                self.emit_duty(tx, "duty.unfiled_listed", &[f.domain.as_str()], "unfiled").await?;
+                self.webhooks().emit_duty(tx, "duty.unfiled_listed", &[f.domain.as_str()], "unfiled").await?;
             }
             new += usize::from(opened);
         }
@@ -247,7 +248,7 @@ impl App {
     }
 
     /// Opens a case for a filed site the scanner found without its number (once while open).
-    pub(crate) async fn open_scan_case(&self, tx: &mut Tx, domain: &str, now: i64) -> anyhow::Result<()> {
+    pub(crate) async fn open_scan_case(self, tx: &mut Tx, domain: &str, now: i64) -> anyhow::Result<()> {
         let Ok(domain) = blocklist::normalize(domain) else { return Ok(()) };
         tx.open_unfiled_case(&UnfiledCaseRow {
             detected_at: crate::rfc3339(now),
@@ -258,8 +259,9 @@ impl App {
     }
 
     /// The names of the bureau's action codes (`Wbacl_dms`), read once per answer.
-    async fn action_names(&self) -> AppResult<BTreeMap<i64, String>> {
+    async fn action_names(self) -> AppResult<BTreeMap<i64, String>> {
         Ok(self
+            .seam()
             .miit_tables()
             .await?
             .map(|t| t.unfiled_actions.iter().map(|e| (e.id, e.name.clone())).collect())
@@ -267,7 +269,7 @@ impl App {
     }
 
     /// The work list (staff): cases in `state`, or all, oldest first.
-    pub async fn unfiled_cases(&self, ctx: &Ctx, state: Option<&str>) -> AppResult<Vec<UnfiledCaseView>> {
+    pub async fn unfiled_cases(self, ctx: &Ctx, state: Option<&str>) -> AppResult<Vec<UnfiledCaseView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         if let Some(s) = state
             && !STATES.contains(&s)
@@ -291,7 +293,7 @@ impl App {
     /// A reviewer acts on an open case: blocks the domain if asked, records the action, and
     /// for a bureau case queues the report — all in one transaction.
     pub async fn handle_unfiled_case(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         input: HandleUnfiled,
@@ -314,7 +316,7 @@ impl App {
                 )]));
             }
             (_, Some(a)) => {
-                let tables = self.miit_tables().await?;
+                let tables = self.seam().miit_tables().await?;
                 let known =
                     tables.as_ref().is_some_and(|t| t.unfiled_actions.iter().any(|e| e.id == a && e.valid));
                 if !known {
@@ -381,7 +383,7 @@ impl App {
                 deadline: crate::views::spec_date(case.received_at + HANDLING_DAYS * DAY_US),
             };
             let file = mapping::report_file(&seam.credentials.version, seam.credentials.unit_id, &[handled]);
-            ("handled", Some(self.queue_miit_file(&mut tx, &file, 1, now).await?))
+            ("handled", Some(self.seam().queue_miit_file(&mut tx, &file, 1, now).await?))
         } else if input.block {
             ("handled", None)
         } else {
@@ -407,15 +409,15 @@ impl App {
     }
 
     /// The province (`330000`) of the provider's region, for a report whose entry named none.
-    async fn provider_province(&self) -> AppResult<i64> {
-        let region = self.profile_setting().await?.map(|p| p.region).unwrap_or_default();
+    async fn provider_province(self) -> AppResult<i64> {
+        let region = self.admin().profile_setting().await?.map(|p| p.region).unwrap_or_default();
         region.get(..2).and_then(|p| p.parse::<i64>().ok()).map(|p| p * 10_000).ok_or_else(|| {
             AppError::conflict("PROVIDER_PROFILE_MISSING", Text::new("problem.provider_profile_missing"))
         })
     }
 
     /// The bureau took upload file `seq`: the case reported in it is reported.
-    pub(crate) async fn unfiled_report_accepted(&self, seq: i64) -> anyhow::Result<()> {
+    pub(crate) async fn unfiled_report_accepted(self, seq: i64) -> anyhow::Result<()> {
         if let Some(case) = self.store().unfiled_case_of_upload(seq).await? {
             let mut tx = self.store().begin().await?;
             tx.settle_unfiled_case(case.id, "reported", "", self.now_us()).await?;
@@ -427,7 +429,7 @@ impl App {
     /// The bureau refused the upload file `file_name` as a whole: a case reported in it is
     /// refused with the bureau's codes. False when no case was reported in that file.
     pub(crate) async fn unfiled_report_refused(
-        &self,
+        self,
         file_name: &str,
         codes: &[(i64, String)],
     ) -> anyhow::Result<bool> {
@@ -453,7 +455,7 @@ impl App {
     }
 
     /// The block list (staff).
-    pub async fn block_list(&self, ctx: &Ctx) -> AppResult<Vec<BlockView>> {
+    pub async fn block_list(self, ctx: &Ctx) -> AppResult<Vec<BlockView>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         Ok(self.store().block_list().await?.into_iter().map(block_view).collect())
     }
@@ -461,7 +463,7 @@ impl App {
     /// The block list as a file an edge reads (staff or an API token of theirs), with a tag
     /// that changes only when the list does (the header's time aside), so an edge polling
     /// with `If-None-Match` reloads only on a change.
-    pub async fn block_list_file(&self, ctx: &Ctx, format: BlockFile) -> AppResult<BlockListFile> {
+    pub async fn block_list_file(self, ctx: &Ctx, format: BlockFile) -> AppResult<BlockListFile> {
         use sha2::Digest as _;
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let rows = self.store().block_list().await?;
@@ -481,7 +483,7 @@ impl App {
     }
 
     /// An administrator blocks a domain by hand.
-    pub async fn block_domain(&self, ctx: &Ctx, input: NewBlock) -> AppResult<BlockView> {
+    pub async fn block_domain(self, ctx: &Ctx, input: NewBlock) -> AppResult<BlockView> {
         let p = ctx.require(&[Role::Admin])?;
         let domain = check_domain(&input.domain, "domain")?;
         let reason = input.reason.trim();
@@ -514,7 +516,7 @@ impl App {
     }
 
     /// An administrator lifts a block.
-    pub async fn unblock_domain(&self, ctx: &Ctx, domain: &str) -> AppResult<()> {
+    pub async fn unblock_domain(self, ctx: &Ctx, domain: &str) -> AppResult<()> {
         ctx.require(&[Role::Admin])?;
         let domain = check_domain(domain, "domain")?;
         let now = self.now_us();

@@ -28,10 +28,11 @@ use beian_store::{ListedTaskRow, Tx, Uuid, VerificationTaskRow, new_id};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::areas::VerificationTasks;
 use crate::auth::Role;
 use crate::i18n::Text;
 use crate::scans::SiteScanView;
-use crate::{App, AppError, AppResult, Ctx, rfc3339};
+use crate::{AppError, AppResult, Ctx, rfc3339};
 
 /// Work-item kinds.
 pub const TASK: &str = "task";
@@ -175,11 +176,11 @@ fn text_field(raw: &str, field: &str, max: usize, required: bool) -> AppResult<S
     Ok(t.to_owned())
 }
 
-impl App {
+impl VerificationTasks<'_> {
     /// Keeps each task of an `HSRW` list (refreshing an open one of the same subject), in the
     /// transaction that applies its file.
     pub(crate) async fn open_verification_tasks(
-        &self,
+        self,
         tx: &mut Tx,
         file_name: &str,
         tasks: &[hsrw::Baxx],
@@ -202,7 +203,7 @@ impl App {
             )?;
             let opened = tx.open_verification_task(&row).await?;
             if opened {
-                self.emit_duty(tx, "duty.verification_task", &domains, "verifications").await?;
+                self.webhooks().emit_duty(tx, "duty.verification_task", &domains, "verifications").await?;
             }
             new += usize::from(opened);
         }
@@ -211,7 +212,7 @@ impl App {
 
     /// Keeps an `HCJG` inspection result as one item.
     pub(crate) async fn open_inspection(
-        &self,
+        self,
         tx: &mut Tx,
         file_name: &str,
         found: &hcjg::Jgxx,
@@ -229,13 +230,13 @@ impl App {
             now,
         )?;
         tx.open_verification_task(&row).await?;
-        self.emit_duty(tx, "duty.verification_task", &domains, "verifications").await?;
+        self.webhooks().emit_duty(tx, "duty.verification_task", &domains, "verifications").await?;
         Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
     fn work_item(
-        &self,
+        self,
         id: Uuid,
         kind: &str,
         bureau_subject_id: Option<i64>,
@@ -265,7 +266,7 @@ impl App {
         })
     }
 
-    fn received(&self, row: &VerificationTaskRow) -> anyhow::Result<Received> {
+    fn received(self, row: &VerificationTaskRow) -> anyhow::Result<Received> {
         let text = String::from_utf8(self.keys().decrypt(&aad(row.id), &row.data)?)?;
         Ok(if row.kind == TASK {
             Received::Task(Box::new(xml::element_from_str(&text, Mode::Lenient)?))
@@ -276,7 +277,7 @@ impl App {
 
     /// The list (staff): items in `state`, or all, oldest first.
     pub async fn verification_tasks(
-        &self,
+        self,
         ctx: &Ctx,
         state: Option<&str>,
     ) -> AppResult<Vec<VerificationView>> {
@@ -298,15 +299,15 @@ impl App {
     }
 
     /// One item (staff).
-    pub async fn verification_task(&self, ctx: &Ctx, id: Uuid) -> AppResult<VerificationView> {
+    pub async fn verification_task(self, ctx: &Ctx, id: Uuid) -> AppResult<VerificationView> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let row = self.store().listed_verification_task(id).await?.ok_or(AppError::NotFound)?;
         self.verification_view(row).await
     }
 
-    async fn verification_view(&self, listed: ListedTaskRow) -> AppResult<VerificationView> {
+    async fn verification_view(self, listed: ListedTaskRow) -> AppResult<VerificationView> {
         let on_file = match listed.subject_id {
-            Some(s) => self.miit_on_file(s).await?,
+            Some(s) => self.seam().miit_on_file(s).await?,
             None => None,
         };
         let r = listed.task;
@@ -395,17 +396,17 @@ impl App {
 
     /// Checks the item's domains now (staff): resolves each against the IP pools and, when
     /// scanning is on, fetches its home page and checks the footer for the site's number.
-    pub async fn check_verification_task(&self, ctx: &Ctx, id: Uuid) -> AppResult<VerificationView> {
+    pub async fn check_verification_task(self, ctx: &Ctx, id: Uuid) -> AppResult<VerificationView> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
         let view = self.verification_task(ctx, id).await?;
-        let pools = self.pool_blocks().await?;
+        let pools = self.ip_filing().pool_blocks().await?;
         let scanner = self.scanner()?;
         let mut checks = Vec::new();
         for site in &view.websites {
             let expected = if site.number.is_empty() {
                 Expected::default()
             } else {
-                self.expected_footer(&view.subject_name, &site.number).await?
+                self.compliance().expected_footer(&view.subject_name, &site.number).await?
             };
             for domain in &site.domains {
                 if checks.len() >= CHECK_DOMAINS {
@@ -443,7 +444,7 @@ impl App {
     /// A reviewer answers an open task: the answer is queued as an `HSJG` upload file in the
     /// transaction that closes the task.
     pub async fn answer_verification_task(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         input: AnswerTask,
@@ -491,7 +492,7 @@ impl App {
                 Text::new("problem.verification_task_incomplete").arg("path", e.path()),
             ));
         }
-        let seq = self.queue_miit_file(&mut tx, &file, 1, now).await?;
+        let seq = self.seam().queue_miit_file(&mut tx, &file, 1, now).await?;
         if !tx
             .close_verification_task(id, "answered", Some(input.passed), &opinion, p.id, Some(seq), now)
             .await?
@@ -514,7 +515,7 @@ impl App {
 
     /// A reviewer acknowledges an inspection result.
     pub async fn acknowledge_inspection(
-        &self,
+        self,
         ctx: &Ctx,
         id: Uuid,
         input: AcknowledgeInspection,
@@ -539,7 +540,7 @@ impl App {
     }
 
     /// The bureau took upload file `seq`: a task answered in it is accepted.
-    pub(crate) async fn verification_answer_accepted(&self, seq: i64) -> anyhow::Result<()> {
+    pub(crate) async fn verification_answer_accepted(self, seq: i64) -> anyhow::Result<()> {
         if let Some(t) = self.store().verification_task_of_upload(seq).await? {
             let mut tx = self.store().begin().await?;
             tx.settle_verification_task(t.id, "accepted", "", self.now_us()).await?;
@@ -551,7 +552,7 @@ impl App {
     /// The bureau refused the upload file `file_name` as a whole: a task answered in it is
     /// refused with the bureau's codes. False when no task was answered in that file.
     pub(crate) async fn verification_answer_refused(
-        &self,
+        self,
         file_name: &str,
         codes: &[(i64, String)],
     ) -> anyhow::Result<bool> {

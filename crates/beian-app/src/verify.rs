@@ -2,7 +2,7 @@
 //! (the person's face photo compared with the photo the identity authority holds for their
 //! name and certificate number); beian's default is manual: the applicant uploads a face photo
 //! of each responsible person and the reviewer compares it with the ID card side by side and
-//! records the result (`App::record_verification`).
+//! records the result (`Review::record_verification`).
 //!
 //! A vendor adapter implements [`IdentityVerifier::check_face`] and is the only place that
 //! talks to the vendor. The check runs as a job queued with the upload (`VERIFY_FACE`), never

@@ -97,6 +97,7 @@ async fn documents_round_trip_through_an_s3_bucket_encrypted() {
         ..Ctx::default()
     };
     let p = app
+        .auth()
         .register(
             &admin,
             NewAccount {
@@ -121,13 +122,14 @@ async fn documents_round_trip_through_an_s3_bucket_encrypted() {
         serde_json::json!({ "province": "33", "subject": example["order"]["subject"] }),
     )
     .unwrap();
-    let subject = app.create_subject(&ctx, subject).await.unwrap();
+    let subject = app.subjects().create_subject(&ctx, subject).await.unwrap();
     let input: OrderInput = serde_json::from_value(
         serde_json::json!({ "subject_id": subject.id, "websites": example["order"]["websites"] }),
     )
     .unwrap();
-    let order = app.create_order(&ctx, input).await.unwrap();
+    let order = app.orders().create_order(&ctx, input).await.unwrap();
     let doc = app
+        .documents()
         .upload_document(
             &ctx,
             order.id,
@@ -140,7 +142,7 @@ async fn documents_round_trip_through_an_s3_bucket_encrypted() {
         )
         .await
         .unwrap();
-    let (view, bytes) = app.view_document(&ctx, doc.id).await.unwrap();
+    let (view, bytes) = app.documents().view_document(&ctx, doc.id).await.unwrap();
     assert_eq!(view.content_type, "image/png");
     assert!(image::load_from_memory(&bytes).is_ok());
     let key = db.store.document(doc.id).await.unwrap().unwrap().blob_key;

@@ -37,9 +37,9 @@ async fn daily_cap_per_phone_is_held_in_the_database() {
     let mut tx = db.store.begin().await.unwrap();
     let mut queued = 0;
     for _ in 0..SMS_DAILY_CAP + 2 {
-        queued += usize::from(app.queue_sms(&mut tx, "+86 138 0013 8000", "验证").await.unwrap());
+        queued += usize::from(app.notify().queue_sms(&mut tx, "+86 138 0013 8000", "验证").await.unwrap());
     }
-    assert!(app.queue_sms(&mut tx, "13900139000", "另一个号码").await.unwrap());
+    assert!(app.notify().queue_sms(&mut tx, "13900139000", "另一个号码").await.unwrap());
     tx.commit().await.unwrap();
     assert_eq!(queued as i64, SMS_DAILY_CAP);
     let all = db.store.messages("sms", None, 100).await.unwrap();
@@ -49,7 +49,7 @@ async fn daily_cap_per_phone_is_held_in_the_database() {
     // The next day (China time) the count starts again.
     clock.advance(time::Duration::hours(16));
     let mut tx = db.store.begin().await.unwrap();
-    assert!(app.queue_sms(&mut tx, "13800138000", "次日").await.unwrap());
+    assert!(app.notify().queue_sms(&mut tx, "13800138000", "次日").await.unwrap());
     tx.commit().await.unwrap();
 }
 
@@ -78,13 +78,13 @@ async fn http_gateway_is_retried_until_it_accepts() {
     let (app, db) = app(clock.clone()).await;
     let app = app.with_sms(Arc::new(HttpSmsGateway::new(&url, "gw-token").unwrap()));
     let mut tx = db.store.begin().await.unwrap();
-    app.queue_sms(&mut tx, "13800138000", "【备案】测试").await.unwrap();
+    app.notify().queue_sms(&mut tx, "13800138000", "【备案】测试").await.unwrap();
     tx.commit().await.unwrap();
 
-    assert_eq!(app.run_due_jobs("w").await.unwrap(), 1, "first attempt runs and fails");
-    assert_eq!(app.run_due_jobs("w").await.unwrap(), 0, "the retry waits for its backoff");
+    assert_eq!(app.jobs().run_due_jobs("w").await.unwrap(), 1, "first attempt runs and fails");
+    assert_eq!(app.jobs().run_due_jobs("w").await.unwrap(), 0, "the retry waits for its backoff");
     clock.advance(time::Duration::seconds(11));
-    assert_eq!(app.run_due_jobs("w").await.unwrap(), 1);
+    assert_eq!(app.jobs().run_due_jobs("w").await.unwrap(), 1);
     let calls = seen.lock().unwrap().clone();
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[1].0, "Bearer gw-token");

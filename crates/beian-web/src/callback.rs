@@ -61,14 +61,16 @@ pub async fn callback(State(s): State<AppState>, req: Request) -> Response {
     };
     // The id says what the events concern: an ICP order's delivery or a PSB application's.
     let applied = match SubmissionId::parse(&cb.submission_id) {
-        Some(SubmissionId::Order { .. }) => s.app.apply_regulator_events(&cb.submission_id, &cb.events).await,
-        Some(SubmissionId::Psb { .. }) => s.app.apply_psb_events(&cb.submission_id, &cb.events).await,
+        Some(SubmissionId::Order { .. }) => {
+            s.app.seam().apply_regulator_events(&cb.submission_id, &cb.events).await
+        }
+        Some(SubmissionId::Psb { .. }) => s.app.psb().apply_psb_events(&cb.submission_id, &cb.events).await,
         None => Err(AppError::NotFound),
     };
     match applied {
         Ok(seq) => {
             // The regulator is reachable: what waits to be delivered to it need not wait on.
-            if let Err(e) = s.app.wake_deliveries().await {
+            if let Err(e) = s.app.jobs().wake_deliveries().await {
                 tracing::warn!("waking deliveries after a callback: {e:#}");
             }
             (StatusCode::OK, axum::Json(json!({ "applied_seq": seq }))).into_response()

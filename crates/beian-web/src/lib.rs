@@ -57,7 +57,7 @@ async fn readyz(State(s): State<AppState>) -> Response {
     let ready = s.app.store().ping().await.is_ok() && s.app.store().ensure_current().await.is_ok();
     if ready {
         // Ready, but say what an operator must do soon (the next year's holidays).
-        match s.app.calendar_warning().await {
+        match s.app.admin().calendar_warning().await {
             Ok(Some(w)) => (StatusCode::OK, format!("ready\nwarning: {w}")).into_response(),
             _ => (StatusCode::OK, "ready").into_response(),
         }

@@ -48,13 +48,13 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned());
     if let Some(token) = bearer {
-        match state.app.token_principal(&token).await {
+        match state.app.auth().token_principal(&token).await {
             Ok(Some(p)) => ctx.principal = Some(p),
             Ok(None) => return ApiError::new(AppError::Unauthenticated, lang).into_response(),
             Err(e) => return ApiError::new(e, lang).into_response(),
         }
     } else if let Some(token) = session_cookie(req.headers()) {
-        match state.app.session_principal(&token).await {
+        match state.app.auth().session_principal(&token).await {
             Ok(Some((p, csrf))) => {
                 let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
                 let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());

@@ -13,8 +13,9 @@ use serde_json::json;
 
 use super::port::{RegulatorError, regulator_problem};
 use super::submission::SubmissionId;
+use crate::areas::Seam;
 use crate::i18n::Text;
-use crate::{App, AppError, AppResult};
+use crate::{AppError, AppResult};
 
 /// The job that delivers an approved order.
 pub const DELIVER: &str = "deliver_to_regulator";
@@ -28,9 +29,9 @@ struct JobPayload {
     submission_id: String,
 }
 
-impl App {
+impl Seam<'_> {
     /// Queues the delivery of an approved order, in the approval's transaction.
-    pub(crate) async fn queue_delivery(&self, tx: &mut Tx, order_id: Uuid, version: i64) -> AppResult<()> {
+    pub(crate) async fn queue_delivery(self, tx: &mut Tx, order_id: Uuid, version: i64) -> AppResult<()> {
         let now = self.now_us();
         let sid = SubmissionId::Order { order: order_id, version }.to_string();
         tx.enqueue(
@@ -49,14 +50,14 @@ impl App {
 
     /// The `deliver_to_regulator` job. Idempotent: an order no longer queued is left alone,
     /// and the submission id makes a repeated submit the same submission.
-    pub(crate) async fn deliver_to_regulator(&self, payload: &str) -> anyhow::Result<()> {
+    pub(crate) async fn deliver_to_regulator(self, payload: &str) -> anyhow::Result<()> {
         let p: JobPayload = serde_json::from_str(payload)?;
         let Some(row) = self.store().order(p.order_id).await? else { return Ok(()) };
         if row.state != OrderState::QueuedForRegulator.name() {
             return Ok(());
         }
         let sid = p.submission_id;
-        let doc = self.decrypt_order(&row)?;
+        let doc = self.orders().decrypt_order(&row)?;
         // What MIIT's interface V3.0 carries goes there when it is configured.
         if self.miit().is_some() && super::miit::outbound::fits(doc.order.kind, !doc.order.apps.is_empty()) {
             return self.miit_deliver(&row, &doc, &sid).await;
@@ -88,12 +89,12 @@ impl App {
     /// The applicant's (or staff's) resend button: MIIT texts `recipient` a new code, within
     /// the original 24 hours.
     pub async fn resend_sms(
-        &self,
+        self,
         ctx: &crate::Ctx,
         order_id: Uuid,
         recipient: &str,
     ) -> AppResult<crate::OrderView> {
-        let row = self.visible_order(ctx, order_id).await?;
+        let row = self.orders().visible_order(ctx, order_id).await?;
         let state: OrderState = serde_json::from_str(&row.state_data)?;
         let OrderState::SmsPending { pending, .. } = &state else {
             return Err(AppError::conflict(
@@ -113,23 +114,23 @@ impl App {
         let events =
             seam.port.resend_sms(&link.submission_id, recipient).await.map_err(|e| regulator_problem(&e))?;
         self.apply_regulator_events(&link.submission_id, &events).await?;
-        self.get_order(ctx, order_id, false).await
+        self.orders().get_order(ctx, order_id, false).await
     }
 
     /// Fetches the order's events from the regulator and applies the new ones (the fallback
     /// when callbacks cannot reach this provider).
     pub async fn refresh_from_regulator(
-        &self,
+        self,
         ctx: &crate::Ctx,
         order_id: Uuid,
     ) -> AppResult<crate::OrderView> {
-        self.visible_order(ctx, order_id).await?;
+        self.orders().visible_order(ctx, order_id).await?;
         self.poll_regulator(order_id).await?;
-        self.get_order(ctx, order_id, false).await
+        self.orders().get_order(ctx, order_id, false).await
     }
 
     /// Asks the regulator for the order's events and applies the new ones.
-    pub async fn poll_regulator(&self, order_id: Uuid) -> AppResult<i64> {
+    pub async fn poll_regulator(self, order_id: Uuid) -> AppResult<i64> {
         let seam = self.regulator().ok_or(AppError::NotFound)?;
         let link = self.store().latest_regulator_link(order_id).await?.ok_or(AppError::NotFound)?;
         let events = seam.port.events(&link.submission_id).await.map_err(|e| regulator_problem(&e))?;

@@ -1,7 +1,7 @@
 //! Applying what the regulator says happened: numbered events — in a submit answer, a signed
 //! callback, a poll, or made from MIIT's download files (`super::miit::inbound`) — are
 //! applied to the order of their submission id, each once and in order, through the order
-//! state machine and the one writer of order state (`App::write_order_state`): the timeline
+//! state machine and the one writer of order state (`Orders::write_order_state`): the timeline
 //! shows every step, the applicant is told (`super::notices`), and an approval writes the
 //! numbers and footers onto the order and the subject (`super::record`) and opens each new
 //! website's public-security draft.
@@ -14,9 +14,10 @@ use serde_json::json;
 
 use super::notices::{notice_for, reasons_of};
 use super::record::Filing;
+use crate::areas::Seam;
 use crate::i18n::Text;
 use crate::order_state::Step;
-use crate::{App, AppError, AppResult};
+use crate::{AppError, AppResult};
 
 /// The workflow event a regulator event stands for, given the order's state.
 fn workflow_event(e: &RegEvent, state: &OrderState) -> Option<Event> {
@@ -50,10 +51,10 @@ fn workflow_event(e: &RegEvent, state: &OrderState) -> Option<Event> {
     }
 }
 
-impl App {
+impl Seam<'_> {
     /// Applies regulator events to the order of `submission_id`: each once, in sequence order.
     /// Returns the last applied sequence number.
-    pub async fn apply_regulator_events(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<i64> {
+    pub async fn apply_regulator_events(self, submission_id: &str, events: &[RegEvent]) -> AppResult<i64> {
         for _ in 0..5 {
             match self.try_apply(submission_id, events).await? {
                 Some(seq) => return Ok(seq),
@@ -64,7 +65,7 @@ impl App {
     }
 
     /// One attempt; `None` when a concurrent writer won and the caller should reload.
-    async fn try_apply(&self, submission_id: &str, events: &[RegEvent]) -> AppResult<Option<i64>> {
+    async fn try_apply(self, submission_id: &str, events: &[RegEvent]) -> AppResult<Option<i64>> {
         let link = self.store().regulator_link(submission_id).await?.ok_or(AppError::NotFound)?;
         let mut fresh: Vec<&RegEvent> = events.iter().filter(|e| e.seq > link.applied_seq).collect();
         fresh.sort_by_key(|e| e.seq);
@@ -79,7 +80,7 @@ impl App {
         let Some(last) = run.last().map(|e| e.seq) else { return Ok(Some(link.applied_seq)) };
         let row = self.store().order(link.order_id).await?.ok_or(AppError::NotFound)?;
         let kind: OrderKind = serde_json::from_value(serde_json::Value::String(row.kind.clone()))?;
-        let doc = self.decrypt_order(&row)?;
+        let doc = self.orders().decrypt_order(&row)?;
         let mut state: OrderState = serde_json::from_str(&row.state_data)?;
         let mut u = beian_store::OrderUpdate::from(&row);
         let now = self.now_us();
@@ -121,7 +122,7 @@ impl App {
         // connection taken inside it could wait behind queued writers.
         let owner = self.store().account(row.owner_id).await?.ok_or(AppError::NotFound)?;
         let profile = match &filing {
-            Some(_) => self.profile_setting().await?,
+            Some(_) => self.admin().profile_setting().await?,
             None => None,
         };
         let mut tx = self.store().begin().await?;
@@ -129,7 +130,7 @@ impl App {
         if !tx.advance_regulator_link(submission_id, link.applied_seq, last, filing_json.as_deref()).await? {
             return Ok(None);
         }
-        if !self.write_order_state(&mut tx, &row, row.version, &state, u, &timeline).await? {
+        if !self.orders().write_order_state(&mut tx, &row, row.version, &state, u, &timeline).await? {
             return Ok(None);
         }
         tx.audit(
@@ -145,15 +146,15 @@ impl App {
         .await?;
         if let Some(f) = &filing {
             self.record_subject_number(&mut tx, row.subject_id, f).await?;
-            self.psb_follow_cancellations(&mut tx, &f.decision.cancelled, &owner.email).await?;
+            self.psb().psb_follow_cancellations(&mut tx, &f.decision.cancelled, &owner.email).await?;
             // Each filed website now has 30 days for its PSB filing: a draft to complete.
-            self.create_psb_drafts(&mut tx, row.subject_id, row.id, &doc, f, profile.as_ref()).await?;
+            self.psb().create_psb_drafts(&mut tx, row.subject_id, row.id, &doc, f, profile.as_ref()).await?;
         }
         if !notices.is_empty() {
             for n in &notices {
-                self.notify_account(&mut tx, &owner.email, n).await?;
+                self.notify().notify_account(&mut tx, &owner.email, n).await?;
                 if let Some(text) = &n.sms {
-                    self.queue_sms(&mut tx, &doc.order.subject.head.mobile, text).await?;
+                    self.notify().queue_sms(&mut tx, &doc.order.subject.head.mobile, text).await?;
                 }
             }
         }

@@ -9,7 +9,7 @@
 //! - [`record`]: the filing on record, and what a subject has on file here;
 //! - [`notices`]: what the applicant is told of each step.
 //!
-//! Order state is written by `App::write_order_state` only (`crate::order_state`), here as
+//! Order state is written by `Orders::write_order_state` only (`crate::order_state`), here as
 //! for the applicant's and reviewer's actions. Nothing in this folder may send PII anywhere
 //! but the regulator.
 
@@ -28,18 +28,23 @@ pub use record::Filing;
 pub use submission::SubmissionId;
 
 use crate::App;
+use crate::areas::Seam;
 
 impl App {
-    /// The regulator seam, when one is configured.
-    pub fn regulator(&self) -> Option<&RegulatorSeam> {
-        self.inner.regulator.as_ref()
-    }
-
     /// The same app talking to a regulator. Call it while building, before the app is shared.
     pub fn with_regulator(self, seam: RegulatorSeam) -> App {
         match Arc::try_unwrap(self.inner) {
             Ok(inner) => App { inner: Arc::new(crate::Inner { regulator: Some(seam), ..inner }) },
             Err(inner) => App { inner },
         }
+    }
+}
+
+impl Seam<'_> {}
+
+impl App {
+    /// The regulator seam, when one is configured.
+    pub fn regulator(&self) -> Option<&RegulatorSeam> {
+        self.inner.regulator.as_ref()
     }
 }

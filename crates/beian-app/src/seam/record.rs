@@ -8,8 +8,9 @@ use beian_seam::wire::Decision;
 use beian_store::{Tx, Uuid};
 use serde::{Deserialize, Serialize};
 
+use crate::areas::Seam;
 use crate::i18n::Text;
-use crate::{App, AppError, AppResult};
+use crate::{AppError, AppResult};
 
 /// What the bureau issued, as stored on the order: the regulator's decision, and the footer
 /// to paste for each website number.
@@ -23,9 +24,9 @@ pub struct Filing {
     pub footers: std::collections::BTreeMap<String, String>,
 }
 
-impl App {
+impl Seam<'_> {
     /// The filing from an `approved` event, with a footer for each website.
-    pub(crate) fn filing_of(&self, order: &Order, detail: &serde_json::Value) -> Filing {
+    pub(crate) fn filing_of(self, order: &Order, detail: &serde_json::Value) -> Filing {
         let decision: Decision = serde_json::from_value(detail.clone()).unwrap_or_else(|e| {
             // The numbers are on record at the regulator; refresh brings them once it sends
             // a readable decision.
@@ -51,7 +52,7 @@ impl App {
     /// Writes the subject number onto the subject, so later orders are 新增网站 under it —
     /// or takes it off when the bureau cancelled the subject (注销主体).
     pub(crate) async fn record_subject_number(
-        &self,
+        self,
         tx: &mut Tx,
         subject_id: Uuid,
         f: &Filing,
@@ -66,9 +67,11 @@ impl App {
         if row.filed_number == number {
             return Ok(());
         }
-        let mut subject = self.decrypt_subject(&row)?;
+        let mut subject = self.subjects().decrypt_subject(&row)?;
         subject.existing_number = number.clone();
-        row.data = self.keys().encrypt(&Self::subject_aad(subject_id), &serde_json::to_vec(&subject)?)?;
+        row.data = self
+            .keys()
+            .encrypt(&crate::areas::Subjects::subject_aad(subject_id), &serde_json::to_vec(&subject)?)?;
         row.filed_number = number;
         row.updated_at = self.now_us();
         let expected = row.version;
@@ -80,7 +83,7 @@ impl App {
 
     /// The subject's services on file with this provider: everything issued for its orders,
     /// less what was cancelled or no longer has access here, with each website's newest scan.
-    pub async fn filed_services(&self, subject_id: Uuid) -> AppResult<Vec<beian_core::rules::FiledService>> {
+    pub async fn filed_services(self, subject_id: Uuid) -> AppResult<Vec<beian_core::rules::FiledService>> {
         let mut out: Vec<beian_core::rules::FiledService> = Vec::new();
         for text in self.store().subject_filings(subject_id).await? {
             let f = serde_json::from_str::<Filing>(&text)?.decision;
@@ -99,11 +102,11 @@ impl App {
             };
             out.retain(|x| !gone(&x.number));
         }
-        self.with_scan_results(subject_id, out).await
+        self.compliance().with_scan_results(subject_id, out).await
     }
 
     /// What the bureau issued for an order, when it has been approved.
-    pub async fn order_filing(&self, order_id: Uuid) -> AppResult<Option<Filing>> {
+    pub async fn order_filing(self, order_id: Uuid) -> AppResult<Option<Filing>> {
         let link = self.store().latest_regulator_link(order_id).await?;
         Ok(link.and_then(|l| l.filing).map(|f| serde_json::from_str(&f)).transpose()?)
     }

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 pub use format::{Event, Format, Summary};
 
+use crate::areas::Webhooks;
 use crate::i18n::{Msgs, Text};
 use crate::views::rfc3339;
 use crate::{App, AppError, AppResult, Ctx, FieldError, Role};
@@ -176,8 +177,8 @@ fn takes(events: &str, kind: &str) -> bool {
     kind != "ping" && list.iter().any(|e| e == "*" || e == kind)
 }
 
-impl App {
-    fn webhook_view(&self, w: &WebhookRow, secret: Option<String>) -> WebhookView {
+impl Webhooks<'_> {
+    fn webhook_view(self, w: &WebhookRow, secret: Option<String>) -> WebhookView {
         let format = Format::parse(&w.format);
         WebhookView {
             id: w.id,
@@ -195,7 +196,7 @@ impl App {
     }
 
     /// The event kinds a webhook can take (admins).
-    pub fn webhook_events(&self, ctx: &Ctx) -> AppResult<Vec<EventKindView>> {
+    pub fn webhook_events(self, ctx: &Ctx) -> AppResult<Vec<EventKindView>> {
         ctx.require(&[Role::Admin])?;
         Ok(EVENT_KINDS
             .iter()
@@ -206,13 +207,13 @@ impl App {
             .collect())
     }
 
-    pub async fn webhooks(&self, ctx: &Ctx) -> AppResult<Vec<WebhookView>> {
+    pub async fn list_webhooks(self, ctx: &Ctx) -> AppResult<Vec<WebhookView>> {
         ctx.require(&[Role::Admin])?;
         Ok(self.store().webhooks().await?.iter().map(|w| self.webhook_view(w, None)).collect())
     }
 
     /// An administrator adds a webhook. A `json` one answers with its secret, once.
-    pub async fn create_webhook(&self, ctx: &Ctx, input: NewWebhook) -> AppResult<WebhookView> {
+    pub async fn create_webhook(self, ctx: &Ctx, input: NewWebhook) -> AppResult<WebhookView> {
         let p = ctx.require(&[Role::Admin])?;
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
@@ -300,12 +301,12 @@ impl App {
         Ok(self.webhook_view(&row, secret.filter(|_| format == Format::Json)))
     }
 
-    async fn webhook_row(&self, id: Uuid) -> AppResult<WebhookRow> {
+    async fn webhook_row(self, id: Uuid) -> AppResult<WebhookRow> {
         self.store().webhook(id).await?.ok_or(AppError::NotFound)
     }
 
     /// Turns a webhook on or off, or changes the events it takes.
-    pub async fn change_webhook(&self, ctx: &Ctx, id: Uuid, change: WebhookChange) -> AppResult<WebhookView> {
+    pub async fn change_webhook(self, ctx: &Ctx, id: Uuid, change: WebhookChange) -> AppResult<WebhookView> {
         ctx.require(&[Role::Admin])?;
         let w = self.webhook_row(id).await?;
         let events = match &change.events {
@@ -327,7 +328,7 @@ impl App {
         Ok(self.webhook_view(&self.webhook_row(id).await?, None))
     }
 
-    pub async fn delete_webhook(&self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
+    pub async fn delete_webhook(self, ctx: &Ctx, id: Uuid) -> AppResult<()> {
         ctx.require(&[Role::Admin])?;
         let now = self.now_us();
         let mut tx = self.store().begin().await?;
@@ -357,14 +358,14 @@ impl App {
     }
 
     /// A webhook's delivery log, newest first.
-    pub async fn webhook_deliveries(&self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<DeliveryView>> {
+    pub async fn webhook_deliveries(self, ctx: &Ctx, id: Uuid) -> AppResult<Vec<DeliveryView>> {
         ctx.require(&[Role::Admin])?;
         self.webhook_row(id).await?;
         Ok(self.store().webhook_deliveries(id, LOG_LEN).await?.iter().map(Self::delivery_view).collect())
     }
 
     /// Sends a test event to one webhook (through the queue, as any event).
-    pub async fn ping_webhook(&self, ctx: &Ctx, id: Uuid) -> AppResult<DeliveryView> {
+    pub async fn ping_webhook(self, ctx: &Ctx, id: Uuid) -> AppResult<DeliveryView> {
         let p = ctx.require(&[Role::Admin])?;
         let w = self.webhook_row(id).await?;
         let now = self.now_us();
@@ -385,7 +386,7 @@ impl App {
     }
 
     /// Sends a failed or abandoned delivery again, from its first try.
-    pub async fn retry_webhook_delivery(&self, ctx: &Ctx, delivery: Uuid) -> AppResult<DeliveryView> {
+    pub async fn retry_webhook_delivery(self, ctx: &Ctx, delivery: Uuid) -> AppResult<DeliveryView> {
         ctx.require(&[Role::Admin])?;
         let d = self.store().webhook_delivery(delivery).await?.ok_or(AppError::NotFound)?;
         let now = self.now_us();
@@ -407,7 +408,7 @@ impl App {
         Ok(Self::delivery_view(&d))
     }
 
-    async fn queue_webhook_job(&self, tx: &mut Tx, delivery: Uuid, dedup: &str, now: i64) -> AppResult<()> {
+    async fn queue_webhook_job(self, tx: &mut Tx, delivery: Uuid, dedup: &str, now: i64) -> AppResult<()> {
         tx.enqueue(
             &NewJob {
                 kind: DELIVER_WEBHOOK.into(),
@@ -423,7 +424,7 @@ impl App {
     }
 
     async fn queue_webhook_delivery(
-        &self,
+        self,
         tx: &mut Tx,
         webhook: Uuid,
         event: &Event,
@@ -451,7 +452,7 @@ impl App {
     /// Raises an event in the caller's transaction: one delivery for each active webhook that
     /// takes its kind.
     pub(crate) async fn emit(
-        &self,
+        self,
         tx: &mut Tx,
         kind: &str,
         data: Value,
@@ -473,7 +474,7 @@ impl App {
 
     /// An order changed state: the event for the operator's systems.
     pub(crate) async fn emit_order_state(
-        &self,
+        self,
         tx: &mut Tx,
         row: &beian_store::OrderRow,
         to: &str,
@@ -503,7 +504,7 @@ impl App {
     /// A PSB application changed state from `from` (nothing when it did not, or `from` is
     /// `None`).
     pub(crate) async fn emit_psb_state(
-        &self,
+        self,
         tx: &mut Tx,
         row: &beian_store::PsbApplicationRow,
         from: Option<&str>,
@@ -529,7 +530,7 @@ impl App {
 
     /// A filed site newly failing its footer check.
     pub(crate) async fn emit_site_failing(
-        &self,
+        self,
         tx: &mut Tx,
         number: &str,
         domain: &str,
@@ -546,7 +547,7 @@ impl App {
     /// A duty the bureau handed down: a new case in the unfiled list (`page` `unfiled`) or a
     /// verification item (`verifications`), about `domains`.
     pub(crate) async fn emit_duty(
-        &self,
+        self,
         tx: &mut Tx,
         kind: &str,
         domains: &[&str],
@@ -561,22 +562,9 @@ impl App {
         self.emit(tx, kind, json!({ "domains": domains }), summary, Some(link)).await
     }
 
-    fn webhook_client(&self) -> anyhow::Result<&reqwest::Client> {
-        if let Some(c) = self.inner.webhook_client.get() {
-            return Ok(c);
-        }
-        let c = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("beian-webhooks")
-            .no_proxy()
-            .build()?;
-        Ok(self.inner.webhook_client.get_or_init(|| c))
-    }
-
     /// Posts one delivery (the `deliver_webhook` job). Idempotent: a delivery delivered,
     /// abandoned or deleted is not sent again.
-    pub async fn deliver_webhook(&self, payload: &str) -> anyhow::Result<()> {
+    pub async fn deliver_webhook(self, payload: &str) -> anyhow::Result<()> {
         let p: DeliveryPayload = serde_json::from_str(payload)?;
         let store = self.store();
         let Some(d) = store.webhook_delivery(p.delivery_id).await? else { return Ok(()) };
@@ -636,6 +624,21 @@ impl App {
         };
         store.record_webhook_attempt(d.id, state, status, &response, now).await?;
         outcome.map(|_| ()).map_err(|e| anyhow::anyhow!("webhook “{}”: {e}", w.name))
+    }
+}
+
+impl App {
+    fn webhook_client(&self) -> anyhow::Result<&reqwest::Client> {
+        if let Some(c) = self.inner.webhook_client.get() {
+            return Ok(c);
+        }
+        let c = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("beian-webhooks")
+            .no_proxy()
+            .build()?;
+        Ok(self.inner.webhook_client.get_or_init(|| c))
     }
 }
 

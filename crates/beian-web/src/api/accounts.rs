@@ -5,7 +5,7 @@
 use super::*;
 
 pub async fn register(State(s): State<AppState>, c: Caller, JsonBody(a): JsonBody<NewAccount>) -> ApiResult {
-    let p = s.app.register(&c.ctx, a).await?;
+    let p = s.app.auth().register(&c.ctx, a).await?;
     Ok((StatusCode::CREATED, Json(p)).into_response())
 }
 
@@ -24,7 +24,7 @@ pub struct LoginResponse {
 }
 
 pub async fn login(State(s): State<AppState>, c: Caller, JsonBody(b): JsonBody<LoginBody>) -> ApiResult {
-    let session = s.app.login(&c.ctx, &b.email, &b.password).await?;
+    let session = s.app.auth().login(&c.ctx, &b.email, &b.password).await?;
     let max_age = (session.expires_at - s.app.clock().now()).whole_seconds().max(0);
     let secure = if s.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
@@ -52,7 +52,7 @@ pub async fn request_password_reset(
     c: Caller,
     JsonBody(b): JsonBody<ResetRequestBody>,
 ) -> ApiResult {
-    s.app.request_password_reset(&c.ctx, &b.email).await?;
+    s.app.auth().request_password_reset(&c.ctx, &b.email).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -69,13 +69,13 @@ pub async fn reset_password(
     c: Caller,
     JsonBody(b): JsonBody<ResetConfirmBody>,
 ) -> ApiResult {
-    s.app.reset_password(&c.ctx, &b.token, &b.password).await?;
+    s.app.auth().reset_password(&c.ctx, &b.token, &b.password).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn logout(State(s): State<AppState>, c: Caller, headers: HeaderMap) -> ApiResult {
     if let Some(token) = session_cookie(&headers) {
-        s.app.logout(&c.ctx, &token).await?;
+        s.app.auth().logout(&c.ctx, &token).await?;
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut().insert(
@@ -100,12 +100,12 @@ pub async fn create_token(
     c: Caller,
     JsonBody(b): JsonBody<TokenBody>,
 ) -> ApiResult {
-    let t = s.app.create_api_token(&c.ctx, &b.name).await?;
+    let t = s.app.auth().create_api_token(&c.ctx, &b.name).await?;
     Ok((StatusCode::CREATED, Json(t)).into_response())
 }
 
 pub async fn list_tokens(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.list_api_tokens(&c.ctx).await?)
+    ok(s.app.auth().list_api_tokens(&c.ctx).await?)
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -138,7 +138,7 @@ pub async fn set_language(
         MailLang::Zh => beian_core::message::Lang::Zh,
         MailLang::En => beian_core::message::Lang::En,
     };
-    s.app.set_language(&c.ctx, lang).await?;
+    s.app.auth().set_language(&c.ctx, lang).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -147,12 +147,12 @@ pub async fn change_password(
     c: Caller,
     JsonBody(b): JsonBody<PasswordBody>,
 ) -> ApiResult {
-    s.app.change_password(&c.ctx, &b.current_password, &b.new_password).await?;
+    s.app.auth().change_password(&c.ctx, &b.current_password, &b.new_password).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn revoke_token(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    s.app.revoke_api_token(&c.ctx, id).await?;
+    s.app.auth().revoke_api_token(&c.ctx, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -6,13 +6,13 @@ use super::*;
 
 /// `GET /metrics`: Prometheus' text format, for an admin's session or API token.
 pub async fn metrics(State(s): State<AppState>, c: Caller) -> ApiResult {
-    let text = s.app.metrics(&c.ctx).await?;
+    let text = s.app.admin().metrics(&c.ctx).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
         .into_response())
 }
 
 pub async fn get_profile(State(s): State<AppState>, c: Caller) -> ApiResult {
-    let v = s.app.provider_profile(&c.ctx).await?;
+    let v = s.app.admin().provider_profile(&c.ctx).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -22,12 +22,12 @@ pub async fn put_profile(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody<ProviderProfile>,
 ) -> ApiResult {
-    let v = s.app.put_provider_profile(&c.ctx, m, b).await?;
+    let v = s.app.admin().put_provider_profile(&c.ctx, m, b).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn get_calendar(State(s): State<AppState>, c: Caller) -> ApiResult {
-    let v = s.app.calendar_view(&c.ctx).await?;
+    let v = s.app.admin().calendar_view(&c.ctx).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -38,7 +38,7 @@ pub async fn put_calendar_year(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody<beian_app::calendar::YearInput>,
 ) -> ApiResult {
-    let v = s.app.put_calendar_year(&c.ctx, m, year, b).await?;
+    let v = s.app.admin().put_calendar_year(&c.ctx, m, year, b).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -48,12 +48,12 @@ pub async fn delete_calendar_year(
     Year(year): Year,
     IfMatch(m): IfMatch,
 ) -> ApiResult {
-    let v = s.app.delete_calendar_year(&c.ctx, m, year).await?;
+    let v = s.app.admin().delete_calendar_year(&c.ctx, m, year).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn list_pools(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.ip_pools(&c.ctx).await?)
+    ok(s.app.ip_filing().ip_pools(&c.ctx).await?)
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -65,17 +65,17 @@ pub struct PoolBody {
 }
 
 pub async fn add_pool(State(s): State<AppState>, c: Caller, JsonBody(b): JsonBody<PoolBody>) -> ApiResult {
-    let v = s.app.add_ip_pool(&c.ctx, &b.cidr, &b.note).await?;
+    let v = s.app.ip_filing().add_ip_pool(&c.ctx, &b.cidr, &b.note).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 pub async fn delete_pool(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    s.app.delete_ip_pool(&c.ctx, id).await?;
+    s.app.ip_filing().delete_ip_pool(&c.ctx, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn list_users(State(s): State<AppState>, c: Caller, Query(q): Query<PageQuery>) -> ApiResult {
-    ok(s.app.list_accounts(&c.ctx, q.after, q.limit.unwrap_or(100)).await?)
+    ok(s.app.auth().list_accounts(&c.ctx, q.after, q.limit.unwrap_or(100)).await?)
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -92,7 +92,7 @@ pub async fn update_user(
     Id(id): Id,
     JsonBody(b): JsonBody<UserUpdate>,
 ) -> ApiResult {
-    ok(s.app.update_account(&c.ctx, id, b.role, b.disabled).await?)
+    ok(s.app.auth().update_account(&c.ctx, id, b.role, b.disabled).await?)
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -107,7 +107,7 @@ pub struct AuditQuery {
 
 pub async fn audit(State(s): State<AppState>, c: Caller, Query(q): Query<AuditQuery>) -> ApiResult {
     let object = q.object_type.zip(q.object_id);
-    let rows = s.app.audit_log(&c.ctx, object, q.after, q.limit.unwrap_or(200)).await?;
+    let rows = s.app.admin().audit_log(&c.ctx, object, q.after, q.limit.unwrap_or(200)).await?;
     if q.format.as_deref() == Some("csv") {
         let mut out =
             String::from("id,at,actor_id,actor_role,action,object_type,object_id,ip,request_id,detail\n");
@@ -142,11 +142,11 @@ fn csv_cell(s: &str) -> String {
 }
 
 pub async fn dead_jobs(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.dead_jobs(&c.ctx).await?)
+    ok(s.app.admin().dead_jobs(&c.ctx).await?)
 }
 
 pub async fn retry_job(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    s.app.retry_dead_job(&c.ctx, id).await?;
+    s.app.admin().retry_dead_job(&c.ctx, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -157,7 +157,7 @@ pub struct Woken {
 }
 
 pub async fn retry_deliveries(State(s): State<AppState>, c: Caller) -> ApiResult {
-    let woken = s.app.retry_deliveries_now(&c.ctx).await?;
+    let woken = s.app.jobs().retry_deliveries_now(&c.ctx).await?;
     ok(Woken { woken })
 }
 
@@ -168,7 +168,7 @@ pub struct MessagesQuery {
 }
 
 pub async fn messages(State(s): State<AppState>, c: Caller, Query(q): Query<MessagesQuery>) -> ApiResult {
-    ok(s.app.messages(&c.ctx, q.channel.as_deref().unwrap_or("email"), q.before).await?)
+    ok(s.app.admin().messages(&c.ctx, q.channel.as_deref().unwrap_or("email"), q.before).await?)
 }
 
 pub async fn create_template(
@@ -176,7 +176,7 @@ pub async fn create_template(
     c: Caller,
     JsonBody(b): JsonBody<TemplateInput>,
 ) -> ApiResult {
-    let t = s.app.create_template(&c.ctx, b).await?;
+    let t = s.app.admin().create_template(&c.ctx, b).await?;
     Ok((StatusCode::CREATED, Json(t)).into_response())
 }
 
@@ -186,16 +186,16 @@ pub async fn update_template(
     Id(id): Id,
     JsonBody(b): JsonBody<TemplateInput>,
 ) -> ApiResult {
-    ok(s.app.update_template(&c.ctx, id, b).await?)
+    ok(s.app.admin().update_template(&c.ctx, id, b).await?)
 }
 
 pub async fn delete_template(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    s.app.delete_template(&c.ctx, id).await?;
+    s.app.admin().delete_template(&c.ctx, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn list_service_numbers(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.service_numbers(&c.ctx).await?)
+    ok(s.app.admin().service_numbers(&c.ctx).await?)
 }
 
 pub async fn create_service_number(
@@ -203,7 +203,7 @@ pub async fn create_service_number(
     c: Caller,
     JsonBody(b): JsonBody<ServiceNumberInput>,
 ) -> ApiResult {
-    let n = s.app.create_service_number(&c.ctx, b).await?;
+    let n = s.app.admin().create_service_number(&c.ctx, b).await?;
     Ok((StatusCode::CREATED, Json(n)).into_response())
 }
 

@@ -11,7 +11,7 @@ pub struct NumberQuery {
 }
 
 pub async fn subject_scans(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.subject_scans(&c.ctx, id).await?)
+    ok(s.app.compliance().subject_scans(&c.ctx, id).await?)
 }
 
 pub async fn site_scan_history(
@@ -20,11 +20,11 @@ pub async fn site_scan_history(
     Id(id): Id,
     Query(q): Query<NumberQuery>,
 ) -> ApiResult {
-    ok(s.app.site_scan_history(&c.ctx, id, &q.number).await?)
+    ok(s.app.compliance().site_scan_history(&c.ctx, id, &q.number).await?)
 }
 
 pub async fn compliance(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.compliance_overview(&c.ctx).await?)
+    ok(s.app.compliance().compliance_overview(&c.ctx).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,7 +33,7 @@ pub struct StateQuery {
 }
 
 pub async fn unfiled_cases(State(s): State<AppState>, c: Caller, Query(q): Query<StateQuery>) -> ApiResult {
-    ok(s.app.unfiled_cases(&c.ctx, q.state.as_deref()).await?)
+    ok(s.app.unfiled().unfiled_cases(&c.ctx, q.state.as_deref()).await?)
 }
 
 pub async fn handle_unfiled(
@@ -42,15 +42,15 @@ pub async fn handle_unfiled(
     Id(id): Id,
     JsonBody(b): JsonBody<HandleUnfiled>,
 ) -> ApiResult {
-    ok(s.app.handle_unfiled_case(&c.ctx, id, b).await?)
+    ok(s.app.unfiled().handle_unfiled_case(&c.ctx, id, b).await?)
 }
 
 pub async fn empty_shells(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.empty_shell_candidates(&c.ctx).await?)
+    ok(s.app.compliance().empty_shell_candidates(&c.ctx).await?)
 }
 
 pub async fn block_list(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.block_list(&c.ctx).await?)
+    ok(s.app.unfiled().block_list(&c.ctx).await?)
 }
 
 pub async fn block_domain(
@@ -58,7 +58,7 @@ pub async fn block_domain(
     c: Caller,
     JsonBody(b): JsonBody<NewBlock>,
 ) -> ApiResult {
-    let v = s.app.block_domain(&c.ctx, b).await?;
+    let v = s.app.unfiled().block_domain(&c.ctx, b).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
@@ -67,12 +67,12 @@ pub async fn unblock_domain(
     c: Caller,
     axum::extract::Path(domain): axum::extract::Path<String>,
 ) -> ApiResult {
-    s.app.unblock_domain(&c.ctx, &domain).await?;
+    s.app.unfiled().unblock_domain(&c.ctx, &domain).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn block_file(s: AppState, c: Caller, h: HeaderMap, format: BlockFile) -> ApiResult {
-    let file = s.app.block_list_file(&c.ctx, format).await?;
+    let file = s.app.unfiled().block_list_file(&c.ctx, format).await?;
     let unchanged = h
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

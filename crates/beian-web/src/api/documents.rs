@@ -50,17 +50,18 @@ pub async fn upload_document(
     };
     let d = s
         .app
+        .documents()
         .upload_document(&c.ctx, id, Upload { kind, subject_path, declared_type: declared, bytes })
         .await?;
     Ok((StatusCode::CREATED, Json(d)).into_response())
 }
 
 pub async fn list_documents(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.list_documents(&c.ctx, id).await?)
+    ok(s.app.documents().list_documents(&c.ctx, id).await?)
 }
 
 pub async fn get_document(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    let (d, bytes) = s.app.view_document(&c.ctx, id).await?;
+    let (d, bytes) = s.app.documents().view_document(&c.ctx, id).await?;
     Ok(crate::headers::document(d.id, &d.content_type, bytes))
 }
 

@@ -7,7 +7,7 @@ use beian_app::ip_filing::{FilingView, IpSourceView, NewIpSource, PoolUsage};
 use beian_store::IpKind;
 
 pub async fn sources(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.ip_sources(&c.ctx).await?)
+    ok(s.app.ip_filing().ip_sources(&c.ctx).await?)
 }
 
 pub async fn add_source(
@@ -15,12 +15,12 @@ pub async fn add_source(
     c: Caller,
     JsonBody(b): JsonBody<NewIpSource>,
 ) -> ApiResult {
-    let v = s.app.add_ip_source(&c.ctx, b).await?;
+    let v = s.app.ip_filing().add_ip_source(&c.ctx, b).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 pub async fn delete_source(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    s.app.delete_ip_source(&c.ctx, id).await?;
+    s.app.ip_filing().delete_ip_source(&c.ctx, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -30,23 +30,23 @@ pub async fn pool_usage(
     Id(id): Id,
     JsonBody(b): JsonBody<PoolUsage>,
 ) -> ApiResult {
-    ok(s.app.set_ip_pool_usage(&c.ctx, id, b).await?)
+    ok(s.app.ip_filing().set_ip_pool_usage(&c.ctx, id, b).await?)
 }
 
 pub async fn file_source(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.file_ip_record(&c.ctx, IpKind::Source, id).await?)
+    ok(s.app.ip_filing().file_ip_record(&c.ctx, IpKind::Source, id).await?)
 }
 
 pub async fn file_pool(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.file_ip_record(&c.ctx, IpKind::Pool, id).await?)
+    ok(s.app.ip_filing().file_ip_record(&c.ctx, IpKind::Pool, id).await?)
 }
 
 pub async fn withdraw_source(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.withdraw_ip_record(&c.ctx, IpKind::Source, id).await?)
+    ok(s.app.ip_filing().withdraw_ip_record(&c.ctx, IpKind::Source, id).await?)
 }
 
 pub async fn withdraw_pool(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.withdraw_ip_record(&c.ctx, IpKind::Pool, id).await?)
+    ok(s.app.ip_filing().withdraw_ip_record(&c.ctx, IpKind::Pool, id).await?)
 }
 
 /// This tag's operations, with their OpenAPI description.

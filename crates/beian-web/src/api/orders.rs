@@ -9,16 +9,16 @@ pub async fn create_order(
     c: Caller,
     JsonBody(b): JsonBody<OrderInput>,
 ) -> ApiResult {
-    let v = s.app.create_order(&c.ctx, b).await?;
+    let v = s.app.orders().create_order(&c.ctx, b).await?;
     Ok(versioned(StatusCode::CREATED, v.version, v))
 }
 
 pub async fn list_orders(State(s): State<AppState>, c: Caller, Query(q): Query<PageQuery>) -> ApiResult {
-    ok(s.app.list_orders(&c.ctx, q.before, q.limit.unwrap_or(50)).await?)
+    ok(s.app.orders().list_orders(&c.ctx, q.before, q.limit.unwrap_or(50)).await?)
 }
 
 pub async fn expiring_orders(State(s): State<AppState>, c: Caller, Query(q): Query<PageQuery>) -> ApiResult {
-    ok(s.app.expiring_orders(&c.ctx, q.limit.unwrap_or(100)).await?)
+    ok(s.app.expiry().expiring_orders(&c.ctx, q.limit.unwrap_or(100)).await?)
 }
 
 pub async fn get_order(
@@ -27,7 +27,7 @@ pub async fn get_order(
     Id(id): Id,
     Query(q): Query<RevealQuery>,
 ) -> ApiResult {
-    let v = s.app.get_order(&c.ctx, id, q.reveal).await?;
+    let v = s.app.orders().get_order(&c.ctx, id, q.reveal).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -38,27 +38,27 @@ pub async fn update_order(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody<OrderInput>,
 ) -> ApiResult {
-    let v = s.app.update_order(&c.ctx, id, m, b).await?;
+    let v = s.app.orders().update_order(&c.ctx, id, m, b).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn check_order(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    let findings = s.app.check_order(&c.ctx, id).await?;
+    let findings = s.app.orders().check_order(&c.ctx, id).await?;
     let submittable = !beian_core::rules::has_errors(&findings);
     ok(CheckResult { submittable, findings })
 }
 
 pub async fn assignable_addresses(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.assignable_addresses(&c.ctx).await?)
+    ok(s.app.ip_filing().assignable_addresses(&c.ctx).await?)
 }
 
 pub async fn cancel_reasons(State(s): State<AppState>, c: Caller) -> ApiResult {
     c.ctx.principal()?;
-    ok(s.app.cancel_reasons().await?)
+    ok(s.app.orders().cancel_reasons().await?)
 }
 
 pub async fn order_requirements(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.order_requirements(&c.ctx, id).await?)
+    ok(s.app.orders().order_requirements(&c.ctx, id).await?)
 }
 
 pub async fn submit_order(
@@ -67,7 +67,7 @@ pub async fn submit_order(
     Id(id): Id,
     IfMatch(m): IfMatch,
 ) -> ApiResult {
-    let v = s.app.submit_order(&c.ctx, id, m).await?;
+    let v = s.app.orders().submit_order(&c.ctx, id, m).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -77,7 +77,7 @@ pub async fn withdraw_order(
     Id(id): Id,
     IfMatch(m): IfMatch,
 ) -> ApiResult {
-    let v = s.app.withdraw_order(&c.ctx, id, m).await?;
+    let v = s.app.orders().withdraw_order(&c.ctx, id, m).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -94,21 +94,21 @@ pub async fn resend_sms(
     Id(id): Id,
     JsonBody(b): JsonBody<ResendBody>,
 ) -> ApiResult {
-    let v = s.app.resend_sms(&c.ctx, id, &b.recipient).await?;
+    let v = s.app.seam().resend_sms(&c.ctx, id, &b.recipient).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn refresh_from_regulator(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    let v = s.app.refresh_from_regulator(&c.ctx, id).await?;
+    let v = s.app.seam().refresh_from_regulator(&c.ctx, id).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn timeline(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.order_timeline(&c.ctx, id).await?)
+    ok(s.app.orders().order_timeline(&c.ctx, id).await?)
 }
 
 pub async fn footers(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.order_footers(&c.ctx, id).await?)
+    ok(s.app.compliance().order_footers(&c.ctx, id).await?)
 }
 
 /// Which filed websites and apps a change concerns, by number; none for the subject alone.
@@ -125,7 +125,7 @@ pub async fn start_change(
     Id(id): Id,
     JsonBody(b): JsonBody<ChangeBody>,
 ) -> ApiResult {
-    let v = s.app.start_change(&c.ctx, id, b.numbers).await?;
+    let v = s.app.drafts().start_change(&c.ctx, id, b.numbers).await?;
     Ok(versioned(StatusCode::CREATED, v.version, v))
 }
 

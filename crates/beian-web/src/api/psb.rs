@@ -5,7 +5,7 @@
 use super::*;
 
 pub async fn subject_psb(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.psb_applications(&c.ctx, id).await?)
+    ok(s.app.psb().psb_applications(&c.ctx, id).await?)
 }
 
 pub async fn get_psb(
@@ -14,7 +14,7 @@ pub async fn get_psb(
     Id(id): Id,
     Query(q): Query<RevealQuery>,
 ) -> ApiResult {
-    let v = s.app.get_psb(&c.ctx, id, q.reveal).await?;
+    let v = s.app.psb().get_psb(&c.ctx, id, q.reveal).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -25,7 +25,7 @@ pub async fn update_psb(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody<beian_core::psb::PsbApplication>,
 ) -> ApiResult {
-    let v = s.app.update_psb(&c.ctx, id, m, b).await?;
+    let v = s.app.psb().update_psb(&c.ctx, id, m, b).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -35,23 +35,23 @@ pub async fn accept_psb_statement(
     Id(id): Id,
     IfMatch(m): IfMatch,
 ) -> ApiResult {
-    let v = s.app.accept_psb_statement(&c.ctx, id, m).await?;
+    let v = s.app.psb().accept_psb_statement(&c.ctx, id, m).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn check_psb(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    let findings = s.app.check_psb_application(&c.ctx, id).await?;
+    let findings = s.app.psb().check_psb_application(&c.ctx, id).await?;
     let submittable = !beian_core::rules::has_errors(&findings);
     ok(CheckResult { submittable, findings })
 }
 
 pub async fn submit_psb(State(s): State<AppState>, c: Caller, Id(id): Id, IfMatch(m): IfMatch) -> ApiResult {
-    let v = s.app.submit_psb(&c.ctx, id, m).await?;
+    let v = s.app.psb().submit_psb(&c.ctx, id, m).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn refresh_psb(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    let v = s.app.refresh_psb(&c.ctx, id).await?;
+    let v = s.app.psb().refresh_psb(&c.ctx, id).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -88,7 +88,7 @@ pub struct OverdueQuery {
 }
 
 pub async fn psb_deadlines(State(s): State<AppState>, c: Caller, Query(q): Query<OverdueQuery>) -> ApiResult {
-    ok(s.app.psb_deadlines(&c.ctx, q.overdue).await?)
+    ok(s.app.psb().psb_deadlines(&c.ctx, q.overdue).await?)
 }
 
 /// This tag's operations, with their OpenAPI description.

@@ -5,25 +5,25 @@
 use super::*;
 
 pub async fn queue_counts(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.queue_counts(&c.ctx).await?)
+    ok(s.app.review().queue_counts(&c.ctx).await?)
 }
 
 pub async fn review_queue(State(s): State<AppState>, c: Caller, Query(q): Query<QueueQuery>) -> ApiResult {
-    ok(s.app.review_queue(&c.ctx, q).await?)
+    ok(s.app.review().review_queue(&c.ctx, q).await?)
 }
 
 pub async fn claim(State(s): State<AppState>, c: Caller, Id(id): Id, IfMatch(m): IfMatch) -> ApiResult {
-    let v = s.app.claim_order(&c.ctx, id, m).await?;
+    let v = s.app.review().claim_order(&c.ctx, id, m).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn release(State(s): State<AppState>, c: Caller, Id(id): Id, IfMatch(m): IfMatch) -> ApiResult {
-    let v = s.app.release_order(&c.ctx, id, m).await?;
+    let v = s.app.review().release_order(&c.ctx, id, m).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn approve(State(s): State<AppState>, c: Caller, Id(id): Id, IfMatch(m): IfMatch) -> ApiResult {
-    let v = s.app.approve_order(&c.ctx, id, m).await?;
+    let v = s.app.review().approve_order(&c.ctx, id, m).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -56,7 +56,7 @@ pub async fn review_batch(
     c: Caller,
     JsonBody(b): JsonBody<beian_app::review::BatchDecision>,
 ) -> ApiResult {
-    let outcomes = s.app.decide_batch(&c.ctx, b).await?;
+    let outcomes = s.app.review().decide_batch(&c.ctx, b).await?;
     let mut results = Vec::with_capacity(outcomes.len());
     for (id, outcome) in outcomes {
         results.push(match outcome {
@@ -86,8 +86,8 @@ pub async fn reject(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody<RejectBody>,
 ) -> ApiResult {
-    let reasons = s.app.resolve_reasons(b.findings).await?;
-    let v = s.app.reject_order(&c.ctx, id, m, reasons).await?;
+    let reasons = s.app.review().resolve_reasons(b.findings).await?;
+    let v = s.app.review().reject_order(&c.ctx, id, m, reasons).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -106,7 +106,7 @@ pub async fn verification(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody<VerificationBody>,
 ) -> ApiResult {
-    let v = s.app.record_verification(&c.ctx, id, m, b.passed, b.note).await?;
+    let v = s.app.review().record_verification(&c.ctx, id, m, b.passed, b.note).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -123,7 +123,7 @@ pub async fn request_materials(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody<MaterialsBody>,
 ) -> ApiResult {
-    let v = s.app.request_materials(&c.ctx, id, m, b.note).await?;
+    let v = s.app.review().request_materials(&c.ctx, id, m, b.note).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -133,12 +133,12 @@ pub async fn materials_received(
     Id(id): Id,
     IfMatch(m): IfMatch,
 ) -> ApiResult {
-    let v = s.app.materials_received(&c.ctx, id, m).await?;
+    let v = s.app.review().materials_received(&c.ctx, id, m).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
 pub async fn list_templates(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.templates(&c.ctx).await?)
+    ok(s.app.admin().templates(&c.ctx).await?)
 }
 
 /// This tag's operations, with their OpenAPI description.

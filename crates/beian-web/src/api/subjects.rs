@@ -8,12 +8,12 @@ pub async fn create_subject(
     c: Caller,
     JsonBody(b): JsonBody<SubjectInput>,
 ) -> ApiResult {
-    let v = s.app.create_subject(&c.ctx, b).await?;
+    let v = s.app.subjects().create_subject(&c.ctx, b).await?;
     Ok(versioned(StatusCode::CREATED, v.version, v))
 }
 
 pub async fn list_subjects(State(s): State<AppState>, c: Caller, Query(q): Query<PageQuery>) -> ApiResult {
-    ok(s.app.list_subjects(&c.ctx, q.before, q.limit.unwrap_or(50)).await?)
+    ok(s.app.subjects().list_subjects(&c.ctx, q.before, q.limit.unwrap_or(50)).await?)
 }
 
 pub async fn get_subject(
@@ -22,7 +22,7 @@ pub async fn get_subject(
     Id(id): Id,
     Query(q): Query<RevealQuery>,
 ) -> ApiResult {
-    let v = s.app.get_subject(&c.ctx, id, q.reveal).await?;
+    let v = s.app.subjects().get_subject(&c.ctx, id, q.reveal).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 
@@ -33,7 +33,7 @@ pub async fn update_subject(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody<SubjectInput>,
 ) -> ApiResult {
-    let v = s.app.update_subject(&c.ctx, id, m, b).await?;
+    let v = s.app.subjects().update_subject(&c.ctx, id, m, b).await?;
     Ok(versioned(StatusCode::OK, v.version, v))
 }
 

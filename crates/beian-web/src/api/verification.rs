@@ -11,15 +11,15 @@ pub struct StateQuery {
 }
 
 pub async fn list(State(s): State<AppState>, c: Caller, Query(q): Query<StateQuery>) -> ApiResult {
-    ok(s.app.verification_tasks(&c.ctx, q.state.as_deref()).await?)
+    ok(s.app.verification().verification_tasks(&c.ctx, q.state.as_deref()).await?)
 }
 
 pub async fn one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.verification_task(&c.ctx, id).await?)
+    ok(s.app.verification().verification_task(&c.ctx, id).await?)
 }
 
 pub async fn check(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.check_verification_task(&c.ctx, id).await?)
+    ok(s.app.verification().check_verification_task(&c.ctx, id).await?)
 }
 
 pub async fn answer(
@@ -28,7 +28,7 @@ pub async fn answer(
     Id(id): Id,
     JsonBody(b): JsonBody<AnswerTask>,
 ) -> ApiResult {
-    ok(s.app.answer_verification_task(&c.ctx, id, b).await?)
+    ok(s.app.verification().answer_verification_task(&c.ctx, id, b).await?)
 }
 
 pub async fn acknowledge(
@@ -37,7 +37,7 @@ pub async fn acknowledge(
     Id(id): Id,
     JsonBody(b): JsonBody<AcknowledgeInspection>,
 ) -> ApiResult {
-    ok(s.app.acknowledge_inspection(&c.ctx, id, b).await?)
+    ok(s.app.verification().acknowledge_inspection(&c.ctx, id, b).await?)
 }
 
 /// This tag's operations, with their OpenAPI description.

@@ -8,15 +8,15 @@ use beian_app::recipients::{NewRecipient, RecipientView};
 use beian_app::webhooks::{DeliveryView, EventKindView, NewWebhook, WebhookChange, WebhookView};
 
 pub async fn events(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.webhook_events(&c.ctx)?)
+    ok(s.app.webhooks().webhook_events(&c.ctx)?)
 }
 
 pub async fn list(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.webhooks(&c.ctx).await?)
+    ok(s.app.webhooks().list_webhooks(&c.ctx).await?)
 }
 
 pub async fn create(State(s): State<AppState>, c: Caller, JsonBody(b): JsonBody<NewWebhook>) -> ApiResult {
-    let v = s.app.create_webhook(&c.ctx, b).await?;
+    let v = s.app.webhooks().create_webhook(&c.ctx, b).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
@@ -26,30 +26,30 @@ pub async fn change(
     Id(id): Id,
     JsonBody(b): JsonBody<WebhookChange>,
 ) -> ApiResult {
-    ok(s.app.change_webhook(&c.ctx, id, b).await?)
+    ok(s.app.webhooks().change_webhook(&c.ctx, id, b).await?)
 }
 
 pub async fn remove(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    s.app.delete_webhook(&c.ctx, id).await?;
+    s.app.webhooks().delete_webhook(&c.ctx, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn deliveries(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    ok(s.app.webhook_deliveries(&c.ctx, id).await?)
+    ok(s.app.webhooks().webhook_deliveries(&c.ctx, id).await?)
 }
 
 pub async fn ping(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    let v = s.app.ping_webhook(&c.ctx, id).await?;
+    let v = s.app.webhooks().ping_webhook(&c.ctx, id).await?;
     Ok((StatusCode::ACCEPTED, Json(v)).into_response())
 }
 
 pub async fn retry(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    let v = s.app.retry_webhook_delivery(&c.ctx, id).await?;
+    let v = s.app.webhooks().retry_webhook_delivery(&c.ctx, id).await?;
     Ok((StatusCode::ACCEPTED, Json(v)).into_response())
 }
 
 pub async fn recipients(State(s): State<AppState>, c: Caller) -> ApiResult {
-    ok(s.app.recipients(&c.ctx).await?)
+    ok(s.app.notify().recipients(&c.ctx).await?)
 }
 
 pub async fn add_recipient(
@@ -57,12 +57,12 @@ pub async fn add_recipient(
     c: Caller,
     JsonBody(b): JsonBody<NewRecipient>,
 ) -> ApiResult {
-    let v = s.app.add_recipient(&c.ctx, b).await?;
+    let v = s.app.notify().add_recipient(&c.ctx, b).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 pub async fn delete_recipient(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult {
-    s.app.delete_recipient(&c.ctx, id).await?;
+    s.app.notify().delete_recipient(&c.ctx, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -124,7 +124,7 @@ pub(super) async fn forgot(
     if cookie(&headers, LOGIN_COOKIE) != Some(f.csrf_token.as_str()) {
         return page(false, Some(Msgs::of(p.lang).get("login.expired").to_owned()), StatusCode::FORBIDDEN);
     }
-    match s.app.request_password_reset(&p.ctx, &f.email).await {
+    match s.app.auth().request_password_reset(&p.ctx, &f.email).await {
         Ok(()) => page(true, None, StatusCode::OK),
         Err(AppError::RateLimited { .. }) => {
             page(false, Some(Msgs::of(p.lang).get("login.locked").to_owned()), StatusCode::TOO_MANY_REQUESTS)
@@ -191,7 +191,7 @@ pub(super) async fn reset(
     if cookie(&headers, LOGIN_COOKIE) != Some(f.csrf_token.as_str()) {
         return again(Msgs::of(p.lang).get("login.expired").to_owned(), StatusCode::FORBIDDEN);
     }
-    match s.app.reset_password(&p.ctx, &f.token, &f.password).await {
+    match s.app.auth().reset_password(&p.ctx, &f.token, &f.password).await {
         Ok(()) => Redirect::to("/login?reset=1").into_response(),
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
             again(refusal_message(p.lang, &e), StatusCode::UNPROCESSABLE_ENTITY)
@@ -222,7 +222,7 @@ pub(super) async fn login(
     if cookie(&headers, LOGIN_COOKIE) != Some(f.csrf_token.as_str()) {
         return login_form(&s, &p, &headers, back, f.email, Some("login.expired"), StatusCode::FORBIDDEN);
     }
-    match s.app.login(&p.ctx, &f.email, &f.password).await {
+    match s.app.auth().login(&p.ctx, &f.email, &f.password).await {
         Ok(session) => signed_in(&s, session, &back),
         Err(AppError::InvalidCredentials | AppError::Validation(_)) => {
             login_form(&s, &p, &headers, back, f.email, Some("login.failed"), StatusCode::UNAUTHORIZED)
@@ -331,12 +331,12 @@ pub(super) async fn signup(
         display_name: f.display_name.clone(),
         role: None,
     };
-    match s.app.register(&p.ctx, account).await {
-        Ok(_) => match s.app.login(&p.ctx, &f.email, &f.password).await {
+    match s.app.auth().register(&p.ctx, account).await {
+        Ok(_) => match s.app.auth().login(&p.ctx, &f.email, &f.password).await {
             Ok(session) => {
                 // E-mails go out in the language the account signed up in.
                 let ctx = beian_app::Ctx { principal: Some(session.principal.clone()), ..p.ctx.clone() };
-                if let Err(e) = s.app.set_language(&ctx, p.lang).await {
+                if let Err(e) = s.app.auth().set_language(&ctx, p.lang).await {
                     return app_error(&p, e);
                 }
                 signed_in(&s, session, "/app")
@@ -381,7 +381,7 @@ pub(super) async fn logout(
     headers: HeaderMap,
 ) -> Response {
     if let Some(token) = session_cookie(&headers) {
-        let _ = s.app.logout(&p.ctx, &token).await;
+        let _ = s.app.auth().logout(&p.ctx, &token).await;
     }
     let mut r = Redirect::to("/login").into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}={}; Max-Age=0", cookie_attrs(&s))) {
@@ -400,7 +400,7 @@ pub(super) async fn switch_lang(
     // A signed-in person's e-mails follow the language they read the pages in.
     if p.ctx.principal.is_some() {
         let chosen = if value == "en" { Lang::En } else { Lang::Zh };
-        if let Err(e) = s.app.set_language(&p.ctx, chosen).await {
+        if let Err(e) = s.app.auth().set_language(&p.ctx, chosen).await {
             return app_error(&p, e);
         }
     }

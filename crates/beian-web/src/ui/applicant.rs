@@ -101,15 +101,15 @@ pub(super) async fn home(
 
 /// The home page, with the reason an added recipient was refused when it was.
 async fn home_page(s: &AppState, p: &PageCtx, q: HomeQuery, recipient_error: Option<String>) -> Response {
-    let recipients = match s.app.recipients(&p.ctx).await {
+    let recipients = match s.app.notify().recipients(&p.ctx).await {
         Ok(v) => v,
         Err(e) => return app_error(p, e),
     };
-    let subjects = match s.app.subject_summaries(&p.ctx, q.subjects_before, PAGE_ROWS).await {
+    let subjects = match s.app.subjects().subject_summaries(&p.ctx, q.subjects_before, PAGE_ROWS).await {
         Ok(v) => v,
         Err(e) => return app_error(p, e),
     };
-    let orders = match s.app.order_summaries(&p.ctx, q.orders_before, PAGE_ROWS).await {
+    let orders = match s.app.orders().order_summaries(&p.ctx, q.orders_before, PAGE_ROWS).await {
         Ok(v) => v,
         Err(e) => return app_error(p, e),
     };
@@ -118,7 +118,7 @@ async fn home_page(s: &AppState, p: &PageCtx, q: HomeQuery, recipient_error: Opt
     let expiring = if staff {
         Vec::new()
     } else {
-        match s.app.expiring_orders(&p.ctx, EXPIRING_ROWS).await {
+        match s.app.expiry().expiring_orders(&p.ctx, EXPIRING_ROWS).await {
             Ok(v) => v
                 .into_iter()
                 .map(|e| ExpiringLine {
@@ -135,7 +135,7 @@ async fn home_page(s: &AppState, p: &PageCtx, q: HomeQuery, recipient_error: Opt
     let psb_todo = if staff {
         Vec::new()
     } else {
-        match s.app.my_psb_deadlines(&p.ctx, EXPIRING_ROWS).await {
+        match s.app.psb().my_psb_deadlines(&p.ctx, EXPIRING_ROWS).await {
             Ok(v) => v
                 .into_iter()
                 .map(|d| PsbTodoLine {
@@ -189,7 +189,7 @@ pub(super) async fn add_recipient(
         email: posted(&f, "email").unwrap_or_default().to_owned(),
         label: posted(&f, "label").unwrap_or_default().to_owned(),
     };
-    match s.app.add_recipient(&p.ctx, input).await {
+    match s.app.notify().add_recipient(&p.ctx, input).await {
         Ok(_) => axum::response::Redirect::to("/app#recipients").into_response(),
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
             home_page(&s, &p, HomeQuery::default(), Some(refusal_message(p.lang, &e))).await
@@ -205,7 +205,7 @@ pub(super) async fn delete_recipient(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Response {
     let Ok(id) = id.parse() else { return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found") };
-    match s.app.delete_recipient(&p.ctx, id).await {
+    match s.app.notify().delete_recipient(&p.ctx, id).await {
         Ok(()) => axum::response::Redirect::to("/app#recipients").into_response(),
         Err(e) => app_error(&p, e),
     }
@@ -303,21 +303,21 @@ pub(super) async fn order_page(
     let Ok(id) = id.parse::<Uuid>() else {
         return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
     };
-    let o: OrderView = match s.app.get_order(&p.ctx, id, false).await {
+    let o: OrderView = match s.app.orders().get_order(&p.ctx, id, false).await {
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
-    let timeline = match s.app.order_timeline(&p.ctx, id).await {
+    let timeline = match s.app.orders().order_timeline(&p.ctx, id).await {
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
     let psb = if o.state == OrderState::Filed {
-        s.app.psb_applications(&p.ctx, o.subject_id).await.unwrap_or_default()
+        s.app.psb().psb_applications(&p.ctx, o.subject_id).await.unwrap_or_default()
     } else {
         Vec::new()
     };
     let scans = if o.state == OrderState::Filed {
-        s.app.subject_scans(&p.ctx, o.subject_id).await.unwrap_or_default()
+        s.app.compliance().subject_scans(&p.ctx, o.subject_id).await.unwrap_or_default()
     } else {
         Vec::new()
     };

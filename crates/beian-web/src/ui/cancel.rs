@@ -2,7 +2,7 @@
 //! provider's access from one or several websites (取消接入), or cancel the subject (注销主体). The
 //! page asks for the reason (the bureau's table of cancellation reasons), says what stops (the
 //! PSB filing, the footer, the site without access), and wants a confirmation; then the order
-//! is created (`App::create_order`, the same use case as `POST /api/v1/orders`) and the applicant
+//! is created (`Orders::create_order`, the same use case as `POST /api/v1/orders`) and the applicant
 //! lands on its confirmation step to submit it, after which it goes through provider review and
 //! the bureau like any order.
 
@@ -60,7 +60,7 @@ async fn render_page(s: &AppState, p: &PageCtx, id: Uuid, form: Posted, errors: 
         Ok(o) => o,
         Err(r) => return r,
     };
-    let reasons = match s.app.cancel_reasons().await {
+    let reasons = match s.app.orders().cancel_reasons().await {
         Ok(r) => r,
         Err(e) => return app_error(p, e),
     };
@@ -140,7 +140,7 @@ pub(super) async fn create(
         cancel_reason: Some(form.reason.clone()).filter(|r| !r.is_empty()),
         domain_facts: Default::default(),
     };
-    match s.app.create_order(&p.ctx, input).await {
+    match s.app.orders().create_order(&p.ctx, input).await {
         Ok(v) => Redirect::to(&format!("/app/orders/{}/edit/confirm", v.id)).into_response(),
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
             let errors = field_messages(p.lang, &e);

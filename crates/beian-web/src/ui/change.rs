@@ -1,6 +1,6 @@
 //! Changes on pages (变更): from a filed subject, choose what the change concerns — the
 //! subject alone, or some of its filed websites and apps — and the wizard opens on the data as
-//! filed (`App::start_change`, the same use case as `POST /api/v1/subjects/{id}/changes`). The
+//! filed (`Drafts::start_change`, the same use case as `POST /api/v1/subjects/{id}/changes`). The
 //! applicant edits only what changes; the order's kind (变更主体 / 变更网站 / 变更备案 / 变更接入)
 //! follows from what differs from the filing on every save, and the wizard marks each changed
 //! field. Then documents, review and the bureau as for any order.
@@ -70,7 +70,7 @@ pub(super) async fn create(
     let numbers: Vec<String> =
         f.iter().filter(|(k, _)| k == "numbers").map(|(_, v)| v.trim().to_owned()).take(50).collect();
     let step = if numbers.is_empty() { "subject" } else { "websites" };
-    match s.app.start_change(&p.ctx, subject_id, numbers.clone()).await {
+    match s.app.drafts().start_change(&p.ctx, subject_id, numbers.clone()).await {
         Ok(v) => Redirect::to(&format!("/app/orders/{}/edit/{step}", v.id)).into_response(),
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
             let errors = field_messages(p.lang, &e);

@@ -193,7 +193,7 @@ async fn page_session(State(s): State<AppState>, mut req: Request, next: Next) -
     let mut ctx = Ctx { principal: None, ip, request_id: None };
     let (mut csrf, mut session_left) = (None, None);
     if let Some(token) = session_cookie(headers) {
-        match s.app.session_with_expiry(&token).await {
+        match s.app.auth().session_with_expiry(&token).await {
             Ok(Some((p, c, ends))) => {
                 ctx.principal = Some(p);
                 csrf = Some(c);
@@ -561,7 +561,7 @@ async fn filed_overview(
     id: Uuid,
     not_filed: &'static str,
 ) -> Result<beian_app::subjects::SubjectOverview, Response> {
-    let o = s.app.subject_overview(&p.ctx, id).await.map_err(|e| app_error(p, e))?;
+    let o = s.app.subjects().subject_overview(&p.ctx, id).await.map_err(|e| app_error(p, e))?;
     if o.subject.filed_number.is_none() {
         return Err(error_page(p.lang, StatusCode::CONFLICT, not_filed));
     }

@@ -1,7 +1,7 @@
 //! The applicant's PSB application page: the 30-day deadline, the fields the applicant
 //! completes (with the PSB rules' findings beside them), what the system filled in, the
 //! responsibility statement to accept, submission, and once approved the PSB number with its
-//! footer. Values shown masked and sent back unchanged are kept (`App::update_psb`).
+//! footer. Values shown masked and sent back unchanged are kept (`Psb::update_psb`).
 
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -148,7 +148,7 @@ async fn render_page(
     notice: Option<(String, bool)>,
     status: StatusCode,
 ) -> Response {
-    let findings = s.app.check_psb_application(&p.ctx, v.id).await.unwrap_or_default();
+    let findings = s.app.psb().check_psb_application(&p.ctx, v.id).await.unwrap_or_default();
     let lang = p.lang;
     let a = &v.application;
     let value = |id: &str| -> String {
@@ -303,7 +303,7 @@ pub(super) async fn page(
         Ok(id) => id,
         Err(r) => return *r,
     };
-    match s.app.get_psb(&p.ctx, id, false).await {
+    match s.app.psb().get_psb(&p.ctx, id, false).await {
         Ok(v) => render_page(&s, &p, v, None, StatusCode::OK).await,
         Err(e) => app_error(&p, e),
     }
@@ -335,7 +335,7 @@ async fn after(s: &AppState, p: &PageCtx, id: Uuid, result: Result<PsbView, AppE
             e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
         ) => {
             let msg = refusal_message(p.lang, &e);
-            match s.app.get_psb(&p.ctx, id, false).await {
+            match s.app.psb().get_psb(&p.ctx, id, false).await {
                 Ok(v) => render_page(s, p, v, Some((msg, false)), StatusCode::UNPROCESSABLE_ENTITY).await,
                 Err(e) => app_error(p, e),
             }
@@ -355,7 +355,7 @@ pub(super) async fn save(
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let current = match s.app.get_psb(&p.ctx, id, false).await {
+    let current = match s.app.psb().get_psb(&p.ctx, id, false).await {
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
@@ -382,7 +382,7 @@ pub(super) async fn save(
     a.interactive = one(&f, "interactive").as_deref() == Some("true");
     a.dangerous_goods = all(&f, "dangerous_goods");
     a.languages = all(&f, "languages");
-    let r = s.app.update_psb(&p.ctx, id, Some(version), a).await;
+    let r = s.app.psb().update_psb(&p.ctx, id, Some(version), a).await;
     after(&s, &p, id, r).await
 }
 
@@ -412,7 +412,7 @@ pub(super) async fn accept_statement(
     Path(id): Path<String>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    step(&s, &p, &f, &id, |id, v| s.app.accept_psb_statement(&p.ctx, id, Some(v))).await
+    step(&s, &p, &f, &id, |id, v| s.app.psb().accept_psb_statement(&p.ctx, id, Some(v))).await
 }
 
 pub(super) async fn submit(
@@ -421,7 +421,7 @@ pub(super) async fn submit(
     Path(id): Path<String>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    step(&s, &p, &f, &id, |id, v| s.app.submit_psb(&p.ctx, id, Some(v))).await
+    step(&s, &p, &f, &id, |id, v| s.app.psb().submit_psb(&p.ctx, id, Some(v))).await
 }
 
 /// The days to the PSB deadline in words — "还剩 30 天" / "30 days left", or "已逾期 2 天" /

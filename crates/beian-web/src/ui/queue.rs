@@ -1,6 +1,6 @@
 //! The reviewer's queue: a tab per stage with counts, due dates coloured, the bureau's
 //! blacklist flags, claim, and batch decisions on the orders the reviewer has claimed (through
-//! `App::decide_batch`, as the API does).
+//! `Review::decide_batch`, as the API does).
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -129,7 +129,7 @@ async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<Ba
     let Some(me) = p.ctx.principal.clone() else { return to_login(&p.path) };
     let state =
         q.state.clone().filter(|x| QUEUE_STATES.contains(&x.as_str())).unwrap_or_else(|| "submitted".into());
-    let counts = match s.app.queue_counts(&p.ctx).await {
+    let counts = match s.app.review().queue_counts(&p.ctx).await {
         Ok(v) => v,
         Err(e) => return app_error(p, e),
     };
@@ -145,11 +145,16 @@ async fn render_queue(s: &AppState, p: &PageCtx, q: QueueParams, results: Vec<Ba
         mine: Some(mine),
         after: some(&q.after),
     };
-    let page = match s.app.review_queue(&p.ctx, query.clone()).await {
+    let page = match s.app.review().review_queue(&p.ctx, query.clone()).await {
         Ok(v) => v,
         // A cursor that is not one (an edited link) shows the first page.
         Err(AppError::Validation(_)) if query.after.is_some() => {
-            match s.app.review_queue(&p.ctx, beian_app::review::QueueQuery { after: None, ..query }).await {
+            match s
+                .app
+                .review()
+                .review_queue(&p.ctx, beian_app::review::QueueQuery { after: None, ..query })
+                .await
+            {
                 Ok(v) => v,
                 Err(e) => return app_error(p, e),
             }
@@ -289,7 +294,7 @@ pub(super) async fn batch(
     };
     let t = Msgs::of(p.lang);
     let mut results = Vec::new();
-    match s.app.decide_batch(&p.ctx, BatchDecision { action, orders, findings }).await {
+    match s.app.review().decide_batch(&p.ctx, BatchDecision { action, orders, findings }).await {
         Ok(outcomes) => {
             for (id, outcome) in outcomes {
                 let (ok, message, subject) = match outcome {
@@ -300,7 +305,7 @@ pub(super) async fn batch(
                     ),
                     Err(e @ (AppError::Internal(_) | AppError::Unauthenticated)) => return app_error(&p, e),
                     Err(e) => {
-                        let subject = match s.app.get_order(&p.ctx, id, false).await {
+                        let subject = match s.app.orders().get_order(&p.ctx, id, false).await {
                             Ok(o) => o.order.subject.name,
                             Err(_) => id.to_string(),
                         };

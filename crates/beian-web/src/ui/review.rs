@@ -33,7 +33,7 @@ pub(super) async fn claim(
     let Ok(id) = id.parse::<Uuid>() else {
         return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
     };
-    match s.app.claim_order(&p.ctx, id, Some(f.version)).await {
+    match s.app.review().claim_order(&p.ctx, id, Some(f.version)).await {
         Ok(_) => Redirect::to(&format!("/review/orders/{id}")).into_response(),
         Err(AppError::PreconditionFailed { .. } | AppError::Conflict { .. }) => {
             Redirect::to("/review?state=submitted&notice=stale").into_response()
@@ -122,13 +122,14 @@ async fn review_order_page(
         return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
     }
     // Revealing is audited by `get_order`.
-    let o = match s.app.get_order(&p.ctx, id, reveal).await {
+    let o = match s.app.orders().get_order(&p.ctx, id, reveal).await {
         Ok(v) => v,
         Err(e) => return app_error(p, e),
     };
-    let documents = s.app.list_documents(&p.ctx, id).await.unwrap_or_default();
+    let documents = s.app.documents().list_documents(&p.ctx, id).await.unwrap_or_default();
     let faces = s
         .app
+        .drafts()
         .document_checklist(&p.ctx, id)
         .await
         .unwrap_or_default()
@@ -140,8 +141,8 @@ async fn review_order_page(
             Some(FacePair { who: label(p.lang, &slot.path), face, portrait: slot.portrait, check })
         })
         .collect();
-    let templates = s.app.templates(&p.ctx).await.unwrap_or_default();
-    let filed = super::filed_lines(s.app.filed_services(o.subject_id).await.unwrap_or_default());
+    let templates = s.app.admin().templates(&p.ctx).await.unwrap_or_default();
+    let filed = super::filed_lines(s.app.seam().filed_services(o.subject_id).await.unwrap_or_default());
     let order = &o.order;
     let subject = SubjectBlock {
         name: order.subject.name.clone(),
@@ -299,7 +300,8 @@ pub(super) async fn verification(
     Form(f): Form<VerificationForm>,
 ) -> Response {
     let (version, passed, note) = (f.version, f.passed, f.note);
-    decide(&s, &p, &id, |id| s.app.record_verification(&p.ctx, id, Some(version), passed, note)).await
+    decide(&s, &p, &id, |id| s.app.review().record_verification(&p.ctx, id, Some(version), passed, note))
+        .await
 }
 
 pub(super) async fn approve(
@@ -308,7 +310,7 @@ pub(super) async fn approve(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    decide(&s, &p, &id, |id| s.app.approve_order(&p.ctx, id, Some(f.version))).await
+    decide(&s, &p, &id, |id| s.app.review().approve_order(&p.ctx, id, Some(f.version))).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -326,7 +328,7 @@ pub(super) async fn request_materials(
     Form(f): Form<MaterialsForm>,
 ) -> Response {
     let (version, note) = (f.version, f.note);
-    decide(&s, &p, &id, |id| s.app.request_materials(&p.ctx, id, Some(version), note)).await
+    decide(&s, &p, &id, |id| s.app.review().request_materials(&p.ctx, id, Some(version), note)).await
 }
 
 /// Records that the mailed materials arrived; the order is back in review.
@@ -336,7 +338,7 @@ pub(super) async fn materials_received(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    decide(&s, &p, &id, |id| s.app.materials_received(&p.ctx, id, Some(f.version))).await
+    decide(&s, &p, &id, |id| s.app.review().materials_received(&p.ctx, id, Some(f.version))).await
 }
 
 pub(super) async fn release(
@@ -345,7 +347,7 @@ pub(super) async fn release(
     Path(id): Path<String>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    decide(&s, &p, &id, |id| s.app.release_order(&p.ctx, id, Some(f.version))).await
+    decide(&s, &p, &id, |id| s.app.review().release_order(&p.ctx, id, Some(f.version))).await
 }
 
 /// A rejection: up to three reasons, each a template (its texts overridable) or free text;
@@ -375,8 +377,8 @@ pub(super) async fn reject(
             (r.template_id.is_some() || r.field.is_some() || r.error.is_some()).then_some(r)
         })
         .collect();
-    let result = match s.app.resolve_reasons(items).await {
-        Ok(findings) => s.app.reject_order(&p.ctx, id, Some(version), findings).await,
+    let result = match s.app.review().resolve_reasons(items).await {
+        Ok(findings) => s.app.review().reject_order(&p.ctx, id, Some(version), findings).await,
         Err(e) => Err(e),
     };
     decided(&s, &p, id, result).await

@@ -61,7 +61,7 @@ async fn render_page(
     form: (String, String, String),
     errors: Vec<FieldMsg>,
 ) -> Response {
-    let o = match s.app.subject_overview(&p.ctx, id).await {
+    let o = match s.app.subjects().subject_overview(&p.ctx, id).await {
         Ok(o) => o,
         Err(e) => return app_error(p, e),
     };
@@ -126,6 +126,7 @@ pub(super) async fn start(
     let (service, domain, existing) = (text("service"), text("domain"), text("existing_number"));
     let result = s
         .app
+        .drafts()
         .start_filing_for_subject(
             &p.ctx,
             subject_id,

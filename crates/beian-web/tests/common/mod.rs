@@ -130,6 +130,7 @@ impl TestServer {
             ..Ctx::default()
         };
         self.app
+            .auth()
             .register(
                 &system,
                 NewAccount {
@@ -159,7 +160,7 @@ impl TestServer {
     }
 
     pub async fn run_jobs(&self) -> usize {
-        self.app.run_due_jobs("test-worker").await.unwrap()
+        self.app.jobs().run_due_jobs("test-worker").await.unwrap()
     }
 }
 

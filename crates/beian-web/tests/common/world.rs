@@ -320,7 +320,7 @@ impl World {
             self.regulator.tick("test-regulator").await;
             let files = if self.miit {
                 // A bureau that is down is not the test's failure: the next settle tries again.
-                self.provider.app.miit_sync().await.unwrap_or_else(|e| {
+                self.provider.app.seam().miit_sync().await.unwrap_or_else(|e| {
                     eprintln!("V3.0 download: {e:#}");
                     0
                 })
@@ -343,7 +343,7 @@ impl World {
         let mut uploads = Vec::new();
         for u in self.provider.app.store().miit_uploads().await.unwrap() {
             let p = dir.join(format!("upload-{}.xml", u.seq));
-            std::fs::write(&p, self.provider.app.miit_upload_xml(u.seq).await.unwrap()).unwrap();
+            std::fs::write(&p, self.provider.app.seam().miit_upload_xml(u.seq).await.unwrap()).unwrap();
             uploads.push(p);
         }
         let mut downloads = Vec::new();

@@ -249,7 +249,7 @@ async fn over_v3_two_sites_access_is_decided_site_by_site_and_the_order_follows_
         assert_eq!((withdrawn.len(), refused.len()), (1, 1), "{label}: {}", o["filing"]);
         let kept = if withdrawn[0] == ONE { TWO } else { ONE };
         assert!(refused[0].as_str().unwrap().starts_with(kept), "{label}: {refused:?}");
-        let filed = w.provider.app.filed_services(subject.parse().unwrap()).await.unwrap();
+        let filed = w.provider.app.seam().filed_services(subject.parse().unwrap()).await.unwrap();
         let numbers: Vec<&str> = filed.iter().map(|s| s.number.as_str()).collect();
         assert_eq!(numbers, [kept], "{label}");
         w.validate_miit_files(label).await;

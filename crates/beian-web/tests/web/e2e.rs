@@ -1012,7 +1012,7 @@ async fn idle_orders_are_reminded_at_30_and_40_days_and_closed_at_45() {
         srv.account("other@example.com", Role::Applicant).await;
         let owner = srv.login("owner@example.com").await;
         let (subject, order, _) = create_example_order(&owner).await;
-        let expiry = |app: beian_app::App| async move { app.run_draft_expiry().await.unwrap() };
+        let expiry = |app: beian_app::App| async move { app.expiry().run_draft_expiry().await.unwrap() };
         let run = |reminded, closed| beian_app::expiry::ExpiryRun { reminded, closed };
         // Sessions do not outlive the months this test moves through: sign in afresh each time.
         let admin = || srv.login("admin@example.com");
@@ -1109,8 +1109,8 @@ async fn idle_orders_are_reminded_at_30_and_40_days_and_closed_at_45() {
 
         // The job runs from the worker's schedule, once a day.
         srv.run_jobs().await;
-        srv.app.schedule_draft_expiry().await.unwrap();
-        srv.app.schedule_draft_expiry().await.unwrap();
+        srv.app.expiry().schedule_draft_expiry().await.unwrap();
+        srv.app.expiry().schedule_draft_expiry().await.unwrap();
         assert_eq!(srv.run_jobs().await, 1);
     }
 }

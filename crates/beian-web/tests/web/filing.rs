@@ -394,7 +394,7 @@ async fn a_filed_site_away_from_the_providers_addresses_for_30_days_is_an_empty_
         let ours: std::net::IpAddr = "47.96.1.1".parse().unwrap();
         let elsewhere: std::net::IpAddr = "203.0.113.7".parse().unwrap();
         let day = || async {
-            w.provider.app.schedule_daily_scans().await.unwrap();
+            w.provider.app.compliance().schedule_daily_scans().await.unwrap();
             w.clock().advance(time::Duration::days(1));
             w.settle().await;
             let r = w.reviewer.get("/api/v1/review/empty-shells").await;
@@ -444,8 +444,8 @@ async fn filed_sites_are_scanned_daily_and_a_broken_footer_reaches_the_reviewer_
         assert_eq!(w.state(&order).await["state"], "filed");
 
         // The daily schedule queues one scan per filed site, at its own time of day.
-        assert_eq!(w.provider.app.schedule_daily_scans().await.unwrap(), 1);
-        assert_eq!(w.provider.app.schedule_daily_scans().await.unwrap(), 0, "once a day");
+        assert_eq!(w.provider.app.compliance().schedule_daily_scans().await.unwrap(), 1);
+        assert_eq!(w.provider.app.compliance().schedule_daily_scans().await.unwrap(), 0, "once a day");
         w.clock().advance(time::Duration::days(1));
         w.settle().await;
         let scans = w.owner.get(&format!("/api/v1/subjects/{subject}/scans")).await;
@@ -527,7 +527,7 @@ async fn filed_sites_are_scanned_daily_and_a_broken_footer_reaches_the_reviewer_
         };
         assert_eq!(told().await, 1);
         // Another day, still broken: scanned again, not told again.
-        w.provider.app.schedule_daily_scans().await.unwrap();
+        w.provider.app.compliance().schedule_daily_scans().await.unwrap();
         w.clock().advance(time::Duration::days(1));
         w.settle().await;
         assert_eq!(told().await, 1);
@@ -703,7 +703,7 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
             Client::anonymous(&w.reg_base).get("/api/v1/psb/records/浙公网安备33010602000001号").await;
         assert_eq!(public.body["icp_number"], "浙ICP备2026000001号-1", "{}", public.body);
         // From now on the footer scans (and `beian scan --database`) expect the PSB number too.
-        let targets = w.provider.app.scan_targets().await.unwrap();
+        let targets = w.provider.app.compliance().scan_targets().await.unwrap();
         let expect = |url: &str| targets.iter().find(|t| t.0 == url).map(|t| &t.1).unwrap();
         assert_eq!(targets.len(), 2, "{targets:?}");
         let e = expect("http://aliyun.com/");
@@ -721,7 +721,7 @@ async fn psb_filing_from_draft_to_number_and_footer_with_deadline_reminders() {
         );
 
         // The second site stays unfiled: reminded on days 20, 27 and 30, once each; then overdue.
-        let reminders = |app: beian_app::App| async move { app.send_psb_reminders().await.unwrap() };
+        let reminders = |app: beian_app::App| async move { app.psb().send_psb_reminders().await.unwrap() };
         w.clock().advance(time::Duration::days(19));
         assert_eq!(reminders(w.provider.app.clone()).await, 0, "day 19");
         w.clock().advance(time::Duration::days(1));
@@ -1038,7 +1038,7 @@ async fn a_company_with_two_sites_filed_through_miit_v3_then_changed_and_cancell
         let w = world_miit(pdb, rdb).await;
         // The bureau's code tables come down first.
         w.settle().await;
-        assert!(w.provider.app.miit_tables().await.unwrap().is_some(), "{label}");
+        assert!(w.provider.app.seam().miit_tables().await.unwrap().is_some(), "{label}");
 
         let (subject, order) = w.file(None, sites(&[0, 1])).await;
         w.settle().await;
@@ -1185,12 +1185,12 @@ async fn v3_loses_nothing_and_applies_nothing_twice_through_an_outage_and_a_lost
 
         // The provider applies the result, then dies before acknowledging it.
         lose_acks.store(1, std::sync::atomic::Ordering::SeqCst);
-        assert!(w.provider.app.miit_sync().await.is_err(), "{label}: the acknowledgement was lost");
+        assert!(w.provider.app.seam().miit_sync().await.is_err(), "{label}: the acknowledgement was lost");
         let filed = w.order(&order).await;
         assert_eq!(filed["state"]["state"], "filed", "{label}");
         // The bureau hands the file out again; it is recognised, acknowledged, not applied twice.
-        assert_eq!(w.provider.app.miit_sync().await.unwrap(), 1, "{label}");
-        assert_eq!(w.provider.app.miit_sync().await.unwrap(), 0, "{label}: nothing left");
+        assert_eq!(w.provider.app.seam().miit_sync().await.unwrap(), 1, "{label}");
+        assert_eq!(w.provider.app.seam().miit_sync().await.unwrap(), 0, "{label}: nothing left");
         assert_eq!(w.order(&order).await["filing"], filed["filing"], "{label}");
         let timeline = w.owner.get(&format!("/api/v1/orders/{order}/timeline")).await.body;
         let approvals =
@@ -1271,6 +1271,7 @@ async fn v3_what_miit_has_on_file_and_its_blacklists_decide_kinds_and_findings()
         // Another company cannot start a filing for a domain MIIT has under this subject.
         let stranger = applicant_ctx(&w, "stranger@example.com").await;
         let err = app
+            .drafts()
             .start_filing(
                 &stranger,
                 filing_start("杭州示例网络科技有限公司", "91330106MA2B0XYZ1K", "aliyun.com"),
@@ -1297,9 +1298,9 @@ async fn v3_what_miit_has_on_file_and_its_blacklists_decide_kinds_and_findings()
             beian_regulator::records::apply(&mut tx, &w.regulator.keys, other, &elsewhere, 1).await.unwrap();
         tx.commit().await.unwrap();
         let start = |domain: &str| filing_start(&elsewhere.subject.name, "91330106MA2C0ABC2P", domain);
-        let access = app.start_filing(&stranger, start("example-elsewhere.cn")).await.unwrap();
+        let access = app.drafts().start_filing(&stranger, start("example-elsewhere.cn")).await.unwrap();
         assert_eq!(access.kind, beian_core::model::OrderKind::NewAccess, "{label}");
-        let o = app.get_order(&stranger, access.order_id, false).await.unwrap();
+        let o = app.orders().get_order(&stranger, access.order_id, false).await.unwrap();
         assert_eq!(o.order.subject.existing_number.as_deref(), filed.subject_number.as_deref(), "{label}");
 
         // An order of the subject is under review when the bureau lists it.
@@ -1386,6 +1387,7 @@ async fn v3_what_miit_has_on_file_and_its_blacklists_decide_kinds_and_findings()
             refused.body
         );
         let err = app
+            .drafts()
             .start_filing(
                 &stranger,
                 filing_start("杭州另一家网络科技有限公司", "91330106MA2D0QWE3R", "www.alibabacloud.com"),

@@ -179,7 +179,7 @@ async fn assets_are_embedded_small_and_cached() {
     // the customer's own.
     let r = c.get(format!("{}/beian-gongan.png", s.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(s.app.psb_badge_src(), "/beian-gongan.png");
+    assert_eq!(s.app.compliance().psb_badge_src(), "/beian-gongan.png");
 }
 
 #[tokio::test]
@@ -1098,6 +1098,7 @@ async fn the_admin_pages_show_and_change_what_the_admin_api_does() {
         assert!(!users.contains("reviewer@example.com"), "addresses are masked");
         let reviewer_id = s
             .app
+            .auth()
             .accounts_with_state(&system(), 100)
             .await
             .unwrap()
@@ -1157,14 +1158,14 @@ async fn the_admin_pages_show_and_change_what_the_admin_api_does() {
         assert!(answer.contains("运维&#60;script&#62;") && !answer.contains("运维<script>"), "{answer}");
         let list = get("/admin/webhooks").await;
         assert!(!list.contains(secret) && !list.contains("robot-key"), "{list}");
-        let hook = s.app.webhooks(&system()).await.unwrap()[0].id;
+        let hook = s.app.webhooks().list_webhooks(&system()).await.unwrap()[0].id;
         let to = post(format!("/admin/webhooks/{hook}/ping"), vec![("csrf_token", csrf.clone())]).await;
         assert_eq!(to, "/admin/webhooks?done=1");
         assert!(get("/admin/webhooks").await.contains("待发送"), "the test event is listed");
         post(format!("/admin/webhooks/{hook}/toggle"), vec![("csrf_token", csrf.clone())]).await;
-        assert!(!s.app.webhooks(&system()).await.unwrap()[0].active);
+        assert!(!s.app.webhooks().list_webhooks(&system()).await.unwrap()[0].active);
         post(format!("/admin/webhooks/{hook}/delete"), vec![("csrf_token", csrf.clone())]).await;
-        assert!(s.app.webhooks(&system()).await.unwrap().is_empty());
+        assert!(s.app.webhooks().list_webhooks(&system()).await.unwrap().is_empty());
         get("/admin/audit?before=not-an-id").await;
         let audit = get("/admin/audit").await;
         assert!(audit.contains("ip_pool") || audit.contains("template"), "{audit}");
@@ -1346,6 +1347,7 @@ async fn the_home_page_lists_a_page_of_each_and_links_the_older_ones() {
     s.account("agency@example.com", Role::Applicant).await;
     let owner = s
         .app
+        .auth()
         .accounts_with_state(&system(), 100)
         .await
         .unwrap()
@@ -1463,6 +1465,7 @@ async fn the_review_queue_shows_fifty_rows_and_links_the_next_page() {
     s.account("reviewer@example.com", Role::Reviewer).await;
     let owner = s
         .app
+        .auth()
         .accounts_with_state(&system(), 100)
         .await
         .unwrap()

@@ -215,7 +215,7 @@ async fn a_verification_task_is_checked_live_answered_and_taken_and_an_inspectio
 
         // An inspection: the access is filed where the site is not (多报). With the day's scan
         // of the site, the item shows its latest scan; the reviewer acknowledges it.
-        w.provider.app.schedule_daily_scans().await.unwrap();
+        w.provider.app.compliance().schedule_daily_scans().await.unwrap();
         w.clock().advance(time::Duration::days(1));
         w.settle().await;
         let ip: std::net::Ipv4Addr = "203.0.113.7".parse().unwrap();

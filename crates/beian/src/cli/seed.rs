@@ -109,6 +109,7 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
         ("load-admin@bench.local", Role::Admin),
     ] {
         let p = app
+            .auth()
             .register(
                 &system,
                 NewAccount {
@@ -122,6 +123,7 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
             .map_err(|x| UserError(x.title(beian_core::message::Lang::En)))?;
         let ctx = Ctx { principal: Some(p.clone()), ..Ctx::default() };
         let t = app
+            .auth()
             .create_api_token(&ctx, "load")
             .await
             .map_err(|x| UserError(x.title(beian_core::message::Lang::En)))?;

@@ -246,7 +246,7 @@ async fn run(cfg: &Config, app: App) -> Result<(), UserError> {
         let id = format!("{}-{}-{i}", std::process::id(), uuid::Uuid::new_v4().simple());
         workers.push(tokio::spawn({
             let rx = stop_rx.clone();
-            async move { app.run_worker(id, rx).await }
+            async move { app.jobs().run_worker(id, rx).await }
         }));
     }
     let shutdown = async move {
@@ -325,7 +325,7 @@ pub fn account_add(a: AccountAddArgs) -> Result<ExitCode, UserError> {
             display_name: a.name.clone().unwrap_or_else(|| a.email.clone()),
             role: Some(role),
         };
-        let made = app.register(&system, account).await.map_err(|e| match e {
+        let made = app.auth().register(&system, account).await.map_err(|e| match e {
             beian_app::AppError::Validation(fields) => UserError(
                 fields
                     .iter()
@@ -353,7 +353,11 @@ pub(super) fn scan_targets(a: ServiceArgs) -> Result<Vec<(String, beian_scan::Ex
         store.ensure_current().await.map_err(|e| UserError(e.to_string()))?;
         let keys = load_keys(&cfg.keys_file, false)?;
         let app = build_app(&cfg, store.clone(), keys)?;
-        let targets = app.scan_targets().await.map_err(|e| UserError(format!("reading filed sites: {e}")))?;
+        let targets = app
+            .compliance()
+            .scan_targets()
+            .await
+            .map_err(|e| UserError(format!("reading filed sites: {e}")))?;
         store.close().await;
         Ok(targets)
     })
@@ -418,17 +422,18 @@ async fn seed_demo(app: &App) -> Result<(), UserError> {
     let system = Ctx { principal: Some(admin), ip: None, request_id: None };
     for (email, role, name) in DEMO_ACCOUNTS {
         if app.store().account_by_email(email).await.map_err(|e| UserError(e.to_string()))?.is_none() {
-            app.register(
-                &system,
-                NewAccount {
-                    email: email.into(),
-                    password: DEMO_PASSWORD.into(),
-                    display_name: name.into(),
-                    role: Some(role),
-                },
-            )
-            .await
-            .map_err(err)?;
+            app.auth()
+                .register(
+                    &system,
+                    NewAccount {
+                        email: email.into(),
+                        password: DEMO_PASSWORD.into(),
+                        display_name: name.into(),
+                        role: Some(role),
+                    },
+                )
+                .await
+                .map_err(err)?;
         }
     }
     let admin_row =
@@ -440,7 +445,7 @@ async fn seed_demo(app: &App) -> Result<(), UserError> {
         display_name: a.display_name,
     });
     let ctx = Ctx { principal: admin, ip: None, request_id: None };
-    if app.provider_profile(&ctx).await.map_err(err)?.profile.is_none() {
+    if app.admin().provider_profile(&ctx).await.map_err(err)?.profile.is_none() {
         // The seed's example provider (rules.md §5): Alibaba Cloud.
         let profile = ProviderProfile {
             name: "阿里云计算有限公司".into(),
@@ -449,8 +454,8 @@ async fn seed_demo(app: &App) -> Result<(), UserError> {
             organization_code: "67395965-4".into(),
             access_method: "租赁虚拟空间".into(),
         };
-        app.put_provider_profile(&ctx, Some(0), profile).await.map_err(err)?;
-        app.add_ip_pool(&ctx, "47.96.0.0/11", "demo pool (Hangzhou)").await.map_err(err)?;
+        app.admin().put_provider_profile(&ctx, Some(0), profile).await.map_err(err)?;
+        app.ip_filing().add_ip_pool(&ctx, "47.96.0.0/11", "demo pool (Hangzhou)").await.map_err(err)?;
     }
     Ok(())
 }

@@ -21,8 +21,9 @@
 //!   work list as received.
 //!
 //! An outcome reaches the order as the events `sms_sent` (1) and `approved`/`rejected` (2)
-//! under its submission id, through `App::apply_regulator_events`, which applies each once.
+//! under its submission id, through `Seam::apply_regulator_events`, which applies each once.
 
+use crate::areas::Seam;
 use crate::blacklist::{LISTED_DOMAIN, LISTED_ILLEGAL_ACCESS, LISTED_SUBJECT, ListChange, registrable};
 use std::collections::BTreeMap;
 
@@ -46,7 +47,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::RecordNumbers;
-use crate::App;
 
 /// Where the code tables are kept (`miit_state`).
 pub const TABLES_KEY: &str = "jcdm";
@@ -97,10 +97,10 @@ impl KeptVerdict {
     }
 }
 
-impl App {
+impl Seam<'_> {
     /// The [`super::DOWNLOAD`] job: downloads, keeps, applies and acknowledges every waiting
     /// file. Returns how many it took.
-    pub async fn miit_sync(&self) -> anyhow::Result<usize> {
+    pub async fn miit_sync(self) -> anyhow::Result<usize> {
         let seam = self.miit().ok_or_else(|| anyhow::anyhow!("no V3.0 interface is configured"))?;
         let mut n = 0;
         while n < FILES_PER_RUN {
@@ -148,7 +148,7 @@ impl App {
     }
 
     /// Applies one downloaded file, once.
-    async fn miit_apply(&self, name: &str, hash: &str, key: &str, doc: &DownloadData) -> anyhow::Result<()> {
+    async fn miit_apply(self, name: &str, hash: &str, key: &str, doc: &DownloadData) -> anyhow::Result<()> {
         let now = self.now_us();
         let kind = match &doc.choice {
             DownloadDataChoice::Icp(_) => "ICP",
@@ -167,7 +167,7 @@ impl App {
         if let DownloadDataChoice::Ip(ip) = &doc.choice
             && let Some(b) = &ip.bajg
         {
-            self.apply_ip_results(&beian_miit::mapping::ip::results(b)).await?;
+            self.ip_filing().apply_ip_results(&beian_miit::mapping::ip::results(b)).await?;
         }
         let mut tx = self.store().begin().await?;
         tx.insert_miit_download(&MiitDownloadRow {
@@ -208,15 +208,15 @@ impl App {
                     }
                     changes.push(ListChange { kind, key, reason, removed: entry.removed });
                 }
-                self.flag_listed_orders(&mut tx, &changes, now).await?;
+                self.review().flag_listed_orders(&mut tx, &changes, now).await?;
                 if let Some(w) = &icp.wbawzlb {
-                    self.open_bureau_cases(&mut tx, name, &unfiled::found(w), now).await?;
+                    self.unfiled().open_bureau_cases(&mut tx, name, &unfiled::found(w), now).await?;
                 }
                 if let Some(h) = &icp.hsrw {
-                    self.open_verification_tasks(&mut tx, name, &h.baxx, now).await?;
+                    self.verification().open_verification_tasks(&mut tx, name, &h.baxx, now).await?;
                 }
                 if let Some(h) = &icp.hcjg {
-                    self.open_inspection(&mut tx, name, &h.jgxx, now).await?;
+                    self.verification().open_inspection(&mut tx, name, &h.jgxx, now).await?;
                 }
                 for (kind, data) in work {
                     let id = new_id();
@@ -246,7 +246,7 @@ impl App {
     }
 
     /// The ICP part of a file: `BASJ` data first (ids and numbers), then `BAJG` verdicts.
-    async fn miit_apply_icp(&self, name: &str, icp: &download::Icp, now: i64) -> anyhow::Result<()> {
+    async fn miit_apply_icp(self, name: &str, icp: &download::Icp, now: i64) -> anyhow::Result<()> {
         let unit = self.miit().map_or(0, |s| s.credentials.unit_id);
         let mut touched = Vec::new();
         for baxx in icp.basj.iter().flat_map(|b| &b.baxx) {
@@ -294,9 +294,9 @@ impl App {
             // verification task's answer names its file.
             if v.about_file() {
                 let file = v.identifier.as_deref().unwrap_or_default();
-                if self.unfiled_report_refused(file, &v.codes).await?
-                    || self.verification_answer_refused(file, &v.codes).await?
-                    || self.ip_filing_refused(file, &v.codes).await?
+                if self.unfiled().unfiled_report_refused(file, &v.codes).await?
+                    || self.verification().verification_answer_refused(file, &v.codes).await?
+                    || self.ip_filing().ip_filing_refused(file, &v.codes).await?
                 {
                     continue;
                 }
@@ -344,7 +344,7 @@ impl App {
     /// The records a verdict is about: by its related id (the provider's own), else by its
     /// operation and identifier (the oldest open one), else — a file-level verdict — every
     /// record of the file it names.
-    async fn miit_records_of_verdict(&self, v: &Verdict) -> anyhow::Result<Vec<MiitRecordRow>> {
+    async fn miit_records_of_verdict(self, v: &Verdict) -> anyhow::Result<Vec<MiitRecordRow>> {
         let mut tx = self.store().begin().await?;
         if v.about_file() {
             let name = v.identifier.clone().unwrap_or_default();
@@ -367,7 +367,7 @@ impl App {
     }
 
     /// Tells the order a record's outcome, when it is complete.
-    async fn miit_tell(&self, record: &MiitRecordRow) -> anyhow::Result<()> {
+    async fn miit_tell(self, record: &MiitRecordRow) -> anyhow::Result<()> {
         // A record of several entries is told once the last entry's verdict is in.
         let Some(kept) = record.verdict.as_deref().map(serde_json::from_str::<KeptVerdict>).transpose()?
         else {
@@ -382,7 +382,7 @@ impl App {
             .order(record.order_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("order {} vanished", record.order_id))?;
-        let mut doc = self.decrypt_order(&row)?;
+        let mut doc = self.orders().decrypt_order(&row)?;
         let outcome = if entries.iter().any(|p| p.approved) {
             let numbers: RecordNumbers =
                 record.numbers.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default();
@@ -409,7 +409,7 @@ impl App {
     /// entry names the bureau's id of the website (注销网站) or of this provider's access to it
     /// (取消接入), found among the subject's on file.
     async fn refused_targets(
-        &self,
+        self,
         order: &beian_core::model::Order,
         subject_id: beian_store::Uuid,
         entries: &[PartVerdict],
@@ -433,7 +433,7 @@ impl App {
     /// What an approval issued or changed, in the JSON seam's terms; `None` when numbers it
     /// needs have not arrived.
     async fn miit_decision(
-        &self,
+        self,
         order: &beian_core::model::Order,
         numbers: &RecordNumbers,
         subject_id: beian_store::Uuid,

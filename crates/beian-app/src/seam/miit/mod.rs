@@ -6,7 +6,7 @@
 //! The bureau's results come back as download files ([`inbound`]): each is stored, applied and
 //! only then acknowledged, so a crash between the two applies nothing twice and loses nothing.
 //! Outcomes reach the order through the same path as the JSON seam's events
-//! (`App::apply_regulator_events`, under the order's submission id), so order state is written
+//! (`Seam::apply_regulator_events`, under the order's submission id), so order state is written
 //! in one place.
 //!
 //! What V3.0 cannot carry — apps and mini programs, resending an SMS code, the public-security
@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 pub use port::{Bureau, BureauError, Credentials, SoapBureau};
 
 use crate::App;
+use crate::areas::Seam;
 
 /// The job that uploads waiting files, in order.
 pub const UPLOAD: &str = "miit_upload";
@@ -73,11 +74,6 @@ pub struct RecordNumbers {
 }
 
 impl App {
-    /// The V3.0 interface, when one is configured.
-    pub fn miit(&self) -> Option<&MiitSeam> {
-        self.inner.miit.as_ref()
-    }
-
     /// The same app speaking V3.0 to a bureau. Call it while building, before the app is shared.
     pub fn with_miit(self, seam: MiitSeam) -> App {
         match Arc::try_unwrap(self.inner) {
@@ -85,9 +81,11 @@ impl App {
             Err(inner) => App { inner },
         }
     }
+}
 
+impl Seam<'_> {
     /// The bureau's base code tables as last handed down, if any arrived.
-    pub async fn miit_tables(&self) -> anyhow::Result<Option<CodeTables>> {
+    pub async fn miit_tables(self) -> anyhow::Result<Option<CodeTables>> {
         Ok(self
             .store()
             .miit_state(inbound::TABLES_KEY)
@@ -97,12 +95,12 @@ impl App {
     }
 
     /// What the bureau has on file for a subject (its ids), as its `BASJ` data said.
-    pub async fn miit_on_file(&self, subject_id: Uuid) -> anyhow::Result<Option<OnFile>> {
+    pub async fn miit_on_file(self, subject_id: Uuid) -> anyhow::Result<Option<OnFile>> {
         Ok(self.store().miit_on_file(subject_id).await?.map(|t| serde_json::from_str(&t)).transpose()?)
     }
 
     /// Queues a download run now (after an upload, and every few minutes from the worker).
-    pub async fn queue_miit_download(&self) -> anyhow::Result<()> {
+    pub async fn queue_miit_download(self) -> anyhow::Result<()> {
         let now = self.now_us();
         // One run per minute at most: the dedup key carries the minute.
         let minute = now.div_euclid(60_000_000);
@@ -120,5 +118,12 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl App {
+    /// The V3.0 interface, when one is configured.
+    pub fn miit(&self) -> Option<&MiitSeam> {
+        self.inner.miit.as_ref()
     }
 }

@@ -22,7 +22,8 @@ use beian_store::{MiitRecordRow, NewJob, OrderRow, RegulatorLinkRow, new_id};
 use serde_json::json;
 
 use super::{MAX_ATTEMPTS, UPLOAD};
-use crate::{App, OrderDoc};
+use crate::OrderDoc;
+use crate::areas::Seam;
 
 /// The largest attachment a record carries (spec: 100 KB), and the widths tried to fit it.
 const ATTACHMENT_LIMIT: usize = outbound::MAX_ATTACHMENT;
@@ -78,16 +79,16 @@ fn fit_jpeg(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
     anyhow::bail!("the document does not fit 100 KB even at 500 pixels wide")
 }
 
-impl App {
+impl Seam<'_> {
     /// The order's documents as the interface's attachments (images only: the bureau's tables
     /// take JPEG; a PDF stays with the provider).
-    async fn miit_attachments(&self, row: &OrderRow) -> anyhow::Result<Vec<Attachment>> {
+    async fn miit_attachments(self, row: &OrderRow) -> anyhow::Result<Vec<Attachment>> {
         let mut out = Vec::new();
         for d in self.store().documents_of_order(row.id).await? {
             if !d.content_type.starts_with("image/") || d.kind == "face_photo" {
                 continue;
             }
-            let bytes = self.document_bytes(&d).await?;
+            let bytes = self.documents().document_bytes(&d).await?;
             out.push(Attachment {
                 path: d.subject_path.clone(),
                 document: d.kind.clone(),
@@ -100,7 +101,7 @@ impl App {
     /// Packs an approved order into the next upload file, once per submission id (the order
     /// at its approval); called by the delivery job instead of the JSON seam.
     pub(crate) async fn miit_deliver(
-        &self,
+        self,
         row: &OrderRow,
         doc: &OrderDoc,
         submission_id: &str,
@@ -114,10 +115,10 @@ impl App {
             self.queue_miit_download().await?;
             anyhow::bail!("the bureau's code tables (JCDM) have not arrived yet");
         };
-        let profile = self
-            .profile_setting()
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no provider profile: its region says where the servers stand"))?;
+        let profile =
+            self.admin().profile_setting().await?.ok_or_else(|| {
+                anyhow::anyhow!("no provider profile: its region says where the servers stand")
+            })?;
         let provider = Provider {
             unit_id: seam.credentials.unit_id,
             server_region: profile.region.clone(),
@@ -181,7 +182,7 @@ impl App {
     /// its upload in the same transaction; returns the number. A rollback gives the number
     /// back and leaves only a blob the next file of that number overwrites.
     pub(crate) async fn queue_miit_file(
-        &self,
+        self,
         tx: &mut beian_store::Tx,
         file: &beian_miit::schema::upload::UploadData,
         records: i64,
@@ -208,7 +209,7 @@ impl App {
     }
 
     /// The [`UPLOAD`] job: uploads every file the bureau has not accepted, lowest first.
-    pub(crate) async fn miit_upload_pending(&self) -> anyhow::Result<()> {
+    pub(crate) async fn miit_upload_pending(self) -> anyhow::Result<()> {
         let seam = self.miit().ok_or_else(|| anyhow::anyhow!("no V3.0 interface is configured"))?;
         let now = self.now_us();
         let opens = seam.upload_opens(now);
@@ -290,7 +291,7 @@ impl App {
 
     /// Asks the bureau which file it last received; true when that settles file `seq` (the
     /// earlier try reached it), so it is not sent again.
-    async fn miit_resync(&self, seq: i64) -> anyhow::Result<bool> {
+    async fn miit_resync(self, seq: i64) -> anyhow::Result<bool> {
         let seam = self.miit().ok_or_else(|| anyhow::anyhow!("no V3.0 interface is configured"))?;
         let answer = seam.port.call(Operation::QueryPreviousUpload, seam.credentials.args()?).await?;
         let r: querypreviousupload_return::Return = xml::from_bytes(&answer, Mode::Lenient)?;
@@ -312,24 +313,24 @@ impl App {
 
     /// The bureau took file `seq`: its orders enter the SMS round MIIT starts now; an unfiled
     /// website's report in it is reported, a verification task's answer accepted.
-    async fn miit_accepted(&self, seq: i64) -> anyhow::Result<()> {
+    async fn miit_accepted(self, seq: i64) -> anyhow::Result<()> {
         for r in self.store().miit_records_of_upload(seq).await? {
             self.apply_regulator_events(&r.submission_id, &[self.miit_delivered_event(&r).await?]).await?;
         }
-        self.unfiled_report_accepted(seq).await?;
-        self.verification_answer_accepted(seq).await?;
+        self.unfiled().unfiled_report_accepted(seq).await?;
+        self.verification().verification_answer_accepted(seq).await?;
         self.queue_miit_download().await
     }
 
     /// The first event of a V3.0 record: delivered, MIIT texting the persons the rules name
     /// (`sms_sent`, sequence 1).
-    pub(crate) async fn miit_delivered_event(&self, r: &MiitRecordRow) -> anyhow::Result<RegEvent> {
+    pub(crate) async fn miit_delivered_event(self, r: &MiitRecordRow) -> anyhow::Result<RegEvent> {
         let row = self
             .store()
             .order(r.order_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("order {} vanished", r.order_id))?;
-        let doc = self.decrypt_order(&row)?;
+        let doc = self.orders().decrypt_order(&row)?;
         let recipients = sms_recipients(&doc.order, beian_core::policy::PolicySet::builtin());
         let at = self
             .store()
@@ -351,9 +352,9 @@ pub(crate) fn upload_key(seq: i64) -> String {
     format!("miit/uploads/{seq}")
 }
 
-impl App {
+impl Seam<'_> {
     /// Upload file `seq` as it was (or will be) sent: GBK XML.
-    pub async fn miit_upload_xml(&self, seq: i64) -> anyhow::Result<Vec<u8>> {
+    pub async fn miit_upload_xml(self, seq: i64) -> anyhow::Result<Vec<u8>> {
         Ok(self.keys().decrypt(&upload_key(seq), &self.blobs().get(&upload_key(seq)).await?)?)
     }
 }

@@ -17,7 +17,7 @@ use beian_miit::mapping::status::{self, Status};
 use beian_miit::soap::Operation;
 use tokio::sync::Mutex;
 
-use crate::App;
+use crate::areas::Seam;
 
 /// How long an answer is used (microseconds of the app's clock).
 const KEEP_US: i64 = 600 * 1_000_000;
@@ -74,9 +74,9 @@ pub(crate) fn asked_domain(raw: &str) -> Option<String> {
     DomainName::parse(raw).ok().map(|d| d.value.to_unicode().to_lowercase())
 }
 
-impl App {
+impl Seam<'_> {
     /// One status query, from the answers kept or the bureau; `None` when it did not answer.
-    async fn miit_status(&self, condition_type: i64, condition: &str, kept_as: String) -> Option<Status> {
+    async fn miit_status(self, condition_type: i64, condition: &str, kept_as: String) -> Option<Status> {
         let seam = self.miit()?;
         let key = (condition_type, kept_as);
         let now = self.now_us();
@@ -131,7 +131,7 @@ impl App {
     /// What the bureau has on file for a subject (by its certificate, when the spec has a
     /// query for its kind) and for `domains`; `None` without a V3.0 interface.
     pub async fn bureau_view(
-        &self,
+        self,
         nature: SubjectNature,
         certificate: &Certificate,
         domains: &[String],

@@ -25,7 +25,8 @@ pub(in crate::ui) async fn audit(
     let object = Some((q.object_type.trim().to_owned(), q.object_id.trim().to_owned()))
         .filter(|(ty, id)| !ty.is_empty() && !id.is_empty());
     let list =
-        loaded(&p, s.app.audit_log_newest(&p.ctx, object.clone(), q.before.parse().ok(), AUDIT_ROWS)).await?;
+        loaded(&p, s.app.admin().audit_log_newest(&p.ctx, object.clone(), q.before.parse().ok(), AUDIT_ROWS))
+            .await?;
     let mut sec = Section::new(t(&p, "admin.audit"));
     let csv = match &object {
         Some((ty, id)) => format!(

@@ -13,7 +13,7 @@ pub(in crate::ui) async fn calendar(
     h: HeaderMap,
 ) -> Result<Response, Response> {
     admin_only(&p)?;
-    let view = loaded(&p, s.app.calendar_view(&p.ctx)).await?;
+    let view = loaded(&p, s.app.admin().calendar_view(&p.ctx)).await?;
     let mut sec = Section::new(t(&p, "admin.calendar"));
     let until = view.covers_until.clone().unwrap_or_default();
     sec.note = Some(t(&p, "admin.calendar.note").replace("{until}", &until));
@@ -121,7 +121,7 @@ pub(in crate::ui) async fn put_calendar_year(
         read_on: one(&f, "read_on").to_owned(),
     };
     let version = one(&f, "version").parse().ok();
-    step(&p, "calendar", s.app.put_calendar_year(&p.ctx, version, year, input)).await
+    step(&p, "calendar", s.app.admin().put_calendar_year(&p.ctx, version, year, input)).await
 }
 
 pub(in crate::ui) async fn delete_calendar_year(
@@ -134,7 +134,7 @@ pub(in crate::ui) async fn delete_calendar_year(
         return error_page(p.lang, StatusCode::NOT_FOUND, "error.not_found");
     };
     let version = one(&f, "version").parse().ok();
-    step(&p, "calendar", s.app.delete_calendar_year(&p.ctx, version, year)).await
+    step(&p, "calendar", s.app.admin().delete_calendar_year(&p.ctx, version, year)).await
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ pub(in crate::ui) async fn dashboard(
     axum::Extension(p): axum::Extension<PageCtx>,
 ) -> Result<Response, Response> {
     admin_only(&p)?;
-    let Some(d) = loaded(&p, s.app.dashboard(&p.ctx)).await? else {
+    let Some(d) = loaded(&p, s.app.admin().dashboard(&p.ctx)).await? else {
         // The first figures after a start are being computed in the background.
         let mut sec = Section::new(t(&p, "admin.dashboard"));
         sec.note = Some(t(&p, "admin.dash.computing"));

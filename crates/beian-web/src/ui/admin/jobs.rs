@@ -9,8 +9,8 @@ pub(in crate::ui) async fn jobs(
     h: HeaderMap,
 ) -> Result<Response, Response> {
     admin_only(&p)?;
-    let list = loaded(&p, s.app.dead_jobs(&p.ctx)).await?;
-    let waiting = loaded(&p, s.app.waiting_deliveries(&p.ctx)).await?;
+    let list = loaded(&p, s.app.admin().dead_jobs(&p.ctx)).await?;
+    let waiting = loaded(&p, s.app.jobs().waiting_deliveries(&p.ctx)).await?;
     let mut deliveries = Section::new(t(&p, "admin.deliveries"));
     deliveries.note = Some(t(&p, "admin.deliveries.note").replace("{n}", &waiting.to_string()));
     deliveries.forms.push(FormSpec {
@@ -49,7 +49,7 @@ pub(in crate::ui) async fn retry_deliveries(
     State(s): State<AppState>,
     axum::Extension(p): axum::Extension<PageCtx>,
 ) -> Response {
-    step(&p, "jobs", async { s.app.retry_deliveries_now(&p.ctx).await.map(|_| ()) }).await
+    step(&p, "jobs", async { s.app.jobs().retry_deliveries_now(&p.ctx).await.map(|_| ()) }).await
 }
 
 pub(in crate::ui) async fn retry_job(
@@ -57,5 +57,5 @@ pub(in crate::ui) async fn retry_job(
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
 ) -> Response {
-    step(&p, "jobs", s.app.retry_dead_job(&p.ctx, id)).await
+    step(&p, "jobs", s.app.admin().retry_dead_job(&p.ctx, id)).await
 }

@@ -15,7 +15,7 @@ pub(in crate::ui) async fn outbox(
 ) -> Result<Response, Response> {
     admin_only(&p)?;
     let channel = if q.channel == "sms" { "sms" } else { "email" };
-    let list = loaded(&p, s.app.messages(&p.ctx, channel, None)).await?;
+    let list = loaded(&p, s.app.admin().messages(&p.ctx, channel, None)).await?;
     let mut sec =
         Section::new(format!("{} · {}", t(&p, "admin.outbox"), t(&p, &format!("admin.channel.{channel}"))));
     sec.links = vec![

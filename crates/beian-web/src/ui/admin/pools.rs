@@ -29,7 +29,7 @@ pub(in crate::ui) async fn pools(
     h: HeaderMap,
 ) -> Result<Response, Response> {
     admin_only(&p)?;
-    let sources = loaded(&p, s.app.ip_sources(&p.ctx)).await?;
+    let sources = loaded(&p, s.app.ip_filing().ip_sources(&p.ctx)).await?;
     let mut src = Section::new(t(&p, "admin.ip.sources"));
     src.note = Some(t(&p, "admin.ip.sources.note"));
     src.table = Some(Table {
@@ -72,7 +72,7 @@ pub(in crate::ui) async fn pools(
             input("note", &t(&p, "admin.col.note"), "text", ""),
         ],
     ));
-    let list = loaded(&p, s.app.ip_pools(&p.ctx)).await?;
+    let list = loaded(&p, s.app.ip_filing().ip_pools(&p.ctx)).await?;
     let usages: Vec<(String, String)> = ["own_use", "reallocated", "reserved"]
         .into_iter()
         .map(|u| (u.to_owned(), t(&p, &format!("admin.ip.usage.{u}"))))
@@ -137,7 +137,7 @@ pub(in crate::ui) async fn add_pool(
     axum::Extension(p): axum::Extension<PageCtx>,
     Form(f): Form<Pairs>,
 ) -> Response {
-    step(&p, "pools", s.app.add_ip_pool(&p.ctx, one(&f, "cidr"), one(&f, "note"))).await
+    step(&p, "pools", s.app.ip_filing().add_ip_pool(&p.ctx, one(&f, "cidr"), one(&f, "note"))).await
 }
 
 pub(in crate::ui) async fn delete_pool(
@@ -145,7 +145,7 @@ pub(in crate::ui) async fn delete_pool(
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
 ) -> Response {
-    step(&p, "pools", s.app.delete_ip_pool(&p.ctx, id)).await
+    step(&p, "pools", s.app.ip_filing().delete_ip_pool(&p.ctx, id)).await
 }
 
 pub(in crate::ui) async fn pool_usage(
@@ -165,7 +165,7 @@ pub(in crate::ui) async fn pool_usage(
         allocated_to,
         since: one(&f, "since").to_owned(),
     };
-    step(&p, "pools", s.app.set_ip_pool_usage(&p.ctx, id, input)).await
+    step(&p, "pools", s.app.ip_filing().set_ip_pool_usage(&p.ctx, id, input)).await
 }
 
 pub(in crate::ui) async fn add_source(
@@ -178,7 +178,7 @@ pub(in crate::ui) async fn add_source(
         unit: one(&f, "unit").parse().unwrap_or(-1),
         note: one(&f, "note").to_owned(),
     };
-    step(&p, "pools", s.app.add_ip_source(&p.ctx, input)).await
+    step(&p, "pools", s.app.ip_filing().add_ip_source(&p.ctx, input)).await
 }
 
 pub(in crate::ui) async fn delete_source(
@@ -186,7 +186,7 @@ pub(in crate::ui) async fn delete_source(
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
 ) -> Response {
-    step(&p, "pools", s.app.delete_ip_source(&p.ctx, id)).await
+    step(&p, "pools", s.app.ip_filing().delete_ip_source(&p.ctx, id)).await
 }
 
 /// `/admin/ip-filing/{sources|pools}/{id}/{file|withdraw}`.
@@ -202,8 +202,8 @@ pub(in crate::ui) async fn filing_step(
     };
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     match action.as_str() {
-        "file" => step(&p, "pools", s.app.file_ip_record(&p.ctx, kind, id)).await,
-        "withdraw" => step(&p, "pools", s.app.withdraw_ip_record(&p.ctx, kind, id)).await,
+        "file" => step(&p, "pools", s.app.ip_filing().file_ip_record(&p.ctx, kind, id)).await,
+        "withdraw" => step(&p, "pools", s.app.ip_filing().withdraw_ip_record(&p.ctx, kind, id)).await,
         _ => not_found(&p),
     }
 }

@@ -10,7 +10,7 @@ pub(in crate::ui) async fn profile(
     h: HeaderMap,
 ) -> Result<Response, Response> {
     admin_only(&p)?;
-    let view = loaded(&p, s.app.provider_profile(&p.ctx)).await?;
+    let view = loaded(&p, s.app.admin().provider_profile(&p.ctx)).await?;
     let pr = view.profile.unwrap_or(beian_app::profile::ProviderProfile {
         name: String::new(),
         region: String::new(),
@@ -54,5 +54,5 @@ pub(in crate::ui) async fn save_profile(
         access_method: one(&f, "access_method").to_owned(),
     };
     let version = one(&f, "version").parse().ok();
-    step(&p, "profile", s.app.put_provider_profile(&p.ctx, version, profile)).await
+    step(&p, "profile", s.app.admin().put_provider_profile(&p.ctx, version, profile)).await
 }

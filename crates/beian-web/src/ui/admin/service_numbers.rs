@@ -9,7 +9,7 @@ pub(in crate::ui) async fn service_numbers(
     h: HeaderMap,
 ) -> Result<Response, Response> {
     admin_only(&p)?;
-    let list = loaded(&p, s.app.service_numbers(&p.ctx)).await?;
+    let list = loaded(&p, s.app.admin().service_numbers(&p.ctx)).await?;
     let mut sec = Section::new(t(&p, "admin.service_numbers"));
     sec.note = Some(t(&p, "admin.service_numbers.note"));
     sec.table = Some(Table {
@@ -53,5 +53,5 @@ pub(in crate::ui) async fn add_service_number(
         instance: one(&f, "instance").to_owned(),
         quota: one(&f, "quota").parse().unwrap_or(-1),
     };
-    step(&p, "service-numbers", s.app.create_service_number(&p.ctx, input)).await
+    step(&p, "service-numbers", s.app.admin().create_service_number(&p.ctx, input)).await
 }

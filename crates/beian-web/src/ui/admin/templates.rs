@@ -9,7 +9,7 @@ pub(in crate::ui) async fn templates(
     h: HeaderMap,
 ) -> Result<Response, Response> {
     admin_only(&p)?;
-    let list = loaded(&p, s.app.templates(&p.ctx)).await?;
+    let list = loaded(&p, s.app.admin().templates(&p.ctx)).await?;
     let mut sec = Section::new(t(&p, "admin.templates"));
     sec.note = Some(t(&p, "admin.templates.note"));
     sec.table = Some(Table {
@@ -45,7 +45,7 @@ pub(in crate::ui) async fn add_template(
         error: one(&f, "error").to_owned(),
         suggestion: one(&f, "suggestion").to_owned(),
     };
-    step(&p, "templates", s.app.create_template(&p.ctx, input)).await
+    step(&p, "templates", s.app.admin().create_template(&p.ctx, input)).await
 }
 
 pub(in crate::ui) async fn delete_template(
@@ -53,5 +53,5 @@ pub(in crate::ui) async fn delete_template(
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
 ) -> Response {
-    step(&p, "templates", s.app.delete_template(&p.ctx, id)).await
+    step(&p, "templates", s.app.admin().delete_template(&p.ctx, id)).await
 }

@@ -13,9 +13,10 @@ pub(in crate::ui) async fn unfiled(
 ) -> Result<Response, Response> {
     staff_only(&p)?;
     let admin = p.ctx.principal.as_ref().is_some_and(|u| u.role == beian_app::Role::Admin);
-    let cases = loaded(&p, s.app.unfiled_cases(&p.ctx, None)).await?;
+    let cases = loaded(&p, s.app.unfiled().unfiled_cases(&p.ctx, None)).await?;
     let actions: Vec<(String, String)> = s
         .app
+        .seam()
         .miit_tables()
         .await
         .ok()
@@ -81,7 +82,7 @@ pub(in crate::ui) async fn unfiled(
             })
             .collect(),
     });
-    let blocked = loaded(&p, s.app.block_list(&p.ctx)).await?;
+    let blocked = loaded(&p, s.app.unfiled().block_list(&p.ctx)).await?;
     let mut list = Section::new(t(&p, "admin.blocklist"));
     list.note = Some(t(&p, "admin.blocklist.note"));
     list.links = vec![
@@ -117,7 +118,7 @@ pub(in crate::ui) async fn unfiled(
             ],
         ));
     }
-    let shells = loaded(&p, s.app.empty_shell_candidates(&p.ctx)).await?;
+    let shells = loaded(&p, s.app.compliance().empty_shell_candidates(&p.ctx)).await?;
     let mut away = Section::new(t(&p, "admin.shells"));
     away.note = Some(t(&p, "admin.shells.note"));
     away.table = Some(Table {
@@ -161,7 +162,7 @@ pub(in crate::ui) async fn handle_case(
         opinion: one(&f, "opinion").to_owned(),
         block: !one(&f, "block").is_empty(),
     };
-    step(&p, "unfiled", s.app.handle_unfiled_case(&p.ctx, id, input)).await
+    step(&p, "unfiled", s.app.unfiled().handle_unfiled_case(&p.ctx, id, input)).await
 }
 
 pub(in crate::ui) async fn block(
@@ -173,7 +174,7 @@ pub(in crate::ui) async fn block(
         domain: one(&f, "domain").to_owned(),
         reason: one(&f, "reason").to_owned(),
     };
-    step(&p, "unfiled", s.app.block_domain(&p.ctx, input)).await
+    step(&p, "unfiled", s.app.unfiled().block_domain(&p.ctx, input)).await
 }
 
 pub(in crate::ui) async fn unblock(
@@ -181,5 +182,5 @@ pub(in crate::ui) async fn unblock(
     axum::Extension(p): axum::Extension<PageCtx>,
     Path(domain): Path<String>,
 ) -> Response {
-    step(&p, "unfiled", s.app.unblock_domain(&p.ctx, &domain)).await
+    step(&p, "unfiled", s.app.unfiled().unblock_domain(&p.ctx, &domain)).await
 }

@@ -14,7 +14,7 @@ pub(in crate::ui) async fn users(
     h: HeaderMap,
 ) -> Result<Response, Response> {
     admin_only(&p)?;
-    let list = loaded(&p, s.app.accounts_with_state(&p.ctx, 200)).await?;
+    let list = loaded(&p, s.app.auth().accounts_with_state(&p.ctx, 200)).await?;
     let rows = list
         .into_iter()
         .map(|(u, disabled)| Row {
@@ -54,5 +54,5 @@ pub(in crate::ui) async fn update_user(
         _ => return error_page(p.lang, StatusCode::BAD_REQUEST, "error.not_found"),
     };
     let disabled = !one(&f, "disabled").is_empty();
-    step(&p, "users", s.app.update_account(&p.ctx, id, role, disabled)).await
+    step(&p, "users", s.app.auth().update_account(&p.ctx, id, role, disabled)).await
 }

@@ -117,7 +117,7 @@ pub(in crate::ui) async fn verifications(
     h: HeaderMap,
 ) -> Result<Response, Response> {
     staff_only(&p)?;
-    let items = loaded(&p, s.app.verification_tasks(&p.ctx, None)).await?;
+    let items = loaded(&p, s.app.verification().verification_tasks(&p.ctx, None)).await?;
     let mut sec = Section::new(t(&p, "admin.verifications"));
     sec.note = Some(t(&p, "admin.verifications.note"));
     sec.table = Some(Table {
@@ -139,7 +139,7 @@ pub(in crate::ui) async fn check(
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
 ) -> Response {
-    step(&p, "verifications", s.app.check_verification_task(&p.ctx, id)).await
+    step(&p, "verifications", s.app.verification().check_verification_task(&p.ctx, id)).await
 }
 
 pub(in crate::ui) async fn answer(
@@ -153,7 +153,7 @@ pub(in crate::ui) async fn answer(
         opinion: one(&f, "opinion").to_owned(),
         errors: one(&f, "errors").to_owned(),
     };
-    step(&p, "verifications", s.app.answer_verification_task(&p.ctx, id, input)).await
+    step(&p, "verifications", s.app.verification().answer_verification_task(&p.ctx, id, input)).await
 }
 
 pub(in crate::ui) async fn acknowledge(
@@ -163,5 +163,5 @@ pub(in crate::ui) async fn acknowledge(
     Form(f): Form<Pairs>,
 ) -> Response {
     let input = AcknowledgeInspection { opinion: one(&f, "opinion").to_owned() };
-    step(&p, "verifications", s.app.acknowledge_inspection(&p.ctx, id, input)).await
+    step(&p, "verifications", s.app.verification().acknowledge_inspection(&p.ctx, id, input)).await
 }

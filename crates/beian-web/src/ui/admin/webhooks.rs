@@ -19,8 +19,8 @@ pub(in crate::ui) async fn webhooks(
 
 async fn tab(s: &AppState, p: &PageCtx, notice: Option<(String, bool)>) -> Result<Response, Response> {
     admin_only(p)?;
-    let hooks = loaded(p, s.app.webhooks(&p.ctx)).await?;
-    let kinds = loaded(p, async { s.app.webhook_events(&p.ctx) }).await?;
+    let hooks = loaded(p, s.app.webhooks().list_webhooks(&p.ctx)).await?;
+    let kinds = loaded(p, async { s.app.webhooks().webhook_events(&p.ctx) }).await?;
     let zh = p.lang == Lang::Zh;
     let mut sec = Section::new(t(p, "admin.webhooks"));
     sec.note = Some(t(p, "admin.webhooks.note"));
@@ -47,7 +47,7 @@ async fn tab(s: &AppState, p: &PageCtx, notice: Option<(String, bool)>) -> Resul
                 button(format!("/admin/webhooks/{}/delete", w.id), t(p, "admin.delete")),
             ],
         });
-        for d in loaded(p, s.app.webhook_deliveries(&p.ctx, w.id)).await?.into_iter().take(SHOWN) {
+        for d in loaded(p, s.app.webhooks().webhook_deliveries(&p.ctx, w.id)).await?.into_iter().take(SHOWN) {
             let retry = matches!(d.state.as_str(), "failing" | "gave_up");
             log_rows.push(Row {
                 cells: vec![
@@ -127,7 +127,7 @@ pub(in crate::ui) async fn add_webhook(
         secret: Some(one(&f, "secret").to_owned()),
         events,
     };
-    match s.app.create_webhook(&p.ctx, input).await {
+    match s.app.webhooks().create_webhook(&p.ctx, input).await {
         // The secret is shown on this answer only.
         Ok(v) => {
             let notice = match v.secret {
@@ -148,18 +148,20 @@ pub(in crate::ui) async fn webhook_step(
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     match action.as_str() {
-        "ping" => step(&p, "webhooks", s.app.ping_webhook(&p.ctx, id)).await,
-        "delete" => step(&p, "webhooks", s.app.delete_webhook(&p.ctx, id)).await,
+        "ping" => step(&p, "webhooks", s.app.webhooks().ping_webhook(&p.ctx, id)).await,
+        "delete" => step(&p, "webhooks", s.app.webhooks().delete_webhook(&p.ctx, id)).await,
         "toggle" => {
             let toggle = async {
                 let now = s
                     .app
-                    .webhooks(&p.ctx)
+                    .webhooks()
+                    .list_webhooks(&p.ctx)
                     .await?
                     .into_iter()
                     .find(|w| w.id == id)
                     .ok_or(AppError::NotFound)?;
                 s.app
+                    .webhooks()
                     .change_webhook(&p.ctx, id, WebhookChange { active: Some(!now.active), events: None })
                     .await
             };
@@ -174,5 +176,5 @@ pub(in crate::ui) async fn retry_delivery(
     axum::Extension(p): axum::Extension<PageCtx>,
     PathId(id): PathId,
 ) -> Response {
-    step(&p, "webhooks", s.app.retry_webhook_delivery(&p.ctx, id)).await
+    step(&p, "webhooks", s.app.webhooks().retry_webhook_delivery(&p.ctx, id)).await
 }

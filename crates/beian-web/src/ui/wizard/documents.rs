@@ -71,6 +71,7 @@ pub(in crate::ui) async fn upload(
         (None, Some(bytes)) if bytes.is_empty() => Err(t.get("wz.upload.no_file").to_owned()),
         (None, Some(bytes)) => s
             .app
+            .documents()
             .upload_document(
                 &p.ctx,
                 id,
@@ -87,7 +88,7 @@ pub(in crate::ui) async fn upload(
                 e => refusal_message(p.lang, &e),
             }),
     };
-    let v = match s.app.get_order(&p.ctx, id, false).await {
+    let v = match s.app.orders().get_order(&p.ctx, id, false).await {
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
@@ -113,7 +114,7 @@ pub(in crate::ui) async fn document(
     Path(id): Path<String>,
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
-    match s.app.view_document(&p.ctx, id).await {
+    match s.app.documents().view_document(&p.ctx, id).await {
         Ok((d, bytes)) => crate::headers::document(d.id, &d.content_type, bytes),
         Err(e) => app_error(&p, e),
     }
@@ -128,12 +129,12 @@ pub(in crate::ui) async fn submit(
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else { return not_found(&p) };
     let version = posted(&f, "version").and_then(|v| v.parse().ok());
-    match s.app.submit_order(&p.ctx, id, version).await {
+    match s.app.orders().submit_order(&p.ctx, id, version).await {
         Ok(_) => Redirect::to(&format!("/app/orders/{id}")).into_response(),
         Err(
             e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
         ) => {
-            let v = match s.app.get_order(&p.ctx, id, false).await {
+            let v = match s.app.orders().get_order(&p.ctx, id, false).await {
                 Ok(v) => v,
                 Err(e) => return app_error(&p, e),
             };

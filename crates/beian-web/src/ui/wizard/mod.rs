@@ -1,8 +1,8 @@
 //! The guided filing: a start page that works the order kind out (subject type, certificate,
-//! domain, province → 首次备案 / 新增网站 / 新增接入, `App::start_filing`), then one page per
+//! domain, province → 首次备案 / 新增网站 / 新增接入, `Drafts::start_filing`), then one page per
 //! step — subject, persons, websites, access, documents, identity, confirmation.
 //!
-//! Every form step saves the draft (`App::save_draft`) and runs the server's rule engine; the
+//! Every form step saves the draft (`Drafts::save_draft`) and runs the server's rule engine; the
 //! findings, and a returned order's reviewer reasons, are shown beside the fields they name.
 //! With JavaScript, htmx posts the step on every change and morphs the answer in (the draft
 //! saves itself, the messages appear as the applicant types); without it, "save and next"

@@ -1,5 +1,5 @@
 //! The start page: subject type, certificate, domain and province decide the order kind
-//! (`App::start_filing`), then the wizard opens on the new or resumed draft.
+//! (`Drafts::start_filing`), then the wizard opens on the new or resumed draft.
 
 use super::*;
 use beian_app::i18n::Text;
@@ -102,7 +102,7 @@ pub(in crate::ui) async fn start(
         })
     })();
     let result = match parsed {
-        Ok(start) => s.app.start_filing(&p.ctx, start).await,
+        Ok(start) => s.app.drafts().start_filing(&p.ctx, start).await,
         Err(e) => Err(e),
     };
     match result {

@@ -101,7 +101,7 @@ pub(super) async fn render_step(
     status: StatusCode,
 ) -> Response {
     let lang = p.lang;
-    let findings = match s.app.order_findings(&p.ctx, v.id).await {
+    let findings = match s.app.orders().order_findings(&p.ctx, v.id).await {
         Ok(f) => f,
         Err(e) => return app_error(p, e),
     };
@@ -116,7 +116,7 @@ pub(super) async fn render_step(
     if step == "access" {
         groups.extend(fact_groups(&view, &v.domain_facts, lang));
         // The applicant picks addresses from the provider's pools: say which they are.
-        if let Ok(pools) = s.app.assignable_addresses(&p.ctx).await
+        if let Ok(pools) = s.app.ip_filing().assignable_addresses(&p.ctx).await
             && !pools.is_empty()
         {
             let text = format!("{}{}", Msgs::of(lang).get("wz.access.pools"), pools.join(", "));
@@ -183,7 +183,7 @@ pub(super) async fn render_step(
         .collect();
     let mut uploads = Vec::new();
     if matches!(step, "documents" | "verification" | "confirm") {
-        let slots = match s.app.document_checklist(&p.ctx, v.id).await {
+        let slots = match s.app.drafts().document_checklist(&p.ctx, v.id).await {
             Ok(x) => x,
             Err(e) => return app_error(p, e),
         };
@@ -260,7 +260,7 @@ pub(in crate::ui) async fn edit(
     Path((id, step)): Path<(String, String)>,
 ) -> Response {
     let (Ok(id), Some(step)) = (id.parse::<Uuid>(), parse_step(&step)) else { return not_found(&p) };
-    let v = match s.app.get_order(&p.ctx, id, false).await {
+    let v = match s.app.orders().get_order(&p.ctx, id, false).await {
         Ok(v) => v,
         Err(e) => return app_error(&p, e),
     };
@@ -324,7 +324,7 @@ pub(in crate::ui) async fn save(
             if action != "next" {
                 return Redirect::to(&format!("/app/orders/{id}/edit/{step}")).into_response();
             }
-            let findings = s.app.order_findings(&p.ctx, id).await.unwrap_or_default();
+            let findings = s.app.orders().order_findings(&p.ctx, id).await.unwrap_or_default();
             let shape = Shape::of(&serde_json::to_value(&v.order).unwrap_or_default());
             let fields: Vec<String> = step_specs(step, &shape)
                 .into_iter()
@@ -350,7 +350,7 @@ pub(in crate::ui) async fn save(
             e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::PreconditionFailed { .. }),
         ) => {
             // Nothing was saved: the page comes back with what was typed and why.
-            let current = match s.app.get_order(&p.ctx, id, false).await {
+            let current = match s.app.orders().get_order(&p.ctx, id, false).await {
                 Ok(c) => c,
                 Err(e) => return app_error(&p, e),
             };
@@ -388,7 +388,7 @@ pub(super) async fn save_step(
     action: &str,
     version: Option<i64>,
 ) -> Result<StepSave, Box<Response>> {
-    let v = match s.app.get_order(&p.ctx, id, false).await {
+    let v = match s.app.orders().get_order(&p.ctx, id, false).await {
         Ok(v) => v,
         Err(e) => return Err(Box::new(app_error(p, e))),
     };
@@ -418,7 +418,10 @@ pub(super) async fn save_step(
                 remark: order.remark,
                 domain_facts,
             };
-            s.app.save_draft(&p.ctx, id, Some(version.unwrap_or(v.version)), order.subject, input).await
+            s.app
+                .drafts()
+                .save_draft(&p.ctx, id, Some(version.unwrap_or(v.version)), order.subject, input)
+                .await
         }
         Err(e) => Err(e),
     };
