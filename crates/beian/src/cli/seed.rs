@@ -216,6 +216,9 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
             Ok(())
         })
     };
+    // The plain indexes are built once at the end, each by one sort.
+    let deferred =
+        store.defer_indexes(&["subjects", "subject_name_grams", "orders"]).await.map_err(|x| e(&x))?;
     let (mut first_subject, mut first_order) = (None, None);
     let mut order_ids = Vec::with_capacity(a.orders);
     let mut spare = Vec::with_capacity(a.spare_subjects);
@@ -231,7 +234,7 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
         spare.extend(b.subjects.iter().map(|s| s.id).filter(|id| !ordered.contains(id)));
     }
     builder.await.map_err(|x| e(&x))?.map_err(UserError)?;
-    store.finish_bulk_load().await.map_err(|x| e(&x))?;
+    store.finish_bulk_load(deferred).await.map_err(|x| e(&x))?;
     let spare_file = cfg.data_dir.join("spare-subjects.txt");
     let mut f = std::fs::File::create(&spare_file).map_err(|x| e(&x))?;
     for s in &spare {
