@@ -272,39 +272,43 @@ pub struct Access {
     pub method: Option<String>,
 }
 
-/// A website (网站).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Website {
-    pub name: String,
-    /// Registrable domains, the first one being the main domain.
-    pub domains: Vec<String>,
-    /// Service content items (服务内容), e.g. "企业官网" or a second-level industry item.
-    #[serde(default)]
-    pub service_content: Vec<String>,
-    #[serde(default)]
-    pub languages: Vec<String>,
-    #[serde(default)]
-    pub pre_approvals: Vec<PreApproval>,
-    /// 网站负责人.
-    pub head: Person,
-    #[serde(default)]
-    pub access: Access,
-    /// Required for individuals: what the site actually contains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remark: Option<String>,
-    /// The site's number when already filed (`京ICP备16020626号-8`), for change and access orders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub existing_number: Option<String>,
+/// The fields every service (website or app) has after its own, in this order: declared once,
+/// so the two cannot drift (`#[serde(flatten)]` would lose `deny_unknown_fields`).
+macro_rules! service {
+    ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($own)*
+            /// Service content items (服务内容), e.g. "企业官网" or a second-level industry item.
+            #[serde(default)]
+            pub service_content: Vec<String>,
+            #[serde(default)]
+            pub languages: Vec<String>,
+            #[serde(default)]
+            pub pre_approvals: Vec<PreApproval>,
+            /// The service's responsible person (网站/APP负责人).
+            pub head: Person,
+            #[serde(default)]
+            pub access: Access,
+            /// Required for individuals: what the service actually contains.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub remark: Option<String>,
+            /// The service's number when filed (`京ICP备16020626号-8`), for change and access orders.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub existing_number: Option<String>,
+        }
+    };
 }
 
-/// App platforms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Platform {
-    Android,
-    Ios,
-    Harmonyos,
+service! {
+    /// A website (网站).
+    pub struct Website {
+        pub name: String,
+        /// Registrable domains, the first one being the main domain.
+        pub domains: Vec<String>,
+    }
 }
 
 /// One platform build of an app.
@@ -321,31 +325,27 @@ pub struct AppPlatform {
     pub public_key: String,
 }
 
-/// An app (APP), mini program or quick app.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct App {
-    pub name: String,
-    /// `app`, `mini_program` or `quick_app`.
-    #[serde(default = "default_app_kind")]
-    pub kind: ServiceKind,
-    #[serde(default)]
-    pub platforms: Vec<AppPlatform>,
-    #[serde(default)]
-    pub domains: Vec<String>,
-    #[serde(default)]
-    pub service_content: Vec<String>,
-    #[serde(default)]
-    pub languages: Vec<String>,
-    #[serde(default)]
-    pub pre_approvals: Vec<PreApproval>,
-    pub head: Person,
-    #[serde(default)]
-    pub access: Access,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remark: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub existing_number: Option<String>,
+/// App platforms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Android,
+    Ios,
+    Harmonyos,
+}
+
+service! {
+    /// An app (APP), mini program or quick app.
+    pub struct App {
+        pub name: String,
+        /// `app`, `mini_program` or `quick_app`.
+        #[serde(default = "default_app_kind")]
+        pub kind: ServiceKind,
+        #[serde(default)]
+        pub platforms: Vec<AppPlatform>,
+        #[serde(default)]
+        pub domains: Vec<String>,
+    }
 }
 
 fn default_app_kind() -> ServiceKind {
