@@ -2,7 +2,8 @@
 //!
 //! The provider system's use cases, between the web layer and the store: accounts and
 //! sessions, subjects, orders (create, edit, check, submit, withdraw), review, documents,
-//! notifications and the job runner.
+//! notifications and the job runner — reached by area (`app.orders()`, `app.review()`, …:
+//! [`areas`]), while `App` itself holds only what every area shares.
 //!
 //! ## Rules this crate keeps
 //!

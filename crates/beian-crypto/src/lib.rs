@@ -74,6 +74,14 @@ pub fn random_bytes(buf: &mut [u8]) -> Result<(), CryptoError> {
     getrandom::fill(buf).map_err(|_| CryptoError::Random)
 }
 
+/// Whether two secrets (a CSRF token and the session's) are equal, in time that depends only on
+/// their length: a comparison that stops at the first difference would tell an attacker how
+/// many leading characters were right.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let diff = a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    a.len() == b.len() && std::hint::black_box(diff) == 0
+}
+
 /// A random token, URL-safe base64 of 32 bytes.
 pub fn random_token() -> Result<String, CryptoError> {
     use base64::Engine;
@@ -184,6 +192,14 @@ impl Keys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_are_the_same_only_when_every_byte_is() {
+        assert!(same_secret("abc", "abc"));
+        for other in ["abd", "xbc", "ab", "abcd", ""] {
+            assert!(!same_secret("abc", other), "{other}");
+        }
+    }
 
     #[test]
     fn round_trip_and_binding() {

@@ -58,7 +58,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Ok(Some((p, csrf))) => {
                 let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
                 let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
-                if unsafe_method && sent != Some(csrf.as_str()) {
+                if unsafe_method && !sent.is_some_and(|t| beian_app::crypto::same_secret(t, &csrf)) {
                     return ApiError::new(
                         AppError::conflict("CSRF_FAILED", Text::new("problem.csrf_failed")),
                         lang,

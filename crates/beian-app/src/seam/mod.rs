@@ -28,7 +28,6 @@ pub use record::Filing;
 pub use submission::SubmissionId;
 
 use crate::App;
-use crate::areas::Seam;
 
 impl App {
     /// The same app talking to a regulator. Call it while building, before the app is shared.
@@ -38,11 +37,7 @@ impl App {
             Err(inner) => App { inner },
         }
     }
-}
 
-impl Seam<'_> {}
-
-impl App {
     /// The regulator seam, when one is configured.
     pub fn regulator(&self) -> Option<&RegulatorSeam> {
         self.inner.regulator.as_ref()

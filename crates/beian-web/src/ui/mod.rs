@@ -155,7 +155,7 @@ impl PageCtx {
     /// layer checks every other post; only the document upload, whose token is inside its
     /// multipart stream, asks this itself.
     pub fn token_ok(&self, sent: Option<&str>) -> bool {
-        self.csrf.is_some() && self.csrf.as_deref() == sent
+        matches!((self.csrf.as_deref(), sent), (Some(c), Some(t)) if beian_app::crypto::same_secret(t, c))
     }
 }
 
@@ -213,7 +213,7 @@ async fn page_session(State(s): State<AppState>, mut req: Request, next: Next) -
             Ok(read) => read,
             Err(status) => return error_page(lang, status, "error.too_large"),
         };
-        if sent.as_deref() != Some(expected) {
+        if !sent.is_some_and(|t| beian_app::crypto::same_secret(&t, expected)) {
             return error_page(lang, StatusCode::FORBIDDEN, "error.forbidden");
         }
         req = passed;

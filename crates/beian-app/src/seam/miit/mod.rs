@@ -81,6 +81,11 @@ impl App {
             Err(inner) => App { inner },
         }
     }
+
+    /// The V3.0 interface, when one is configured.
+    pub fn miit(&self) -> Option<&MiitSeam> {
+        self.inner.miit.as_ref()
+    }
 }
 
 impl Seam<'_> {
@@ -118,12 +123,5 @@ impl Seam<'_> {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-}
-
-impl App {
-    /// The V3.0 interface, when one is configured.
-    pub fn miit(&self) -> Option<&MiitSeam> {
-        self.inner.miit.as_ref()
     }
 }
