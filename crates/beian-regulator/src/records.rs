@@ -132,20 +132,15 @@ pub async fn apply(
             }
             RecordChange::NameSubject(number) => d.subject_number = number,
             RecordChange::UpdateSubject { number } => {
-                let n = on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET name = $1, nature = $2 WHERE number = $3 AND status = 'filed'")
-                    .bind(&order.subject.name)
-                    .bind(order.subject.nature.label(Lang::Zh))
-                    .bind(&number)
-                    .execute(c)
-                    .await?
-                    .rows_affected());
-                if n != 1 {
-                    return Err(RecordError::UnknownNumber(number));
-                }
-                let id: Uuid = on!(tx tx, |c| sqlx::query_scalar("SELECT id FROM reg_subjects WHERE number = $1")
-                    .bind(&number)
-                    .fetch_one(c)
-                    .await?);
+                let id: Option<Uuid> = on!(tx tx, |c| sqlx::query_scalar(
+                    "UPDATE reg_subjects SET name = $1, nature = $2 WHERE number = $3 AND status = 'filed' RETURNING id",
+                )
+                .bind(&order.subject.name)
+                .bind(order.subject.nature.label(Lang::Zh))
+                .bind(&number)
+                .fetch_optional(c)
+                .await?);
+                let Some(id) = id else { return Err(RecordError::UnknownNumber(number)) };
                 keep_subject(tx, keys, id, order).await?;
                 d.subject_number = Some(number);
             }
@@ -162,18 +157,17 @@ pub async fn apply(
                 d.cancelled.push(number);
             }
             RecordChange::CancelSubject { number } => {
-                let n = on!(tx tx, |c| sqlx::query("UPDATE reg_subjects SET status = 'cancelled' WHERE number = $1 AND status = 'filed'")
-                    .bind(&number)
-                    .execute(c)
-                    .await?
-                    .rows_affected());
-                if n != 1 {
-                    return Err(RecordError::UnknownNumber(number));
-                }
-                let cancelled: Vec<String> = on!(tx tx, |c| sqlx::query_scalar(
-                    "UPDATE reg_services SET status = 'cancelled' WHERE subject_id = (SELECT id FROM reg_subjects WHERE number = $1) AND status <> 'cancelled' RETURNING number",
+                let id: Option<Uuid> = on!(tx tx, |c| sqlx::query_scalar(
+                    "UPDATE reg_subjects SET status = 'cancelled' WHERE number = $1 AND status = 'filed' RETURNING id",
                 )
                 .bind(&number)
+                .fetch_optional(c)
+                .await?);
+                let Some(id) = id else { return Err(RecordError::UnknownNumber(number)) };
+                let cancelled: Vec<String> = on!(tx tx, |c| sqlx::query_scalar(
+                    "UPDATE reg_services SET status = 'cancelled' WHERE subject_id = $1 AND status <> 'cancelled' RETURNING number",
+                )
+                .bind(id)
                 .fetch_all(c)
                 .await?);
                 for s in &cancelled {
