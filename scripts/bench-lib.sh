@@ -1,4 +1,4 @@
-# Shared by scripts/load-bench.sh and scripts/regulator-bench.sh (sourced, not run): wrk, the
+# Shared by scripts/load-bench.sh, instances-bench.sh and regulator-bench.sh (sourced, not run): wrk, the
 # release build, a throw-away PostgreSQL database, clean-up, and the one-line result printer.
 # Expects: backend (sqlite|postgres), conns, duration; sets bin, work, port, db_args, server_pid.
 
@@ -37,4 +37,36 @@ run() { # name, wrk args...
   p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
   errors="$(echo "$out" | awk '/Non-2xx/ {print $5}')"
   printf "%-36s %12s req/s   p99 %9s   non-2xx %s\n" "$name" "$rps" "$p99" "${errors:-0}"
+}
+
+# Seeds $orders orders and 200,000 spare subjects with `beian bench-seed` and sets what the
+# runs need from its answer: applicant, reviewer (API tokens), order, draft, subject (ids),
+# spare and orders_file (files of ids, one a line).
+seed_database() {
+  seed="$("$bin" bench-seed --data-dir "$work" --orders "$orders" --spare-subjects 200000 "${db_args[@]}" 2>/dev/null)"
+  echo "$seed" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   seeded in %.1f s" % d["seconds"])'
+  field() { echo "$seed" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+  applicant="$(field applicant_token)"; reviewer="$(field reviewer_token)"; order="$(field order_id)"
+  spare="$(field spare_subjects_file)"; draft="$(field draft_order_id)"; subject="$(field subject_id)"
+  orders_file="$(field orders_file)"
+  if [ "$backend" = postgres ]; then
+    # Let the fresh database settle before anything is measured: the vacuum autovacuum would
+    # start on the new tables mid-run, and a checkpoint of the load's dirty pages.
+    psql "${db_args[1]}" -qc 'VACUUM' -c 'CHECKPOINT' >/dev/null
+  fi
+}
+
+# Writes wrk's script for reading orders at random among all seeded ones (as the applicant).
+random_orders_script() { # path
+  cat > "$1" <<LUA
+local ids = {}
+function init(args)
+  for line in io.lines("$orders_file") do ids[#ids + 1] = line end
+  math.randomseed(os.time() + math.random(1000))
+end
+function request()
+  local id = ids[math.random(#ids)]
+  return wrk.format("GET", "/api/v1/orders/" .. id, { ["Authorization"] = "Bearer $applicant" })
+end
+LUA
 }

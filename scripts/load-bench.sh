@@ -19,12 +19,7 @@ conns="${CONNECTIONS:-32}"
 . scripts/bench-lib.sh
 
 echo "== seeding $orders orders ($backend)"
-seed="$("$bin" bench-seed --data-dir "$work" --orders "$orders" --spare-subjects 200000 "${db_args[@]}" 2>/dev/null)"
-echo "$seed" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   seeded in %.1f s" % d["seconds"])'
-field() { echo "$seed" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
-applicant="$(field applicant_token)"; reviewer="$(field reviewer_token)"; order="$(field order_id)"; spare="$(field spare_subjects_file)"
-draft="$(field draft_order_id)"; subject="$(field subject_id)"
-orders_file="$(field orders_file)"
+seed_database
 
 BEIAN_LOG=warn BEIAN_WORKERS=1 "$bin" serve --data-dir "$work" --listen "127.0.0.1:$port" "${db_args[@]}" 2>"$work/server.log" &
 server_pid=$!
@@ -52,17 +47,7 @@ function request()
 end
 LUA
 
-cat > "$work/random.lua" <<LUA
-local ids = {}
-function init(args)
-  for line in io.lines("$orders_file") do ids[#ids + 1] = line end
-  math.randomseed(os.time() + math.random(1000))
-end
-function request()
-  local id = ids[math.random(#ids)]
-  return wrk.format("GET", "/api/v1/orders/" .. id, { ["Authorization"] = "Bearer $applicant" })
-end
-LUA
+random_orders_script "$work/random.lua"
 
 
 echo "== $backend, $orders orders on file, wrk -t2 -c$conns -d$duration on loopback"

@@ -44,6 +44,7 @@ pub mod metrics;
 pub mod notify;
 mod order_state;
 pub mod orders;
+pub mod packed;
 mod pdf;
 pub use beian_crypto::passwords;
 pub mod profile;

@@ -104,14 +104,15 @@ impl Orders<'_> {
         if let Some(doc) = self.doc_cache().get(&key) {
             return Ok(doc);
         }
+        let stored = self.keys().decrypt(&Self::order_aad(row.id), &row.data)?;
         let doc: OrderDoc =
-            serde_json::from_slice(&self.keys().decrypt(&Self::order_aad(row.id), &row.data)?)?;
+            serde_json::from_slice(&crate::packed::unpack(&stored).map_err(anyhow::Error::new)?)?;
         self.doc_cache().put(key, doc.clone());
         Ok(doc)
     }
 
     pub(crate) fn encrypt_order(self, id: Uuid, doc: &OrderDoc) -> AppResult<Vec<u8>> {
-        Ok(self.keys().encrypt(&Self::order_aad(id), &serde_json::to_vec(doc)?)?)
+        Ok(self.keys().encrypt(&Self::order_aad(id), &crate::packed::pack(serde_json::to_vec(doc)?))?)
     }
 
     pub(crate) async fn order_view(self, row: &OrderRow, reveal: bool) -> AppResult<OrderView> {

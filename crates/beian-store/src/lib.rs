@@ -24,6 +24,7 @@
 
 mod accounts;
 mod audit;
+pub mod bulk;
 pub mod cache;
 mod direct;
 mod documents;
@@ -107,9 +108,9 @@ pub enum StoreError {
     Schema(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
-    /// A read on the calling thread (`direct.rs`, SQLite only) failed.
-    #[error("database error (direct read): {0}")]
-    DirectRead(#[source] rusqlite::Error),
+    /// A statement on the calling thread (`direct.rs`, `bulk.rs`; SQLite only) failed.
+    #[error("database error (SQLite, on the calling thread): {0}")]
+    Direct(#[source] rusqlite::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -332,6 +333,9 @@ impl Store {
                 for sql in deferred.0 {
                     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
                 }
+                // Statistics from a sample of each index (SQLite's recommended limit), not from
+                // reading all of a multi-gigabyte file again; the plans need only the shape.
+                sqlx::query("PRAGMA analysis_limit = 1000").execute(pool).await?;
                 sqlx::query("ANALYZE").execute(pool).await?;
                 sqlx::query("PRAGMA journal_mode = WAL").execute(pool).await?;
             }

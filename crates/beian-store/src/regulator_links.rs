@@ -16,7 +16,7 @@ pub struct RegulatorLinkRow {
 }
 
 const BY_SUBMISSION: &str = "SELECT submission_id, order_id, applied_seq, filing, created_at FROM regulator_links WHERE submission_id = $1";
-const LATEST_FOR_ORDER: &str = "SELECT submission_id, order_id, applied_seq, filing, created_at FROM regulator_links WHERE order_id = $1 ORDER BY created_at DESC LIMIT 1";
+pub(crate) const LATEST_FOR_ORDER: &str = "SELECT submission_id, order_id, applied_seq, filing, created_at FROM regulator_links WHERE order_id = $1 ORDER BY created_at DESC LIMIT 1";
 
 impl Tx {
     /// Records a delivered submission; false when it was recorded before.
@@ -82,6 +82,12 @@ impl Store {
 
     /// The order's latest submission.
     pub async fn latest_regulator_link(&self, order_id: Uuid) -> Result<Option<RegulatorLinkRow>> {
+        // On SQLite a read of committed rows on the calling thread, as an order's own read is.
+        if let Store::Sqlite(_, cache) = self
+            && let Some(reader) = cache.reader()
+        {
+            return reader.latest_regulator_link(order_id);
+        }
         Ok(on!(store self, |c| sqlx::query_as(LATEST_FOR_ORDER).bind(order_id).fetch_optional(c).await?))
     }
 }

@@ -358,6 +358,71 @@ contract!(a_bulk_load_builds_what_it_dropped_again_and_keeps_unique_indexes, |s|
     assert_eq!(s.review_queue(&f, None, 10).await.unwrap().len(), 1);
 });
 
+/// `beian bench-seed`'s SQLite loader writes the rows the service's own writers would: read
+/// back through the store they are the same, and the name search finds them by their pieces.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_bulk_loader_writes_what_the_store_reads() {
+    let path = std::env::temp_dir().join(format!("beian-bulk-{}.db", new_id()));
+    let bulk = Store::connect_sqlite_bulk(&path).await.unwrap();
+    bulk.migrate().await.unwrap();
+    let a = with_account(&bulk, "bulk-loader@example.com").await;
+    let deferred = bulk.defer_indexes(&["subjects", "subject_name_grams", "orders"]).await.unwrap();
+    let subjects: Vec<SubjectRow> = (0..3).map(|i| subject(a.id, "enterprise", &[i])).collect();
+    let mut orders: Vec<OrderRow> =
+        subjects.iter().map(|sj| order(a.id, sj.id, "submitted", Some(5), true)).collect();
+    orders[1].reviewer_id = Some(a.id);
+    orders[2] = order(a.id, subjects[2].id, "draft", None, false);
+    let mut loader = bulk::SqliteBulkLoader::open(&path).unwrap();
+    loader.insert(&subjects, &orders).unwrap();
+    // The same id twice is refused, as the primary key says.
+    assert!(loader.insert(&subjects[..1], &[]).is_err());
+    drop(loader);
+    bulk.finish_bulk_load(deferred).await.unwrap();
+    bulk.close().await;
+
+    let s = Store::connect_sqlite(&path).await.unwrap();
+    for sj in &subjects {
+        assert_eq!(s.subject(sj.id).await.unwrap().as_ref(), Some(sj));
+    }
+    for o in &orders {
+        assert_eq!(s.order(o.id).await.unwrap().as_ref(), Some(o));
+    }
+    let f = QueueFilter {
+        state: "submitted".into(),
+        subject_contains: Some("云计".into()),
+        ..Default::default()
+    };
+    let found: BTreeSet<Uuid> = s.review_queue(&f, None, 10).await.unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(found, orders[..2].iter().map(|o| o.id).collect());
+    s.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+contract!(an_orders_latest_submission_is_the_newest_link, |s| {
+    let a = with_account(s, "links@example.com").await;
+    let sj = subject(a.id, "enterprise", b"links");
+    let (o, other) =
+        (order(a.id, sj.id, "submitted", Some(5), true), order(a.id, sj.id, "filed", Some(5), false));
+    let link = |submission: &str, created_at: i64, filing: Option<&str>| RegulatorLinkRow {
+        submission_id: submission.into(),
+        order_id: o.id,
+        applied_seq: 0,
+        filing: filing.map(str::to_owned),
+        created_at,
+    };
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_subject(&sj).await.unwrap();
+    tx.insert_orders(&[o.clone(), other.clone()]).await.unwrap();
+    assert!(tx.insert_regulator_link(&link("first", 10, None)).await.unwrap());
+    assert!(tx.insert_regulator_link(&link("second", 20, Some("{\"n\":1}"))).await.unwrap());
+    tx.commit().await.unwrap();
+    // Read outside a transaction (on SQLite on the calling thread), as an order's view does.
+    assert_eq!(s.latest_regulator_link(o.id).await.unwrap(), Some(link("second", 20, Some("{\"n\":1}"))));
+    assert_eq!(s.latest_regulator_link(other.id).await.unwrap(), None);
+});
+
 contract!(dropped_transaction_writes_nothing, |s| {
     let mut tx = s.begin().await.unwrap();
     tx.insert_account(&account("ghost@example.com")).await.unwrap();

@@ -15,6 +15,7 @@ use beian_app::{App, AppConfig, Ctx, OrderDoc, Principal, Role};
 use beian_core::model::Order;
 use beian_core::rules::DomainFacts;
 use beian_core::workflow::OrderState;
+use beian_store::bulk::SqliteBulkLoader;
 use beian_store::{OrderRow, SubjectRow, new_id};
 use clap::Args;
 use serde::Deserialize;
@@ -76,9 +77,12 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
     let e = |x: &dyn std::fmt::Display| UserError(x.to_string());
     std::fs::create_dir_all(&cfg.data_dir).map_err(|x| e(&x))?;
     let url = cfg.database();
-    let store = match url.strip_prefix("sqlite://") {
-        Some(path) => beian_store::Store::connect_sqlite_bulk(Path::new(path)).await,
-        None if !url.contains("://") => beian_store::Store::connect_sqlite_bulk(Path::new(&url)).await,
+    let sqlite_path = match url.strip_prefix("sqlite://") {
+        Some(path) => Some(PathBuf::from(path)),
+        None => (!url.contains("://")).then(|| PathBuf::from(&url)),
+    };
+    let store = match &sqlite_path {
+        Some(path) => beian_store::Store::connect_sqlite_bulk(path).await,
         None => beian_store::Store::connect(&url).await,
     }
     .map_err(|x| e(&x))?;
@@ -142,15 +146,17 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
     let now = app.now_us();
     let total_subjects = a.orders + a.spare_subjects;
     let started = std::time::Instant::now();
-    // Every order's document is the example's: serialized once, encrypted per order (its own
-    // nonce and associated data), as the service stores it.
-    let doc_json = serde_json::to_vec(&OrderDoc {
-        order: ex.order.clone(),
-        domain_facts: ex.context.domains.clone(),
-        verification: None,
-        filed: None,
-    })
-    .map_err(|x| e(&x))?;
+    // Every order's document is the example's: serialized and packed once, encrypted per order
+    // (its own nonce and associated data), as the service stores it.
+    let doc_json = beian_app::packed::pack(
+        serde_json::to_vec(&OrderDoc {
+            order: ex.order.clone(),
+            domain_facts: ex.context.domains.clone(),
+            verification: None,
+            filed: None,
+        })
+        .map_err(|x| e(&x))?,
+    );
     let state_json: Vec<String> =
         states.iter().map(serde_json::to_string).collect::<Result<_, _>>().map_err(|x| e(&x))?;
     // Large transactions of multi-row inserts, the rows built and encrypted on another thread
@@ -222,17 +228,25 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
     let (mut first_subject, mut first_order) = (None, None);
     let mut order_ids = Vec::with_capacity(a.orders);
     let mut spare = Vec::with_capacity(a.spare_subjects);
+    // SQLite's rows go in through one connection of this thread's own: sqlx's argument copies
+    // and worker hand-offs were most of the load's time.
+    let mut loader = sqlite_path.as_deref().map(SqliteBulkLoader::open).transpose().map_err(|x| e(&x))?;
     while let Some(b) = batches.recv().await {
-        let mut tx = store.begin().await.map_err(|x| e(&x))?;
-        tx.insert_subjects(&b.subjects).await.map_err(|x| e(&x))?;
-        tx.insert_orders(&b.orders).await.map_err(|x| e(&x))?;
-        tx.commit().await.map_err(|x| e(&x))?;
+        if let Some(loader) = loader.as_mut() {
+            tokio::task::block_in_place(|| loader.insert(&b.subjects, &b.orders)).map_err(|x| e(&x))?;
+        } else {
+            let mut tx = store.begin().await.map_err(|x| e(&x))?;
+            tx.insert_subjects(&b.subjects).await.map_err(|x| e(&x))?;
+            tx.insert_orders(&b.orders).await.map_err(|x| e(&x))?;
+            tx.commit().await.map_err(|x| e(&x))?;
+        }
         first_subject = first_subject.or(b.orders.first().map(|o| o.subject_id));
         first_order = first_order.or(b.orders.first().map(|o| o.id));
         order_ids.extend(b.orders.iter().map(|o| o.id));
         let ordered: std::collections::HashSet<uuid::Uuid> = b.orders.iter().map(|o| o.subject_id).collect();
         spare.extend(b.subjects.iter().map(|s| s.id).filter(|id| !ordered.contains(id)));
     }
+    drop(loader);
     builder.await.map_err(|x| e(&x))?.map_err(UserError)?;
     store.finish_bulk_load(deferred).await.map_err(|x| e(&x))?;
     let spare_file = cfg.data_dir.join("spare-subjects.txt");
