@@ -26,6 +26,8 @@ server_pid=$!
 wait_up
 BEIAN_LOG=warn BEIAN_WORKERS=1 "$bin" serve --data-dir "$work" --listen "127.0.0.1:$port2" "${db_args[@]}" 2>"$work/server2.log" &
 server2_pid=$!
+proxy_pid=""
+trap 'kill $server2_pid $proxy_pid 2>/dev/null || true; cleanup' EXIT
 port="$port2" wait_up
 
 # One proxy process, two front doors: :proxy1 sends everything to the first instance,
@@ -57,7 +59,6 @@ http {
 CONF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' 2>"$work/nginx/stderr.log" &
 proxy_pid=$!
-trap 'kill "$proxy_pid" "$server2_pid" 2>/dev/null || true; cleanup' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$proxy2/healthz" >/dev/null && break; sleep 0.1; done
 
 # CPU ticks (user + system) of the processes named $1 (comm, exact) or of the pids given.
