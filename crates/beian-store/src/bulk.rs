@@ -16,7 +16,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, params};
 
-use crate::subjects::name_grams;
+use crate::subjects::sorted_name_grams;
 use crate::{OrderRow, StoreError, SubjectRow};
 
 const INSERT_SUBJECT: &str = "INSERT INTO subjects (id, owner_id, nature, name, province, cert_index, data,
@@ -71,15 +71,9 @@ impl SqliteBulkLoader {
                 ])
                 .map_err(failed)?;
             }
-            // In key order, as the service's writer sorts them: each lands beside the last.
-            let mut grams: Vec<(String, &[u8])> = subjects
-                .iter()
-                .flat_map(|s| name_grams(&s.name).into_iter().map(move |g| (g, s.id.as_bytes().as_slice())))
-                .collect();
-            grams.sort_unstable();
             let mut st = tx.prepare_cached(INSERT_GRAM).map_err(failed)?;
-            for (g, id) in &grams {
-                st.execute(params![g, id]).map_err(failed)?;
+            for (g, id) in sorted_name_grams(subjects) {
+                st.execute(params![g, id.as_bytes().as_slice()]).map_err(failed)?;
             }
             let mut st = tx.prepare_cached(INSERT_ORDER).map_err(failed)?;
             for o in orders {
