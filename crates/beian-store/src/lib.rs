@@ -34,6 +34,7 @@ mod jobs;
 mod miit;
 mod orders;
 mod outbox;
+pub mod pg_copy;
 mod psb;
 mod rate_limits;
 mod regulator_links;
@@ -86,12 +87,12 @@ static PG_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 /// The plain indexes (and, on PostgreSQL, foreign keys) a bulk load dropped, as the statements
 /// that build them again, indexes first ([`Store::defer_indexes`], [`Store::finish_bulk_load`]).
 #[derive(Debug, Default)]
-pub struct DeferredIndexes(Vec<String>);
+pub struct DeferredIndexes(Vec<(String, String)>);
 
 impl DeferredIndexes {
     /// The statements that build the dropped indexes and keys again.
-    pub fn statements(&self) -> &[String] {
-        &self.0
+    pub fn statements(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(_, sql)| sql.as_str())
     }
 }
 
@@ -257,14 +258,16 @@ impl Store {
     /// uses): drops their plain indexes — and on PostgreSQL their foreign keys, which SQLite's
     /// bulk connection does not check anyway — to be built again by [`Store::finish_bulk_load`]:
     /// one sort per index and one pass per key instead of millions of scattered inserts and
-    /// per-row checks. Primary keys and unique indexes stay, so the rows are checked as always.
+    /// per-row checks. Unique indexes and primary keys stay, so the rows are checked as always,
+    /// except on PostgreSQL the primary key of a table nothing refers to, which is checked when
+    /// it is built again (a duplicate then fails the finish, not its batch).
     /// A load that dies before it finishes leaves them missing; the loader is for benchmark
     /// databases.
     pub async fn defer_indexes(&self, tables: &[&str]) -> Result<DeferredIndexes> {
         let tables: Vec<String> = tables.iter().map(|t| (*t).to_owned()).collect();
         let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
-        // (drop, build again), from the database's own catalog, not from input.
-        let mut steps: Vec<(String, String)> = Vec::new();
+        // (table, drop, build again), from the database's own catalog, not from input.
+        let mut steps: Vec<(String, String, String)> = Vec::new();
         match self {
             Store::Sqlite(pool, _) => {
                 for t in &tables {
@@ -276,13 +279,13 @@ impl Store {
                     .await?;
                     steps.extend(rows.into_iter().filter_map(|(name, sql)| {
                         sql.filter(|s| !s.trim_start().to_ascii_uppercase().starts_with("CREATE UNIQUE"))
-                            .map(|s| (format!("DROP INDEX {}", quote(&name)), s))
+                            .map(|s| (t.clone(), format!("DROP INDEX {}", quote(&name)), s))
                     }));
                 }
             }
             Store::Postgres(pool) => {
-                let indexes: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT i.relname::TEXT, pg_get_indexdef(x.indexrelid)
+                let indexes: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT t.relname::TEXT, i.relname::TEXT, pg_get_indexdef(x.indexrelid)
                      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
                           JOIN pg_class t ON t.oid = x.indrelid
                      WHERE t.relname = ANY($1) AND t.relnamespace = current_schema()::regnamespace
@@ -292,13 +295,21 @@ impl Store {
                 .fetch_all(pool)
                 .await?;
                 steps.extend(
-                    indexes.into_iter().map(|(name, def)| (format!("DROP INDEX {}", quote(&name)), def)),
+                    indexes
+                        .into_iter()
+                        .map(|(t, name, def)| (t, format!("DROP INDEX {}", quote(&name)), def)),
                 );
+                // Foreign keys, and the primary key of a table no foreign key refers to (the
+                // name pieces: fifteen million rows whose key, kept while loading, took most of
+                // the load's time and WAL in page splits).
                 let keys: Vec<(String, String, String)> = sqlx::query_as(
                     "SELECT t.relname::TEXT, c.conname::TEXT, pg_get_constraintdef(c.oid)
                      FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-                     WHERE c.contype = 'f' AND t.relname = ANY($1)
-                       AND t.relnamespace = current_schema()::regnamespace",
+                     WHERE t.relname = ANY($1) AND t.relnamespace = current_schema()::regnamespace
+                       AND (c.contype = 'f'
+                            OR (c.contype = 'p'
+                                AND NOT EXISTS (SELECT 1 FROM pg_constraint r WHERE r.confrelid = t.oid)))
+                     ORDER BY c.contype DESC",
                 )
                 .bind(&tables)
                 .fetch_all(pool)
@@ -306,20 +317,21 @@ impl Store {
                 steps.extend(keys.into_iter().map(|(table, name, def)| {
                     let (t, n) = (quote(&table), quote(&name));
                     (
+                        table.clone(),
                         format!("ALTER TABLE {t} DROP CONSTRAINT {n}"),
                         format!("ALTER TABLE {t} ADD CONSTRAINT {n} {def}"),
                     )
                 }));
             }
         }
-        for (drop, _) in &steps {
+        for (_, drop, _) in &steps {
             let drop = sqlx::AssertSqlSafe(drop.clone());
             match self {
                 Store::Sqlite(pool, _) => sqlx::query(drop).execute(pool).await?.rows_affected(),
                 Store::Postgres(pool) => sqlx::query(drop).execute(pool).await?.rows_affected(),
             };
         }
-        Ok(DeferredIndexes(steps.into_iter().map(|(_, build)| build).collect()))
+        Ok(DeferredIndexes(steps.into_iter().map(|(table, _, build)| (table, build)).collect()))
     }
 
     /// Ends a bulk load: the indexes [`Store::defer_indexes`] dropped are built again, the
@@ -330,7 +342,7 @@ impl Store {
     pub async fn finish_bulk_load(&self, deferred: DeferredIndexes) -> Result<()> {
         match self {
             Store::Sqlite(pool, _) => {
-                for sql in deferred.0 {
+                for (_, sql) in deferred.0 {
                     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
                 }
                 // Statistics from a sample of each index (SQLite's recommended limit), not from
@@ -340,13 +352,43 @@ impl Store {
                 sqlx::query("PRAGMA journal_mode = WAL").execute(pool).await?;
             }
             Store::Postgres(pool) => {
-                // One connection, with room to sort each index in memory.
-                let mut c = pool.acquire().await?;
-                sqlx::query("SET maintenance_work_mem = '1GB'").execute(&mut *c).await?;
-                for sql in deferred.0 {
-                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *c).await?;
+                // Each table's steps in order on one connection, two tables at a time, the
+                // largest first: a key's check (one scan) and an index build leave a core idle
+                // that the other table's steps use. Steps of two tables that lock a third (two
+                // foreign keys to `subjects`) wait for each other in the database.
+                let mut tables: Vec<(String, Vec<String>)> = Vec::new();
+                for (table, sql) in deferred.0 {
+                    match tables.iter_mut().find(|(t, _)| *t == table) {
+                        Some((_, steps)) => steps.push(sql),
+                        None => tables.push((table, vec![sql])),
+                    }
                 }
-                sqlx::query("ANALYZE").execute(&mut *c).await?;
+                let mut sized = Vec::with_capacity(tables.len());
+                for (table, steps) in tables {
+                    let bytes: i64 =
+                        sqlx::query_scalar("SELECT COALESCE(pg_total_relation_size(to_regclass($1)), 0)")
+                            .bind(&table)
+                            .fetch_one(pool)
+                            .await?;
+                    sized.push((bytes, steps));
+                }
+                sized.sort_by_key(|(bytes, _)| std::cmp::Reverse(*bytes));
+                let queue = std::sync::Mutex::new(sized.into_iter().map(|(_, steps)| steps));
+                let next = || queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).next();
+                let builder = || async {
+                    // With room to sort each index in memory.
+                    let mut c = pool.acquire().await?;
+                    sqlx::query("SET maintenance_work_mem = '1GB'").execute(&mut *c).await?;
+                    while let Some(steps) = next() {
+                        for sql in steps {
+                            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *c).await?;
+                        }
+                    }
+                    Ok::<(), StoreError>(())
+                };
+                let (a, b) = tokio::join!(builder(), builder());
+                a.and(b)?;
+                sqlx::query("ANALYZE").execute(pool).await?;
             }
         }
         Ok(())

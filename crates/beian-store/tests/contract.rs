@@ -329,7 +329,7 @@ contract!(a_bulk_load_builds_what_it_dropped_again_and_keeps_unique_indexes, |s|
     let a = with_account(s, "bulk-load@example.com").await;
     let tables = ["subjects", "subject_name_grams", "orders"];
     let deferred = s.defer_indexes(&tables).await.unwrap();
-    let names = |d: &DeferredIndexes| -> BTreeSet<String> { d.statements().iter().cloned().collect() };
+    let names = |d: &DeferredIndexes| -> BTreeSet<String> { d.statements().map(str::to_owned).collect() };
     let dropped = names(&deferred);
     assert!(dropped.iter().any(|d| d.contains("orders_queue")), "{dropped:?}");
     assert!(dropped.iter().all(|d| !d.contains("orders_one_open") && !d.to_uppercase().contains("UNIQUE")));
@@ -398,6 +398,56 @@ async fn the_sqlite_bulk_loader_writes_what_the_store_reads() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_bulk_loader_writes_what_the_store_reads() {
+    let Some(db) = testing::postgres(true).await else { return };
+    let s = &db.store;
+    let a = with_account(s, "pg-bulk-loader@example.com").await;
+    let deferred = s.defer_indexes(&["subjects", "subject_name_grams", "orders"]).await.unwrap();
+    let mut subjects: Vec<SubjectRow> = (0..3).map(|i| subject(a.id, "enterprise", &[i])).collect();
+    subjects[1].filed_number = Some("浙ICP备2026000001号".into());
+    subjects[2].name = "杭州\\\t\n'\"测试\"有限公司".into();
+    let mut orders: Vec<OrderRow> =
+        subjects.iter().map(|sj| order(a.id, sj.id, "submitted", Some(5), true)).collect();
+    orders[1].reviewer_id = Some(a.id);
+    orders[1].data = (0..=255).collect();
+    orders[2] = order(a.id, subjects[2].id, "draft", None, false);
+    let mut loader = pg_copy::PgBulkLoader::open(s).await.unwrap().expect("a PostgreSQL store");
+    loader.insert(&subjects, &orders).await.unwrap();
+    // The same id twice is refused, as the primary key says, and nothing of that batch stays.
+    let extra = subject(a.id, "enterprise", b"extra");
+    assert!(loader.insert(&[extra.clone(), subjects[0].clone()], &[]).await.is_err());
+    loader.insert(&[], &[]).await.unwrap();
+    drop(loader);
+    s.finish_bulk_load(deferred).await.unwrap();
+    // The name pieces' primary key, dropped for the load, is back.
+    let Store::Postgres(pool) = s else { unreachable!() };
+    let keys: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'subject_name_grams'::regclass AND contype IN ('p', 'f')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(keys, 2);
+    assert_eq!(s.subject(extra.id).await.unwrap(), None);
+    for sj in &subjects {
+        assert_eq!(s.subject(sj.id).await.unwrap().as_ref(), Some(sj));
+    }
+    for o in &orders {
+        assert_eq!(s.order(o.id).await.unwrap().as_ref(), Some(o));
+    }
+    let f = QueueFilter {
+        state: "submitted".into(),
+        subject_contains: Some("云计".into()),
+        ..Default::default()
+    };
+    let found: BTreeSet<Uuid> = s.review_queue(&f, None, 10).await.unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(found, orders[..2].iter().map(|o| o.id).collect());
+    let f =
+        QueueFilter { state: "draft".into(), subject_contains: Some("测试".into()), ..Default::default() };
+    assert_eq!(s.review_queue(&f, None, 10).await.unwrap().len(), 1);
 }
 
 contract!(an_orders_latest_submission_is_the_newest_link, |s| {

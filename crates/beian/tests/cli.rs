@@ -311,3 +311,52 @@ fn scan_help_names_the_flag_for_staging_sites() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("--allow-private") && help.contains("staging"), "{help}");
 }
+
+/// `bench-seed` fills a database the store reads — subjects, orders, the name pieces the
+/// queue's search starts from, the indexes built again — on SQLite, and on PostgreSQL when
+/// `BEIAN_TEST_DATABASE_URL` is set.
+#[test]
+fn bench_seed_fills_a_database_the_store_reads() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pg = rt.block_on(beian_store::testing::postgres(false));
+    let dir = std::env::temp_dir().join(format!("beian-seed-{}", std::process::id()));
+    let mut runs = vec![(dir.join("sqlite"), None)];
+    runs.extend(pg.as_ref().map(|db| (dir.join("postgres"), Some(db.url()))));
+    for (data_dir, url) in runs {
+        let data = data_dir.to_string_lossy().into_owned();
+        let mut args = vec!["bench-seed", "--data-dir", &data, "--orders", "40", "--spare-subjects", "7"];
+        if let Some(url) = &url {
+            args.extend(["--database-url", url]);
+        }
+        let out = beian(&args, "");
+        assert!(out.status.success(), "{url:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let v = &lines(&out)[0];
+        assert_eq!((v["orders"].as_u64(), v["spare_subjects"].as_u64()), (Some(40), Some(7)), "{v}");
+        let ids: Vec<beian_store::Uuid> = std::fs::read_to_string(v["orders_file"].as_str().unwrap())
+            .unwrap()
+            .lines()
+            .map(|l| l.parse().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 40);
+        rt.block_on(async {
+            let store = match &url {
+                Some(url) => beian_store::Store::connect(url).await.unwrap(),
+                None => beian_store::Store::connect_sqlite(&data_dir.join("beian.db")).await.unwrap(),
+            };
+            for id in &ids {
+                assert!(store.order(*id).await.unwrap().is_some(), "{url:?}: order {id}");
+            }
+            // Every fifth order is submitted, from the first: the eleventh, of 压测企业10有限公司.
+            let f = beian_store::QueueFilter {
+                state: "submitted".into(),
+                subject_contains: Some("企业10".into()),
+                ..Default::default()
+            };
+            let found: Vec<_> =
+                store.review_queue(&f, None, 10).await.unwrap().into_iter().map(|r| r.id).collect();
+            assert_eq!(found, vec![ids[10]], "{url:?}");
+            store.close().await;
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
