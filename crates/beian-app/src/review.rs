@@ -208,12 +208,16 @@ impl Review<'_> {
     /// Open orders per review and regulator stage (the queue's tabs).
     pub async fn queue_counts(self, ctx: &Ctx) -> AppResult<Vec<QueueCount>> {
         ctx.require(&[Role::Reviewer, Role::Admin])?;
-        let mut out = Vec::with_capacity(REVIEW_STATES.len());
-        for state in REVIEW_STATES {
-            let count = self.store().count_in_state(state, QUEUE_COUNT_CAP).await?;
-            out.push(QueueCount { state: state.to_owned(), count, capped: count >= QUEUE_COUNT_CAP });
-        }
-        Ok(out)
+        let counts = self.store().count_in_states(&REVIEW_STATES, QUEUE_COUNT_CAP).await?;
+        Ok(REVIEW_STATES
+            .iter()
+            .zip(counts)
+            .map(|(state, count)| QueueCount {
+                state: (*state).to_owned(),
+                count,
+                capped: count >= QUEUE_COUNT_CAP,
+            })
+            .collect())
     }
 
     async fn staff_order(self, ctx: &Ctx, id: Uuid) -> AppResult<beian_store::OrderRow> {

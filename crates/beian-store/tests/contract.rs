@@ -235,8 +235,16 @@ contract!(orders_open_uniqueness_versioning_and_queue, |s| {
         seen.extend(page.iter().map(|o| (o.submitted_at.unwrap(), o.id)));
     }
     assert_eq!(seen, expected);
-    assert_eq!(s.count_in_state("submitted", 1000).await.unwrap(), expected.len() as i64);
-    assert_eq!(s.count_in_state("submitted", 3).await.unwrap(), 3, "counting stops at the cap");
+    let n = expected.len() as i64;
+    // The queue's orders, the second draft, the withdrawn first order, none filed.
+    let states = ["submitted", "draft", "withdrawn", "filed"];
+    assert_eq!(s.count_in_states(&states, 1000).await.unwrap(), [n, 1, 1, 0]);
+    assert_eq!(
+        s.count_in_states(&["filed", "submitted"], 3).await.unwrap(),
+        [0, 3],
+        "counting stops at the cap"
+    );
+    assert_eq!(s.count_in_states(&[], 3).await.unwrap(), Vec::<i64>::new());
     let bj = QueueFilter { state: "submitted".into(), province: Some("11".into()), ..Default::default() };
     assert_eq!(s.review_queue(&bj, None, 100).await.unwrap().len(), 12);
     let old = QueueFilter { state: "submitted".into(), submitted_before: Some(1002), ..Default::default() };
