@@ -175,7 +175,7 @@ impl Review<'_> {
             .then(|| rows.last().map(|r| format!("{}_{}", r.submitted_at.unwrap_or_default(), r.id)))
             .flatten();
         let cal = self.admin().calendar().await?;
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let ids: Vec<Uuid> = rows.iter().filter(|r| r.flagged).map(|r| r.id).collect();
         let mut flags: std::collections::HashMap<Uuid, Vec<crate::blacklist::OrderFlag>> =
             std::collections::HashMap::new();
         for f in self.store().order_flags(&ids).await? {

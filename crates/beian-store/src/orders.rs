@@ -109,6 +109,9 @@ pub struct QueueRow {
     pub submitted_at: Option<i64>,
     pub stage_since: i64,
     pub reviewer_id: Option<Uuid>,
+    /// Whether the bureau's blacklists flagged the order (`order_flags`): a page reads the
+    /// flags of these orders only, most often of none, so it is one statement.
+    pub flagged: bool,
 }
 
 /// Review-queue filters. `state` is required so the queue walks one index range.
@@ -376,7 +379,8 @@ impl Store {
             ($from:literal, $also:literal) => {
                 concat!(
                     "SELECT o.id, o.version, o.kind, o.province, o.state, o.subject_id, j.name AS subject_name,
-                            o.submitted_at, o.stage_since, o.reviewer_id
+                            o.submitted_at, o.stage_since, o.reviewer_id,
+                            EXISTS (SELECT 1 FROM order_flags f WHERE f.order_id = o.id) AS flagged
                      FROM ", $from, " JOIN subjects j ON j.id = o.subject_id
                      WHERE o.state = $1 AND ($2 IS NULL OR o.province = $2) AND ($3 IS NULL OR o.kind = $3)
                        AND ($4 IS NULL OR o.submitted_at < $4)

@@ -235,6 +235,20 @@ contract!(orders_open_uniqueness_versioning_and_queue, |s| {
         seen.extend(page.iter().map(|o| (o.submitted_at.unwrap(), o.id)));
     }
     assert_eq!(seen, expected);
+    // A page says which of its orders the bureau's blacklists flagged.
+    let flagged = expected[3].1;
+    let mut tx = s.begin().await.unwrap();
+    let flag = OrderFlagRow {
+        order_id: flagged,
+        code: "SUBJECT_BLACKLISTED".into(),
+        target: String::new(),
+        reason: String::new(),
+        flagged_at: 1,
+    };
+    assert!(tx.flag_order(&flag).await.unwrap());
+    tx.commit().await.unwrap();
+    let page = s.review_queue(&filter, None, 10).await.unwrap();
+    assert_eq!(page.iter().filter(|o| o.flagged).map(|o| o.id).collect::<Vec<_>>(), [flagged]);
     let n = expected.len() as i64;
     // The queue's orders, the second draft, the withdrawn first order, none filed.
     let states = ["submitted", "draft", "withdrawn", "filed"];
