@@ -382,6 +382,24 @@ contract!(a_bulk_load_builds_what_it_dropped_again_and_keeps_unique_indexes, |s|
 
 /// `beian bench-seed`'s SQLite loader writes the rows the service's own writers would: read
 /// back through the store they are the same, and the name search finds them by their pieces.
+/// A bulk loader's rows read back through the store as they were written, and the name
+/// search finds the first two orders (submitted) by a piece of their subjects' name.
+async fn reads_back(s: &Store, subjects: &[SubjectRow], orders: &[OrderRow]) {
+    for sj in subjects {
+        assert_eq!(s.subject(sj.id).await.unwrap().as_ref(), Some(sj));
+    }
+    for o in orders {
+        assert_eq!(s.order(o.id).await.unwrap().as_ref(), Some(o));
+    }
+    let f = QueueFilter {
+        state: "submitted".into(),
+        subject_contains: Some("云计".into()),
+        ..Default::default()
+    };
+    let found: BTreeSet<Uuid> = s.review_queue(&f, None, 10).await.unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(found, orders[..2].iter().map(|o| o.id).collect());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sqlite_bulk_loader_writes_what_the_store_reads() {
     let path = std::env::temp_dir().join(format!("beian-bulk-{}.db", new_id()));
@@ -403,19 +421,7 @@ async fn the_sqlite_bulk_loader_writes_what_the_store_reads() {
     bulk.close().await;
 
     let s = Store::connect_sqlite(&path).await.unwrap();
-    for sj in &subjects {
-        assert_eq!(s.subject(sj.id).await.unwrap().as_ref(), Some(sj));
-    }
-    for o in &orders {
-        assert_eq!(s.order(o.id).await.unwrap().as_ref(), Some(o));
-    }
-    let f = QueueFilter {
-        state: "submitted".into(),
-        subject_contains: Some("云计".into()),
-        ..Default::default()
-    };
-    let found: BTreeSet<Uuid> = s.review_queue(&f, None, 10).await.unwrap().iter().map(|r| r.id).collect();
-    assert_eq!(found, orders[..2].iter().map(|o| o.id).collect());
+    reads_back(&s, &subjects, &orders).await;
     s.close().await;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -454,19 +460,7 @@ async fn the_postgres_bulk_loader_writes_what_the_store_reads() {
     .unwrap();
     assert_eq!(keys, 2);
     assert_eq!(s.subject(extra.id).await.unwrap(), None);
-    for sj in &subjects {
-        assert_eq!(s.subject(sj.id).await.unwrap().as_ref(), Some(sj));
-    }
-    for o in &orders {
-        assert_eq!(s.order(o.id).await.unwrap().as_ref(), Some(o));
-    }
-    let f = QueueFilter {
-        state: "submitted".into(),
-        subject_contains: Some("云计".into()),
-        ..Default::default()
-    };
-    let found: BTreeSet<Uuid> = s.review_queue(&f, None, 10).await.unwrap().iter().map(|r| r.id).collect();
-    assert_eq!(found, orders[..2].iter().map(|o| o.id).collect());
+    reads_back(s, &subjects, &orders).await;
     let f =
         QueueFilter { state: "draft".into(), subject_contains: Some("测试".into()), ..Default::default() };
     assert_eq!(s.review_queue(&f, None, 10).await.unwrap().len(), 1);
