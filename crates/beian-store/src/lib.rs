@@ -84,8 +84,9 @@ pub use uuid::Uuid;
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static PG_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The plain indexes (and, on PostgreSQL, foreign keys) a bulk load dropped, as the statements
-/// that build them again, indexes first ([`Store::defer_indexes`], [`Store::finish_bulk_load`]).
+/// The plain indexes (and, on PostgreSQL, foreign keys and an unreferenced primary key) a bulk
+/// load dropped, as (table, the statement that builds it again), indexes first
+/// ([`Store::defer_indexes`], [`Store::finish_bulk_load`]).
 #[derive(Debug, Default)]
 pub struct DeferredIndexes(Vec<(String, String)>);
 

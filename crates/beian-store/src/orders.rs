@@ -443,10 +443,9 @@ impl Store {
         .await?))
     }
 
-    /// How many orders are in `state`, counting at most `cap` (the queue index serves the
-    /// range, so the cost is bounded by `cap` however large the table grows).
-    /// Orders in each of `states`, each count stopping at `cap`: one statement for all of them
-    /// (the queue's tabs, on every view of the queue), in the order of `states`.
+    /// How many orders are in each of `states`, in their order, each count stopping at `cap`
+    /// (the queue index serves each range, so the cost is bounded by `cap` however large the
+    /// table grows): one statement for all of them, as the queue's tabs are read on every view.
     pub async fn count_in_states(&self, states: &[&str], cap: i64) -> Result<Vec<i64>> {
         if states.is_empty() {
             return Ok(Vec::new());

@@ -236,10 +236,12 @@ async fn seed(a: SeedArgs, cfg: config::Config) -> Result<ExitCode, UserError> {
     let mut loader = sqlite_path.as_deref().map(SqliteBulkLoader::open).transpose().map_err(|x| e(&x))?;
     let mut pg_loader = PgBulkLoader::open(&store).await.map_err(|x| e(&x))?;
     while let Some(b) = batches.recv().await {
-        if let Some(loader) = loader.as_mut() {
-            tokio::task::block_in_place(|| loader.insert(&b.subjects, &b.orders)).map_err(|x| e(&x))?;
-        } else if let Some(loader) = pg_loader.as_mut() {
-            loader.insert(&b.subjects, &b.orders).await.map_err(|x| e(&x))?;
+        match (loader.as_mut(), pg_loader.as_mut()) {
+            (Some(loader), _) => {
+                tokio::task::block_in_place(|| loader.insert(&b.subjects, &b.orders)).map_err(|x| e(&x))?;
+            }
+            (None, Some(loader)) => loader.insert(&b.subjects, &b.orders).await.map_err(|x| e(&x))?,
+            (None, None) => return Err(UserError("bench-seed loads SQLite and PostgreSQL only".into())),
         }
         first_subject = first_subject.or(b.orders.first().map(|o| o.subject_id));
         first_order = first_order.or(b.orders.first().map(|o| o.id));
