@@ -17,7 +17,7 @@ use std::path::Path;
 use rusqlite::{Connection, params};
 
 use crate::subjects::sorted_name_grams;
-use crate::{OrderRow, StoreError, SubjectRow};
+use crate::{OrderRow, SubjectRow};
 
 const INSERT_SUBJECT: &str = "INSERT INTO subjects (id, owner_id, nature, name, province, cert_index, data,
         filed_number, version, created_at, updated_at)
@@ -28,10 +28,6 @@ const INSERT_ORDER: &str = "INSERT INTO orders (id, owner_id, subject_id, kind, 
         findings, review_findings, reviewer_id, open, version, created_at, updated_at, submitted_at, stage_since)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
-fn failed(e: rusqlite::Error) -> StoreError {
-    StoreError::Direct(e)
-}
-
 /// A bulk writer of subjects and orders into one SQLite file.
 #[derive(Debug)]
 pub struct SqliteBulkLoader {
@@ -41,20 +37,19 @@ pub struct SqliteBulkLoader {
 impl SqliteBulkLoader {
     /// Opens the (already migrated) database at `path` for a load.
     pub fn open(path: &Path) -> crate::Result<SqliteBulkLoader> {
-        let conn = Connection::open(path).map_err(failed)?;
+        let conn = Connection::open(path)?;
         conn.execute_batch(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;
              PRAGMA cache_size = -1048576;",
-        )
-        .map_err(failed)?;
+        )?;
         Ok(SqliteBulkLoader { conn })
     }
 
     /// Writes `subjects` (with their name pieces) and then `orders` in one transaction.
     pub fn insert(&mut self, subjects: &[SubjectRow], orders: &[OrderRow]) -> crate::Result<()> {
-        let tx = self.conn.transaction().map_err(failed)?;
+        let tx = self.conn.transaction()?;
         {
-            let mut st = tx.prepare_cached(INSERT_SUBJECT).map_err(failed)?;
+            let mut st = tx.prepare_cached(INSERT_SUBJECT)?;
             for s in subjects {
                 st.execute(params![
                     s.id.as_bytes().as_slice(),
@@ -68,14 +63,13 @@ impl SqliteBulkLoader {
                     s.version,
                     s.created_at,
                     s.updated_at,
-                ])
-                .map_err(failed)?;
+                ])?;
             }
-            let mut st = tx.prepare_cached(INSERT_GRAM).map_err(failed)?;
+            let mut st = tx.prepare_cached(INSERT_GRAM)?;
             for (g, id) in sorted_name_grams(subjects) {
-                st.execute(params![g, id.as_bytes().as_slice()]).map_err(failed)?;
+                st.execute(params![g, id.as_bytes().as_slice()])?;
             }
-            let mut st = tx.prepare_cached(INSERT_ORDER).map_err(failed)?;
+            let mut st = tx.prepare_cached(INSERT_ORDER)?;
             for o in orders {
                 st.execute(params![
                     o.id.as_bytes().as_slice(),
@@ -95,10 +89,9 @@ impl SqliteBulkLoader {
                     o.updated_at,
                     o.submitted_at,
                     o.stage_since,
-                ])
-                .map_err(failed)?;
+                ])?;
             }
         }
-        tx.commit().map_err(failed)
+        Ok(tx.commit()?)
     }
 }

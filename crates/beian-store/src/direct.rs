@@ -20,8 +20,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use uuid::Uuid;
 
+use crate::OrderRow;
 use crate::regulator_links::{LATEST_FOR_ORDER, RegulatorLinkRow};
-use crate::{OrderRow, StoreError};
 
 /// Databases a thread keeps a connection to; more (tests open hundreds) start the map over.
 const PER_THREAD: usize = 4;
@@ -44,10 +44,6 @@ pub(crate) struct DirectReader {
     path: PathBuf,
 }
 
-fn failed(e: rusqlite::Error) -> StoreError {
-    StoreError::Direct(e)
-}
-
 fn uuid(bytes: Vec<u8>) -> rusqlite::Result<Uuid> {
     Uuid::from_slice(&bytes)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e)))
@@ -66,17 +62,17 @@ impl DirectReader {
                     map.clear();
                 }
                 let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                let conn = Connection::open_with_flags(&self.path, flags).map_err(failed)?;
-                conn.busy_timeout(Duration::from_secs(10)).map_err(failed)?;
+                let conn = Connection::open_with_flags(&self.path, flags)?;
+                conn.busy_timeout(Duration::from_secs(10))?;
                 // Pages read straight from the OS's page cache through a mapping instead of
                 // copied into this connection's own cache by a read() each (at a million orders
                 // the copies were a fifth of a random order read). Address space only: nothing
                 // is read before it is touched.
-                conn.pragma_update(None, "mmap_size", MMAP_BYTES).map_err(failed)?;
+                conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
                 map.insert(self.path.clone(), conn);
             }
             let conn = map.get(&self.path).expect("inserted above");
-            f(conn).map_err(failed)
+            Ok(f(conn)?)
         })
     }
 

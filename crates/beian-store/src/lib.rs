@@ -112,7 +112,7 @@ pub enum StoreError {
     Database(#[source] sqlx::Error),
     /// A statement on the calling thread (`direct.rs`, `bulk.rs`; SQLite only) failed.
     #[error("database error (SQLite, on the calling thread): {0}")]
-    Direct(#[source] rusqlite::Error),
+    Direct(#[from] rusqlite::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
