@@ -172,6 +172,12 @@ impl Fetcher {
             // Each site is fetched once: an idle pool would hold a socket and its buffers per
             // host scanned (10,000 hosts, 10,000 sockets). Redirects open a new connection.
             .pool_max_idle_per_host(0)
+            // A connection lives for one page under the fetch's own deadline: keep-alive
+            // probes and a kernel user timeout would only cost five system calls per site.
+            .tcp_keepalive(None)
+            .tcp_keepalive_interval(None)
+            .tcp_keepalive_retries(None)
+            .tcp_user_timeout(None)
             .tcp_nodelay(true)
             .dns_resolver(Arc::new(resolver))
             .build()
