@@ -1,11 +1,13 @@
-//! Reading one order on SQLite without sqlx's worker-thread hand-off.
+//! The hottest reads on SQLite without sqlx's worker-thread hand-off.
 //!
 //! sqlx runs every SQLite statement on a worker thread of its own and hands the rows back
-//! through a channel: two thread switches per query. For the hottest read of all — one order by
-//! its id, cached or not — those switches cost more than the query (profiled at a million
-//! orders: a quarter of the service's CPU time was the scheduler). Here the read runs on the
-//! calling thread, on a connection that thread keeps open, in well under a millisecond (an
-//! indexed point read of pages the OS already caches).
+//! through a channel: two thread switches per query. For the hottest reads — one order by its
+//! id, cached or not, and a page of the review queue with its tabs' counts — those switches
+//! cost more than the query (profiled at a million orders: a quarter of the service's CPU time
+//! on a random order read, a third on `/review`, was the scheduler). Here the read runs on the
+//! calling thread, on a connection that thread keeps open, in well under a millisecond (indexed
+//! reads of pages the OS already caches). The queue's statements are the same text sqlx runs
+//! (`$N` parameters, bound by their number as sqlx binds them), so the two paths cannot drift.
 //!
 //! Only reads go this way, and only of committed data (a connection of its own, in WAL mode,
 //! sees what was committed when its statement began, as a pool connection would). It must
@@ -17,11 +19,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, ToSql};
 use uuid::Uuid;
 
-use crate::OrderRow;
 use crate::regulator_links::{LATEST_FOR_ORDER, RegulatorLinkRow};
+use crate::{OrderRow, QueueRow};
 
 /// Databases a thread keeps a connection to; more (tests open hundreds) start the map over.
 const PER_THREAD: usize = 4;
@@ -120,6 +122,53 @@ impl DirectReader {
                 })
             })
             .optional()
+        })
+    }
+
+    /// The rows of `sql` with its `$N` parameters bound to `values[N - 1]`, each read by `row`.
+    pub(crate) fn rows<T>(
+        &self,
+        sql: &str,
+        values: &[&dyn ToSql],
+        mut row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> crate::Result<Vec<T>> {
+        self.with_connection(|c| {
+            let mut st = c.prepare_cached(sql)?;
+            // SQLite numbers parameters by first appearance; `$7` may be the ninth.
+            for i in 1..=st.parameter_count() {
+                let name = st.parameter_name(i).unwrap_or("?");
+                let value = name
+                    .strip_prefix('$')
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .and_then(|n| values.get(n.checked_sub(1)?))
+                    .ok_or_else(|| rusqlite::Error::InvalidParameterName(name.to_owned()))?;
+                st.raw_bind_parameter(i, value)?;
+            }
+            let mut rows = st.raw_query();
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(row(r)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// A page of the review queue, as [`crate::Store::review_queue`] returns it.
+    pub(crate) fn review_queue(&self, sql: &str, values: &[&dyn ToSql]) -> crate::Result<Vec<QueueRow>> {
+        self.rows(sql, values, |r| {
+            Ok(QueueRow {
+                id: uuid(r.get(0)?)?,
+                version: r.get(1)?,
+                kind: r.get(2)?,
+                province: r.get(3)?,
+                state: r.get(4)?,
+                subject_id: uuid(r.get(5)?)?,
+                subject_name: r.get(6)?,
+                submitted_at: r.get(7)?,
+                stage_since: r.get(8)?,
+                reviewer_id: r.get::<_, Option<Vec<u8>>>(9)?.map(uuid).transpose()?,
+                flagged: r.get(10)?,
+            })
         })
     }
 }

@@ -375,50 +375,47 @@ impl Store {
             }
         }
         let gram = rarest.filter(|(n, _)| *n <= FEW_SUBJECTS).map(|(_, g)| g);
-        macro_rules! queue_query {
-            ($from:literal, $also:literal) => {
-                concat!(
-                    "SELECT o.id, o.version, o.kind, o.province, o.state, o.subject_id, j.name AS subject_name,
-                            o.submitted_at, o.stage_since, o.reviewer_id,
-                            EXISTS (SELECT 1 FROM order_flags f WHERE f.order_id = o.id) AS flagged
-                     FROM ", $from, " JOIN subjects j ON j.id = o.subject_id
-                     WHERE o.state = $1 AND ($2 IS NULL OR o.province = $2) AND ($3 IS NULL OR o.kind = $3)
-                       AND ($4 IS NULL OR o.submitted_at < $4)
-                       AND ($5 IS NULL OR o.submitted_at > $5 OR (o.submitted_at = $5 AND o.id > $6))
-                       AND ($8 IS NULL OR j.name LIKE $8 ESCAPE '\\')
-                       AND ($9 IS NULL OR o.reviewer_id = $9)", $also, "
-                     ORDER BY o.submitted_at, o.id LIMIT $7"
-                )
-            };
+        let sql = if gram.is_some() { QUEUE_BY_GRAM } else { QUEUE };
+        let like = f.subject_contains.as_deref().map(like_pattern);
+        if let Store::Sqlite(_, cache) = self
+            && let Some(reader) = cache.reader()
+        {
+            let blob = |id: &Option<Uuid>| id.map(|u| u.into_bytes());
+            let (after_id, reviewer) = (blob(&after_id), blob(&f.reviewer));
+            return reader.review_queue(
+                sql,
+                &[
+                    &f.state,
+                    &f.province,
+                    &f.kind,
+                    &f.submitted_before,
+                    &after_at,
+                    &after_id,
+                    &limit,
+                    &like,
+                    &reviewer,
+                    &gram,
+                ],
+            );
         }
-        macro_rules! run {
-            ($sql:expr $(, $gram:expr)?) => {
-                on!(store self, |c| sqlx::query_as::<_, QueueRow>($sql)
-                    .bind(&f.state)
-                    .bind(&f.province)
-                    .bind(&f.kind)
-                    .bind(f.submitted_before)
-                    .bind(after_at)
-                    .bind(after_id)
-                    .bind(limit)
-                    .bind(f.subject_contains.as_deref().map(like_pattern))
-                    .bind(f.reviewer)
-                    $(.bind($gram))?
-                    .fetch_all(c)
-                    .await?)
-            };
-        }
-        Ok(match &gram {
-            Some(g) => run!(
-                // CROSS JOIN: SQLite keeps the pieces as the outer loop (PostgreSQL plans freely).
-                queue_query!(
-                    "subject_name_grams g CROSS JOIN orders o",
-                    " AND o.subject_id = g.subject_id AND g.gram = $10"
-                ),
-                g
-            ),
-            None => run!(queue_query!("orders o", "")),
-        })
+        Ok(on!(store self, |c| {
+            let q = sqlx::query_as::<_, QueueRow>(sql)
+                .bind(&f.state)
+                .bind(&f.province)
+                .bind(&f.kind)
+                .bind(f.submitted_before)
+                .bind(after_at)
+                .bind(after_id)
+                .bind(limit)
+                .bind(&like)
+                .bind(f.reviewer);
+            match &gram {
+                Some(g) => q.bind(g),
+                None => q,
+            }
+            .fetch_all(c)
+            .await?
+        }))
     }
 
     /// Orders waiting for their applicant (a draft, or returned) last written at or before
@@ -450,19 +447,19 @@ impl Store {
         if states.is_empty() {
             return Ok(Vec::new());
         }
+        let sql = count_in_states_sql(states.len());
+        if let Store::Sqlite(_, cache) = self
+            && let Some(reader) = cache.reader()
+        {
+            let mut values: Vec<&dyn rusqlite::ToSql> = vec![&cap];
+            values.extend(states.iter().map(|s| s as &dyn rusqlite::ToSql));
+            let row = reader.rows(&sql, &values, |r| (0..states.len()).map(|i| r.get(i)).collect())?;
+            return Ok(row.into_iter().next().unwrap_or_default());
+        }
         Ok(on!(store self, |c| {
-            let mut q = sqlx::QueryBuilder::new("SELECT ");
-            for (i, state) in states.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.push("(SELECT COUNT(*) FROM (SELECT 1 FROM orders WHERE state = ")
-                    .push_bind(*state)
-                    .push(" LIMIT ")
-                    .push_bind(cap)
-                    .push(") t)");
-            }
-            let row = q.build().fetch_one(c).await?;
+            // Safe: the text holds only parameter numbers; the states are bound.
+            let q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(cap);
+            let row = states.iter().fold(q, |q, s| q.bind(*s)).fetch_one(c).await?;
             (0..states.len()).map(|i| sqlx::Row::try_get::<i64, _>(&row, i)).collect::<std::result::Result<Vec<i64>, _>>()?
         }))
     }
@@ -480,6 +477,47 @@ impl Store {
 
 /// How many subjects may hold a search's rarest name piece for the search to start from them.
 const FEW_SUBJECTS: i64 = 20_000;
+
+/// A page of the review queue, from `$from`, with `$also` added to its conditions. Both
+/// backends run this text; on SQLite it runs on the calling thread (`direct.rs`).
+macro_rules! queue_query {
+    ($from:literal, $also:literal) => {
+        concat!(
+            "SELECT o.id, o.version, o.kind, o.province, o.state, o.subject_id, j.name AS subject_name,
+                    o.submitted_at, o.stage_since, o.reviewer_id,
+                    EXISTS (SELECT 1 FROM order_flags f WHERE f.order_id = o.id) AS flagged
+             FROM ",
+            $from,
+            " JOIN subjects j ON j.id = o.subject_id
+             WHERE o.state = $1 AND ($2 IS NULL OR o.province = $2) AND ($3 IS NULL OR o.kind = $3)
+               AND ($4 IS NULL OR o.submitted_at < $4)
+               AND ($5 IS NULL OR o.submitted_at > $5 OR (o.submitted_at = $5 AND o.id > $6))
+               AND ($8 IS NULL OR j.name LIKE $8 ESCAPE '\\')
+               AND ($9 IS NULL OR o.reviewer_id = $9)",
+            $also,
+            "
+             ORDER BY o.submitted_at, o.id LIMIT $7"
+        )
+    };
+}
+
+/// The queue in queue order.
+const QUEUE: &str = queue_query!("orders o", "");
+
+/// The queue of the subjects holding a name piece (`$10`). CROSS JOIN: SQLite keeps the pieces
+/// as the outer loop (PostgreSQL plans freely).
+const QUEUE_BY_GRAM: &str = queue_query!(
+    "subject_name_grams g CROSS JOIN orders o",
+    " AND o.subject_id = g.subject_id AND g.gram = $10"
+);
+
+/// How many orders are in each of `states` states, capped at `$1`; the states are `$2`….
+fn count_in_states_sql(states: usize) -> String {
+    let counts: Vec<String> = (0..states)
+        .map(|i| format!("(SELECT COUNT(*) FROM (SELECT 1 FROM orders WHERE state = ${} LIMIT $1) t)", i + 2))
+        .collect();
+    format!("SELECT {}", counts.join(", "))
+}
 
 /// `text` as a LIKE pattern matching names that contain it, its own `%`, `_` and backslash taken
 /// literally.

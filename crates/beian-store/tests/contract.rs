@@ -218,6 +218,9 @@ contract!(orders_open_uniqueness_versioning_and_queue, |s| {
         if i % 2 == 1 {
             o.province = "11".into();
         }
+        if i % 5 == 0 {
+            o.reviewer_id = Some(a.id);
+        }
         tx.insert_order(&o).await.unwrap();
         expected.push((o.submitted_at.unwrap(), o.id));
     }
@@ -263,6 +266,20 @@ contract!(orders_open_uniqueness_versioning_and_queue, |s| {
     assert_eq!(s.review_queue(&bj, None, 100).await.unwrap().len(), 12);
     let old = QueueFilter { state: "submitted".into(), submitted_before: Some(1002), ..Default::default() };
     assert_eq!(s.review_queue(&old, None, 100).await.unwrap().len(), 10);
+    // A reviewer's own claims, each row as written.
+    let mine = QueueFilter { state: "submitted".into(), reviewer: Some(a.id), ..Default::default() };
+    let claimed = s.review_queue(&mine, None, 100).await.unwrap();
+    assert_eq!(claimed.len(), 5);
+    for o in &claimed {
+        assert_eq!(o.reviewer_id, Some(a.id));
+        assert_eq!(
+            (o.kind.as_str(), o.state.as_str(), o.version, o.stage_since),
+            ("first_filing", "submitted", 1, 1)
+        );
+        assert_eq!(o.subject_name, "阿里云计算有限公司");
+        assert!(expected.contains(&(o.submitted_at.unwrap(), o.id)));
+        assert!(!o.flagged || o.id == flagged);
+    }
     let page = s.orders_of(a.id, None, 5).await.unwrap();
     assert_eq!(page.len(), 5);
     assert!(page.windows(2).all(|w| w[0].id > w[1].id));
