@@ -25,27 +25,25 @@ BEIAN_LOG=warn BEIAN_WORKERS=1 "$bin" serve --data-dir "$work" --listen "127.0.0
 server_pid=$!
 wait_up
 
-cat > "$work/create.lua" <<LUA
-local ids = {}
+# Each thread creates orders for its own half of the spare subjects, each subject once.
+{ ids_lua "$spare"; cat <<LUA
 local n = 0
 function setup(thread)
   thread:set("tid", n)
   n = n + 1
 end
 function init(args)
-  local i = 0
-  for line in io.lines("$spare") do
-    if i % 2 == tid then ids[#ids + 1] = line end
-    i = i + 1
-  end
+  load_ids()
   pos = 0
 end
 function request()
+  local k = 2 * pos + tid
   pos = pos + 1
-  local id = ids[pos] or ids[1]
-  return wrk.format("POST", "/api/v1/orders", { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer $applicant" }, '{"subject_id":"' .. id .. '"}')
+  if k >= ids then k = tid end
+  return wrk.format("POST", "/api/v1/orders", { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer $applicant" }, '{"subject_id":"' .. id(k) .. '"}')
 end
 LUA
+} > "$work/create.lua"
 
 random_orders_script "$work/random.lua"
 

@@ -14,7 +14,9 @@
 //! ## Rules this crate keeps
 //!
 //! - Writes happen in a [`Tx`]; on SQLite it starts with `BEGIN IMMEDIATE`, so a
-//!   read-then-write transaction never fails on a stale snapshot.
+//!   read-then-write transaction never fails on a stale snapshot, after waiting for the
+//!   process's write turn (`cache.rs`), so writers queue instead of sleeping in SQLite's
+//!   busy handler.
 //! - The state change, its audit event and its jobs are written in the same [`Tx`]
 //!   (transactional outbox); a job is never enqueued outside the transaction that causes it.
 //! - No business rules and no HTTP here; PII arrives already encrypted (`data` columns) or as
@@ -486,11 +488,13 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite, in the process's write turn).
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
             Store::Sqlite(p, cache) => {
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, cache::TxCache::new(cache))
+                // The turn first: a writer waiting for it holds no connection.
+                let turn = cache::TxCache::begin(cache).await?;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
             Store::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
