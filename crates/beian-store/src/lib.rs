@@ -235,7 +235,14 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(sqlite_pool_size()).connect_with(opts).await?;
+        // No ping before each use: sqlx's test of a pooled connection is a round trip to the
+        // connection's worker thread, as costly as the statement after it, and a connection to
+        // a local file cannot go stale the way a network connection can.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(sqlite_pool_size())
+            .test_before_acquire(false)
+            .connect_with(opts)
+            .await?;
         Ok(Store::Sqlite(pool, Arc::new(cache::OrderCache::reading(path))))
     }
 
