@@ -65,7 +65,7 @@ impl OrderCache {
     async fn write_turn(&self) -> crate::Result<OwnedMutexGuard<()>> {
         tokio::time::timeout(WRITE_TURN_TIMEOUT, self.writer.clone().lock_owned())
             .await
-            .map_err(|_| crate::StoreError::Database(sqlx::Error::PoolTimedOut))
+            .map_err(|_| crate::StoreError::Busy(WRITE_TURN_TIMEOUT.as_secs()))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -115,6 +115,9 @@ pub enum StoreError {
     /// A statement on the calling thread (`direct.rs`, `bulk.rs`; SQLite only) failed.
     #[error("database error (SQLite, on the calling thread): {0}")]
     Direct(#[from] rusqlite::Error),
+    /// A write transaction waited longer than the busy timeout for its turn (SQLite only).
+    #[error("the database stayed busy: no turn to write within {0} s")]
+    Busy(u64),
 }
 
 impl From<sqlx::Error> for StoreError {
