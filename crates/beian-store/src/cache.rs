@@ -39,6 +39,8 @@ pub struct OrderCache {
     reader: Option<crate::direct::DirectReader>,
     /// Held by the one write transaction of this process.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Checkpoints the WAL while the store lives (none for a bulk loader's store).
+    _checkpointer: Option<crate::checkpoint::Checkpointer>,
 }
 
 /// How long a transaction waits for its turn to write, as long as SQLite's own busy timeout.
@@ -51,9 +53,17 @@ struct Inner {
 }
 
 impl OrderCache {
-    /// A cache whose misses are read directly from the database file at `path`.
-    pub(crate) fn reading(path: &std::path::Path) -> OrderCache {
-        OrderCache { reader: Some(crate::direct::DirectReader::new(path)), ..OrderCache::default() }
+    /// A cache whose misses are read directly from the database file at `path`, whose WAL a
+    /// thread of its own keeps short.
+    pub(crate) fn reading(path: &std::path::Path) -> std::io::Result<OrderCache> {
+        let writer = Arc::new(tokio::sync::Mutex::new(()));
+        let checkpointer = crate::checkpoint::Checkpointer::start(path, writer.clone())?;
+        Ok(OrderCache {
+            reader: Some(crate::direct::DirectReader::new(path)),
+            writer,
+            _checkpointer: Some(checkpointer),
+            ..OrderCache::default()
+        })
     }
 
     pub(crate) fn reader(&self) -> Option<&crate::direct::DirectReader> {

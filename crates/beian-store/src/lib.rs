@@ -16,7 +16,8 @@
 //! - Writes happen in a [`Tx`]; on SQLite it starts with `BEGIN IMMEDIATE`, so a
 //!   read-then-write transaction never fails on a stale snapshot, after waiting for the
 //!   process's write turn (`cache.rs`), so writers queue instead of sleeping in SQLite's
-//!   busy handler.
+//!   busy handler. Its WAL is checkpointed by a thread of its own (`checkpoint.rs`), not
+//!   inside a writer's commit.
 //! - The state change, its audit event and its jobs are written in the same [`Tx`]
 //!   (transactional outbox); a job is never enqueued outside the transaction that causes it.
 //! - No business rules and no HTTP here; PII arrives already encrypted (`data` columns) or as
@@ -28,6 +29,7 @@ mod accounts;
 mod audit;
 pub mod bulk;
 pub mod cache;
+mod checkpoint;
 mod direct;
 mod documents;
 mod idempotency;
@@ -237,6 +239,7 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            .pragma("wal_autocheckpoint", checkpoint::WRITER_CHECKPOINT_PAGES)
             .busy_timeout(Duration::from_secs(10));
         // No ping before each use: sqlx's test of a pooled connection is a round trip to the
         // connection's worker thread, as costly as the statement after it, and a connection to
@@ -246,7 +249,8 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(opts)
             .await?;
-        Ok(Store::Sqlite(pool, Arc::new(cache::OrderCache::reading(path))))
+        let cache = cache::OrderCache::reading(path).map_err(sqlx::Error::Io)?;
+        Ok(Store::Sqlite(pool, Arc::new(cache)))
     }
 
     /// Opens a SQLite database for a bulk load by one writer (`beian bench-seed`): a 1 GiB page
