@@ -101,11 +101,12 @@ fn run(path: &PathBuf, turn: &Mutex<()>, restart_pages: i64, stop: &AtomicBool) 
     }
 }
 
-/// Checkpoints until every frame is in the database file, while no writer can add one (a pass
-/// beside the writers may report the WAL done, but writers have added frames since, and a
-/// writer starts the WAL over only if it begins on a WAL with every frame copied). A frame
-/// that a reader begun before the last commit may still need is not copied, so a pass can fall
-/// short; readers last microseconds, and none begins on a newer frame meanwhile.
+/// Checkpoints until every frame is in the database file, while no write transaction of this
+/// process can add one (a pass beside the writers may report the WAL done, but writers have
+/// added frames since, and a writer starts the WAL over only if it begins on a WAL with every
+/// frame copied). A frame that a reader begun before the last commit may still need is not
+/// copied, so a pass can fall short; readers last microseconds, and none begins on a newer
+/// frame meanwhile. A write outside a transaction (rare) may still add one.
 fn catch_up(c: &Connection) -> rusqlite::Result<()> {
     for _ in 0..CATCH_UP_PASSES {
         let (pages, done) = checkpoint(c)?;
